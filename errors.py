@@ -1,0 +1,25 @@
+"""The one error type users see, with the place it points at."""
+
+from __future__ import annotations
+
+
+class TflcError(Exception):
+    """A user-facing error: bad input, unsupported op, wrong shape.
+
+    `where` names the place (a file, an op and its location, a tensor); the CLIs print
+    `error: <where>: <what>` and exit 1.
+    """
+
+    def __init__(self, what: str, where: str | None = None):
+        super().__init__(what)
+        self.what = what
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}" if self.where else self.what
+
+    def at(self, where: str) -> TflcError:
+        """The same error, located at `where` unless it already names a place."""
+        if self.where is None:
+            self.where = where
+        return self
