@@ -1,0 +1,63 @@
+"""The public Python API: load, save and print tfl modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlir import ir
+from tflc.dialects import tfl
+from tflc.dialects.tfl_verifier import verify
+from tflc.errors import TflcError
+
+DEFAULT_ELIDE_LIMIT = 16
+
+
+def load(source: str | Path | bytes, context: ir.Context | None = None) -> ir.Module:
+    """A tfl module from a .tflite file or bytes, or from MLIR text (a `.mlir` path)."""
+    if isinstance(source, str | Path) and str(source).endswith(".mlir"):
+        return parse(Path(source).read_text(), str(source), context)
+    from tflc.dialects.tflite_importer import import_flatbuffer
+
+    return import_flatbuffer(source, context)
+
+
+def parse(text: str, source: str = "<string>", context: ir.Context | None = None) -> ir.Module:
+    """A verified module from MLIR text (a `builtin.module` op view; locations name `source`)."""
+    context = context or tfl.make_context()
+    with context, ir.Location.unknown():
+        try:
+            module = ir.Operation.parse(text, source_name=source).opview
+        except ir.MLIRError as e:
+            diags = e.error_diagnostics
+            if diags:
+                from tflc.dialects.tfl_verifier import describe_location
+
+                raise TflcError(
+                    diags[0].message, describe_location(diags[0].location) or source
+                ) from None
+            raise TflcError(str(e), source) from None
+        verify(module, source)
+    return module
+
+
+def to_flatbuffer(module: ir.Module, source: str = "<module>") -> bytes:
+    from tflc.backends.tflite.exporter import export_flatbuffer
+
+    return export_flatbuffer(module, source)
+
+
+def save(module: ir.Module, path: str | Path) -> None:
+    """Writes a tfl module as a .tflite flatbuffer; nothing is written if export fails."""
+    data = to_flatbuffer(module, str(path))
+    Path(path).write_bytes(data)
+
+
+def to_text(
+    module: ir.Module, elide_larger_than: int | None = DEFAULT_ELIDE_LIMIT, debug_info: bool = True
+) -> str:
+    """MLIR text; constants over `elide_larger_than` elements print as `dense_resource<__elided__>`."""
+    return module.operation.get_asm(
+        large_elements_limit=elide_larger_than,
+        enable_debug_info=debug_info,
+        assume_verified=True,
+    )

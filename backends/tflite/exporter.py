@@ -1,0 +1,296 @@
+"""tfl dialect module -> `Model` -> .tflite bytes; the inverse of dialects/tflite_importer.py."""
+
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import quant
+from tflc.dialects import tfl
+from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_mlir_name
+from tflc.dialects.tfl_verifier import describe_location, location_names, verify
+from tflc.errors import TflcError
+from tflc.runtime.tflite_model import (
+    DimensionMetadata,
+    Model,
+    Operator,
+    OperatorCode,
+    Quantization,
+    SignatureDef,
+    Sparsity,
+    SubGraph,
+    Tensor,
+)
+from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
+
+_CONSTANT_OPS = (
+    "tfl.pseudo_const",
+    "tfl.pseudo_qconst",
+    "tfl.pseudo_sparse_const",
+    "tfl.pseudo_raw_const",
+)
+
+
+def _tensor_name(loc: ir.Location, index: int = 0) -> str:
+    names = location_names(loc)
+    return names[index] if index < len(names) else ""
+
+
+def _bytes(attr: ir.Attribute) -> bytes:
+    return np.array(ir.DenseElementsAttr(attr)).astype(np.uint8, copy=False).tobytes()
+
+
+class FlatbufferExporter:
+    def __init__(self, module: ir.Module, source: str = "<module>"):
+        self.module = module
+        self.source = source
+        self.buffers: list[bytes] = [b""]
+        self.codes: dict[tuple[int, str | None, int], int] = {}
+        self.functions = [op for op in module.body.operations if op.operation.name == "func.func"]
+        self.function_index = {
+            f.attributes["sym_name"].value: i for i, f in enumerate(self.functions)
+        }
+
+    def fail(self, what: str, op: ir.Operation | None = None) -> TflcError:
+        where = describe_location(op.location) if op is not None else ""
+        return TflcError(what, f"{self.source}: {where}" if where else self.source)
+
+    def export(self) -> Model:
+        if not self.functions:
+            raise self.fail("module has no functions to export")
+        subgraphs = [_FunctionExporter(self, f.operation).build() for f in self.functions]
+        attrs = self.module.operation.attributes
+        metadata = []
+        if "tfl.metadata" in attrs:
+            for pair in ir.ArrayAttr(attrs["tfl.metadata"]):
+                name, data = list(ir.ArrayAttr(pair))
+                metadata.append((ir.StringAttr(name).value, self.add_buffer(_bytes(data))))
+        signatures = []
+        if "tfl.signature_defs" in attrs:
+            for sig in ir.ArrayAttr(attrs["tfl.signature_defs"]):
+                signatures.append(self._signature(ir.DictAttr(sig), subgraphs))
+        codes = [OperatorCode(b, c, v, min(b, 127)) for (b, c, v) in self.codes]
+        return Model(
+            version=ir.IntegerAttr(attrs["tfl.schema_version"]).value
+            if "tfl.schema_version" in attrs
+            else 3,
+            description=ir.StringAttr(attrs["tfl.description"]).value
+            if "tfl.description" in attrs
+            else "MLIR Converted.",
+            operator_codes=codes,
+            subgraphs=subgraphs,
+            buffers=self.buffers,
+            metadata=metadata,
+            signature_defs=signatures,
+            source=self.source,
+        )
+
+    def _signature(self, sig: ir.DictAttr, subgraphs: list[SubGraph]) -> SignatureDef:
+        fn = ir.FlatSymbolRefAttr(sig["function"]).value
+        index = self.function_index[fn]
+        sg = subgraphs[index]
+
+        def pairs(key, indices):
+            out = []
+            for pair in ir.ArrayAttr(sig[key]):
+                name, pos = list(ir.ArrayAttr(pair))
+                out.append((ir.StringAttr(name).value, indices[ir.IntegerAttr(pos).value]))
+            return out
+
+        return SignatureDef(
+            ir.StringAttr(sig["key"]).value,
+            index,
+            pairs("inputs", sg.inputs),
+            pairs("outputs", sg.outputs),
+        )
+
+    def add_buffer(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def opcode_index(self, builtin: int, custom: str | None, version: int) -> int:
+        key = (builtin, custom, version)
+        if key not in self.codes:
+            self.codes[key] = len(self.codes)
+        return self.codes[key]
+
+
+def _quantization_of(elem: ir.Type) -> Quantization | None:
+    if isinstance(elem, quant.UniformQuantizedPerAxisType):
+        q = quant.UniformQuantizedPerAxisType(elem)
+        return Quantization(
+            scale=list(q.scales),
+            zero_point=list(q.zero_points),
+            quantized_dimension=q.quantized_dimension,
+        )
+    if isinstance(elem, quant.UniformQuantizedType):
+        q = quant.UniformQuantizedType(elem)
+        return Quantization(scale=[q.scale], zero_point=[q.zero_point])
+    return None
+
+
+class _FunctionExporter:
+    def __init__(self, parent: FlatbufferExporter, fn: ir.Operation):
+        self.parent = parent
+        self.fn = fn
+        self.tensors: list[Tensor] = []
+        self.index: dict[ir.Value, int] = {}
+        self.operators: list[Operator] = []
+
+    def new_tensor(self, value: ir.Value, name: str, owner: ir.Operation | None) -> int:
+        t = value.type
+        if isinstance(t, ir.NoneType):
+            return -1
+        if not isinstance(t, ir.ShapedType):
+            raise self.parent.fail(f"value of type {t} cannot be a TFLite tensor", owner)
+        shaped = ir.ShapedType(t)
+        elem = shaped.element_type
+        try:
+            type_name = tfl.tensor_type_name(elem)
+        except KeyError:
+            raise self.parent.fail(
+                f"element type {elem} has no TFLite tensor type", owner
+            ) from None
+        if shaped.has_rank:
+            dims = list(shaped.shape)
+            dynamic = [d if not ir.ShapedType.is_dynamic_size(d) else -1 for d in dims]
+            shape = [1 if d < 0 else d for d in dynamic]
+            signature = dynamic if any(d < 0 for d in dynamic) else None
+        else:
+            shape, signature = [], None
+        tensor = Tensor(
+            name=name,
+            shape=shape,
+            type=type_name,
+            buffer=0,
+            quantization=_quantization_of(elem),
+            shape_signature=signature,
+        )
+        self.tensors.append(tensor)
+        self.index[value] = len(self.tensors) - 1
+        return len(self.tensors) - 1
+
+    def build(self) -> SubGraph:
+        fn = self.fn
+        block = fn.regions[0].blocks[0]
+        inputs = [self.new_tensor(arg, _tensor_name(arg.location), None) for arg in block.arguments]
+        outputs: list[int] = []
+        for op in block.operations:
+            op = op.operation
+            name = op.name
+            if name == "func.return":
+                outputs = [self.input_index(v, op) for v in op.operands]
+            elif name == "tfl.no_value":
+                self.index[op.result] = -1
+            elif name in _CONSTANT_OPS:
+                self.constant(op)
+            elif name == "tfl.variable":
+                i = self.new_tensor(op.result, _tensor_name(op.location), op)
+                self.tensors[i].is_variable = True
+            elif name.startswith("tfl."):
+                self.operator(op)
+            else:
+                raise self.parent.fail(
+                    f"'{name}' has no TFLite equivalent; lower or legalize it before export", op
+                )
+        sg_name = "" if "tfl.unnamed" in fn.attributes else fn.attributes["sym_name"].value
+        return SubGraph(sg_name, self.tensors, inputs, outputs, self.operators)
+
+    def input_index(self, value: ir.Value, user: ir.Operation) -> int:
+        if value not in self.index:
+            raise self.parent.fail(
+                "operand defined outside the function (captured values are not supported)", user
+            )
+        return self.index[value]
+
+    def constant(self, op: ir.Operation) -> None:
+        i = self.new_tensor(op.result, _tensor_name(op.location), op)
+        value = op.attributes["value"]
+        if op.name == "tfl.pseudo_raw_const":
+            data = _bytes(value)
+        else:
+            dense = ir.DenseElementsAttr(value)
+            arr = np.array(dense)
+            shape = ir.ShapedType(dense.type).shape
+            if dense.is_splat and arr.size != int(np.prod(shape)):
+                arr = np.broadcast_to(arr.reshape(-1)[:1], shape)
+            data = np.ascontiguousarray(arr).tobytes()
+        if op.name == "tfl.pseudo_sparse_const":
+            self.tensors[i].sparsity = _sparsity_of(op)
+        self.tensors[i].buffer = self.parent.add_buffer(data)
+
+    def operator(self, op: ir.Operation) -> None:
+        attrs = op.attributes
+        version = ir.IntegerAttr(attrs["tfl.version"]).value if "tfl.version" in attrs else 1
+        inputs = [self.input_index(v, op) for v in op.operands]
+        names = [_tensor_name(op.location, k) for k in range(len(op.results))]
+        outputs = [self.new_tensor(r, names[k], op) for k, r in enumerate(op.results)]
+        operator = Operator(opcode_index=0, inputs=inputs, outputs=outputs)
+        if op.name == "tfl.custom":
+            code = ir.StringAttr(attrs["custom_code"]).value
+            operator.opcode_index = self.parent.opcode_index(
+                BUILTIN_OPERATOR_CODES["CUSTOM"], code, version
+            )
+            operator.custom_options = _bytes(attrs["custom_option"])
+            if "tfl.custom_options_format" in attrs:
+                operator.custom_options_format = ir.IntegerAttr(
+                    attrs["tfl.custom_options_format"]
+                ).value
+        else:
+            d = ops_by_mlir_name()[op.name]
+            operator.opcode_index = self.parent.opcode_index(d.code, None, version)
+            if d.options:
+                values = {}
+                for f in d.attributes:
+                    if f.name in attrs:
+                        values[f.name] = tfl.option_value(
+                            f,
+                            attrs[f.name],
+                            self.parent.function_index if f.name in SUBGRAPH_FIELDS else None,
+                        )
+                operator.builtin_options = (d.options, values)
+        if "tfl.intermediates" in attrs:
+            raise self.parent.fail("operators with intermediate tensors are not exported yet", op)
+        if "tfl.mutating_variable_inputs" in attrs:
+            operator.mutating_variable_inputs = list(
+                ir.DenseBoolArrayAttr(attrs["tfl.mutating_variable_inputs"])
+            )
+        self.operators.append(operator)
+
+
+def _sparsity_of(op: ir.Operation) -> Sparsity:
+    attrs = op.attributes
+    dims = []
+    for d in ir.ArrayAttr(attrs["dim_metadata"]):
+        d = ir.DictAttr(d)
+
+        def vec(key, d=d):
+            if f"{key}_type" not in d:
+                return None
+            return ir.StringAttr(d[f"{key}_type"]).value, list(ir.DenseI32ArrayAttr(d[key]))
+
+        dims.append(
+            DimensionMetadata(
+                ir.IntegerAttr(d["format"]).value,
+                ir.IntegerAttr(d["dense_size"]).value,
+                vec("segments"),
+                vec("indices"),
+            )
+        )
+    return Sparsity(
+        list(ir.DenseI32ArrayAttr(attrs["traversal_order"])),
+        list(ir.DenseI32ArrayAttr(attrs["block_map"])),
+        dims,
+    )
+
+
+def export_model(module: ir.Module, source: str = "<module>") -> Model:
+    with module.context:
+        verify(module, source)
+        return FlatbufferExporter(module, source).export()
+
+
+def export_flatbuffer(module: ir.Module, source: str = "<module>") -> bytes:
+    """A verified tfl module as .tflite bytes."""
+    from tflc.backends.tflite.flatbuffer_writer import write_model
+
+    return write_model(export_model(module, source))
