@@ -26,7 +26,7 @@ def parse(text: str, source: str = "<string>", context: ir.Context | None = None
     context = context or tfl.make_context()
     with context, ir.Location.unknown():
         try:
-            module = ir.Operation.parse(text, source_name=source).opview
+            module = _parse_module(text, source)
         except ir.MLIRError as e:
             diags = e.error_diagnostics
             if diags:
@@ -38,6 +38,22 @@ def parse(text: str, source: str = "<string>", context: ir.Context | None = None
             raise TflcError(str(e), source) from None
         verify(module, source)
     return module
+
+
+def _parse_module(text: str, source: str):
+    """Parses with file locations naming `source`; top-level ops outside a module get one."""
+    try:
+        op = ir.Operation.parse(text, source_name=source)
+    except ir.MLIRError as e:
+        if "single top-level operation" not in str(e):
+            raise
+        # Several top-level ops: open the module on line 1 so every line number stays true.
+        op = ir.Operation.parse("module {" + text + "\n}", source_name=source)
+    if op.name == "builtin.module":
+        return op.opview
+    module = ir.Module.create()
+    module.body.append(op)
+    return module.operation.opview
 
 
 def to_flatbuffer(module: ir.Module, source: str = "<module>") -> bytes:
