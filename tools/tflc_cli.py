@@ -15,11 +15,14 @@ from tflc.tools.cli_common import run_main
 # (module, subcommand) — imported lazily so `tflc run` never loads the compiler.
 COMMANDS: list[tuple[str, str]] = [
     ("tflc.runtime.run_cli", "run"),
+    ("tflc.tools.compile_cli", "compile"),
 ]
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tflc", description="Ahead-of-time compiler for TensorFlow and TFLite models.")
+    parser = argparse.ArgumentParser(
+        prog="tflc", description="Ahead-of-time compiler for TensorFlow and TFLite models."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = argv[0] if argv and not argv[0].startswith("-") else None
     known = {command for _, command in COMMANDS}

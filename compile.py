@@ -1,0 +1,20 @@
+"""`tflc.compile`: one entry point for every target."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from tflc.backends.target import CompiledModel, get_target
+
+
+def compile(model, target: str = "cpu", **options: Any) -> CompiledModel:  # noqa: A001 - the product's verb
+    """Compiles `model` (a .tflite path or bytes, or a tfl module) for `target`."""
+    from tflc.api import load
+
+    start = time.perf_counter()
+    module = load(model) if isinstance(model, str | Path | bytes) else model
+    compiled = get_target(target).emit(module, options)
+    compiled.report.setdefault("compile_seconds", round(time.perf_counter() - start, 3))
+    return compiled

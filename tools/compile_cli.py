@@ -1,0 +1,50 @@
+"""`tflc compile model.tflite --target {cpu,gpu,mcu,tflite} -o out/`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compile",
+        help="compile a model for a target",
+        description="Compile a .tflite model (or tfl .mlir) for a target.",
+    )
+    p.add_argument("model", help=".tflite file or .mlir module")
+    p.add_argument("--target", default="cpu", help="cpu, gpu, mcu or tflite (default: cpu)")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="backend option (repeatable)",
+    )
+    p.set_defaults(func=run)
+
+
+def parse_options(pairs: list[str]) -> dict[str, object]:
+    from tflc.errors import TflcError
+
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise TflcError(f"expected KEY=VALUE, got '{pair}'", "--option")
+        try:
+            options[key.replace("-", "_")] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.replace("-", "_")] = value
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    from tflc.compile import compile
+
+    compiled = compile(args.model, target=args.target, **parse_options(args.option))
+    compiled.save(args.output)
+    for key, value in compiled.report.items():
+        print(f"{key}: {value}")
+    return 0
