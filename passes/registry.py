@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,8 +93,9 @@ def _run_tflc_pass(module, p: Pass, print_ir_after_all: bool, source: str) -> No
     except TflcError as e:
         raise PipelineError(e.what, e.where or source, p.name) from None
     if print_ir_after_all:
-        print(f"// -----// IR Dump After {p.name} //----- //")
-        print(module.operation.get_asm(enable_debug_info=False))
+        # stderr, where MLIR's own IR printing goes, so stdout keeps only the final IR.
+        print(f"// -----// IR Dump After {p.name} //----- //", file=sys.stderr)
+        print(module.operation.get_asm(enable_debug_info=False), file=sys.stderr)
 
 
 def _run_upstream(module, element: str, print_ir_after_all: bool, source: str) -> None:

@@ -172,6 +172,7 @@ class _Reader:
 
     def length(self, obj, name: str, where: str) -> int:
         n = getattr(obj, name + "Length")()
+        # Every element takes at least one byte (tables and offsets four): a longer vector is corrupt.
         if n < 0 or n > self.size:
             raise self.fail(f"{where}: vector length {n} is larger than the file")
         return n

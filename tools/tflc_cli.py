@@ -29,7 +29,12 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     for module_name, command in COMMANDS:
         if wanted in known and command != wanted:
             continue
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != module_name:
+                raise
+            continue  # a subcommand whose backend is not part of this build
         module.add_command(sub)
     return parser
 

@@ -1,0 +1,149 @@
+"""`tfl-opt`: run a pass pipeline over tfl MLIR, as mlir-opt does.
+
+tfl-opt in.mlir -p 'tfl-dce,canonicalize' [-o out.mlir]
+tfl-opt in.mlir --split-input-file --verify-diagnostics
+tfl-opt --list-passes
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+from tflc.tools.cli_common import run_main
+
+SPLIT_MARKER = "// -----"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tfl-opt", description="Run tflc and upstream MLIR passes over tfl MLIR."
+    )
+    p.add_argument("input", nargs="?", default="-", help="input .mlir file (default: stdin)")
+    p.add_argument(
+        "-p",
+        "--pass-pipeline",
+        dest="pipeline",
+        default="",
+        help="comma-separated passes, e.g. 'tfl-dce,cse'",
+    )
+    p.add_argument("-o", "--output", help="output file (default: stdout)")
+    p.add_argument(
+        "--split-input-file",
+        action="store_true",
+        help=f"process each chunk between '{SPLIT_MARKER}' lines separately",
+    )
+    p.add_argument(
+        "--verify-diagnostics",
+        action="store_true",
+        help="check errors against expected-error comments",
+    )
+    p.add_argument(
+        "--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass"
+    )
+    p.add_argument(
+        "--mlir-elide-elementsattrs-if-larger",
+        type=int,
+        metavar="N",
+        help="elide constants with more than N elements",
+    )
+    p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
+    p.add_argument("--list-passes", action="store_true", help="list tflc passes and exit")
+    return p
+
+
+def list_passes() -> int:
+    from tflc.passes import get_all_passes
+
+    passes = get_all_passes()
+    width = max((len(n) for n in passes), default=0)
+    print("tflc passes:")
+    for name, p in passes.items():
+        print(f"  {name.ljust(width)}  {p.summary}")
+    print(
+        "Upstream MLIR passes (canonicalize, cse, symbol-dce, inline, ...) are available by name."
+    )
+    return 0
+
+
+def split_chunks(text: str) -> list[str]:
+    """Chunks padded with blank lines, so every line number is the line in the whole file."""
+    chunks, current, start = [], [], 0
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == SPLIT_MARKER:
+            chunks.append("\n" * start + "\n".join(current))
+            current, start = [], i + 1
+        else:
+            current.append(line)
+    chunks.append("\n" * start + "\n".join(current))
+    return chunks
+
+
+def process_chunk(chunk: str, args: argparse.Namespace, source: str) -> str:
+    import tflc
+    from tflc.passes import run_pipeline
+    from tflc.passes.registry import PipelineError
+
+    module = tflc.parse(chunk, source)
+    if args.pipeline:
+        original = tflc.to_text(module, None, debug_info=True)
+        try:
+            run_pipeline(
+                module,
+                args.pipeline,
+                print_ir_after_all=args.mlir_print_ir_after_all,
+                source=source,
+            )
+        except PipelineError as e:
+            e.what += "\n" + reproducer(original, args.pipeline)
+            raise
+    return tflc.to_text(
+        module, args.mlir_elide_elementsattrs_if_larger, debug_info=args.mlir_print_debuginfo
+    )
+
+
+def reproducer(ir_text: str, pipeline: str) -> str:
+    """Saves the IR that entered the failing pipeline and names the command that replays it."""
+    with tempfile.NamedTemporaryFile("w", suffix=".mlir", prefix="tflc-repro-", delete=False) as f:
+        f.write(ir_text)
+    return f"note: reproduce with: tfl-opt {f.name} -p {shlex.quote(pipeline)}"
+
+
+def optimize(args: argparse.Namespace) -> int:
+    from tflc.errors import TflcError
+
+    if args.list_passes:
+        return list_passes()
+    source = "<stdin>" if args.input == "-" else args.input
+    try:
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
+    except OSError as e:
+        raise TflcError(f"cannot read file: {e.strerror}", source) from None
+    except UnicodeDecodeError:
+        raise TflcError(
+            "not MLIR text (for a .tflite file use tfl-translate --tflite-to-mlir)", source
+        ) from None
+    chunks = split_chunks(text) if args.split_input_file else [text]
+    if args.verify_diagnostics:
+        from tflc.tools.verify_diagnostics import verify_diagnostics
+
+        return verify_diagnostics(chunks, lambda c: process_chunk(c, args, source), source)
+    outputs = [process_chunk(c, args, source) for c in chunks]
+    result = f"\n{SPLIT_MARKER}\n".join(o.rstrip("\n") for o in outputs) + "\n"
+    if args.output:
+        Path(args.output).write_text(result)
+    else:
+        sys.stdout.write(result)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(lambda: optimize(build_parser().parse_args(argv)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
