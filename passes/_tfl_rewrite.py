@@ -149,7 +149,7 @@ def with_result_type(op: ir.Operation, result_type: ir.Type) -> ir.Operation:
             op.name,
             results=[result_type],
             operands=list(op.operands),
-            attributes={a.name: a.attr for a in op.attributes},
+            attributes=dict(op.attributes.items()),
         )
     return new
 
@@ -239,7 +239,7 @@ def set_bias(producer: ir.Operation, bias: np.ndarray) -> ir.Operation:
             producer.name,
             results=[producer.result.type],
             operands=operands,
-            attributes={a.name: a.attr for a in producer.attributes},
+            attributes=dict(producer.attributes.items()),
         )
     replace_op(producer, rebuilt.result)
     return rebuilt
