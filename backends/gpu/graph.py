@@ -1,0 +1,167 @@
+"""The dataflow graph the GPU backend schedules, read from a tfl module's `main` function.
+
+Constants become numpy arrays, folded where the GPU would only re-do compile-time work:
+`tfl.dequantize` of float16 weights, reshapes of constants. Reshape-like ops on activations
+(`reshape`, `squeeze`, `expand_dims`) become aliases: no dispatch, the same arena bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from mlir import ir
+
+from tflc.dialects.tfl import constant_value
+from tflc.dialects.tfl_verifier import describe_location
+from tflc.errors import TflcError
+
+ALIAS_OPS = {"reshape", "squeeze", "expand_dims"}
+
+
+@dataclass
+class Tensor:
+    id: int
+    shape: tuple[int, ...]
+    dtype: str
+    name: str = ""
+    const: np.ndarray | None = None
+    alias_of: int | None = None  # reshape-like: shares the storage of this tensor
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+
+@dataclass
+class Node:
+    index: int
+    op: str  # without the `tfl.` prefix
+    attrs: dict[str, Any]
+    inputs: list[int | None]
+    outputs: list[int]
+    where: str
+    operation: ir.Operation | None = field(default=None, repr=False)
+
+
+@dataclass
+class Graph:
+    tensors: list[Tensor]
+    nodes: list[Node]
+    inputs: list[int]
+    outputs: list[int]
+
+    def const(self, tid: int | None) -> np.ndarray | None:
+        return None if tid is None else self.tensors[tid].const
+
+    def consumers(self) -> dict[int, list[Node]]:
+        users: dict[int, list[Node]] = {}
+        for node in self.nodes:
+            for t in node.inputs:
+                if t is not None:
+                    users.setdefault(t, []).append(node)
+        return users
+
+    def root(self, tid: int) -> int:
+        """The tensor whose storage `tid` uses (following reshape aliases)."""
+        while self.tensors[tid].alias_of is not None:
+            tid = self.tensors[tid].alias_of
+        return tid
+
+
+def attr_value(attr: ir.Attribute) -> Any:
+    for cls in (ir.BoolAttr, ir.IntegerAttr, ir.FloatAttr, ir.StringAttr):
+        if isinstance(attr, cls):
+            return cls(attr).value
+    for cls in (ir.DenseI32ArrayAttr, ir.DenseI64ArrayAttr, ir.DenseF32ArrayAttr):
+        if isinstance(attr, cls):
+            return list(cls(attr))
+    if isinstance(attr, ir.FlatSymbolRefAttr):
+        return ir.FlatSymbolRefAttr(attr).value
+    return str(attr)
+
+
+def _main_function(module: ir.Module) -> ir.Operation:
+    funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
+    for f in funcs:
+        if ir.StringAttr(f.attributes["sym_name"]).value == "main":
+            return f
+    if not funcs:
+        raise TflcError("module has no function", "gpu backend")
+    return funcs[0]
+
+
+def _shape_and_dtype(type_: ir.Type, where: str) -> tuple[tuple[int, ...], str]:
+    if not isinstance(type_, ir.RankedTensorType):
+        if str(type_) == "none":
+            return (), "none"
+        raise TflcError(f"unranked tensor type {type_} is not supported", where)
+    shaped = ir.RankedTensorType(type_)
+    if any(d < 0 for d in shaped.shape):
+        raise TflcError(f"dynamic shape {type_} is not supported by the gpu target", where)
+    return tuple(shaped.shape), str(shaped.element_type)
+
+
+def build_graph(module: ir.Module) -> Graph:
+    """The graph of `main`; constants folded, reshapes turned into aliases."""
+    func = _main_function(module)
+    block = func.regions[0].blocks[0]
+    tensors: list[Tensor] = []
+    ids: dict[ir.Value, int] = {}
+
+    def new_tensor(value: ir.Value, where: str, name: str = "", const=None) -> int:
+        shape, dtype = _shape_and_dtype(value.type, where)
+        t = Tensor(len(tensors), shape, dtype, name, const)
+        tensors.append(t)
+        ids[value] = t.id
+        return t.id
+
+    inputs = []
+    for i, arg in enumerate(block.arguments):
+        loc_name = describe_location(arg.location) or f"input_{i}"
+        inputs.append(new_tensor(arg, "model input", loc_name))
+    nodes: list[Node] = []
+    outputs: list[int] = []
+    for op in block.operations:
+        op = op.operation
+        where = f"{describe_location(op.location) or '?'} ({op.name})"
+        if op.name == "func.return":
+            outputs = [ids[v] for v in op.operands]
+            continue
+        if op.name == "tfl.no_value":
+            ids[op.result] = -1
+            continue
+        value = constant_value(op)
+        if value is not None:
+            new_tensor(op.result, where, const=np.asarray(value))
+            continue
+        ins = [ids[v] for v in op.operands]
+        ins_or_none = [None if t == -1 else t for t in ins]
+        consts = [None if t is None else tensors[t].const for t in ins_or_none]
+        folded = _fold(op.name[4:], consts, [_shape_and_dtype(r.type, where) for r in op.results])
+        if folded is not None:
+            new_tensor(op.result, where, const=folded)
+            continue
+        outs = [new_tensor(r, where, describe_location(op.location) or "") for r in op.results]
+        name = op.name[4:] if op.name.startswith("tfl.") else op.name
+        attrs = {k: attr_value(op.attributes[k]) for k in op.attributes}
+        if name in ALIAS_OPS and ins_or_none[0] is not None:
+            src = tensors[ins_or_none[0]]
+            if src.size == tensors[outs[0]].size and tensors[outs[0]].dtype == src.dtype:
+                tensors[outs[0]].alias_of = src.id
+                continue
+        nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
+    return Graph(tensors, nodes, inputs, outputs)
+
+
+def _fold(op: str, consts: list, results: list) -> np.ndarray | None:
+    """Compile-time value of an op whose inputs are all constants, for the ops that need it."""
+    if not consts or any(c is None for c in consts[:1]):
+        return None
+    (shape, dtype) = results[0]
+    if op == "dequantize" and consts[0].dtype == np.float16:
+        return consts[0].astype(np.float32)
+    if op in ALIAS_OPS:
+        return consts[0].reshape(shape)
+    return None

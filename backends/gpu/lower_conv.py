@@ -1,0 +1,223 @@
+"""Anchors that reduce: convolutions, fully connected, pools, reductions, softmax.
+
+One invocation computes one output element with `scf.for` loops over its window. Filters are
+repacked at compile time so that neighbouring invocations (neighbouring output channels) read
+neighbouring weights: conv filters OHWI -> HWIO, fully-connected [O, K] -> [K, O].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tflc.backends.gpu.graph import Node
+from tflc.backends.gpu.kernel_ir import KernelBuilder
+from tflc.backends.gpu.lowering import KernelContext, _strides, anchor, fused_activation
+from tflc.errors import TflcError
+
+
+def same_padding(in_size: int, out_size: int, stride: int, dilation: int, k: int, padding: str):
+    """(pad_before, pad_after) as TFLite computes them."""
+    if padding == "VALID":
+        return 0, max((out_size - 1) * stride + (k - 1) * dilation + 1 - in_size, 0)
+    total = max((out_size - 1) * stride + (k - 1) * dilation + 1 - in_size, 0)
+    return total // 2, total - total // 2
+
+
+def _window(b, out_y, out_x, ky, kx, geom):
+    """Input coordinates of a window tap and whether they fall inside the input."""
+    (sh, sw, dh, dw, pt, pl, h, w, need_check) = geom
+    iy = b.add(b.sub(b.mul(out_y, sh), pt), b.mul(ky, dh))
+    ix = b.add(b.sub(b.mul(out_x, sw), pl), b.mul(kx, dw))
+    ok = b.and_(b.in_range(iy, h), b.in_range(ix, w)) if need_check else None
+    return iy, ix, ok
+
+
+def _geometry(node: Node, in_shape, out_shape, kh, kw, dilated=True):
+    a = node.attrs
+    sh, sw = a.get("stride_h", 1), a.get("stride_w", 1)
+    dh = a.get("dilation_h_factor", 1) if dilated else 1
+    dw = a.get("dilation_w_factor", 1) if dilated else 1
+    h, w = in_shape[1], in_shape[2]
+    pt, pb = same_padding(h, out_shape[1], sh, dh, kh, a.get("padding", "VALID"))
+    pl, pr = same_padding(w, out_shape[2], sw, dw, kw, a.get("padding", "VALID"))
+    need_check = pt > 0 or pb > 0 or pl > 0 or pr > 0
+    return (sh, sw, dh, dw, pt, pl, h, w, need_check)
+
+
+def _taps(b: KernelBuilder, kh: int, kw: int, acc: list[str], geom, oy, ox, inner):
+    """Loops over the window; `inner(iy, ix, ky, kx, *acc) -> new acc` at valid taps."""
+
+    def over_ky(ky, *acc_y):
+        def over_kx(kx, *acc_x):
+            iy, ix, ok = _window(b, oy, ox, ky, kx, geom)
+            if ok is None:
+                return inner(iy, ix, ky, kx, *acc_x)
+            return b.branch(ok, lambda: inner(iy, ix, ky, kx, *acc_x), lambda: list(acc_x))
+
+        return b.loop(0, kw, list(acc_y), over_kx)
+
+    return b.loop(0, kh, acc, over_ky)
+
+
+def _bias(b: KernelBuilder, node: Node, ctx: KernelContext, oc: str) -> str:
+    bias = node.inputs[2] if len(node.inputs) > 2 else None
+    return b.f32(0.0) if bias is None else ctx.load(b, bias, oc)
+
+
+@anchor("conv_2d")
+def conv_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x, w = node.inputs[0], node.inputs[1]
+    n_, h, w_, c = ctx.shape(x)
+    o, kh, kw, i = ctx.shape(w)
+    out_shape = ctx.shape(node.outputs[0])
+    if c != i:
+        raise TflcError(f"grouped conv_2d ({c} channels, filter depth {i})", node.where)
+    if ctx.graph.const(w) is None:
+        raise TflcError("conv_2d with a non-constant filter", node.where)
+    woff = ctx.packed(w, "hwio", lambda f: f.transpose(1, 2, 3, 0))
+    _, xoff = ctx.addr(x)
+    n, oy, ox, oc = coords
+    geom = _geometry(node, ctx.shape(x), out_shape, kh, kw)
+
+    def inner(iy, ix, ky, kx, acc):
+        in_base = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), xoff)
+        w_base = b.add(b.mul(b.add(b.mul(ky, kw), kx), i * o), b.add(oc, woff))
+
+        def over_ic(ic, a):
+            xv = b.load("arena", b.add(in_base, ic))
+            wv = b.load("weights", b.add(w_base, b.mul(ic, o)))
+            return [b.fadd(a, b.fmul(xv, wv))]
+
+        return b.loop(0, i, [acc], over_ic)
+
+    (acc,) = _taps(b, kh, kw, [_bias(b, node, ctx, oc)], geom, oy, ox, inner)
+    return fused_activation(b, acc, node)
+
+
+@anchor("depthwise_conv_2d")
+def depthwise_conv_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x, w = node.inputs[0], node.inputs[1]
+    _, h, w_, c = ctx.shape(x)
+    _, kh, kw, oc_count = ctx.shape(w)
+    mult = max(oc_count // c, 1)
+    _, xoff = ctx.addr(x)
+    wbuf, woff = ctx.addr(w)
+    n, oy, ox, oc = coords
+    ic = oc if mult == 1 else b.div(oc, mult)
+    geom = _geometry(node, ctx.shape(x), ctx.shape(node.outputs[0]), kh, kw)
+
+    def inner(iy, ix, ky, kx, acc):
+        xi = b.add(b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), ic), xoff)
+        wi = b.add(b.add(b.mul(b.add(b.mul(ky, kw), kx), oc_count), oc), woff)
+        return [b.fadd(acc, b.fmul(b.load("arena", xi), b.load(wbuf, wi)))]
+
+    (acc,) = _taps(b, kh, kw, [_bias(b, node, ctx, oc)], geom, oy, ox, inner)
+    return fused_activation(b, acc, node)
+
+
+@anchor("fully_connected")
+def fully_connected(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x, w = node.inputs[0], node.inputs[1]
+    o, k = ctx.shape(w)
+    out_shape = ctx.shape(node.outputs[0])
+    flat = b.ravel(coords, _strides(out_shape))
+    row, oc = b.div(flat, o), b.rem(flat, o)
+    _, xoff = ctx.addr(x)
+    x_base = b.add(b.mul(row, k), xoff)
+    if ctx.graph.const(w) is not None:
+        woff = ctx.packed(w, "ko", lambda f: f.T)
+        wbuf, w_index = "weights", lambda kk: b.add(b.add(b.mul(kk, o), oc), woff)
+    else:
+        wbuf, woff = ctx.addr(w)
+        w_index = lambda kk: b.add(b.add(b.mul(oc, k), kk), woff)  # noqa: E731
+
+    def over_k(kk, acc):
+        return [b.fadd(acc, b.fmul(b.load("arena", b.add(x_base, kk)), b.load(wbuf, w_index(kk))))]
+
+    (acc,) = b.loop(0, k, [_bias(b, node, ctx, oc)], over_k)
+    return fused_activation(b, acc, node)
+
+
+@anchor("average_pool_2d", "max_pool_2d")
+def pool_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x = node.inputs[0]
+    _, h, w_, c = ctx.shape(x)
+    kh, kw = node.attrs["filter_height"], node.attrs["filter_width"]
+    _, xoff = ctx.addr(x)
+    n, oy, ox, ch = coords
+    geom = _geometry(node, ctx.shape(x), ctx.shape(node.outputs[0]), kh, kw, dilated=False)
+    is_max = node.op == "max_pool_2d"
+
+    def inner(iy, ix, ky, kx, acc, count):
+        xi = b.add(b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), ch), xoff)
+        v = b.load("arena", xi)
+        nxt = b.fmax(acc, v) if is_max else b.fadd(acc, v)
+        return [nxt, b.fadd(count, b.f32(1.0))]
+
+    init = b.f32(-np.inf) if is_max else b.f32(0.0)
+    acc, count = _taps(b, kh, kw, [init, b.f32(0.0)], geom, oy, ox, inner)
+    value = acc if is_max else b.fdiv(acc, b.fmax(count, b.f32(1.0)))
+    return fused_activation(b, value, node)
+
+
+@anchor("mean", "sum", "reduce_max", "reduce_min", "reduce_prod")
+def reduce(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x = node.inputs[0]
+    in_shape = ctx.shape(x)
+    axes = ctx.graph.const(node.inputs[1])
+    if axes is None:
+        raise TflcError(f"{node.op} with non-constant axes", node.where)
+    rank = len(in_shape)
+    axes = sorted({int(a) % rank for a in np.asarray(axes).reshape(-1)})
+    kept = [d for d in range(rank) if d not in axes]
+    out_coords = coords
+    keep_dims = len(ctx.shape(node.outputs[0])) == rank
+    strides = _strides(in_shape)
+    _, xoff = ctx.addr(x)
+    kept_coords = [out_coords[d] for d in kept] if keep_dims else out_coords
+    kept_coords = kept_coords[-len(kept) :] if kept else []
+    base = b.ravel(kept_coords, [strides[d] for d in kept], xoff) if kept else b.index(xoff)
+    red_shape = [in_shape[d] for d in axes]
+    count = int(np.prod(red_shape, dtype=np.int64))
+    combine = {
+        "mean": b.fadd,
+        "sum": b.fadd,
+        "reduce_prod": b.fmul,
+        "reduce_max": b.fmax,
+        "reduce_min": b.fmin,
+    }[node.op]
+    init = {"reduce_max": -np.inf, "reduce_min": np.inf, "reduce_prod": 1.0}.get(node.op, 0.0)
+
+    def over_r(r, acc):
+        rc = b.unravel(r, red_shape)
+        idx = b.add(base, b.ravel(rc, [strides[d] for d in axes]))
+        return [combine(acc, b.load("arena", idx))]
+
+    (acc,) = b.loop(0, count, [b.f32(init)], over_r)
+    return b.fdiv(acc, b.f32(float(count))) if node.op == "mean" else acc
+
+
+@anchor("softmax", "log_softmax")
+def softmax(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Each invocation recomputes its row's max and sum: rows are short (classes, channels)."""
+    x = node.inputs[0]
+    shape = ctx.shape(x)
+    d = shape[-1]
+    beta = b.f32(node.attrs.get("beta", 1.0))
+    _, xoff = ctx.addr(x)
+    flat = b.ravel(coords, _strides(shape))
+    row_base = b.add(b.mul(b.div(flat, d), d), xoff)
+
+    (mx,) = b.loop(
+        0, d, [b.f32(-np.inf)], lambda j, m: [b.fmax(m, b.load("arena", b.add(row_base, j)))]
+    )
+
+    def over_sum(j, s):
+        v = b.load("arena", b.add(row_base, j))
+        return [b.fadd(s, b.math("exp", b.fmul(b.fsub(v, mx), beta)))]
+
+    (total,) = b.loop(0, d, [b.f32(0.0)], over_sum)
+    z = b.fmul(b.fsub(b.load("arena", b.add(flat, xoff)), mx), beta)
+    if node.op == "log_softmax":
+        return b.fsub(z, b.math("log", total))
+    return b.fdiv(b.math("exp", z), total)

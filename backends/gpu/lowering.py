@@ -1,0 +1,236 @@
+"""Per-op shader lowering: each op computes its value at one output element.
+
+A fused group is one kernel: its first op (the anchor) computes the value at the invocation's
+output coordinates, then each following elementwise op (the epilogue) is applied to it in
+registers, and one store writes the group's result. Anchors are registered in `ANCHORS`;
+elementwise ops (`UNARY`, `BINARY`) can be both anchors and epilogues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tflc.backends.gpu.graph import Graph, Node
+from tflc.backends.gpu.kernel_ir import KernelBuilder
+from tflc.errors import TflcError
+
+
+@dataclass
+class KernelContext:
+    """What a lowering needs besides the op: the graph and where each tensor lives."""
+
+    graph: Graph
+    offsets: dict[int, int]  # arena offsets (floats) of storage roots
+    weights: WeightsPacker
+
+    def shape(self, tid: int) -> tuple[int, ...]:
+        return self.graph.tensors[tid].shape
+
+    def addr(self, tid: int) -> tuple[str, int]:
+        """(`"arena"` or `"weights"`, offset in floats) of a tensor's first element."""
+        t = self.graph.tensors[tid]
+        if t.const is not None:
+            return "weights", self.weights.offset(tid, t.const)
+        return "arena", self.offsets[self.graph.root(tid)]
+
+    def packed(self, tid: int, key: str, transform: Callable[[np.ndarray], np.ndarray]) -> int:
+        """Weights offset of `transform(constant)`, packed once per (tensor, key)."""
+        return self.weights.offset((tid, key), transform(self.graph.tensors[tid].const))
+
+    def load(self, b: KernelBuilder, tid: int, idx: str) -> str:
+        buffer, base = self.addr(tid)
+        return b.load(buffer, b.add(idx, base) if base else idx)
+
+    def load_broadcast(
+        self, b: KernelBuilder, tid: int, coords: list[str], out_shape: tuple[int, ...]
+    ) -> str:
+        """Loads `tid` at output `coords` under numpy broadcasting."""
+        shape = self.shape(tid)
+        buffer, base = self.addr(tid)
+        strides = _strides(shape)
+        lead = len(out_shape) - len(shape)
+        full = [0] * lead + [0 if d == 1 else s for d, s in zip(shape, strides, strict=True)]
+        return b.load(buffer, b.ravel(coords, full, base))
+
+
+class WeightsPacker:
+    """Lays constants out in one float32 weights buffer, each 64-byte aligned, deduplicated."""
+
+    ALIGN = 16
+
+    def __init__(self):
+        self.chunks: list[np.ndarray] = []
+        self.keys: dict[object, int] = {}
+        self.size = 0
+
+    def offset(self, key, array: np.ndarray) -> int:
+        if key not in self.keys:
+            data = np.ascontiguousarray(array, dtype=np.float32).reshape(-1)
+            self.keys[key] = self.size
+            self.chunks.append(data)
+            pad = -data.size % self.ALIGN
+            if pad:
+                self.chunks.append(np.zeros(pad, np.float32))
+            self.size += data.size + pad
+        return self.keys[key]
+
+    def tobytes(self) -> bytes:
+        if not self.chunks:
+            return np.zeros(4, np.float32).tobytes()
+        return np.concatenate(self.chunks).tobytes()
+
+
+def _strides(shape) -> list[int]:
+    strides, acc = [], 1
+    for d in reversed(shape):
+        strides.append(acc)
+        acc *= d
+    return strides[::-1]
+
+
+# ---- elementwise ops ------------------------------------------------------------------------
+
+
+def _relu_n(lo: float | None, hi: float | None):
+    def fn(b: KernelBuilder, x: str, node: Node) -> str:
+        if lo is not None:
+            x = b.fmax(x, b.f32(lo))
+        return b.fmin(x, b.f32(hi)) if hi is not None else x
+
+    return fn
+
+
+def _logistic(b, x, node):
+    return b.fdiv(b.f32(1.0), b.fadd(b.f32(1.0), b.math("exp", b.fneg(x))))
+
+
+def _hard_swish(b, x, node):
+    r6 = b.fmin(b.fmax(b.fadd(x, b.f32(3.0)), b.f32(0.0)), b.f32(6.0))
+    return b.fmul(x, b.fmul(r6, b.f32(1.0 / 6.0)))
+
+
+def _leaky_relu(b, x, node):
+    alpha = b.f32(node.attrs.get("alpha", 0.2))
+    return b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fmul(x, alpha))
+
+
+def _elu(b, x, node):
+    return b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fsub(b.math("exp", x), b.f32(1.0)))
+
+
+UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
+    "relu": _relu_n(0.0, None),
+    "relu6": _relu_n(0.0, 6.0),
+    "relu_n1_to_1": _relu_n(-1.0, 1.0),
+    "relu_0_to_1": _relu_n(0.0, 1.0),
+    "logistic": _logistic,
+    "tanh": lambda b, x, n: b.math("tanh", x),
+    "hard_swish": _hard_swish,
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "exp": lambda b, x, n: b.math("exp", x),
+    "neg": lambda b, x, n: b.fneg(x),
+    "abs": lambda b, x, n: b.math("absf", x),
+    "sqrt": lambda b, x, n: b.math("sqrt", x),
+    "rsqrt": lambda b, x, n: b.math("rsqrt", x),
+    "log": lambda b, x, n: b.math("log", x),
+    "floor": lambda b, x, n: b.math("floor", x),
+    "ceil": lambda b, x, n: b.math("ceil", x),
+    "square": lambda b, x, n: b.fmul(x, x),
+}
+
+BINARY: dict[str, Callable[[KernelBuilder, str, str], str]] = {
+    "add": lambda b, x, y: b.fadd(x, y),
+    "sub": lambda b, x, y: b.fsub(x, y),
+    "mul": lambda b, x, y: b.fmul(x, y),
+    "div": lambda b, x, y: b.fdiv(x, y),
+    "maximum": lambda b, x, y: b.fmax(x, y),
+    "minimum": lambda b, x, y: b.fmin(x, y),
+    "squared_difference": lambda b, x, y: b.fmul(b.fsub(x, y), b.fsub(x, y)),
+    "pow": lambda b, x, y: b._op("f32", f"math.powf {x}, {y} : f32"),
+    "prelu": lambda b, x, y: b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fmul(x, y)),
+}
+
+
+ACTIVATIONS = {
+    "NONE": None,
+    "RELU": _relu_n(0.0, None),
+    "RELU6": _relu_n(0.0, 6.0),
+    "RELU_N1_TO_1": _relu_n(-1.0, 1.0),
+    "TANH": UNARY["tanh"],
+}
+
+
+def fused_activation(b: KernelBuilder, x: str, node: Node) -> str:
+    name = node.attrs.get("fused_activation_function", "NONE")
+    if name not in ACTIVATIONS:
+        raise TflcError(f"fused activation {name} has no shader lowering", node.where)
+    fn = ACTIVATIONS[name]
+    return fn(b, x, node) if fn is not None else x
+
+
+def is_elementwise(node: Node) -> bool:
+    return node.op in UNARY or node.op in BINARY
+
+
+def apply_elementwise(
+    b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str], chain: dict[int, str]
+) -> str:
+    """The op's value at `coords`; operands found in `chain` (fused values) are not loaded."""
+    out_shape = ctx.shape(node.outputs[0])
+    values = [
+        chain[t] if t in chain else ctx.load_broadcast(b, t, coords, out_shape)
+        for t in node.inputs
+        if t is not None
+    ]
+    if node.op in UNARY:
+        result = UNARY[node.op](b, values[0], node)
+    else:
+        result = BINARY[node.op](b, values[0], values[1])
+    return fused_activation(b, result, node)
+
+
+AnchorFn = Callable[[KernelBuilder, Node, KernelContext, list[str]], str]
+ANCHORS: dict[str, AnchorFn] = {}
+
+
+def anchor(*names: str):
+    def register(fn: AnchorFn) -> AnchorFn:
+        for name in names:
+            ANCHORS[name] = fn
+        return fn
+
+    return register
+
+
+def has_lowering(node: Node) -> bool:
+    return is_elementwise(node) or node.op in ANCHORS
+
+
+def emit_group(b: KernelBuilder, nodes: list[Node], ctx: KernelContext) -> None:
+    """The kernel of one fused group: anchor, epilogue, one guarded store."""
+    out = nodes[-1].outputs[0]
+    out_shape = ctx.shape(out)
+    total = int(np.prod(out_shape, dtype=np.int64))
+    i = b.linear_id()
+    with b.guard(b.cmp("slt", i, total)):
+        coords = b.unravel(i, list(out_shape)) if out_shape else [i]
+        if not out_shape:
+            out_shape = (1,)
+        first = nodes[0]
+        if is_elementwise(first):
+            value = apply_elementwise(b, first, ctx, coords, {})
+        else:
+            value = ANCHORS[first.op](b, first, ctx, coords)
+        for prev, node in zip(nodes, nodes[1:], strict=False):
+            value = apply_elementwise(b, node, ctx, coords, {prev.outputs[0]: value})
+        _, base = ctx.addr(out)
+        b.store(value, b.add(i, base) if base else i)
+
+
+# Register the anchors of the other modules.
+from tflc.backends.gpu import lower_conv as _lower_conv  # noqa: E402, F401
+from tflc.backends.gpu import lower_data as _lower_data  # noqa: E402, F401

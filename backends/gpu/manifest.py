@@ -1,0 +1,168 @@
+"""The gpu target's artifacts: manifest, weights, shaders, host-op models; `save(dir)` writes them.
+
+out/manifest.json   format, bindings, inputs/outputs (arena offsets), steps (shader, grid,
+                    workgroup size, ops fused), buffer plan, weights file
+out/weights.bin     float32 constants (filters repacked), 64-byte aligned chunks
+out/shaders/*.wgsl  one compute shader per dispatch
+out/host/*.tflite   one-op models for ops run on the CPU (`fallback=cpu`)
+out/kernels.mlir    the gpu-dialect module the shaders were printed from
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlir import ir
+
+from tflc.backends.gpu.buffer_plan import BufferPlan
+from tflc.backends.gpu.fusion import Group
+from tflc.backends.gpu.graph import Graph
+from tflc.backends.gpu.lowering import WeightsPacker
+
+FORMAT = "tflc-gpu/1"
+BINDINGS = [
+    {"binding": 0, "name": "arena", "type": "storage", "access": "read_write"},
+    {"binding": 1, "name": "weights", "type": "storage", "access": "read"},
+]
+
+
+@dataclass
+class Artifacts:
+    manifest: dict
+    shaders: dict[str, str]
+    weights: bytes
+    hosts: dict[str, bytes] = field(default_factory=dict)
+    gpu_text: str = ""
+
+    def save(self, directory) -> None:
+        root = Path(directory)
+        (root / "shaders").mkdir(parents=True, exist_ok=True)
+        for name, text in self.shaders.items():
+            (root / name).write_text(text)
+        for name, data in self.hosts.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        (root / self.manifest["weights"]["file"]).write_bytes(self.weights)
+        (root / "kernels.mlir").write_text(self.gpu_text)
+        (root / "manifest.json").write_text(json.dumps(self.manifest, indent=1) + "\n")
+
+
+def _tensor_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
+    t = graph.tensors[tid]
+    return {
+        "name": t.name,
+        "shape": list(t.shape),
+        "dtype": "float32",
+        "offset": plan.offsets[graph.root(tid)],
+    }
+
+
+def build_manifest(
+    graph: Graph,
+    groups: list[Group],
+    plan: BufferPlan,
+    weights: WeightsPacker,
+    shaders: dict[str, str],
+    hosts: dict[str, bytes],
+    gpu_text: str,
+) -> Artifacts:
+    steps = []
+    for g in groups:
+        ops = [f"{n.op} {n.where}" for n in g.nodes]
+        if g.host:
+            node = g.nodes[0]
+            steps.append(
+                {
+                    "kind": "host",
+                    "name": g.name,
+                    "op": node.op,
+                    "model": f"host/{g.name}.tflite",
+                    "inputs": [
+                        _tensor_spec(graph, plan, t)
+                        for t in node.inputs
+                        if t is not None and graph.tensors[t].const is None
+                    ],
+                    "outputs": [_tensor_spec(graph, plan, t) for t in node.outputs],
+                }
+            )
+            continue
+        steps.append(
+            {
+                "kind": "dispatch",
+                "name": g.name,
+                "shader": f"shaders/{g.name}.wgsl",
+                "workgroup_size": [g.workgroup_size, 1, 1],
+                "grid": list(g.grid),
+                "ops": ops,
+                "output": _tensor_spec(graph, plan, g.outputs[0]),
+            }
+        )
+    weight_bytes = weights.tobytes()
+    manifest = {
+        "format": FORMAT,
+        "bindings": BINDINGS,
+        "arena_floats": plan.arena_floats,
+        "weights": {"file": "weights.bin", "bytes": len(weight_bytes)},
+        "inputs": [_tensor_spec(graph, plan, t) for t in graph.inputs],
+        "outputs": [_tensor_spec(graph, plan, t) for t in graph.outputs],
+        "steps": steps,
+        "buffer_plan": {
+            "arena_bytes": 4 * plan.arena_floats,
+            "unplanned_bytes": 4 * plan.naive_floats,
+            "tensors": [
+                {
+                    "tensor": graph.tensors[r].name,
+                    "offset": plan.offsets[r],
+                    "floats": graph.tensors[r].size,
+                    "live": list(plan.lifetimes[r]),
+                }
+                for r in sorted(plan.offsets, key=lambda r: plan.offsets[r])
+            ],
+        },
+    }
+    return Artifacts(manifest, shaders, weight_bytes, hosts, gpu_text)
+
+
+def host_model(context: ir.Context, graph: Graph, group: Group) -> bytes:
+    """A one-op .tflite model running `group`'s op on the CPU (its constants inlined)."""
+    from tflc.api import to_flatbuffer
+    from tflc.dialects import tfl
+
+    node = group.nodes[0]
+    op = node.operation
+    with context, ir.Location.unknown():
+        module = ir.Module.create()
+        live = [t for t in node.inputs if t is not None and graph.tensors[t].const is None]
+        arg_types = [
+            ir.RankedTensorType.get(list(graph.tensors[t].shape), ir.F32Type.get()) for t in live
+        ]
+        result_types = [r.type for r in op.results]
+        from mlir.dialects import func
+
+        with ir.InsertionPoint(module.body):
+            f = func.FuncOp("main", (arg_types, result_types))
+            block = f.add_entry_block()
+            with ir.InsertionPoint(block):
+                operands = []
+                args = dict(zip(live, block.arguments, strict=True))
+                for t, value in zip(node.inputs, op.operands, strict=True):
+                    if t is None:
+                        operands.append(
+                            ir.Operation.create(
+                                "tfl.no_value",
+                                results=[value.type],
+                                attributes={"value": ir.UnitAttr.get()},
+                            ).result
+                        )
+                    elif t in args:
+                        operands.append(args[t])
+                    else:
+                        operands.append(tfl.constant(graph.tensors[t].const))
+                attrs = {k: op.attributes[k] for k in op.attributes}
+                new = ir.Operation.create(
+                    op.name, results=result_types, operands=operands, attributes=attrs
+                )
+                func.ReturnOp(new.results)
+    return to_flatbuffer(module, node.where)

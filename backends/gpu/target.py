@@ -1,0 +1,156 @@
+"""The gpu target: tfl -> fused groups -> `gpu.func`s (MLIR) -> WGSL, run through wgpu.
+
+cm = tflc.compile("model.tflite", target="gpu")            # fallback="cpu" for missing ops
+outputs = cm(image)
+cm.save("out/")   # manifest.json, weights.bin, shaders/*.wgsl: runtime/gpu_runtime.py runs it
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from mlir import ir, passmanager
+
+from tflc.backends.gpu.buffer_plan import plan_buffers
+from tflc.backends.gpu.fusion import Group, fuse
+from tflc.backends.gpu.graph import Graph, build_graph
+from tflc.backends.gpu.kernel_ir import KernelBuilder, gpu_module_text
+from tflc.backends.gpu.lowering import KernelContext, WeightsPacker, emit_group
+from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
+from tflc.backends.gpu.wgsl_printer import print_wgsl
+from tflc.errors import TflcError
+
+MAX_GRID_X = 65535
+GPU_PIPELINE = "builtin.module(canonicalize,cse,canonicalize)"
+OPTIONS = {"fallback"}
+
+
+def choose_workgroup_size(group: Group, total: int) -> int:
+    """Per op: reductions get 64-wide groups (register-heavy loops, many groups); elementwise and
+    data movement 256; small outputs shrink to keep several groups in flight."""
+    heavy = group.nodes[0].op in (
+        "conv_2d",
+        "depthwise_conv_2d",
+        "fully_connected",
+        "mean",
+        "sum",
+        "softmax",
+        "average_pool_2d",
+        "max_pool_2d",
+    )
+    size = 64 if heavy else 256
+    while size > 32 and total < size * 8:
+        size //= 2
+    return size
+
+
+def grid_for(total: int, workgroup_size: int) -> tuple[int, int, int]:
+    groups = max(1, -(-total // workgroup_size))
+    gx = min(groups, MAX_GRID_X)
+    return gx, -(-groups // gx), 1
+
+
+def lower_to_gpu_module(graph: Graph, groups: list[Group], ctx: KernelContext) -> ir.Module:
+    """One `gpu.module` with a `gpu.func` per dispatch, canonicalized and cse'd by MLIR."""
+    kernels = []
+    for g in groups:
+        if g.host:
+            continue
+        total = graph.tensors[g.outputs[0]].size
+        g.workgroup_size = choose_workgroup_size(g, total)
+        g.grid = grid_for(total, g.workgroup_size)
+        b = KernelBuilder(g.name, g.workgroup_size)
+        try:
+            emit_group(b, g.nodes, ctx)
+        except TflcError as e:
+            raise e.at(g.nodes[0].where) from None
+        kernels.append(b.finish())
+    module = ir.Module.parse(gpu_module_text(kernels))
+    passmanager.PassManager.parse(GPU_PIPELINE).run(module.operation)
+    return module
+
+
+def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
+    unknown = set(options) - OPTIONS
+    if unknown:
+        raise TflcError(f"unknown gpu option(s): {', '.join(sorted(unknown))}", "--option")
+    fallback = options.get("fallback")
+    if fallback not in (None, "none", "cpu"):
+        raise TflcError(f"fallback must be 'cpu' or 'none', got '{fallback}'", "--option")
+    graph = build_graph(module)
+    for t in [*graph.inputs, *graph.outputs]:
+        if graph.tensors[t].dtype != "f32":
+            raise TflcError(
+                f"tensor '{graph.tensors[t].name}' is {graph.tensors[t].dtype}; the gpu target "
+                "takes float32 model inputs and outputs",
+                "gpu backend",
+            )
+    groups = fuse(graph, fallback)
+    plan = plan_buffers(graph, groups)
+    weights = WeightsPacker()
+    ctx = KernelContext(graph, plan.offsets, weights)
+    with module.context:
+        gpu_module = lower_to_gpu_module(graph, groups, ctx)
+        funcs = {
+            ir.StringAttr(f.attributes["sym_name"]).value: f
+            for f in gpu_module.body.operations[0].regions[0].blocks[0].operations
+            if f.operation.name == "gpu.func"
+        }
+        shaders = {
+            f"shaders/{g.name}.wgsl": print_wgsl(funcs[g.name]) for g in groups if not g.host
+        }
+        hosts = {
+            f"host/{g.name}.tflite": host_model(module.context, graph, g) for g in groups if g.host
+        }
+        gpu_text = str(gpu_module)
+    return build_manifest(graph, groups, plan, weights, shaders, hosts, gpu_text)
+
+
+class GpuCompiledModel:
+    """`tflc.compile(model, target="gpu")`: callable on numpy arrays, saveable, with a report."""
+
+    def __init__(self, artifacts: Artifacts, compile_seconds: float):
+        self.artifacts = artifacts
+        manifest = artifacts.manifest
+        self.inputs = [dict(s, dtype=np.float32) for s in manifest["inputs"]]
+        self.outputs = [dict(s, dtype=np.float32) for s in manifest["outputs"]]
+        dispatches = [s for s in manifest["steps"] if s["kind"] == "dispatch"]
+        self.report: dict[str, Any] = {
+            "dispatch_count": len(dispatches),
+            "host_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
+            "fused_ops": sum(len(s["ops"]) for s in dispatches),
+            "arena_bytes": 4 * manifest["arena_floats"],
+            "arena_bytes_unplanned": manifest["buffer_plan"]["unplanned_bytes"],
+            "weight_bytes": manifest["weights"]["bytes"],
+            "compile_seconds": round(compile_seconds, 3),
+        }
+        self._runtime = None
+
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            from tflc.runtime.gpu_runtime import GpuModel
+
+            a = self.artifacts
+            self._runtime = GpuModel(a.manifest, a.shaders, a.weights, a.hosts)
+        return self._runtime
+
+    def __call__(self, *arrays) -> list[np.ndarray]:
+        return self.runtime(*arrays)
+
+    def save(self, directory) -> None:
+        self.artifacts.save(directory)
+
+
+class GpuTarget:
+    name = "gpu"
+
+    def emit(self, module, options: dict[str, Any]) -> GpuCompiledModel:
+        start = time.perf_counter()
+        artifacts = compile_graph(module, dict(options))
+        return GpuCompiledModel(artifacts, time.perf_counter() - start)
+
+
+TARGET = GpuTarget()
