@@ -1,13 +1,92 @@
-"""The tf dialect: TensorFlow's ops as the TensorFlow importer produces them.
+"""The tf dialect: TensorFlow's ops as the TensorFlow importer (dialects/tf_importer.py) makes them.
 
-Filled in by the TensorFlow importer; until an op table exists here, tf ops parse as
-unregistered operations, so loading the dialect only allows them in the context.
+tf ops are generic unregistered operations named `"tf.<OpType>"` with TensorFlow's attribute
+names (`T = f32`, `strides = [1, 2, 2, 1]`, `padding = "SAME"`, `value = dense<...>` on
+`tf.Const`), as TensorFlow's own MLIR importer spells them. Their location is
+`loc("<node name>"("file.py":line:0))`. Nothing checks them here: they exist only until
+`tfl-legalize-tf` turns them into tfl ops, and that pass reports whatever it cannot convert.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from mlir import ir
+from tflc.dialects import tfl
 
 
 def load_dialect(context: ir.Context) -> None:
     context.allow_unregistered_dialects = True
+
+
+def make_context() -> ir.Context:
+    context = tfl.make_context()
+    load_dialect(context)
+    return context
+
+
+def is_tf_op(op: ir.Operation) -> bool:
+    return op.name.startswith("tf.")
+
+
+def op_type(op: ir.Operation) -> str:
+    """`Conv2D` for `tf.Conv2D`."""
+    return op.name[3:]
+
+
+def node_name(loc: ir.Location) -> str | None:
+    """The TensorFlow node name a location carries."""
+    if loc.is_a_name():
+        return loc.name_str
+    if loc.is_a_fused():
+        for child in loc.locations:
+            found = node_name(child)
+            if found:
+                return found
+    if loc.is_a_callsite():
+        return node_name(loc.callee)
+    return None
+
+
+def source_line(loc: ir.Location) -> str | None:
+    """`file.py:12` when the location holds the Python line that created the node."""
+    if loc.is_a_file():
+        return f"{loc.filename}:{loc.start_line}"
+    if loc.is_a_name():
+        return source_line(loc.child_loc)
+    if loc.is_a_fused():
+        for child in loc.locations:
+            found = source_line(child)
+            if found:
+                return found
+    if loc.is_a_callsite():
+        return source_line(loc.callee)
+    return None
+
+
+def describe_op(op: ir.Operation) -> str:
+    """`node 'model/dense/MatMul' (MatMul) at model.py:12`, for error messages."""
+    name = node_name(op.location)
+    text = f"node '{name}' ({op_type(op)})" if name else op.name
+    line = source_line(op.location)
+    return f"{text} at {line}" if line else text
+
+
+def const_value(value: ir.Value) -> np.ndarray | None:
+    """The numpy value behind `value` when a tf.Const or a tfl constant defines it."""
+    owner = value.owner
+    if not isinstance(owner, ir.OpView | ir.Operation):
+        return None
+    op = owner.operation
+    if op.name == "tf.Const":
+        return _dense_value(op.attributes["value"])
+    return tfl.constant_value(op)
+
+
+def _dense_value(attr: ir.Attribute) -> np.ndarray | None:
+    if not isinstance(attr, ir.DenseElementsAttr):
+        return None
+    arr = np.array(attr)
+    shape = ir.ShapedType(attr.type).shape
+    if arr.size == 1 and list(arr.shape) != shape:
+        arr = np.broadcast_to(arr.reshape(-1)[:1].reshape(()), shape)
+    return arr

@@ -1,0 +1,60 @@
+"""`tflc.convert`: TensorFlow models (SavedModel, Keras, tf.function) -> tfl module or .tflite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mlir import ir
+from tflc.errors import TflcError
+
+# tf module -> tfl module; tfl-legalize-tf runs separately for its select-ops option.
+PREPARE_PIPELINE = "tf-prepare,tf-lower-tensor-list,tf-prepare"
+CLEANUP_PIPELINE = "tfl-dce"
+
+
+def convert(
+    model: Any,
+    signature: str | None = None,
+    *,
+    output: str = "module",
+    allow_select_tf_ops: bool = False,
+    batch_size: int = 1,
+    context: ir.Context | None = None,
+) -> ir.Module | bytes:
+    """Converts a TensorFlow model to the tfl dialect.
+
+    `model`: a SavedModel directory, a `.keras` / `.h5` file, a Keras model, a `tf.function`
+    with an input signature, or a concrete function. Every signature is converted unless
+    `signature` names one. Unknown batch dims become `batch_size`. `output="flatbuffer"` returns
+    the .tflite bytes instead of the module. Unsupported TensorFlow ops raise one TflcError
+    listing them all, unless `allow_select_tf_ops` keeps them as Flex custom ops.
+    """
+    if output not in ("module", "flatbuffer"):
+        raise TflcError(f"output must be 'module' or 'flatbuffer', not {output!r}")
+    from tflc.dialects.tf_importer import import_tf_model
+
+    module = import_tf_model(model, signature, context, batch_size)
+    legalize_tf_module(module, allow_select_tf_ops, _source_name(model))
+    if output == "flatbuffer":
+        from tflc.api import to_flatbuffer
+
+        return to_flatbuffer(module, _source_name(model))
+    return module
+
+
+def legalize_tf_module(
+    module: ir.Module, allow_select_tf_ops: bool = False, source: str = "<model>"
+) -> None:
+    """A tf dialect module -> tfl, in place."""
+    from tflc.passes.legalize_tf import legalize_tf
+    from tflc.passes.registry import run_pipeline
+
+    run_pipeline(module, PREPARE_PIPELINE, source=source)
+    with module.context:
+        legalize_tf(module.operation, allow_select_tf_ops)
+    run_pipeline(module, CLEANUP_PIPELINE, source=source)
+
+
+def _source_name(model: Any) -> str:
+    return str(model) if isinstance(model, str | Path) else type(model).__name__

@@ -1,0 +1,171 @@
+"""What users hand the TensorFlow importer, turned into frozen concrete functions.
+
+Accepted: a SavedModel directory (each signature), a `.keras` / `.h5` file, a Keras model, a
+`tf.function` (with an input signature), a `ConcreteFunction`, or a `tf.Module` whose `__call__`
+is such a function. Variables are frozen to constants with control flow kept functional
+(If / While stay ops with function attributes instead of being lowered to Switch/Merge).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tflc.errors import TflcError
+
+
+def import_tensorflow_module() -> Any:
+    """TensorFlow, imported lazily: it is an optional dependency and takes seconds to load."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError:
+        raise TflcError(
+            "converting TensorFlow models needs TensorFlow: pip install 'tflc[tensorflow]'"
+        ) from None
+    return tf
+
+
+@dataclass
+class FrozenSignature:
+    """One entry point: its frozen function, the traced original (for Python source lines)."""
+
+    name: str  # the signature key: "serving_default", or "main"
+    frozen: Any  # ConcreteFunction with variables as constants
+    original_graph: Any  # the FuncGraph as traced, which still has op tracebacks
+    input_names: list[str]
+    output_names: list[str]
+    source: str = "<model>"
+    keep: list[Any] = field(default_factory=list)  # objects the functions need alive
+
+
+def frozen_signatures(
+    obj: Any, signature: str | None = None, batch_size: int = 1
+) -> list[FrozenSignature]:
+    """The frozen entry points of `obj`: every signature, or only `signature` when given."""
+    tf = import_tensorflow_module()
+    source = str(obj) if isinstance(obj, str | Path) else type(obj).__name__
+    if isinstance(obj, str | Path):
+        obj, source = _load_path(Path(obj), tf), str(obj)
+    functions = _concrete_functions(obj, tf, batch_size, source)
+    if signature is not None:
+        if signature not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            raise TflcError(f"no signature named '{signature}' (the model has: {known})", source)
+        functions = {signature: functions[signature]}
+    return [_freeze(name, cf, source, obj) for name, cf in functions.items()]
+
+
+def _load_path(path: Path, tf: Any) -> Any:
+    if not path.exists():
+        raise TflcError("no such file or directory", str(path))
+    if path.is_dir():
+        if not (path / "saved_model.pb").exists() and not (path / "saved_model.pbtxt").exists():
+            raise TflcError(
+                "not a SavedModel directory (no saved_model.pb) nor a .keras file", str(path)
+            )
+        try:
+            return tf.saved_model.load(str(path))
+        except Exception as e:  # TensorFlow raises many types for a corrupt SavedModel
+            raise TflcError(f"cannot load the SavedModel: {_first_line(e)}", str(path)) from None
+    if path.suffix in (".keras", ".h5"):
+        import keras
+
+        try:
+            return keras.models.load_model(str(path), compile=False)
+        except Exception as e:
+            raise TflcError(f"cannot load the Keras model: {_first_line(e)}", str(path)) from None
+    if path.suffix == ".tflite":
+        raise TflcError("already a .tflite model; use `tflc.load` to read it", str(path))
+    raise TflcError("not a SavedModel directory nor a .keras / .h5 file", str(path))
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
+
+
+def _is_keras_model(obj: Any) -> bool:
+    try:
+        import keras
+    except ImportError:
+        return False
+    return isinstance(obj, keras.Model)
+
+
+def _concrete_functions(obj: Any, tf: Any, batch_size: int, source: str) -> dict[str, Any]:
+    if _is_keras_model(obj):
+        return {"serving_default": _keras_function(obj, tf, batch_size, source)}
+    if isinstance(obj, tf.types.experimental.ConcreteFunction):
+        return {"main": obj}
+    if isinstance(obj, tf.types.experimental.PolymorphicFunction):
+        return {"main": _trace(obj, source)}
+    signatures = getattr(obj, "signatures", None)
+    if signatures is not None and len(signatures):
+        return dict(signatures)
+    call = getattr(obj, "__call__", None)  # noqa: B004  (a tf.function, not any callable)
+    if isinstance(call, tf.types.experimental.PolymorphicFunction):
+        return {"main": _trace(call, source)}
+    raise TflcError(
+        "expected a SavedModel, a Keras model, a tf.function with an input signature or a "
+        f"concrete function, got {type(obj).__name__}",
+        source,
+    )
+
+
+def _trace(function: Any, source: str) -> Any:
+    try:
+        return function.get_concrete_function()
+    except (TypeError, ValueError) as e:
+        raise TflcError(
+            f"the tf.function needs an input_signature to be converted ({_first_line(e)})", source
+        ) from None
+
+
+def _keras_function(model: Any, tf: Any, batch_size: int, source: str) -> Any:
+    specs = []
+    for x in model.inputs:
+        shape = list(x.shape)
+        if shape and shape[0] is None:
+            shape[0] = batch_size
+        specs.append(tf.TensorSpec(shape, x.dtype, name=_input_name(x)))
+
+    def call(*xs):
+        return model(list(xs) if len(xs) > 1 else xs[0], training=False)
+
+    return tf.function(call, input_signature=specs, autograph=False).get_concrete_function()
+
+
+def _input_name(tensor: Any) -> str:
+    name = getattr(tensor, "name", None) or "input"
+    return name.split(":")[0].replace("/", "_")
+
+
+def _freeze(name: str, cf: Any, source: str, owner: Any) -> FrozenSignature:
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    try:
+        frozen = convert_variables_to_constants_v2(cf, lower_control_flow=False)
+    except Exception as e:
+        raise TflcError(f"cannot freeze the variables: {_first_line(e)}", source) from None
+    input_names = [t.op.name for t in frozen.inputs]
+    return FrozenSignature(
+        name=name,
+        frozen=frozen,
+        original_graph=cf.graph,
+        input_names=input_names,
+        output_names=_output_names(cf, len(frozen.outputs)),
+        source=source,
+        keep=[owner, cf],
+    )
+
+
+def _output_names(cf: Any, count: int) -> list[str]:
+    outputs = cf.structured_outputs
+    if isinstance(outputs, dict) and len(outputs) == count:
+        return sorted(outputs)  # nest.flatten orders dict entries by key
+    return [f"output_{i}" for i in range(count)]

@@ -1,0 +1,110 @@
+"""tfl-legalize-tf: tf dialect ops -> tfl ops, then the fusions TensorFlow's converter makes.
+
+Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
+legalize_tf_nn.py, legalize_tf_math.py, legalize_tf_shape.py and legalize_tf_control.py. Every tf
+op left without a legalizer is reported in one error, each with its node name and Python line;
+with `allow_select_tf_ops` they become Flex custom ops instead (legalize_tf_flex.py).
+"""
+
+from __future__ import annotations
+
+from mlir import ir
+from tflc.dialects import tf as tf_dialect
+from tflc.errors import TflcError
+from tflc.passes.legalize_tf_common import LEGALIZERS, TfOp, Unsupported
+from tflc.passes.registry import Pass
+
+
+def _load_legalizers() -> None:
+    # Imported for their @legalizes registrations.
+    from tflc.passes import (  # noqa: F401
+        legalize_tf_control,
+        legalize_tf_math,
+        legalize_tf_nn,
+        legalize_tf_shape,
+    )
+
+
+def supported_tf_ops() -> set[str]:
+    _load_legalizers()
+    return set(LEGALIZERS) | {"Const"}
+
+
+def functions(module: ir.Operation) -> list[ir.Operation]:
+    return [
+        op.operation
+        for op in module.regions[0].blocks[0].operations
+        if op.operation.name == "func.func"
+    ]
+
+
+def legalize_tf(module: ir.Operation, allow_select_tf_ops: bool = False) -> None:
+    _load_legalizers()
+    failures: list[tuple[ir.Operation, str]] = []
+    for fn in functions(module):
+        block = fn.regions[0].blocks[0]
+        for op in list(block.operations):
+            op = op.operation
+            if not tf_dialect.is_tf_op(op):
+                continue
+            reason = _legalize_op(op)
+            if reason is not None:
+                failures.append((op, reason))
+    if failures and allow_select_tf_ops:
+        from tflc.passes.legalize_tf_flex import to_flex_op
+
+        for op, _ in failures:
+            to_flex_op(op)
+        failures = []
+    if failures:
+        raise unsupported_error(failures)
+    from tflc.passes.legalize_tf_fuse import fuse_tfl
+
+    fuse_tfl(module)
+
+
+def _legalize_op(op: ir.Operation) -> str | None:
+    """Replaces `op` by tfl ops; the reason it cannot, or None when done."""
+    if op.name == "tf.Const":
+        _legalize_const(op)
+        return None
+    legalizer = LEGALIZERS.get(tf_dialect.op_type(op))
+    if legalizer is None:
+        return "no TFLite builtin equivalent"
+    try:
+        with ir.InsertionPoint(op), op.location:
+            values = legalizer(TfOp(op))
+    except Unsupported as e:
+        return str(e)
+    for old, new in zip(op.results, values, strict=True):
+        old.replace_all_uses_with(new)
+    op.erase()
+    return None
+
+
+def _legalize_const(op: ir.Operation) -> None:
+    value = op.attributes["value"]
+    new = ir.Operation.create(
+        "tfl.pseudo_const",
+        results=[op.results[0].type],
+        attributes={"value": value},
+        loc=op.location,
+        ip=ir.InsertionPoint(op),
+    )
+    op.results[0].replace_all_uses_with(new.result)
+    op.erase()
+
+
+def unsupported_error(failures: list[tuple[ir.Operation, str]]) -> TflcError:
+    lines = [f"  {tf_dialect.describe_op(op)}: {reason}" for op, reason in failures]
+    kinds = sorted({tf_dialect.op_type(op) for op, _ in failures})
+    first = tf_dialect.describe_op(failures[0][0])
+    return TflcError(
+        f"{len(failures)} TensorFlow op(s) cannot be converted to TFLite builtins "
+        f"({', '.join(kinds)}); use --allow-select-tf-ops to emit them as Flex ops:\n"
+        + "\n".join(lines),
+        first,
+    )
+
+
+PASS = Pass("tfl-legalize-tf", "Convert tf dialect ops to tfl ops", legalize_tf)

@@ -1,0 +1,177 @@
+"""The fusions that follow legalization, as TensorFlow's converter makes them.
+
+- `mul(conv(x, W, b), s)` with a per-output-channel constant `s` -> `conv(x, W*s, b*s)` (the
+  multiplier of an inference batch norm), for conv_2d, depthwise_conv_2d, fully_connected and
+  transpose_conv;
+- `add(conv(x, W, b), c)` with such a constant -> `conv(x, W, b + c)` (a bias add, a batch norm's
+  shift);
+- an activation after an op with a NONE fused_activation_function -> that op's fused activation.
+
+Each fusion requires the producer's result to have no other user.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from tflc.dialects import tfl
+from tflc.passes.legalize_tf_common import static_shape
+
+_AFFINE = {
+    # op: (filter operand, output-channel axis of the filter, bias operand)
+    "tfl.conv_2d": (1, 0, 2),
+    "tfl.depthwise_conv_2d": (1, 3, 2),
+    "tfl.fully_connected": (1, 0, 2),
+    "tfl.transpose_conv": (1, 0, 3),
+}
+_ACTIVATIONS = {
+    "tfl.relu": "RELU",
+    "tfl.relu6": "RELU6",
+    "tfl.relu_n1_to_1": "RELU_N1_TO_1",
+    "tfl.tanh": "TANH",
+}
+_FUSES_ACTIVATION = {
+    "tfl.conv_2d",
+    "tfl.depthwise_conv_2d",
+    "tfl.fully_connected",
+    "tfl.transpose_conv",
+    "tfl.add",
+    "tfl.sub",
+    "tfl.mul",
+    "tfl.div",
+    "tfl.concatenation",
+    "tfl.average_pool_2d",
+    "tfl.max_pool_2d",
+}
+
+
+def fuse_tfl(module: ir.Operation) -> None:
+    from tflc.passes.legalize_tf import functions
+
+    for fn in functions(module):
+        block = fn.regions[0].blocks[0]
+        for op in list(block.operations):
+            op = op.operation
+            if op.name in ("tfl.mul", "tfl.add", "tfl.sub"):
+                _fuse_affine(op)
+        for op in list(block.operations):
+            op = op.operation
+            if op.name in _ACTIVATIONS:
+                _fuse_activation(op)
+
+
+def _single_use_producer(value: ir.Value) -> ir.Operation | None:
+    owner = value.owner
+    if not isinstance(owner, ir.OpView | ir.Operation):
+        return None
+    if len(list(value.uses)) != 1:
+        return None
+    return owner.operation
+
+
+def _channel_constant(value: ir.Value, channels: int) -> np.ndarray | None:
+    """A constant broadcasting along the last dim only, as a [channels] vector."""
+    owner = value.owner
+    if not isinstance(owner, ir.OpView | ir.Operation):
+        return None
+    array = tfl.constant_value(owner.operation)
+    if array is None or not np.issubdtype(array.dtype, np.floating):
+        return None
+    if array.ndim > 1 and any(d != 1 for d in array.shape[:-1]):
+        return None
+    flat = array.reshape(-1)
+    if flat.size == 1:
+        return np.full([channels], flat[0], dtype=array.dtype)
+    return flat if flat.size == channels else None
+
+
+def _fuse_affine(op: ir.Operation) -> None:
+    if ir.StringAttr(op.attributes["fused_activation_function"]).value != "NONE":
+        return
+    lhs, rhs = op.operands
+    producer = _single_use_producer(lhs)
+    if producer is None or producer.name not in _AFFINE:
+        if op.name == "tfl.sub":
+            return
+        lhs, rhs = rhs, lhs
+        producer = _single_use_producer(lhs)
+        if producer is None or producer.name not in _AFFINE:
+            return
+    if ir.StringAttr(producer.attributes["fused_activation_function"]).value != "NONE":
+        return
+    if op.results[0].type != lhs.type:
+        return  # the constant broadcasts the conv's result to a bigger shape
+    filter_index, axis, bias_index = _AFFINE[producer.name]
+    weights = tfl.constant_value(producer.operands[filter_index].owner.operation)
+    if weights is None:
+        return
+    channels = weights.shape[axis]
+    c = _channel_constant(rhs, channels)
+    if c is None or (static_shape(lhs.type) or [0])[-1] != channels:
+        return
+    bias = _bias_of(producer, bias_index, channels, weights.dtype)
+    if bias is None:
+        return
+    if op.name == "tfl.mul":
+        shape = [1] * weights.ndim
+        shape[axis] = channels
+        _set_operand(producer, filter_index, weights * c.reshape(shape))
+        new_bias = bias * c
+    else:
+        new_bias = bias + c if op.name == "tfl.add" else bias - c
+    producer = _set_bias(producer, bias_index, new_bias.astype(weights.dtype))
+    op.results[0].replace_all_uses_with(producer.results[0])
+    op.erase()
+
+
+def _bias_of(producer: ir.Operation, index: int, channels: int, dtype) -> np.ndarray | None:
+    operands = list(producer.operands)
+    if index >= len(operands) or isinstance(operands[index].type, ir.NoneType):
+        return np.zeros([channels], dtype=dtype)
+    owner = operands[index].owner
+    value = (
+        tfl.constant_value(owner.operation) if isinstance(owner, ir.OpView | ir.Operation) else None
+    )
+    return None if value is None else value.reshape(-1)
+
+
+def _set_operand(op: ir.Operation, index: int, array: np.ndarray) -> None:
+    with ir.InsertionPoint(op), op.location:
+        op.operands[index] = tfl.constant(np.ascontiguousarray(array))
+
+
+def _set_bias(op: ir.Operation, index: int, bias: np.ndarray) -> ir.Operation:
+    """`op` with its bias operand set to `bias` (a new op when it had none)."""
+    if index < len(op.operands):
+        _set_operand(op, index, bias)
+        return op
+    # A fully_connected without a bias operand: rebuild it with one.
+    with ir.InsertionPoint(op), op.location:
+        b = tfl.constant(np.ascontiguousarray(bias))
+        attrs = {name: op.attributes[name] for name in op.attributes}
+        new = ir.Operation.create(
+            op.name,
+            results=[r.type for r in op.results],
+            operands=[*op.operands, b],
+            attributes=attrs,
+            loc=op.location,
+        )
+    for old, r in zip(op.results, new.results, strict=True):
+        old.replace_all_uses_with(r)
+    op.erase()
+    return new
+
+
+def _fuse_activation(op: ir.Operation) -> None:
+    producer = _single_use_producer(op.operands[0])
+    if producer is None or producer.name not in _FUSES_ACTIVATION:
+        return
+    if "fused_activation_function" not in producer.attributes:
+        return
+    if ir.StringAttr(producer.attributes["fused_activation_function"]).value != "NONE":
+        return
+    if producer.results[0].type != op.results[0].type:
+        return
+    producer.attributes["fused_activation_function"] = ir.StringAttr.get(_ACTIVATIONS[op.name])
+    op.results[0].replace_all_uses_with(producer.results[0])
+    op.erase()

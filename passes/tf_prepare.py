@@ -1,0 +1,126 @@
+"""tf-prepare: readies a tf module for legalization.
+
+Removes identities and no-ops, folds shape queries of statically shaped tensors (Shape, Rank,
+Size) and every op whose inputs are all constants (passes/tf_fold_kernels.py), and drops ops
+left without users. Inference-mode batch norm needs nothing here: its statistics are frozen
+constants, so FusedBatchNormV3 and the decomposed form of `tf.nn.batch_normalization` both fold
+to one multiply and one add, which legalization then folds into the producing convolution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from tflc.dialects import tf as tf_dialect
+from tflc.dialects.tf_importer import dense_attr
+from tflc.passes.legalize_tf_common import numpy_dtype, python_value, static_shape
+from tflc.passes.registry import Pass
+from tflc.passes.tf_fold_kernels import FOLDERS
+
+_IDENTITIES = {
+    "Identity",
+    "IdentityN",
+    "Snapshot",
+    "StopGradient",
+    "PreventGradient",
+    "CheckNumerics",
+    "EnsureShape",
+}
+_FOLD_LIMIT = 1 << 24  # elements; bigger results stay computed at run time
+# tf ops that are never removed for lack of users (none of the inference graph ops we keep is
+# stateful once variables are frozen, but a stateful call must survive).
+_KEEP = {"tf.StatefulPartitionedCall", "tf.Assert", "tf.PrintV2"}
+
+
+def prepare_tf(module: ir.Operation) -> None:
+    from tflc.passes.legalize_tf import functions
+
+    for fn in functions(module):
+        block = fn.regions[0].blocks[0]
+        for op in list(block.operations):
+            _simplify(op.operation)
+        _remove_dead(block)
+        _update_function_type(fn)
+
+
+def _simplify(op: ir.Operation) -> None:
+    if not tf_dialect.is_tf_op(op) or op.name == "tf.Const":
+        return
+    kind = tf_dialect.op_type(op)
+    if kind in _IDENTITIES:
+        for result, operand in zip(op.results, op.operands, strict=False):
+            result.replace_all_uses_with(operand)
+        return
+    values = _fold(op, kind)
+    if values is None:
+        return
+    with ir.InsertionPoint(op):
+        for result, value in zip(op.results, values, strict=True):
+            result.replace_all_uses_with(make_const(value, result.type, op.location))
+
+
+def _fold(op: ir.Operation, kind: str) -> list[np.ndarray] | None:
+    if kind in ("Shape", "Rank", "Size"):
+        shape = static_shape(op.operands[0].type)
+        if shape is None or any(d < 0 for d in shape):
+            return None
+        value = {"Shape": shape, "Rank": len(shape), "Size": int(np.prod(shape))}[kind]
+        return [np.array(value)]
+    folder = FOLDERS.get(kind)
+    if folder is None:
+        return None
+    inputs = [tf_dialect.const_value(v) for v in op.operands]
+    if any(x is None for x in inputs):
+        return None
+    if any(static_shape(r.type) is None for r in op.results):
+        return None
+    attrs = {name: python_value(op.attributes[name]) for name in op.attributes}
+    try:
+        with np.errstate(all="ignore"):
+            outputs = folder(inputs, attrs)
+    except Exception:  # a case the numpy kernel does not cover: leave the op to run
+        return None
+    if any(np.asarray(x).size > _FOLD_LIMIT for x in outputs):
+        return None
+    return outputs
+
+
+def make_const(value: np.ndarray, result_type: ir.Type, loc: ir.Location) -> ir.Value:
+    """A tf.Const of `value` converted to the element type (and static shape) of `result_type`."""
+    shaped = ir.ShapedType(result_type)
+    elem = shaped.element_type
+    array = np.asarray(value).astype(numpy_dtype(elem))
+    shape = static_shape(result_type)
+    if shape is not None and all(d >= 0 for d in shape) and list(array.shape) != shape:
+        array = array.reshape(shape)
+    attr = dense_attr(array, None if array.dtype == np.bool_ else elem)
+    return ir.Operation.create(
+        "tf.Const",
+        results=[attr.type],
+        attributes={"value": attr, "dtype": ir.TypeAttr.get(elem)},
+        loc=loc,
+    ).result
+
+
+def _remove_dead(block: ir.Block) -> None:
+    for op in reversed(list(block.operations)):
+        op = op.operation
+        if (
+            tf_dialect.is_tf_op(op)
+            and op.name not in _KEEP
+            and all(not list(r.uses) for r in op.results)
+        ):
+            op.erase()
+
+
+def _update_function_type(fn: ir.Operation) -> None:
+    """Function results follow the returned values' types (identities may have refined them)."""
+    block = fn.regions[0].blocks[0]
+    ret = list(block.operations)[-1]
+    old = ir.FunctionType(ir.TypeAttr(fn.attributes["function_type"]).value)
+    fn.attributes["function_type"] = ir.TypeAttr.get(
+        ir.FunctionType.get(old.inputs, [v.type for v in ret.operands])
+    )
+
+
+PASS = Pass("tf-prepare", "Remove identities, fold constants and shapes in a tf module", prepare_tf)
