@@ -98,7 +98,7 @@ def activation(op: ir.Operation) -> str | None:
 
 
 def set_activation(op: ir.Operation, value: str) -> None:
-    op.attributes["fused_activation_function"] = ir.StringAttr.get(value)
+    op.attributes["fused_activation_function"] = ir.StringAttr.get(value, context=op.context)
 
 
 def ranked_type(value: ir.Value) -> ir.RankedTensorType | None:

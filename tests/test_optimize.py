@@ -1,0 +1,264 @@
+"""The optimization pipeline on real models: it must keep outputs and never add operators.
+
+Besides the converted corpus (already fused by TensorFlow's converter), each float model is
+"unfused" here: activations split out of their ops, batch-norm-like mul + add chains put
+after every conv and fully connected layer, SAME convolutions turned into explicit pads plus
+VALID ones, reshape round trips inserted. `optimize` must bring it back to at most
+TensorFlow's operator count, with outputs within 1e-5 (relative to the output's scale).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import corpus
+import numpy as np
+import pytest
+import tflc
+from mlir import ir
+from tflc.dialects import tfl
+from tflc.passes._tfl_rewrite import (
+    activation,
+    float_const,
+    make_const,
+    output_channel_axis,
+    set_activation,
+    static_shape,
+)
+from tflc.passes.fuse_pad import same_padding
+from tflc.passes.optimize import optimize
+
+RTOL = 1e-5
+FLOAT_MODELS = [m for m in corpus.SMALL_TF_MODELS]
+_ACTIVATION_OPS = {"RELU": "relu", "RELU6": "relu6", "RELU_N1_TO_1": "relu_n1_to_1"}
+
+
+def operator_count(model: bytes | str) -> int:
+    flatbuffer = corpus._read_flatbuffer(model)
+    return sum(
+        flatbuffer.Subgraphs(i).OperatorsLength() for i in range(flatbuffer.SubgraphsLength())
+    )
+
+
+def assert_close(expected: list[np.ndarray], actual: list[np.ndarray], rtol: float = RTOL) -> None:
+    assert len(expected) == len(actual)
+    for e, a in zip(expected, actual, strict=True):
+        assert e.shape == a.shape and e.dtype == a.dtype
+        if e.dtype.kind != "f":
+            np.testing.assert_array_equal(a, e)
+            continue
+        scale = max(float(np.max(np.abs(e))), 1e-30)
+        err = float(np.max(np.abs(a.astype(np.float64) - e.astype(np.float64)))) / scale
+        assert err <= rtol, f"relative error {err:.3g} > {rtol}"
+
+
+# ---- unfusing ------------------------------------------------------------------------------
+
+
+def _after(op: ir.Operation, name: str, operands, result_type, **options) -> ir.Value:
+    """Creates `name` right after `op` (before its next op)."""
+    with ir.InsertionPoint(op), op.location:
+        new = tfl.create(name, operands, [result_type], **options)
+    new.move_after(op)
+    return new.result
+
+
+def _redirect(old: ir.Value, new: ir.Value) -> None:
+    """Uses of `old` other than `new`'s own op now read `new`."""
+    owner = new.owner.operation
+    old.replace_all_uses_except(new, owner)
+
+
+def unfuse(module, seed: int = 0) -> None:
+    """Undoes, in place, the fusions the optimizer should redo (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    with module.context, ir.Location.unknown():
+        _unfuse_block(module.body.operations[0].regions[0].blocks[0], rng)
+
+
+def _unfuse_block(block: ir.Block, rng: np.random.Generator) -> None:
+    for op in list(block.operations):
+        op = op.operation
+        if op.name in ("tfl.conv_2d", "tfl.depthwise_conv_2d", "tfl.fully_connected"):
+            _split_affine(op, rng)
+        if op.name in ("tfl.conv_2d", "tfl.depthwise_conv_2d"):
+            _explicit_pad(op)
+        if op.name == "tfl.fully_connected":
+            _reshape_round_trip(op)
+
+
+def _split_affine(op: ir.Operation, rng: np.random.Generator) -> None:
+    w = float_const(op.operands[1])
+    bias = float_const(op.operands[2]) if len(op.operands) > 2 else None
+    if w is None or bias is None or len(op.results) != 1:
+        return
+    act = activation(op)
+    if act not in ("NONE", *_ACTIVATION_OPS):
+        return
+    channels = bias.shape[0]
+    s = rng.uniform(0.5, 2.0, channels).astype(np.float32)
+    shape = [1] * w.ndim
+    shape[output_channel_axis(op.name)] = channels
+    op.operands[1] = make_const(w / s.reshape(shape), op)
+    op.operands[2] = make_const(np.zeros_like(bias), op)
+    set_activation(op, "NONE")
+    t = op.result.type
+    scale = make_const(s, op)
+    shift = make_const(bias, op)
+    y = _after(op, "mul", [op.result, scale], t)
+    _redirect(op.result, y)
+    z = _after(y.owner, "add", [y, shift], t)
+    _redirect(y, z)
+    if act != "NONE":
+        r = _after(z.owner, _ACTIVATION_OPS[act], [z], t)
+        _redirect(z, r)
+
+
+def _explicit_pad(op: ir.Operation) -> None:
+    x, w = op.operands[0], static_shape(op.operands[1])
+    shape = static_shape(x)
+    if shape is None or w is None or op.attributes["padding"].value != "SAME":
+        return
+    pads = [[0, 0]]
+    for axis, k, s, d in (
+        (1, w[1], "stride_h", "dilation_h_factor"),
+        (2, w[2], "stride_w", "dilation_w_factor"),
+    ):
+        pads.append(
+            list(same_padding(shape[axis], k, op.attributes[s].value, op.attributes[d].value))
+        )
+    pads.append([0, 0])
+    if not np.any(pads):
+        return
+    padded = [n + a + b for n, (a, b) in zip(shape, pads, strict=True)]
+    with ir.InsertionPoint(op), op.location:
+        paddings = tfl.constant(np.array(pads, np.int32))
+        pad = tfl.create("pad", [x, paddings], [ir.RankedTensorType.get(padded, ir.F32Type.get())])
+    op.operands[0] = pad.result
+    op.attributes["padding"] = ir.StringAttr.get("VALID")
+
+
+def _reshape_round_trip(op: ir.Operation) -> None:
+    shape = static_shape(op.results[0])
+    if shape is None or len(op.results) != 1:
+        return
+    t = op.result.type
+    wide = ir.RankedTensorType.get([1, *shape], ir.F32Type.get())
+    with ir.InsertionPoint(op), op.location:
+        s1 = tfl.constant(np.array([1, *shape], np.int32))
+        s2 = tfl.constant(np.array(shape, np.int32))
+    a = _after(op, "reshape", [op.result, s1], wide)
+    _redirect(op.result, a)
+    b = _after(a.owner, "reshape", [a, s2], t)
+    _redirect(a, b)
+
+
+# ---- tests ---------------------------------------------------------------------------------
+
+
+def _check_unfused(path, seed: int = 0) -> tuple[int, int, int]:
+    reference = path.read_bytes()
+    module = tflc.load(reference)
+    unfuse(module, seed)
+    unfused = tflc.to_flatbuffer(module)
+    optimize(module)
+    optimized = tflc.to_flatbuffer(module)
+    inputs = corpus.sample_inputs(reference, seed=seed)
+    expected = corpus.litert_run(reference, inputs)
+    assert_close(expected, corpus.litert_run(unfused, inputs))
+    assert_close(expected, corpus.litert_run(optimized, inputs))
+    counts = operator_count(reference), operator_count(unfused), operator_count(optimized)
+    assert counts[2] <= counts[0], f"optimized has {counts[2]} ops, TensorFlow {counts[0]}"
+    return counts
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS)
+def test_unfused_corpus_model_is_refused(name):
+    counts = _check_unfused(corpus.tf_model_path(name, "float32"))
+    if name in ("cnn", "mlp"):
+        assert counts[1] > counts[0], "unfusing should have added ops to this model"
+
+
+@pytest.mark.slow
+def test_unfused_mobilenet_v2_is_refused():
+    tf_ops, unfused_ops, ours = _check_unfused(corpus.tf_model_path("mobilenet_v2", "float32"))
+    assert unfused_ops > 2 * tf_ops and ours <= tf_ops
+
+
+@pytest.mark.parametrize("mode", corpus.MODES)
+def test_corpus_cnn_every_mode_unchanged_outputs(mode):
+    path = corpus.tf_model_path("cnn", mode)
+    module = tflc.load(path)
+    optimize(module)
+    optimized = tflc.to_flatbuffer(module)
+    assert operator_count(optimized) <= operator_count(path)
+    inputs = corpus.sample_inputs(path, seed=1)
+    assert_close(corpus.litert_run(path, inputs), corpus.litert_run(optimized, inputs), rtol=0)
+
+
+MEDIAPIPE_SAMPLE = ["face_detection_short_range", "selfie_segmentation", "hand_landmark_lite"]
+
+
+@pytest.mark.parametrize("name", MEDIAPIPE_SAMPLE)
+def test_mediapipe_models(mediapipe_model_paths, name):
+    path = next(p for p in mediapipe_model_paths if p.stem == name)
+    module = tflc.load(path)
+    optimize(module)
+    optimized = tflc.to_flatbuffer(module)
+    assert operator_count(optimized) <= operator_count(path)
+    inputs = corpus.sample_inputs(path, seed=0)
+    assert_close(corpus.litert_run(path, inputs), corpus.litert_run(optimized, inputs))
+
+
+@pytest.mark.slow
+def test_all_mediapipe_models(mediapipe_model_paths):
+    for path in mediapipe_model_paths:
+        module = tflc.load(path)
+        optimize(module)
+        optimized = tflc.to_flatbuffer(module)
+        assert operator_count(optimized) <= operator_count(path), path.name
+        if corpus.litert_can_run(path):
+            inputs = corpus.sample_inputs(path, seed=0)
+            assert_close(corpus.litert_run(path, inputs), corpus.litert_run(optimized, inputs))
+
+
+def test_optimize_is_deterministic():
+    path = corpus.tf_model_path("cnn", "float32")
+    outputs = []
+    for _ in range(2):
+        module = tflc.load(path)
+        unfuse(module)
+        optimize(module)
+        outputs.append(tflc.to_flatbuffer(module))
+    assert outputs[0] == outputs[1]
+
+
+def _tflc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tflc.tools.tflc_cli", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_optimize(tmp_path):
+    source = tmp_path / "unfused.tflite"
+    module = tflc.load(corpus.tf_model_path("cnn", "float32"))
+    unfuse(module)
+    tflc.save(module, source)
+    out = tmp_path / "out.tflite"
+    result = _tflc("optimize", str(source), "-o", str(out), "-v")
+    assert result.returncode == 0, result.stderr
+    assert "->" in result.stdout
+    assert operator_count(str(out)) < operator_count(str(source))
+
+
+def test_cli_optimize_bad_input(tmp_path):
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model")
+    out = tmp_path / "out.tflite"
+    result = _tflc("optimize", str(bad), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert not out.exists()
+    result = _tflc("optimize", str(tmp_path / "missing.tflite"), "-o", str(out))
+    assert result.returncode == 1 and "no such file" in result.stderr
