@@ -1,0 +1,140 @@
+"""MLIR -> LLVM IR -> native object with llvmlite, and the shared library around it.
+
+The kernels' MLIR (scf, vector, math, memref, arith) lowers with upstream passes only; math
+functions become polynomial approximations, so the object needs no runtime library beyond the
+C library. The weight blob is a second LLVM module (one `[N x i8]` constant), linked in before
+code generation, so the MLIR text never carries megabytes of weights.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import llvm as llvm_dialect
+from mlir.passmanager import PassManager
+from tflc.errors import TflcError
+
+LOWERING_PIPELINE = (
+    "builtin.module(canonicalize,cse,math-expand-ops,"
+    "convert-scf-to-cf,convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,"
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},convert-cf-to-llvm,"
+    "reconcile-unrealized-casts)"
+)
+
+
+@dataclass(frozen=True)
+class TargetMachineSpec:
+    triple: str
+    cpu: str
+    features: str
+
+    @property
+    def f32_lanes(self) -> int:
+        f = self.features
+        if "+avx512f" in f:
+            return 16
+        if "+avx" in f:
+            return 8
+        return 4
+
+
+@functools.cache
+def _llvm():
+    import llvmlite.binding as llvm
+
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
+    return llvm
+
+
+def target_spec(triple: str | None = None, cpu: str | None = None) -> TargetMachineSpec:
+    """The host (features detected) unless `triple` / `cpu` override it."""
+    llvm = _llvm()
+    host = llvm.get_process_triple()
+    if triple is None or triple == host:
+        triple = host
+        cpu = cpu or llvm.get_host_cpu_name()
+        features = llvm.get_host_cpu_features().flatten() if cpu == llvm.get_host_cpu_name() else ""
+    else:
+        cpu = cpu or "generic"
+        features = ""
+    if not features:
+        features = _features_of(triple, cpu)
+    return TargetMachineSpec(triple, cpu, features)
+
+
+def _features_of(triple: str, cpu: str) -> str:
+    """Vector features implied by a named CPU (for cross targets), as LLVM would enable them."""
+    if triple.startswith(("x86_64", "i686")):
+        wide = {"skylake-avx512", "icelake-server", "sapphirerapids", "znver4", "znver5"}
+        if cpu in wide:
+            return "+avx512f,+avx2,+avx,+fma"
+        if cpu in {"haswell", "skylake", "znver1", "znver2", "znver3", "x86-64-v3"}:
+            return "+avx2,+avx,+fma"
+        return ""
+    if triple.startswith(("aarch64", "arm64")):
+        return "+neon"
+    return ""
+
+
+def lower_to_llvm_ir(mlir_text: str) -> str:
+    with ir.Context(), ir.Location.unknown():
+        try:
+            module = ir.Module.parse(mlir_text)
+            PassManager.parse(LOWERING_PIPELINE).run(module.operation)
+        except ir.MLIRError as e:
+            raise TflcError(
+                f"internal error lowering the cpu kernels: {e}", "cpu codegen"
+            ) from None
+        return str(llvm_dialect.translate_module_to_llvmir(module.operation))
+
+
+_HEX = np.array([f"\\{b:02X}".encode() for b in range(256)])
+
+
+def weights_ir(symbol: str, blob: bytes, size: int) -> str:
+    data = blob + b"\0" * (size - len(blob))
+    escaped = np.frombuffer(_HEX, dtype="S3")[np.frombuffer(data, np.uint8)].tobytes().decode()
+    return f'@{symbol} = constant [{size} x i8] c"{escaped}", align 64\n'
+
+
+def compile_object(
+    llvm_ir: str, weights: str, spec: TargetMachineSpec, opt_level: int = 3
+) -> bytes:
+    llvm = _llvm()
+    target = llvm.Target.from_triple(spec.triple)
+    tm = target.create_target_machine(
+        cpu=spec.cpu, features=spec.features, opt=opt_level, reloc="pic", codemodel="default"
+    )
+    mod = llvm.parse_assembly(llvm_ir)
+    mod.triple = spec.triple
+    mod.data_layout = str(tm.target_data)
+    wmod = llvm.parse_assembly(weights)
+    wmod.triple = spec.triple
+    wmod.data_layout = str(tm.target_data)
+    pto = llvm.create_pipeline_tuning_options(speed_level=opt_level)
+    pto.loop_vectorization = True
+    pto.slp_vectorization = True
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
+    mod.link_in(wmod)
+    mod.verify()
+    return tm.emit_object(mod)
+
+
+def link_shared(obj: Path, out: Path) -> None:
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        raise TflcError("no C compiler driver (cc) found to link the shared library", "cpu codegen")
+    proc = subprocess.run(
+        [cc, "-shared", "-o", str(out), str(obj), "-lm"], capture_output=True, text=True
+    )
+    if proc.returncode:
+        raise TflcError(f"linking {out.name} failed: {proc.stderr.strip()}", "cpu codegen")

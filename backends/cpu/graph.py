@@ -1,0 +1,187 @@
+"""The CPU backend's view of a tfl function: tensors with static shapes, nodes, constants.
+
+`extract_graph` reads `func @main` of a tfl module into plain Python objects, folds what is
+known at compile time (dequantize of float16 or int8 weights, densify) into constants, and
+checks that every op has a kernel *before* any code is generated: an unsupported op raises a
+`TflcError` naming the op and its location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import quant
+from tflc.dialects.tfl import constant_value
+from tflc.dialects.tfl_verifier import describe_location
+from tflc.errors import TflcError
+
+_NUMPY_TYPES = {
+    "f32": np.float32,
+    "f16": np.float16,
+    "i32": np.int32,
+    "i64": np.int64,
+    "i8": np.int8,
+    "ui8": np.uint8,
+    "i16": np.int16,
+    "i1": np.bool_,
+}
+
+
+@dataclass
+class Tensor:
+    index: int
+    shape: tuple[int, ...]
+    dtype: str  # "f32", "i32", ... (storage type for quantized tensors)
+    value: np.ndarray | None = None  # constants
+    scale: np.ndarray | None = None  # quantization (per tensor or per axis)
+    zero_point: np.ndarray | None = None
+    axis: int | None = None
+    name: str = ""
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * np.dtype(_NUMPY_TYPES[self.dtype]).itemsize
+
+    @property
+    def is_const(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class Node:
+    op: str  # "conv_2d" (tfl. prefix dropped)
+    inputs: list[Tensor | None]
+    outputs: list[Tensor]
+    attrs: dict[str, object]
+    where: str  # location, for errors
+
+    def attr(self, name: str, default=None):
+        return self.attrs.get(name, default)
+
+
+@dataclass
+class Graph:
+    inputs: list[Tensor]
+    outputs: list[Tensor]
+    nodes: list[Node]
+    tensors: list[Tensor] = field(default_factory=list)
+
+
+def numpy_dtype(dtype: str) -> np.dtype:
+    return np.dtype(_NUMPY_TYPES[dtype])
+
+
+def _attr_value(attr: ir.Attribute):
+    if isinstance(attr, ir.BoolAttr):
+        return attr.value
+    if isinstance(attr, ir.IntegerAttr):
+        return attr.value
+    if isinstance(attr, ir.FloatAttr):
+        return attr.value
+    if isinstance(attr, ir.StringAttr):
+        return attr.value
+    if isinstance(attr, ir.DenseI32ArrayAttr | ir.DenseF32ArrayAttr | ir.DenseI64ArrayAttr):
+        return list(attr)
+    return attr
+
+
+class _Builder:
+    def __init__(self):
+        self.tensors: list[Tensor] = []
+        self.by_value: dict[ir.Value, Tensor] = {}
+
+    def tensor(self, value: ir.Value, where: str) -> Tensor:
+        t = self.by_value.get(value)
+        if t is not None:
+            return t
+        ty = value.type
+        if not isinstance(ty, ir.RankedTensorType):
+            raise TflcError(f"the cpu target needs ranked tensors, got {ty}", where)
+        shaped = ir.RankedTensorType(ty)
+        if not shaped.has_static_shape:
+            raise TflcError(f"the cpu target needs static shapes, got {ty}", where)
+        elem = shaped.element_type
+        t = Tensor(len(self.tensors), tuple(shaped.shape), "f32")
+        if isinstance(elem, quant.QuantizedType):
+            q = quant.QuantizedType(elem)
+            t.dtype = {8: "i8", 16: "i16", 32: "i32", 64: "i64"}[q.storage_type_integral_width]
+            if not q.is_signed:
+                t.dtype = "ui8"
+            if isinstance(elem, quant.UniformQuantizedPerAxisType):
+                pa = quant.UniformQuantizedPerAxisType(elem)
+                t.scale = np.array(pa.scales, np.float64)
+                t.zero_point = np.array(pa.zero_points, np.int64)
+                t.axis = pa.quantized_dimension
+            else:
+                u = quant.UniformQuantizedType(elem)
+                t.scale = np.array([u.scale], np.float64)
+                t.zero_point = np.array([u.zero_point], np.int64)
+        else:
+            name = str(elem)
+            if name not in _NUMPY_TYPES:
+                raise TflcError(f"the cpu target does not support element type {name}", where)
+            t.dtype = name
+        self.tensors.append(t)
+        self.by_value[value] = t
+        return t
+
+
+def dequantized(t: Tensor) -> np.ndarray:
+    """The float32 value of a constant (float16 or quantized storage)."""
+    v = t.value
+    if t.scale is None:
+        return v.astype(np.float32)
+    shape = [1] * v.ndim
+    if t.axis is not None:
+        shape[t.axis] = -1
+    scale = t.scale.reshape(shape)
+    zp = t.zero_point.reshape(shape)
+    return ((v.astype(np.float64) - zp) * scale).astype(np.float32)
+
+
+def extract_graph(module, supported: set[str]) -> Graph:
+    """The graph of `@main`; raises on the first op without a kernel (before any codegen)."""
+    funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
+    main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), None)
+    if main is None:
+        raise TflcError("the module has no @main function", "<module>")
+    b = _Builder()
+    block = main.regions[0].blocks[0]
+    inputs = [b.tensor(a, "@main argument") for a in block.arguments]
+    for i, (t, a) in enumerate(zip(inputs, block.arguments, strict=True)):
+        t.name = describe_location(a.location) or f"input{i}"
+    nodes: list[Node] = []
+    outputs: list[Tensor] = []
+    for op in block.operations:
+        op = op.operation
+        name = op.name
+        where = f"'{name}' at {describe_location(op.location) or '<unknown>'}"
+        if name == "func.return":
+            outputs = [b.tensor(v, where) for v in op.operands]
+            continue
+        if name in ("tfl.pseudo_const", "tfl.pseudo_qconst"):
+            t = b.tensor(op.results[0], where)
+            t.value = np.ascontiguousarray(constant_value(op)).reshape(t.shape)
+            continue
+        if name == "tfl.no_value":
+            b.by_value[op.results[0]] = None
+            continue
+        ins = [b.by_value.get(v) if v in b.by_value else b.tensor(v, where) for v in op.operands]
+        outs = [b.tensor(r, where) for r in op.results]
+        for t in outs:
+            t.name = describe_location(op.location)
+        attrs = {a: _attr_value(op.attributes[a]) for a in op.attributes}
+        short = name.removeprefix("tfl.")
+        if short == "dequantize" and ins[0].is_const:
+            outs[0].value = dequantized(ins[0]).reshape(outs[0].shape)
+            continue
+        if short not in supported:
+            raise TflcError(f"the cpu target cannot compile '{name}' (no kernel for it yet)", where)
+        nodes.append(Node(short, ins, outs, attrs, where))
+    return Graph(inputs, outputs, nodes, b.tensors)

@@ -1,0 +1,97 @@
+"""Kernels as MLIR functions over flat memrefs, and the weight blob they read packed constants from.
+
+A kernel is a private `func.func` whose arguments are activations (views of the inputs, the
+outputs or the workspace) and packed constants (views of one read-only weight blob, linked into
+the object as a single global). `Kernel.arg_tensor` / `Kernel.arg_const` declare arguments; the
+module builder turns each into a `memref.view` at the call site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tflc.backends.cpu.emitter import Function
+from tflc.backends.cpu.graph import Tensor
+
+WEIGHT_ALIGNMENT = 64
+
+_MLIR_TYPES = {
+    np.dtype(np.float32): "f32",
+    np.dtype(np.int32): "i32",
+    np.dtype(np.int8): "i8",
+    np.dtype(np.uint8): "i8",
+    np.dtype(np.int16): "i16",
+    np.dtype(np.int64): "i64",
+    np.dtype(np.bool_): "i8",
+}
+
+
+class WeightBlob:
+    """Constants packed back to back, 64-byte aligned; identical arrays are stored once."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self._seen: dict[tuple[bytes, str], int] = {}
+
+    def add(self, array: np.ndarray) -> int:
+        data = np.ascontiguousarray(array).tobytes()
+        key = (data, str(array.dtype))
+        if key in self._seen:
+            return self._seen[key]
+        pad = -self.size % WEIGHT_ALIGNMENT
+        if pad:
+            self.chunks.append(b"\0" * pad)
+            self.size += pad
+        offset = self.size
+        self.chunks.append(data)
+        self.size += len(data)
+        self._seen[key] = offset
+        return offset
+
+    def data(self) -> bytes:
+        return b"".join(self.chunks) + b"\0" * (-self.size % WEIGHT_ALIGNMENT)
+
+
+@dataclass
+class Arg:
+    kind: str  # "tensor" or "const"
+    elem: str  # MLIR element type
+    count: int
+    tensor: Tensor | None = None
+    offset: int = 0  # weight-blob offset for consts
+
+
+@dataclass
+class Kernel:
+    name: str
+    lanes: int
+    blob: WeightBlob
+    args: list[Arg] = field(default_factory=list)
+    fn: Function | None = None
+    flops: int = 0
+
+    def __post_init__(self):
+        self.fn = Function(self.name, [], self.lanes)
+
+    def _arg(self, arg: Arg) -> tuple[str, str]:
+        name = f"a{len(self.args)}"
+        mty = f"memref<{arg.count}x{arg.elem}>"
+        self.args.append(arg)
+        self.fn.args.append((name, mty))
+        return f"%{name}", mty
+
+    def arg_tensor(self, t: Tensor) -> tuple[str, str]:
+        """An activation (or a constant operand, stored in the blob as is)."""
+        if t.is_const:
+            return self.arg_const(t.value.astype(t.value.dtype))
+        elem = "f32" if t.dtype == "f32" else {"ui8": "i8", "i1": "i8"}.get(t.dtype, t.dtype)
+        return self._arg(Arg("tensor", elem, t.size, tensor=t))
+
+    def arg_const(self, array: np.ndarray) -> tuple[str, str]:
+        array = np.ascontiguousarray(array)
+        if array.dtype == np.float16 or array.dtype == np.float64:
+            array = array.astype(np.float32)
+        offset = self.blob.add(array)
+        return self._arg(Arg("const", _MLIR_TYPES[array.dtype], max(array.size, 1), offset=offset))

@@ -1,0 +1,265 @@
+"""Float kernels of the convolution family: GEMM (fully_connected, 1x1 conv), general conv_2d,
+depthwise_conv_2d and the 2-D pools, register-tiled and vectorized over output channels (NHWC).
+
+Weights are packed at compile time into the layout the micro-kernel reads: conv filters become
+`[Cout/NRV][KH][KW][Cin][NRV]` panels (NRV = NR vectors of output channels, zero padded), so
+the inner loop loads NR contiguous weight vectors and broadcasts MR input pixels into MR x NR
+accumulators. Bias and the fused activation are applied before the one store of each tile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tflc.backends.cpu.emitter import Function, activation, vty
+from tflc.backends.cpu.graph import Node, dequantized
+from tflc.backends.cpu.kernel import Kernel
+
+
+@dataclass(frozen=True)
+class Tiling:
+    lanes: int  # f32 lanes of the target's widest vector
+    mr: int  # output pixels per tile
+    nr: int  # output-channel vectors per tile
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def same_padding(size: int, out: int, k: int, s: int, d: int) -> int:
+    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+    return total // 2
+
+
+def const_float(t) -> np.ndarray:
+    return dequantized(t) if t.scale is not None else t.value.astype(np.float32)
+
+
+def _pack_panels(w: np.ndarray, nrv: int) -> np.ndarray:
+    """[K..., N] -> [ceil(N/nrv)][K...][nrv], zero padded."""
+    n = w.shape[-1]
+    nb = _ceil_div(n, nrv)
+    flat = w.reshape(-1, n)
+    padded = np.zeros((flat.shape[0], nb * nrv), np.float32)
+    padded[:, :n] = flat
+    return np.ascontiguousarray(padded.reshape(flat.shape[0], nb, nrv).transpose(1, 0, 2))
+
+
+def _pad_bias(b: np.ndarray | None, n: int, nrv: int) -> np.ndarray:
+    out = np.zeros(_ceil_div(n, nrv) * nrv, np.float32)
+    if b is not None:
+        out[:n] = b
+    return out
+
+
+class _Tile:
+    """MR x NR accumulators over one output-channel panel; `k_loops` emits the reduction."""
+
+    def __init__(self, k: Kernel, t: Tiling, w, b, out, n_out: int, act: str):
+        self.k, self.t, self.w, self.b, self.out, self.n, self.act = k, t, w, b, out, n_out, act
+
+    def emit(self, mr: int, nb: str | int, valid_cols: int, k_loops, out_rows) -> None:
+        """`k_loops(fn, nb, nvec, accs) -> accs`; `out_rows(m) -> index of the row's first
+        output element`."""
+        fn, v = self.k.fn, self.t.lanes
+        nrv = self.t.nr * v
+        nvec = _ceil_div(valid_cols, v)
+        col0 = fn.mul(nb, nrv)
+        bias = [fn.vload(self.b[0], self.b[1], fn.add(col0, j * v)) for j in range(nvec)]
+        accs = [bias[j] for _ in range(mr) for j in range(nvec)]
+        accs = k_loops(fn, nb, nvec, accs)
+        for m in range(mr):
+            row = out_rows(m)
+            base = fn.add(row, col0)
+            for j in range(nvec):
+                val = activation(fn, accs[m * nvec + j], self.act, vty(v))
+                count = min(v, valid_cols - j * v)
+                fn.vstore_n(val, self.out[0], self.out[1], fn.add(base, j * v), count)
+
+    def all_panels(self, mr: int, k_loops, out_rows) -> None:
+        fn = self.k.fn
+        nrv = self.t.nr * self.t.lanes
+        full = self.n // nrv
+        if full == 1:
+            self.emit(mr, 0, nrv, k_loops, out_rows)
+        elif full > 1:
+            with fn.loop(0, full) as nb:
+                self.emit(mr, nb, nrv, k_loops, out_rows)
+        if self.n % nrv:
+            self.emit(mr, full, self.n % nrv, k_loops, out_rows)
+
+
+def _fma_step(fn: Function, w, w_index, nvec: int, v: int, scalars: list[str], accs: list[str]):
+    ws = [fn.vload(w[0], w[1], fn.add(w_index, j * v)) for j in range(nvec)]
+    out = list(accs)
+    for m, a in enumerate(scalars):
+        b = fn.splat(a)
+        for j in range(nvec):
+            out[m * nvec + j] = fn.fma(b, ws[j], out[m * nvec + j])
+    return out
+
+
+def emit_gemm(k: Kernel, t: Tiling, x, rows: int, depth: int, n: int, w_kn, bias, out, act):
+    """out[rows x n] = act(x[rows x depth] @ w_kn[depth x n] + bias)."""
+    fn = k.fn
+    nrv = t.nr * t.lanes
+    w = k.arg_const(_pack_panels(w_kn, nrv))
+    b = k.arg_const(_pad_bias(bias, n, nrv))
+    tile = _Tile(k, t, w, b, out, n, act)
+    k.flops += 2 * rows * depth * n
+
+    def tiles(mr: int, p0: str):
+        def k_loops(fn: Function, nb, nvec: int, accs: list[str]) -> list[str]:
+            w_base = fn.mul(nb, depth * nrv)
+            bases = [fn.mul(fn.add(p0, m), depth) for m in range(mr)]
+            with fn.loop_carried(0, depth, 1, accs, vty(t.lanes)) as (kk, carried, res):
+                scalars = [fn.load(x[0], x[1], fn.add(bases[m], kk)) for m in range(mr)]
+                res[:] = _fma_step(
+                    fn, w, fn.add(w_base, fn.mul(kk, nrv)), nvec, t.lanes, scalars, carried
+                )
+            return res
+
+        tile.all_panels(mr, k_loops, lambda m: fn.mul(fn.add(p0, m), n))
+
+    main = rows - rows % t.mr
+    if main:
+        with fn.loop(0, main, t.mr) as p0:
+            tiles(t.mr, p0)
+    if rows % t.mr:
+        with fn.loop(main, rows) as p0:
+            tiles(1, p0)
+
+
+def _conv_geometry(node: Node, in_shape, out_shape, kh: int, kw: int):
+    sh, sw = node.attr("stride_h", 1), node.attr("stride_w", 1)
+    dh, dw = node.attr("dilation_h_factor", 1), node.attr("dilation_w_factor", 1)
+    h, w = in_shape[1], in_shape[2]
+    oh, ow = out_shape[1], out_shape[2]
+    if node.attr("padding", "VALID") == "SAME":
+        pt, pl = same_padding(h, oh, kh, sh, dh), same_padding(w, ow, kw, sw, dw)
+    else:
+        pt = pl = 0
+    return sh, sw, dh, dw, h, w, oh, ow, pt, pl
+
+
+def _interior(out: int, size: int, k: int, s: int, d: int, pad: int) -> tuple[int, int]:
+    """[lo, hi): outputs whose whole window lies inside the input."""
+    lo = min(_ceil_div(pad, s), out)
+    hi = (size - 1 + pad - (k - 1) * d) // s + 1
+    hi = max(lo, min(hi, out))
+    return lo, hi
+
+
+def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
+    x_t, w_t = node.inputs[0], node.inputs[1]
+    b_t = node.inputs[2] if len(node.inputs) > 2 else None
+    y_t = node.outputs[0]
+    filt = const_float(w_t)  # [Cout, KH, KW, Cin]
+    cout, kh, kw, cin = filt.shape
+    bias = const_float(b_t) if b_t is not None else None
+    act = node.attr("fused_activation_function", "NONE")
+    sh, sw, dh, dw, h, w, oh, ow, pt, pl = _conv_geometry(node, x_t.shape, y_t.shape, kh, kw)
+    batch = x_t.shape[0]
+    x = k.arg_tensor(x_t)
+    y = k.arg_tensor(y_t)
+    if kh == kw == 1 and sh == sw == 1 and pt == pl == 0 and (h, w) == (oh, ow):
+        emit_gemm(k, t, x, batch * h * w, cin, cout, filt.reshape(cout, cin).T, bias, y, act)
+        return
+    fn = k.fn
+    nrv = t.nr * t.lanes
+    wp = k.arg_const(_pack_panels(filt.transpose(1, 2, 3, 0), nrv))
+    bp = k.arg_const(_pad_bias(bias, cout, nrv))
+    tile = _Tile(k, t, wp, bp, y, cout, act)
+    k.flops += 2 * batch * oh * ow * cout * kh * kw * cin
+    ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
+    h_checked = (oh - 1) * sh + (kh - 1) * dh - pt >= h or pt > 0
+
+    def kh_bounds(ih0: str) -> tuple[str | int, str | int]:
+        if not h_checked:
+            return 0, kh
+        # kh in [ceil(-ih0/d), ceil((h-ih0)/d)) clipped to [0, kh)
+        neg = fn.op(f"arith.subi {fn.idx(0)}, {ih0} : index")
+        lo = fn.op(f"arith.ceildivsi {neg}, {fn.idx(dh)} : index")
+        lo = fn.op(f"arith.maxsi {lo}, {fn.idx(0)} : index")
+        rem = fn.op(f"arith.subi {fn.idx(h)}, {ih0} : index")
+        hi = fn.op(f"arith.ceildivsi {rem}, {fn.idx(dh)} : index")
+        hi = fn.op(f"arith.minsi {hi}, {fn.idx(kh)} : index")
+        hi = fn.op(f"arith.maxsi {hi}, {lo} : index")
+        return lo, hi
+
+    def row_tiles(n_img, ohv, mr: int, ow0: str, checked: bool):
+        ih0 = fn.add(fn.mul(ohv, sh), -pt)
+        img_in = fn.mul(n_img, h * w * cin)
+        img_out = fn.mul(n_img, oh * ow * cout)
+
+        def k_loops(fn: Function, nb, nvec: int, accs: list[str]) -> list[str]:
+            lo, hi = kh_bounds(ih0)
+            with fn.loop_carried(lo, hi, 1, accs, vty(t.lanes)) as (ky, c1, r1):
+                ih = fn.add(ih0, fn.mul(ky, dh))
+                row = fn.add(img_in, fn.mul(ih, w * cin))
+                with fn.loop_carried(0, kw, 1, c1, vty(t.lanes)) as (kx, c2, r2):
+                    bases, valid = [], []
+                    for m in range(mr):
+                        iw = fn.add(fn.add(fn.mul(fn.add(ow0, m), sw), -pl), fn.mul(kx, dw))
+                        if checked:
+                            valid.append(fn.in_range(iw, 0, w))
+                            iw = fn.op(f"arith.maxsi {iw}, {fn.idx(0)} : index")
+                            iw = fn.op(f"arith.minsi {iw}, {fn.idx(w - 1)} : index")
+                        bases.append(fn.add(row, fn.mul(iw, cin)))
+                    w_base = fn.mul(fn.add(fn.mul(fn.add(fn.mul(nb, kh), ky), kw), kx), cin)
+                    with fn.loop_carried(0, cin, 1, c2, vty(t.lanes)) as (ci, c3, r3):
+                        scalars = []
+                        for m in range(mr):
+                            a = fn.load(x[0], x[1], fn.add(bases[m], ci))
+                            if checked:
+                                a = fn.op(f"arith.select {valid[m]}, {a}, {fn.f32(0.0)} : f32")
+                            scalars.append(a)
+                        widx = fn.mul(fn.add(w_base, ci), nrv)
+                        r3[:] = _fma_step(fn, wp, widx, nvec, t.lanes, scalars, c3)
+                    r2[:] = r3
+                r1[:] = r2
+            return r1
+
+        def out_row(m: int) -> str:
+            p = fn.add(fn.mul(ohv, ow), fn.add(ow0, m))
+            return fn.add(fn.mul(p, cout), img_out)
+
+        tile.all_panels(mr, k_loops, out_row)
+
+    def tiles_of_row(n_img, ohv):
+        main = ow - ow % t.mr
+        if main:
+            with fn.loop(0, main, t.mr) as ow0:
+                inside = fn.op(f"arith.cmpi sge, {ow0}, {fn.idx(ow_lo)} : index")
+                last = fn.add(ow0, t.mr - 1)
+                inside2 = fn.op(f"arith.cmpi slt, {last}, {fn.idx(ow_hi)} : index")
+                cond = fn.op(f"arith.andi {inside}, {inside2} : i1")
+                fn.line(f"scf.if {cond} {{")
+                fn._indent += 1
+                row_tiles(n_img, ohv, t.mr, ow0, False)
+                fn._indent -= 1
+                fn.line("} else {")
+                fn._indent += 1
+                row_tiles(n_img, ohv, t.mr, ow0, True)
+                fn._indent -= 1
+                fn.line("}")
+        if ow % t.mr:
+            with fn.loop(main, ow) as ow0:
+                row_tiles(n_img, ohv, 1, ow0, True)
+
+    with fn.loop(0, batch) as n_img, fn.loop(0, oh) as ohv:
+        tiles_of_row(n_img, ohv)
+
+
+def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
+    x_t, w_t = node.inputs[0], node.inputs[1]
+    b_t = node.inputs[2] if len(node.inputs) > 2 else None
+    filt = const_float(w_t)  # [N, K]
+    n, depth = filt.shape
+    bias = const_float(b_t) if b_t is not None else None
+    x = k.arg_tensor(x_t)
+    y = k.arg_tensor(node.outputs[0])
+    act = node.attr("fused_activation_function", "NONE")
+    emit_gemm(k, t, x, x_t.size // depth, depth, n, filt.T, bias, y, act)

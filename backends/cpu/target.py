@@ -1,0 +1,143 @@
+"""The cpu target: tfl -> kernels in MLIR (scf/vector/memref) -> LLVM IR -> llvmlite object.
+
+Options (`tflc.compile(m, target="cpu", **options)` or `--option key=value`):
+
+    name         symbol prefix and file stem (default "model": model.o, model.h, libmodel.so)
+    cpu, triple  override the host (e.g. triple="aarch64-unknown-linux-gnu", cpu="cortex-a76");
+                 a cross-compiled model is saved but cannot be called here
+    opt_level    LLVM optimization level (default 3)
+    mr, nr       micro-kernel tile: output pixels x output-channel vectors (default 6 x 2)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tflc.backends.cpu import codegen
+from tflc.backends.cpu.graph import extract_graph, numpy_dtype
+from tflc.backends.cpu.header import write_header
+from tflc.backends.cpu.kernels_conv import Tiling
+from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
+from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
+from tflc.errors import TflcError
+from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
+
+KNOWN_OPTIONS = {"name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads"}
+
+
+def _describe(t) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "name": t.name,
+        "shape": list(t.shape),
+        "dtype": str(numpy_dtype(t.dtype)),
+        "bytes": t.nbytes,
+    }
+    if t.scale is not None:
+        d["quantization"] = {"scale": t.scale.tolist(), "zero_point": t.zero_point.tolist()}
+    return d
+
+
+class CrossCompiledModel:
+    """A model compiled for another machine: saveable, not callable here."""
+
+    def __init__(self, manifest: dict[str, Any], files: dict[str, bytes]):
+        self.manifest = manifest
+        self.inputs, self.outputs = manifest["inputs"], manifest["outputs"]
+        self.report = dict(manifest["report"])
+        self._files = files
+
+    def __call__(self, *arrays):
+        raise TflcError(
+            f"this model was compiled for {self.manifest['triple']} and cannot run on this host",
+            "compiled model call",
+        )
+
+    def save(self, directory) -> None:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, data in self._files.items():
+            (out / name).write_bytes(data)
+
+
+class CpuTarget:
+    name = "cpu"
+
+    def emit(self, module, options: dict[str, Any]):
+        start = time.perf_counter()
+        unknown = set(options) - KNOWN_OPTIONS
+        if unknown:
+            raise TflcError(f"unknown cpu option(s): {', '.join(sorted(unknown))}", "--option")
+        name = str(options.get("name", "model"))
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise TflcError(f"name must be a C identifier, got '{name}'", "--option name")
+        spec = codegen.target_spec(options.get("triple"), options.get("cpu"))
+        lanes = spec.f32_lanes
+        tiling = Tiling(
+            lanes, int(options.get("mr", 6)), int(options.get("nr", 2 if lanes == 16 else 3))
+        )
+        with module.context:
+            graph = extract_graph(module, SUPPORTED_OPS)
+        insert_output_copies(graph)
+        plan = plan_memory(graph)
+        built = build_module(graph, plan, tiling, name)
+        t_ir = time.perf_counter()
+        llvm_ir = codegen.lower_to_llvm_ir(built.text)
+        blob_size = max(built.blob.size, 64)
+        weights = codegen.weights_ir(f"{name}_weights", built.blob.data(), -(-blob_size // 64) * 64)
+        obj = codegen.compile_object(llvm_ir, weights, spec, int(options.get("opt_level", 3)))
+        t_obj = time.perf_counter()
+        inputs = [_describe(t) for t in graph.inputs]
+        outputs = [_describe(t) for t in graph.outputs]
+        header = write_header(name, inputs, outputs, plan.workspace_bytes, built.blob.size)
+        report = {
+            "triple": spec.triple,
+            "cpu": spec.cpu,
+            "vector_lanes_f32": lanes,
+            "kernels": len(built.kernels),
+            "gflop": round(sum(k.flops for k in built.kernels) / 1e9, 4),
+            "workspace_bytes": plan.workspace_bytes,
+            "activation_bytes_without_reuse": plan.naive_bytes,
+            "weight_bytes": built.blob.size,
+            "object_bytes": len(obj),
+            "code_bytes": max(len(obj) - built.blob.size, 0),
+            "codegen_seconds": round(t_obj - t_ir, 3),
+        }
+        manifest = {
+            "target": "cpu",
+            "name": name,
+            "triple": spec.triple,
+            "cpu": spec.cpu,
+            "run_symbol": f"{name}_run",
+            "library": f"lib{name}.so",
+            "inputs": inputs,
+            "outputs": outputs,
+            "workspace_bytes": plan.workspace_bytes,
+            "report": report,
+        }
+        files = {f"{name}.o": obj, f"{name}.h": header.encode()}
+        host = spec.triple == codegen.target_spec().triple
+        if not host:
+            manifest["files"] = [*files, MANIFEST]
+            del manifest["library"]
+            files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
+            report["compile_seconds"] = round(time.perf_counter() - start, 3)
+            return CrossCompiledModel(manifest, files)
+        tmp = Path(tempfile.mkdtemp(prefix="tflc-cpu-"))
+        (tmp / f"{name}.o").write_bytes(obj)
+        codegen.link_shared(tmp / f"{name}.o", tmp / f"lib{name}.so")
+        files[f"lib{name}.so"] = (tmp / f"lib{name}.so").read_bytes()
+        manifest["files"] = [*files, MANIFEST]
+        report["compile_seconds"] = round(time.perf_counter() - start, 3)
+        files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
+        return CompiledCpuModel(tmp / f"lib{name}.so", manifest, files)
+
+
+TARGET = CpuTarget()
+
+__all__ = ["TARGET", "CpuTarget", "np"]

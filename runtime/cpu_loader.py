@@ -1,0 +1,101 @@
+"""Loads a model compiled by the cpu target: its shared library, called through ctypes.
+
+Runtime code: numpy, ctypes and the manifest only (no MLIR, no llvmlite), so a saved model runs
+where the compiler is absent:
+
+    cm = tflc.load_compiled("out/")
+    (probs,) = cm(image)
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tflc.errors import TflcError
+
+MANIFEST = "manifest.json"
+WORKSPACE_ALIGNMENT = 64
+
+
+def _aligned_empty(nbytes: int) -> np.ndarray:
+    raw = np.zeros(nbytes + WORKSPACE_ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % WORKSPACE_ALIGNMENT
+    return raw[start : start + nbytes]
+
+
+class CompiledCpuModel:
+    """`cm(*arrays) -> list[np.ndarray]` over a loaded library; `.inputs`, `.outputs`, `.report`."""
+
+    def __init__(
+        self, library: Path, manifest: dict[str, Any], files: dict[str, bytes] | None = None
+    ):
+        self.manifest = manifest
+        self.inputs: list[dict[str, Any]] = manifest["inputs"]
+        self.outputs: list[dict[str, Any]] = manifest["outputs"]
+        self.report: dict[str, Any] = dict(manifest.get("report", {}))
+        self._files = files  # artifacts to write on save (None: copy from the library's folder)
+        self._dir = library.parent
+        self._lib = ctypes.CDLL(str(library))
+        self._run = getattr(self._lib, manifest["run_symbol"])
+        self._run.restype = None
+        n = len(self.inputs) + len(self.outputs) + 1
+        self._run.argtypes = [ctypes.c_void_p] * n
+        self._workspace = _aligned_empty(max(int(manifest["workspace_bytes"]), 1))
+        threads = manifest.get("threads_symbol")
+        self._set_threads = getattr(self._lib, threads) if threads else None
+
+    def _check(self, i: int, desc: dict[str, Any], x) -> np.ndarray:
+        dtype = np.dtype(desc["dtype"])
+        arr = np.asarray(x)
+        if arr.dtype != dtype:
+            raise TflcError(
+                f"input {i} ('{desc['name']}') must be {dtype}, got {arr.dtype}",
+                "compiled model call",
+            )
+        if tuple(arr.shape) != tuple(desc["shape"]):
+            raise TflcError(
+                f"input {i} ('{desc['name']}') must have shape {tuple(desc['shape'])}, "
+                f"got {tuple(arr.shape)}",
+                "compiled model call",
+            )
+        return np.ascontiguousarray(arr)
+
+    def __call__(self, *arrays) -> list[np.ndarray]:
+        if len(arrays) != len(self.inputs):
+            raise TflcError(
+                f"expected {len(self.inputs)} inputs, got {len(arrays)}", "compiled model call"
+            )
+        ins = [
+            self._check(i, d, x) for i, (d, x) in enumerate(zip(self.inputs, arrays, strict=True))
+        ]
+        outs = [np.empty(d["shape"], np.dtype(d["dtype"])) for d in self.outputs]
+        ptrs = [a.ctypes.data for a in ins] + [a.ctypes.data for a in outs]
+        self._run(*ptrs, self._workspace.ctypes.data)
+        return outs
+
+    def save(self, directory) -> None:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        if self._files is not None:
+            for name, data in self._files.items():
+                (out / name).write_bytes(data)
+            return
+        for name in self.manifest["files"]:
+            if (self._dir / name).resolve() != (out / name).resolve():
+                (out / name).write_bytes((self._dir / name).read_bytes())
+
+
+def load_compiled(directory) -> CompiledCpuModel:
+    """A model saved by `CompiledModel.save` of the cpu target."""
+    d = Path(directory)
+    try:
+        manifest = json.loads((d / MANIFEST).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise TflcError(f"not a compiled cpu model ({e})", str(d)) from None
+    if manifest.get("target") != "cpu":
+        raise TflcError(f"not a cpu-target model (target {manifest.get('target')!r})", str(d))
+    return CompiledCpuModel(d / manifest["library"], manifest)
