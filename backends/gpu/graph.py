@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from mlir import ir
-
 from tflc.dialects.tfl import constant_value
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError

@@ -8,7 +8,6 @@ neighbouring weights: conv filters OHWI -> HWIO, fully-connected [O, K] -> [K, O
 from __future__ import annotations
 
 import numpy as np
-
 from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import KernelContext, _strides, anchor, fused_activation

@@ -7,7 +7,6 @@ Slices and transposes are affine gathers: the input index of an output element i
 from __future__ import annotations
 
 import numpy as np
-
 from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import KernelContext, _strides, anchor, fused_activation

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
 from tflc.backends.gpu.graph import Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.errors import TflcError

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlir import ir
-
 from tflc.backends.gpu.buffer_plan import BufferPlan
 from tflc.backends.gpu.fusion import Group
 from tflc.backends.gpu.graph import Graph

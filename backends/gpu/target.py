@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 from mlir import ir, passmanager
-
 from tflc.backends.gpu.buffer_plan import plan_buffers
 from tflc.backends.gpu.fusion import Group, fuse
 from tflc.backends.gpu.graph import Graph, build_graph

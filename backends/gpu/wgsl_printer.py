@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 from mlir import ir
-
 from tflc.errors import TflcError
 
 _TYPES = {"index": "i32", "i32": "i32", "f32": "f32", "i1": "bool"}
