@@ -1,0 +1,491 @@
+"""Runs a .tflite model with numpy kernels, without compiling it.
+
+The API follows LiteRT's `Interpreter` so that tests and users can swap one for the other:
+
+    interp = tflc.Interpreter(model_path="model.tflite")
+    interp.allocate_tensors()
+    interp.set_tensor(interp.get_input_details()[0]["index"], x)
+    interp.invoke()
+    y = interp.get_tensor(interp.get_output_details()[0]["index"])
+
+or simply `y, = interp(x)`. Every user error (an op without a kernel, a wrong input dtype or
+shape, a missing input) is a `TflcError` raised before any kernel runs; after it the
+interpreter is still usable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tflc.errors import TflcError
+from tflc.runtime.kernels import Node, lookup
+from tflc.runtime.profile import Profile
+from tflc.runtime.tflite_model import Model, Tensor, read_model
+
+# Tensor types that carry no numpy data of their own (handles, strings); kernels that accept
+# them manage the values.
+_OPAQUE_TYPES = {"RESOURCE", "VARIANT", "STRING"}
+
+
+class _Step:
+    """A node with everything the run loop needs, resolved once."""
+
+    __slots__ = ("fn", "free", "inputs", "node", "outputs")
+
+    def __init__(self, node: Node, fn, free: list[int]):
+        self.node = node
+        self.fn = fn
+        self.inputs = tuple(node.inputs)
+        self.outputs = tuple(node.outputs)
+        self.free = free
+
+
+class _Graph:
+    """One subgraph: its nodes in run order and its constant tensors."""
+
+    def __init__(self, interp: Interpreter, model: Model, index: int):
+        sg = model.subgraphs[index]
+        self.index = index
+        self.subgraph = sg
+        self.template: list[np.ndarray | None] = [None] * len(sg.tensors)
+        self.variables: list[int] = []
+        for ti, t in enumerate(sg.tensors):
+            if t.is_variable:
+                self.variables.append(ti)
+            elif t.sparsity is None:
+                value = model.constant(t)
+                if value is not None:
+                    self.template[ti] = value
+            else:  # sparse constants are read by DENSIFY through node.const()
+                self.template[ti] = np.zeros(0, dtype=t.dtype or np.uint8)
+        self.steps: list[_Step] = []
+        self.missing: list[tuple[int, str]] = []
+        keep = set(sg.outputs) | set(sg.inputs) | set(self.variables)
+        last_use: dict[int, int] = {}
+        for oi, op in enumerate(sg.operators):
+            for t in op.inputs:
+                if t >= 0:
+                    last_use[t] = oi
+        free_at: list[list[int]] = [[] for _ in sg.operators]
+        for t, oi in last_use.items():
+            if t not in keep and self.template[t] is None:
+                free_at[oi].append(t)
+        for oi, op in enumerate(sg.operators):
+            code = model.operator_codes[op.opcode_index]
+            name = model.operator_name(op)
+            node = Node(
+                interp,
+                model,
+                index,
+                oi,
+                name,
+                code.version,
+                op.options,
+                op.custom_options,
+                list(op.inputs),
+                list(op.outputs),
+            )
+            fn = lookup(name)
+            if fn is None:
+                self.missing.append((oi, name))
+                continue
+            self.steps.append(_Step(node, fn, free_at[oi]))
+
+    def fresh_values(self, interp: Interpreter) -> list[np.ndarray | None]:
+        values = list(self.template)
+        for ti in self.variables:
+            values[ti] = interp._variable_value(self.index, ti)
+        return values
+
+
+class Interpreter:
+    """A LiteRT-compatible interpreter over numpy reference kernels."""
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        model_content: bytes | None = None,
+        num_threads: int | None = None,
+        experimental_preserve_all_tensors: bool = False,
+    ):
+        if (model_path is None) == (model_content is None):
+            raise TflcError("give exactly one of model_path= or model_content=", "Interpreter")
+        self._model = read_model(model_path if model_path is not None else model_content)
+        self._source = self._model.source
+        self._preserve_all = experimental_preserve_all_tensors
+        self._graphs = [_Graph(self, self._model, i) for i in range(len(self._model.subgraphs))]
+        missing = [(g.index, oi, name) for g in self._graphs for oi, name in g.missing]
+        if missing:
+            raise TflcError(_missing_ops_message(missing), self._source)
+        self._main = self._graphs[0]
+        main = self._main.subgraph
+        self._input_shapes: dict[int, tuple[int, ...]] = {
+            ti: tuple(main.tensors[ti].shape) for ti in main.inputs
+        }
+        self._inputs: dict[int, np.ndarray] = {}
+        self._values: list[np.ndarray | None] = list(self._main.template)
+        self._variables: dict[tuple[int, int], np.ndarray] = {}
+        self.resources: dict[Any, Any] = {}  # resource variables, hash tables (by handle)
+        self._allocated = False
+        self._profile: Profile | None = None
+
+    # --- LiteRT API -------------------------------------------------------------------
+
+    def allocate_tensors(self) -> None:
+        """Resets inputs and state; shapes are checked when inputs are set."""
+        self._inputs.clear()
+        self._variables.clear()
+        self.resources.clear()
+        self._values = list(self._main.template)
+        self._allocated = True
+
+    def get_input_details(self) -> list[dict[str, Any]]:
+        return [self._details(ti) for ti in self._main.subgraph.inputs]
+
+    def get_output_details(self) -> list[dict[str, Any]]:
+        return [self._details(ti) for ti in self._main.subgraph.outputs]
+
+    def get_tensor_details(self) -> list[dict[str, Any]]:
+        return [self._details(ti) for ti in range(len(self._main.subgraph.tensors))]
+
+    def resize_tensor_input(
+        self, input_index: int, tensor_size: Sequence[int], strict: bool = False
+    ) -> None:
+        t = self._input_tensor(input_index)
+        shape = tuple(int(d) for d in tensor_size)
+        if len(shape) != len(t.shape) or any(d < 0 for d in shape):
+            raise TflcError(
+                f"cannot resize to {list(shape)}: the input has rank {len(t.shape)}",
+                self._tensor_where(input_index),
+            )
+        signature = t.shape_signature or t.shape
+        if strict and any(s != -1 and s != d for s, d in zip(signature, shape, strict=True)):
+            raise TflcError(
+                f"cannot resize to {list(shape)}: only dimensions marked -1 in "
+                f"{list(signature)} may change",
+                self._tensor_where(input_index),
+            )
+        self._input_shapes[input_index] = shape
+        self._allocated = False
+
+    def set_tensor(self, tensor_index: int, value: Any) -> None:
+        t = self._input_tensor(tensor_index)
+        value = self._checked_input(tensor_index, t, value)
+        if not self._allocated:
+            self.allocate_tensors()
+        self._inputs[tensor_index] = np.array(value, copy=True)
+
+    def get_tensor(self, tensor_index: int, subgraph_index: int = 0) -> np.ndarray:
+        tensors = self._main.subgraph.tensors
+        if subgraph_index != 0 or not 0 <= tensor_index < len(tensors):
+            raise TflcError(f"no tensor {tensor_index} in subgraph {subgraph_index}", "get_tensor")
+        if tensor_index in self._inputs:
+            return self._inputs[tensor_index].copy()
+        value = self._values[tensor_index]
+        if value is None:
+            raise TflcError(
+                "holds no value: run invoke() first; intermediate tensors are freed unless the "
+                "interpreter is built with experimental_preserve_all_tensors=True",
+                self._tensor_where(tensor_index),
+            )
+        return np.array(value, copy=True)
+
+    def invoke(self) -> None:
+        if not self._allocated:
+            self.allocate_tensors()
+        main = self._main.subgraph
+        for ti in main.inputs:
+            if ti not in self._inputs:
+                raise TflcError(
+                    "input was not set: call set_tensor() for every input before invoke()",
+                    self._tensor_where(ti),
+                )
+        values = self._main.fresh_values(self)
+        for ti, value in self._inputs.items():
+            values[ti] = value
+        self._values = [None] * len(values)  # nothing stale survives a failed run
+        self._run(self._main, values, keep_all=self._preserve_all)
+        self._values = values
+
+    def __call__(self, *inputs: Any) -> list[np.ndarray]:
+        """Runs the model on `inputs` (in input order) and returns its outputs."""
+        main = self._main.subgraph
+        if len(inputs) != len(main.inputs):
+            raise TflcError(
+                f"the model takes {len(main.inputs)} input(s), got {len(inputs)}", self._source
+            )
+        arrays = []
+        for ti, value in zip(main.inputs, inputs, strict=True):
+            arr = np.asarray(value)
+            t = main.tensors[ti]
+            if arr.shape != self._input_shapes[ti] and _fits_signature(t, arr.shape):
+                self.resize_tensor_input(ti, arr.shape)
+            arrays.append(self._checked_input(ti, t, arr))
+        if not self._allocated:
+            self.allocate_tensors()
+        for ti, arr in zip(main.inputs, arrays, strict=True):
+            self._inputs[ti] = arr
+        self.invoke()
+        return [self.get_tensor(ti) for ti in main.outputs]
+
+    def get_signature_list(self) -> dict[str, dict[str, list[str]]]:
+        return {
+            s.key: {"inputs": [n for n, _ in s.inputs], "outputs": [n for n, _ in s.outputs]}
+            for s in self._model.signature_defs
+        }
+
+    def get_signature_runner(self, signature_key: str | None = None) -> SignatureRunner:
+        sigs = self._model.signature_defs
+        if not sigs:
+            raise TflcError("the model has no signatures", self._source)
+        if signature_key is None:
+            if len(sigs) > 1:
+                raise TflcError("the model has several signatures: name one", self._source)
+            return SignatureRunner(self, sigs[0])
+        for s in sigs:
+            if s.key == signature_key:
+                return SignatureRunner(self, s)
+        raise TflcError(
+            f"no signature '{signature_key}' (have: {', '.join(s.key for s in sigs)})",
+            self._source,
+        )
+
+    # --- profiling --------------------------------------------------------------------
+
+    def enable_profiling(self) -> Profile:
+        """Starts recording per-node timings of every later invoke; returns the record."""
+        self._profile = Profile(self._model)
+        return self._profile
+
+    @property
+    def profile(self) -> Profile | None:
+        return self._profile
+
+    # --- used by kernels --------------------------------------------------------------
+
+    def run_subgraph(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Runs subgraph `index` on `inputs` (control flow, signatures) and returns its outputs."""
+        if not 0 <= index < len(self._graphs):
+            raise TflcError(f"subgraph {index} does not exist", self._source)
+        graph = self._graphs[index]
+        sg = graph.subgraph
+        if len(inputs) != len(sg.inputs):
+            raise TflcError(
+                f"subgraph {index} takes {len(sg.inputs)} inputs, got {len(inputs)}", self._source
+            )
+        values = graph.fresh_values(self)
+        for ti, value in zip(sg.inputs, inputs, strict=True):
+            values[ti] = value
+        self._run(graph, values, keep_all=False)
+        return [values[ti] for ti in sg.outputs]
+
+    def _variable_value(self, subgraph: int, ti: int) -> np.ndarray:
+        key = (subgraph, ti)
+        if key not in self._variables:
+            t = self._model.subgraphs[subgraph].tensors[ti]
+            init = self._model.constant(t)
+            if init is None:
+                zp = (
+                    t.quantization.zero_point[0]
+                    if t.quantization and t.quantization.zero_point
+                    else 0
+                )
+                init = np.full([max(d, 0) for d in t.shape], zp, dtype=t.dtype or np.float32)
+            self._variables[key] = np.array(init, copy=True)
+        return self._variables[key]
+
+    def set_variable(self, subgraph: int, ti: int, value: np.ndarray) -> None:
+        """Stores the new state of variable tensor `ti` (stateful ops such as LSTM)."""
+        self._variables[(subgraph, ti)] = value
+
+    # --- internals --------------------------------------------------------------------
+
+    def _run(self, graph: _Graph, values: list, keep_all: bool) -> None:
+        profile = self._profile if graph is self._main else None
+        tensors = graph.subgraph.tensors
+        for step in graph.steps:
+            node = step.node
+            args = []
+            for ti in step.inputs:
+                if ti < 0:
+                    args.append(None)
+                    continue
+                v = values[ti]
+                if v is None and tensors[ti].type not in _OPAQUE_TYPES:
+                    raise TflcError(
+                        f"input tensor {ti} '{tensors[ti].name}' has no value (it is neither "
+                        "a constant nor produced by an earlier node)",
+                        node.where,
+                    )
+                args.append(v)
+            start = time.perf_counter() if profile is not None else 0.0
+            try:
+                result = step.fn(node, *args)
+            except TflcError:
+                raise
+            except Exception as e:  # a kernel bug or data it cannot handle: say where
+                raise TflcError(f"kernel failed: {type(e).__name__}: {e}", node.where) from e
+            if profile is not None:
+                profile.record(node.index, node.op, time.perf_counter() - start)
+            self._store(node, step.outputs, result, values)
+            if not keep_all:
+                for ti in step.free:
+                    values[ti] = None
+
+    @staticmethod
+    def _store(node: Node, outputs: tuple[int, ...], result: Any, values: list) -> None:
+        results = result if isinstance(result, list | tuple) else (result,)
+        if len(results) != len(outputs):
+            raise TflcError(
+                f"kernel returned {len(results)} output(s), the op has {len(outputs)}",
+                node.where,
+            )
+        tensors = node.tensors
+        for ti, r in zip(outputs, results, strict=True):
+            t = tensors[ti]
+            if t.type in _OPAQUE_TYPES:
+                values[ti] = r
+                continue
+            arr = np.asarray(r)
+            expected = t.dtype
+            if expected is not None and arr.dtype != expected:
+                raise TflcError(
+                    f"kernel produced {arr.dtype} for output '{t.name}', the model declares "
+                    f"{expected}",
+                    node.where,
+                )
+            values[ti] = arr
+
+    def _input_tensor(self, tensor_index: int) -> Tensor:
+        main = self._main.subgraph
+        if tensor_index not in self._input_shapes:
+            if 0 <= tensor_index < len(main.tensors):
+                raise TflcError("is not an input of the model", self._tensor_where(tensor_index))
+            raise TflcError(f"no tensor {tensor_index} in the model", self._source)
+        return main.tensors[tensor_index]
+
+    def _checked_input(self, ti: int, t: Tensor, value: Any) -> np.ndarray:
+        if not isinstance(value, np.ndarray | np.generic):
+            raise TflcError(
+                f"expected a numpy array, got {type(value).__name__}", self._tensor_where(ti)
+            )
+        value = np.asarray(value)
+        expected = t.dtype
+        if expected is not None and value.dtype != expected:
+            raise TflcError(f"got dtype {value.dtype}, expected {expected}", self._tensor_where(ti))
+        shape = self._input_shapes[ti]
+        if value.shape != shape:
+            hint = " (call resize_tensor_input() first)" if _fits_signature(t, value.shape) else ""
+            raise TflcError(
+                f"got shape {list(value.shape)}, expected {list(shape)}{hint}",
+                self._tensor_where(ti),
+            )
+        return value
+
+    def _tensor_where(self, ti: int) -> str:
+        t = self._main.subgraph.tensors[ti]
+        main = self._main.subgraph
+        if ti in main.inputs:
+            return f"input {main.inputs.index(ti)} '{t.name}' (tensor {ti})"
+        return f"tensor {ti} '{t.name}'"
+
+    def _details(self, ti: int) -> dict[str, Any]:
+        t = self._main.subgraph.tensors[ti]
+        if ti in self._input_shapes:
+            shape = self._input_shapes[ti]
+        elif self._values[ti] is not None and isinstance(self._values[ti], np.ndarray):
+            shape = self._values[ti].shape
+        else:
+            shape = tuple(t.shape)
+        q = t.quantization
+        scales = np.asarray(q.scale if q else [], dtype=np.float32)
+        zps = np.asarray(q.zero_point if q else [], dtype=np.int32)
+        return {
+            "name": t.name,
+            "index": ti,
+            "shape": np.asarray(shape, dtype=np.int32),
+            "shape_signature": np.asarray(t.shape_signature or t.shape, dtype=np.int32),
+            "dtype": t.dtype.type if t.dtype is not None else np.object_,
+            "quantization": (float(scales[0]), int(zps[0])) if len(scales) == 1 else (0.0, 0),
+            "quantization_parameters": {
+                "scales": scales,
+                "zero_points": zps,
+                "quantized_dimension": q.quantized_dimension if q else 0,
+            },
+            "sparsity_parameters": {},
+        }
+
+
+class SignatureRunner:
+    """Runs one signature of the model with named inputs: `runner(x=...) -> {name: array}`."""
+
+    def __init__(self, interp: Interpreter, signature):
+        self._interp = interp
+        self._signature = signature
+
+    def get_input_details(self) -> dict[str, dict[str, Any]]:
+        g = self._interp._graphs[self._signature.subgraph_index]
+        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.inputs}
+
+    def get_output_details(self) -> dict[str, dict[str, Any]]:
+        g = self._interp._graphs[self._signature.subgraph_index]
+        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.outputs}
+
+    def __call__(self, **inputs: np.ndarray) -> dict[str, np.ndarray]:
+        sig = self._signature
+        graph = self._interp._graphs[sig.subgraph_index]
+        names = [n for n, _ in sig.inputs]
+        unknown = sorted(set(inputs) - set(names))
+        if unknown:
+            raise TflcError(
+                f"unknown input(s) {unknown}; expected {names}", f"signature '{sig.key}'"
+            )
+        missing = [n for n in names if n not in inputs]
+        if missing:
+            raise TflcError(f"missing input(s) {missing}", f"signature '{sig.key}'")
+        by_tensor = {ti: n for n, ti in sig.inputs}
+        ordered = []
+        for ti in graph.subgraph.inputs:
+            t = graph.subgraph.tensors[ti]
+            arr = np.asarray(inputs[by_tensor[ti]])
+            if t.dtype is not None and arr.dtype != t.dtype:
+                raise TflcError(
+                    f"got dtype {arr.dtype}, expected {t.dtype}",
+                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
+                )
+            if not _fits_signature(t, arr.shape):
+                raise TflcError(
+                    f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
+                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
+                )
+            ordered.append(arr)
+        outputs = self._interp.run_subgraph(sig.subgraph_index, ordered)
+        by_out = dict(zip(graph.subgraph.outputs, outputs, strict=True))
+        return {n: np.array(by_out[ti], copy=True) for n, ti in sig.outputs}
+
+
+def _plain_details(t: Tensor, ti: int) -> dict[str, Any]:
+    return {"name": t.name, "index": ti, "shape": np.asarray(t.shape, np.int32), "dtype": t.dtype}
+
+
+def _fits_signature(t: Tensor, shape: tuple[int, ...]) -> bool:
+    signature = t.shape_signature or t.shape
+    return len(signature) == len(shape) and all(
+        s == -1 or s == d for s, d in zip(signature, shape, strict=True)
+    )
+
+
+def _missing_ops_message(missing: list[tuple[int, int, str]]) -> str:
+    def place(sg: int, oi: int) -> str:
+        return f"subgraph {sg} node {oi}" if sg else f"node {oi}"
+
+    sg, oi, name = missing[0]
+    names = sorted({n for _, _, n in missing})
+    msg = f"{place(sg, oi)}: no kernel for op '{name}'"
+    if len(missing) > 1:
+        msg += f" ({len(missing)} nodes lack kernels, ops: {', '.join(names)})"
+    return msg + "; register one with tflc.register_kernel(name, fn)"

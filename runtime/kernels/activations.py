@@ -1,0 +1,200 @@
+"""Activation ops: relu family, logistic, tanh, hard-swish, gelu, (leaky) relu, elu, prelu,
+softmax, log-softmax and normalizations. Float math is done in float64 and rounded once to
+float32 where that is cheap, so results sit within an ulp of the exact value; quantized inputs
+go to `quantized_activations`."""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.runtime.kernels import kernel
+from tflc.runtime.kernels import quantized_activations as qa
+from tflc.runtime.kernels.common import float_activation
+from tflc.runtime.kernels.node import Node
+
+
+def _quantized(x: np.ndarray) -> bool:
+    return x.dtype in (np.int8, np.uint8, np.int16)
+
+
+def _f32(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.float32, copy=False)
+
+
+@kernel("RELU")
+def relu(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.relu_x(node, x, 0.0, np.inf)
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+@kernel("RELU6")
+def relu6(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.relu_x(node, x, 0.0, 6.0)
+    return np.clip(x, 0, 6).astype(x.dtype, copy=False)
+
+
+@kernel("RELU_N1_TO_1")
+def relu_n1_to_1(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.relu_x(node, x, -1.0, 1.0)
+    return np.clip(x, -1, 1).astype(x.dtype, copy=False)
+
+
+@kernel("RELU_0_TO_1")
+def relu_0_to_1(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.relu_x(node, x, 0.0, 1.0)
+    return np.clip(x, 0, 1).astype(x.dtype, copy=False)
+
+
+def sigmoid64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+
+
+@kernel("LOGISTIC")
+def logistic(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.logistic(node, x)
+    return _f32(sigmoid64(x))
+
+
+@kernel("TANH")
+def tanh(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.tanh(node, x)
+    return _f32(np.tanh(x.astype(np.float64)))
+
+
+def hard_swish64(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+@kernel("HARD_SWISH")
+def hard_swish(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.hard_swish(node, x)
+    return _f32(hard_swish64(x))
+
+
+def erf64(x: np.ndarray) -> np.ndarray:
+    """erf in float64 with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit)."""
+    z = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = (
+        -z * z
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t
+                        * (
+                            0.27886807
+                            + t
+                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
+                        )
+                    )
+                )
+            )
+        )
+    )
+    erfc = t * np.exp(poly)
+    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
+
+
+def gelu64(x: np.ndarray, approximate: bool) -> np.ndarray:
+    x = x.astype(np.float64)
+    if approximate:
+        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1.0 + erf64(x / np.sqrt(2.0)))
+
+
+@kernel("GELU")
+def gelu(node: Node, x: np.ndarray):
+    approximate = bool(node.options.get("approximate", False))
+    if _quantized(x):
+        return qa.lut_activation(node, x, lambda v: gelu64(v, approximate))
+    return _f32(gelu64(x, approximate))
+
+
+def elu64(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return np.where(x < 0, np.expm1(np.minimum(x, 0)), x)
+
+
+@kernel("ELU")
+def elu(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.lut_activation(node, x, elu64)
+    return _f32(elu64(x))
+
+
+@kernel("LEAKY_RELU")
+def leaky_relu(node: Node, x: np.ndarray):
+    alpha = np.float32(node.options.get("alpha", 0.2))
+    if _quantized(x):
+        return qa.leaky_relu(node, x, float(alpha))
+    return np.where(x > 0, x, x * alpha).astype(x.dtype)
+
+
+@kernel("PRELU")
+def prelu(node: Node, x: np.ndarray, alpha: np.ndarray):
+    if _quantized(x):
+        return qa.prelu(node, x, alpha)
+    return np.where(x >= 0, x, x * alpha).astype(x.dtype)
+
+
+@kernel("SOFTMAX")
+def softmax(node: Node, x: np.ndarray):
+    beta = float(np.float32(node.options.get("beta", 1.0)))
+    if _quantized(x):
+        return qa.softmax(node, x, beta)
+    z = (x.astype(np.float64) - x.max(axis=-1, keepdims=True)) * beta
+    e = np.exp(z)
+    return _f32(e / e.sum(axis=-1, keepdims=True))
+
+
+@kernel("LOG_SOFTMAX")
+def log_softmax(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.log_softmax(node, x)
+    z = x.astype(np.float64) - x.max(axis=-1, keepdims=True)
+    return _f32(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
+
+
+@kernel("L2_NORMALIZATION")
+def l2_normalization(node: Node, x: np.ndarray):
+    if _quantized(x):
+        return qa.l2_normalization(node, x)
+    x64 = x.astype(np.float64)
+    norm = np.sqrt((x64 * x64).sum(axis=-1, keepdims=True))
+    out = _f32(x64 / np.maximum(norm, 1e-6))
+    act = node.options.get("fused_activation_function", "NONE")
+    return float_activation(out, act, node)
+
+
+@kernel("LOCAL_RESPONSE_NORMALIZATION")
+def local_response_normalization(node: Node, x: np.ndarray):
+    o = node.options
+    radius, bias = int(o.get("radius", 5)), float(o.get("bias", 1.0))
+    alpha, beta = float(o.get("alpha", 1.0)), float(o.get("beta", 0.5))
+    x64 = x.astype(np.float64)
+    sq = x64 * x64
+    c = x.shape[-1]
+    csum = np.concatenate([np.zeros(sq.shape[:-1] + (1,)), np.cumsum(sq, axis=-1)], axis=-1)
+    idx = np.arange(c)
+    lo = np.clip(idx - radius, 0, c)
+    hi = np.clip(idx + radius + 1, 0, c)
+    window = csum[..., hi] - csum[..., lo]
+    return _f32(x64 / (bias + alpha * window) ** beta)

@@ -1,0 +1,143 @@
+"""Helpers shared by kernel families: padding, fused activations, patches, exact integer GEMM,
+and the input quantization of hybrid (dynamic-range) kernels."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+from tflc.runtime.kernels.node import Node
+from tflc.runtime.kernels.quant_math import tflite_round
+
+_F32_EXACT = float(1 << 24)
+_F64_EXACT = float(1 << 53)
+
+
+def conv_output_size(
+    padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1
+) -> tuple[int, int, int]:
+    """TFLite's ComputePaddingHeightWidth for one axis: (output size, pad before, pad after)."""
+    effective = (filter_size - 1) * dilation + 1
+    if padding == "SAME":
+        out = (in_size + stride - 1) // stride
+    else:
+        out = (in_size - effective + stride) // stride
+    out = max(out, 0)
+    total = max((out - 1) * stride + effective - in_size, 0)
+    return out, total // 2, total - total // 2
+
+
+def float_activation(x: np.ndarray, activation: str | int | None, node: Node) -> np.ndarray:
+    """Applies a fused activation to a float array, in place when possible."""
+    if activation in (None, "NONE", 0):
+        return x
+    if activation == "RELU":
+        return np.maximum(x, 0, out=x)
+    if activation == "RELU6":
+        return np.clip(x, 0, 6, out=x)
+    if activation == "RELU_N1_TO_1":
+        return np.clip(x, -1, 1, out=x)
+    if activation == "TANH":
+        return np.tanh(x, out=x)
+    if activation == "SIGN_BIT":
+        return np.signbit(x).astype(x.dtype)
+    raise node.error(f"fused activation {activation} is not supported")
+
+
+def activation_bounds(activation: str | int | None) -> tuple[float, float]:
+    """Float clamp bounds of a fused activation (CalculateActivationRange)."""
+    return {
+        "RELU": (0.0, np.inf),
+        "RELU6": (0.0, 6.0),
+        "RELU_N1_TO_1": (-1.0, 1.0),
+    }.get(activation, (-np.inf, np.inf))
+
+
+def patches(
+    x: np.ndarray,
+    kh: int,
+    kw: int,
+    stride: tuple[int, int],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
+    """A (N, OH, OW, KH, KW, C) strided view of the already padded NHWC `x` (no copy)."""
+    n, _, _, c = x.shape
+    sn, sh, sw, sc = x.strides
+    return as_strided(
+        x,
+        shape=(n, out_hw[0], out_hw[1], kh, kw, c),
+        strides=(sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc),
+        writeable=False,
+    )
+
+
+def pad_hw(x: np.ndarray, pads: tuple[int, int, int, int], value=0) -> np.ndarray:
+    top, bottom, left, right = pads
+    if not any(pads):
+        return x
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+
+
+def exact_float_dtype(bound: float) -> np.dtype | None:
+    """The float dtype whose GEMM is exact for integer operands whose every partial sum is at
+    most `bound` in magnitude (so BLAS can do integer arithmetic), or None if neither is."""
+    if bound < _F32_EXACT:
+        return np.dtype(np.float32)
+    if bound < _F64_EXACT:
+        return np.dtype(np.float64)
+    return None
+
+
+def int_matmul(a: np.ndarray, b: np.ndarray, a_max: int, b_max: int) -> np.ndarray:
+    """Exact integer a @ b as int64.
+
+    Integer values whose partial sums stay below 2^24 (float32) or 2^53 (float64) are
+    represented exactly by floats and every partial sum is exact, in any summation order, so
+    the float GEMM computes the integer result exactly and fast; numpy's integer matmul (no
+    BLAS) is the fallback.
+    """
+    k = a.shape[-1]
+    dtype = exact_float_dtype(float(k) * a_max * b_max)
+    if dtype is None:
+        return np.matmul(a.astype(np.int64), b.astype(np.int64))
+    return np.matmul(a.astype(dtype, copy=False), b.astype(dtype, copy=False)).astype(np.int64)
+
+
+def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-row asymmetric int8 quantization of hybrid kernels (NeonAsymmetricQuantizeFloats).
+
+    `x` is (batches, n) float32. Returns (int8-valued int64 (batches, n), float32 scaling
+    factors (batches,), int32 offsets (batches,)).
+    """
+    rmin = np.minimum(x.min(axis=1), 0).astype(np.float64)
+    rmax = np.maximum(x.max(axis=1), 0).astype(np.float64)
+    same = rmin == rmax
+    scale = np.where(same, 1.0, (rmax - rmin) / 255.0)
+    safe = np.where(same, 1.0, scale)
+    zp_from_min = -128.0 - rmin / safe
+    zp_from_max = 127.0 - rmax / safe
+    err_min = 128.0 + np.abs(rmin / safe)
+    err_max = 127.0 + np.abs(rmax / safe)
+    zp = np.where(err_min < err_max, zp_from_min, zp_from_max)
+    offset = np.where(zp <= -128, -128, np.where(zp >= 127, 127, tflite_round(zp)))
+    offset = np.where(same, 0, offset).astype(np.int64)
+    scale32 = scale.astype(np.float32)
+    inv = (1.0 / scale).astype(np.float32)  # computed in double, stored as float
+    q = tflite_round(x * inv[:, None]).astype(np.int64) + offset[:, None]
+    q = np.clip(q, -128, 127)
+    q[same] = 0
+    return q, scale32, offset
+
+
+def quantize_batches_symmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row symmetric int8 quantization of hybrid kernels (SymmetricQuantizeFloats).
+
+    Returns (int8-valued int64 (batches, n), float32 scaling factors (batches,))."""
+    rng = np.maximum(np.abs(x.min(axis=1)), np.abs(x.max(axis=1))).astype(np.float32)
+    zero = rng == 0
+    safe = np.where(zero, np.float32(1), rng)
+    scale = np.where(zero, np.float32(1), safe / np.float32(127)).astype(np.float32)
+    inv = (np.float32(127) / safe).astype(np.float32)
+    q = np.clip(tflite_round(x * inv[:, None]).astype(np.int64), -127, 127)
+    q[zero] = 0
+    return q, scale

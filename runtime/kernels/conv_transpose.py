@@ -1,0 +1,93 @@
+"""TRANSPOSE_CONV (float and int8/int16) and the shared scatter-add implementation that the
+mediapipe Convolution2DTransposeBias kernel also uses."""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.runtime.kernels import kernel
+from tflc.runtime.kernels.common import conv_output_size, float_activation
+from tflc.runtime.kernels.conv import conv_multipliers, filter_values
+from tflc.runtime.kernels.node import Node, scale_zp
+from tflc.runtime.kernels.quant_math import (
+    activation_range_quantized,
+    multiply_by_quantized_multiplier,
+    multiply_by_quantized_multiplier_64,
+)
+
+
+def transpose_conv_accumulate(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: tuple[int, int],
+    pads: tuple[int, int],
+    out_hw: tuple[int, int],
+    dtype,
+) -> np.ndarray:
+    """Every input pixel adds input x filter into the output window it maps to.
+
+    `w` is OHWI; `pads` are the top/left paddings; returns (N, out_h, out_w, O) in `dtype`.
+    """
+    n, h, wd, c = x.shape
+    o, kh, kw, _ = w.shape
+    sh, sw = stride
+    full_h = max((h - 1) * sh + kh, pads[0] + out_hw[0])
+    full_w = max((wd - 1) * sw + kw, pads[1] + out_hw[1])
+    full = np.zeros((n, full_h, full_w, o), dtype=dtype)
+    rows = x.reshape(-1, c).astype(dtype, copy=False)
+    # One GEMM for all taps: (N*H*W, C) x (C, KH*KW*O).
+    taps = rows @ np.ascontiguousarray(w.transpose(3, 1, 2, 0).reshape(c, -1)).astype(dtype)
+    taps = taps.reshape(n, h, wd, kh, kw, o)
+    for fy in range(kh):
+        for fx in range(kw):
+            full[:, fy : fy + (h - 1) * sh + 1 : sh, fx : fx + (wd - 1) * sw + 1 : sw] += taps[
+                :, :, :, fy, fx
+            ]
+    return full[:, pads[0] : pads[0] + out_hw[0], pads[1] : pads[1] + out_hw[1]]
+
+
+@kernel("TRANSPOSE_CONV")
+def transpose_conv(node: Node, out_shape, w, x, b=None):
+    w = filter_values(node, w)
+    shape = [int(v) for v in np.asarray(out_shape).reshape(-1)]
+    if len(shape) != 4 or shape[3] != w.shape[0]:
+        raise node.error(f"output shape {shape} does not match the filter {list(w.shape)}")
+    o = node.options
+    stride = (o.get("stride_h", 1), o.get("stride_w", 1))
+    _, kh, kw, _ = w.shape
+    padding = o.get("padding", "SAME")
+    # TFLite derives the padding by treating the output as a conv input.
+    _, top, _ = conv_output_size(padding, shape[1], kh, stride[0])
+    _, left, _ = conv_output_size(padding, shape[2], kw, stride[1])
+    out_hw = (shape[1], shape[2])
+    act = o.get("fused_activation_function", "NONE")
+    if x.dtype == np.float32:
+        out = transpose_conv_accumulate(
+            x, w.astype(np.float32), stride, (top, left), out_hw, np.float32
+        )
+        if b is not None:
+            out = out + b
+        return float_activation(out.astype(np.float32), act, node)
+    _, in_zp = scale_zp(node.input(2))
+    _, out_zp = scale_zp(node.output())
+    acc = transpose_conv_accumulate(
+        x.astype(np.int64) - in_zp, w.astype(np.int64), stride, (top, left), out_hw, np.int64
+    )
+    if b is not None:
+        acc = acc + b.astype(np.int64)
+    mult, shift = conv_multipliers(node, w_index=1, in_index=2)
+    t = node.output()
+    lo, hi = activation_range_quantized(act, *scale_zp(t), t.type)
+    if x.dtype == np.int16:
+        scaled = multiply_by_quantized_multiplier_64(acc, mult, shift)
+    else:
+        # Channels in blocks of 8 take LiteRT's NEON requantization, the rest the reference.
+        scaled = multiply_by_quantized_multiplier(acc, mult, shift)
+        vec = acc.shape[-1] // 8 * 8
+        if vec:
+            scaled[..., :vec] = multiply_by_quantized_multiplier(
+                acc[..., :vec],
+                mult[:vec] if mult.ndim else mult,
+                shift[:vec] if shift.ndim else shift,
+                "neon",
+            )
+    return np.clip(scaled + out_zp, lo, hi).astype(node.out_dtype())

@@ -1,0 +1,3 @@
+"""Ops that fit no other family."""
+
+from __future__ import annotations

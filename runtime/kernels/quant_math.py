@@ -1,0 +1,137 @@
+"""TFLite's fixed-point arithmetic, vectorized over numpy int64 arrays.
+
+Every quantized kernel requantizes through these helpers so that results match LiteRT bit for
+bit. Two rounding families exist in TFLite and both are needed:
+
+- `"tflite"`: the reference rules (gemmlowp's SaturatingRoundingDoublingHighMul, then
+  RoundingDivideByPOT), which break ties away from zero at both steps;
+- `"neon"`: what LiteRT's optimized x86/ARM kernels execute (SQRDMULH then SRSHL, also ruy's
+  x86 GEMM kernels), which break ties upward at both steps.
+
+Values are carried in int64 so that int32 overflow never happens silently; the caller saturates
+to the output type at the end, as the C++ kernels do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+QUANT_RANGES: dict[str, tuple[int, int]] = {
+    "INT8": (-128, 127),
+    "UINT8": (0, 255),
+    "INT16": (-32768, 32767),
+    "INT32": (INT32_MIN, INT32_MAX),
+    "INT4": (-8, 7),
+}
+
+
+def tflite_round(x: np.ndarray | float) -> np.ndarray:
+    """std::round: halves away from zero (np.round rounds halves to even)."""
+    x = np.asarray(x)
+    return np.copysign(np.floor(np.abs(x) + 0.5), x)
+
+
+def quantize_multiplier(real: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31)."""
+    real = np.asarray(real, dtype=np.float64)
+    q, shift = np.frexp(real)
+    q_fixed = tflite_round(q * float(1 << 31)).astype(np.int64)
+    carry = q_fixed == (1 << 31)
+    q_fixed = np.where(carry, q_fixed // 2, q_fixed)
+    shift = np.where(carry, shift + 1, shift).astype(np.int64)
+    # Shifts below -31 flush the multiplier to zero, as TFLite does.
+    tiny = shift < -31
+    q_fixed = np.where(tiny | (real == 0), 0, q_fixed)
+    shift = np.where(tiny | (real == 0), 0, shift)
+    return q_fixed, shift
+
+
+def _trunc_shift(x: np.ndarray, bits: int) -> np.ndarray:
+    """C integer division by 2^bits (truncates toward zero)."""
+    return np.where(x >= 0, x >> bits, -((-x) >> bits))
+
+
+def srdhm(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero."""
+    ab = np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    out = _trunc_shift(ab + nudge, 31)
+    return np.where((a == INT32_MIN) & (b == INT32_MIN), INT32_MAX, out)
+
+
+def srdhm_neon(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """SQRDMULH: round(a * b / 2^31) with ties upward, saturated."""
+    ab = np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
+    return np.minimum((ab + (1 << 30)) >> 31, INT32_MAX)
+
+
+def rounding_divide_by_pot(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
+    """gemmlowp RoundingDivideByPOT: x / 2^exponent, ties away from zero."""
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> exponent) + (remainder > threshold)
+
+
+def rounding_shift_right_neon(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
+    """SRSHL by a negative amount: x / 2^exponent, ties upward."""
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    nudge = np.where(exponent > 0, np.int64(1) << np.maximum(exponent - 1, 0), 0)
+    return (x + nudge) >> exponent
+
+
+def multiply_by_quantized_multiplier(
+    x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | int, rounding: str = "tflite"
+) -> np.ndarray:
+    """MultiplyByQuantizedMultiplier for int32 accumulators (double rounding)."""
+    x = np.asarray(x, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    if np.any(left):
+        x = x << left
+    if rounding == "neon":
+        return rounding_shift_right_neon(srdhm_neon(x, multiplier), right)
+    return rounding_divide_by_pot(srdhm(x, multiplier), right)
+
+
+def multiply_by_quantized_multiplier_64(
+    x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | int
+) -> np.ndarray:
+    """MultiplyByQuantizedMultiplier for int64 accumulators (16x8 kernels): single rounding
+    with the multiplier reduced to 16 bits."""
+    x = np.asarray(x, dtype=np.int64)
+    multiplier = np.asarray(multiplier, dtype=np.int64)
+    reduced = np.where(multiplier < 0x7FFF0000, (multiplier + (1 << 15)) >> 16, 0x7FFF)
+    total_shift = 15 - np.asarray(shift, dtype=np.int64)
+    return (x * reduced + (np.int64(1) << (total_shift - 1))) >> total_shift
+
+
+def saturate(x: np.ndarray, type_name: str) -> np.ndarray:
+    lo, hi = QUANT_RANGES[type_name]
+    return np.clip(x, lo, hi)
+
+
+def activation_range_quantized(
+    activation: str, scale: float, zero_point: int, type_name: str
+) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized: the fused activation as an integer clamp."""
+    lo, hi = QUANT_RANGES[type_name]
+    scale32 = np.float32(scale)
+
+    def q(v: float) -> int:
+        return int(zero_point + tflite_round(np.float32(v) / scale32))
+
+    if activation == "RELU":
+        return max(lo, q(0.0)), hi
+    if activation == "RELU6":
+        return max(lo, q(0.0)), min(hi, q(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(lo, q(-1.0)), min(hi, q(1.0))
+    return lo, hi

@@ -1,0 +1,192 @@
+"""Quantized activations, following LiteRT's builtin x86 kernels.
+
+int8/uint8 logistic, tanh, elu and gelu are 256-entry lookup tables built with float math
+(LUTPopulate); the C library's float functions are emulated by computing in float64 and
+rounding once to float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from tflc.runtime.kernels.node import Node, scale_zp
+from tflc.runtime.kernels.quant_math import (
+    QUANT_RANGES,
+    multiply_by_quantized_multiplier,
+    quantize_multiplier,
+    rounding_divide_by_pot,
+    tflite_round,
+)
+
+
+def _f32(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).astype(np.float32)
+
+
+def relu_x(node: Node, x: np.ndarray, act_min: float, act_max: float) -> np.ndarray:
+    """QuantizedReluX: requantize input to output scale, then clamp."""
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    lo, hi = QUANT_RANGES[node.output().type]
+    qmin = max(lo, out_zp + int(tflite_round(np.float32(act_min) / np.float32(out_s))))
+    qmax = (
+        hi
+        if act_max == np.inf
+        else min(hi, out_zp + int(tflite_round(np.float32(act_max) / np.float32(out_s))))
+    )
+    m, s = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    out = out_zp + multiply_by_quantized_multiplier(x.astype(np.int64) - in_zp, m, s)
+    return np.clip(out, qmin, qmax).astype(x.dtype)
+
+
+def _lut8(node: Node, transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """LUTPopulate for int8/uint8: the output for every possible input value."""
+    lut = node.cache.get("lut")
+    if lut is None:
+        in_s, in_zp = scale_zp(node.input(0))
+        out_s, out_zp = scale_zp(node.output())
+        lo, hi = QUANT_RANGES[node.input(0).type]
+        vals = np.arange(lo, hi + 1, dtype=np.int64)
+        dequantized = _f32(np.float32(in_s) * (vals - in_zp).astype(np.float32))
+        transformed = _f32(transform(dequantized))
+        inverse = np.float32(1.0) / np.float32(out_s)
+        rescaled = tflite_round(_f32(transformed * inverse))
+        quantized = (rescaled + np.float32(out_zp)).astype(np.int64)
+        lut = node.cache["lut"] = np.clip(quantized, lo, hi).astype(node.out_dtype())
+    return lut
+
+
+def lut_activation(node: Node, x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]):
+    if x.dtype == np.int16:
+        raise node.error("int16 input is not supported for this activation")
+    lo = QUANT_RANGES[node.input(0).type][0]
+    return _lut8(node, fn)[x.astype(np.int64) - lo]
+
+
+def _sigmoid_f32(v: np.ndarray) -> np.ndarray:
+    # 1.0f / (1.0f + std::exp(-value)), every step rounded to float
+    e = _f32(np.exp(-v.astype(np.float64)))
+    return _f32(np.float32(1.0) / _f32(np.float32(1.0) + e))
+
+
+def logistic(node: Node, x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.int16:
+        raise node.error("int16 LOGISTIC is not supported")
+    return lut_activation(node, x, _sigmoid_f32)
+
+
+def tanh(node: Node, x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.int16:
+        raise node.error("int16 TANH is not supported")
+    return lut_activation(node, x, lambda v: np.tanh(v.astype(np.float64)))
+
+
+def _srdhm16(a: np.ndarray, b: int) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul for int16."""
+    ab = a.astype(np.int64) * b
+    nudge = np.where(ab >= 0, 1 << 14, 1 - (1 << 14))
+    s = ab + nudge
+    out = np.where(s >= 0, s >> 15, -((-s) >> 15))
+    return np.where((a == -32768) & (b == -32768), 32767, out)
+
+
+def _downscale16(m: int) -> int:
+    """DownScaleInt32ToInt16Multiplier."""
+    rounded = (m + (1 << 15)) >> 16
+    return 32767 if rounded > 32767 else int(rounded)
+
+
+def hard_swish(node: Node, x: np.ndarray) -> np.ndarray:
+    """reference_ops::HardSwish (LiteRT's NEON variant only exists on ARM)."""
+    if x.dtype == np.int16:
+        raise node.error("int16 HARD_SWISH is not supported")
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    hires = np.float32(1.0 / 128.0) * np.float32(in_s)
+    out_m, out_e = quantize_multiplier(float(_f32(hires / np.float32(out_s))))
+    rel_m, rel_e = quantize_multiplier(float(_f32(hires / np.float32(3.0 / 32768.0))))
+    out_m16, rel_m16 = _downscale16(int(out_m)), _downscale16(int(rel_m))
+    out_e, rel_e = int(out_e), int(rel_e)
+    v = ((x.astype(np.int64) - in_zp) << 7).astype(np.int16).astype(np.int64)
+    pre_out = _srdhm16(v, out_m16)
+    reluish = v
+    if rel_e > 0:
+        reluish = np.clip(reluish << (rel_e - 1), -32768, 32767)
+    reluish = _srdhm16(reluish, rel_m16)
+    if rel_e > 0:
+        reluish = np.clip(reluish << 1, -32768, 32767)
+    if rel_e < 0:
+        reluish = rounding_divide_by_pot(reluish, -rel_e)
+    reluish = (reluish + (1 << 15)) >> 1
+    prod = reluish * pre_out
+    pre_shift = np.where(prod >= 0, prod >> 15, -((-prod) >> 15))  # truncating division
+    pre_shift = np.where((reluish == -32768) & (pre_out == -32768), 32767, pre_shift)
+    out = rounding_divide_by_pot(pre_shift, -out_e) + out_zp
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(out, lo, hi).astype(x.dtype)
+
+
+def leaky_relu(node: Node, x: np.ndarray, alpha: float) -> np.ndarray:
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    m_a, s_a = quantize_multiplier(np.float64(in_s) * alpha / np.float64(out_s))
+    m_i, s_i = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    v = x.astype(np.int64) - in_zp
+    ident = multiply_by_quantized_multiplier(v, m_i, s_i)
+    neg = alpha < 0
+    scaled = multiply_by_quantized_multiplier(v, -m_a if neg else m_a, s_a)
+    out = out_zp + np.where(v >= 0, ident, -scaled if neg else scaled)
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(out, lo, hi).astype(x.dtype)
+
+
+def prelu(node: Node, x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    in_s, in_zp = scale_zp(node.input(0))
+    a_s, a_zp = scale_zp(node.input(1))
+    out_s, out_zp = scale_zp(node.output())
+    m1, s1 = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    m2, s2 = quantize_multiplier(np.float64(in_s) * np.float64(a_s) / np.float64(out_s))
+    v = x.astype(np.int64) - in_zp
+    a = alpha.astype(np.int64) - a_zp
+    pos = multiply_by_quantized_multiplier(v, m1, s1)
+    neg = multiply_by_quantized_multiplier(v * a, m2, s2)
+    out = out_zp + np.where(v >= 0, pos, neg)
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(out, lo, hi).astype(x.dtype)
+
+
+def softmax(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
+    """optimized_ops::Softmax for int8/uint8: a float exp table and float normalization."""
+    if x.dtype == np.int16:
+        raise node.error("int16 SOFTMAX is not supported")
+    in_s, _ = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    table = node.cache.get("table")
+    if table is None:
+        scale = _f32(-np.float32(in_s) * np.float32(beta))
+        vals = np.arange(256, dtype=np.float32)
+        table = np.empty(256, dtype=np.float32)
+        table[255 - np.arange(256)] = _f32(np.exp(_f32(scale * vals).astype(np.float64)))
+        node.cache["table"] = table
+    xi = x.astype(np.int64)
+    max_val = xi.max(axis=-1, keepdims=True)
+    e = table[255 - max_val + xi]
+    # The C++ loop sums left to right in float; cumsum keeps that order.
+    sum_exp = np.cumsum(e, axis=-1, dtype=np.float32)[..., -1:]
+    inv = _f32(np.float32(1.0) / _f32(sum_exp * np.float32(out_s)))
+    prob = _f32(e * inv)
+    if x.dtype == np.uint8:
+        q = (prob + np.float32(0.5)).astype(np.int64)
+    else:
+        q = tflite_round(prob).astype(np.int64) + out_zp
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(q, lo, hi).astype(node.out_dtype())
+
+
+def log_softmax(node: Node, x: np.ndarray) -> np.ndarray:
+    raise node.error(f"quantized LOG_SOFTMAX ({x.dtype}) is not supported")
+
+
+def l2_normalization(node: Node, x: np.ndarray) -> np.ndarray:
+    raise node.error(f"quantized L2_NORMALIZATION ({x.dtype}) is not supported")

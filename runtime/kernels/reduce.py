@@ -1,0 +1,183 @@
+"""Reductions: MEAN, SUM, REDUCE_{PROD,MAX,MIN,ANY,ALL}, ARG_MAX/ARG_MIN, CUMSUM."""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.runtime.kernels import kernel
+from tflc.runtime.kernels.node import Node, is_quantized, scale_zp
+from tflc.runtime.kernels.quant_math import (
+    QUANT_RANGES,
+    multiply_by_quantized_multiplier,
+    quantize_multiplier,
+)
+
+
+def _axes(node: Node, x: np.ndarray, axis: np.ndarray) -> tuple[int, ...]:
+    axes = []
+    for a in np.asarray(axis).reshape(-1).tolist():
+        if not -x.ndim <= a < max(x.ndim, 1):
+            raise node.error(f"axis {a} is out of range for a rank-{x.ndim} input")
+        axes.append(a % x.ndim if x.ndim else 0)
+    return tuple(sorted(set(axes)))
+
+
+def _keep(node: Node) -> bool:
+    return bool(node.options.get("keep_dims", False))
+
+
+@kernel("MEAN")
+def mean(node: Node, x: np.ndarray, axis: np.ndarray):
+    axes = _axes(node, x, axis)
+    keep = _keep(node)
+    if x.dtype in (np.int8, np.uint8, np.int16) and is_quantized(node.input(0)):
+        return _quantized_mean(node, x, axes, keep)
+    if np.issubdtype(x.dtype, np.integer):
+        s = x.sum(axis=axes, keepdims=keep, dtype=np.int64)
+        n = max(int(np.prod([x.shape[a] for a in axes])), 1)
+        return (np.sign(s) * (np.abs(s) // n)).astype(x.dtype)  # C++ division truncates
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x.astype(np.float64).mean(axis=axes, keepdims=keep).astype(x.dtype)
+
+
+def _quantized_mean(node: Node, x: np.ndarray, axes, keep: bool) -> np.ndarray:
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    lo, hi = QUANT_RANGES[node.output().type]
+    n = int(np.prod([x.shape[a] for a in axes]))
+    sums = x.sum(axis=axes, keepdims=keep, dtype=np.int64)
+    if x.dtype in (np.int8, np.uint8) and keep and x.ndim == 4 and axes == (1, 2):
+        return _optimized_mean_hw(node, x, sums, n, in_s, in_zp, out_s, out_zp, lo, hi)
+    m, shift = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    m, shift = int(m), int(shift)
+    if n:
+        # Fold 1/n into the multiplier as reference_ops::QuantizedMeanOrSum does.
+        s = min(n.bit_length() - 1, 32)
+        s = min(s, 31 + shift)
+        m = (m << s) // n
+        shift -= s
+    out = multiply_by_quantized_multiplier(sums - in_zp * n, m, shift) + out_zp
+    return np.clip(out, lo, hi).astype(x.dtype)
+
+
+def _optimized_mean_hw(node, x, sums, n, in_s, in_zp, out_s, out_zp, lo, hi):
+    """optimized_integer_ops::Mean: raw sums, a float-derived bias, NEON rounding for channel
+    blocks of 16 and reference rounding for the rest."""
+    temp = np.float32(in_zp) * np.float32(in_s) / np.float32(out_s)
+    temp = temp + np.float32(0.5) if temp > 0 else temp - np.float32(0.5)
+    bias = out_zp - int(np.float32(temp))
+    real_scale = np.float32(in_s) / (np.float32(n) * np.float32(out_s))
+    m, shift = quantize_multiplier(float(real_scale))
+    depth = x.shape[3]
+    vec = depth // 16 * 16 if x.dtype == np.int8 else 0
+    out = multiply_by_quantized_multiplier(sums, m, shift)
+    if vec:
+        out[..., :vec] = multiply_by_quantized_multiplier(sums[..., :vec], m, shift, "neon")
+    return np.clip(out + bias, lo, hi).astype(x.dtype)
+
+
+@kernel("SUM")
+def sum_(node: Node, x: np.ndarray, axis: np.ndarray):
+    axes = _axes(node, x, axis)
+    keep = _keep(node)
+    if x.dtype in (np.int8, np.uint8, np.int16) and is_quantized(node.input(0)):
+        in_s, in_zp = scale_zp(node.input(0))
+        out_s, out_zp = scale_zp(node.output())
+        n = int(np.prod([x.shape[a] for a in axes]))
+        m, shift = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+        sums = x.sum(axis=axes, keepdims=keep, dtype=np.int64)
+        out = multiply_by_quantized_multiplier(sums - in_zp * n, m, shift) + out_zp
+        lo, hi = QUANT_RANGES[node.output().type]
+        return np.clip(out, lo, hi).astype(x.dtype)
+    if np.issubdtype(x.dtype, np.floating):
+        return x.astype(np.float64).sum(axis=axes, keepdims=keep).astype(x.dtype)
+    return x.sum(axis=axes, keepdims=keep, dtype=x.dtype)
+
+
+@kernel("REDUCE_PROD")
+def reduce_prod(node: Node, x: np.ndarray, axis: np.ndarray):
+    if is_quantized(node.input(0)) and x.dtype != np.int32:
+        raise node.error(f"quantized REDUCE_PROD ({x.dtype}) is not supported")
+    axes = _axes(node, x, axis)
+    return np.prod(x, axis=axes, keepdims=_keep(node), dtype=x.dtype)
+
+
+@kernel("REDUCE_MAX")
+def reduce_max(node: Node, x: np.ndarray, axis: np.ndarray):
+    axes = _axes(node, x, axis)
+    if x.size == 0:
+        shape = (
+            [1 if i in axes else d for i, d in enumerate(x.shape)]
+            if _keep(node)
+            else [d for i, d in enumerate(x.shape) if i not in axes]
+        )
+        low = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
+        return np.full(shape, low, dtype=x.dtype)
+    return _requantized_extreme(node, np.max(x, axis=axes, keepdims=_keep(node)))
+
+
+@kernel("REDUCE_MIN")
+def reduce_min(node: Node, x: np.ndarray, axis: np.ndarray):
+    axes = _axes(node, x, axis)
+    if x.size == 0:
+        shape = (
+            [1 if i in axes else d for i, d in enumerate(x.shape)]
+            if _keep(node)
+            else [d for i, d in enumerate(x.shape) if i not in axes]
+        )
+        high = np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).max
+        return np.full(shape, high, dtype=x.dtype)
+    return _requantized_extreme(node, np.min(x, axis=axes, keepdims=_keep(node)))
+
+
+def _requantized_extreme(node: Node, out: np.ndarray) -> np.ndarray:
+    """REDUCE_MAX/MIN keep values; rescale when input and output quantization differ."""
+    if out.dtype in (np.int8, np.uint8, np.int16) and is_quantized(node.input(0)):
+        in_q, out_q = scale_zp(node.input(0)), scale_zp(node.output())
+        if in_q != out_q:
+            m, s = quantize_multiplier(np.float64(in_q[0]) / np.float64(out_q[0]))
+            v = multiply_by_quantized_multiplier(out.astype(np.int64) - in_q[1], m, s) + out_q[1]
+            lo, hi = QUANT_RANGES[node.output().type]
+            return np.clip(v, lo, hi).astype(out.dtype)
+    return np.asarray(out)
+
+
+@kernel("REDUCE_ANY")
+def reduce_any(node: Node, x: np.ndarray, axis: np.ndarray):
+    return np.any(x, axis=_axes(node, x, axis), keepdims=_keep(node))
+
+
+@kernel("REDUCE_ALL")
+def reduce_all(node: Node, x: np.ndarray, axis: np.ndarray):
+    return np.all(x, axis=_axes(node, x, axis), keepdims=_keep(node))
+
+
+def _arg(node: Node, x: np.ndarray, axis: np.ndarray, fn):
+    a = int(np.asarray(axis).reshape(-1)[0])
+    if not -x.ndim <= a < x.ndim:
+        raise node.error(f"axis {a} is out of range for a rank-{x.ndim} input")
+    return fn(x, axis=a).astype(node.out_dtype())
+
+
+@kernel("ARG_MAX")
+def arg_max(node: Node, x: np.ndarray, axis: np.ndarray):
+    return _arg(node, x, axis, np.argmax)
+
+
+@kernel("ARG_MIN")
+def arg_min(node: Node, x: np.ndarray, axis: np.ndarray):
+    return _arg(node, x, axis, np.argmin)
+
+
+@kernel("CUMSUM")
+def cumsum(node: Node, x: np.ndarray, axis: np.ndarray):
+    a = int(np.asarray(axis).reshape(-1)[0]) % max(x.ndim, 1)
+    exclusive = bool(node.options.get("exclusive", False))
+    reverse = bool(node.options.get("reverse", False))
+    v = np.flip(x, a) if reverse else x
+    out = np.cumsum(v, axis=a, dtype=x.dtype)
+    if exclusive:
+        out = np.concatenate(
+            [np.zeros_like(np.take(out, [0], axis=a)), np.take(out, range(x.shape[a] - 1), axis=a)],
+            axis=a,
+        )
+    return np.flip(out, a) if reverse else out

@@ -1,0 +1,3 @@
+"""Recurrent ops."""
+
+from __future__ import annotations

@@ -1,0 +1,95 @@
+"""Unary elementwise math. Float results are computed in float64 and rounded once."""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.runtime.kernels import kernel
+from tflc.runtime.kernels.node import Node, is_quantized, scale_zp
+from tflc.runtime.kernels.quant_math import (
+    QUANT_RANGES,
+    multiply_by_quantized_multiplier,
+    quantize_multiplier,
+)
+
+
+def _float_unary(fn):
+    def run(node: Node, x: np.ndarray):
+        if x.dtype in (np.int8, np.uint8, np.int16) and is_quantized(node.input(0)):
+            raise node.error(f"quantized {node.op} ({x.dtype}) is not supported")
+        with np.errstate(all="ignore"):
+            if np.issubdtype(x.dtype, np.floating):
+                return fn(x.astype(np.float64)).astype(x.dtype)
+            return fn(x).astype(node.out_dtype())
+
+    return run
+
+
+for _name, _fn in {
+    "EXP": np.exp,
+    "LOG": np.log,
+    "SQRT": np.sqrt,
+    "RSQRT": lambda v: 1.0 / np.sqrt(v),
+    "SIN": np.sin,
+    "COS": np.cos,
+    "FLOOR": np.floor,
+    "CEIL": np.ceil,
+    "ROUND": np.round,  # round half to even, as TFLite's ROUND
+    "SQUARE": np.square,
+    "SIGN": np.sign,
+}.items():
+    kernel(_name)(_float_unary(_fn))
+
+
+def _requantized(node: Node, values: np.ndarray) -> np.ndarray:
+    """Maps integer values on the input scale to the output scale (ABS/NEG int8)."""
+    in_s, _ = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    m, s = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    out = multiply_by_quantized_multiplier(values, m, s) + out_zp
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(out, lo, hi).astype(node.out_dtype())
+
+
+@kernel("ABS")
+def abs_(node: Node, x: np.ndarray):
+    if x.dtype in (np.int8, np.int16) and is_quantized(node.input(0)):
+        _, in_zp = scale_zp(node.input(0))
+        return _requantized(node, np.abs(x.astype(np.int64) - in_zp))
+    return np.abs(x)
+
+
+@kernel("NEG")
+def neg(node: Node, x: np.ndarray):
+    if x.dtype in (np.int8, np.int16) and is_quantized(node.input(0)):
+        _, in_zp = scale_zp(node.input(0))
+        _, out_zp = scale_zp(node.output())
+        out = -(x.astype(np.int64) - in_zp) + out_zp
+        lo, hi = QUANT_RANGES[node.output().type]
+        return np.clip(out, lo, hi).astype(x.dtype)
+    return np.negative(x)
+
+
+@kernel("LOGICAL_NOT")
+def logical_not(node: Node, x: np.ndarray):
+    return np.logical_not(x)
+
+
+@kernel("IMAG")
+def imag(node: Node, x: np.ndarray):
+    return np.imag(x).astype(node.out_dtype())
+
+
+@kernel("REAL")
+def real(node: Node, x: np.ndarray):
+    return np.real(x).astype(node.out_dtype())
+
+
+@kernel("COMPLEX_ABS")
+def complex_abs(node: Node, x: np.ndarray):
+    return np.abs(x).astype(node.out_dtype())
+
+
+@kernel("BITCAST")
+def bitcast(node: Node, x: np.ndarray):
+    out_t = node.output()
+    return np.ascontiguousarray(x).view(node.out_dtype()).reshape(out_t.shape)
