@@ -1,0 +1,25 @@
+#ifndef TFLC_BINARY_S8_H
+#define TFLC_BINARY_S8_H
+
+#include <stdint.h>
+
+/* An int8 elementwise op over 4-D shapes with NumPy broadcasting: an input's stride is 0 along
+ * the dimensions it broadcasts. */
+typedef struct {
+  int32_t out_shape[4];
+  int32_t in1_strides[4], in2_strides[4];
+  int32_t input1_offset, input2_offset, output_offset;
+  int32_t left_shift; /* ADD/SUB only */
+  int32_t input1_multiplier, input2_multiplier, output_multiplier;
+  int32_t input1_shift, input2_shift, output_shift;
+  int32_t act_min, act_max;
+} tflc_binary_s8_params;
+
+/* reference_integer_ops::Add (SUB with input2_multiplier negated by the compiler). */
+void tflc_add_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
+                 int8_t *out);
+/* reference_integer_ops::Mul */
+void tflc_mul_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
+                 int8_t *out);
+
+#endif /* TFLC_BINARY_S8_H */

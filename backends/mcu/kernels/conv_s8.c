@@ -1,0 +1,47 @@
+/* int8 convolution, TFLite's reference_integer_ops::ConvPerChannel arithmetic. */
+#include "conv_s8.h"
+
+#include "tflc_common.h"
+
+void tflc_conv_s8(const tflc_conv_s8_params *p, const int8_t *input, const int8_t *filter,
+                  const int32_t *bias, int8_t *output) {
+  int32_t b, oy, ox, oc, ky, kx, ic;
+  for (b = 0; b < p->batches; ++b) {
+    const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
+    for (oy = 0; oy < p->out_h; ++oy) {
+      const int32_t iy0 = tflc_origin(oy, p->stride_h, p->pad_h);
+      for (ox = 0; ox < p->out_w; ++ox) {
+        const int32_t ix0 = tflc_origin(ox, p->stride_w, p->pad_w);
+        for (oc = 0; oc < p->out_c; ++oc) {
+          const int8_t *f_oc = filter + oc * p->k_h * p->k_w * p->in_c;
+          int32_t acc = 0;
+          for (ky = 0; ky < p->k_h; ++ky) {
+            const int32_t iy = iy0 + p->dilation_h * ky;
+            if (iy < 0 || iy >= p->in_h) {
+              continue;
+            }
+            for (kx = 0; kx < p->k_w; ++kx) {
+              const int32_t ix = ix0 + p->dilation_w * kx;
+              const int8_t *in_px;
+              const int8_t *f_px;
+              if (ix < 0 || ix >= p->in_w) {
+                continue;
+              }
+              in_px = in_b + (iy * p->in_w + ix) * p->in_c;
+              f_px = f_oc + (ky * p->k_w + kx) * p->in_c;
+              for (ic = 0; ic < p->in_c; ++ic) {
+                acc += (int32_t)f_px[ic] * ((int32_t)in_px[ic] + p->input_offset);
+              }
+            }
+          }
+          if (bias) {
+            acc += bias[oc];
+          }
+          acc = tflc_mul_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]);
+          acc += p->output_offset;
+          *output++ = (int8_t)TFLC_CLAMP(acc, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/* Type-agnostic data movement: concatenation, padding, copies. */
+#include "data_movement.h"
+
+static void copy_bytes(uint8_t *dst, const uint8_t *src, int32_t n) {
+  int32_t i;
+  for (i = 0; i < n; ++i) {
+    dst[i] = src[i];
+  }
+}
+
+void tflc_concat(int32_t outer, int32_t count, const void *const *inputs,
+                 const int32_t *inner_bytes, void *output) {
+  uint8_t *out = (uint8_t *)output;
+  int32_t o, k;
+  for (o = 0; o < outer; ++o) {
+    for (k = 0; k < count; ++k) {
+      copy_bytes(out, (const uint8_t *)inputs[k] + o * inner_bytes[k], inner_bytes[k]);
+      out += inner_bytes[k];
+    }
+  }
+}
+
+void tflc_pad(const tflc_pad_params *p, const void *input, const void *value, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  int32_t i0, i1, i2, i3;
+  for (i0 = 0; i0 < p->out_shape[0]; ++i0) {
+    for (i1 = 0; i1 < p->out_shape[1]; ++i1) {
+      for (i2 = 0; i2 < p->out_shape[2]; ++i2) {
+        for (i3 = 0; i3 < p->out_shape[3]; ++i3) {
+          const int32_t j0 = i0 - p->before[0], j1 = i1 - p->before[1];
+          const int32_t j2 = i2 - p->before[2], j3 = i3 - p->before[3];
+          const int inside = j0 >= 0 && j0 < p->in_shape[0] && j1 >= 0 && j1 < p->in_shape[1] &&
+                             j2 >= 0 && j2 < p->in_shape[2] && j3 >= 0 && j3 < p->in_shape[3];
+          const uint8_t *src =
+              inside ? in + (((j0 * p->in_shape[1] + j1) * p->in_shape[2] + j2) * p->in_shape[3] +
+                             j3) * p->elem
+                     : (const uint8_t *)value;
+          copy_bytes(out, src, p->elem);
+          out += p->elem;
+        }
+      }
+    }
+  }
+}
+
+void tflc_copy(int32_t bytes, const void *input, void *output) {
+  copy_bytes((uint8_t *)output, (const uint8_t *)input, bytes);
+}

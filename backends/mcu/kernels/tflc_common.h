@@ -1,0 +1,59 @@
+/* tflc MCU kernels: fixed-point helpers shared by every int8 kernel.
+ *
+ * These follow TensorFlow Lite's reference arithmetic bit for bit
+ * (tensorflow/lite/kernels/internal/common.h, gemmlowp fixedpoint.h):
+ * a real multiplier M is stored as (multiplier, shift) with M = multiplier * 2^(shift - 31),
+ * computed by the compiler, so no float math runs in the int8 path. C99, no libc.
+ */
+#ifndef TFLC_COMMON_H
+#define TFLC_COMMON_H
+
+#include <stdint.h>
+
+#define TFLC_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TFLC_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define TFLC_CLAMP(x, lo, hi) TFLC_MIN(TFLC_MAX((x), (lo)), (hi))
+
+/* gemmlowp::SaturatingRoundingDoublingHighMul */
+static inline int32_t tflc_srdhm(int32_t a, int32_t b) {
+  int64_t ab;
+  int32_t nudge;
+  if (a == b && a == INT32_MIN) {
+    return INT32_MAX;
+  }
+  ab = (int64_t)a * (int64_t)b;
+  nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* gemmlowp::RoundingDivideByPOT: round half away from zero. */
+static inline int32_t tflc_rounding_divide_by_pot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* x * 2^shift, wrapping like the reference's int32 multiply (without C's signed-overflow UB). */
+static inline int32_t tflc_shift_left(int32_t x, int shift) {
+  return (int32_t)((uint32_t)x << shift);
+}
+
+/* tflite::MultiplyByQuantizedMultiplier (double rounding, TFLite's default build). */
+static inline int32_t tflc_mul_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left_shift = shift > 0 ? shift : 0;
+  const int right_shift = shift > 0 ? 0 : -shift;
+  return tflc_rounding_divide_by_pot(tflc_srdhm(tflc_shift_left(x, left_shift), multiplier),
+                                     right_shift);
+}
+
+static inline int8_t tflc_sat_s8(int32_t x) {
+  return (int8_t)TFLC_CLAMP(x, -128, 127);
+}
+
+/* 0-based output position -> first input index for SAME/VALID padding with `pad` on the left. */
+static inline int32_t tflc_origin(int32_t out, int32_t stride, int32_t pad) {
+  return out * stride - pad;
+}
+
+#endif /* TFLC_COMMON_H */

@@ -1,0 +1,156 @@
+"""Compile-time fixed-point parameters, computed exactly as TFLite's kernels compute them.
+
+Everything here runs in the compiler so the generated int8 C has no float math: a real
+multiplier becomes `(multiplier, shift)` (tensorflow/lite/kernels/internal/quantization_util.cc
+QuantizeMultiplier), and softmax's exponentials become a table built with gemmlowp's fixed-point
+`exp_on_negative_values`, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+
+
+def f32(x: float) -> float:
+    """`x` rounded to float32, as TFLite holds scales."""
+    return float(np.float32(x))
+
+
+def tflite_round(x: float) -> int:
+    """std::round: half away from zero."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """QuantizeMultiplier: real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31)."""
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = tflite_round(q * (1 << 31))
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift, q_fixed = 0, 0
+    return q_fixed, shift
+
+
+def quantize_multiplier_greater_than_one(real: float) -> tuple[int, int]:
+    multiplier, shift = quantize_multiplier(real)
+    return multiplier, shift
+
+
+# ---- gemmlowp fixed point, scalar int32 ----------------------------------------------------------
+
+
+def _wrap32(x: int) -> int:
+    return (x + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def srdhm(a: int, b: int) -> int:
+    """SaturatingRoundingDoublingHighMul"""
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    return _trunc_div(ab + nudge, 1 << 31)
+
+
+def _trunc_div(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def rounding_divide_by_pot(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def saturating_rounding_multiply_by_pot(x: int, exponent: int) -> int:
+    if exponent == 0:
+        return x
+    if exponent < 0:
+        return rounding_divide_by_pot(x, -exponent)
+    threshold = (1 << (31 - exponent)) - 1
+    if x > threshold:
+        return INT32_MAX
+    if x < -threshold:
+        return INT32_MIN
+    return _wrap32(x << exponent)
+
+
+def multiply_by_quantized_multiplier_greater_than_one(x: int, multiplier: int, left: int) -> int:
+    return srdhm(_wrap32(x * (1 << left)), multiplier)
+
+
+def _exp_on_interval_between_negative_one_quarter_and_0_excl(a: int) -> int:
+    """Q0.31 -> Q0.31"""
+    constant_term = 1895147668
+    constant_1_over_3 = 715827883
+    x = _wrap32(a + (1 << 28))
+    x2 = srdhm(x, x)
+    x3 = srdhm(x2, x)
+    x4 = srdhm(x2, x2)
+    x4_over_4 = saturating_rounding_multiply_by_pot(x4, -2)
+    inner = _wrap32(srdhm(_wrap32(x4_over_4 + x3), constant_1_over_3) + x2)
+    poly = saturating_rounding_multiply_by_pot(inner, -1)
+    return _wrap32(constant_term + srdhm(constant_term, _wrap32(x + poly)))
+
+
+def exp_on_negative_values(a: int, integer_bits: int = 5) -> int:
+    """gemmlowp::exp_on_negative_values for a Q(integer_bits).(31 - integer_bits) input."""
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    mask = one_quarter - 1
+    a_mod_quarter_minus_one_quarter = _wrap32((a & mask) - one_quarter)
+    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_rounding_multiply_by_pot(a_mod_quarter_minus_one_quarter, integer_bits)
+    )
+    remainder = _wrap32(a_mod_quarter_minus_one_quarter - a)
+    for exponent, multiplier in (
+        (-2, 1672461947),
+        (-1, 1302514674),
+        (0, 790015084),
+        (1, 290630308),
+        (2, 39332535),
+        (3, 720401),
+        (4, 242),
+    ):
+        if integer_bits > exponent:
+            shift = fractional_bits + exponent
+            if remainder & (1 << shift):
+                result = srdhm(result, multiplier)
+    if a == 0:
+        result = INT32_MAX
+    return result
+
+
+SOFTMAX_SCALED_DIFF_INTEGER_BITS = 5
+
+
+def softmax_exp_table(input_scale: float, beta: float) -> list[int]:
+    """exp(beta * scale * d) in Q0.31 for d = -255..0, as reference_ops::Softmax computes it.
+
+    PreprocessSoftmaxScaling + CalculateInputRadius decide `diff_min`; entries below it are 0,
+    which makes the kernel skip them exactly as the reference does.
+    """
+    bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
+    real = min(float(beta) * float(input_scale) * (1 << (31 - bits)), (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier_greater_than_one(real)
+    max_input_rescaled = 1.0 * ((1 << bits) - 1) * (1 << (31 - bits)) / (1 << left_shift)
+    diff_min = -int(math.floor(max_input_rescaled))
+    table = []
+    for d in range(-255, 1):
+        if d < diff_min:
+            table.append(0)
+            continue
+        rescaled = multiply_by_quantized_multiplier_greater_than_one(d, multiplier, left_shift)
+        table.append(exp_on_negative_values(rescaled, bits))
+    return table

@@ -1,0 +1,184 @@
+"""The MCU target: a tfl module -> a self-contained C99 project with a static arena.
+
+    compiled = tflc.compile("model.tflite", target="mcu", max_arena=64 * 1024)
+    compiled.save("out/")          # model.h, model.c, weights.c, kernels/, build.ninja, ...
+    outputs = compiled(x)          # runs a host build of the generated C
+    compiled.report                # arena, flash (arm-none-eabi-size), TFLM's arena
+
+Options: `name` (C prefix, default "model"), `int8_only` (reject float ops), `max_arena`
+(bytes; a larger plan is an error), `mcpu` (default cortex-m4), `in_place` (default True),
+`measure_flash` (default: when arm-none-eabi-gcc is installed), `compare_tflm` (default: when
+the tflite-micro package is installed). Every error is raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tflc.backends.mcu import toolchain
+from tflc.backends.mcu.c_emitter import CEmitter
+from tflc.backends.mcu.lowering import Program, lower
+from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
+from tflc.errors import TflcError
+
+KNOWN_OPTIONS = {
+    "name",
+    "int8_only",
+    "max_arena",
+    "mcpu",
+    "arm_cflags",
+    "in_place",
+    "measure_flash",
+    "compare_tflm",
+    "source",
+}
+
+
+def _descriptor(program: Program, tid: int) -> dict[str, Any]:
+    t = program.tensors[tid]
+    d: dict[str, Any] = {"name": t.name, "shape": list(t.shape), "dtype": np.dtype(t.dtype)}
+    if t.scale is not None:
+        d["scale"], d["zero_point"] = t.scale, t.zero_point
+    return d
+
+
+class McuCompiledModel:
+    """The generated project in memory; calling it runs a host build of that C."""
+
+    def __init__(self, files: dict[str, bytes], program: Program, plan: ArenaPlan, report: dict):
+        self.files = files
+        self.program = program
+        self.plan = plan
+        self.report = report
+        self.inputs = [_descriptor(program, t) for t in program.inputs]
+        self.outputs = [_descriptor(program, t) for t in program.outputs]
+        self._build_dir: tempfile.TemporaryDirectory | None = None
+
+    def save(self, directory) -> Path:
+        root = Path(directory)
+        for rel, data in self.files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists() or path.read_bytes() != data:
+                path.write_bytes(data)
+        return root
+
+    def build(self, *targets: str) -> Path:
+        """Builds `targets` of build.ninja in a private directory (kept while this object lives)."""
+        if self._build_dir is None:
+            self._build_dir = tempfile.TemporaryDirectory(prefix="tflc-mcu-")
+            self.save(self._build_dir.name)
+        root = Path(self._build_dir.name)
+        toolchain.ninja(root, *targets)
+        return root
+
+    def pack_inputs(self, arrays) -> bytes:
+        if len(arrays) != len(self.inputs):
+            raise TflcError(f"model takes {len(self.inputs)} inputs, got {len(arrays)}")
+        chunks = []
+        for k, (array, d) in enumerate(zip(arrays, self.inputs, strict=True)):
+            a = np.asarray(array)
+            if list(a.shape) != d["shape"] or a.dtype != d["dtype"]:
+                raise TflcError(
+                    f"input {k} must be {d['dtype']} {d['shape']}, got {a.dtype} {list(a.shape)}"
+                )
+            data = np.ascontiguousarray(a).tobytes()
+            chunks.append(data + bytes(-len(data) % 4))
+        return b"".join(chunks)
+
+    def unpack_outputs(self, data: bytes) -> list[np.ndarray]:
+        outputs, at = [], 0
+        for d in self.outputs:
+            n = int(np.prod(d["shape"], dtype=np.int64)) * d["dtype"].itemsize
+            outputs.append(np.frombuffer(data[at : at + n], d["dtype"]).reshape(d["shape"]).copy())
+            at += n + (-n % 4)
+        return outputs
+
+    @property
+    def output_size(self) -> int:
+        return sum(
+            (n := int(np.prod(d["shape"], dtype=np.int64)) * d["dtype"].itemsize) + (-n % 4)
+            for d in self.outputs
+        )
+
+    def __call__(self, *arrays, sanitize: bool = False) -> list[np.ndarray]:
+        target = "asan/model_test" if sanitize else "host/model_test"
+        root = self.build(target)
+        data = toolchain.run_host(root / target, self.pack_inputs(arrays), self.output_size)
+        return self.unpack_outputs(data)
+
+    def run_firmware(self, *arrays) -> tuple[int, list[np.ndarray] | None, str]:
+        """Builds the Cortex-M firmware and runs it under qemu: (status, outputs, console)."""
+        root = self.build("cortex-m/firmware.elf")
+        status, text = toolchain.run_qemu(root / "cortex-m/firmware.elf", self.pack_inputs(arrays))
+        try:
+            outputs = self.unpack_outputs(toolchain.parse_firmware_output(text))
+        except TflcError:
+            outputs = None
+        return status, outputs, text
+
+
+class McuTarget:
+    name = "mcu"
+
+    def emit(self, module, options: dict[str, Any]) -> McuCompiledModel:
+        unknown = set(options) - KNOWN_OPTIONS
+        if unknown:
+            raise TflcError(
+                f"unknown MCU option(s) {', '.join(sorted(unknown))}; known: "
+                f"{', '.join(sorted(KNOWN_OPTIONS))}",
+                "--option",
+            )
+        source = str(options.get("source", "<model>"))
+        program = lower(module, source, bool(options.get("int8_only", False)))
+        plan = plan_arena(program, bool(options.get("in_place", True)))
+        max_arena = options.get("max_arena")
+        if max_arena is not None and plan.arena_size > int(max_arena):
+            raise TflcError(
+                f"the arena needs {plan.arena_size} bytes, more than the {int(max_arena)} "
+                "allowed by --max-arena",
+                source,
+            )
+        emitter = CEmitter(program, plan, str(options.get("name", "model")), source, options)
+        files = emitter.files()
+        weights = sum(t.nbytes for t in emitter.weights)
+        report: dict[str, Any] = {
+            "arena_bytes": plan.arena_size,
+            "weights_bytes": weights,
+            "ops": len(program.calls),
+            "kernels": ", ".join(emitter.kernels()),
+        }
+        compiled = McuCompiledModel(files, program, plan, report)
+        measure_flash = options.get("measure_flash")
+        if measure_flash is None:
+            measure_flash = toolchain.have("arm-none-eabi-gcc")
+        if measure_flash:
+            root = compiled.build("cortex-m/libmodel.a")
+            sizes = toolchain.arm_size(root / "cortex-m/libmodel.a")
+            report["flash_bytes"] = sizes["text"] + sizes["data"]
+            report["flash_weights_bytes"] = toolchain.arm_size_by_object(
+                root / "cortex-m/libmodel.a"
+            ).get("weights.o", 0)
+            report["flash_code_bytes"] = report["flash_bytes"] - report["flash_weights_bytes"]
+        if options.get("compare_tflm", True):
+            report["tflm_arena_bytes"] = _tflm_arena(module, len(program.inputs))
+        return compiled
+
+
+def _tflm_arena(module, input_count: int) -> int | None:
+    from tflc.api import to_flatbuffer
+
+    try:
+        data = to_flatbuffer(module)
+    except TflcError:
+        return None
+    with tempfile.TemporaryDirectory(prefix="tflc-tflm-") as tmp:
+        path = Path(tmp, "model.tflite")
+        path.write_bytes(data)
+        return toolchain.tflm_arena_bytes(path, input_count)
+
+
+TARGET = McuTarget()
