@@ -9,7 +9,7 @@ from mlir import ir
 from tflc.errors import TflcError
 
 # tf module -> tfl module; tfl-legalize-tf runs separately for its select-ops option.
-PREPARE_PIPELINE = "tf-prepare,tf-lower-tensor-list,tf-prepare"
+PREPARE_PIPELINE = "tf-prepare,tf-lower-tensor-list,tf-prepare,tf-optimize-while"
 CLEANUP_PIPELINE = "tfl-dce"
 
 

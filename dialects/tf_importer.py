@@ -319,7 +319,10 @@ def tensor_attr(proto: Any) -> ir.Attribute:
 
 
 def dense_attr(array: np.ndarray, elem: ir.Type | None = None) -> ir.Attribute:
-    array = np.ascontiguousarray(array)
+    # Not np.ascontiguousarray: it makes 0-d arrays 1-d.
+    array = np.asarray(array)
+    if not array.flags.c_contiguous:
+        array = array.copy(order="C")
     if array.dtype == np.bool_:
         return ir.DenseElementsAttr.get(array)
     if elem is None:

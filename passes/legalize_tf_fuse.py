@@ -24,12 +24,8 @@ _AFFINE = {
     "tfl.fully_connected": (1, 0, 2),
     "tfl.transpose_conv": (1, 0, 3),
 }
-_ACTIVATIONS = {
-    "tfl.relu": "RELU",
-    "tfl.relu6": "RELU6",
-    "tfl.relu_n1_to_1": "RELU_N1_TO_1",
-    "tfl.tanh": "TANH",
-}
+# TANH is a legal fused activation in the schema, but LiteRT's kernels clamp only the relu family.
+_ACTIVATIONS = {"tfl.relu": "RELU", "tfl.relu6": "RELU6", "tfl.relu_n1_to_1": "RELU_N1_TO_1"}
 _FUSES_ACTIVATION = {
     "tfl.conv_2d",
     "tfl.depthwise_conv_2d",

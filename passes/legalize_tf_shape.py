@@ -60,6 +60,11 @@ def _squeeze_like(op: TfOp):
 @legalizes("Transpose")
 def _transpose(op: TfOp):
     perm = op.require_const(1, "permutation")
+    shape = static_shape(op.operands[0].type)
+    if shape is not None and is_fully_static(op.result_type):
+        moved = [p for p in perm.reshape(-1) if shape[p] != 1]
+        if moved == sorted(moved):  # only unit dims move: the data order is unchanged
+            return [reshape_to(op.operands[0], op.result_type)]
     return [emit("transpose", [op.operands[0], i32(perm)], op.result_type)]
 
 

@@ -208,3 +208,18 @@ def _pad(xs, attrs):
 @folds("BroadcastTo")
 def _broadcast_to(xs, attrs):
     return [np.broadcast_to(xs[0], [int(d) for d in xs[1]]).copy()]
+
+
+@folds("Split")
+def _split(xs, attrs):
+    axis, x = xs
+    return list(np.split(x, attrs["num_split"], axis=int(axis)))
+
+
+@folds("SplitV")
+def _split_v(xs, attrs):
+    x, sizes, axis = xs
+    sizes = [int(s) for s in sizes]
+    if -1 in sizes:
+        sizes[sizes.index(-1)] = x.shape[int(axis)] - (sum(sizes) + 1)
+    return list(np.split(x, np.cumsum(sizes)[:-1], axis=int(axis)))
