@@ -131,7 +131,7 @@ def build_graph(module: ir.Module) -> Graph:
         if op.name == "tfl.no_value":
             ids[op.result] = -1
             continue
-        value = constant_value(op)
+        value = constant_value(op) if op.name != "tfl.pseudo_sparse_const" else _sparse(op, where)
         if value is not None:
             new_tensor(op.result, where, const=np.asarray(value))
             continue
@@ -163,4 +163,42 @@ def _fold(op: str, consts: list, results: list) -> np.ndarray | None:
         return consts[0].astype(np.float32)
     if op in ALIAS_OPS:
         return consts[0].reshape(shape)
+    if op == "densify":
+        return consts[0]
     return None
+
+
+def _sparse(op: ir.Operation, where: str) -> np.ndarray:
+    """The dense value of a `tfl.pseudo_sparse_const` (TFLite's sparsity format, no blocks)."""
+    values = np.array(ir.DenseElementsAttr(op.attributes["value"])).reshape(-1)
+    shape, _ = _shape_and_dtype(op.result.type, where)
+    order = list(ir.DenseI32ArrayAttr(op.attributes["traversal_order"]))
+    if len(list(ir.DenseI32ArrayAttr(op.attributes["block_map"]))) or order != sorted(order):
+        raise TflcError("block-sparse or reordered sparse constants are not supported", where)
+    dims = []
+    for meta in ir.ArrayAttr(op.attributes["dim_metadata"]):
+        d = ir.DictAttr(meta)
+        if ir.IntegerAttr(d["format"]).value == 0:
+            dims.append(("dense", ir.IntegerAttr(d["dense_size"]).value, None, None))
+        else:
+            seg = np.array(list(ir.DenseI32ArrayAttr(d["segments"])))
+            idx = np.array(list(ir.DenseI32ArrayAttr(d["indices"])))
+            dims.append(("sparse", 0, seg, idx))
+    # Walk level by level: `pos` is each entry's position within its level, `coords` its index.
+    pos = np.zeros(1, np.int64)
+    coords = np.zeros((1, 0), np.int64)
+    for kind, size, seg, idx in dims:
+        if kind == "dense":
+            pos = (pos[:, None] * size + np.arange(size)).reshape(-1)
+            coords = np.repeat(coords, size, axis=0)
+            coords = np.concatenate(
+                [coords, np.tile(np.arange(size), len(coords) // size)[:, None]], 1
+            )
+        else:
+            counts = seg[pos + 1] - seg[pos]
+            new_pos = np.concatenate([np.arange(seg[p], seg[p + 1]) for p in pos])
+            coords = np.concatenate([np.repeat(coords, counts, axis=0), idx[new_pos][:, None]], 1)
+            pos = new_pos
+    dense = np.zeros(shape, values.dtype)
+    dense[tuple(coords.T)] = values[pos]
+    return dense
