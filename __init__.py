@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tflc.api import load, parse, save, to_flatbuffer, to_text
+from tflc.convert import convert
 from tflc.errors import TflcError
+from tflc.quantize import quantize
 
 __all__ = ["TflcError", "load", "parse", "save", "to_flatbuffer", "to_text"]

@@ -15,8 +15,10 @@ from tflc.tools.cli_common import run_main
 # (module, subcommand) — imported lazily so `tflc run` never loads the compiler.
 COMMANDS: list[tuple[str, str]] = [
     ("tflc.runtime.run_cli", "run"),
+    ("tflc.tools.convert_cli", "convert"),
     ("tflc.tools.compile_cli", "compile"),
     ("tflc.tools.optimize_cli", "optimize"),
+    ("tflc.tools.quantize_cli", "quantize"),
 ]
 
 

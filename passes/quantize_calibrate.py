@@ -1,0 +1,124 @@
+"""Calibration for int8 quantization: activation ranges measured with tflc's own interpreter.
+
+Every float32 tensor of the main function (its inputs and each op's results) becomes an extra
+output of a temporary copy of the model; the representative samples run through
+`tflc.runtime.interpreter.Interpreter`, and each tensor's min / max over all samples is stored
+on the IR: `tflc.range = array<f32: min, max>` on the producing op (result 0), and
+`tflc.arg_ranges` on the function for its arguments. `tfl-quantize-int8` reads them, so
+calibrated IR can be printed, edited and fed to tfl-opt.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+from mlir import ir
+from tflc.errors import TflcError
+from tflc.passes._tfl_rewrite import func_blocks
+
+RANGE_ATTR = "tflc.range"
+ARG_RANGES_ATTR = "tflc.arg_ranges"
+
+
+def _is_f32_tensor(value: ir.Value) -> bool:
+    t = value.type
+    return isinstance(t, ir.RankedTensorType) and isinstance(
+        ir.RankedTensorType(t).element_type, ir.F32Type
+    )
+
+
+def calibration_points(block: ir.Block) -> list[ir.Value]:
+    """The float tensors whose ranges int8 quantization needs."""
+    points = [a for a in block.arguments if _is_f32_tensor(a)]
+    for op in block.operations:
+        op = op.operation
+        if op.name.startswith("tfl.pseudo") or op.name in ("tfl.no_value", "func.return"):
+            continue
+        points.extend(r for r in op.results if _is_f32_tensor(r))
+    return points
+
+
+def _instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir.Value]) -> bytes:
+    """The model with `points` appended to the main function's results (restored after)."""
+    from tflc.api import to_flatbuffer
+
+    fn = block.owner
+    ret = list(block.operations)[-1].operation
+    old_type = fn.attributes["function_type"]
+    attrs = module.operation.attributes
+    signature = attrs["tfl.signature_defs"] if "tfl.signature_defs" in attrs else None
+    with module.context, ir.Location.unknown():
+        values = list(ret.operands) + points
+        with ir.InsertionPoint(ret):
+            new_ret = ir.Operation.create("func.return", operands=values)
+        ret.detach_from_parent()
+        inputs = ir.FunctionType(ir.TypeAttr(old_type).value).inputs
+        fn.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(inputs, [v.type for v in values])
+        )
+        if signature is not None:
+            del attrs["tfl.signature_defs"]
+        try:
+            return to_flatbuffer(module)
+        finally:
+            block.append(ret)
+            new_ret.erase()
+            fn.attributes["function_type"] = old_type
+            if signature is not None:
+                attrs["tfl.signature_defs"] = signature
+
+
+def calibrate(
+    module: ir.Module, samples: Sequence[Sequence[np.ndarray]], progress: bool = False
+) -> None:
+    """Runs `samples` through the model and annotates every float tensor with its range."""
+    from tflc.runtime.interpreter import Interpreter
+
+    block = next(func_blocks(module.operation))
+    points = calibration_points(block)
+    n_outputs = len(list(block.operations)[-1].operands)
+    interpreter = Interpreter(model_content=_instrumented_flatbuffer(module, block, points))
+    lo = np.full(len(points), np.inf)
+    hi = np.full(len(points), -np.inf)
+    for i, sample in enumerate(samples):
+        if progress:
+            _progress(i, len(samples))
+        try:
+            outputs = interpreter(*sample)
+        except TflcError as e:
+            raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
+        for j, value in enumerate(outputs[n_outputs:]):
+            if value.size:
+                lo[j] = min(lo[j], float(np.min(value)))
+                hi[j] = max(hi[j], float(np.max(value)))
+    if progress:
+        _progress(len(samples), len(samples))
+        print(file=sys.stderr)
+    with module.context:
+        arg_ranges = {}
+        for j, value in enumerate(points):
+            rng = (
+                ir.DenseF32ArrayAttr.get([float(lo[j]), float(hi[j])])
+                if np.isfinite(lo[j])
+                else None
+            )
+            if rng is None:
+                continue
+            owner = value.owner
+            if isinstance(owner, ir.Block):
+                arg_ranges[value.arg_number] = rng
+            else:
+                owner.operation.attributes[RANGE_ATTR] = rng
+        fn = block.owner
+        empty = ir.DenseF32ArrayAttr.get([])
+        fn.attributes[ARG_RANGES_ATTR] = ir.ArrayAttr.get(
+            [arg_ranges.get(i, empty) for i in range(len(block.arguments))]
+        )
+
+
+def _progress(done: int, total: int, width: int = 30) -> None:
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\rcalibrating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()

@@ -1,0 +1,228 @@
+"""`tflc.quantize`: float16, dynamic-range and full int8 quantization of tfl models.
+
+    module = tflc.quantize("model.tflite", mode="int8", calibration="data.npz", io="int8")
+    tflc.save(module, "model_int8.tflite")
+
+Modes follow TensorFlow's converter: `float16` stores float32 constants as float16 behind a
+dequantize; `dynamic` stores conv / fc weights as per-channel int8 for hybrid kernels; `int8`
+calibrates activation ranges on a representative dataset run through tflc's own interpreter
+and produces a fully integer model (per-channel int8 weights, int32 biases, asymmetric int8
+activations) with int8, uint8 or float32 inputs and outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from mlir import ir
+from tflc.errors import TflcError
+
+MODES = ("dynamic", "float16", "int8")
+IO_TYPES = ("float32", "int8", "uint8")
+
+CalibrationSource = str | Path | dict | Iterable | Callable[[], Iterable]
+
+
+def quantize(
+    model,
+    mode: str = "int8",
+    calibration: CalibrationSource | None = None,
+    io: str = "float32",
+    per_tensor: bool = False,
+    optimize: bool = True,
+    progress: bool = False,
+) -> ir.Module:
+    """A quantized tfl module from a float `model` (.tflite path or bytes, or a module, which is
+    rewritten in place). Raises `TflcError` for a mode the model cannot take or bad data."""
+    import tflc
+    from tflc.passes.registry import run_pipeline
+
+    if mode not in MODES:
+        raise TflcError(
+            f"unknown quantization mode '{mode}'; use one of {', '.join(MODES)}", "mode"
+        )
+    if io not in IO_TYPES:
+        raise TflcError(f"unknown input/output type '{io}'; use one of {', '.join(IO_TYPES)}", "io")
+    if mode != "int8" and io != "float32":
+        raise TflcError(f"--io {io} needs --mode int8 (mode '{mode}' keeps float inputs)", "io")
+    if mode != "int8" and calibration is not None:
+        raise TflcError(f"mode '{mode}' takes no calibration data", "calibration")
+    if mode == "int8" and calibration is None:
+        raise TflcError("int8 quantization needs a representative dataset", "calibration")
+    source = model if isinstance(model, str | Path) else "<model>"
+    module = model if isinstance(model, ir.Module) else tflc.load(model)
+    _check_float_model(module, str(source))
+    if optimize:
+        from tflc.passes.optimize import optimize as run_optimize
+
+        run_optimize(module, str(source))
+    if mode == "float16":
+        run_pipeline(module, "tfl-quantize-float16", source=str(source))
+    elif mode == "dynamic":
+        from tflc.passes.quantize_dynamic_range import quantize_dynamic_range
+
+        with module.context, ir.Location.unknown():
+            quantize_dynamic_range(module.operation, per_tensor=per_tensor)
+        run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
+    else:
+        from tflc.passes.quantize_calibrate import calibrate
+        from tflc.passes.quantize_int8 import quantize_int8
+
+        samples = load_calibration(calibration, input_specs(module))
+        calibrate(module, samples, progress=progress)
+        with module.context, ir.Location.unknown():
+            quantize_int8(module.operation, io=io, per_tensor=per_tensor)
+        run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
+    return module
+
+
+def _check_float_model(module: ir.Module, source: str) -> None:
+    """Refuses models that hold quantized tensors or that have no float computation."""
+    from mlir.dialects import quant
+
+    def quantized(t: ir.Type) -> bool:
+        return isinstance(t, ir.ShapedType) and isinstance(
+            ir.ShapedType(t).element_type, quant.QuantizedType
+        )
+
+    floats = 0
+    for fn in module.body.operations:
+        for block in fn.operation.regions[0].blocks if fn.operation.regions else []:
+            for op in block.operations:
+                op = op.operation
+                if op.name in ("tfl.pseudo_const", "tfl.pseudo_qconst", "tfl.no_value"):
+                    continue
+                for r in op.results:
+                    if quantized(r.type):
+                        raise TflcError(
+                            "the model is already quantized; quantize its float version",
+                            source,
+                        )
+                    if isinstance(r.type, ir.ShapedType) and isinstance(
+                        ir.ShapedType(r.type).element_type, ir.F32Type
+                    ):
+                        floats += 1
+    if not floats:
+        raise TflcError("the model computes nothing in float32: nothing to quantize", source)
+
+
+# ---- calibration data ----------------------------------------------------------------------
+
+
+def input_specs(module: ir.Module) -> list[tuple[str, tuple[int, ...], np.dtype]]:
+    """(name, shape, dtype) of the main function's inputs."""
+    from tflc.passes._tfl_rewrite import func_blocks
+
+    block = next(func_blocks(module.operation))
+    specs = []
+    for i, arg in enumerate(block.arguments):
+        t = ir.RankedTensorType(arg.type)
+        loc = arg.location
+        name = loc.name_str.split(":")[0] if loc.is_a_name() else f"input_{i}"
+        specs.append((name, tuple(t.shape), np.dtype(_numpy_type(t.element_type))))
+    return specs
+
+
+def _numpy_type(elem: ir.Type):
+    return {
+        "f32": np.float32,
+        "f16": np.float16,
+        "i32": np.int32,
+        "i64": np.int64,
+        "i8": np.int8,
+        "ui8": np.uint8,
+        "i1": np.bool_,
+    }.get(str(elem), np.float32)
+
+
+def load_calibration(source: CalibrationSource, specs) -> list[list[np.ndarray]]:
+    """Samples (one array per model input, each of the input's shape and dtype) from an .npz
+    file, a directory of .npz / .npy files, a dict of stacked arrays, or an iterable (or a
+    callable returning one) of input lists, like TensorFlow's representative dataset."""
+    where = str(source) if isinstance(source, str | Path) else "calibration"
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix in (".npz", ".npy"))
+            samples = [s for f in files for s in _file_samples(f, specs)]
+        elif path.is_file():
+            samples = _file_samples(path, specs)
+        else:
+            raise TflcError("no such file or directory", where)
+    elif isinstance(source, dict):
+        samples = _stacked_samples(source, specs, where)
+    else:
+        items = source() if callable(source) else source
+        samples = [list(s) if isinstance(s, list | tuple) else [s] for s in items]
+    if not samples:
+        raise TflcError("the calibration set is empty", where)
+    return [_checked_sample(s, specs, where, i) for i, s in enumerate(samples)]
+
+
+def _file_samples(path: Path, specs) -> list[list[np.ndarray]]:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise TflcError(f"cannot read calibration data: {e}", str(path)) from None
+    if isinstance(data, np.ndarray):
+        return _stacked_samples({specs[0][0]: data}, specs, str(path))
+    with data:
+        return _stacked_samples({k: data[k] for k in data.files}, specs, str(path))
+
+
+def _stacked_samples(arrays: dict, specs, where: str) -> list[list[np.ndarray]]:
+    """Splits arrays that stack samples along a leading axis; keys are input names or, in
+    order, anything else (`arr_0`, ...)."""
+    names = [s[0] for s in specs]
+    if set(arrays) >= set(names):
+        ordered = [np.asarray(arrays[n]) for n in names]
+    elif len(arrays) == len(specs):
+        ordered = [np.asarray(arrays[k]) for k in arrays]
+    else:
+        raise TflcError(
+            f"calibration data holds {len(arrays)} arrays ({', '.join(arrays)}); the model "
+            f"has {len(specs)} inputs ({', '.join(names)})",
+            where,
+        )
+    per_input = []
+    for (name, shape, _), a in zip(specs, ordered, strict=True):
+        if a.shape == shape:
+            per_input.append([a])
+        elif a.shape[1:] == shape:
+            per_input.append(list(a))
+        elif len(shape) and shape[0] == 1 and a.shape[1:] == shape[1:]:
+            per_input.append([a[i : i + 1] for i in range(a.shape[0])])
+        else:
+            raise TflcError(
+                f"calibration array for input '{name}' has shape {list(a.shape)}; expected "
+                f"{list(shape)} or samples of it stacked along a leading axis",
+                where,
+            )
+    counts = {len(p) for p in per_input}
+    if len(counts) > 1:
+        raise TflcError(f"inputs have different sample counts: {sorted(counts)}", where)
+    return [list(s) for s in zip(*per_input, strict=True)]
+
+
+def _checked_sample(sample: Sequence, specs, where: str, index: int) -> list[np.ndarray]:
+    if len(sample) != len(specs):
+        raise TflcError(
+            f"sample {index} has {len(sample)} arrays; the model has {len(specs)} inputs", where
+        )
+    out = []
+    for (name, shape, dtype), a in zip(specs, sample, strict=True):
+        a = np.asarray(a)
+        if a.shape != shape:
+            raise TflcError(
+                f"sample {index}, input '{name}': shape {list(a.shape)}, the model takes "
+                f"{list(shape)}",
+                where,
+            )
+        if a.dtype != dtype and not (a.dtype.kind == "f" and dtype.kind == "f"):
+            raise TflcError(
+                f"sample {index}, input '{name}': dtype {a.dtype}, the model takes {dtype}", where
+            )
+        out.append(a.astype(dtype))
+    return out

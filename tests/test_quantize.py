@@ -1,0 +1,111 @@
+"""float16 and dynamic-range quantization against TensorFlow's converter, and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import corpus
+import numpy as np
+import pytest
+import tflc
+from tflc.errors import TflcError
+
+
+def max_relative_error(expected, actual) -> float:
+    return max(
+        float(np.max(np.abs(e.astype(np.float64) - a)) / max(np.max(np.abs(e)), 1e-30))
+        for e, a in zip(expected, actual, strict=True)
+    )
+
+
+def min_sqnr(expected, actual) -> float:
+    """The worst output's signal-to-quantization-noise ratio, in dB."""
+    return min(
+        10
+        * np.log10(
+            np.sum(e.astype(np.float64) ** 2) / max(np.sum((e - a.astype(np.float64)) ** 2), 1e-30)
+        )
+        for e, a in zip(expected, actual, strict=True)
+    )
+
+
+@pytest.mark.parametrize("mode", ["float16", "dynamic"])
+@pytest.mark.parametrize("name", ["mlp", "cnn", "upsample", "transformer"])
+def test_weight_quantization_matches_tensorflow(name, mode):
+    """Same size (within 5%) and, as the rounding rules are TensorFlow's, the same error."""
+    float_path = corpus.tf_model_path(name, "float32")
+    tf_path = corpus.tf_model_path(name, mode)
+    ours = tflc.to_flatbuffer(tflc.quantize(float_path, mode=mode))
+    assert abs(len(ours) - tf_path.stat().st_size) <= 0.05 * tf_path.stat().st_size
+    inputs = corpus.sample_inputs(float_path, seed=3)
+    reference = corpus.litert_run(float_path, inputs)
+    ours_error = max_relative_error(reference, corpus.litert_run(ours, inputs))
+    tf_error = max_relative_error(reference, corpus.litert_run(tf_path, inputs))
+    assert ours_error <= 1.05 * tf_error + 1e-6
+
+
+def test_float16_stores_half_weights_behind_dequantize():
+    module = tflc.quantize(corpus.tf_model_path("cnn", "float32"), mode="float16")
+    text = tflc.to_text(module)
+    assert "xf16>" in text and "tfl.dequantize" in text
+    assert (
+        '"tfl.pseudo_const"() {value = dense_resource<__elided__> : tensor<16x3x3x3xf32>'
+        not in text
+    )
+
+
+def test_dynamic_range_on_float16_weight_model(mediapipe_model_paths):
+    """mediapipe ships float16 weights: dynamic range reads them through their dequantize."""
+    path = next(p for p in mediapipe_model_paths if p.stem == "face_landmark")
+    module = tflc.quantize(path, mode="dynamic")
+    data = tflc.to_flatbuffer(module)
+    assert len(data) < 0.6 * path.stat().st_size
+    inputs = corpus.sample_inputs(path, seed=0)
+    expected = corpus.litert_run(path, inputs)
+    assert min_sqnr(expected, corpus.litert_run(data, inputs)) > 30
+
+
+def test_float16_on_float16_weight_model_runs(mediapipe_model_paths):
+    path = next(p for p in mediapipe_model_paths if p.stem == "face_detection_short_range")
+    data = tflc.to_flatbuffer(tflc.quantize(path, mode="float16"))
+    inputs = corpus.sample_inputs(path, seed=0)
+    expected = corpus.litert_run(path, inputs)
+    assert max_relative_error(expected, corpus.litert_run(data, inputs)) < 1e-2
+
+
+def test_bad_modes_and_options():
+    path = corpus.tf_model_path("mlp", "float32")
+    with pytest.raises(TflcError, match="unknown quantization mode"):
+        tflc.quantize(path, mode="int4")
+    with pytest.raises(TflcError, match="needs --mode int8"):
+        tflc.quantize(path, mode="dynamic", io="int8")
+    with pytest.raises(TflcError, match="representative dataset"):
+        tflc.quantize(path, mode="int8")
+    with pytest.raises(TflcError, match="already quantized"):
+        tflc.quantize(corpus.tf_model_path("mlp", "int8"), mode="float16")
+
+
+def _tflc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tflc.tools.tflc_cli", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_quantize_float16(tmp_path):
+    out = tmp_path / "out.tflite"
+    result = _tflc(
+        "quantize", str(corpus.tf_model_path("cnn", "float32")), "--mode", "float16", "-o", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "FLOAT16" in corpus.tensor_types(str(out))
+
+
+def test_cli_quantize_already_quantized_writes_nothing(tmp_path):
+    out = tmp_path / "out.tflite"
+    result = _tflc(
+        "quantize", str(corpus.tf_model_path("cnn", "int8")), "--mode", "dynamic", "-o", str(out)
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "already quantized" in result.stderr
+    assert not out.exists()

@@ -1,0 +1,51 @@
+"""`tflc quantize model.tflite --mode {dynamic,float16,int8} -o out.tflite`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "quantize",
+        help="quantize a float .tflite model",
+        description="Quantize a float .tflite model: float16 weights, dynamic-range int8 "
+        "weights, or full int8 calibrated on a representative dataset.",
+    )
+    p.add_argument("model", help="float .tflite file or tfl .mlir module")
+    p.add_argument("--mode", required=True, choices=["dynamic", "float16", "int8"])
+    p.add_argument(
+        "--calibration",
+        metavar="DATA",
+        help="int8: an .npz (one array per input, samples stacked on a leading axis) or a "
+        "directory of .npz / .npy samples",
+    )
+    p.add_argument(
+        "--io", default="float32", choices=["float32", "int8", "uint8"], help="int8: I/O type"
+    )
+    p.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor")
+    p.add_argument("--no-optimize", action="store_true", help="skip the optimization pipeline")
+    p.add_argument("-o", "--output", required=True, help="output .tflite file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import tflc
+    from tflc.errors import TflcError
+    from tflc.quantize import quantize
+
+    if not Path(args.model).is_file():
+        raise TflcError("no such file", args.model)
+    module = quantize(
+        args.model,
+        mode=args.mode,
+        calibration=args.calibration,
+        io=args.io,
+        per_tensor=args.per_tensor,
+        optimize=not args.no_optimize,
+        progress=True,
+    )
+    tflc.save(module, args.output)
+    return 0
