@@ -6,5 +6,7 @@ from tflc.api import load, parse, save, to_flatbuffer, to_text
 from tflc.convert import convert
 from tflc.errors import TflcError
 from tflc.quantize import quantize
+from tflc.runtime.interpreter import Interpreter as Interpreter
+from tflc.runtime.kernels import register_kernel as register_kernel
 
 __all__ = ["TflcError", "load", "parse", "save", "to_flatbuffer", "to_text"]

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.kernels import Node, lookup
+from tflc.runtime.kernels import Node, lookup, unsupported_reason
 from tflc.runtime.profile import Profile
 from tflc.runtime.tflite_model import Model, Tensor, read_model
 
@@ -63,7 +63,7 @@ class _Graph:
             else:  # sparse constants are read by DENSIFY through node.const()
                 self.template[ti] = np.zeros(0, dtype=t.dtype or np.uint8)
         self.steps: list[_Step] = []
-        self.missing: list[tuple[int, str]] = []
+        self.problems: list[tuple[int, str, str]] = []  # (node, op, what is wrong)
         keep = set(sg.outputs) | set(sg.inputs) | set(self.variables)
         last_use: dict[int, int] = {}
         for oi, op in enumerate(sg.operators):
@@ -91,8 +91,11 @@ class _Graph:
             )
             fn = lookup(name)
             if fn is None:
-                self.missing.append((oi, name))
+                self.problems.append((oi, name, f"no kernel for op '{name}'"))
                 continue
+            reason = _type_problem(node) or unsupported_reason(name, node)
+            if reason:
+                self.problems.append((oi, name, reason))
             self.steps.append(_Step(node, fn, free_at[oi]))
 
     def fresh_values(self, interp: Interpreter) -> list[np.ndarray | None]:
@@ -118,9 +121,9 @@ class Interpreter:
         self._source = self._model.source
         self._preserve_all = experimental_preserve_all_tensors
         self._graphs = [_Graph(self, self._model, i) for i in range(len(self._model.subgraphs))]
-        missing = [(g.index, oi, name) for g in self._graphs for oi, name in g.missing]
-        if missing:
-            raise TflcError(_missing_ops_message(missing), self._source)
+        problems = [(g.index, *p) for g in self._graphs for p in g.problems]
+        if problems:
+            raise TflcError(_problems_message(problems), self._source)
         self._main = self._graphs[0]
         main = self._main.subgraph
         self._input_shapes: dict[int, tuple[int, ...]] = {
@@ -479,13 +482,24 @@ def _fits_signature(t: Tensor, shape: tuple[int, ...]) -> bool:
     )
 
 
-def _missing_ops_message(missing: list[tuple[int, int, str]]) -> str:
-    def place(sg: int, oi: int) -> str:
-        return f"subgraph {sg} node {oi}" if sg else f"node {oi}"
+def _type_problem(node: Node) -> str | None:
+    """Tensor types no kernel can hold (their numpy dtype is unknown)."""
+    for i in list(node.inputs) + list(node.outputs):
+        if i >= 0:
+            t = node.tensors[i]
+            if t.dtype is None and t.type not in _OPAQUE_TYPES and t.type != "INT4":
+                return f"tensor '{t.name}' has type {t.type}, which the interpreter cannot hold"
+    return None
 
-    sg, oi, name = missing[0]
-    names = sorted({n for _, _, n in missing})
-    msg = f"{place(sg, oi)}: no kernel for op '{name}'"
-    if len(missing) > 1:
-        msg += f" ({len(missing)} nodes lack kernels, ops: {', '.join(names)})"
-    return msg + "; register one with tflc.register_kernel(name, fn)"
+
+def _problems_message(problems: list[tuple[int, int, str, str]]) -> str:
+    """One message for every node the interpreter cannot run, the first in full."""
+    sg, oi, op, what = problems[0]
+    place = f"subgraph {sg} node {oi}" if sg else f"node {oi}"
+    msg = f"{place} ({op}): {what}"
+    if len(problems) > 1:
+        ops = sorted({p[2] for p in problems})
+        msg += f" (and {len(problems) - 1} more node(s); ops affected: {', '.join(ops)})"
+    if any(w.startswith("no kernel") for *_, w in problems):
+        msg += "; register a kernel with tflc.register_kernel(name, fn)"
+    return msg

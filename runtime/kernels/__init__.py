@@ -4,6 +4,10 @@ A kernel is `fn(node, *inputs) -> array | tuple of arrays`: `node` is the `Node`
 (options, tensor metadata, a per-node cache), `inputs` are the input arrays in operator order
 with `None` for an omitted optional input. Builtin kernels live in the modules of this package,
 one family per module; each registers itself with `@kernel("NAME", ...)`.
+
+A kernel may come with a check, `check(node) -> str | None`, run when the interpreter is built:
+it names what the kernel cannot run (an input type, an option) so that the user hears of it
+before any work is done.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from collections.abc import Callable
 from tflc.runtime.kernels.node import Node
 
 KernelFn = Callable[..., object]
+CheckFn = Callable[[Node], "str | None"]
 
 KERNELS: dict[str, KernelFn] = {}
+CHECKS: dict[str, CheckFn] = {}
 _USER_KERNELS: dict[str, KernelFn] = {}
 
 _BUILTIN_MODULES = (
@@ -41,12 +47,14 @@ _BUILTIN_MODULES = (
 _loaded = False
 
 
-def kernel(*names: str) -> Callable[[KernelFn], KernelFn]:
+def kernel(*names: str, check: CheckFn | None = None) -> Callable[[KernelFn], KernelFn]:
     """Registers the decorated function as the kernel of each op in `names`."""
 
     def register(fn: KernelFn) -> KernelFn:
         for name in names:
             KERNELS[name] = fn
+            if check is not None:
+                CHECKS[name] = check
         return fn
 
     return register
@@ -68,6 +76,13 @@ def lookup(name: str) -> KernelFn | None:
     return _USER_KERNELS.get(name) or KERNELS.get(name)
 
 
+def unsupported_reason(name: str, node: Node) -> str | None:
+    """Why the builtin kernel of `name` cannot run `node`, or None if it can."""
+    if name in _USER_KERNELS or name not in CHECKS:
+        return None
+    return CHECKS[name](node)
+
+
 def supported_ops() -> list[str]:
     _load_builtin_kernels()
     return sorted(set(KERNELS) | set(_USER_KERNELS))
@@ -81,4 +96,13 @@ def _load_builtin_kernels() -> None:
             importlib.import_module(f"tflc.runtime.kernels.{module}")
 
 
-__all__ = ["KERNELS", "Node", "kernel", "lookup", "register_kernel", "supported_ops"]
+__all__ = [
+    "CHECKS",
+    "KERNELS",
+    "Node",
+    "kernel",
+    "lookup",
+    "register_kernel",
+    "supported_ops",
+    "unsupported_reason",
+]

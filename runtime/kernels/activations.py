@@ -16,6 +16,18 @@ def _quantized(x: np.ndarray) -> bool:
     return x.dtype in (np.int8, np.uint8, np.int16)
 
 
+def _quantized_input(types: tuple[str, ...]):
+    """A check refusing quantized inputs of the given types."""
+
+    def check(node: Node) -> str | None:
+        t = node.input(0)
+        if t is not None and t.type in types:
+            return f"{t.type} input is not supported"
+        return None
+
+    return check
+
+
 def _f32(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32, copy=False)
 
@@ -53,14 +65,14 @@ def sigmoid64(x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
 
 
-@kernel("LOGISTIC")
+@kernel("LOGISTIC", check=_quantized_input(("INT16",)))
 def logistic(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.logistic(node, x)
     return _f32(sigmoid64(x))
 
 
-@kernel("TANH")
+@kernel("TANH", check=_quantized_input(("INT16",)))
 def tanh(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.tanh(node, x)
@@ -72,7 +84,7 @@ def hard_swish64(x: np.ndarray) -> np.ndarray:
     return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
 
 
-@kernel("HARD_SWISH")
+@kernel("HARD_SWISH", check=_quantized_input(("INT16",)))
 def hard_swish(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.hard_swish(node, x)
@@ -120,7 +132,7 @@ def gelu64(x: np.ndarray, approximate: bool) -> np.ndarray:
     return 0.5 * x * (1.0 + erf64(x / np.sqrt(2.0)))
 
 
-@kernel("GELU")
+@kernel("GELU", check=_quantized_input(("INT16",)))
 def gelu(node: Node, x: np.ndarray):
     approximate = bool(node.options.get("approximate", False))
     if _quantized(x):
@@ -133,7 +145,7 @@ def elu64(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, np.expm1(np.minimum(x, 0)), x)
 
 
-@kernel("ELU")
+@kernel("ELU", check=_quantized_input(("INT16",)))
 def elu(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.lut_activation(node, x, elu64)
@@ -155,7 +167,7 @@ def prelu(node: Node, x: np.ndarray, alpha: np.ndarray):
     return np.where(x >= 0, x, x * alpha).astype(x.dtype)
 
 
-@kernel("SOFTMAX")
+@kernel("SOFTMAX", check=_quantized_input(("INT16",)))
 def softmax(node: Node, x: np.ndarray):
     beta = float(np.float32(node.options.get("beta", 1.0)))
     if _quantized(x):
@@ -165,7 +177,7 @@ def softmax(node: Node, x: np.ndarray):
     return _f32(e / e.sum(axis=-1, keepdims=True))
 
 
-@kernel("LOG_SOFTMAX")
+@kernel("LOG_SOFTMAX", check=_quantized_input(("INT8", "UINT8", "INT16")))
 def log_softmax(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.log_softmax(node, x)
@@ -173,7 +185,7 @@ def log_softmax(node: Node, x: np.ndarray):
     return _f32(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
 
 
-@kernel("L2_NORMALIZATION")
+@kernel("L2_NORMALIZATION", check=_quantized_input(("INT8", "UINT8", "INT16")))
 def l2_normalization(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.l2_normalization(node, x)
@@ -184,7 +196,7 @@ def l2_normalization(node: Node, x: np.ndarray):
     return float_activation(out, act, node)
 
 
-@kernel("LOCAL_RESPONSE_NORMALIZATION")
+@kernel("LOCAL_RESPONSE_NORMALIZATION", check=_quantized_input(("INT8", "UINT8", "INT16")))
 def local_response_normalization(node: Node, x: np.ndarray):
     o = node.options
     radius, bias = int(o.get("radius", 5)), float(o.get("bias", 1.0))

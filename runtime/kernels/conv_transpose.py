@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.runtime.kernels import kernel
-from tflc.runtime.kernels.common import conv_output_size, float_activation
+from tflc.runtime.kernels.common import (
+    activation_bounds,
+    conv_output_size,
+    float_activation,
+    quantize_batches_asymmetric,
+)
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values
-from tflc.runtime.kernels.node import Node, scale_zp
+from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     activation_range_quantized,
     multiply_by_quantized_multiplier,
@@ -60,6 +65,8 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
     _, left, _ = conv_output_size(padding, shape[2], kw, stride[1])
     out_hw = (shape[1], shape[2])
     act = o.get("fused_activation_function", "NONE")
+    if x.dtype == np.float32 and w.dtype != np.float32:
+        return _transpose_conv_hybrid(node, x, w, b, stride, (top, left), out_hw, act)
     if x.dtype == np.float32:
         out = transpose_conv_accumulate(
             x, w.astype(np.float32), stride, (top, left), out_hw, np.float32
@@ -91,3 +98,17 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
                 "neon",
             )
     return np.clip(scaled + out_zp, lo, hi).astype(node.out_dtype())
+
+
+def _transpose_conv_hybrid(node, x, w, b, stride, pads, out_hw, act):
+    """reference_ops::HybridTransposeConv: per-batch asymmetric int8 input, int8 weights."""
+    n = x.shape[0]
+    q, scaling, offset = quantize_batches_asymmetric(x.reshape(n, -1))
+    xi = (q - offset[:, None]).reshape(x.shape)
+    acc = transpose_conv_accumulate(xi, w.astype(np.int64), stride, pads, out_hw, np.int64)
+    w_scales = channel_scales(node.input(1))[0].astype(np.float32)
+    out = acc.astype(np.float32) * w_scales * scaling.reshape(n, 1, 1, 1)
+    if b is not None:
+        out = out + b
+    lo, hi = activation_bounds(act)
+    return np.clip(out, lo, hi).astype(np.float32)

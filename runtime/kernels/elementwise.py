@@ -24,6 +24,18 @@ def _is_q(node: Node) -> bool:
     return out.type in ("INT8", "UINT8", "INT16") and is_quantized(out)
 
 
+def _check_quantized_div(node: Node) -> str | None:
+    if _is_q(node):
+        return f"quantized ({node.output().type}) DIV is not supported"
+    return None
+
+
+def _check_int16_pot(node: Node) -> str | None:
+    if node.output().type == "INT16" and node.options.get("pot_scale_int16", False):
+        return "int16 with power-of-two scales (pot_scale_int16) is not supported"
+    return None
+
+
 def _activated(node: Node, out: np.ndarray) -> np.ndarray:
     act = node.options.get("fused_activation_function", "NONE")
     if act in ("NONE", None):
@@ -36,14 +48,14 @@ def _activated(node: Node, out: np.ndarray) -> np.ndarray:
     return float_activation(out, act, node)
 
 
-@kernel("ADD")
+@kernel("ADD", check=_check_int16_pot)
 def add(node: Node, a: np.ndarray, b: np.ndarray):
     if _is_q(node):
         return quantized_add_sub(node, a, b, subtract=False)
     return _activated(node, np.add(a, b, dtype=node.out_dtype()))
 
 
-@kernel("SUB")
+@kernel("SUB", check=_check_int16_pot)
 def sub(node: Node, a: np.ndarray, b: np.ndarray):
     if _is_q(node):
         return quantized_add_sub(node, a, b, subtract=True)
@@ -59,7 +71,7 @@ def mul(node: Node, a: np.ndarray, b: np.ndarray):
     return _activated(node, np.multiply(a, b, dtype=node.out_dtype()))
 
 
-@kernel("DIV")
+@kernel("DIV", check=_check_quantized_div)
 def div(node: Node, a: np.ndarray, b: np.ndarray):
     if _is_q(node):
         return quantized_div(node, a, b)

@@ -30,7 +30,24 @@ def _fc_output_shape(node: Node, x: np.ndarray, units: int) -> tuple[int, ...]:
     return (x.size // max(node.input(1).shape[-1], 1), units)
 
 
-@kernel("FULLY_CONNECTED")
+def _check_fc(node: Node) -> str | None:
+    fmt = node.options.get("weights_format", "DEFAULT")
+    if fmt != "DEFAULT":
+        return f"weights format {fmt} is not supported"
+    w = node.input(1)
+    if w is not None and w.sparsity is not None and node.const(1) is None:
+        return "sparse weights must be constant"
+    return None
+
+
+def _check_batch_matmul(node: Node) -> str | None:
+    a, b = node.input(0), node.input(1)
+    if a is not None and b is not None and a.type == "FLOAT32" and b.type != "FLOAT32":
+        return "hybrid (float x int8) BATCH_MATMUL is not supported"
+    return None
+
+
+@kernel("FULLY_CONNECTED", check=_check_fc)
 def fully_connected(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None):
     if node.input(1).sparsity is not None and node.const(1) is not None:
         w = _densified_weights(node)
@@ -115,7 +132,7 @@ def _fc_hybrid(node: Node, rows: np.ndarray, w: np.ndarray, b: np.ndarray | None
     return np.clip(out, lo, hi).astype(np.float32)
 
 
-@kernel("BATCH_MATMUL")
+@kernel("BATCH_MATMUL", check=_check_batch_matmul)
 def batch_matmul(node: Node, a: np.ndarray, b: np.ndarray):
     if node.options.get("adj_x", False):
         a = np.swapaxes(a, -1, -2)

@@ -135,3 +135,62 @@ def activation_range_quantized(
     if activation == "RELU_N1_TO_1":
         return max(lo, q(-1.0)), min(hi, q(1.0))
     return lo, hi
+
+
+# --- gemmlowp fixed-point on Python ints (exact; for per-value tables) -----------------------
+
+
+def _srdhm_int(a: int, b: int) -> int:
+    if a == b == INT32_MIN:
+        return INT32_MAX
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    q = ab + nudge
+    return q >> 31 if q >= 0 else -((-q) >> 31)
+
+
+def _rdbpot_int(x: int, exponent: int) -> int:
+    mask = (1 << exponent) - 1
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if (x & mask) > threshold else 0)
+
+
+def _saturating_shift_left_int(x: int, exponent: int) -> int:
+    threshold = (1 << (31 - exponent)) - 1
+    if x > threshold:
+        return INT32_MAX
+    if x < -threshold:
+        return INT32_MIN
+    return x << exponent
+
+
+def _wrap32(x: int) -> int:
+    return ((x + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
+def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[int, int]:
+    """GetInvSqrtQuantizedMultiplierExp: 1/sqrt(value) as (multiplier, shift), computed with
+    gemmlowp's Q3.28 Newton-Raphson iteration exactly as TFLite does."""
+    if value <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    leading_zeros = 32 - value.bit_length()
+    pairs = (leading_zeros - 1) // 2 - 1
+    shift -= pairs
+    value <<= 2 * pairs
+    x_in = value >> 1  # Q3.28
+    half_input = _rdbpot_int(x_in, 1)
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28
+    for _ in range(5):
+        x3 = _saturating_shift_left_int(_srdhm_int(_srdhm_int(x, x), x), 6)
+        t = _wrap32(_srdhm_int(half_three, x) - _srdhm_int(half_input, x3))
+        x = _saturating_shift_left_int(t, 3)
+    x = _srdhm_int(x, 1518500250)
+    if shift < 0:
+        x <<= -shift
+        shift = 0
+    return x, shift * reverse_shift

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.runtime.kernels import kernel
-from tflc.runtime.kernels.node import Node, channel_scales, is_quantized, scale_zp
+from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
     multiply_by_quantized_multiplier,
@@ -29,7 +29,13 @@ def split_rounding(x: np.ndarray, multiplier, shift, vector_width: int = 16) -> 
     return out.reshape(x.shape)
 
 
-@kernel("QUANTIZE")
+def _check_quantize(node: Node) -> str | None:
+    if node.output().type not in QUANT_RANGES:
+        return f"quantizing to {node.output().type} is not supported"
+    return None
+
+
+@kernel("QUANTIZE", check=_check_quantize)
 def quantize(node: Node, x: np.ndarray):
     out_t = node.output()
     lo, hi = QUANT_RANGES.get(out_t.type, (None, None))
@@ -182,7 +188,3 @@ def fake_quant(node: Node, x: np.ndarray):
     inv = _f32(np.float32(1.0) / scale)
     clamped = np.clip(x, nmin, nmax)
     return _f32(tflite_round(_f32((clamped - nmin) * inv)) * scale + nmin)
-
-
-def quantized_like(node: Node) -> bool:
-    return is_quantized(node.output())

@@ -9,6 +9,7 @@ from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
     multiply_by_quantized_multiplier,
     quantize_multiplier,
+    tflite_round,
 )
 
 
@@ -83,9 +84,11 @@ def sum_(node: Node, x: np.ndarray, axis: np.ndarray):
         in_s, in_zp = scale_zp(node.input(0))
         out_s, out_zp = scale_zp(node.output())
         n = int(np.prod([x.shape[a] for a in axes]))
-        m, shift = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
-        sums = x.sum(axis=axes, keepdims=keep, dtype=np.int64)
-        out = multiply_by_quantized_multiplier(sums - in_zp * n, m, shift) + out_zp
+        # optimized_ops::QuantizedMeanOrSum(compute_sum=true) rescales in float.
+        scale = np.float32(in_s) / np.float32(out_s)
+        bias = np.float32(np.float32(-in_zp) * scale) * np.float32(n)
+        sums = x.sum(axis=axes, keepdims=keep, dtype=np.int64).astype(np.float32)
+        out = tflite_round((sums * scale + bias).astype(np.float32)).astype(np.int64) + out_zp
         lo, hi = QUANT_RANGES[node.output().type]
         return np.clip(out, lo, hi).astype(x.dtype)
     if np.issubdtype(x.dtype, np.floating):
@@ -93,7 +96,14 @@ def sum_(node: Node, x: np.ndarray, axis: np.ndarray):
     return x.sum(axis=axes, keepdims=keep, dtype=x.dtype)
 
 
-@kernel("REDUCE_PROD")
+def _check_reduce_prod(node: Node) -> str | None:
+    t = node.input(0)
+    if t is not None and t.type in ("INT8", "UINT8", "INT16") and is_quantized(t):
+        return f"quantized {t.type} REDUCE_PROD is not supported"
+    return None
+
+
+@kernel("REDUCE_PROD", check=_check_reduce_prod)
 def reduce_prod(node: Node, x: np.ndarray, axis: np.ndarray):
     if is_quantized(node.input(0)) and x.dtype != np.int32:
         raise node.error(f"quantized REDUCE_PROD ({x.dtype}) is not supported")

@@ -7,6 +7,7 @@ from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.node import Node, is_quantized, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
+    inv_sqrt_quantized_multiplier_exp,
     multiply_by_quantized_multiplier,
     quantize_multiplier,
 )
@@ -24,11 +25,17 @@ def _float_unary(fn):
     return run
 
 
+def _refuse_quantized(node: Node) -> str | None:
+    t = node.input(0)
+    if t is not None and t.type in ("INT8", "UINT8", "INT16") and is_quantized(t):
+        return f"quantized {t.type} input is not supported"
+    return None
+
+
 for _name, _fn in {
     "EXP": np.exp,
     "LOG": np.log,
     "SQRT": np.sqrt,
-    "RSQRT": lambda v: 1.0 / np.sqrt(v),
     "SIN": np.sin,
     "COS": np.cos,
     "FLOOR": np.floor,
@@ -37,7 +44,7 @@ for _name, _fn in {
     "SQUARE": np.square,
     "SIGN": np.sign,
 }.items():
-    kernel(_name)(_float_unary(_fn))
+    kernel(_name, check=_refuse_quantized)(_float_unary(_fn))
 
 
 def _requantized(node: Node, values: np.ndarray) -> np.ndarray:
@@ -93,3 +100,48 @@ def complex_abs(node: Node, x: np.ndarray):
 def bitcast(node: Node, x: np.ndarray):
     out_t = node.output()
     return np.ascontiguousarray(x).view(node.out_dtype()).reshape(out_t.shape)
+
+
+_rsqrt_float = _float_unary(lambda v: 1.0 / np.sqrt(v))
+
+
+def _check_rsqrt(node: Node) -> str | None:
+    t = node.input(0)
+    if t is not None and t.type in ("UINT8", "INT16") and is_quantized(t):
+        return f"quantized {t.type} input is not supported"
+    return None
+
+
+@kernel("RSQRT", check=_check_rsqrt)
+def rsqrt(node: Node, x: np.ndarray):
+    if x.dtype == np.int8 and is_quantized(node.input(0)):
+        return _rsqrt_int8(node, x)
+    return _rsqrt_float(node, x)
+
+
+def _rsqrt_int8(node: Node, x: np.ndarray) -> np.ndarray:
+    """RsqrtEvalQuantizedInt8: a per-value table of fixed-point inverse square roots."""
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    if x.size and int(x.min()) < in_zp:
+        raise node.error("RSQRT is only defined for non-negative values")
+    lut = node.cache.get("lut")
+    if lut is None:
+        sqrt_in = np.sqrt(np.float32(in_s)).astype(np.float32)
+        m_out, s_out = quantize_multiplier(1.0 / float(np.float32(sqrt_in * np.float32(out_s))))
+        lut = np.empty(256, dtype=np.int8)
+        shift = 20  # keeps the intermediate an integer
+        for q in range(-128, 128):
+            value = q - in_zp
+            if value < 0:
+                lut[q + 128] = 0
+                continue
+            if value == 0:
+                lut[q + 128] = 127
+                continue
+            m, s = inv_sqrt_quantized_multiplier_exp(value, -1)
+            data = int(multiply_by_quantized_multiplier(np.int64(1), m, s + shift))
+            out = int(multiply_by_quantized_multiplier(np.int64(data), m_out, s_out - shift))
+            lut[q + 128] = min(max(out + out_zp, -128), 127)
+        node.cache["lut"] = lut
+    return lut[x.astype(np.int64) + 128]

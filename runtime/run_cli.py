@@ -1,0 +1,173 @@
+"""`tflc run`: runs a .tflite model in the interpreter, without compiling it.
+
+    tflc run model.tflite --input x.npy [--input y.npy] [--output out.npz] [--profile]
+
+Inputs are .npy files in the model's input order (or one .npz keyed by input name); outputs go
+to an .npz keyed by output name, or are summarized on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from tflc.errors import TflcError
+from tflc.runtime.interpreter import Interpreter
+
+
+def add_run_command(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "run",
+        help="run a .tflite model in the numpy interpreter",
+        description="Run a .tflite model in tflc's interpreter (no compilation).",
+    )
+    p.add_argument("model", help="the .tflite file")
+    p.add_argument(
+        "--input",
+        "-i",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an input: .npy (repeat once per model input, in order) or one .npz by name",
+    )
+    p.add_argument(
+        "--random-inputs",
+        action="store_true",
+        help="run on seeded random inputs instead of --input files",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of --random-inputs (default 0)")
+    p.add_argument("--output", "-o", metavar="FILE.npz", help="save the outputs to an .npz")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="print per-op timings (run order and summary by op type)",
+    )
+    p.add_argument("--runs", type=int, default=1, help="invocations to time (default 1)")
+    p.set_defaults(func=run_command)
+    return p
+
+
+add_command = add_run_command  # the name the `tflc` driver looks for
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.runs < 1:
+        raise TflcError("--runs must be at least 1", "tflc run")
+    interp = Interpreter(model_path=args.model)
+    details = interp.get_input_details()
+    if args.random_inputs:
+        if args.input:
+            raise TflcError("give --input files or --random-inputs, not both", "tflc run")
+        inputs = random_inputs(details, args.seed)
+    else:
+        inputs = load_inputs(args.input, details)
+    profile = interp.enable_profiling() if args.profile else None
+    for _ in range(args.runs):
+        outputs = interp(*inputs)
+    out_details = interp.get_output_details()
+    if args.output:
+        save_outputs(Path(args.output), out_details, outputs)
+    else:
+        for d, y in zip(out_details, outputs, strict=True):
+            print(_summary(d["name"], y))
+    if profile is not None:
+        print(profile.report())
+    return 0
+
+
+def _describe(details: list[dict]) -> str:
+    return ", ".join(
+        f"'{d['name']}' {d['shape'].tolist()} {np.dtype(d['dtype']).name}" for d in details
+    )
+
+
+def load_inputs(files: list[str], details: list[dict]) -> list[np.ndarray]:
+    if not files:
+        raise TflcError(
+            f"the model takes {len(details)} input(s): {_describe(details)}; pass --input "
+            "FILE.npy for each (or --random-inputs)",
+            "tflc run",
+        )
+    if len(files) == 1 and files[0].endswith(".npz"):
+        archive = _load(files[0])
+        names = [d["name"] for d in details]
+        keys = list(archive.keys())
+        if all(n in archive for n in names):
+            return [archive[n] for n in names]
+        if len(keys) == len(names):
+            return [archive[k] for k in keys]
+        raise TflcError(
+            f"holds {len(keys)} array(s) {keys}, the model takes {len(names)}: {names}", files[0]
+        )
+    if len(files) != len(details):
+        raise TflcError(
+            f"got {len(files)} input file(s), the model takes {len(details)}: {_describe(details)}",
+            "tflc run",
+        )
+    return [_load(f) for f in files]
+
+
+def _load(path: str):
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise TflcError("no such file", path) from None
+    except (OSError, ValueError) as e:
+        raise TflcError(f"not a numpy .npy/.npz file ({e})", path) from None
+
+
+def random_inputs(details: list[dict], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for d in details:
+        dtype, shape = np.dtype(d["dtype"]), tuple(int(s) for s in d["shape"])
+        if dtype.kind == "f":
+            out.append(rng.uniform(-1, 1, shape).astype(dtype))
+        elif dtype == np.bool_:
+            out.append(rng.random(shape) < 0.5)
+        elif dtype.kind in "iu" and dtype.itemsize <= 2:
+            info = np.iinfo(dtype)
+            out.append(rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True))
+        elif dtype.kind in "iu":
+            out.append(rng.integers(0, 8, shape, dtype=dtype))
+        else:
+            raise TflcError(f"cannot make random values of type {dtype}", f"input '{d['name']}'")
+    return out
+
+
+def save_outputs(path: Path, details: list[dict], outputs: list[np.ndarray]) -> None:
+    arrays: dict[str, np.ndarray] = {}
+    for i, (d, y) in enumerate(zip(details, outputs, strict=True)):
+        name = d["name"] or f"output_{i}"
+        arrays[name if name not in arrays else f"{name}_{i}"] = y
+    try:
+        np.savez(path, **arrays)
+    except OSError as e:
+        raise TflcError(f"cannot write outputs: {e.strerror}", str(path)) from None
+
+
+def _summary(name: str, y: np.ndarray) -> str:
+    head = f"{name}: {list(y.shape)} {y.dtype}"
+    if y.size == 0 or y.dtype.kind not in "fiub":
+        return head
+    v = y.astype(np.float64)
+    first = np.array2string(y.reshape(-1)[:6], precision=5, separator=", ", max_line_width=10**6)
+    return f"{head} min={v.min():.6g} max={v.max():.6g} mean={v.mean():.6g} first={first}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry point (`python -m tflc.runtime.run_cli`), same output as `tflc run`."""
+    parser = argparse.ArgumentParser(prog="tflc")
+    add_run_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run_command(args)
+    except TflcError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
