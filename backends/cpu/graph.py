@@ -148,9 +148,11 @@ def dequantized(t: Tensor) -> np.ndarray:
 def extract_graph(module, supported: set[str]) -> Graph:
     """The graph of `@main`; raises on the first op without a kernel (before any codegen)."""
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
+    # The entry is @main, else the first function (subgraph 0 of a .tflite).
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), None)
+    main = main or (funcs[0] if funcs else None)
     if main is None:
-        raise TflcError("the module has no @main function", "<module>")
+        raise TflcError("the module has no function to compile", "<module>")
     b = _Builder()
     block = main.regions[0].blocks[0]
     inputs = [b.tensor(a, "@main argument") for a in block.arguments]
@@ -169,6 +171,10 @@ def extract_graph(module, supported: set[str]) -> Graph:
             t = b.tensor(op.results[0], where)
             t.value = np.ascontiguousarray(constant_value(op)).reshape(t.shape)
             continue
+        if name == "tfl.pseudo_sparse_const":
+            t = b.tensor(op.results[0], where)
+            t.value = _densify(op, t.shape, where)
+            continue
         if name == "tfl.no_value":
             b.by_value[op.results[0]] = None
             continue
@@ -178,10 +184,47 @@ def extract_graph(module, supported: set[str]) -> Graph:
             t.name = describe_location(op.location)
         attrs = {a: _attr_value(op.attributes[a]) for a in op.attributes}
         short = name.removeprefix("tfl.")
+        if short == "densify" and ins[0].is_const:
+            outs[0].value = ins[0].value
+            continue
         if short == "dequantize" and ins[0].is_const:
             outs[0].value = dequantized(ins[0]).reshape(outs[0].shape)
             continue
         if short not in supported:
-            raise TflcError(f"the cpu target cannot compile '{name}' (no kernel for it yet)", where)
+            what = name
+            if short == "custom" and "custom_code" in op.attributes:
+                what = f"{name}' (custom op '{ir.StringAttr(op.attributes['custom_code']).value}"
+            raise TflcError(f"the cpu target cannot compile '{what}' (no kernel for it yet)", where)
         nodes.append(Node(short, ins, outs, attrs, where))
     return Graph(inputs, outputs, nodes, b.tensors)
+
+
+def _densify(op: ir.Operation, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """The dense value of a `tfl.pseudo_sparse_const` (TFLite sparsity, no blocks)."""
+    order = list(op.attributes["traversal_order"])
+    if list(op.attributes["block_map"]) or order != list(range(len(shape))):
+        raise TflcError("block-sparse constants are not supported by the cpu target", where)
+    values = np.asarray(op.attributes["value"]).reshape(-1)
+    dims = []
+    for d in op.attributes["dim_metadata"]:
+        fmt = ir.IntegerAttr(d["format"]).value
+        if fmt == 0:
+            dims.append((0, ir.IntegerAttr(d["dense_size"]).value, None, None))
+        else:
+            dims.append((1, 0, list(d["segments"]), list(d["indices"])))
+    dense = np.zeros(shape, values.dtype)
+
+    def walk(level: int, pos: int, coords: tuple[int, ...]) -> None:
+        if level == len(dims):
+            dense[coords] = values[pos]
+            return
+        fmt, size, segments, indices = dims[level]
+        if fmt == 0:
+            for i in range(size):
+                walk(level + 1, pos * size + i, (*coords, i))
+        else:
+            for j in range(segments[pos], segments[pos + 1]):
+                walk(level + 1, j, (*coords, indices[j]))
+
+    walk(0, 0, ())
+    return dense

@@ -71,6 +71,7 @@ class Kernel:
     args: list[Arg] = field(default_factory=list)
     fn: Function | None = None
     flops: int = 0
+    callee: str = ""  # the function called for this kernel (shared between identical ones)
 
     def __post_init__(self):
         self.fn = Function(self.name, [], self.lanes)

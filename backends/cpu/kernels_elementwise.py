@@ -265,19 +265,17 @@ def emit_reduce(k: Kernel, t: Tiling, node: Node) -> None:
             break
         inner *= x_t.shape[d]
     n_red = len(offs)
+    init_value = init[node.op]
     if inner > 1 and len(base) % inner == 0:
         outer = len(base) // inner
         bt = k.arg_const(base[::inner].copy())
         ot = k.arg_const(offs)
         with fn.loop(0, outer) as o:
             b0 = fn.op(f"arith.index_cast {fn.load(bt[0], bt[1], o)} : i32 to index")
-            for c0 in range(0, inner, v):
-                count = min(v, inner - c0)
-                with fn.loop_carried(0, n_red, 1, [fn.vf32(init[node.op])], vty(v)) as (
-                    r,
-                    acc,
-                    res,
-                ):
+
+            def chunk(c0, count):
+                init = [fn.vf32(init_value)]
+                with fn.loop_carried(0, n_red, 1, init, vty(v)) as (r, acc, res):
                     off = fn.op(f"arith.index_cast {fn.load(ot[0], ot[1], r)} : i32 to index")
                     xv = fn.vload_n(x[0], x[1], fn.add(fn.add(b0, off), c0), count)
                     res[:] = [fn.op(f"{op[node.op]} {acc[0]}, {xv} : {vty(v)}")]
@@ -285,6 +283,13 @@ def emit_reduce(k: Kernel, t: Tiling, node: Node) -> None:
                 if node.op == "mean":
                     val = fn.op(f"arith.divf {val}, {fn.vf32(float(n_red))} : {vty(v)}")
                 fn.vstore_n(val, y[0], y[1], fn.add(fn.mul(o, inner), c0), count)
+
+            main = inner - inner % v
+            if main:
+                with fn.loop(0, main, v) as c0:
+                    chunk(c0, v)
+            if inner % v:
+                chunk(main, inner % v)
         return
     bt = k.arg_const(base)
     ot = k.arg_const(offs)

@@ -84,10 +84,20 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                 f"the cpu target cannot compile this '{node.op}' ({e!r})", node.where
             ) from None
         kernels.append(k)
+    # Kernels are parameterized by their arguments only (weights are views passed in), so
+    # layers of the same shape share one function.
+    unique: dict[str, str] = {}
+    bodies: list[str] = []
+    for k in kernels:
+        generic = k.fn.text().replace(f"@{k.name}(", "@KERNEL(", 1)
+        if generic not in unique:
+            unique[generic] = k.name
+            bodies.append(k.fn.text())
+        k.callee = unique[generic]
     ws_bytes = max(plan.workspace_bytes, 64)
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
-    lines += [k.fn.text() for k in kernels]
+    lines += bodies
     args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
     args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
@@ -125,7 +135,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                 )
             operands.append(views[key])
         sig = ", ".join(f"memref<{a.count}x{a.elem}>" for a in k.args)
-        body.append(f"  func.call @{k.name}({', '.join(operands)}) : ({sig}) -> ()")
+        body.append(f"  func.call @{k.callee}({', '.join(operands)}) : ({sig}) -> ()")
     body += ["  return", "}"]
     text = "module {\n" + "\n".join(lines + body) + "\n}\n"
     return BuiltModule(text, blob, kernels)
