@@ -1,18 +1,24 @@
-"""Static arena planning for the MCU target: lifetimes, aliases, in-place reuse, offsets.
+"""Static arena planning for the MCU target: lifetimes, aliases, overlapping reuse, offsets.
 
-Every non-constant tensor gets a storage group: tensors that alias (RESHAPE, SQUEEZE,
-EXPAND_DIMS) share one, and an op that may write over its input (elementwise ops, requantize,
-activations) joins its output to its input's group when the input dies at that op. A group that
-holds a model input or output lives in the caller's buffer; every other group gets an offset in
-the arena. Offsets come from greedy-by-size placement (as TFLM's GreedyMemoryPlanner): largest
-first, each at the lowest offset where it overlaps no placed buffer whose lifetime it shares.
+Every non-constant tensor belongs to a storage group: tensors that alias (RESHAPE, SQUEEZE,
+EXPAND_DIMS) share one. A group holding a model input or output lives in the caller's buffer;
+the others get arena offsets.
+
+Groups are chained into blocks with fixed relative offsets when an op may write its output over
+its dying input: elementwise ops and requantization exactly in place, convolutions and
+depthwise convolutions with the input starting `d` bytes after the output (`window_overlap`
+proves `d` safe from the kernel's loop order: no output byte is written before every input
+byte under it has been read for the last time). Blocks are then placed greedily by size (as
+TFLM's GreedyMemoryPlanner): largest first, at the lowest offset where none of its members
+overlaps a placed member whose lifetime it shares.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tflc.backends.mcu.lowering import Program
+import numpy as np
+from tflc.backends.mcu.program import Program
 
 ALIGNMENT = 4
 
@@ -34,11 +40,48 @@ class ArenaPlan:
     storage: dict[int, Storage]  # tensor id -> its group's storage
     arena_size: int
     copies: list[tuple[int, int]]  # (tensor, output index) copied into the output at the end
-    in_place: list[int]  # indices of calls that run in place
+    in_place: list[int]  # indices of calls whose output overlaps their input
 
 
-def _align(n: int) -> int:
+def align(n: int) -> int:
     return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+
+
+def window_overlap(
+    in_dims: tuple[int, int, int, int],
+    out_dims: tuple[int, int, int],
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    channelwise: bool,
+) -> int | None:
+    """The least safe offset d (input start - output start, bytes) for a windowed NHWC op.
+
+    `in_dims` = (batches, height, width, bytes per pixel), `out_dims` = (height, width, bytes per
+    pixel). Output pixels are written in row-major order; output pixel k must end at or before
+    the first input byte that pixel k (unless `channelwise`: each channel is read before it is
+    written) or any later pixel still reads. None when the op cannot overlap (batches > 1).
+    """
+    n, ih, iw, in_px = in_dims
+    oh, ow, out_px = out_dims
+    if n != 1 or oh * ow == 0 or (channelwise and in_px != out_px):
+        return None
+
+    def first_read(o: np.ndarray, s: int, p: int, d: int, size: int) -> np.ndarray:
+        start = o * s - p
+        skip = np.where(start < 0, (-start + d - 1) // d, 0)
+        return np.minimum(start + skip * d, size - 1)
+
+    ry = first_read(np.arange(oh), stride[0], padding[0], dilation[0], ih)
+    rx = first_read(np.arange(ow), stride[1], padding[1], dilation[1], iw)
+    first_pixel = (ry[:, None] * iw + rx[None, :]).ravel().astype(np.int64)
+    need = np.minimum.accumulate(first_pixel[::-1])[::-1]  # min over pixels >= k
+    if channelwise:
+        need = np.append(need[1:], np.iinfo(np.int64).max // (2 * max(in_px, 1)))
+    k = np.arange(oh * ow, dtype=np.int64)
+    required = int(np.max((k + 1) * out_px - need * in_px))
+    return align(max(required, 0))
 
 
 class _UnionFind:
@@ -65,24 +108,26 @@ def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
         groups.find(t)
     for alias, root in program.aliases.items():
         groups.union(alias, root)
+    group_of = groups.find
 
     # A group binds to at most one caller buffer; an output whose group is taken (an input
     # reshaped straight to an output, one tensor returned twice, a constant) gets a copy.
     copies: list[tuple[int, int]] = []
     bound: dict[int, tuple[str, int]] = {}
     for k, t in enumerate(program.inputs):
-        bound.setdefault(groups.find(t), ("input", k))
+        bound.setdefault(group_of(t), ("input", k))
     for k, t in enumerate(program.outputs):
-        g = groups.find(t)
+        g = group_of(t)
         if g in bound or tensors[t].data is not None:
             copies.append((t, k))
         else:
             bound[g] = ("output", k)
 
-    def group_of(t: int) -> int:
-        return groups.find(t)
+    sizes: dict[int, int] = {}
+    for tid, t in tensors.items():
+        g = group_of(tid)
+        sizes[g] = max(sizes.get(g, 0), t.nbytes)
 
-    # Lifetimes per group.
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     for i, call in enumerate(program.calls):
@@ -93,66 +138,93 @@ def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
             g = group_of(t)
             first.setdefault(g, i)
             last.setdefault(g, i)
-    n_calls = len(program.calls)
     for t in program.outputs:
-        last[group_of(t)] = n_calls
+        last[group_of(t)] = len(program.calls)
 
-    # In place: the output joins the input's group when the input dies here.
-    in_place_calls: list[int] = []
-    if in_place:
-        for i, call in enumerate(program.calls):
-            if not call.in_place:
-                continue
-            gi, go = group_of(call.inputs[0]), group_of(call.outputs[0])
-            ti, to = tensors[call.inputs[0]], tensors[call.outputs[0]]
-            if gi == go or gi in bound or go in bound or ti.data is not None:
-                continue
-            if last.get(gi) != i or ti.nbytes != to.nbytes:
-                continue
-            start, end = first.get(gi, -1), last.get(go, i)
-            groups.union(gi, go)
-            first[group_of(gi)], last[group_of(gi)] = start, end
-            in_place_calls.append(i)
+    def is_arena(g: int) -> bool:
+        return g not in bound and tensors[g].data is None
+
+    # Overlap pairs: (input group, output group, d) allowing offset(input) = offset(output) + d.
+    pairs: list[tuple[int, int, int, int]] = []  # (+ call index)
+    partnered: set[int] = set()
+    for i, call in enumerate(program.calls):
+        if not in_place or call.overlap is None or not call.outputs:
+            continue
+        go = group_of(call.outputs[0])
+        if not is_arena(go) or first.get(go) != i or go in partnered:
+            continue
+        for j in call.overlap_inputs:
+            gi = group_of(call.inputs[j])
+            if gi != go and is_arena(gi) and last.get(gi) == i:
+                pairs.append((gi, go, call.overlap, i))
+                partnered.add(go)
+                break
+
+    arena_groups = sorted(g for g in sizes if is_arena(g) and g == group_of(g) and g in first)
+    offsets, arena_size = _place(arena_groups, sizes, first, last, pairs)
+    overlapped = sorted(i for gi, go, d, i in pairs if offsets[gi] - offsets[go] == d)
 
     storage: dict[int, Storage] = {}
     by_group: dict[int, Storage] = {}
-    for tid, t in tensors.items():
+    for tid in tensors:
         g = group_of(tid)
         if g not in by_group:
-            if t.data is not None and g == tid:
+            if tensors[g].data is not None:
                 by_group[g] = Storage("const")
             elif g in bound:
-                kind, k = bound[g]
-                by_group[g] = Storage(kind, k)
+                by_group[g] = Storage(*bound[g])
             else:
-                by_group[g] = Storage("arena", first=first.get(g, -1), last=last.get(g, -1))
+                by_group[g] = Storage(
+                    "arena", offsets.get(g, 0), first=first.get(g, -1), last=last.get(g, -1)
+                )
         s = by_group[g]
         s.members.append(tid)
-        s.size = max(s.size, t.nbytes)
+        s.size = sizes[g]
         storage[tid] = s
-    arena = [
-        s
-        for s in {id(s): s for s in by_group.values()}.values()
-        if s.kind == "arena" and (s.first >= 0 or s.last >= 0)
-    ]
-    size = _place(arena)
-    return ArenaPlan(storage, size, copies, in_place_calls)
+    return ArenaPlan(storage, arena_size, copies, overlapped)
 
 
-def _place(buffers: list[Storage]) -> int:
-    placed: list[Storage] = []
-    order = sorted(buffers, key=lambda s: (-_align(s.size), s.first, min(s.members)))
+def _place(
+    groups: list[int],
+    sizes: dict[int, int],
+    first: dict[int, int],
+    last: dict[int, int],
+    pairs: list[tuple[int, int, int, int]],
+) -> tuple[dict[int, int], int]:
+    """Greedy by size, each group at the lowest offset where it collides with no placed group
+    whose lifetime it shares; a group whose overlap partner is placed first tries the offset the
+    pair allows, where the two may share bytes."""
+    relation: dict[tuple[int, int], int] = {}  # (a, b) -> required offset[a] - offset[b]
+    partners: dict[int, list[tuple[int, int]]] = {}
+    for gi, go, d, _ in pairs:
+        relation[(gi, go)], relation[(go, gi)] = d, -d
+        partners.setdefault(gi, []).append((go, d))
+        partners.setdefault(go, []).append((gi, -d))
+    order = sorted(groups, key=lambda g: (-align(sizes[g]), first[g], g))
+    offsets: dict[int, int] = {}
+    placed: list[int] = []
     end = 0
-    for s in order:
-        live = sorted(
-            (p for p in placed if p.first <= s.last and s.first <= p.last), key=lambda p: p.index
-        )
-        offset = 0
-        for p in live:
-            if offset + _align(s.size) <= p.index:
+    for g in order:
+        size, f, la = align(sizes[g]), first[g], last[g]
+
+        def fits(base: int, g=g, size=size, f=f, la=la) -> bool:
+            for p in placed:
+                if first[p] > la or f > last[p]:
+                    continue
+                po, pe = offsets[p], offsets[p] + align(sizes[p])
+                if base + size <= po or pe <= base:
+                    continue
+                if relation.get((g, p)) == base - po:
+                    continue
+                return False
+            return True
+
+        preferred = [offsets[p] + d for p, d in partners.get(g, []) if p in offsets]
+        standard = sorted({0} | {offsets[p] + align(sizes[p]) for p in placed})
+        for base in preferred + standard:
+            if base >= 0 and fits(base):
                 break
-            offset = max(offset, p.index + _align(p.size))
-        s.index = offset
-        placed.append(s)
-        end = max(end, offset + _align(s.size))
-    return end
+        offsets[g] = base
+        placed.append(g)
+        end = max(end, base + size)
+    return offsets, end

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 from tflc.backends.mcu import toolchain
 from tflc.backends.mcu.c_emitter import CEmitter
-from tflc.backends.mcu.lowering import Program, lower
+from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
+from tflc.backends.mcu.program import Program
 from tflc.errors import TflcError
 
 KNOWN_OPTIONS = {

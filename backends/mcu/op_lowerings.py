@@ -1,0 +1,573 @@
+"""Per-op lowerings: each reads a tfl op's operands and options and emits kernel calls.
+
+Multipliers and shifts are computed here exactly as TFLite's Prepare functions compute them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.backends.mcu import quantization as qz
+from tflc.backends.mcu.lowering import Lowering
+from tflc.backends.mcu.memory_planner import window_overlap
+from tflc.backends.mcu.program import Tensor
+from tflc.errors import TflcError
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+
+def _act_range(act: str, scale: float, zp: int) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for int8."""
+
+    def q(f: float) -> int:
+        return zp + qz.tflite_round(float(np.float32(f) / np.float32(scale)))
+
+    lo, hi = -128, 127
+    if act == "RELU":
+        return max(lo, q(0.0)), hi
+    if act == "RELU6":
+        return max(lo, q(0.0)), min(hi, q(6.0))
+    if act == "RELU_N1_TO_1":
+        return max(lo, q(-1.0)), min(hi, q(1.0))
+    if act == "NONE":
+        return lo, hi
+    raise TflcError(f"fused activation {act} is not supported by the MCU target")
+
+
+def _float_act(act: str) -> tuple[str, str]:
+    ranges = {
+        "NONE": ("-3.40282347e+38f", "3.40282347e+38f"),
+        "RELU": ("0.0f", "3.40282347e+38f"),
+        "RELU6": ("0.0f", "6.0f"),
+        "RELU_N1_TO_1": ("-1.0f", "1.0f"),
+    }
+    if act not in ranges:
+        raise TflcError(f"fused activation {act} is not supported by the MCU target")
+    return ranges[act]
+
+
+def _padding(kind: str, in_size: int, k: int, stride: int, dilation: int, out_size: int) -> int:
+    """ComputePaddingWithOffset (the same formula serves SAME and VALID)."""
+    effective = (k - 1) * dilation + 1
+    total = (out_size - 1) * stride + effective - in_size
+    return max(total, 0) // 2
+
+
+def _multipliers(reals: list[float]) -> tuple[list[int], list[int]]:
+    pairs = [qz.quantize_multiplier(r) for r in reals]
+    return [m for m, _ in pairs], [s for _, s in pairs]
+
+
+def _struct(fields: list) -> str:
+    return "{" + ", ".join(str(f) for f in fields) + "}"
+
+
+def _nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    if len(shape) != 4:
+        raise TflcError(f"expected a 4-D NHWC tensor, got shape {list(shape)}")
+    return shape  # type: ignore[return-value]
+
+
+def _per_channel(value, n: int) -> list[float]:
+    return list(value) if isinstance(value, list) else [value] * n
+
+
+def _float_literal(x: float) -> str:
+    return f"{float(np.float32(x))!r}f".replace("inf", "INFINITY")
+
+
+# ---- op handlers ---------------------------------------------------------------------------------
+
+
+def _conv(lw: Lowering, depthwise: bool = False) -> None:
+    x, w, b = lw.operand(0), lw.operand(1), lw.operand(2)
+    y = lw.result()
+    lw.const(w)
+    n, ih, iw, ic = _nhwc(x.shape)
+    _, oh, ow, oc = _nhwc(y.shape)
+    kh, kw = w.shape[1], w.shape[2]
+    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
+    dh, dw = lw.attr("dilation_h_factor"), lw.attr("dilation_w_factor")
+    pad = lw.attr("padding")
+    ph = _padding(pad, ih, kh, sh, dh, oh)
+    pw = _padding(pad, iw, kw, sw, dw, ow)
+    act = lw.attr("fused_activation_function")
+    multiplier = oc // ic if depthwise else 1
+    elem = np.dtype(x.dtype).itemsize
+    overlap = window_overlap(
+        (n, ih, iw, ic * elem), (oh, ow, oc * elem), (kh, kw), (sh, sw), (ph, pw), (dh, dw),
+        channelwise=depthwise and multiplier == 1,
+    )  # fmt: skip
+    if x.dtype == "float32":
+        lo, hi = _float_act(act)
+        params = lw.param(
+            "params",
+            "tflc_conv_f32_params",
+            _struct(
+                [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, multiplier, lo, hi]
+            ),
+        )
+        fn = "tflc_depthwise_conv_f32" if depthwise else "tflc_conv_f32"
+        bias = f"{{t:{b.id}}}" if b else "0"
+        lw.emit(
+            "conv_f32",
+            f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
+            [x, w] + ([b] if b else []),
+            [y],
+            [params],
+            overlap=overlap,
+        )
+        return
+    w_scales = _per_channel(w.scale, oc)
+    reals = [x.scale * s / y.scale for s in w_scales]
+    mults, shifts = _multipliers(reals)
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    pm = lw.param("multiplier", "int32_t", mults)
+    ps = lw.param("shift", "int8_t", shifts)
+    params = lw.param(
+        "params",
+        "tflc_conv_s8_params",
+        _struct(
+            [
+                n,
+                ih,
+                iw,
+                ic,
+                oh,
+                ow,
+                oc,
+                kh,
+                kw,
+                sh,
+                sw,
+                dh,
+                dw,
+                ph,
+                pw,
+                multiplier,
+                -x.zero_point,
+                y.zero_point,
+                lo,
+                hi,
+                pm.name,
+                ps.name,
+            ]
+        ),
+    )
+    fn = "tflc_depthwise_conv_s8" if depthwise else "tflc_conv_s8"
+    bias = f"{{t:{b.id}}}" if b else "0"
+    lw.emit(
+        "depthwise_conv_s8" if depthwise else "conv_s8",
+        f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
+        [x, w] + ([b] if b else []),
+        [y],
+        [pm, ps, params],
+        overlap=overlap,
+    )
+
+
+def _fully_connected(lw: Lowering) -> None:
+    x, w, b = lw.operand(0), lw.operand(1), lw.operand(2)
+    y = lw.result()
+    if lw.attr("weights_format") != "DEFAULT":
+        raise lw.fail("shuffled fully-connected weights are not supported")
+    lw.const(w)
+    units, depth = w.shape
+    batches = x.size // depth
+    act = lw.attr("fused_activation_function")
+    bias = f"{{t:{b.id}}}" if b else "0"
+    if x.dtype == "float32":
+        if w.dtype != "float32":
+            raise lw.fail("hybrid (dynamic-range) fully connected is not supported")
+        lo, hi = _float_act(act)
+        params = lw.param(
+            "params", "tflc_fully_connected_f32_params", _struct([batches, depth, units, lo, hi])
+        )
+        lw.emit(
+            "fully_connected_f32",
+            f"tflc_fully_connected_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
+            [x, w] + ([b] if b else []),
+            [y],
+            [params],
+        )
+        return
+    per_channel = isinstance(w.scale, list) and len(w.scale) > 1
+    w_scales = (
+        _per_channel(w.scale, units)
+        if per_channel
+        else [w.scale[0] if isinstance(w.scale, list) else w.scale]
+    )
+    mults, shifts = _multipliers([x.scale * s / y.scale for s in w_scales])
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    pm = lw.param("multiplier", "int32_t", mults)
+    ps = lw.param("shift", "int8_t", shifts)
+    params = lw.param(
+        "params",
+        "tflc_fully_connected_s8_params",
+        _struct(
+            [
+                batches,
+                depth,
+                units,
+                -x.zero_point,
+                y.zero_point,
+                lo,
+                hi,
+                pm.name,
+                ps.name,
+                int(per_channel),
+            ]
+        ),
+    )
+    lw.emit(
+        "fully_connected_s8",
+        f"tflc_fully_connected_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
+        [x, w] + ([b] if b else []),
+        [y],
+        [pm, ps, params],
+    )
+
+
+def _broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    shape4 = (1,) * (4 - len(shape)) + tuple(shape)
+    strides, acc = [0] * 4, 1
+    for i in range(3, -1, -1):
+        strides[i] = 0 if shape4[i] == 1 and out[i] != 1 else acc
+        acc *= shape4[i]
+    return strides
+
+
+def _binary(lw: Lowering, kind: str) -> None:
+    a, b = lw.operand(0), lw.operand(1)
+    y = lw.result()
+    if len(y.shape) > 4:
+        raise lw.fail("elementwise ops over more than 4 dimensions are not supported")
+    out4 = (1,) * (4 - len(y.shape)) + tuple(y.shape)
+    sa, sb = _broadcast_strides(a.shape, out4), _broadcast_strides(b.shape, out4)
+    act = lw.attr("fused_activation_function")
+    same = a.shape == b.shape == y.shape
+    if y.dtype == "float32":
+        lo, hi = _float_act(act)
+        params = lw.param(
+            "params",
+            "tflc_binary_f32_params",
+            _struct([_struct(out4), _struct(sa), _struct(sb), lo, hi]),
+        )
+        lw.emit(
+            "elementwise_f32",
+            f"tflc_{kind}_f32(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+            [a, b],
+            [y],
+            [params],
+            overlap=0 if same else None,
+            overlap_inputs=(0, 1),
+        )
+        return
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    if kind == "add":
+        left_shift = 20
+        twice_max = 2 * max(a.scale, b.scale)
+        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
+        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
+        mo, so = qz.quantize_multiplier(twice_max / ((1 << left_shift) * y.scale))
+    else:
+        left_shift, m1, s1, m2, s2 = 0, 0, 0, 0, 0
+        mo, so = qz.quantize_multiplier(a.scale * b.scale / y.scale)
+    params = lw.param(
+        "params",
+        "tflc_binary_s8_params",
+        _struct(
+            [
+                _struct(out4),
+                _struct(sa),
+                _struct(sb),
+                -a.zero_point,
+                -b.zero_point,
+                y.zero_point,
+                left_shift,
+                m1,
+                m2,
+                mo,
+                s1,
+                s2,
+                so,
+                lo,
+                hi,
+            ]
+        ),
+    )
+    lw.emit(
+        f"{kind}_s8",
+        f"tflc_{kind}_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        [a, b],
+        [y],
+        [params],
+        overlap=0 if same else None,
+        overlap_inputs=(0, 1),
+    )
+
+
+def _pool(lw: Lowering, kind: str) -> None:
+    x, y = lw.operand(0), lw.result()
+    n, ih, iw, c = _nhwc(x.shape)
+    _, oh, ow, _ = _nhwc(y.shape)
+    kh, kw = lw.attr("filter_height"), lw.attr("filter_width")
+    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
+    pad = lw.attr("padding")
+    ph, pw = _padding(pad, ih, kh, sh, 1, oh), _padding(pad, iw, kw, sw, 1, ow)
+    act = lw.attr("fused_activation_function")
+    if x.dtype == "float32":
+        lo, hi = _float_act(act)
+        params = lw.param(
+            "params",
+            "tflc_pool_f32_params",
+            _struct([n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]),
+        )
+        lw.emit(
+            "pool_f32",
+            f"tflc_{kind}_pool_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+        )
+        return
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    params = lw.param(
+        "params",
+        "tflc_pool_s8_params",
+        _struct([n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]),
+    )
+    lw.emit(
+        f"{kind}_pool_s8",
+        f"tflc_{kind}_pool_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+    )
+
+
+def _reduce_view(lw: Lowering, x: Tensor, axes: list[int]) -> tuple[int, int, int]:
+    rank = len(x.shape)
+    axes = sorted({a % rank for a in axes})
+    if axes != list(range(axes[0], axes[-1] + 1)):
+        raise lw.fail(f"reduction over non-adjacent axes {axes} is not supported")
+    outer = int(np.prod(x.shape[: axes[0]], dtype=np.int64))
+    reduced = int(np.prod(x.shape[axes[0] : axes[-1] + 1], dtype=np.int64))
+    inner = int(np.prod(x.shape[axes[-1] + 1 :], dtype=np.int64))
+    return outer, reduced, inner
+
+
+def _mean(lw: Lowering) -> None:
+    x, axis_t, y = lw.operand(0), lw.operand(1), lw.result()
+    axes = [int(a) for a in np.ravel(lw.const(axis_t))]
+    outer, reduced, inner = _reduce_view(lw, x, axes)
+    if x.dtype == "float32":
+        params = lw.param("params", "tflc_reduce_f32_params", _struct([outer, reduced, inner]))
+        lw.emit(
+            "reduce_f32",
+            f"tflc_mean_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+        )
+        return
+    rank = len(x.shape)
+    norm = sorted(a % rank for a in axes)
+    keep_dims = lw.attr("keep_dims")
+    mult, shift = qz.quantize_multiplier(x.scale / y.scale)
+    if keep_dims and rank == 4 and len(axes) == 2 and norm == [1, 2]:
+        mode = 2
+    elif x.scale == y.scale and x.zero_point == y.zero_point:
+        mode = 0
+    else:
+        mode = 1
+        s = min(reduced.bit_length() - 1, 32, 31 + shift)
+        mult = (mult << s) // reduced
+        shift -= s
+    params = lw.param(
+        "params",
+        "tflc_mean_s8_params",
+        _struct([outer, reduced, inner, mode, x.zero_point, y.zero_point, mult, shift]),
+    )
+    lw.emit(
+        "mean_s8",
+        f"tflc_mean_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+    )
+
+
+def _softmax(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    depth = x.shape[-1]
+    rows = x.size // depth
+    beta = float(lw.attr("beta"))
+    if x.dtype == "float32":
+        params = lw.param(
+            "params", "tflc_softmax_f32_params", _struct([rows, depth, _float_literal(beta)])
+        )
+        lw.emit(
+            "softmax_f32",
+            f"tflc_softmax_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+        )
+        return
+    if y.dtype != "int8" or abs(y.scale - 1 / 256) > 1e-12 or y.zero_point != -128:
+        raise lw.fail("int8 softmax needs an int8 output with scale 1/256 and zero point -128")
+    table = lw.param("exp_table", "int32_t", qz.softmax_exp_table(x.scale, qz.f32(beta)))
+    params = lw.param("params", "tflc_softmax_s8_params", _struct([rows, depth, table.name]))
+    lw.emit(
+        "softmax_s8",
+        f"tflc_softmax_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [table, params],
+    )
+
+
+def _requantize(lw: Lowering, real: float, lo: int, hi: int) -> None:
+    x, y = lw.operand(0), lw.result()
+    mult, shift = qz.quantize_multiplier(real)
+    params = lw.param(
+        "params",
+        "tflc_requantize_s8_params",
+        _struct([x.size, x.zero_point, y.zero_point, mult, shift, lo, hi]),
+    )
+    lw.emit(
+        "requantize_s8",
+        f"tflc_requantize_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+        overlap=0,
+    )
+
+
+def _relu(lw: Lowering, act: str) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype == "float32":
+        lo, hi = _float_act(act)
+        params = lw.param("params", "tflc_clamp_f32_params", _struct([x.size, lo, hi]))
+        lw.emit(
+            "elementwise_f32",
+            f"tflc_clamp_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+            overlap=0,
+        )
+        return
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    # activations.cc: `double real_multiplier = input->params.scale / output->params.scale`
+    _requantize(lw, float(np.float32(x.scale) / np.float32(y.scale)), lo, hi)
+
+
+def _quantize(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype == "float32" and y.dtype == "int8":
+        lw.emit(
+            "quantize_io",
+            f"tflc_quantize_f32_s8({x.size}, {_float_literal(y.scale)}, {y.zero_point}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+        )
+    elif x.dtype == "int8" and y.dtype == "int8":
+        _requantize(lw, x.scale / y.scale, -128, 127)
+    else:
+        raise lw.fail(f"quantize from {x.dtype} to {y.dtype} is not supported")
+
+
+def _dequantize(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype != "int8" or y.dtype != "float32":
+        raise lw.fail(f"dequantize from {x.dtype} to {y.dtype} is not supported")
+    lw.emit(
+        "quantize_io",
+        f"tflc_dequantize_s8_f32({x.size}, {_float_literal(x.scale)}, {x.zero_point}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+    )
+
+
+def _alias(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    lw.aliases[y.id] = lw.aliases.get(x.id, x.id)
+
+
+def _concatenation(lw: Lowering) -> None:
+    xs = [lw.operand(i) for i in range(len(lw.op.operands))]
+    y = lw.result()
+    if lw.attr("fused_activation_function") != "NONE":
+        raise lw.fail("concatenation with a fused activation is not supported")
+    if y.dtype == "int8" and any((x.scale, x.zero_point) != (y.scale, y.zero_point) for x in xs):
+        raise lw.fail("int8 concatenation of inputs with differing quantization is not supported")
+    axis = lw.attr("axis") % len(y.shape)
+    outer = int(np.prod(y.shape[:axis], dtype=np.int64))
+    elem = np.dtype(y.dtype).itemsize
+    inner = [int(np.prod(x.shape[axis:], dtype=np.int64)) * elem for x in xs]
+    pin = lw.param("inner_bytes", "int32_t", inner)
+    ptrs = ", ".join(f"{{t:{x.id}}}" for x in xs)
+    lw.emit(
+        "data_movement",
+        f"{{ const void *const srcs[{len(xs)}] = {{{ptrs}}}; "
+        f"tflc_concat({outer}, {len(xs)}, srcs, {{p:{pin.name}}}, {{t:{y.id}}}); }}",
+        xs,
+        [y],
+        [pin],
+    )
+
+
+def _pad(lw: Lowering) -> None:
+    x, paddings, y = lw.operand(0), lw.operand(1), lw.result()
+    pads = np.asarray(lw.const(paddings)).reshape(-1, 2)
+    if len(x.shape) > 4:
+        raise lw.fail("padding more than 4 dimensions is not supported")
+    extra = 4 - len(x.shape)
+    in4 = (1,) * extra + tuple(x.shape)
+    out4 = (1,) * extra + tuple(y.shape)
+    before = [0] * extra + [int(p) for p in pads[:, 0]]
+    if lw.op.name == "tfl.padv2" and lw.operand(2) is not None:
+        value = np.ravel(lw.const(lw.operand(2)))[0]
+    else:
+        value = y.zero_point if y.dtype == "int8" else 0
+    elem = np.dtype(y.dtype).itemsize
+    value_bytes = list(np.array([value], dtype=y.dtype).view(np.uint8))
+    pv = lw.param("pad_value", "uint8_t", [int(v) for v in value_bytes])
+    params = lw.param(
+        "params", "tflc_pad_params", _struct([_struct(in4), _struct(out4), _struct(before), elem])
+    )
+    lw.emit(
+        "data_movement",
+        f"tflc_pad(&{{p:{params.name}}}, {{t:{x.id}}}, {{p:{pv.name}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [pv, params],
+    )
+
+
+HANDLERS = {
+    "tfl.conv_2d": lambda lw: _conv(lw, False),
+    "tfl.depthwise_conv_2d": lambda lw: _conv(lw, True),
+    "tfl.fully_connected": _fully_connected,
+    "tfl.add": lambda lw: _binary(lw, "add"),
+    "tfl.mul": lambda lw: _binary(lw, "mul"),
+    "tfl.average_pool_2d": lambda lw: _pool(lw, "average"),
+    "tfl.max_pool_2d": lambda lw: _pool(lw, "max"),
+    "tfl.mean": _mean,
+    "tfl.softmax": _softmax,
+    "tfl.relu": lambda lw: _relu(lw, "RELU"),
+    "tfl.relu6": lambda lw: _relu(lw, "RELU6"),
+    "tfl.relu_n1_to_1": lambda lw: _relu(lw, "RELU_N1_TO_1"),
+    "tfl.quantize": _quantize,
+    "tfl.dequantize": _dequantize,
+    "tfl.reshape": _alias,
+    "tfl.squeeze": _alias,
+    "tfl.expand_dims": _alias,
+    "tfl.concatenation": _concatenation,
+    "tfl.pad": _pad,
+    "tfl.padv2": _pad,
+}
+
+SUPPORTED_OPS = sorted(HANDLERS)

@@ -1,0 +1,93 @@
+"""The MCU program: tensors, kernel calls with resolved parameters, and the kernel registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+C_TYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float", "int64": "int64_t"}
+ALIAS_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
+CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
+
+
+@dataclass
+class Tensor:
+    """A value the generated code holds: a model input or output, an arena buffer or a weight."""
+
+    id: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str  # "int8", "float32", "int32"
+    scale: float | list[float] | None = None
+    zero_point: int | list[int] | None = None
+    data: np.ndarray | None = None  # constants only
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * np.dtype(self.dtype).itemsize
+
+    @property
+    def ctype(self) -> str:
+        return C_TYPES[self.dtype]
+
+
+@dataclass
+class Param:
+    """A `static const` the call refers to: an array, or a struct initializer."""
+
+    name: str
+    ctype: str
+    value: list[int] | str  # list: an array; str: a struct initializer
+
+
+@dataclass
+class KernelCall:
+    op_name: str
+    location: str
+    kernel: str  # key of KERNELS
+    call: str  # C call, with {p:NAME} for params, {t:ID} for tensors
+    inputs: list[int]
+    outputs: list[int]
+    params: list[Param] = field(default_factory=list)
+    # Bytes d >= 0 such that outputs[0] may be written while inputs[0] is still being read when
+    # the input starts d bytes after the output's start (0: in place). None: never overlap.
+    overlap: int | None = None
+    overlap_inputs: tuple[int, ...] = (0,)  # which inputs may overlap the output
+
+
+@dataclass
+class Program:
+    tensors: dict[int, Tensor]
+    inputs: list[int]
+    outputs: list[int]
+    calls: list[KernelCall]
+    aliases: dict[int, int]  # tensor id -> the id whose storage it shares
+
+
+# Kernel name -> (C sources, headers) under kernels/; model.c includes the headers.
+KERNELS: dict[str, tuple[list[str], list[str]]] = {
+    "conv_s8": (["conv_s8.c"], ["conv_s8.h"]),
+    "depthwise_conv_s8": (["depthwise_conv_s8.c"], ["conv_s8.h"]),
+    "fully_connected_s8": (["fully_connected_s8.c"], ["fully_connected_s8.h"]),
+    "add_s8": (["add_s8.c"], ["binary_s8.h"]),
+    "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
+    "average_pool_s8": (["average_pool_s8.c"], ["pool_s8.h"]),
+    "max_pool_s8": (["max_pool_s8.c"], ["pool_s8.h"]),
+    "mean_s8": (["mean_s8.c"], ["mean_s8.h"]),
+    "softmax_s8": (["softmax_s8.c"], ["softmax_s8.h"]),
+    "requantize_s8": (["requantize_s8.c"], ["requantize_s8.h"]),
+    "data_movement": (["data_movement.c"], ["data_movement.h"]),
+    "quantize_io": (["quantize_io.c"], ["quantize_io.h"]),
+    "conv_f32": (["conv_f32.c"], ["float_ops.h"]),
+    "fully_connected_f32": (["fully_connected_f32.c"], ["float_ops.h"]),
+    "elementwise_f32": (["elementwise_f32.c"], ["float_ops.h"]),
+    "pool_f32": (["pool_f32.c"], ["float_ops.h"]),
+    "reduce_f32": (["reduce_f32.c"], ["float_ops.h"]),
+    "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
+}
+COMMON_HEADERS = ["tflc_common.h"]
