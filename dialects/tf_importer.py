@@ -19,6 +19,8 @@ from mlir.dialects import func
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects.tf_importer_sources import FrozenSignature, frozen_signatures
 from tflc.errors import TflcError
+from tflc.passes.legalize_tf import supported_tf_ops
+from tflc.passes.legalize_tf_flex import NODE_DEF_ATTR, node_def_attr
 
 _INLINED_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROPPED_OPS = ("NoOp",)
@@ -51,6 +53,7 @@ class _ModuleImporter:
         self.library: dict[str, Any] = {}  # FunctionDef by name
         self.sources: dict[str, tuple[str, int]] = {}
         self.signature_symbols: list[str] = []
+        self.supported = supported_tf_ops()
 
     def import_signature(self, sig: FrozenSignature) -> None:
         graph = sig.frozen.graph
@@ -148,6 +151,9 @@ class _ModuleImporter:
             if key.startswith("_"):
                 continue
             attrs[key] = self._attribute(value, op, operands)
+        if op.type not in self.supported:
+            # Kept for --allow-select-tf-ops, which hands the NodeDef to the Flex delegate.
+            attrs[NODE_DEF_ATTR] = node_def_attr(op.node_def.SerializeToString())
         loc = self.location(op)
         created = ir.Operation.create(
             f"tf.{op.type}",

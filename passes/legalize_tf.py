@@ -26,8 +26,13 @@ def _load_legalizers() -> None:
 
 
 def supported_tf_ops() -> set[str]:
+    """Op types that never need a NodeDef kept for Flex: legalized, or removed before."""
     _load_legalizers()
-    return set(LEGALIZERS) | {"Const"}
+    from tflc.passes.tf_lower_tensor_list import LIST_OPS
+    from tflc.passes.tf_prepare import IDENTITIES
+
+    lists = {name.removeprefix("tf.") for name in LIST_OPS}
+    return set(LEGALIZERS) | IDENTITIES | lists | {"Const", "NoOp"}
 
 
 def functions(module: ir.Operation) -> list[ir.Operation]:
@@ -61,6 +66,16 @@ def legalize_tf(module: ir.Operation, allow_select_tf_ops: bool = False) -> None
     from tflc.passes.legalize_tf_fuse import fuse_tfl
 
     fuse_tfl(module)
+    _erase_unused_constants(module)
+
+
+def _erase_unused_constants(module: ir.Operation) -> None:
+    """The tf constants that legalization re-laid out (filters, biases) are garbage now."""
+    for fn in functions(module):
+        for op in list(fn.regions[0].blocks[0].operations):
+            op = op.operation
+            if op.name == "tfl.pseudo_const" and not list(op.results[0].uses):
+                op.erase()
 
 
 def _legalize_op(op: ir.Operation) -> str | None:

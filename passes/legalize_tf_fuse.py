@@ -54,6 +54,10 @@ def fuse_tfl(module: ir.Operation) -> None:
             op = op.operation
             if op.name in _ACTIVATIONS:
                 _fuse_activation(op)
+            elif op.name in ("tfl.conv_2d", "tfl.depthwise_conv_2d"):
+                _fuse_pad(op)
+            elif op.name == "tfl.reshape":
+                _fuse_mean_reshape(op)
 
 
 def _single_use_producer(value: ir.Value) -> ir.Operation | None:
@@ -171,3 +175,66 @@ def _fuse_activation(op: ir.Operation) -> None:
     producer.attributes["fused_activation_function"] = ir.StringAttr.get(_ACTIVATIONS[op.name])
     op.results[0].replace_all_uses_with(producer.results[0])
     op.erase()
+
+
+def _same_padding(size: int, stride: int, kernel: int, dilation: int) -> tuple[int, int]:
+    effective = (kernel - 1) * dilation + 1
+    out = -(-size // stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2, total - total // 2
+
+
+def _fuse_pad(op: ir.Operation) -> None:
+    """`conv(pad(x), VALID)` -> `conv(x, SAME)` when the zero padding is exactly SAME's."""
+    if ir.StringAttr(op.attributes["padding"]).value != "VALID":
+        return
+    pad = _single_use_producer(op.operands[0])
+    if pad is None or pad.name != "tfl.pad":
+        return
+    amounts = tfl.constant_value(pad.operands[1].owner.operation)
+    x_shape = static_shape(pad.operands[0].type)
+    w_shape = static_shape(op.operands[1].type)
+    if amounts is None or x_shape is None or len(x_shape) != 4 or any(d < 0 for d in x_shape):
+        return
+    amounts = amounts.reshape(4, 2)
+    if amounts[0].any() or amounts[3].any():
+        return
+    attr = op.attributes
+    for dim, (stride, dilation) in enumerate(
+        [("stride_h", "dilation_h_factor"), ("stride_w", "dilation_w_factor")], start=1
+    ):
+        expected = _same_padding(
+            x_shape[dim],
+            ir.IntegerAttr(attr[stride]).value,
+            w_shape[dim],
+            ir.IntegerAttr(attr[dilation]).value,
+        )
+        if tuple(int(a) for a in amounts[dim]) != expected:
+            return
+    op.operands[0] = pad.operands[0]
+    op.attributes["padding"] = ir.StringAttr.get("SAME")
+    pad.erase()
+
+
+def _fuse_mean_reshape(op: ir.Operation) -> None:
+    """`reshape(mean(x, keep_dims=False))` to the keep_dims shape -> `mean(x, keep_dims=True)`."""
+    mean = _single_use_producer(op.operands[0])
+    if mean is None or mean.name != "tfl.mean" or ir.BoolAttr(mean.attributes["keep_dims"]).value:
+        return
+    axes = tfl.constant_value(mean.operands[1].owner.operation)
+    in_shape = static_shape(mean.operands[0].type)
+    out_shape = static_shape(op.results[0].type)
+    if axes is None or in_shape is None:
+        return
+    rank = len(in_shape)
+    axes = {int(a) % rank for a in axes.reshape(-1)}
+    kept = [1 if i in axes else d for i, d in enumerate(in_shape)]
+    if kept != out_shape:
+        return
+    with ir.InsertionPoint(op), op.location:
+        new = tfl.create(
+            "mean", [mean.operands[0], mean.operands[1]], [op.results[0].type], keep_dims=True
+        )
+    op.results[0].replace_all_uses_with(new.result)
+    op.erase()
+    mean.erase()

@@ -62,6 +62,11 @@ def _binary(op: TfOp):
     options = {"fused_activation_function": "NONE"} if fused else {}
     if op.type == "Div" and str(element_of(op.result_type)).startswith("i"):
         name, options = "floor_div", {}
+    divisor = op.const(1) if name == "div" else None
+    if divisor is not None and np.issubdtype(divisor.dtype, np.floating):
+        # x / c -> x * (1/c): a multiply folds into a producing convolution's weights.
+        reciprocal = tfl.constant((1 / divisor).astype(divisor.dtype))
+        return [emit("mul", [op.operands[0], reciprocal], op.result_type, **options)]
     return [emit(name, op.operands, op.result_type, **options)]
 
 

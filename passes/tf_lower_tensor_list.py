@@ -25,7 +25,7 @@ from tflc.passes.legalize_tf_common import numpy_dtype, python_value, static_sha
 from tflc.passes.registry import Pass
 from tflc.passes.tf_prepare import make_const
 
-_LIST_OPS = {
+LIST_OPS = {
     "tf.TensorListReserve",
     "tf.TensorListFromTensor",
     "tf.TensorListGetItem",
@@ -49,7 +49,7 @@ def lower_tensor_lists(module: ir.Operation) -> None:
             block = fn.regions[0].blocks[0]
             for op in list(block.operations):
                 op = op.operation
-                if op.name in _LIST_OPS:
+                if op.name in LIST_OPS:
                     changed |= _lower(op)
                 elif op.name in ("tf.While", "tf.StatelessWhile"):
                     changed |= _retype_loop(op, symbols)

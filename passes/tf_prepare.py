@@ -17,7 +17,7 @@ from tflc.passes.legalize_tf_common import numpy_dtype, python_value, static_sha
 from tflc.passes.registry import Pass
 from tflc.passes.tf_fold_kernels import FOLDERS
 
-_IDENTITIES = {
+IDENTITIES = {
     "Identity",
     "IdentityN",
     "Snapshot",
@@ -47,9 +47,13 @@ def _simplify(op: ir.Operation) -> None:
     if not tf_dialect.is_tf_op(op) or op.name == "tf.Const":
         return
     kind = tf_dialect.op_type(op)
-    if kind in _IDENTITIES:
+    if kind in IDENTITIES:
         for result, operand in zip(op.results, op.operands, strict=False):
             result.replace_all_uses_with(operand)
+        return
+    same = _algebraic_identity(op, kind)
+    if same is not None:
+        op.results[0].replace_all_uses_with(same)
         return
     values = _fold(op, kind)
     if values is None:
@@ -57,6 +61,29 @@ def _simplify(op: ir.Operation) -> None:
     with ir.InsertionPoint(op):
         for result, value in zip(op.results, values, strict=True):
             result.replace_all_uses_with(make_const(value, result.type, op.location))
+
+
+# op type -> (operand positions that may be the neutral constant, that constant)
+_NEUTRAL = {
+    "Mul": ((0, 1), 1.0),
+    "RealDiv": ((1,), 1.0),
+    "AddV2": ((0, 1), 0.0),
+    "Add": ((0, 1), 0.0),
+    "Sub": ((1,), 0.0),
+}
+
+
+def _algebraic_identity(op: ir.Operation, kind: str) -> ir.Value | None:
+    """`x * 1`, `x / 1`, `x + 0`, `x - 0` -> x (Keras' swish multiplies by beta = 1.0)."""
+    if kind not in _NEUTRAL:
+        return None
+    positions, neutral = _NEUTRAL[kind]
+    for i in positions:
+        c = tf_dialect.const_value(op.operands[i])
+        other = op.operands[1 - i]
+        if c is not None and c.size and np.all(c == neutral) and other.type == op.results[0].type:
+            return other
+    return None
 
 
 def _fold(op: ir.Operation, kind: str) -> list[np.ndarray] | None:

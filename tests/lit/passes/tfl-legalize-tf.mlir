@@ -1,0 +1,72 @@
+// RUN: tfl-opt %s -p 'tfl-legalize-tf' --split-input-file | filecheck %s
+
+// Conv2D + BiasAdd + Relu6 -> one conv_2d with the filter in OHWI, bias and activation fused.
+// CHECK-LABEL: func.func @conv_bias_relu6
+// CHECK-DAG: %[[W:.*]] = "tfl.pseudo_const"() {value = dense<1.000000e+00> : tensor<3x3x3x2xf32>}
+// CHECK-DAG: %[[B:.*]] = "tfl.pseudo_const"() {value = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>}
+// CHECK: "tfl.conv_2d"(%arg0, %[[W]], %[[B]])
+// CHECK-SAME: fused_activation_function = "RELU6"
+// CHECK-SAME: padding = "SAME"
+// CHECK-SAME: stride_h = 2 : i32, stride_w = 2 : i32
+// CHECK-NOT: tfl.add
+// CHECK-NOT: tfl.relu6
+func.func @conv_bias_relu6(%arg0: tensor<1x8x8x2xf32>) -> tensor<1x4x4x3xf32> {
+  %w = "tf.Const"() {value = dense<1.0> : tensor<3x3x2x3xf32>} : () -> tensor<3x3x2x3xf32>
+  %b = "tf.Const"() {value = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>} : () -> tensor<3xf32>
+  %0 = "tf.Conv2D"(%arg0, %w) {T = f32, data_format = "NHWC", dilations = [1, 1, 1, 1], padding = "SAME", strides = [1, 2, 2, 1]} : (tensor<1x8x8x2xf32>, tensor<3x3x2x3xf32>) -> tensor<1x4x4x3xf32>
+  %1 = "tf.BiasAdd"(%0, %b) {T = f32, data_format = "NHWC"} : (tensor<1x4x4x3xf32>, tensor<3xf32>) -> tensor<1x4x4x3xf32>
+  %2 = "tf.Relu6"(%1) {T = f32} : (tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32>
+  return %2 : tensor<1x4x4x3xf32>
+}
+
+// -----
+
+// MatMul with a constant right operand is a fully connected layer.
+// CHECK-LABEL: func.func @dense
+// CHECK: "tfl.fully_connected"(%arg0, %{{[0-9]+}}, %{{[0-9]+}})
+// CHECK-SAME: fused_activation_function = "RELU"
+func.func @dense(%arg0: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = "tf.Const"() {value = dense<0.5> : tensor<4x2xf32>} : () -> tensor<4x2xf32>
+  %b = "tf.Const"() {value = dense<[1.0, -1.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tf.MatMul"(%arg0, %w) {T = f32, transpose_a = false, transpose_b = false} : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  %1 = "tf.BiasAdd"(%0, %b) {T = f32, data_format = "NHWC"} : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %2 = "tf.Relu"(%1) {T = f32} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %2 : tensor<1x2xf32>
+}
+
+// -----
+
+// Functional control flow keeps its bodies as functions referenced by symbol.
+// CHECK-LABEL: func.func @loop
+// CHECK: "tfl.while"(%arg0, %arg1) {body_subgraph_index = @body, cond_subgraph_index = @cond}
+// CHECK-LABEL: func.func private @cond
+// CHECK: "tfl.less"
+// CHECK-LABEL: func.func private @body
+// CHECK: "tfl.if"(%{{[0-9]+}}, %arg1) {else_subgraph_index = @twice, then_subgraph_index = @plus_one}
+func.func @loop(%arg0: tensor<i32>, %arg1: tensor<2xf32>) -> tensor<2xf32> {
+  %0:2 = "tf.StatelessWhile"(%arg0, %arg1) {body = @body, cond = @cond, T = [i32, f32]} : (tensor<i32>, tensor<2xf32>) -> (tensor<i32>, tensor<2xf32>)
+  return %0#1 : tensor<2xf32>
+}
+func.func private @cond(%arg0: tensor<i32>, %arg1: tensor<2xf32>) -> tensor<i1> {
+  %c = "tf.Const"() {value = dense<4> : tensor<i32>} : () -> tensor<i32>
+  %0 = "tf.Less"(%arg0, %c) {T = i32} : (tensor<i32>, tensor<i32>) -> tensor<i1>
+  return %0 : tensor<i1>
+}
+func.func private @body(%arg0: tensor<i32>, %arg1: tensor<2xf32>) -> (tensor<i32>, tensor<2xf32>) {
+  %one = "tf.Const"() {value = dense<1> : tensor<i32>} : () -> tensor<i32>
+  %two = "tf.Const"() {value = dense<2> : tensor<i32>} : () -> tensor<i32>
+  %0 = "tf.AddV2"(%arg0, %one) {T = i32} : (tensor<i32>, tensor<i32>) -> tensor<i32>
+  %1 = "tf.Greater"(%arg0, %two) {T = i32} : (tensor<i32>, tensor<i32>) -> tensor<i1>
+  %2 = "tf.StatelessIf"(%1, %arg1) {then_branch = @plus_one, else_branch = @twice} : (tensor<i1>, tensor<2xf32>) -> tensor<2xf32>
+  return %0, %2 : tensor<i32>, tensor<2xf32>
+}
+func.func private @plus_one(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %c = "tf.Const"() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tf.AddV2"(%arg0, %c) {T = f32} : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+func.func private @twice(%arg0: tensor<2xf32>) -> tensor<2xf32> {
+  %c = "tf.Const"() {value = dense<2.0> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tf.Mul"(%arg0, %c) {T = f32} : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
