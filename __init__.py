@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tflc.api import load, parse, save, to_flatbuffer, to_text
 from tflc.convert import convert
-from tflc.convert import convert
 from tflc.errors import TflcError
 from tflc.quantize import quantize
 from tflc.runtime.interpreter import Interpreter as Interpreter

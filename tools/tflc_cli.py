@@ -16,7 +16,6 @@ from tflc.tools.cli_common import run_main
 COMMANDS: list[tuple[str, str]] = [
     ("tflc.runtime.run_cli", "run"),
     ("tflc.tools.convert_cli", "convert"),
-    ("tflc.tools.convert_cli", "convert"),
     ("tflc.tools.compile_cli", "compile"),
     ("tflc.tools.optimize_cli", "optimize"),
     ("tflc.tools.quantize_cli", "quantize"),
