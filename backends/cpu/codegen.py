@@ -21,8 +21,8 @@ from mlir.passmanager import PassManager
 from tflc.errors import TflcError
 
 LOWERING_PIPELINE = (
-    "builtin.module(canonicalize,cse,math-expand-ops,"
-    "convert-scf-to-cf,convert-vector-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+    "builtin.module(canonicalize,cse,math-expand-ops,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-scf-to-cf,convert-vector-to-llvm,"
     "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-arith-to-llvm,"
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1},convert-cf-to-llvm,"
     "reconcile-unrealized-casts)"
