@@ -22,6 +22,12 @@ def add_command(subparsers) -> None:
         metavar="KEY=VALUE",
         help="backend option (repeatable)",
     )
+    p.add_argument(
+        "--max-arena",
+        type=int,
+        metavar="BYTES",
+        help="mcu: fail, writing nothing, when the arena would need more than BYTES",
+    )
     p.set_defaults(func=run)
 
 
@@ -43,7 +49,10 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 def run(args: argparse.Namespace) -> int:
     from tflc.compile import compile
 
-    compiled = compile(args.model, target=args.target, **parse_options(args.option))
+    options = parse_options(args.option)
+    if getattr(args, "max_arena", None) is not None:
+        options["max_arena"] = args.max_arena
+    compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():
         print(f"{key}: {value}")

@@ -261,10 +261,11 @@ class CEmitter:
         lines.append("  (void)in;\n  (void)out;\n  (void)mem;")
         in_place = set(self.plan.in_place)
         for i, call in enumerate(p.calls):
-            note = " (in place)" if i in in_place else ""
+            note = " (output overlaps its input)" if i in in_place else ""
             where = f" at {call.location}" if call.location else ""
             lines.append(f"  /* op {i}: {call.op_name}{where}{note} */")
-            lines.append(f"  {self.call_text(call)};")
+            text = self.call_text(call)
+            lines.append(f"  {text}" if text.endswith("}") else f"  {text};")
         if self.plan.copies:
             for t, k in self.plan.copies:
                 off = self.io_offsets["output"][k]
@@ -302,18 +303,18 @@ class CEmitter:
             "rule host_cc",
             "  command = $host_cc $host_cflags -c $in -o $out",
             "rule host_link",
-            "  command = $host_cc $in -o $out",
+            "  command = $host_cc $in -o $out -lm",
             "rule asan_cc",
             "  command = $host_cc $asan_cflags -c $in -o $out",
             "rule asan_link",
-            "  command = $host_cc -fsanitize=address,undefined $in -o $out",
+            "  command = $host_cc -fsanitize=address,undefined $in -o $out -lm",
             "rule arm_cc",
             "  command = $arm_cc $arm_cflags -c $in -o $out",
             "rule arm_ar",
             "  command = rm -f $out && $arm_ar rcs $out $in",
             "rule arm_link",
             "  command = $arm_cc $arm_cflags -nostartfiles -T firmware/mps2_an386.ld "
-            "-Wl,--gc-sections $in -o $out",
+            "-Wl,--gc-sections $in -o $out -lm",
             "",
         ]
         host = [obj("host", s) for s in sources]
