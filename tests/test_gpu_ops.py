@@ -1,0 +1,208 @@
+"""GPU backend, op by op: one-op (and small fused) models against LiteRT on a Vulkan device.
+
+Skipped, with the reason, when `wgpu` or a Vulkan adapter is missing (CI installs Debian's
+mesa-vulkan-drivers: lavapipe, a CPU Vulkan device).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_gpu_support import RTOL, assert_close, litert_outputs, make_model, require_vulkan
+
+pytestmark = require_vulkan()
+
+rng = np.random.default_rng(7)
+
+
+def rand(*shape, scale=1.0):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def check(model: bytes, inputs: list[np.ndarray], dispatches: int | None = None, **options):
+    from tflc.compile import compile
+
+    cm = compile(model, target="gpu", **options)
+    got = cm(*inputs)
+    assert_close(litert_outputs(model, inputs), got)
+    if dispatches is not None:
+        assert cm.report["dispatch_count"] == dispatches, cm.report
+    return cm
+
+
+WINDOW_DEFAULTS = dict(stride_h=1, stride_w=1, dilation_h_factor=1, dilation_w_factor=1)
+
+
+def one_op(op, operands, out_shape, **options) -> bytes:
+    """A model of one op; tuple operands are model inputs, arrays are constants."""
+    if op in ("conv_2d", "depthwise_conv_2d"):
+        options = {**WINDOW_DEFAULTS, **options}
+    return make_model(
+        [o for o in operands if isinstance(o, tuple)],
+        lambda b, args: b.op(
+            op, [next(args) if isinstance(o, tuple) else o for o in operands], out_shape, **options
+        ),  # fmt: skip
+    )
+
+
+CASES = {
+    "conv_same_s2_relu6": (
+        "conv_2d",
+        [(1, 9, 9, 3), rand(5, 3, 3, 3), rand(5)],
+        (1, 5, 5, 5),
+        dict(stride_h=2, stride_w=2, padding="SAME", fused_activation_function="RELU6"),
+    ),
+    "conv_valid_dilated": (
+        "conv_2d",
+        [(1, 8, 8, 4), rand(3, 3, 3, 4), rand(3)],
+        (1, 4, 4, 3),
+        dict(padding="VALID", dilation_h_factor=2, dilation_w_factor=2),
+    ),
+    "depthwise_multiplier": (
+        "depthwise_conv_2d",
+        [(1, 7, 7, 3), rand(1, 3, 3, 6), rand(6)],
+        (1, 7, 7, 6),
+        dict(padding="SAME", depth_multiplier=2),
+    ),
+    "depthwise_s2": (
+        "depthwise_conv_2d",
+        [(1, 8, 8, 4), rand(1, 3, 3, 4), rand(4)],
+        (1, 4, 4, 4),
+        dict(
+            padding="SAME",
+            stride_h=2,
+            stride_w=2,
+            depth_multiplier=1,
+            fused_activation_function="RELU",
+        ),
+    ),  # fmt: skip
+    "fully_connected": (
+        "fully_connected",
+        [(2, 16), rand(8, 16), rand(8)],
+        (2, 8),
+        dict(fused_activation_function="RELU"),
+    ),
+    "add_broadcast_const": (
+        "add",
+        [(1, 4, 4, 3), rand(3)],
+        (1, 4, 4, 3),
+        dict(fused_activation_function="RELU"),
+    ),  # fmt: skip
+    "mul_broadcast": ("mul", [(1, 4, 4, 3), (1, 1, 1, 3)], (1, 4, 4, 3), {}),
+    "sub": ("sub", [(2, 5), (2, 5)], (2, 5), {}),
+    "average_pool_same": (
+        "average_pool_2d",
+        [(1, 7, 7, 2)],
+        (1, 4, 4, 2),
+        dict(filter_height=3, filter_width=3, stride_h=2, stride_w=2, padding="SAME"),
+    ),
+    "max_pool_valid": (
+        "max_pool_2d",
+        [(1, 8, 8, 3)],
+        (1, 4, 4, 3),
+        dict(filter_height=2, filter_width=2, stride_h=2, stride_w=2, padding="VALID"),
+    ),
+    "mean_hw": ("mean", [(1, 5, 5, 4), np.array([1, 2], np.int32)], (1, 4), dict(keep_dims=False)),
+    "mean_keep": (
+        "mean",
+        [(1, 5, 5, 4), np.array([1, 2], np.int32)],
+        (1, 1, 1, 4),
+        dict(keep_dims=True),
+    ),  # fmt: skip
+    "concatenation": ("concatenation", [(1, 3, 3, 2), (1, 3, 3, 5)], (1, 3, 3, 7), dict(axis=3)),
+    "concatenation_axis1": (
+        "concatenation",
+        [(1, 2, 4), (1, 3, 4), (1, 1, 4)],
+        (1, 6, 4),
+        dict(axis=1),
+    ),  # fmt: skip
+    "pad": (
+        "pad",
+        [(1, 3, 3, 2), np.array([[0, 0], [1, 2], [2, 1], [0, 0]], np.int32)],
+        (1, 6, 6, 2),
+        {},
+    ),  # fmt: skip
+    "resize_bilinear_half_pixel": (
+        "resize_bilinear",
+        [(1, 4, 5, 2), np.array([7, 9], np.int32)],
+        (1, 7, 9, 2),
+        dict(half_pixel_centers=True),
+    ),
+    "resize_bilinear_align": (
+        "resize_bilinear",
+        [(1, 4, 5, 2), np.array([8, 10], np.int32)],
+        (1, 8, 10, 2),
+        dict(align_corners=True),
+    ),
+    "resize_bilinear_plain": (
+        "resize_bilinear",
+        [(1, 3, 3, 2), np.array([6, 6], np.int32)],
+        (1, 6, 6, 2),
+        {},
+    ),  # fmt: skip
+    "logistic": ("logistic", [(1, 4, 4, 3)], (1, 4, 4, 3), {}),
+    "hard_swish": ("hard_swish", [(1, 4, 4, 3)], (1, 4, 4, 3), {}),
+    "relu": ("relu", [(1, 4, 4, 3)], (1, 4, 4, 3), {}),
+    "relu6": ("relu6", [(1, 4, 4, 3)], (1, 4, 4, 3), {}),
+    "tanh": ("tanh", [(1, 4, 4, 3)], (1, 4, 4, 3), {}),
+    "leaky_relu": ("leaky_relu", [(1, 4, 4, 3)], (1, 4, 4, 3), dict(alpha=0.1)),
+    "prelu": ("prelu", [(1, 4, 4, 3), rand(1, 1, 3)], (1, 4, 4, 3), {}),
+    "softmax": ("softmax", [(2, 10)], (2, 10), dict(beta=1.0)),
+    "transpose": ("transpose", [(2, 3, 4), np.array([2, 0, 1], np.int32)], (4, 2, 3), {}),
+    "strided_slice": (
+        "strided_slice",
+        [
+            (1, 6, 6, 4),
+            np.array([0, 1, 0, 1], np.int32),
+            np.array([1, 6, 6, 3], np.int32),
+            np.array([1, 2, 1, 1], np.int32),
+        ],
+        (1, 3, 6, 2),
+        {},
+    ),  # fmt: skip
+    "depth_to_space": ("depth_to_space", [(1, 2, 3, 8)], (1, 4, 6, 2), dict(block_size=2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_op_matches_litert(case):
+    op, operands, out_shape, options = CASES[case]
+    model = one_op(op, operands, out_shape, **options)
+    inputs = [rand(*o) for o in operands if isinstance(o, tuple)]
+    check(model, inputs, dispatches=1)
+
+
+def test_conv_residual_and_activation_fuse_into_one_dispatch():
+    w, bias = rand(4, 1, 1, 4, scale=0.5), rand(4)
+
+    def body(b, args):
+        x = next(args)
+        y = b.op("conv_2d", [x, w, bias], (1, 6, 6, 4), padding="SAME", **WINDOW_DEFAULTS)
+        y = b.op("add", [y, x], (1, 6, 6, 4))
+        return b.op("hard_swish", [y], (1, 6, 6, 4))
+
+    check(make_model([(1, 6, 6, 4)], body), [rand(1, 6, 6, 4)], dispatches=1)
+
+
+def test_float16_weights_are_dequantized_at_compile_time():
+    w16, b16 = rand(3, 3, 3, 2).astype(np.float16), rand(3).astype(np.float16)
+
+    def body(b, args):
+        w = b.op("dequantize", [w16], (3, 3, 3, 2))
+        bias = b.op("dequantize", [b16], (3,))
+        x = next(args)
+        return b.op("conv_2d", [x, w, bias], (1, 5, 5, 3), padding="SAME", **WINDOW_DEFAULTS)
+
+    check(make_model([(1, 5, 5, 2)], body), [rand(1, 5, 5, 2)], dispatches=1)
+
+
+def test_reshape_is_an_alias_not_a_dispatch():
+    def body(b, args):
+        y = b.op("reshape", [next(args), np.array([2, 12], np.int32)], (2, 12))
+        return b.op("relu", [y], (2, 12))
+
+    check(make_model([(2, 3, 4)], body), [rand(2, 3, 4)], dispatches=1)
+
+
+def test_tolerance_is_the_stated_one():
+    assert RTOL == 1e-3
