@@ -1,0 +1,417 @@
+"""tfl-quantize-int8: full integer quantization from calibrated ranges.
+
+Reads the ranges `calibrate` (passes/quantize_calibrate.py) stored on the IR and rewrites the
+main function to int8, following TensorFlow Lite's int8 specification:
+
+* activations: asymmetric int8 per tensor, the calibrated range widened to include 0;
+* weights of conv_2d / depthwise_conv_2d / fully_connected / transpose_conv: symmetric int8
+  (values in [-127, 127]) per output channel, or per tensor when asked;
+* biases: int32, scale = input scale * weight scale, zero point 0;
+* other constant operands (add, mul, concatenation... inputs): asymmetric int8 per tensor;
+* fixed output parameters: softmax and logistic 1/256 @ -128, tanh and l2_normalization
+  1/128 @ 0;
+* ops whose int8 kernels need equal input and output parameters (reshape, transpose,
+  pooling, pad, slicing, resizing, max/min, concatenation...) take their input's, and inputs of a
+  concatenation whose parameters differ are requantized;
+* ops without an int8 kernel here stay float between a dequantize and a quantize.
+
+Inputs and outputs are float32 (quantize / dequantize at the edges), int8, or uint8 (one
+requantizing `tfl.quantize` at each edge, as TensorFlow does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from mlir.dialects import quant
+from tflc.dialects import tfl
+from tflc.errors import TflcError
+from tflc.passes._quantize_common import float_weights, qconst, quant_element_type, symmetric_int8
+from tflc.passes._tfl_rewrite import const_value, defining_op, func_blocks, is_none, make_const
+from tflc.passes.quantize_calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.registry import Pass
+
+WEIGHTED = {  # op -> (input operand, weight operand, bias operand, output-channel axis)
+    "tfl.conv_2d": (0, 1, 2, 0),
+    "tfl.depthwise_conv_2d": (0, 1, 2, 3),
+    "tfl.fully_connected": (0, 1, 2, 0),
+    "tfl.transpose_conv": (2, 1, 3, 0),
+}
+FIXED_OUTPUT = {
+    "tfl.softmax": (1 / 256, -128),
+    "tfl.logistic": (1 / 256, -128),
+    "tfl.tanh": (1 / 128, 0),
+    "tfl.l2_normalization": (1 / 128, 0),
+}
+SAME_AS_INPUT = {
+    "tfl.reshape",
+    "tfl.squeeze",
+    "tfl.expand_dims",
+    "tfl.transpose",
+    "tfl.max_pool_2d",
+    "tfl.average_pool_2d",
+    "tfl.pad",
+    "tfl.slice",
+    "tfl.strided_slice",
+    "tfl.gather",
+    "tfl.depth_to_space",
+    "tfl.space_to_depth",
+    "tfl.resize_bilinear",
+    "tfl.resize_nearest_neighbor",
+    "tfl.batch_to_space_nd",
+    "tfl.space_to_batch_nd",
+    "tfl.split",
+    "tfl.split_v",
+    "tfl.unpack",
+    "tfl.reduce_max",
+    "tfl.reduce_min",
+    "tfl.tile",
+}
+SAME_ALL_OPERANDS = {"tfl.concatenation", "tfl.pack", "tfl.maximum", "tfl.minimum"}
+OWN_OUTPUT = {  # any output parameters; constant float operands are quantized per tensor
+    "tfl.add",
+    "tfl.sub",
+    "tfl.mul",
+    "tfl.mean",
+    "tfl.sum",
+    "tfl.relu",
+    "tfl.relu6",
+    "tfl.relu_n1_to_1",
+    "tfl.hard_swish",
+    "tfl.leaky_relu",
+    "tfl.prelu",
+    "tfl.batch_matmul",
+    "tfl.squared_difference",
+}
+SUPPORTED = set(WEIGHTED) | set(FIXED_OUTPUT) | SAME_AS_INPUT | SAME_ALL_OPERANDS | OWN_OUTPUT
+MIN_RANGE = 1e-6
+
+
+# ---- parameters --------------------------------------------------------------------------
+
+
+def activation_params(lo: float, hi: float) -> tuple[float, int]:
+    """Asymmetric int8 (scale, zero point) for [lo, hi], widened to include 0."""
+    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
+    if hi - lo < MIN_RANGE:
+        hi = lo + MIN_RANGE
+    scale = (hi - lo) / 255.0
+    zero_point = int(np.clip(np.round(-128 - lo / scale), -128, 127))
+    return float(np.float32(scale)), zero_point
+
+
+def _element(params: tuple[float, int]) -> ir.Type:
+    return quant_element_type([params[0]], [params[1]])
+
+
+def _params_of(value: ir.Value) -> tuple[float, int] | None:
+    t = value.type
+    if not isinstance(t, ir.ShapedType):
+        return None
+    elem = ir.ShapedType(t).element_type
+    if isinstance(elem, quant.UniformQuantizedType):
+        q = quant.UniformQuantizedType(elem)
+        return q.scale, q.zero_point
+    return None
+
+
+def _is_quantized(value: ir.Value) -> bool:
+    t = value.type
+    return isinstance(t, ir.ShapedType) and isinstance(
+        ir.ShapedType(t).element_type, quant.QuantizedType
+    )
+
+
+def _is_f32(value: ir.Value) -> bool:
+    t = value.type
+    return isinstance(t, ir.RankedTensorType) and isinstance(
+        ir.RankedTensorType(t).element_type, ir.F32Type
+    )
+
+
+def _with_element(value: ir.Value, element: ir.Type) -> ir.Type:
+    return ir.RankedTensorType.get(list(ir.RankedTensorType(value.type).shape), element)
+
+
+def _quantize_array(x: np.ndarray, params: tuple[float, int]) -> np.ndarray:
+    scale, zp = params
+    return np.clip(np.round(x / scale) + zp, -128, 127).astype(np.int8)
+
+
+# ---- the rewrite -------------------------------------------------------------------------
+
+
+class _Int8Rewriter:
+    def __init__(self, block: ir.Block, io: str, per_tensor: bool):
+        self.block = block
+        self.io = io
+        self.per_tensor = per_tensor
+        self.fn = block.owner
+
+    def run(self) -> None:
+        self._fold_float16_constants()
+        self._inputs()
+        for op in list(self.block.operations):
+            op = op.operation
+            if op.name == "func.return":
+                self._outputs(op)
+            elif op.name.startswith("tfl.pseudo") or op.name == "tfl.no_value":
+                continue
+            elif op.name in SUPPORTED and self._quantizable(op):
+                self._quantize_op(op)
+            else:
+                self._keep_float(op)
+        self._strip_ranges()
+
+    # -- preparation
+
+    def _fold_float16_constants(self) -> None:
+        """f16 constant + dequantize (float16-weight models) -> f32 constant."""
+        for op in list(self.block.operations):
+            op = op.operation
+            if op.name == "tfl.dequantize" and _is_f32(op.result):
+                value = float_weights(op.result)
+                if value is not None:
+                    new = make_const(value, op)
+                    op.result.replace_all_uses_with(new)
+                    op.erase()
+
+    def _range(self, value: ir.Value) -> tuple[float, float] | None:
+        owner = value.owner
+        if isinstance(owner, ir.Block):
+            ranges = (
+                self.fn.attributes[ARG_RANGES_ATTR]
+                if ARG_RANGES_ATTR in self.fn.attributes
+                else None
+            )
+            if ranges is None:
+                return None
+            r = list(ir.DenseF32ArrayAttr(ranges[value.arg_number]))
+            return (r[0], r[1]) if len(r) == 2 else None
+        op = owner.operation
+        if RANGE_ATTR not in op.attributes or len(op.results) != 1:
+            return None
+        r = list(ir.DenseF32ArrayAttr(op.attributes[RANGE_ATTR]))
+        return r[0], r[1]
+
+    def _quantizable(self, op: ir.Operation) -> bool:
+        """All float results get parameters: from a range, a fixed rule or an input."""
+        if not all(_is_f32(r) for r in op.results):
+            return False
+        if op.name in FIXED_OUTPUT or op.name in SAME_AS_INPUT:
+            return op.name in FIXED_OUTPUT or self._first_activation(op) is not None
+        return len(op.results) == 1 and self._range(op.result) is not None
+
+    def _first_activation(self, op: ir.Operation) -> int | None:
+        """The index of the first non-constant float or quantized operand."""
+        for i, x in enumerate(op.operands):
+            if (_is_quantized(x) or _is_f32(x)) and const_value(x) is None:
+                if defining_op(x) is None or defining_op(x).name != "tfl.pseudo_qconst":
+                    return i
+        return None
+
+    # -- edges
+
+    def _inputs(self) -> None:
+        ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
+        new_inputs = list(ftype.inputs)
+        first = next(iter(self.block.operations)).operation
+        for i, arg in enumerate(self.block.arguments):
+            r = self._range(arg) if _is_f32(arg) else None
+            if r is None:
+                continue
+            params = activation_params(*r)
+            qtype = _with_element(arg, _element(params))
+            uses = [u for u in arg.uses]
+            if self.io == "int8":
+                arg.set_type(qtype)
+                new_inputs[i] = qtype
+                continue
+            if self.io == "uint8":
+                utype = _with_element(
+                    arg, quant_element_type([params[0]], [params[1] + 128], signed=False)
+                )
+                arg.set_type(utype)
+                new_inputs[i] = utype
+            with ir.InsertionPoint(first), ir.Location.unknown():
+                q = tfl.create("quantize", [arg], [qtype]).result
+            for use in uses:
+                use.owner.operands[use.operand_number] = q
+        self.fn.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(new_inputs, ftype.results)
+        )
+
+    def _outputs(self, ret: ir.Operation) -> None:
+        results = []
+        for i, v in enumerate(ret.operands):
+            params = _params_of(v)
+            source = _float_source(v)
+            if source is not None and self.io == "float32":
+                ret.operands[i] = v = source
+            elif params is not None and self.io == "float32":
+                ftype = _with_element(v, ir.F32Type.get())
+                v = self._create(ret, "dequantize", [v], ftype)
+                ret.operands[i] = v
+            elif params is not None and self.io == "uint8":
+                el = quant_element_type([params[0]], [params[1] + 128], signed=False)
+                utype = _with_element(v, el)
+                v = self._create(ret, "quantize", [v], utype)
+                ret.operands[i] = v
+            results.append(v.type)
+        ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
+        self.fn.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get(ftype.inputs, results)
+        )
+
+    # -- ops
+
+    def _create(self, before, name, operands, result_type, **options) -> ir.Value:
+        with ir.InsertionPoint(before), before.location:
+            return tfl.create(name, operands, [result_type], **options).result
+
+    def _as_quantized(self, op: ir.Operation, index: int, params: tuple[float, int] | None) -> None:
+        """Makes operand `index` int8: a float constant is quantized with `params` (or its own
+        range), a float activation gets a quantize, a quantized one with other params (when
+        `params` is given) a requantize."""
+        v = op.operands[index]
+        c = const_value(v) if _is_f32(v) else None
+        if c is not None:
+            params = params or activation_params(float(np.min(c)), float(np.max(c)))
+            op.operands[index] = qconst(_quantize_array(c, params), _element(params), op)
+            return
+        if _is_f32(v):
+            r = self._range(v)
+            p = params or (activation_params(*r) if r is not None else None)
+            if p is None:
+                raise TflcError(f"no calibrated range for an input of {op.name}", "int8")
+            qtype = _with_element(v, _element(p))
+            op.operands[index] = self._create(op, "quantize", [v], qtype)
+            return
+        current = _params_of(v)
+        if params is not None and current is not None and not _same(current, params):
+            qtype = _with_element(v, _element(params))
+            op.operands[index] = self._create(op, "quantize", [v], qtype)
+
+    def _quantize_op(self, op: ir.Operation) -> None:
+        name = op.name
+        if name in WEIGHTED:
+            self._quantize_weighted(op)
+            return
+        if name in FIXED_OUTPUT:
+            self._as_quantized(op, 0, None)
+            out = FIXED_OUTPUT[name]
+        elif name in SAME_AS_INPUT:
+            index = self._first_activation(op)
+            self._as_quantized(op, index, None)
+            out = _params_of(op.operands[index])
+        elif name in SAME_ALL_OPERANDS:
+            out = self._union_params(op)
+            for i, v in enumerate(op.operands):
+                if _is_f32(v) or _is_quantized(v):
+                    self._as_quantized(op, i, out)
+        else:
+            for i, v in enumerate(op.operands):
+                if _is_f32(v) or _is_quantized(v):
+                    self._as_quantized(op, i, None)
+            out = activation_params(*self._range(op.result))
+        for r in op.results:
+            r.set_type(_with_element(r, _element(out)))
+
+    def _union_params(self, op: ir.Operation) -> tuple[float, int]:
+        lo, hi = self._range(op.result)
+        for v in op.operands:
+            p = _params_of(v)
+            if p is not None:
+                lo, hi = min(lo, (-128 - p[1]) * p[0]), max(hi, (127 - p[1]) * p[0])
+        return activation_params(lo, hi)
+
+    def _quantize_weighted(self, op: ir.Operation) -> None:
+        xi, wi, bi, axis = WEIGHTED[op.name]
+        w = float_weights(op.operands[wi])
+        if w is None:
+            self._keep_float(op)
+            return
+        self._as_quantized(op, xi, None)
+        in_scale = _params_of(op.operands[xi])[0]
+        q, scales = symmetric_int8(w, None if self.per_tensor else axis)
+        w_axis = None if self.per_tensor else axis
+        op.operands[wi] = qconst(q, quant_element_type(scales, [0] * scales.size, w_axis), op)
+        if len(op.operands) > bi and not is_none(op.operands[bi]):
+            bias = float_weights(op.operands[bi])
+            if bias is None:
+                raise TflcError(f"{op.name} has a non-constant bias", "int8")
+            bias_scales = (np.float64(in_scale) * scales.astype(np.float64)).astype(np.float32)
+            if bias_scales.size == 1:
+                bias_scales = np.broadcast_to(bias_scales, bias.shape)
+            b = np.clip(np.round(bias / bias_scales), -(2**31) + 1, 2**31 - 1).astype(np.int32)
+            el = (
+                quant_element_type(bias_scales[:1], [0], None, bits=32)
+                if self.per_tensor
+                else quant_element_type(bias_scales, [0] * bias_scales.size, 0, bits=32)
+            )
+            op.operands[bi] = qconst(b, el, op)
+        out = activation_params(*self._range(op.result))
+        op.result.set_type(_with_element(op.result, _element(out)))
+
+    def _keep_float(self, op: ir.Operation) -> None:
+        for i, v in enumerate(op.operands):
+            if not _is_quantized(v):
+                continue
+            source = _float_source(v)
+            if source is not None:
+                op.operands[i] = source
+            else:
+                ftype = _with_element(v, ir.F32Type.get())
+                op.operands[i] = self._create(op, "dequantize", [v], ftype)
+        for r in op.results:
+            if not _is_f32(r) or len(op.results) != 1:
+                continue
+            rng = self._range(r)
+            if rng is None:
+                continue
+            qtype = _with_element(r, _element(activation_params(*rng)))
+            uses = list(r.uses)
+            with ir.InsertionPoint(op), op.location:
+                q = tfl.create("quantize", [r], [qtype])
+            q.move_after(op)
+            for use in uses:
+                use.owner.operands[use.operand_number] = q.result
+
+    def _strip_ranges(self) -> None:
+        for op in self.block.operations:
+            if RANGE_ATTR in op.operation.attributes:
+                del op.operation.attributes[RANGE_ATTR]
+        if ARG_RANGES_ATTR in self.fn.attributes:
+            del self.fn.attributes[ARG_RANGES_ATTR]
+
+
+def _float_source(value: ir.Value) -> ir.Value | None:
+    """The float tensor a `tfl.quantize` made `value` from, if that is where it comes from."""
+    producer = defining_op(value)
+    if producer is not None and producer.name == "tfl.quantize" and _is_f32(producer.operands[0]):
+        return producer.operands[0]
+    return None
+
+
+def _same(a: tuple[float, int], b: tuple[float, int]) -> bool:
+    return a[1] == b[1] and abs(a[0] - b[0]) <= 1e-9 * max(a[0], b[0])
+
+
+def quantize_int8(module: ir.Operation, io: str = "float32", per_tensor: bool = False) -> None:
+    """Rewrites the calibrated main function to int8 in place."""
+    block = next(func_blocks(module))
+    if ARG_RANGES_ATTR not in block.owner.attributes:
+        raise TflcError("the model is not calibrated: run calibration first", "int8")
+    _Int8Rewriter(block, io, per_tensor).run()
+
+
+def _run(module: ir.Operation) -> None:
+    with ir.Location.unknown():
+        quantize_int8(module)
+
+
+PASS = Pass(
+    "tfl-quantize-int8",
+    "Full int8 quantization from calibrated ranges (tflc.range attributes)",
+    _run,
+)

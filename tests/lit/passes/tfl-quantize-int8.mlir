@@ -1,0 +1,42 @@
+// RUN: tfl-opt %s --split-input-file -p 'tfl-quantize-int8' | filecheck %s
+
+// Ranges come from calibration (tflc.range / tflc.arg_ranges). Float I/O: quantize at the
+// input, dequantize at the output; int32 bias at input scale * weight scale; softmax output
+// fixed at 1/256 @ -128; reshape keeps its input's parameters.
+// CHECK-LABEL: func.func @main
+// CHECK-SAME: (%arg0: tensor<1x4xf32>) -> tensor<1x2xf32>
+func.func @main(%arg0: tensor<1x4xf32>) -> tensor<1x2xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>]} {
+  %w = "tfl.pseudo_const"() {value = dense<[[1.0, 0.5, -1.0, 0.0], [0.25, 0.25, 0.25, -0.5]]> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
+  %b = "tfl.pseudo_const"() {value = dense<[0.5, -0.5]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %s = "tfl.pseudo_const"() {value = dense<[1, 2]> : tensor<2xi32>} : () -> tensor<2xi32>
+  // CHECK: %[[X:.*]] = "tfl.quantize"(%arg0) : (tensor<1x4xf32>) -> tensor<1x4x!quant.uniform<i8:f32, 0.0078431377{{[0-9]*}}>>
+  // CHECK: %[[W:.*]] = "tfl.pseudo_qconst"() {qtype = tensor<2x4x!quant.uniform<i8:f32:0, {0.0078740157{{[0-9]*}},0.0039370078{{[0-9]*}}}>>, value = dense<{{\[\[}}127, 64, -127, 0], [64, 64, 64, -127]]> : tensor<2x4xi8>}
+  // CHECK: %[[B:.*]] = "tfl.pseudo_qconst"() {qtype = tensor<2x!quant.uniform<i32:f32:0, {6.17{{[0-9]*}}E-5,3.08{{[0-9]*}}E-5}>>, value = dense<[8096, -16192]> : tensor<2xi32>}
+  // CHECK: %[[F:.*]] = "tfl.fully_connected"(%[[X]], %[[W]], %[[B]])
+  // CHECK-SAME: -> tensor<1x2x!quant.uniform<i8:f32, 0.015686275{{[0-9]*}}>>
+  // CHECK: %[[R:.*]] = "tfl.reshape"(%[[F]], %{{.*}}) {{.*}} -> tensor<1x2x!quant.uniform<i8:f32, 0.015686275{{[0-9]*}}>>
+  // CHECK: %[[S:.*]] = "tfl.softmax"(%[[R]]) {{.*}} -> tensor<1x2x!quant.uniform<i8:f32, 3.906250e-03:-128>>
+  // CHECK: %[[D:.*]] = "tfl.dequantize"(%[[S]]) : {{.*}} -> tensor<1x2xf32>
+  // CHECK: return %[[D]]
+  // CHECK-NOT: tflc.range
+  %0 = "tfl.fully_connected"(%arg0, %w, %b) {asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT", tflc.range = array<f32: -2.0, 2.0>} : (tensor<1x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %1 = "tfl.reshape"(%0, %s) {new_shape = array<i32>, tflc.range = array<f32: -3.0, 3.0>} : (tensor<1x2xf32>, tensor<2xi32>) -> tensor<1x2xf32>
+  %2 = "tfl.softmax"(%1) {beta = 1.000000e+00 : f32, tflc.range = array<f32: 0.0, 1.0>} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %2 : tensor<1x2xf32>
+}
+
+// -----
+
+// div has no int8 kernel here: it stays float between a dequantize and a quantize.
+// CHECK-LABEL: func.func @main
+func.func @main(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>) -> tensor<4xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>, array<f32: 1.0, 2.0>]} {
+  // CHECK: %[[A:.*]] = "tfl.quantize"(%arg0)
+  // CHECK: %[[B:.*]] = "tfl.quantize"(%arg1)
+  // CHECK: %[[S:.*]] = "tfl.add"(%[[A]], %[[B]]) {{.*}} -> tensor<4x!quant.uniform<i8:f32
+  // CHECK: %[[F:.*]] = "tfl.dequantize"(%[[S]])
+  // CHECK: %[[D:.*]] = "tfl.div"(%[[F]], %arg1) {{.*}} -> tensor<4xf32>
+  // CHECK: return %[[D]]
+  %0 = "tfl.add"(%arg0, %arg1) {fused_activation_function = "NONE", pot_scale_int16 = true, tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tfl.div"(%0, %arg1) {fused_activation_function = "NONE", tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %1 : tensor<4xf32>
+}

@@ -1,0 +1,173 @@
+"""Full int8 quantization: SQNR and size against TensorFlow's converter on the same
+calibration set, every I/O type running in LiteRT, and bad calibration data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import corpus
+import numpy as np
+import pytest
+import tflc
+from tflc.errors import TflcError
+
+INT8_MODELS = ["mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer"]
+HELD_OUT = 6
+
+
+def same_calibration_set(path, name: str) -> list[list[np.ndarray]]:
+    """The samples corpus.py gave TensorFlow's converter for `name`'s int8 model."""
+    rng = np.random.default_rng(corpus.CALIBRATION_SEED)
+    shapes = [tuple(d["shape"]) for d in corpus.input_details(path)]
+    count = corpus.CALIBRATION_SAMPLES.get(name, corpus.DEFAULT_CALIBRATION_SAMPLES)
+    return [[rng.uniform(-1.0, 1.0, s).astype(np.float32) for s in shapes] for _ in range(count)]
+
+
+def run_dequantized(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """LiteRT outputs as float, quantizing float `inputs` for integer model inputs."""
+    interpreter = corpus.litert_interpreter(model)
+    interpreter.allocate_tensors()
+    for d, x in zip(interpreter.get_input_details(), inputs, strict=True):
+        if d["dtype"] != np.float32:
+            scale, zero_point = d["quantization"]
+            info = np.iinfo(d["dtype"])
+            x = np.clip(np.round(x / scale) + zero_point, info.min, info.max).astype(d["dtype"])
+        interpreter.set_tensor(d["index"], x)
+    interpreter.invoke()
+    outputs = []
+    for d in interpreter.get_output_details():
+        y = interpreter.get_tensor(d["index"])
+        if d["dtype"] != np.float32:
+            scale, zero_point = d["quantization"]
+            y = (y.astype(np.float32) - zero_point) * scale
+        outputs.append(y)
+    return outputs
+
+
+def sqnr(reference: list[np.ndarray], actual: list[np.ndarray]) -> float:
+    """The worst output's signal-to-quantization-noise ratio, in dB."""
+    return min(
+        10 * np.log10(np.sum(r.astype(np.float64) ** 2) / max(np.sum((r - a) ** 2), 1e-30))
+        for r, a in zip(reference, actual, strict=True)
+    )
+
+
+def mean_sqnr(float_path, model) -> float:
+    values = []
+    for seed in range(1000, 1000 + HELD_OUT):
+        x = corpus.sample_inputs(float_path, seed=seed)
+        values.append(sqnr(corpus.litert_run(float_path, x), run_dequantized(model, x)))
+    return float(np.mean(values))
+
+
+@pytest.mark.parametrize("name", INT8_MODELS)
+def test_int8_matches_tensorflow(name):
+    float_path = corpus.tf_model_path(name, "float32")
+    tf_path = corpus.tf_model_path(name, "int8")
+    module = tflc.quantize(float_path, "int8", same_calibration_set(float_path, name), io="int8")
+    ours = tflc.to_flatbuffer(module)
+    assert corpus.tensor_types(ours) <= {"INT8", "INT32", "FLOAT32", "INT64", "BOOL"}
+    assert len(ours) <= 1.05 * tf_path.stat().st_size
+    assert mean_sqnr(float_path, ours) >= mean_sqnr(float_path, tf_path) - 0.5
+
+
+@pytest.mark.parametrize("io", ["float32", "int8", "uint8"])
+def test_io_types_run_in_litert(io):
+    float_path = corpus.tf_model_path("cnn", "float32")
+    module = tflc.quantize(float_path, "int8", same_calibration_set(float_path, "cnn"), io=io)
+    data = tflc.to_flatbuffer(module)
+    interpreter = corpus.litert_interpreter(data)
+    dtype = {"float32": np.float32, "int8": np.int8, "uint8": np.uint8}[io]
+    assert interpreter.get_input_details()[0]["dtype"] == dtype
+    assert interpreter.get_output_details()[0]["dtype"] == dtype
+    assert mean_sqnr(float_path, data) > 30
+
+
+def test_per_tensor_weights():
+    float_path = corpus.tf_model_path("cnn", "float32")
+    calibration = same_calibration_set(float_path, "cnn")
+    module = tflc.quantize(float_path, "int8", calibration, per_tensor=True)
+    text = tflc.to_text(module, elide_larger_than=0)
+    assert "i8:f32:0," not in text  # no per-axis weight types
+    assert mean_sqnr(float_path, tflc.to_flatbuffer(module)) > 20
+
+
+def test_bad_calibration_data(tmp_path):
+    path = corpus.tf_model_path("cnn", "float32")
+    with pytest.raises(TflcError, match="empty"):
+        tflc.quantize(path, "int8", [])
+    with pytest.raises(TflcError, match=r"shape \[1, 8, 8, 3\]"):
+        tflc.quantize(path, "int8", [[np.zeros((1, 8, 8, 3), np.float32)]])
+    with pytest.raises(TflcError, match="dtype int32"):
+        tflc.quantize(path, "int8", [[np.zeros((1, 32, 32, 3), np.int32)]])
+    with pytest.raises(TflcError, match="2 arrays"):
+        tflc.quantize(path, "int8", {"a": np.zeros((4, 32, 32, 3)), "b": np.zeros(3)})
+    with pytest.raises(TflcError, match="no such file"):
+        tflc.quantize(path, "int8", tmp_path / "missing.npz")
+
+
+def _tflc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tflc.tools.tflc_cli", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_int8_with_npz_and_directory(tmp_path):
+    float_path = corpus.tf_model_path("mlp", "float32")
+    samples = same_calibration_set(float_path, "mlp")
+    npz = tmp_path / "calibration.npz"
+    np.savez(npz, np.concatenate([s[0] for s in samples]))
+    out = tmp_path / "npz.tflite"
+    result = _tflc(
+        "quantize",
+        str(float_path),
+        "--mode",
+        "int8",
+        "--calibration",
+        str(npz),
+        "--io",
+        "int8",
+        "-o",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "calibrating" in result.stderr and f"{len(samples)}/{len(samples)}" in result.stderr
+    directory = tmp_path / "samples"
+    directory.mkdir()
+    for i, s in enumerate(samples):
+        np.save(directory / f"{i:03d}.npy", s[0])
+    out2 = tmp_path / "dir.tflite"
+    result = _tflc(
+        "quantize",
+        str(float_path),
+        "--mode",
+        "int8",
+        "--calibration",
+        str(directory),
+        "--io",
+        "int8",
+        "-o",
+        str(out2),
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == out2.read_bytes()
+
+
+def test_cli_int8_bad_calibration_writes_nothing(tmp_path):
+    float_path = corpus.tf_model_path("mlp", "float32")
+    npz = tmp_path / "bad.npz"
+    np.savez(npz, np.zeros((4, 1, 63), np.float32))
+    out = tmp_path / "out.tflite"
+    result = _tflc(
+        "quantize", str(float_path), "--mode", "int8", "--calibration", str(npz), "-o", str(out)
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ") and "shape" in result.stderr
+    assert not out.exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = _tflc(
+        "quantize", str(float_path), "--mode", "int8", "--calibration", str(empty), "-o", str(out)
+    )
+    assert result.returncode == 1 and "empty" in result.stderr and not out.exists()
