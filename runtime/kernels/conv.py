@@ -274,8 +274,25 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     if b is not None:
         acc += b.astype(np.int64)
     mult, shift = conv_multipliers(node)
+    if in_t.type == "UINT8":
+        return _requantize_uint8_depthwise(node, acc, mult, shift, out_zp)
     accum64 = in_t.type == "INT16"
     return requantize(node, acc, mult, shift, out_zp, "neon", accum64)
+
+
+def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp):
+    """uint8 DepthwiseConvGeneral stores each output row in chunks of at most 2048 values;
+    in a chunk, blocks of 4 go through NEON (SQRDMULH + RoundingDivideByPOT) and the
+    leftover values through the reference MultiplyByQuantizedMultiplier."""
+    n, oh, ow, depth = acc.shape
+    pixels = max(2048 // depth, 1)
+    x = np.arange(ow)
+    chunk_len = depth * np.minimum(pixels, ow - (x // pixels) * pixels)
+    pos = (x % pixels)[:, None] * depth + np.arange(depth)[None, :]
+    vector = pos < (chunk_len // 4 * 4)[:, None]
+    ref = requantize(node, acc, mult, shift, out_zp, "tflite")
+    vec = requantize(node, acc, mult, shift, out_zp, "neon_high_mul")
+    return np.where(vector[None, None], vec, ref)
 
 
 def _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads):

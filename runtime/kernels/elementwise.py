@@ -30,8 +30,17 @@ def _check_quantized_div(node: Node) -> str | None:
     return None
 
 
+def _is_pot(scale: float) -> bool:
+    log2 = np.log2(np.float32(scale))
+    return abs(log2 - np.round(log2)) < 1e-3
+
+
 def _check_int16_pot(node: Node) -> str | None:
-    if node.output().type == "INT16" and node.options.get("pot_scale_int16", False):
+    """LiteRT has a separate int16 path for power-of-two scales and zero zero-points."""
+    tensors = [node.input(0), node.input(1), node.output()]
+    if node.output().type != "INT16" or not node.options.get("pot_scale_int16", True):
+        return None
+    if all(t is not None and is_quantized(t) and _is_pot(scale_zp(t)[0]) for t in tensors):
         return "int16 with power-of-two scales (pot_scale_int16) is not supported"
     return None
 
@@ -149,9 +158,12 @@ def right_shift(node: Node, a: np.ndarray, b: np.ndarray):
     return np.right_shift(a, np.clip(b, 0, bits - 1).astype(a.dtype))
 
 
-def _comparison(fn):
+def _comparison(fn, ordering: bool):
     def run(node: Node, a: np.ndarray, b: np.ndarray):
-        if is_quantized(node.input(0)) and a.dtype != np.int32:
+        # LiteRT rescales quantized inputs to a common scale, except for int16 orderings,
+        # which it compares raw.
+        raw_int16 = ordering and a.dtype == np.int16
+        if is_quantized(node.input(0)) and a.dtype != np.int32 and not raw_int16:
             a, b = quantized_comparison_inputs(node, a, b)
         return fn(a, b)
 
@@ -166,7 +178,7 @@ for _name, _fn in {
     "GREATER": np.greater,
     "GREATER_EQUAL": np.greater_equal,
 }.items():
-    kernel(_name)(_comparison(_fn))
+    kernel(_name)(_comparison(_fn, ordering=_name not in ("EQUAL", "NOT_EQUAL")))
 
 
 @kernel("LOGICAL_AND")

@@ -6,7 +6,9 @@ bit. Two rounding families exist in TFLite and both are needed:
 - `"tflite"`: the reference rules (gemmlowp's SaturatingRoundingDoublingHighMul, then
   RoundingDivideByPOT), which break ties away from zero at both steps;
 - `"neon"`: what LiteRT's optimized x86/ARM kernels execute (SQRDMULH then SRSHL, also ruy's
-  x86 GEMM kernels), which break ties upward at both steps.
+  x86 GEMM kernels), which break ties upward at both steps;
+- `"neon_high_mul"`: SQRDMULH (ties upward) followed by gemmlowp's RoundingDivideByPOT (ties
+  away from zero), the mix some NEON loops use.
 
 Values are carried in int64 so that int32 overflow never happens silently; the caller saturates
 to the output type at the end, as the C++ kernels do.
@@ -98,6 +100,8 @@ def multiply_by_quantized_multiplier(
         x = x << left
     if rounding == "neon":
         return rounding_shift_right_neon(srdhm_neon(x, multiplier), right)
+    if rounding == "neon_high_mul":  # SQRDMULH, then gemmlowp's RoundingDivideByPOT
+        return rounding_divide_by_pot(srdhm_neon(x, multiplier), right)
     return rounding_divide_by_pot(srdhm(x, multiplier), right)
 
 

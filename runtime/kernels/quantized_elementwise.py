@@ -129,7 +129,10 @@ def _mul_params(node: Node) -> dict:
         s1, z1 = scale_zp(node.input(0))
         s2, z2 = scale_zp(node.input(1))
         so, zo = scale_zp(node.output())
-        m, sh = quantize_multiplier(np.float64(s1) * np.float64(s2) / np.float64(so))
+        # mul.cc computes the multiplier in float: scale1 * scale2 / scale_out.
+        m, sh = quantize_multiplier(
+            float(np.float32(np.float32(s1) * np.float32(s2)) / np.float32(so))
+        )
         p = node.cache["mul"] = dict(z1=z1, z2=z2, zo=zo, m=m, s=sh)
     return p
 
