@@ -277,6 +277,9 @@ def run_device(directory: Path, repeats: int, top: int) -> int:
     try:
         import torch
 
+        # Full float32 arithmetic, as our shaders do (cuDNN would otherwise use TF32).
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
         net = TorchNet(directory, "cuda")
         xt = torch.from_numpy(x).cuda()
         with torch.no_grad():
