@@ -1,0 +1,132 @@
+"""GPU backend on the corpus: TensorFlow-built models and mediapipe's float models vs LiteRT.
+
+Also the artifacts (`tflc compile --target gpu -o out/`, loaded by the runtime alone), the error
+for ops with no shader lowering, the CPU fallback, determinism and the buffer plan.
+"""
+
+from __future__ import annotations
+
+import json
+
+import corpus
+import numpy as np
+import pytest
+from test_gpu_support import assert_close, require_vulkan
+
+pytestmark = require_vulkan()
+
+FAST_MEDIAPIPE = ["hand_recrop", "face_detection_short_range"]
+# Custom ops LiteRT cannot run either (no oracle): left out of the comparison.
+NO_ORACLE = {"face_landmark_with_attention"}
+
+
+def _compile(path, **options):
+    from tflc.compile import compile
+
+    return compile(str(path), target="gpu", **options)
+
+
+def _check_model(path, **options):
+    cm = _compile(path, **options)
+    inputs = corpus.sample_inputs(path, seed=0)
+    assert_close(corpus.litert_run(path, inputs), cm(*inputs))
+    return cm
+
+
+@pytest.mark.parametrize("name,mode", [("cnn", "float32"), ("cnn", "float16"), ("mlp", "float32")])
+def test_tf_model_matches_litert(name, mode):
+    cm = _check_model(corpus.tf_model_path(name, mode))
+    assert cm.report["host_ops"] == []
+
+
+def test_unsupported_ops_are_listed():
+    from tflc.errors import TflcError
+
+    with pytest.raises(TflcError) as e:
+        _compile(corpus.tf_model_path("activations", "float32"))
+    assert "gelu" in str(e.value) and "fallback=cpu" in str(e.value)
+
+
+def test_cpu_fallback_runs_unsupported_ops_on_the_host():
+    cm = _check_model(corpus.tf_model_path("activations", "float32"), fallback="cpu")
+    assert cm.report["host_ops"] == ["gelu", "gelu"]
+
+
+def _mediapipe(name):
+    for path in corpus.mediapipe_models():
+        if path.stem == name:
+            return path
+    pytest.skip(f"mediapipe model {name} not in the corpus")
+
+
+@pytest.mark.parametrize("name", FAST_MEDIAPIPE)
+def test_mediapipe_model_matches_litert(name):
+    _check_model(_mediapipe(name), fallback="cpu")
+
+
+@pytest.mark.slow
+def test_every_mediapipe_float_model_matches_litert(mediapipe_model_paths):
+    checked = 0
+    for path in mediapipe_model_paths:
+        if path.stem in NO_ORACLE or path.stem in FAST_MEDIAPIPE:
+            continue
+        _check_model(path, fallback="cpu")
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["float32", "float16"])
+def test_mobilenet_v2_matches_litert(mode):
+    cm = _check_model(corpus.tf_model_path("mobilenet_v2", mode))
+    assert cm.report["dispatch_count"] <= 54  # 65 ops: bias, ReLU6 and residual adds fused
+
+
+def test_cli_artifacts_run_with_the_runtime_alone(tmp_path):
+    from tflc.runtime.gpu_runtime import GpuModel
+    from tflc.tools.tflc_cli import main
+
+    path = corpus.tf_model_path("mlp", "float32")
+    out = tmp_path / "out"
+    assert main(["compile", str(path), "--target", "gpu", "-o", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [b["name"] for b in manifest["bindings"]] == ["arena", "weights"]
+    for step in manifest["steps"]:
+        assert (out / step["shader"]).read_text().startswith("@group(0)")
+    model = GpuModel.load(out)
+    inputs = corpus.sample_inputs(path, seed=1)
+    assert_close(corpus.litert_run(path, inputs), model(*inputs))
+
+
+def test_cli_reports_unsupported_ops_as_an_error(tmp_path, capsys):
+    from tflc.tools.tflc_cli import main
+
+    path = corpus.tf_model_path("activations", "float32")
+    assert main(["compile", str(path), "--target", "gpu", "-o", str(tmp_path)]) == 1
+    assert "gelu" in capsys.readouterr().err
+
+
+def test_compilation_is_deterministic():
+    path = corpus.tf_model_path("cnn", "float32")
+    a, b = _compile(path).artifacts, _compile(path).artifacts
+    assert a.manifest == b.manifest and a.shaders == b.shaders and a.weights == b.weights
+
+
+def test_buffer_plan_reuses_storage_without_overlap():
+    cm = _compile(corpus.tf_model_path("cnn", "float32"))
+    plan = cm.artifacts.manifest["buffer_plan"]
+    assert plan["arena_bytes"] < plan["unplanned_bytes"]
+    tensors = plan["tensors"]
+    for i, a in enumerate(tensors):
+        for b in tensors[i + 1 :]:
+            lives_overlap = not (a["live"][1] < b["live"][0] or b["live"][1] < a["live"][0])
+            bytes_overlap = a["offset"] < b["offset"] + b["floats"] and b["offset"] < (
+                a["offset"] + a["floats"]
+            )
+            assert not (lives_overlap and bytes_overlap), (a, b)
+
+
+def test_wrong_input_shape_is_an_error():
+    cm = _compile(corpus.tf_model_path("mlp", "float32"))
+    with pytest.raises(ValueError, match="shape"):
+        cm(np.zeros((3, 3), np.float32))
