@@ -41,6 +41,9 @@ _FUSES_ACTIVATION = {
 }
 
 
+_FOLDABLE = ("tfl.mul", "tfl.add")
+
+
 def fuse_tfl(module: ir.Operation) -> None:
     from tflc.passes.legalize_tf import functions
 
@@ -50,6 +53,11 @@ def fuse_tfl(module: ir.Operation) -> None:
             op = op.operation
             if op.name in ("tfl.mul", "tfl.add", "tfl.sub"):
                 _fuse_affine(op)
+        # Last first, so `mul` then `add` both fold; only the op itself is erased by its fold
+        # (a rebuilt consumer is never in this list).
+        candidates = [o.operation for o in block.operations if o.operation.name in _FOLDABLE]
+        for op in reversed(candidates):
+            _fold_into_consumer(op)
         for op in list(block.operations):
             op = op.operation
             if op.name in _ACTIVATIONS:
@@ -238,3 +246,59 @@ def _fuse_mean_reshape(op: ir.Operation) -> None:
     op.results[0].replace_all_uses_with(new.result)
     op.erase()
     mean.erase()
+
+
+def _fold_into_consumer(op: ir.Operation) -> None:
+    """`fc(x * s + c)` -> `fc'(x)`, `conv(x * s)` -> `conv'(x)` for per-input-channel constants.
+
+    A batch norm after an activation, or a Rescaling layer before the first convolution. An add
+    folds only into fully connected layers: before a padded convolution it would change the
+    border.
+    """
+    if ir.StringAttr(op.attributes["fused_activation_function"]).value != "NONE":
+        return
+    uses = list(op.results[0].uses)
+    if len(uses) != 1 or uses[0].operand_number != 0:
+        return
+    consumer = uses[0].owner.operation if isinstance(uses[0].owner, ir.OpView) else uses[0].owner
+    if consumer.name not in _AFFINE or (
+        op.name == "tfl.add" and consumer.name != "tfl.fully_connected"
+    ):
+        return
+    if consumer.name == "tfl.transpose_conv":
+        return
+    x_shape = static_shape(op.results[0].type)
+    channels = x_shape[-1] if x_shape else -1
+    for x_index in (0, 1):
+        x, c_value = op.operands[x_index], op.operands[1 - x_index]
+        c = _channel_constant(c_value, channels) if channels > 0 else None
+        if c is not None and x.type == op.results[0].type:
+            break
+    else:
+        return
+    filter_index, _, bias_index = _AFFINE[consumer.name]
+    weights = tfl.constant_value(consumer.operands[filter_index].owner.operation)
+    if weights is None:
+        return
+    if consumer.name == "tfl.depthwise_conv_2d" and weights.shape[-1] % channels:
+        return
+    if consumer.name != "tfl.depthwise_conv_2d" and weights.shape[-1] != channels:
+        return
+    if consumer.name == "tfl.depthwise_conv_2d":
+        multiplier = weights.shape[-1] // channels
+        per_output = np.repeat(c, multiplier)  # output k reads input channel k // multiplier
+    else:
+        per_output = None
+    out_channels = (
+        weights.shape[0] if consumer.name != "tfl.depthwise_conv_2d" else weights.shape[-1]
+    )
+    bias = _bias_of(consumer, bias_index, out_channels, weights.dtype)
+    if bias is None:
+        return
+    if op.name == "tfl.mul":
+        new_weights = weights * (per_output if per_output is not None else c)
+        _set_operand(consumer, filter_index, new_weights.astype(weights.dtype))
+    else:  # fully connected: W (x + c) + b = W x + (b + W c)
+        consumer = _set_bias(consumer, bias_index, (bias + weights @ c).astype(weights.dtype))
+    consumer.operands[0] = x
+    op.erase()

@@ -1,0 +1,155 @@
+"""TensorFlow -> .tflite acceptance on small models: LiteRT on our flatbuffer matches TensorFlow,
+with no more operators than TensorFlow's own converter emits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tf_support
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+RNG = np.random.default_rng(7)
+
+
+def _cond_model():
+    @tf.function(input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+    def model(x):
+        return tf.cond(tf.reduce_sum(x) > 2.0, lambda: tf.nn.relu(x) * 3.0, lambda: x - 1.0)
+
+    return model, [RNG.random((1, 4), dtype=np.float32) * 2]
+
+
+def _while_model():
+    @tf.function(input_signature=[tf.TensorSpec([2, 3], tf.float32), tf.TensorSpec([], tf.int32)])
+    def model(x, n):
+        _, y = tf.while_loop(lambda i, y: i < n, lambda i, y: (i + 1, y * 0.5 + 1.0), [0, x])
+        return y
+
+    return model, [RNG.random((2, 3), dtype=np.float32), np.array(5, np.int32)]
+
+
+def _cond_in_while_model():
+    @tf.function(input_signature=[tf.TensorSpec([3], tf.float32), tf.TensorSpec([], tf.int32)])
+    def model(x, n):
+        def body(i, y):
+            y = tf.cond(i % 2 == 0, lambda: y + 1.0, lambda: y * 2.0)
+            return i + 1, y
+
+        return tf.while_loop(lambda i, y: i < n, body, [0, x])[1]
+
+    return model, [RNG.random(3, dtype=np.float32), np.array(6, np.int32)]
+
+
+def _keras(layers, shape):
+    keras.utils.set_random_seed(3)
+    inp = keras.Input(shape, batch_size=1)
+    h = inp
+    for layer in layers:
+        h = layer(h)
+    model = keras.Model(inp, h)
+    for w in model.weights:  # random biases and BN statistics: zeros and ones hide bugs
+        if "moving_variance" in w.path or "gamma" in w.path:
+            w.assign(RNG.uniform(0.5, 1.5, w.shape).astype(np.float32))
+        elif "bias" in w.path or "beta" in w.path or "moving_mean" in w.path:
+            w.assign(RNG.normal(0, 0.5, w.shape).astype(np.float32))
+    return model, [RNG.random((1, *shape), dtype=np.float32)]
+
+
+def _mlp():
+    L = keras.layers
+    return _keras(
+        [
+            L.Dense(16, activation="relu"),
+            L.BatchNormalization(),
+            L.Dropout(0.5),
+            L.Dense(8, activation="tanh"),
+            L.Dropout(0.2),
+            L.Dense(3, activation="softmax"),
+        ],
+        (10,),
+    )
+
+
+def _cnn():
+    L = keras.layers
+    return _keras(
+        [
+            L.Conv2D(8, 3, padding="same", use_bias=False),
+            L.BatchNormalization(),
+            L.ReLU(6.0),
+            L.ZeroPadding2D(((0, 1), (0, 1))),
+            L.DepthwiseConv2D(3, strides=2, use_bias=False),
+            L.BatchNormalization(),
+            L.Activation("swish"),
+            L.Conv2DTranspose(4, 3, strides=2, padding="same"),
+            L.MaxPooling2D(),
+            L.AveragePooling2D(2),
+            L.Flatten(),
+            L.Dense(5),
+        ],
+        (16, 16, 3),
+    )
+
+
+def _rnn(layer):
+    return lambda: _keras([layer()], (6, 4))
+
+
+CASES = {
+    "tf_cond": _cond_model,
+    "tf_while_loop": _while_model,
+    "cond_in_while": _cond_in_while_model,
+    "mlp_batchnorm_dropout": _mlp,
+    "cnn": _cnn,
+    "lstm_sequences": _rnn(lambda: keras.layers.LSTM(5, return_sequences=True)),
+    "lstm_last": _rnn(lambda: keras.layers.LSTM(5)),
+    "gru_sequences": _rnn(lambda: keras.layers.GRU(5, return_sequences=True)),
+    "gru_last": _rnn(lambda: keras.layers.GRU(5)),
+    "bidirectional_lstm": _rnn(
+        lambda: keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True))
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_tensorflow_with_no_more_ops(name):
+    import tflc
+
+    model, inputs = CASES[name]()
+    ours = tflc.convert(model, output="flatbuffer")
+    error = tf_support.max_relative_error(
+        tf_support.run_litert(ours, inputs), tf_support.tf_outputs(model, inputs)
+    )
+    assert error <= 1e-5, f"{name}: max relative error {error:.2e}"
+    theirs, _ = tf_support.tf_converter(model)
+    assert tf_support.count_ops(ours) <= tf_support.count_ops(theirs)
+
+
+def test_while_trip_count_is_an_input():
+    import tflc
+
+    model, (x, _) = _while_model()
+    converted = tflc.convert(model, output="flatbuffer")
+    for n in (0, 1, 7):
+        (ours,) = tf_support.run_litert(converted, [x, np.array(n, np.int32)])
+        np.testing.assert_allclose(ours, model(x, n).numpy(), rtol=1e-6)
+
+
+def test_module_is_tfl_with_control_flow_functions():
+    import tflc
+
+    model, _ = _cond_in_while_model()
+    module = tflc.convert(model)
+    text = tflc.to_text(module)
+    assert '"tfl.while"' in text and '"tfl.if"' in text
+    assert '"tf.' not in text
+    assert "cond_subgraph_index = @" in text and "then_subgraph_index = @" in text
+
+
+def test_conversion_is_deterministic():
+    import tflc
+
+    model, _ = _cnn()
+    assert tflc.convert(model, output="flatbuffer") == tflc.convert(model, output="flatbuffer")
