@@ -102,13 +102,19 @@ def quantized_add_sub(node: Node, a: np.ndarray, b: np.ndarray, subtract: bool) 
         kinds = lane_kinds(a.shape, b.shape, out_shape, 16 if out_type == "INT8" else 8, 8)
         if kinds.any():
             out = np.where(kinds == REF, out, _add_vector(p, x1, x2, kinds, out_type))
+    elif not subtract and out_type == "INT16" and a.shape == b.shape:
+        # Only the non-broadcast int16 add has a vector loop (AddElementwiseInt16).
+        kinds = lane_kinds(a.shape, b.shape, out_shape, 16, 16)
+        if kinds.any():
+            out = np.where(kinds == REF, out, _add_vector(p, x1, x2, kinds, out_type))
     lo, hi = _out_range(node)
     return np.clip(out + p["zo"], lo, hi).astype(node.out_dtype()).reshape(out_shape)
 
 
 def _add_vector(p: dict, x1: np.ndarray, x2: np.ndarray, kinds: np.ndarray, out_type: str):
-    """LiteRT's NEON add loops (AddElementwiseInt8, AddScalarBroadcast, uint8 AddElementwise)."""
-    if out_type == "INT8":
+    """LiteRT's NEON add loops (AddElementwiseInt8/Int16, AddScalarBroadcast, uint8
+    AddElementwise)."""
+    if out_type in ("INT8", "INT16"):
         # Elementwise: the input shift is folded into the left shift before SQRDMULH.
         e1 = srdhm_neon(x1 << (p["left"] + p["s1"]), p["m1"])
         e2 = srdhm_neon(x2 << (p["left"] + p["s2"]), p["m2"])
@@ -120,6 +126,8 @@ def _add_vector(p: dict, x1: np.ndarray, x2: np.ndarray, kinds: np.ndarray, out_
     b2 = srdhm_neon(x2 << p["left"], p["m2"]) >> -p["s2"]
     total = np.where(kinds == VEC, e1 + e2, b1 + b2)
     out = rounding_divide_by_pot(srdhm_neon(total, p["mo"]), -p["so"])
+    if out_type == "INT16":
+        return out  # narrowed with saturation after the offset is added
     return ((out + 32768) % 65536) - 32768  # vmovn_s32 narrows to int16 by truncation
 
 
