@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,13 @@ class CompiledCpuModel:
         n = len(self.inputs) + len(self.outputs) + 1
         self._run.argtypes = [ctypes.c_void_p] * n
         self._workspace = _aligned_empty(max(int(manifest["workspace_bytes"]), 1))
-        threads = manifest.get("threads_symbol")
-        self._set_threads = getattr(self._lib, threads) if threads else None
+        self._slice = None
+        if manifest.get("slice_symbol"):
+            self._slice = getattr(self._lib, manifest["slice_symbol"])
+            self._slice.restype = None
+            self._slice.argtypes = [ctypes.c_void_p] * n + [ctypes.c_int64, ctypes.c_int64]
+        self._pool: ThreadPoolExecutor | None = None
+        self.num_threads = int(manifest.get("num_threads", 1))
 
     def _check(self, i: int, desc: dict[str, Any], x) -> np.ndarray:
         dtype = np.dtype(desc["dtype"])
@@ -74,7 +80,19 @@ class CompiledCpuModel:
         ]
         outs = [np.empty(d["shape"], np.dtype(d["dtype"])) for d in self.outputs]
         ptrs = [a.ctypes.data for a in ins] + [a.ctypes.data for a in outs]
-        self._run(*ptrs, self._workspace.ctypes.data)
+        ptrs.append(self._workspace.ctypes.data)
+        nt = self.num_threads
+        if nt <= 1 or self._slice is None:
+            self._run(*ptrs)
+            return outs
+        # ctypes releases the GIL during the call: every thread runs its share of each kernel
+        # and meets the others at the barrier inside the library.
+        if self._pool is None or self._pool._max_workers != nt - 1:
+            self._pool = ThreadPoolExecutor(nt - 1, thread_name_prefix="tflc-cpu")
+        futures = [self._pool.submit(self._slice, *ptrs, tid, nt) for tid in range(1, nt)]
+        self._slice(*ptrs, 0, nt)
+        for f in futures:
+            f.result()
         return outs
 
     def save(self, directory) -> None:

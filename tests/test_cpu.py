@@ -57,6 +57,15 @@ def test_dynamic_range_model_runs_with_float_weights() -> None:
     check_against_litert(tf_model_path("cnn", "dynamic"), rtol=5e-2)
 
 
+def test_two_threads_give_identical_results() -> None:
+    path = tf_model_path("cnn", "float32")
+    cm = tflc_compile(str(path), target="cpu", num_threads=2)
+    inputs = sample_inputs(path, seed=0)
+    threaded = cm(*inputs)
+    cm.num_threads = 1
+    np.testing.assert_array_equal(threaded[0], cm(*inputs)[0])
+
+
 def test_report_and_workspace_reuse() -> None:
     cm = tflc_compile(str(tf_model_path("cnn", "float32")), target="cpu")
     r = cm.report

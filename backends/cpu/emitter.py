@@ -40,8 +40,9 @@ class Function:
         self.line(f"{r} = {text}")
         return r
 
-    def text(self) -> str:
-        sig = ", ".join(f"%{n}: {t}" for n, t in self.args)
+    def text(self, parallel: bool = False) -> str:
+        args = self.args + ([("tb", "index"), ("te", "index")] if parallel else [])
+        sig = ", ".join(f"%{n}: {t}" for n, t in args)
         out = [f"func.func private @{self.name}({sig}) {{"]
         out += ["  " + c for c in self.consts]
         out += self.body

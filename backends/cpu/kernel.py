@@ -72,6 +72,12 @@ class Kernel:
     fn: Function | None = None
     flops: int = 0
     callee: str = ""  # the function called for this kernel (shared between identical ones)
+    parallel_extent: int = 0  # >0: the kernel takes a [begin, end) range of that many units
+
+    def parallel_range(self, extent: int) -> tuple[str, str]:
+        """Declares the kernel splittable into `extent` units; returns its (begin, end) args."""
+        self.parallel_extent = extent
+        return "%tb", "%te"
 
     def __post_init__(self):
         self.fn = Function(self.name, [], self.lanes)

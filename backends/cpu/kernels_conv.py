@@ -123,13 +123,22 @@ def emit_gemm(k: Kernel, t: Tiling, x, rows: int, depth: int, n: int, w_kn, bias
 
         tile.all_panels(mr, k_loops, lambda m: fn.mul(fn.add(p0, m), n))
 
-    main = rows - rows % t.mr
-    if main:
-        with fn.loop(0, main, t.mr) as p0:
-            tiles(t.mr, p0)
+    # Threads split the MR-row tiles; the partial last tile belongs to the last range.
+    full = rows // t.mr
+    n_tiles = -(-rows // t.mr)
+    tb, te = k.parallel_range(n_tiles)
+    if full:
+        hi = fn.op(f"arith.minui {te}, {fn.idx(full)} : index")
+        with fn.loop(tb, hi) as ti:
+            tiles(t.mr, fn.mul(ti, t.mr))
     if rows % t.mr:
-        with fn.loop(main, rows) as p0:
+        last = fn.op(f"arith.cmpi ugt, {te}, {fn.idx(full)} : index")
+        fn.line(f"scf.if {last} {{")
+        fn._indent += 1
+        with fn.loop(full * t.mr, rows) as p0:
             tiles(1, p0)
+        fn._indent -= 1
+        fn.line("}")
 
 
 def _conv_geometry(node: Node, in_shape, out_shape, kh: int, kw: int):
@@ -249,7 +258,8 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
             with fn.loop(main, ow) as ow0:
                 row_tiles(n_img, ohv, 1, ow0, True)
 
-    with fn.loop(0, batch) as n_img, fn.loop(0, oh) as ohv:
+    tb, te = k.parallel_range(oh)
+    with fn.loop(0, batch) as n_img, fn.loop(tb, te) as ohv:
         tiles_of_row(n_img, ohv)
 
 

@@ -36,8 +36,10 @@ def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) 
                 iw0 = fn.add(fn.mul(owv, sw), -pl)
                 pixel(n, cb, count, ohv, owv, ih0, iw0, checked)
 
+    tb, te = k.parallel_range(oh)
+
     def block(n, cb, count):
-        with fn.loop(0, oh) as ohv:
+        with fn.loop(tb, te) as ohv:
             inside = fn.in_range(ohv, oh_lo, oh_hi)
             fn.line(f"scf.if {inside} {{")
             fn._indent += 1

@@ -37,6 +37,7 @@ EMITTERS |= {op: ew.emit_unary for op in ew.UNARY_OPS}
 EMITTERS |= {op: ew.emit_binary for op in ew.BINARY_OPS}
 EMITTERS |= {op: ew.emit_reduce for op in ew.REDUCE_OPS}
 EMITTERS |= {op: data.emit_table_gather for op in data.TABLE_OPS}
+BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES
 
@@ -48,6 +49,7 @@ class BuiltModule:
     text: str
     blob: WeightBlob
     kernels: list[Kernel]
+    workspace_bytes: int  # activations and the barrier state
 
 
 def _elem(dtype: str) -> str:
@@ -92,17 +94,74 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
         generic = k.fn.text().replace(f"@{k.name}(", "@KERNEL(", 1)
         if generic not in unique:
             unique[generic] = k.name
-            bodies.append(k.fn.text())
+            bodies.append(k.fn.text(parallel=k.parallel_extent > 0))
         k.callee = unique[generic]
-    ws_bytes = max(plan.workspace_bytes, 64)
+    ws_bytes = workspace_size(plan)
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
     lines += bodies
+    lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded=False)
+    lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded=True)
+    lines.append("func.func private @sched_yield() -> i32")
+    text = "module {\n" + "\n".join(lines) + "\n}\n"
+    return BuiltModule(text, blob, kernels, ws_bytes)
+
+
+def workspace_size(plan: MemoryPlan) -> int:
+    """The planned activations, then 128 bytes of barrier state for `<name>_run_slice`."""
+    return -(-plan.workspace_bytes // 64) * 64 + BARRIER_BYTES
+
+
+def _barrier(ws: str, ws_ty: str, base: int, nt: str) -> list[str]:
+    """A sense-reversing spin barrier on two i32 counters in the workspace (left zeroed)."""
+    consts = [f"  %bo_count = arith.constant {base} : index"]
+    consts.append(f"  %bo_gen = arith.constant {base + 64} : index")
+    return (
+        consts
+        + f"""
+  %bc = memref.view {ws}[%bo_count][] : {ws_ty} to memref<1xi32>
+  %bg = memref.view {ws}[%bo_gen][] : {ws_ty} to memref<1xi32>
+  %bz = arith.constant 0 : i32
+  %b1 = arith.constant 1 : i32
+  %bnt = arith.index_cast {nt} : index to i32
+  %bn1 = arith.subi %bnt, %b1 : i32
+  %bi0 = arith.constant 0 : index""".splitlines()[1:]
+    )
+
+
+BARRIER_CALL = """  %g{i} = memref.atomic_rmw addi %bz, %bg[%bi0] : (i32, memref<1xi32>) -> i32
+  %a{i} = memref.atomic_rmw addi %b1, %bc[%bi0] : (i32, memref<1xi32>) -> i32
+  %l{i} = arith.cmpi eq, %a{i}, %bn1 : i32
+  scf.if %l{i} {{
+    %z{i} = memref.atomic_rmw assign %bz, %bc[%bi0] : (i32, memref<1xi32>) -> i32
+    %n{i} = memref.atomic_rmw addi %b1, %bg[%bi0] : (i32, memref<1xi32>) -> i32
+  }} else {{
+    scf.while : () -> () {{
+      %c{i} = memref.atomic_rmw addi %bz, %bg[%bi0] : (i32, memref<1xi32>) -> i32
+      %s{i} = arith.cmpi eq, %c{i}, %g{i} : i32
+      scf.condition(%s{i})
+    }} do {{
+      %y{i} = func.call @sched_yield() : () -> i32
+      scf.yield
+    }}
+  }}"""
+
+
+def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> list[str]:
+    """`<name>_run(ins, outs, ws)`, or `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
+    thread runs its share of each kernel, then waits at a barrier."""
     args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
     args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
-    body = [f"func.func @{name}_run({', '.join(args)}) {{"]
+    ws_ty = f"memref<{ws_bytes}xi8>"
+    if threaded:
+        args += ["%tid: index", "%nt: index"]
+    suffix = "_slice" if threaded else ""
+    body = [f"func.func @{name}_run{suffix}({', '.join(args)}) {{"]
     body.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
+    if threaded:
+        body += _barrier("%ws", ws_ty, ws_bytes - BARRIER_BYTES, "%nt")
+        body.append("  %first = arith.cmpi eq, %tid, %bi0 : index")
     offsets: dict[int, str] = {}
 
     def offset(v: int) -> str:
@@ -112,7 +171,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
         return offsets[v]
 
     views: dict[tuple, str] = {}
-    for k in kernels:
+    for i, k in enumerate(kernels):
         operands = []
         for a in k.args:
             mty = f"memref<{a.count}x{a.elem}>"
@@ -126,7 +185,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                     operands.append(f"%{'in' if st.kind == 'input' else 'out'}{st.index}")
                     continue
                 key = ("w", st.index, mty)
-                src, src_ty = "%ws", f"memref<{ws_bytes}xi8>"
+                src, src_ty = "%ws", ws_ty
                 off = st.index
             if key not in views:
                 views[key] = f"%view{len(views)}"
@@ -134,8 +193,25 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                     f"  {views[key]} = memref.view {src}[{offset(off)}][] : {src_ty} to {mty}"
                 )
             operands.append(views[key])
-        sig = ", ".join(f"memref<{a.count}x{a.elem}>" for a in k.args)
-        body.append(f"  func.call @{k.callee}({', '.join(operands)}) : ({sig}) -> ()")
+        sig = [f"memref<{a.count}x{a.elem}>" for a in k.args]
+        n = k.parallel_extent
+        if n:
+            sig += ["index", "index"]
+            if threaded:
+                body.append(f"  %tb{i} = arith.muli %tid, {offset(n)} : index")
+                body.append(f"  %tb{i}d = arith.divui %tb{i}, %nt : index")
+                body.append(f"  %te{i}_0 = arith.addi %tid, {offset(1)} : index")
+                body.append(f"  %te{i}_1 = arith.muli %te{i}_0, {offset(n)} : index")
+                body.append(f"  %te{i} = arith.divui %te{i}_1, %nt : index")
+                operands += [f"%tb{i}d", f"%te{i}"]
+            else:
+                operands += [offset(0), offset(n)]
+        call = f"func.call @{k.callee}({', '.join(operands)}) : ({', '.join(sig)}) -> ()"
+        if threaded and not n:
+            body += ["  scf.if %first {", f"    {call}", "  }"]
+        else:
+            body.append(f"  {call}")
+        if threaded and i + 1 < len(kernels):
+            body.append(BARRIER_CALL.format(i=i))
     body += ["  return", "}"]
-    text = "module {\n" + "\n".join(lines + body) + "\n}\n"
-    return BuiltModule(text, blob, kernels)
+    return body

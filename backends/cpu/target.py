@@ -94,14 +94,14 @@ class CpuTarget:
         t_obj = time.perf_counter()
         inputs = [_describe(t) for t in graph.inputs]
         outputs = [_describe(t) for t in graph.outputs]
-        header = write_header(name, inputs, outputs, plan.workspace_bytes, built.blob.size)
+        header = write_header(name, inputs, outputs, built.workspace_bytes, built.blob.size)
         report = {
             "triple": spec.triple,
             "cpu": spec.cpu,
             "vector_lanes_f32": lanes,
             "kernels": len(built.kernels),
             "gflop": round(sum(k.flops for k in built.kernels) / 1e9, 4),
-            "workspace_bytes": plan.workspace_bytes,
+            "workspace_bytes": built.workspace_bytes,
             "activation_bytes_without_reuse": plan.naive_bytes,
             "weight_bytes": built.blob.size,
             "object_bytes": len(obj),
@@ -117,7 +117,9 @@ class CpuTarget:
             "library": f"lib{name}.so",
             "inputs": inputs,
             "outputs": outputs,
-            "workspace_bytes": plan.workspace_bytes,
+            "workspace_bytes": built.workspace_bytes,
+            "slice_symbol": f"{name}_run_slice",
+            "num_threads": int(options.get("num_threads", 1)),
             "report": report,
         }
         files = {f"{name}.o": obj, f"{name}.h": header.encode()}
