@@ -249,3 +249,27 @@ def take_activation(producer: ir.Operation, op: ir.Operation) -> None:
     """Moves `op`'s fused activation onto `producer` and replaces `op` by `producer`'s result."""
     set_activation(producer, activation(op) or "NONE")
     replace_op(op, producer.result)
+
+
+def scalar_const(value: ir.Value) -> float | None:
+    """The value of a float constant whose elements are all equal, else None."""
+    c = float_const(value)
+    if c is None or c.size == 0 or not np.all(c == c.reshape(-1)[0]):
+        return None
+    return float(c.reshape(-1)[0])
+
+
+def producer_named(value: ir.Value, *names: str) -> ir.Operation | None:
+    op = defining_op(value)
+    return op if op is not None and op.name in names else None
+
+
+def split_const_operand(op: ir.Operation) -> tuple[ir.Value, float] | None:
+    """For a binary op with one scalar-like float constant operand: (other operand, constant).
+    The constant must not broadcast the other operand to a larger shape."""
+    for xi, ci in ((0, 1), (1, 0)):
+        c = scalar_const(op.operands[ci])
+        x = op.operands[xi]
+        if c is not None and x.type == op.result.type:
+            return x, c
+    return None

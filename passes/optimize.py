@@ -17,6 +17,8 @@ OPTIMIZE_PIPELINE = ",".join(
         "tfl-fuse-pad",
         "tfl-fuse-mul-into-weights",
         "tfl-fuse-bias-add",
+        "tfl-fuse-leaky-relu",
+        "tfl-fuse-hard-swish",
         "tfl-fuse-activation",
         "tfl-fold-duplicates",
         "tfl-dce",

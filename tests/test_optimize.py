@@ -262,3 +262,34 @@ def test_cli_optimize_bad_input(tmp_path):
     assert not out.exists()
     result = _tflc("optimize", str(tmp_path / "missing.tflite"), "-o", str(out))
     assert result.returncode == 1 and "no such file" in result.stderr
+
+
+ACTIVATION_PATTERNS = """
+func.func @main(%x: tensor<1x8x8x4xf32>) -> (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) {
+  %three = "tfl.pseudo_const"() {value = dense<3.0> : tensor<f32>} : () -> tensor<f32>
+  %six = "tfl.pseudo_const"() {value = dense<6.0> : tensor<f32>} : () -> tensor<f32>
+  %zero = "tfl.pseudo_const"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %alpha = "tfl.pseudo_const"() {value = dense<0.2> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tfl.add"(%x, %three) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x8x8x4xf32>, tensor<f32>) -> tensor<1x8x8x4xf32>
+  %1 = "tfl.relu6"(%0) : (tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %2 = "tfl.mul"(%x, %1) {fused_activation_function = "NONE"} : (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %3 = "tfl.div"(%2, %six) {fused_activation_function = "NONE"} : (tensor<1x8x8x4xf32>, tensor<f32>) -> tensor<1x8x8x4xf32>
+  %4 = "tfl.mul"(%x, %alpha) {fused_activation_function = "NONE"} : (tensor<1x8x8x4xf32>, tensor<f32>) -> tensor<1x8x8x4xf32>
+  %5 = "tfl.maximum"(%x, %4) : (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %6 = "tfl.maximum"(%x, %zero) : (tensor<1x8x8x4xf32>, tensor<f32>) -> tensor<1x8x8x4xf32>
+  %7 = "tfl.minimum"(%6, %six) : (tensor<1x8x8x4xf32>, tensor<f32>) -> tensor<1x8x8x4xf32>
+  return %3, %5, %7 : tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>
+}
+"""
+
+
+def test_activation_patterns_fused_with_same_outputs():
+    """hard swish, leaky relu and relu6 spelled with elementwise ops: one op each after."""
+    module = tflc.parse(ACTIVATION_PATTERNS)
+    before = tflc.to_flatbuffer(module)
+    optimize(module)
+    after = tflc.to_flatbuffer(module)
+    assert operator_count(after) == 3
+    assert sorted(corpus.op_names(after)) == ["HARD_SWISH", "LEAKY_RELU", "RELU6"]
+    x = [np.random.default_rng(0).uniform(-8, 8, (1, 8, 8, 4)).astype(np.float32)]
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
