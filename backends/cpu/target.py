@@ -79,7 +79,7 @@ class CpuTarget:
         spec = codegen.target_spec(options.get("triple"), options.get("cpu"))
         lanes = spec.f32_lanes
         tiling = Tiling(
-            lanes, int(options.get("mr", 6)), int(options.get("nr", 2 if lanes == 16 else 3))
+            lanes, int(options.get("mr", 6)), int(options.get("nr", 2))
         )
         with module.context:
             graph = extract_graph(module, SUPPORTED_OPS)
