@@ -286,6 +286,31 @@ class Interpreter:
         self._run(graph, values, keep_all=False)
         return [values[ti] for ti in sg.outputs]
 
+    def run_op(self, node_index: int, *inputs: Any, subgraph: int = 0) -> list[np.ndarray]:
+        """Runs one node's kernel on `inputs` (None for omitted optional inputs; constants may
+        be passed as None too) and returns its outputs. A debugging aid: feed a node another
+        runtime's intermediate tensors to compare kernels op by op."""
+        if not 0 <= subgraph < len(self._graphs):
+            raise TflcError(f"subgraph {subgraph} does not exist", self._source)
+        steps = [s for s in self._graphs[subgraph].steps if s.node.index == node_index]
+        if not steps:
+            raise TflcError(f"no node {node_index} in subgraph {subgraph}", self._source)
+        step = steps[0]
+        template = self._graphs[subgraph].template
+        args = [
+            template[ti] if ti >= 0 and v is None else v
+            for ti, v in zip(step.inputs, list(inputs) + [None] * len(step.inputs), strict=False)
+        ]
+        values: list = [None] * len(template)
+        try:
+            result = step.fn(step.node, *args)
+        except TflcError:
+            raise
+        except Exception as e:
+            raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e
+        self._store(step.node, step.outputs, result, values)
+        return [values[ti] for ti in step.outputs]
+
     def _variable_value(self, subgraph: int, ti: int) -> np.ndarray:
         key = (subgraph, ti)
         if key not in self._variables:

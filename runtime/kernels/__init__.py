@@ -71,6 +71,11 @@ def register_kernel(name: str, fn: KernelFn) -> None:
     _USER_KERNELS[name] = fn
 
 
+def unregister_kernel(name: str) -> None:
+    """Removes a kernel added with `register_kernel` (builtin kernels stay)."""
+    _USER_KERNELS.pop(name, None)
+
+
 def lookup(name: str) -> KernelFn | None:
     _load_builtin_kernels()
     return _USER_KERNELS.get(name) or KERNELS.get(name)
@@ -104,5 +109,6 @@ __all__ = [
     "lookup",
     "register_kernel",
     "supported_ops",
+    "unregister_kernel",
     "unsupported_reason",
 ]

@@ -122,7 +122,8 @@ def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     offset = np.where(zp <= -128, -128, np.where(zp >= 127, 127, tflite_round(zp)))
     offset = np.where(same, 0, offset).astype(np.int64)
     scale32 = scale.astype(np.float32)
-    inv = (1.0 / scale).astype(np.float32)  # computed in double, stored as float
+    # The scaling factor is stored as float; its inverse is taken in double from that float.
+    inv = (1.0 / scale32.astype(np.float64)).astype(np.float32)
     q = tflite_round(x * inv[:, None]).astype(np.int64) + offset[:, None]
     q = np.clip(q, -128, 127)
     q[same] = 0
