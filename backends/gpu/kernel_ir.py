@@ -34,7 +34,7 @@ class KernelBuilder:
         self._types: dict[str, str] = {}
         self._count = 0
         self._depth = 3
-        self._loops: list[tuple[list[str], list[str]]] = []
+        self.shared_floats = 0  # workgroup memory (`%shm`), 0 when unused
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -192,6 +192,18 @@ class KernelBuilder:
     def store(self, value: str, idx: str) -> None:
         self._emit(f"memref.store {value}, %arena[{idx}] : memref<?xf32>")
 
+    def _shared_type(self) -> str:
+        return f"memref<{self.shared_floats}xf32, #gpu.address_space<workgroup>>"
+
+    def load_shared(self, idx: str) -> str:
+        return self._op(F32, f"memref.load %shm[{idx}] : {self._shared_type()}")
+
+    def store_shared(self, value: str, idx: str) -> None:
+        self._emit(f"memref.store {value}, %shm[{idx}] : {self._shared_type()}")
+
+    def barrier(self) -> None:
+        self._emit("gpu.barrier")
+
     # ---- structured control flow ------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -203,12 +215,13 @@ class KernelBuilder:
         self._depth -= 1
         self._emit("}")
 
-    def loop(self, lo: int, hi: int, inits: list[str], body, step: int = 1) -> list[str]:
+    def loop(self, lo: int | str, hi: int, inits: list[str], body, step: int = 1) -> list[str]:
         """`scf.for` over `[lo, hi)` carrying `inits`; `body(iv, *carried) -> list of next values`."""
         results = [self._new(self.type_of(v)) for v in inits]
         iv = self._new(INDEX)
         carried = [self._new(self.type_of(v)) for v in inits]
-        lo_v, hi_v, step_v = self.index(lo), self.index(hi), self.index(step)
+        lo_v = lo if isinstance(lo, str) else self.index(lo)
+        hi_v, step_v = self.index(hi), self.index(step)
         types = ", ".join(self.type_of(v) for v in inits)
         iter_args = ", ".join(f"{c} = {v}" for c, v in zip(carried, inits, strict=True))
         head = f"scf.for {iv} = {lo_v} to {hi_v} step {step_v} iter_args({iter_args}) -> ({types})"
@@ -251,8 +264,9 @@ class KernelBuilder:
 
     def finish(self) -> str:
         body = "\n".join(self._lines)
+        shared = f" workgroup(%shm : {self._shared_type()})" if self.shared_floats else ""
         text = (
-            f"    gpu.func @{self.name}(%arena: memref<?xf32>, %weights: memref<?xf32>) kernel "
+            f"    gpu.func @{self.name}(%arena: memref<?xf32>, %weights: memref<?xf32>){shared} kernel "
             f"attributes {{known_block_size = array<i32: {self.workgroup_size}, 1, 1>}} {{\n"
             f"{body}\n      gpu.return\n    }}"
         )

@@ -73,23 +73,28 @@ def conv_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
         raise TflcError(f"grouped conv_2d ({c} channels, filter depth {i})", node.where)
     if ctx.graph.const(w) is None:
         raise TflcError("conv_2d with a non-constant filter", node.where)
-    woff = ctx.packed(w, "hwio", lambda f: f.transpose(1, 2, 3, 0))
     _, xoff = ctx.addr(x)
     n, oy, ox, oc = coords
     geom = _geometry(node, ctx.shape(x), out_shape, kh, kw)
+    if ctx.split is None:  # neighbours differ in oc: HWIO keeps their weight reads adjacent
+        woff = ctx.packed(w, "hwio", lambda f: f.transpose(1, 2, 3, 0))
+        w_at = lambda tap, ic: b.add(b.mul(b.add(b.mul(tap, i), ic), o), b.add(oc, woff))  # noqa: E731
+    else:  # neighbours differ in ic: the OHWI filter as it is
+        _, woff = ctx.addr(w)
+        w_at = lambda tap, ic: b.add(b.add(b.mul(b.add(b.mul(oc, kh * kw), tap), i), ic), woff)  # noqa: E731
 
     def inner(iy, ix, ky, kx, acc):
         in_base = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), xoff)
-        w_base = b.add(b.mul(b.add(b.mul(ky, kw), kx), i * o), b.add(oc, woff))
+        tap = b.add(b.mul(ky, kw), kx)
 
         def over_ic(ic, a):
             xv = b.load("arena", b.add(in_base, ic))
-            wv = b.load("weights", b.add(w_base, b.mul(ic, o)))
-            return [b.fadd(a, b.fmul(xv, wv))]
+            return [b.fadd(a, b.fmul(xv, b.load("weights", w_at(tap, ic))))]
 
-        return b.loop(0, i, [acc], over_ic)
+        return ctx.kloop(b, i, [acc], over_ic)
 
-    (acc,) = _taps(b, kh, kw, [_bias(b, node, ctx, oc)], geom, oy, ox, inner)
+    (acc,) = _taps(b, kh, kw, [b.f32(0.0)], geom, oy, ox, inner)
+    acc = b.fadd(ctx.combine(b, acc), _bias(b, node, ctx, oc))
     return fused_activation(b, acc, node)
 
 
@@ -123,7 +128,7 @@ def fully_connected(b: KernelBuilder, node: Node, ctx: KernelContext, coords: li
     row, oc = b.div(flat, o), b.rem(flat, o)
     _, xoff = ctx.addr(x)
     x_base = b.add(b.mul(row, k), xoff)
-    if ctx.graph.const(w) is not None:
+    if ctx.graph.const(w) is not None and ctx.split is None:
         woff = ctx.packed(w, "ko", lambda f: f.T)
         wbuf, w_index = "weights", lambda kk: b.add(b.add(b.mul(kk, o), oc), woff)
     else:
@@ -133,7 +138,8 @@ def fully_connected(b: KernelBuilder, node: Node, ctx: KernelContext, coords: li
     def over_k(kk, acc):
         return [b.fadd(acc, b.fmul(b.load("arena", b.add(x_base, kk)), b.load(wbuf, w_index(kk))))]
 
-    (acc,) = b.loop(0, k, [_bias(b, node, ctx, oc)], over_k)
+    (acc,) = ctx.kloop(b, k, [b.f32(0.0)], over_k)
+    acc = b.fadd(ctx.combine(b, acc), _bias(b, node, ctx, oc))
     return fused_activation(b, acc, node)
 
 
@@ -192,7 +198,11 @@ def reduce(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) 
         idx = b.add(base, b.ravel(rc, [strides[d] for d in axes]))
         return [combine(acc, b.load("arena", idx))]
 
-    (acc,) = b.loop(0, count, [b.f32(init)], over_r)
+    if node.op in ("mean", "sum"):
+        (acc,) = ctx.kloop(b, count, [b.f32(init)], over_r)
+        acc = ctx.combine(b, acc)
+    else:
+        (acc,) = b.loop(0, count, [b.f32(init)], over_r)
     return b.fdiv(acc, b.f32(float(count))) if node.op == "mean" else acc
 
 

@@ -24,6 +24,28 @@ class KernelContext:
     graph: Graph
     offsets: dict[int, int]  # arena offsets (floats) of storage roots
     weights: WeightsPacker
+    split: tuple[str, int] | None = None  # (this invocation's part, parts): split-K reduction
+    local_id: str | None = None
+
+    def kloop(self, b: KernelBuilder, k: int, inits: list[str], body) -> list[str]:
+        """The op's main reduction loop over `[0, k)`; under split-K, this part's share."""
+        if self.split is None:
+            return b.loop(0, k, inits, body)
+        part, parts = self.split
+        return b.loop(part, k, inits, body, step=parts)
+
+    def combine(self, b: KernelBuilder, partial: str) -> str:
+        """Sums the parts' partial results through workgroup memory (identity unsplit)."""
+        if self.split is None:
+            return partial
+        _, parts = self.split
+        b.store_shared(partial, self.local_id)
+        b.barrier()
+        first = b.mul(b.div(self.local_id, parts), parts)
+        (total,) = b.loop(
+            0, parts, [b.f32(0.0)], lambda p, acc: [b.fadd(acc, b.load_shared(b.add(first, p)))]
+        )
+        return total
 
     def shape(self, tid: int) -> tuple[int, ...]:
         return self.graph.tensors[tid].shape
@@ -209,25 +231,50 @@ def has_lowering(node: Node) -> bool:
     return is_elementwise(node) or node.op in ANCHORS
 
 
-def emit_group(b: KernelBuilder, nodes: list[Node], ctx: KernelContext) -> None:
-    """The kernel of one fused group: anchor, epilogue, one guarded store."""
+SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}
+
+
+def emit_group(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, parts: int = 1) -> None:
+    """The kernel of one fused group: anchor, epilogue, one guarded store.
+
+    With `parts` > 1 (split-K), `parts` neighbouring invocations share one output element: each
+    reduces a strided share of the anchor's loop, workgroup memory sums the shares, and every
+    invocation computes in uniform control flow (a barrier needs it) on a clamped index.
+    """
     out = nodes[-1].outputs[0]
     out_shape = ctx.shape(out)
     total = int(np.prod(out_shape, dtype=np.int64))
-    i = b.linear_id()
-    with b.guard(b.cmp("slt", i, total)):
-        coords = b.unravel(i, list(out_shape)) if out_shape else [i]
-        if not out_shape:
-            out_shape = (1,)
-        first = nodes[0]
-        if is_elementwise(first):
-            value = apply_elementwise(b, first, ctx, coords, {})
-        else:
-            value = ANCHORS[first.op](b, first, ctx, coords)
-        for prev, node in zip(nodes, nodes[1:], strict=False):
-            value = apply_elementwise(b, node, ctx, coords, {prev.outputs[0]: value})
+    if parts > 1:
+        b.shared_floats = b.workgroup_size
+        tid = b._op("index", "gpu.thread_id x")
+        block = b.add(b.mul(b._op("index", "gpu.block_id y"), b._op("index", "gpu.grid_dim x")),
+                      b._op("index", "gpu.block_id x"))  # fmt: skip
+        i = b.add(b.mul(block, b.workgroup_size // parts), b.div(tid, parts))
+        ctx.split, ctx.local_id = (b.rem(tid, parts), parts), tid
+        ok = b.and_(b.cmp("slt", i, total), b.cmp("eq", b.rem(tid, parts), 0))
+        i = b.imin(i, total - 1)
+    else:
+        i = b.linear_id()
+        ok = b.cmp("slt", i, total)
+    value = _group_value(b, nodes, ctx, i, out_shape) if parts > 1 else None
+    ctx.split = ctx.local_id = None
+    with b.guard(ok):
+        if value is None:
+            value = _group_value(b, nodes, ctx, i, out_shape)
         _, base = ctx.addr(out)
         b.store(value, b.add(i, base) if base else i)
+
+
+def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str, out_shape):
+    coords = b.unravel(i, list(out_shape)) if out_shape else [i]
+    first = nodes[0]
+    if is_elementwise(first):
+        value = apply_elementwise(b, first, ctx, coords, {})
+    else:
+        value = ANCHORS[first.op](b, first, ctx, coords)
+    for prev, node in zip(nodes, nodes[1:], strict=False):
+        value = apply_elementwise(b, node, ctx, coords, {prev.outputs[0]: value})
+    return value
 
 
 # Register the anchors of the other modules.

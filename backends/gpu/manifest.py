@@ -94,6 +94,7 @@ def build_manifest(
                 "shader": f"shaders/{g.name}.wgsl",
                 "workgroup_size": [g.workgroup_size, 1, 1],
                 "grid": list(g.grid),
+                "split_k": g.extra.get("split_k", 1),
                 "ops": ops,
                 "output": _tensor_spec(graph, plan, g.outputs[0]),
             }

@@ -16,14 +16,16 @@ from tflc.backends.gpu.buffer_plan import plan_buffers
 from tflc.backends.gpu.fusion import Group, fuse
 from tflc.backends.gpu.graph import Graph, build_graph
 from tflc.backends.gpu.kernel_ir import KernelBuilder, gpu_module_text
-from tflc.backends.gpu.lowering import KernelContext, WeightsPacker, emit_group
+from tflc.backends.gpu.lowering import SPLIT_ANCHORS, KernelContext, WeightsPacker, emit_group
 from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
 from tflc.errors import TflcError
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,canonicalize)"
-OPTIONS = {"fallback"}
+OPTIONS = {"fallback", "split_k"}
+SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
+SPLIT_WORKGROUP = 256
 
 
 def choose_workgroup_size(group: Group, total: int) -> int:
@@ -45,24 +47,54 @@ def choose_workgroup_size(group: Group, total: int) -> int:
     return size
 
 
+def reduction_length(graph: Graph, group: Group) -> int:
+    node = group.nodes[0]
+    if node.op == "conv_2d":
+        return graph.tensors[node.inputs[1]].shape[3]
+    if node.op == "fully_connected":
+        return graph.tensors[node.inputs[1]].shape[1]
+    if node.op in ("mean", "sum"):
+        return graph.tensors[node.inputs[0]].size // max(graph.tensors[node.outputs[0]].size, 1)
+    return 0
+
+
+def choose_split(graph: Graph, group: Group, total: int) -> int:
+    """Split-K parts: long reductions over few outputs share each output among invocations."""
+    if group.nodes[0].op not in SPLIT_ANCHORS or total >= SPLIT_MAX_OUTPUTS:
+        return 1
+    k = reduction_length(graph, group)
+    parts = 1
+    while parts < 32 and k // (parts * 2) >= 24 and total * parts < SPLIT_MAX_OUTPUTS * 2:
+        parts *= 2
+    return parts if parts >= 4 else 1
+
+
 def grid_for(total: int, workgroup_size: int) -> tuple[int, int, int]:
     groups = max(1, -(-total // workgroup_size))
     gx = min(groups, MAX_GRID_X)
     return gx, -(-groups // gx), 1
 
 
-def lower_to_gpu_module(graph: Graph, groups: list[Group], ctx: KernelContext) -> ir.Module:
+def lower_to_gpu_module(
+    graph: Graph, groups: list[Group], ctx: KernelContext, split_k: bool = True
+) -> ir.Module:
     """One `gpu.module` with a `gpu.func` per dispatch, canonicalized and cse'd by MLIR."""
     kernels = []
     for g in groups:
         if g.host:
             continue
         total = graph.tensors[g.outputs[0]].size
-        g.workgroup_size = choose_workgroup_size(g, total)
-        g.grid = grid_for(total, g.workgroup_size)
+        parts = choose_split(graph, g, total) if split_k else 1
+        g.extra["split_k"] = parts
+        if parts > 1:
+            g.workgroup_size = SPLIT_WORKGROUP
+            g.grid = grid_for(total * parts, g.workgroup_size)
+        else:
+            g.workgroup_size = choose_workgroup_size(g, total)
+            g.grid = grid_for(total, g.workgroup_size)
         b = KernelBuilder(g.name, g.workgroup_size)
         try:
-            emit_group(b, g.nodes, ctx)
+            emit_group(b, g.nodes, ctx, parts)
         except TflcError as e:
             raise e.at(g.nodes[0].where) from None
         kernels.append(b.finish())
@@ -91,7 +123,9 @@ def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
     weights = WeightsPacker()
     ctx = KernelContext(graph, plan.offsets, weights)
     with module.context:
-        gpu_module = lower_to_gpu_module(graph, groups, ctx)
+        gpu_module = lower_to_gpu_module(
+            graph, groups, ctx, options.get("split_k", True) not in (False, 0, "false", "0")
+        )
         funcs = {
             ir.StringAttr(f.attributes["sym_name"]).value: f
             for f in gpu_module.body.operations[0].regions[0].blocks[0].operations

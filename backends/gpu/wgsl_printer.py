@@ -91,10 +91,15 @@ class _Printer:
         block = self.func.regions[0].blocks[0]
         self.names[block.arguments[0]] = "arena"
         self.names[block.arguments[1]] = "weights"
+        shared = ""
+        if len(block.arguments) > 2:
+            self.names[block.arguments[2]] = "shm"
+            size = ir.MemRefType(block.arguments[2].type).shape[0]
+            shared = f"var<workgroup> shm: array<f32, {size}>;\n"
         self._block(block, 1)
         body = "\n".join(self.lines)
         return (
-            f"{HEADER}\n@compute @workgroup_size({self.workgroup_size})\n"
+            f"{HEADER}{shared}\n@compute @workgroup_size({self.workgroup_size})\n"
             "fn main(@builtin(workgroup_id) wid: vec3<u32>, "
             "@builtin(local_invocation_id) lid: vec3<u32>, "
             "@builtin(num_workgroups) nwg: vec3<u32>) {\n"
@@ -166,6 +171,8 @@ class _Printer:
                     temps.append(t)
                 for var, t in zip(yield_to, temps, strict=True):
                     self._emit(depth, f"{var} = {t};")
+        elif name == "gpu.barrier":
+            self._emit(depth, "workgroupBarrier();")
         elif name == "gpu.return":
             self._emit(depth, "return;")
         else:
