@@ -168,14 +168,22 @@ class GpuModel:
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], data)
 
     def _encode(self, steps, encoder, query_set=None) -> None:
+        """One compute pass for all steps (wgpu orders read-write storage use between dispatches
+        with barriers), or, when timing, one pass per step with its two timestamps."""
+        if query_set is None:
+            cpass = encoder.begin_compute_pass()
+            cpass.set_bind_group(0, self.bind_group)
+            for step in steps:
+                cpass.set_pipeline(self.pipelines[step["name"]])
+                cpass.dispatch_workgroups(*step["grid"])
+            cpass.end()
+            return
         for k, step in enumerate(steps):
-            writes = None
-            if query_set is not None:
-                writes = {
-                    "query_set": query_set,
-                    "beginning_of_pass_write_index": 2 * k,
-                    "end_of_pass_write_index": 2 * k + 1,
-                }
+            writes = {
+                "query_set": query_set,
+                "beginning_of_pass_write_index": 2 * k,
+                "end_of_pass_write_index": 2 * k + 1,
+            }
             cpass = encoder.begin_compute_pass(timestamp_writes=writes)
             cpass.set_pipeline(self.pipelines[step["name"]])
             cpass.set_bind_group(0, self.bind_group)

@@ -82,6 +82,30 @@ CASES = {
         (2, 8),
         dict(fused_activation_function="RELU"),
     ),
+    "fully_connected_split_k": (
+        "fully_connected",
+        [(1, 512), rand(10, 512), rand(10)],
+        (1, 10),
+        dict(fused_activation_function="RELU6"),
+    ),  # fmt: skip
+    "conv_1x1_split_k": (
+        "conv_2d",
+        [(1, 3, 3, 256), rand(24, 1, 1, 256), rand(24)],
+        (1, 3, 3, 24),
+        dict(padding="VALID"),
+    ),  # fmt: skip
+    "conv_3x3_split_k": (
+        "conv_2d",
+        [(1, 4, 4, 128), rand(8, 3, 3, 128), rand(8)],
+        (1, 4, 4, 8),
+        dict(padding="SAME"),
+    ),  # fmt: skip
+    "mean_split_k": (
+        "mean",
+        [(1, 16, 16, 8), np.array([1, 2], np.int32)],
+        (1, 8),
+        dict(keep_dims=False),
+    ),  # fmt: skip
     "add_broadcast_const": (
         "add",
         [(1, 4, 4, 3), rand(3)],
@@ -170,6 +194,15 @@ def test_op_matches_litert(case):
     model = one_op(op, operands, out_shape, **options)
     inputs = [rand(*o) for o in operands if isinstance(o, tuple)]
     check(model, inputs, dispatches=1)
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c.endswith("split_k")))
+def test_split_k_kernels_share_outputs_between_invocations(case):
+    op, operands, out_shape, options = CASES[case]
+    cm = check(one_op(op, operands, out_shape, **options), [rand(*operands[0])])
+    (step,) = cm.artifacts.manifest["steps"]
+    assert step["split_k"] > 1
+    assert "workgroupBarrier" in cm.artifacts.shaders[step["shader"]]
 
 
 def test_conv_residual_and_activation_fuse_into_one_dispatch():
