@@ -224,7 +224,7 @@ def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype):
     n, _, _, c = xp.shape
     kh, kw = w.shape[1], w.shape[2]
     oh, ow = out_hw
-    acc = np.zeros((n, oh, ow, c), dtype=acc_dtype)
+    acc = np.empty((n, oh, ow, c), dtype=acc_dtype)
     tmp = np.empty_like(acc)
     for dy in range(kh):
         y0 = dy * dilation[0]
@@ -236,8 +236,11 @@ def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype):
                 x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
                 :,
             ]
-            np.multiply(tap, w[0, dy, dx], out=tmp)
-            acc += tmp
+            if dy == dx == 0:
+                np.multiply(tap, w[0, 0, 0], out=acc)  # the first tap initializes the sum
+            else:
+                np.multiply(tap, w[0, dy, dx], out=tmp)
+                acc += tmp
     return acc
 
 
