@@ -243,9 +243,15 @@ def _binary(lw: Lowering, kind: str) -> None:
         raise lw.fail("elementwise ops over more than 4 dimensions are not supported")
     out4 = (1,) * (4 - len(y.shape)) + tuple(y.shape)
     sa, sb = _broadcast_strides(a.shape, out4), _broadcast_strides(b.shape, out4)
-    act = lw.attr("fused_activation_function")
+    act = (
+        lw.attr("fused_activation_function")
+        if "fused_activation_function" in lw.op.attributes
+        else "NONE"
+    )
     same = a.shape == b.shape == y.shape
     if y.dtype == "float32":
+        if kind not in ("add", "mul"):
+            raise lw.fail(f"float {kind} has no MCU kernel")
         lo, hi = _float_act(act)
         params = lw.param(
             "params",
@@ -263,12 +269,21 @@ def _binary(lw: Lowering, kind: str) -> None:
         )
         return
     lo, hi = _act_range(act, y.scale, y.zero_point)
-    if kind == "add":
+    if kind in ("maximum", "minimum"):
+        if (a.scale, a.zero_point) != (y.scale, y.zero_point) or (b.scale, b.zero_point) != (
+            y.scale,
+            y.zero_point,
+        ):
+            raise lw.fail(f"int8 {kind} of differently quantized tensors is not supported")
+        lo, hi = -128, 127
+    if kind in ("add", "sub"):
         left_shift = 20
         twice_max = 2 * max(a.scale, b.scale)
         m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
         m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
         mo, so = qz.quantize_multiplier(twice_max / ((1 << left_shift) * y.scale))
+        if kind == "sub":  # sub.cc: "Use add kernel for 8-bit sub": input2_multiplier *= -1
+            m2 = -m2
     else:
         left_shift, m1, s1, m2, s2 = 0, 0, 0, 0, 0
         mo, so = qz.quantize_multiplier(a.scale * b.scale / y.scale)
@@ -295,9 +310,11 @@ def _binary(lw: Lowering, kind: str) -> None:
             ]
         ),
     )
+    kernel = {"sub": "add", "maximum": "minmax", "minimum": "minmax"}.get(kind, kind)
+    function = "add" if kind == "sub" else kind
     lw.emit(
-        f"{kind}_s8",
-        f"tflc_{kind}_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        f"{kernel}_s8",
+        f"tflc_{function}_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
         [a, b],
         [y],
         [params],
@@ -345,6 +362,9 @@ def _pool(lw: Lowering, kind: str) -> None:
     )
 
 
+MAX_SUM_TABLE = 16384
+
+
 def _reduce_view(lw: Lowering, x: Tensor, axes: list[int]) -> tuple[int, int, int]:
     rank = len(x.shape)
     axes = sorted({a % rank for a in axes})
@@ -356,10 +376,12 @@ def _reduce_view(lw: Lowering, x: Tensor, axes: list[int]) -> tuple[int, int, in
     return outer, reduced, inner
 
 
-def _mean(lw: Lowering) -> None:
+def _mean(lw: Lowering, kind: str = "mean") -> None:
     x, axis_t, y = lw.operand(0), lw.operand(1), lw.result()
     axes = [int(a) for a in np.ravel(lw.const(axis_t))]
     outer, reduced, inner = _reduce_view(lw, x, axes)
+    if x.dtype == "float32" and kind != "mean":
+        raise lw.fail(f"float {lw.op.name} has no MCU kernel")
     if x.dtype == "float32":
         params = lw.param("params", "tflc_reduce_f32_params", _struct([outer, reduced, inner]))
         lw.emit(
@@ -374,7 +396,13 @@ def _mean(lw: Lowering) -> None:
     norm = sorted(a % rank for a in axes)
     keep_dims = lw.attr("keep_dims")
     mult, shift = qz.quantize_multiplier(x.scale / y.scale)
-    if keep_dims and rank == 4 and len(axes) == 2 and norm == [1, 2]:
+    if kind == "max":
+        mode = 3
+    elif kind == "sum":
+        if 255 * reduced + 1 > MAX_SUM_TABLE:
+            raise lw.fail(f"int8 sum over {reduced} elements is not supported (table too large)")
+        mode = 4
+    elif keep_dims and rank == 4 and len(axes) == 2 and norm == [1, 2]:
         mode = 2
     elif x.scale == y.scale and x.zero_point == y.zero_point:
         mode = 0
@@ -383,17 +411,28 @@ def _mean(lw: Lowering) -> None:
         s = min(reduced.bit_length() - 1, 32, 31 + shift)
         mult = (mult << s) // reduced
         shift -= s
+    table_name = "0"
+    params_list = []
+    if mode == 4:
+        table = lw.param(
+            "sum_table",
+            "int8_t",
+            qz.quantized_sum_table(x.scale, x.zero_point, y.scale, y.zero_point, reduced),
+        )
+        table_name = table.name
+        params_list.append(table)
     params = lw.param(
         "params",
         "tflc_mean_s8_params",
-        _struct([outer, reduced, inner, mode, x.zero_point, y.zero_point, mult, shift]),
+        _struct([outer, reduced, inner, mode, x.zero_point, y.zero_point, mult, shift, table_name]),
     )
+    params_list.append(params)
     lw.emit(
         "mean_s8",
         f"tflc_mean_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
         [x],
         [y],
-        [params],
+        params_list,
     )
 
 
@@ -547,6 +586,126 @@ def _pad(lw: Lowering) -> None:
     )
 
 
+def _contiguous_strides(shape) -> list[int]:
+    strides, acc = [0] * len(shape), 1
+    for i in range(len(shape) - 1, -1, -1):
+        strides[i] = acc
+        acc *= shape[i]
+    return strides
+
+
+def _strided_copy(lw: Lowering, x: Tensor, y: Tensor, shape, strides, offset: int) -> None:
+    if len(shape) > 8:
+        raise lw.fail("data movement over more than 8 dimensions is not supported")
+    shape8 = [1] * (8 - len(shape)) + [int(d) for d in shape]
+    strides8 = [0] * (8 - len(strides)) + [int(s) for s in strides]
+    params = lw.param(
+        "params",
+        "tflc_strided_copy_params",
+        _struct([_struct(shape8), _struct(strides8), int(offset), np.dtype(x.dtype).itemsize]),
+    )
+    lw.emit(
+        "data_movement",
+        f"tflc_strided_copy(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+    )
+
+
+def _transpose(lw: Lowering) -> None:
+    x, perm_t, y = lw.operand(0), lw.operand(1), lw.result()
+    perm = [int(p) % len(x.shape) for p in np.ravel(lw.const(perm_t))]
+    strides = _contiguous_strides(x.shape)
+    _strided_copy(lw, x, y, [x.shape[p] for p in perm], [strides[p] for p in perm], 0)
+
+
+def _strided_slice(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    begin, end, step = (np.ravel(lw.const(lw.operand(i))).tolist() for i in (1, 2, 3))
+    if lw.attr("ellipsis_mask") or lw.attr("new_axis_mask"):
+        raise lw.fail("strided_slice with ellipsis or new axes is not supported")
+    masks = {k: lw.attr(k) for k in ("begin_mask", "end_mask", "shrink_axis_mask")}
+    offset_mode = bool(lw.attr("offset")) if "offset" in lw.op.attributes else False
+    strides = _contiguous_strides(x.shape)
+    shape, in_strides, offset = [], [], 0
+    for i, dim in enumerate(x.shape):
+        b, e, s = (begin[i], end[i], step[i]) if i < len(begin) else (0, dim, 1)
+        if offset_mode:
+            e = b + e
+        lo, hi = (0, dim) if s > 0 else (-1, dim - 1)
+        if masks["begin_mask"] >> i & 1:
+            b = 0 if s > 0 else dim - 1
+        else:
+            b = min(max(b + dim if b < 0 else b, lo), hi)
+        if masks["shrink_axis_mask"] >> i & 1:
+            e, s = b + 1, 1
+        elif masks["end_mask"] >> i & 1:
+            e = dim if s > 0 else -1
+        else:
+            e = min(max(e + dim if e < 0 else e, lo), hi)
+        count = max(0, -(-(e - b) // s))
+        shape.append(count)
+        in_strides.append(strides[i] * s)
+        offset += b * strides[i]
+    if int(np.prod(shape)) != y.size:
+        raise lw.fail(f"strided_slice computed shape {shape}, the IR says {list(y.shape)}")
+    _strided_copy(lw, x, y, shape, in_strides, offset)
+
+
+def _slice(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    begin = np.ravel(lw.const(lw.operand(1))).tolist()
+    strides = _contiguous_strides(x.shape)
+    _strided_copy(
+        lw, x, y, y.shape, strides, sum(b * s for b, s in zip(begin, strides, strict=True))
+    )
+
+
+def _split(lw: Lowering, sizes_operand: bool = False) -> None:
+    if sizes_operand:  # split_v(input, size_splits, axis)
+        x, axis_t = lw.operand(0), lw.operand(2)
+    else:  # split(axis, input)
+        axis_t, x = lw.operand(0), lw.operand(1)
+    axis = int(np.ravel(lw.const(axis_t))[0]) % len(x.shape)
+    strides = _contiguous_strides(x.shape)
+    at = 0
+    for k in range(len(lw.op.results)):
+        y = lw.result(k)
+        _strided_copy(lw, x, y, y.shape, strides, at * strides[axis])
+        at += y.shape[axis]
+
+
+def _tile(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    multiples = np.ravel(lw.const(lw.operand(1))).tolist()
+    strides = _contiguous_strides(x.shape)
+    shape, in_strides = [], []
+    for m, d, s in zip(multiples, x.shape, strides, strict=True):
+        shape += [m, d]
+        in_strides += [0, s]
+    _strided_copy(lw, x, y, shape, in_strides, 0)
+
+
+def _gather(lw: Lowering) -> None:
+    x, idx_t, y = lw.operand(0), lw.operand(1), lw.result()
+    if lw.attr("batch_dims"):
+        raise lw.fail("gather with batch_dims is not supported")
+    axis = lw.attr("axis") % len(x.shape)
+    indices = [int(i) % x.shape[axis] for i in np.ravel(lw.const(idx_t))]
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1 :], dtype=np.int64)) * np.dtype(x.dtype).itemsize
+    table = lw.param("indices", "int32_t", indices)
+    lw.emit(
+        "data_movement",
+        f"tflc_gather({outer}, {x.shape[axis]}, {inner}, {len(indices)}, {{p:{table.name}}}, "
+        f"{{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [table],
+    )
+
+
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
     "tfl.depthwise_conv_2d": lambda lw: _conv(lw, True),
@@ -568,6 +727,18 @@ HANDLERS = {
     "tfl.concatenation": _concatenation,
     "tfl.pad": _pad,
     "tfl.padv2": _pad,
+    "tfl.sub": lambda lw: _binary(lw, "sub"),
+    "tfl.maximum": lambda lw: _binary(lw, "maximum"),
+    "tfl.minimum": lambda lw: _binary(lw, "minimum"),
+    "tfl.reduce_max": lambda lw: _mean(lw, "max"),
+    "tfl.sum": lambda lw: _mean(lw, "sum"),
+    "tfl.transpose": _transpose,
+    "tfl.strided_slice": _strided_slice,
+    "tfl.slice": _slice,
+    "tfl.split": _split,
+    "tfl.split_v": lambda lw: _split(lw, sizes_operand=True),
+    "tfl.tile": _tile,
+    "tfl.gather": _gather,
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)

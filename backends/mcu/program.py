@@ -76,6 +76,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "fully_connected_s8": (["fully_connected_s8.c"], ["fully_connected_s8.h"]),
     "add_s8": (["add_s8.c"], ["binary_s8.h"]),
     "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
+    "minmax_s8": (["minmax_s8.c"], ["binary_s8.h"]),
     "average_pool_s8": (["average_pool_s8.c"], ["pool_s8.h"]),
     "max_pool_s8": (["max_pool_s8.c"], ["pool_s8.h"]),
     "mean_s8": (["mean_s8.c"], ["mean_s8.h"]),

@@ -154,3 +154,18 @@ def softmax_exp_table(input_scale: float, beta: float) -> list[int]:
         rescaled = multiply_by_quantized_multiplier_greater_than_one(d, multiplier, left_shift)
         table.append(exp_on_negative_values(rescaled, bits))
     return table
+
+
+def quantized_sum_table(
+    input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int, n: int
+) -> list[int]:
+    """int8 SUM output for every raw sum s in [-128 n, 127 n] (index s + 128 n), as LiteRT's
+    kernel computes it in float: clamp(round(s * (in_scale / out_scale) + bias) + out_zp)."""
+    scale = np.float32(input_scale) / np.float32(output_scale)
+    bias = np.float32(-input_zero_point) * scale * np.float32(n)
+    sums = np.arange(-128 * n, 127 * n + 1).astype(np.float32)
+    value = sums * scale + bias
+    rounded = np.where(
+        value >= 0, np.floor(value + np.float32(0.5)), np.ceil(value - np.float32(0.5))
+    )
+    return np.clip(rounded + output_zero_point, -128, 127).astype(int).tolist()

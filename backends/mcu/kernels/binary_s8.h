@@ -15,9 +15,14 @@ typedef struct {
   int32_t act_min, act_max;
 } tflc_binary_s8_params;
 
-/* reference_integer_ops::Add (SUB with input2_multiplier negated by the compiler). */
+/* reference_integer_ops::Add; SUB is ADD with input2_multiplier negated (as TFLite's sub.cc). */
 void tflc_add_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                  int8_t *out);
+/* MAXIMUM / MINIMUM of raw int8 values (inputs and output share quantization). */
+void tflc_maximum_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
+                     int8_t *out);
+void tflc_minimum_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
+                     int8_t *out);
 /* reference_integer_ops::Mul */
 void tflc_mul_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                  int8_t *out);

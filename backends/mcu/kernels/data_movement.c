@@ -44,6 +44,43 @@ void tflc_pad(const tflc_pad_params *p, const void *input, const void *value, vo
   }
 }
 
+void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int32_t total = 1, i, k;
+  for (k = 0; k < 8; ++k) {
+    total *= p->out_shape[k];
+  }
+  for (i = 0; i < total; ++i) {
+    int32_t at = p->offset;
+    for (k = 0; k < 8; ++k) {
+      at += idx[k] * p->in_strides[k];
+    }
+    copy_bytes(out, in + at * p->elem, p->elem);
+    out += p->elem;
+    for (k = 7; k >= 0; --k) {
+      if (++idx[k] < p->out_shape[k]) {
+        break;
+      }
+      idx[k] = 0;
+    }
+  }
+}
+
+void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
+                 const int32_t *indices, const void *input, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  int32_t o, k;
+  for (o = 0; o < outer; ++o) {
+    for (k = 0; k < count; ++k) {
+      copy_bytes(out, in + (o * axis_size + indices[k]) * inner_bytes, inner_bytes);
+      out += inner_bytes;
+    }
+  }
+}
+
 void tflc_copy(int32_t bytes, const void *input, void *output) {
   copy_bytes((uint8_t *)output, (const uint8_t *)input, bytes);
 }

@@ -14,6 +14,20 @@ typedef struct {
 } tflc_pad_params;
 void tflc_pad(const tflc_pad_params *p, const void *input, const void *value, void *output);
 
+/* out[i0..i7] = in[offset + sum(ik * in_strides[k])], element size `elem` bytes, strides in
+ * elements (negative for reversed axes, 0 for repeated ones): TRANSPOSE, SLICE,
+ * STRIDED_SLICE, SPLIT, TILE (each tiled axis as two: repeat with stride 0, then the axis). */
+typedef struct {
+  int32_t out_shape[8];
+  int32_t in_strides[8];
+  int32_t offset, elem;
+} tflc_strided_copy_params;
+void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output);
+
+/* GATHER with constant indices along one axis: [outer, axis_size, inner] -> [outer, count, inner]. */
+void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
+                 const int32_t *indices, const void *input, void *output);
+
 /* A byte copy (RESHAPE between two caller buffers). */
 void tflc_copy(int32_t bytes, const void *input, void *output);
 

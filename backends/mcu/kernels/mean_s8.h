@@ -3,12 +3,15 @@
 
 #include <stdint.h>
 
-/* MEAN over the contiguous middle axes of an [outer, reduced, inner] view. */
+/* MEAN, SUM, REDUCE_MAX over the contiguous middle axes of an [outer, reduced, inner] view. */
 typedef struct {
   int32_t outer, reduced, inner;
-  int32_t mode; /* 0: same quantization in and out; 1: QuantizedMeanOrSum; 2: 4-D H,W keep_dims */
+  /* 0: mean, same quantization in and out; 1: QuantizedMeanOrSum mean; 2: 4-D H,W keep_dims
+   * mean; 3: max of raw values; 4: sum through `table`, indexed by sum + 128 * reduced */
+  int32_t mode;
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;
+  const int8_t *table;
 } tflc_mean_s8_params;
 
 /* reference_ops::Mean / QuantizedMeanOrSum, reference_integer_ops::Mean */
