@@ -62,10 +62,15 @@ def sample(rng: np.random.Generator, name: str, batch: int = 1) -> np.ndarray:
 
 def tf_convert(model, calibration=None) -> bytes:
     import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
 
     spec = tf.TensorSpec((1, 224, 224, 3), tf.float32)
     fn = tf.function(lambda x: model(x, training=False), input_signature=[spec], autograph=False)
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([fn.get_concrete_function()], model)
+    # Frozen first, as in tests/corpus.py: Keras 3 variables would stay READ_VARIABLE ops.
+    frozen = convert_variables_to_constants_v2(fn.get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
     if calibration is not None:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: ([x] for x in calibration)

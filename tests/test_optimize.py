@@ -293,3 +293,39 @@ def test_activation_patterns_fused_with_same_outputs():
     assert sorted(corpus.op_names(after)) == ["HARD_SWISH", "LEAKY_RELU", "RELU6"]
     x = [np.random.default_rng(0).uniform(-8, 8, (1, 8, 8, 4)).astype(np.float32)]
     assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+
+
+NORMALIZATION_PATTERNS = """
+func.func @main(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %axis = "tfl.pseudo_const"() {value = dense<[-1]> : tensor<1xi32>} : () -> tensor<1xi32>
+  %eps = "tfl.pseudo_const"() {value = dense<1.0e-12> : tensor<f32>} : () -> tensor<f32>
+  %c = "tfl.pseudo_const"() {value = dense<-0.25> : tensor<8xf32>} : () -> tensor<8xf32>
+  %0 = "tfl.reduce_max"(%x, %axis) {keep_dims = true} : (tensor<2x8xf32>, tensor<1xi32>) -> tensor<2x1xf32>
+  %1 = "tfl.sub"(%x, %0) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  %2 = "tfl.exp"(%1) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %3 = "tfl.sum"(%2, %axis) {keep_dims = true} : (tensor<2x8xf32>, tensor<1xi32>) -> tensor<2x1xf32>
+  %4 = "tfl.div"(%2, %3) {fused_activation_function = "NONE"} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  %5 = "tfl.square"(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %6 = "tfl.sum"(%5, %axis) {keep_dims = true} : (tensor<2x8xf32>, tensor<1xi32>) -> tensor<2x1xf32>
+  %7 = "tfl.maximum"(%6, %eps) : (tensor<2x1xf32>, tensor<f32>) -> tensor<2x1xf32>
+  %8 = "tfl.rsqrt"(%7) : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %9 = "tfl.mul"(%x, %8) {fused_activation_function = "NONE"} : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  %10 = "tfl.relu"(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %11 = "tfl.neg"(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %12 = "tfl.relu"(%11) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+  %13 = "tfl.mul"(%c, %12) {fused_activation_function = "NONE"} : (tensor<8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %14 = "tfl.add"(%10, %13) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %4, %9, %14 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+"""
+
+
+def test_softmax_l2_normalization_prelu_patterns():
+    module = tflc.parse(NORMALIZATION_PATTERNS)
+    before = tflc.to_flatbuffer(module)
+    optimize(module)
+    after = tflc.to_flatbuffer(module)
+    assert sorted(corpus.op_names(after)) == ["L2_NORMALIZATION", "PRELU", "SOFTMAX"]
+    assert operator_count(after) == 3
+    x = [np.random.default_rng(0).uniform(-4, 4, (2, 8)).astype(np.float32)]
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
