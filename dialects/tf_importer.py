@@ -9,6 +9,7 @@ the node name, and the user's Python line that created it when TensorFlow record
 
 from __future__ import annotations
 
+import functools
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -56,16 +57,16 @@ class _ModuleImporter:
         self.supported = supported_tf_ops()
 
     def import_signature(self, sig: FrozenSignature) -> None:
-        graph = sig.frozen.graph
-        for fdef in graph.as_graph_def().library.function:
+        graph = sig.graph
+        for fdef in sig.library.function:
             self.library.setdefault(fdef.signature.name, fdef)
         _collect_sources(sig.original_graph, self.sources, set())
-        inputs = list(sig.frozen.inputs)
+        inputs = list(sig.inputs)
         arg_types = [tensor_type(t) for t in inputs]
         arg_locs = [ir.Location.name(n) for n in sig.input_names]
         symbol = self._unique_symbol(sig.name)
         self.signature_symbols.append(symbol)
-        outputs = list(sig.frozen.outputs)
+        outputs = list(sig.outputs)
         self._build_function(
             symbol, graph, inputs, outputs, arg_types, arg_locs, sig.output_names, public=True
         )
@@ -111,7 +112,7 @@ class _ModuleImporter:
             if not public:
                 fn.attributes["sym_visibility"] = ir.StringAttr.get("private")
             block = fn.add_entry_block(arg_locs=arg_locs)
-        values = {id(t): arg for t, arg in zip(inputs, block.arguments, strict=True)}
+        values = {t.name: arg for t, arg in zip(inputs, block.arguments, strict=True)}
         with ir.InsertionPoint(block):
             self._emit_graph(graph, values)
             results = [self._value(values, t, graph) for t in outputs]
@@ -122,9 +123,9 @@ class _ModuleImporter:
         )
 
     def _value(self, values: dict, tensor: Any, graph: Any) -> ir.Value:
-        if id(tensor) not in values:
+        if tensor.name not in values:
             raise TflcError(f"tensor '{tensor.name}' is used before it is defined", "graph")
-        return values[id(tensor)]
+        return values[tensor.name]
 
     def _emit_graph(self, graph: Any, values: dict[int, ir.Value]) -> None:
         """Emits every op of `graph` at the insertion point; `values` maps tensors to values."""
@@ -132,7 +133,7 @@ class _ModuleImporter:
             if op.type in _DROPPED_OPS or (op.type == "Placeholder" and op.outputs[0] is None):
                 continue
             if op.type == "Placeholder":
-                if id(op.outputs[0]) not in values:
+                if op.outputs[0].name not in values:
                     raise TflcError(
                         "graph input without a value (an unfed placeholder)", _where(op, None)
                     )
@@ -143,7 +144,7 @@ class _ModuleImporter:
             else:
                 results = self._emit_op(op, operands)
             for t, v in zip(op.outputs, results, strict=True):
-                values[id(t)] = v
+                values[t.name] = v
 
     def _emit_op(self, op: Any, operands: list[ir.Value]) -> list[ir.Value]:
         attrs = {}
@@ -173,7 +174,7 @@ class _ModuleImporter:
     def _inline_call(self, op: Any, operands: list[ir.Value]) -> list[ir.Value]:
         name = op.get_attr("f").name
         graph = self._function_graph(name, [v.type for v in operands], op)
-        values = {id(t): v for t, v in zip(graph.inputs, operands, strict=True)}
+        values = {t.name: v for t, v in zip(graph.inputs, operands, strict=True)}
         self._emit_graph(graph, values)
         return [self._value(values, t, graph) for t in graph.outputs]
 
@@ -361,6 +362,7 @@ def _topological(graph: Any) -> list[Any]:
     return order
 
 
+@functools.cache
 def _library_dirs() -> tuple[str, ...]:
     here = str(Path(__file__).resolve().parent.parent)
     tflc_dirs = tuple(
