@@ -706,6 +706,101 @@ def _gather(lw: Lowering) -> None:
     )
 
 
+def _transpose_conv(lw: Lowering) -> None:
+    w, x, b = lw.operand(1), lw.operand(2), lw.operand(3)
+    y = lw.result()
+    lw.const(w)
+    if x.dtype != "int8":
+        raise lw.fail("only int8 transpose_conv has an MCU kernel")
+    n, ih, iw, ic = _nhwc(x.shape)
+    _, oh, ow, oc = _nhwc(y.shape)
+    kh, kw = w.shape[1], w.shape[2]
+    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
+    pad = lw.attr("padding")
+
+    def conv_out(size: int, k: int, s: int) -> int:
+        return (size + s - 1) // s if pad == "SAME" else (size - k + s) // s
+
+    # transpose_conv.cc: the padding of the forward convolution from the output back to the input
+    ph = _padding(pad, oh, kh, sh, 1, conv_out(oh, kh, sh))
+    pw = _padding(pad, ow, kw, sw, 1, conv_out(ow, kw, sw))
+    act = (
+        lw.attr("fused_activation_function")
+        if "fused_activation_function" in lw.op.attributes
+        else "NONE"
+    )
+    lo, hi = _act_range(act, y.scale, y.zero_point)
+    mults, shifts = _multipliers([x.scale * s / y.scale for s in _per_channel(w.scale, oc)])
+    pm = lw.param("multiplier", "int32_t", mults)
+    ps = lw.param("shift", "int8_t", shifts)
+    fields = [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw]
+    fields += [-x.zero_point, y.zero_point, lo, hi, pm.name, ps.name]
+    params = lw.param("params", "tflc_transpose_conv_s8_params", _struct(fields))
+    bias = f"{{t:{b.id}}}" if b else "0"
+    lw.emit(
+        "transpose_conv_s8",
+        f"tflc_transpose_conv_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, "
+        f"{{t:{y.id}}})",
+        [x, w] + ([b] if b else []),
+        [y],
+        [pm, ps, params],
+    )
+
+
+def _nearest_source(out_size: int, in_size: int, align_corners: bool, half_pixel: bool) -> list:
+    """reference_ops GetNearestNeighbor for every output index, in float32 as TFLite does."""
+    f = np.float32
+    if align_corners and out_size > 1:
+        scale = f(in_size - 1) / f(out_size - 1)
+    else:
+        scale = f(in_size) / f(out_size)
+    offset = f(0.5) if half_pixel else f(0.0)
+    result = []
+    for i in range(out_size):
+        value = (f(i) + offset) * scale
+        index = qz.tflite_round(float(value)) if align_corners else int(np.floor(value))
+        index = min(index, in_size - 1)
+        result.append(max(0, index) if half_pixel else index)
+    return result
+
+
+def _resize(lw: Lowering, kind: str) -> None:
+    x, y = lw.operand(0), lw.result()
+    n, ih, iw, c = _nhwc(x.shape)
+    _, oh, ow, _ = _nhwc(y.shape)
+    align, half = bool(lw.attr("align_corners")), bool(lw.attr("half_pixel_centers"))
+    if kind == "nearest":
+        rows = lw.param("rows", "int32_t", _nearest_source(oh, ih, align, half))
+        cols = lw.param("cols", "int32_t", _nearest_source(ow, iw, align, half))
+        pixel = c * np.dtype(x.dtype).itemsize
+        lw.emit(
+            "resize_s8",
+            f"tflc_resize_nearest({n}, {ih}, {iw}, {oh}, {ow}, {pixel}, {{p:{rows.name}}}, "
+            f"{{p:{cols.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [rows, cols],
+        )
+        return
+    if x.dtype != "int8" or (x.scale, x.zero_point) != (y.scale, y.zero_point):
+        raise lw.fail("only int8 resize_bilinear with equal in/out quantization is supported")
+
+    def scale_10(i: int, o: int) -> int:
+        if align and o > 1:
+            return ((1 << 10) * (i - 1) + (o - 1) // 2) // (o - 1)
+        return ((1 << 10) * i + o // 2) // o
+
+    fields = [n, ih, iw, c, oh, ow, scale_10(ih, oh), scale_10(iw, ow), int(half)]
+    params = lw.param("params", "tflc_resize_bilinear_s8_params", _struct(fields))
+    lw.emit(
+        "resize_s8",
+        f"tflc_resize_bilinear_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+    )
+
+
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
     "tfl.depthwise_conv_2d": lambda lw: _conv(lw, True),
@@ -739,6 +834,9 @@ HANDLERS = {
     "tfl.split_v": lambda lw: _split(lw, sizes_operand=True),
     "tfl.tile": _tile,
     "tfl.gather": _gather,
+    "tfl.transpose_conv": _transpose_conv,
+    "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
+    "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)

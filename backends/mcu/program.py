@@ -81,6 +81,8 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "max_pool_s8": (["max_pool_s8.c"], ["pool_s8.h"]),
     "mean_s8": (["mean_s8.c"], ["mean_s8.h"]),
     "softmax_s8": (["softmax_s8.c"], ["softmax_s8.h"]),
+    "transpose_conv_s8": (["transpose_conv_s8.c"], ["transpose_conv_s8.h"]),
+    "resize_s8": (["resize_s8.c"], ["resize_s8.h"]),
     "requantize_s8": (["requantize_s8.c"], ["requantize_s8.h"]),
     "data_movement": (["data_movement.c"], ["data_movement.h"]),
     "quantize_io": (["quantize_io.c"], ["quantize_io.h"]),
