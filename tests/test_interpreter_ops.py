@@ -35,7 +35,7 @@ def seed_of(*parts) -> int:
     return zlib.crc32(repr(parts).encode())
 
 
-def spec(shape, type="FLOAT32", scale=None, zp=None, data=None, qdim=0) -> dict:
+def spec(shape, type="FLOAT32", scale=None, zp=None, data=None, qdim=0, variable=False) -> dict:
     return {
         "shape": list(shape),
         "type": type,
@@ -43,6 +43,7 @@ def spec(shape, type="FLOAT32", scale=None, zp=None, data=None, qdim=0) -> dict:
         "zp": zp,
         "data": data,
         "qdim": qdim,
+        "variable": variable,
     }
 
 
@@ -63,7 +64,7 @@ def single_op_model(op, inputs, outputs, options=None, table=None, version=1) ->
             data = np.ascontiguousarray(s["data"], dtype=TENSOR_DTYPES[s["type"]])
             buffers.append(data.tobytes())
             buffer = len(buffers) - 1
-        tensors.append(Tensor(name, s["shape"], s["type"], buffer, quant))
+        tensors.append(Tensor(name, s["shape"], s["type"], buffer, quant, s["variable"]))
         return len(tensors) - 1
 
     ins = [add(s, f"input{i}") if s is not None else -1 for i, s in enumerate(inputs)]
@@ -71,9 +72,7 @@ def single_op_model(op, inputs, outputs, options=None, table=None, version=1) ->
     code = BUILTIN_OPERATOR_CODES[op]
     opcode = OperatorCode(code, None, version, min(code, 127))
     operator = Operator(0, ins, outs, builtin_options=(table, options or {}) if table else None)
-    graph_inputs = [
-        t for t, s in zip(ins, inputs, strict=True) if s is not None and s["data"] is None
-    ]
+    graph_inputs = [t for t, s in zip(ins, inputs, strict=True) if is_graph_input(s)]
     graph = SubGraph("main", tensors, graph_inputs, outs, [operator])
     return write_model(Model(3, "", [opcode], [graph], buffers, [], []))
 
@@ -90,6 +89,10 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, rtol: float) -> None:
     assert float(np.abs(a - e).max(initial=0.0)) / scale <= rtol
 
 
+def is_graph_input(s: dict | None) -> bool:
+    return s is not None and s["data"] is None and not s["variable"]
+
+
 def random_input(rng: np.random.Generator, s: dict) -> np.ndarray:
     if s["type"] == "FLOAT32":
         return rng.uniform(-2, 2, s["shape"]).astype(np.float32)
@@ -101,7 +104,7 @@ def assert_matches_litert(model: bytes, inputs: list, seed: int = 0, trials: int
     rng = np.random.default_rng(seed)
     interp = Interpreter(model_content=model)
     for _ in range(trials):
-        xs = [random_input(rng, s) for s in inputs if s is not None and s["data"] is None]
+        xs = [random_input(rng, s) for s in inputs if is_graph_input(s)]
         expected = litert_run(model, xs, kernels="builtin")
         actual = interp(*xs)
         for a, e in zip(actual, expected, strict=True):
@@ -746,3 +749,146 @@ FLOAT_CASES = _float_cases()
 def test_float_ops(case):
     op, ins, outs, opts, table, version = case
     assert_matches_litert(single_op_model(op, ins, outs, opts, table, version), ins)
+
+
+def _recurrent_cases():
+    rng = np.random.default_rng(4)
+
+    def fw(shape):
+        return spec(shape, data=rng.standard_normal(shape) * 0.4)
+
+    def qw(shape):
+        scale = float(rng.uniform(0.002, 0.01))
+        return spec(shape, "INT8", scale, 0, rng.integers(-127, 128, shape))
+
+    b, t, i, c = 2, 5, 6, 8
+    cases = []
+    for hybrid in (False, True):
+        w = qw if hybrid else fw
+        for variant in ("plain", "cifg", "peephole", "projection", "layer_norm"):
+            o = 4 if variant == "projection" else c
+            cifg, peep = variant == "cifg", variant == "peephole"
+            ins = [spec((b, t, i))]
+            ins += [None if cifg else w((c, i))] + [w((c, i)) for _ in range(3)]
+            ins += [None if cifg else w((c, o))] + [w((c, o)) for _ in range(3)]
+            ins += [w((c,)) if peep else None for _ in range(3)]
+            ins += [None if cifg else fw((c,))] + [fw((c,)) for _ in range(3)]
+            proj = variant == "projection"
+            ins += [w((o, c)) if proj else None, fw((o,)) if proj else None]
+            ins += [spec((b, o), variable=True), spec((b, c), variable=True)]
+            norm = variant == "layer_norm"
+            ins += [fw((c,)) if norm and not (cifg and k == 0) else None for k in range(4)]
+            opts = {"fused_activation_function": "TANH", "cell_clip": 3.0, "proj_clip": 2.0}
+            for asymmetric in (True, False) if hybrid else (False,):
+                opts = dict(opts, asymmetric_quantize_inputs=asymmetric)
+                cases.append(
+                    (
+                        f"lstm-{variant}-hybrid{int(hybrid)}-asym{int(asymmetric)}",
+                        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+                        ins,
+                        [spec((b, t, o))],
+                        opts,
+                        "UnidirectionalSequenceLSTMOptions",
+                        3 if hybrid else 1,
+                    )
+                )
+        ins = [spec((b, t, i)), w((c, i)), w((c, c)), fw((c,)), spec((b, c), variable=True)]
+        cases.append(
+            (
+                f"seq-rnn-hybrid{int(hybrid)}",
+                "UNIDIRECTIONAL_SEQUENCE_RNN",
+                ins,
+                [spec((b, t, c))],
+                {"fused_activation_function": "TANH"},
+                "SequenceRNNOptions",
+                2 if hybrid else 1,
+            )
+        )
+        ins = [spec((b, i)), w((c, i)), w((c, c)), fw((c,)), spec((b, c), variable=True)]
+        cases.append(
+            (
+                f"rnn-hybrid{int(hybrid)}",
+                "RNN",
+                ins,
+                [spec((b, c))],
+                {"fused_activation_function": "RELU"},
+                "RNNOptions",
+                2 if hybrid else 1,
+            )
+        )
+    return cases
+
+
+RECURRENT_CASES = _recurrent_cases()
+
+
+@pytest.mark.parametrize("case", RECURRENT_CASES, ids=[c[0] for c in RECURRENT_CASES])
+def test_recurrent_ops_carry_state_like_litert(case):
+    """Float and hybrid LSTM/RNN kernels; the state variables persist across invokes."""
+    from ai_edge_litert.interpreter import Interpreter as LiteRT
+    from ai_edge_litert.interpreter import OpResolverType
+
+    _, op, ins, outs, opts, table, version = case
+    model = single_op_model(op, ins, outs, opts, table, version)
+    lite = LiteRT(
+        model_content=model,
+        num_threads=1,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    lite.allocate_tensors()
+    ours = Interpreter(model_content=model)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = random_input(rng, ins[0])
+        lite.set_tensor(lite.get_input_details()[0]["index"], x)
+        lite.invoke()
+        expected = lite.get_tensor(lite.get_output_details()[0]["index"])
+        assert_close(ours(x)[0], expected, 1e-5)
+
+
+def test_non_max_suppression():
+    rng = np.random.default_rng(5)
+
+    def scalar(v, t="FLOAT32"):
+        return spec([], t, data=np.array(v))
+
+    for _ in range(3):
+        boxes = spec((20, 4), data=rng.uniform(0, 1, (20, 4)))
+        scores = spec((20,), data=rng.uniform(0, 1, 20))
+        ins = [boxes, scores, scalar(7, "INT32"), scalar(0.3), scalar(0.2)]
+        outs = [spec((7,), "INT32"), spec([], "INT32")]
+        assert_matches_litert(single_op_model("NON_MAX_SUPPRESSION_V4", ins, outs), ins, trials=1)
+        ins = [*ins, scalar(0.5)]
+        outs = [spec((7,), "INT32"), spec((7,)), spec([], "INT32")]
+        assert_matches_litert(single_op_model("NON_MAX_SUPPRESSION_V5", ins, outs), ins, trials=1)
+
+
+def test_misc_and_3d_ops():
+    rng = np.random.default_rng(6)
+    model = single_op_model(
+        "BUCKETIZE",
+        [F((3, 7))],
+        [spec((3, 7), "INT32")],
+        {"boundaries": [-1.0, 0.0, 1.5]},
+        "BucketizeOptions",
+    )
+    assert_matches_litert(model, [F((3, 7))])
+    ins = [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), F((3,)), spec([], data=np.array(-1.0))]
+    assert_matches_litert(single_op_model("SPARSE_TO_DENSE", ins, [F((5, 6))]), ins)
+    ins = [F((2, 3, 4)), i32([1, 2, 3]), spec([], data=np.array(0.5))]
+    assert_matches_litert(single_op_model("DILATE", ins, [F((2, 5, 10))]), ins)
+    weights = spec((3, 3, 3, 4, 5), data=rng.standard_normal((3, 3, 3, 4, 5)))
+    for pad, s in (("SAME", 1), ("VALID", 2)):
+        od = _out_size(6, 3, s, pad)
+        ins = [F((1, 6, 6, 6, 4)), weights, spec((5,), data=rng.standard_normal(5))]
+        opts = {"padding": pad, "stride_d": s, "stride_h": s, "stride_w": s}
+        model = single_op_model("CONV_3D", ins, [F((1, od, od, od, 5))], opts, "Conv3DOptions")
+        assert_matches_litert(model, ins)
+    weights = spec((3, 3, 3, 5, 4), data=rng.standard_normal((3, 3, 3, 5, 4)))
+    ins = [i32([1, 8, 8, 8, 5]), weights, F((1, 4, 4, 4, 4))]
+    opts = {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2}
+    model = single_op_model("CONV_3D_TRANSPOSE", ins, [F((1, 8, 8, 8, 5))], opts, "Conv3DOptions")
+    assert_matches_litert(model, ins)
+    for op in ("STABLEHLO_ADD", "STABLEHLO_MULTIPLY", "STABLEHLO_MAXIMUM"):
+        ins = [F((3, 4)), F((3, 4))]
+        assert_matches_litert(single_op_model(op, ins, [F((3, 4))]), ins)
