@@ -892,3 +892,12 @@ def test_misc_and_3d_ops():
     for op in ("STABLEHLO_ADD", "STABLEHLO_MULTIPLY", "STABLEHLO_MAXIMUM"):
         ins = [F((3, 4)), F((3, 4))]
         assert_matches_litert(single_op_model(op, ins, [F((3, 4))]), ins)
+
+
+def test_int16_softmax():
+    for shape in [(1, 10), (2, 3, 37), (1, 1001)]:
+        for scale in (0.001, 0.0003, 0.01):
+            ins = [spec(shape, "INT16", scale, 0)]
+            out = spec(shape, "INT16", 1 / 32768, 0)
+            model = single_op_model("SOFTMAX", ins, [out], {"beta": 1.0}, "SoftmaxOptions")
+            assert_matches_litert(model, ins)

@@ -167,7 +167,7 @@ def prelu(node: Node, x: np.ndarray, alpha: np.ndarray):
     return np.where(x >= 0, x, x * alpha).astype(x.dtype)
 
 
-@kernel("SOFTMAX", check=_quantized_input(("INT16",)))
+@kernel("SOFTMAX")
 def softmax(node: Node, x: np.ndarray):
     beta = float(np.float32(node.options.get("beta", 1.0)))
     if _quantized(x):

@@ -159,7 +159,7 @@ def prelu(node: Node, x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 def softmax(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
     """optimized_ops::Softmax for int8/uint8: a float exp table and float normalization."""
     if x.dtype == np.int16:
-        raise node.error("int16 SOFTMAX is not supported")
+        return _softmax_int16(node, x, beta)
     in_s, _ = scale_zp(node.input(0))
     out_s, out_zp = scale_zp(node.output())
     table = node.cache.get("table")
@@ -190,3 +190,57 @@ def log_softmax(node: Node, x: np.ndarray) -> np.ndarray:
 
 def l2_normalization(node: Node, x: np.ndarray) -> np.ndarray:
     raise node.error(f"quantized L2_NORMALIZATION ({x.dtype}) is not supported")
+
+
+def lut_int16(transform, in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:
+    """LUTPopulateInt16 (double precision): 513 samples of `transform`, each corrected by half
+    its interpolation error at the midpoint of its interval."""
+    in_min, in_max = in_scale * (-32768 - in_zp), in_scale * (32767 - in_zp)
+    out_min, out_max = out_scale * (-32768 - out_zp), out_scale * (32767 - out_zp)
+    steps = 512
+    step = (in_max - in_min) / steps
+    inv = 65536.0 / (out_max - out_min)
+    i = np.arange(steps, dtype=np.float64)
+    val = transform(in_min + i * step)
+    mid = transform(in_min + i * step + step / 2)
+    nxt = transform(in_min + (i + 1) * step)
+    sample = tflite_round(val * inv)
+    interp_mid = tflite_round((nxt * inv + tflite_round(val * inv)) / 2)
+    bias = tflite_round((interp_mid - tflite_round(mid * inv)) / 2)
+    lut = np.empty(steps + 1, np.int64)
+    lut[:steps] = np.clip(sample - bias, -32768, 32767)
+    lut[steps] = np.clip(tflite_round(transform(np.float64(in_max)) * inv), -32768, 32767)
+    return lut
+
+
+def lut_lookup_int16(value: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """LUTLookup for int16: linear interpolation between 512 base values."""
+    v = value.astype(np.int64)
+    index = 256 + (v >> 7)
+    base = lut[index]
+    slope = lut[index + 1] - base
+    return ((base + ((slope * (v & 0x7F) + 64) >> 7)) + 32768) % 65536 - 32768
+
+
+def _softmax_int16(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
+    """reference_ops::SoftmaxInt16: exp and 1/(1+x) tables, Q0.15 arithmetic."""
+    in_s, _ = scale_zp(node.input(0))
+    if "luts" not in node.cache:
+        rng = 65535
+        exp_lut = lut_int16(np.exp, 10.0 / rng, 32767, 2.0 / rng, 0)
+        recip_lut = lut_int16(lambda v: 1.0 / (1.0 + v), 1.0 / rng, -32768, 2.0 / rng, 0)
+        rescale = float(np.float32(in_s) * np.float32(beta)) / (10.0 / 65535.0)
+        node.cache["luts"] = (exp_lut, recip_lut, quantize_multiplier(rescale))
+    exp_lut, recip_lut, (m, shift) = node.cache["luts"]
+    xi = x.astype(np.int64)
+    diff = xi - xi.max(axis=-1, keepdims=True)
+    scaled = multiply_by_quantized_multiplier(diff, m, shift) + 32767
+    exps = lut_lookup_int16(np.clip(scaled, -32768, 32767), exp_lut)
+    sums = exps.sum(axis=-1, keepdims=True)
+    headroom = 32 - np.vectorize(int.bit_length, otypes=[np.int64])(sums)  # CountLeadingZeros
+    shifted = ((sums << (headroom - 1)) + (1 << 13)) >> 14
+    sym = np.clip(shifted - ((1 << 15) + (1 << 16)), -32768, 32767)
+    recip = lut_lookup_int16(sym, recip_lut)
+    right = 31 - headroom
+    out = (exps * recip + (np.int64(1) << (right - 1))) >> right
+    return np.clip(out, 0, 32767).astype(np.int16)
