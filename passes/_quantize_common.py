@@ -66,7 +66,8 @@ def symmetric_int8(w: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.ndar
         bound = np.max(np.abs(w), axis=others).astype(np.float32)
         shape = [1] * w.ndim
         shape[axis] = -1
-    scales = np.where(bound > 0, bound / 127.0, 1.0).astype(np.float32)
+    # Tiny channels keep a scale that an int32 bias scale (input scale * this) can represent.
+    scales = np.where(bound > 0, np.maximum(bound / 127.0, 1e-10), 1.0).astype(np.float32)
     q = np.clip(np.round(w / scales.reshape(shape)), -127, 127).astype(np.int8)
     return q, scales
 

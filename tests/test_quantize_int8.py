@@ -171,3 +171,23 @@ def test_cli_int8_bad_calibration_writes_nothing(tmp_path):
         "quantize", str(float_path), "--mode", "int8", "--calibration", str(empty), "-o", str(out)
     )
     assert result.returncode == 1 and "empty" in result.stderr and not out.exists()
+
+
+def _int8_on_mediapipe(path) -> float:
+    calibration = [corpus.sample_inputs(path, seed=i) for i in range(4)]
+    data = tflc.to_flatbuffer(tflc.quantize(path, "int8", calibration))
+    x = corpus.sample_inputs(path, seed=99)
+    return sqnr(corpus.litert_run(path, x), corpus.litert_run(data, x))
+
+
+def test_int8_on_float16_weight_model(mediapipe_model_paths):
+    """mediapipe's float16 weights are read through their dequantize and quantized to int8."""
+    path = next(p for p in mediapipe_model_paths if p.stem == "hand_recrop")
+    assert _int8_on_mediapipe(path) > 25
+
+
+@pytest.mark.slow
+def test_int8_every_mediapipe_model_runs_in_litert(mediapipe_model_paths):
+    for path in mediapipe_model_paths:
+        if corpus.litert_can_run(path):
+            assert np.isfinite(_int8_on_mediapipe(path)), path.name
