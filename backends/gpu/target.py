@@ -22,7 +22,7 @@ from tflc.backends.gpu.wgsl_printer import print_wgsl
 from tflc.errors import TflcError
 
 MAX_GRID_X = 65535
-GPU_PIPELINE = "builtin.module(canonicalize,cse,canonicalize)"
+GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
 OPTIONS = {"fallback", "split_k"}
 SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
 SPLIT_WORKGROUP = 256
