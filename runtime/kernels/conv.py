@@ -12,6 +12,7 @@ from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
     conv_output_size,
+    exact_float_dtype,
     float_activation,
     int_matmul,
     pad_hw,
@@ -154,20 +155,31 @@ def _conv_quantized(node, x, w, b):
     _, in_zp = scale_zp(in_t)
     _, out_zp = scale_zp(out_t)
     w_zp = scale_zp(w_t)[1] if w_t.type == "UINT8" else 0
-    xi = x.astype(np.int32) - in_zp
-    cols = _conv_columns(pad_hw(xi, pads), kh, kw, stride, dilation, out_hw)
     w2 = node.cache.get("wq")
     if w2 is None:
-        w2 = w.reshape(o_ch, -1).astype(np.int32) - w_zp
-        node.cache["wq"] = w2
+        w2 = node.cache["wq"] = w.reshape(o_ch, -1).astype(np.int64) - w_zp
+        node.cache["wq_max"] = int(np.abs(w2).max()) if w2.size else 0
     lo, hi = QUANT_RANGES[in_t.type]
     x_max = max(abs(lo - in_zp), abs(hi - in_zp))
-    w_max = int(np.abs(w2).max()) if w2.size else 0
+    # Zero-point-adjusted integers are exact in float while every partial sum of the GEMM
+    # stays below 2^24 (float32) or 2^53 (float64): then BLAS computes the integer sums.
+    dtype = exact_float_dtype(float(w2.shape[1]) * x_max * node.cache["wq_max"])
+    if dtype is None:
+        xi = x.astype(np.int64) - in_zp
+        cols = _conv_columns(pad_hw(xi, pads), kh, kw, stride, dilation, out_hw)
 
-    def gemm(a, bt):
-        return int_matmul(a, bt, x_max, w_max)
+        def gemm(a, bt):
+            return int_matmul(a, bt, x_max, node.cache["wq_max"])
 
-    acc = _grouped_gemm(cols, w2, groups, gemm)
+        acc = _grouped_gemm(cols, w2, groups, gemm)
+    else:
+        key = f"w_{dtype}"
+        if key not in node.cache:
+            node.cache[key] = w2.astype(dtype)
+        xf = x.astype(dtype)
+        xf -= in_zp
+        cols = _conv_columns(pad_hw(xf, pads), kh, kw, stride, dilation, out_hw)
+        acc = _grouped_gemm(cols, node.cache[key], groups, np.matmul).astype(np.int64)
     if b is not None:
         acc += b.astype(np.int64)
     mult, shift = conv_multipliers(node)
@@ -271,9 +283,18 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     _, in_zp = scale_zp(in_t)
     _, out_zp = scale_zp(out_t)
     w_zp = scale_zp(w_t)[1] if w_t.type == "UINT8" else 0
-    xi = _depthwise_input(node, x).astype(np.int64) - in_zp
-    wi = w.astype(np.int64) - w_zp
-    acc = _depthwise_taps(pad_hw(xi, pads), wi, stride, dilation, out_hw, np.int64)
+    lo, hi = QUANT_RANGES[in_t.type]
+    x_max = max(abs(lo - in_zp), abs(hi - in_zp))
+    wi = node.cache.get("wq")
+    if wi is None:
+        wi = node.cache["wq"] = w.astype(np.int64) - w_zp
+    # float32 taps are exact while a pixel's sum of products stays below 2^24.
+    bound = float(wi.shape[1] * wi.shape[2]) * x_max * float(np.abs(wi).max(initial=0))
+    dtype = np.float32 if bound < 2**24 else np.int64
+    xi = _depthwise_input(node, x).astype(dtype)
+    xi -= in_zp
+    acc = _depthwise_taps(pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
+    acc = acc.astype(np.int64)
     if b is not None:
         acc += b.astype(np.int64)
     mult, shift = conv_multipliers(node)

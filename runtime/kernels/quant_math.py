@@ -1,14 +1,14 @@
 """TFLite's fixed-point arithmetic, vectorized over numpy int64 arrays.
 
 Every quantized kernel requantizes through these helpers so that results match LiteRT bit for
-bit. Two rounding families exist in TFLite and both are needed:
+bit. MultiplyByQuantizedMultiplier is a rounding doubling high multiply (round(x * m / 2^31),
+ties upward in gemmlowp's as in NEON's SQRDMULH) followed by a rounding right shift, which
+comes in two flavours that LiteRT mixes:
 
-- `"tflite"`: the reference rules (gemmlowp's SaturatingRoundingDoublingHighMul, then
-  RoundingDivideByPOT), which break ties away from zero at both steps;
-- `"neon"`: what LiteRT's optimized x86/ARM kernels execute (SQRDMULH then SRSHL, also ruy's
-  x86 GEMM kernels), which break ties upward at both steps;
-- `"neon_high_mul"`: SQRDMULH (ties upward) followed by gemmlowp's RoundingDivideByPOT (ties
-  away from zero), the mix some NEON loops use.
+- `"tflite"`: the reference kernels' gemmlowp RoundingDivideByPOT, ties away from zero;
+- `"neon"`: what LiteRT's optimized kernels execute (SRSHL, also ruy's x86 GEMM), ties upward;
+- `"neon_high_mul"`: kept as a name for loops written as SQRDMULH + RoundingDivideByPOT, which
+  is the same arithmetic as `"tflite"`.
 
 Values are carried in int64 so that int32 overflow never happens silently; the caller saturates
 to the output type at the end, as the C++ kernels do.
@@ -57,17 +57,17 @@ def _trunc_shift(x: np.ndarray, bits: int) -> np.ndarray:
 
 
 def srdhm(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
-    """gemmlowp SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties away from zero."""
+    """SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties upward.
+
+    gemmlowp's nudge of 1 - 2^30 for negative products followed by a division that truncates
+    toward zero is the same as adding 2^30 and flooring, which is what NEON's SQRDMULH does.
+    """
     ab = np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
-    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    out = _trunc_shift(ab + nudge, 31)
-    return np.where((a == INT32_MIN) & (b == INT32_MIN), INT32_MAX, out)
+    out = (ab + (1 << 30)) >> 31
+    return np.minimum(out, INT32_MAX)  # only INT32_MIN * INT32_MIN saturates
 
 
-def srdhm_neon(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
-    """SQRDMULH: round(a * b / 2^31) with ties upward, saturated."""
-    ab = np.asarray(a, dtype=np.int64) * np.asarray(b, dtype=np.int64)
-    return np.minimum((ab + (1 << 30)) >> 31, INT32_MAX)
+srdhm_neon = srdhm
 
 
 def rounding_divide_by_pot(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
@@ -91,18 +91,32 @@ def rounding_shift_right_neon(x: np.ndarray, exponent: np.ndarray | int) -> np.n
 def multiply_by_quantized_multiplier(
     x: np.ndarray, multiplier: np.ndarray | int, shift: np.ndarray | int, rounding: str = "tflite"
 ) -> np.ndarray:
-    """MultiplyByQuantizedMultiplier for int32 accumulators (double rounding)."""
+    """MultiplyByQuantizedMultiplier for int32 accumulators (double rounding).
+
+    The multiplier is non-negative, so the high multiply never saturates; both steps are fused
+    into as few int64 passes as exactness allows (they dominate quantized kernels' time).
+    """
     x = np.asarray(x, dtype=np.int64)
     shift = np.asarray(shift, dtype=np.int64)
+    multiplier = np.asarray(multiplier, dtype=np.int64)
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
     if np.any(left):
         x = x << left
+    prod = x * multiplier
     if rounding == "neon":
-        return rounding_shift_right_neon(srdhm_neon(x, multiplier), right)
-    if rounding == "neon_high_mul":  # SQRDMULH, then gemmlowp's RoundingDivideByPOT
-        return rounding_divide_by_pot(srdhm_neon(x, multiplier), right)
-    return rounding_divide_by_pot(srdhm(x, multiplier), right)
+        # floor((floor((p + 2^30) / 2^31) + 2^(r-1)) / 2^r) = floor((p + 2^30 + 2^(30+r)) / 2^(31+r))
+        bias = (np.int64(1) << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+        prod += bias
+        prod >>= 31 + right
+        return prod
+    prod += np.int64(1) << 30
+    prod >>= 31
+    if not np.any(right):
+        return prod
+    # RoundingDivideByPOT: (q + 2^(r-1) - [q < 0]) >> r rounds halves away from zero.
+    half = np.where(right > 0, np.int64(1) << np.maximum(right - 1, 0), 0)
+    return (prod + half - ((prod < 0) & (right > 0))) >> right
 
 
 def multiply_by_quantized_multiplier_64(

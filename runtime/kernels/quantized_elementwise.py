@@ -92,28 +92,56 @@ def quantized_add_sub(node: Node, a: np.ndarray, b: np.ndarray, subtract: bool) 
     out_shape = np.broadcast_shapes(a.shape, b.shape)
     x1 = np.broadcast_to(a.astype(np.int64) - p["z1"], out_shape).reshape(-1)
     x2 = np.broadcast_to(b.astype(np.int64) - p["z2"], out_shape).reshape(-1)
-    sign = -1 if subtract else 1
-    # The reference loop (every element of SUB and of broadcasts LiteRT cannot fold).
-    r1 = multiply_by_quantized_multiplier(x1 << p["left"], p["m1"], p["s1"])
-    r2 = multiply_by_quantized_multiplier(x2 << p["left"], p["m2"], p["s2"])
-    out = multiply_by_quantized_multiplier(r1 + sign * r2, p["mo"], p["so"])
-    out_type = node.output().type
-    if not subtract and out_type in ("INT8", "UINT8"):
-        kinds = lane_kinds(a.shape, b.shape, out_shape, 16 if out_type == "INT8" else 8, 8)
-        if kinds.any():
-            out = np.where(kinds == REF, out, _add_vector(p, x1, x2, kinds, out_type))
-    elif not subtract and out_type == "INT16" and a.shape == b.shape:
-        # Only the non-broadcast int16 add has a vector loop (AddElementwiseInt16).
-        kinds = lane_kinds(a.shape, b.shape, out_shape, 16, 16)
-        if kinds.any():
-            out = np.where(kinds == REF, out, _add_vector(p, x1, x2, kinds, out_type))
+    kinds = None if subtract else _add_lane_kinds(node, a.shape, b.shape, out_shape)
+    if kinds is None:
+        out = _add_reference(p, x1, x2, -1 if subtract else 1)
+    elif isinstance(kinds, int):  # the first `kinds` elements take the vector loop
+        out = np.empty(x1.size, np.int64)
+        out[:kinds] = _add_vector(p, x1[:kinds], x2[:kinds], VEC, node.output().type)
+        out[kinds:] = _add_reference(p, x1[kinds:], x2[kinds:], 1)
+    else:
+        out = np.where(
+            kinds == REF,
+            _add_reference(p, x1, x2, 1),
+            _add_vector(p, x1, x2, kinds, node.output().type),
+        )
     lo, hi = _out_range(node)
     return np.clip(out + p["zo"], lo, hi).astype(node.out_dtype()).reshape(out_shape)
 
 
-def _add_vector(p: dict, x1: np.ndarray, x2: np.ndarray, kinds: np.ndarray, out_type: str):
+def _add_lane_kinds(node: Node, shape1, shape2, out_shape):
+    """Which of LiteRT's ADD loops computes each element: None (all reference), an int n
+    (the first n by the vector loop, the rest by the reference), or a per-element array."""
+    key = ("add_kinds", shape1, shape2)
+    if key not in node.cache:
+        out_type = node.output().type
+        kinds = None
+        if out_type in ("INT8", "UINT8"):
+            kinds = lane_kinds(shape1, shape2, out_shape, 16 if out_type == "INT8" else 8, 8)
+        elif out_type == "INT16" and shape1 == shape2:
+            # Only the non-broadcast int16 add has a vector loop (AddElementwiseInt16).
+            kinds = lane_kinds(shape1, shape2, out_shape, 16, 16)
+        if kinds is not None:
+            n_vec = int(np.count_nonzero(kinds == VEC))
+            if not kinds.any():
+                kinds = None
+            elif n_vec == np.count_nonzero(kinds) and np.all(kinds[:n_vec] == VEC):
+                kinds = n_vec
+        node.cache[key] = kinds
+    return node.cache[key]
+
+
+def _add_reference(p: dict, x1: np.ndarray, x2: np.ndarray, sign: int) -> np.ndarray:
+    """The reference loop (every element of SUB and of broadcasts LiteRT cannot fold)."""
+    r1 = multiply_by_quantized_multiplier(x1 << p["left"], p["m1"], p["s1"])
+    r2 = multiply_by_quantized_multiplier(x2 << p["left"], p["m2"], p["s2"])
+    r1 += sign * r2
+    return multiply_by_quantized_multiplier(r1, p["mo"], p["so"])
+
+
+def _add_vector(p: dict, x1: np.ndarray, x2: np.ndarray, kinds, out_type: str):
     """LiteRT's NEON add loops (AddElementwiseInt8/Int16, AddScalarBroadcast, uint8
-    AddElementwise)."""
+    AddElementwise); `kinds` is VEC, SCALAR_VEC, or an array of both."""
     if out_type in ("INT8", "INT16"):
         # Elementwise: the input shift is folded into the left shift before SQRDMULH.
         e1 = srdhm_neon(x1 << (p["left"] + p["s1"]), p["m1"])
@@ -121,10 +149,13 @@ def _add_vector(p: dict, x1: np.ndarray, x2: np.ndarray, kinds: np.ndarray, out_
     else:
         e1 = srdhm_neon(x1 << p["left"], p["m1"]) >> -p["s1"]
         e2 = srdhm_neon(x2 << p["left"], p["m2"]) >> -p["s2"]
-    # Scalar broadcast: shift left, SQRDMULH, then a truncating shift right.
-    b1 = srdhm_neon(x1 << p["left"], p["m1"]) >> -p["s1"]
-    b2 = srdhm_neon(x2 << p["left"], p["m2"]) >> -p["s2"]
-    total = np.where(kinds == VEC, e1 + e2, b1 + b2)
+    if isinstance(kinds, int) and kinds == VEC:
+        total = e1 + e2
+    else:
+        # Scalar broadcast: shift left, SQRDMULH, then a truncating shift right.
+        b1 = srdhm_neon(x1 << p["left"], p["m1"]) >> -p["s1"]
+        b2 = srdhm_neon(x2 << p["left"], p["m2"]) >> -p["s2"]
+        total = np.where(kinds == VEC, e1 + e2, b1 + b2)
     out = rounding_divide_by_pot(srdhm_neon(total, p["mo"]), -p["so"])
     if out_type == "INT16":
         return out  # narrowed with saturation after the offset is added
