@@ -52,6 +52,8 @@ def _print_dispatches(profile: dict, manifest: dict, top: int) -> None:
         shape = "x".join(map(str, step["output"]["shape"]))
         print(f"  {ms:9.3f}  {step['workgroup_size'][0]:>4}  {shape:<18} {name}")
     print(f"  {sum(profile['per_dispatch_ms'].values()):9.3f}  sum of dispatches")
+    for name, ms in profile.get("per_host_step_ms", {}).items():
+        print(f"  {ms:9.3f}  host step (CPU fallback; waits for the GPU, transfers): {name}")
 
 
 def _load_runtime():

@@ -126,6 +126,7 @@ class GpuModel:
                 )
         self.host_models = host_models or {}
         self._host_interpreters: dict[str, Any] = {}
+        self.host_ms: dict[str, list[float]] = {}  # wall time of each host step (with transfers)
 
     @classmethod
     def load(cls, directory: str | os.PathLike, adapter=None) -> GpuModel:
@@ -198,7 +199,9 @@ class GpuModel:
                 continue
             self._submit(batch)
             batch = []
+            start = time.perf_counter()
             self._run_host(step)
+            self.host_ms.setdefault(step["name"], []).append((time.perf_counter() - start) * 1e3)
         self._submit(batch)
 
     def _submit(self, steps) -> None:
@@ -250,9 +253,11 @@ class GpuModel:
     # ---- timing -------------------------------------------------------------------------------
 
     def profile(self, *arrays: np.ndarray, repeats: int = 10) -> dict[str, Any]:
-        """Latency: total (upload, every step, download; median wall ms) and per dispatch (GPU
-        timestamps when the adapter has them, else wall time of each dispatch submitted alone)."""
+        """Latency: total (upload, every step, download; median wall ms), per dispatch (GPU
+        timestamps when the adapter has them, else wall time of each dispatch submitted alone),
+        and per host step (the CPU fallback's cost: read back, run on the CPU, upload)."""
         self(*arrays)
+        self.host_ms.clear()
         totals = []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -264,6 +269,7 @@ class GpuModel:
             "total_ms": float(np.median(totals)),
             "per_dispatch_ms": dict(zip([s["name"] for s in dispatches], per, strict=True)),
             "per_dispatch_source": "gpu timestamps" if self.timestamps else "wall clock",
+            "per_host_step_ms": {k: float(np.median(v)) for k, v in self.host_ms.items()},
         }
 
     def _per_dispatch_ms(self, steps, repeats: int) -> list[float]:
