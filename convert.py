@@ -9,8 +9,8 @@ from mlir import ir
 from tflc.errors import TflcError
 
 # tf module -> tfl module; tfl-legalize-tf runs separately for its select-ops option.
-PREPARE_PIPELINE = "tf-prepare,tf-lower-tensor-list,tf-prepare,tf-optimize-while"
-CLEANUP_PIPELINE = "tfl-dce"
+PREPARE_PIPELINE = "tf-prepare,tf-fuse-gelu,tf-lower-tensor-list,tf-prepare,tf-optimize-while"
+CLEANUP_PIPELINE = "tfl-fold-duplicates,tfl-dce"
 
 
 def convert(

@@ -65,7 +65,7 @@ def fuse_tfl(module: ir.Operation) -> None:
             elif op.name in ("tfl.conv_2d", "tfl.depthwise_conv_2d"):
                 _fuse_pad(op)
             elif op.name == "tfl.reshape":
-                _fuse_mean_reshape(op)
+                _fuse_reshapes(op)
 
 
 def _single_use_producer(value: ir.Value) -> ir.Operation | None:
@@ -222,6 +222,24 @@ def _fuse_pad(op: ir.Operation) -> None:
     op.operands[0] = pad.operands[0]
     op.attributes["padding"] = ir.StringAttr.get("SAME")
     pad.erase()
+
+
+def _fuse_reshapes(op: ir.Operation) -> None:
+    """reshape(reshape(x)) -> reshape(x); a reshape to x's own type -> x."""
+    x = op.operands[0]
+    if x.type == op.results[0].type:
+        op.results[0].replace_all_uses_with(x)
+        op.erase()
+        return
+    inner = _single_use_producer(x)
+    if inner is not None and inner.name == "tfl.reshape":
+        op.operands[0] = inner.operands[0]
+        inner.erase()
+        if op.operands[0].type == op.results[0].type:
+            op.results[0].replace_all_uses_with(op.operands[0])
+            op.erase()
+        return
+    _fuse_mean_reshape(op)
 
 
 def _fuse_mean_reshape(op: ir.Operation) -> None:

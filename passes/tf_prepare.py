@@ -51,6 +51,8 @@ def _simplify(op: ir.Operation) -> None:
         for result, operand in zip(op.results, op.operands, strict=False):
             result.replace_all_uses_with(operand)
         return
+    if kind == "LogicalNot" and _invert_comparison(op):
+        return
     same = _algebraic_identity(op, kind)
     if same is not None:
         op.results[0].replace_all_uses_with(same)
@@ -61,6 +63,39 @@ def _simplify(op: ir.Operation) -> None:
     with ir.InsertionPoint(op):
         for result, value in zip(op.results, values, strict=True):
             result.replace_all_uses_with(make_const(value, result.type, op.location))
+
+
+_INVERSE = {
+    "Less": "GreaterEqual",
+    "GreaterEqual": "Less",
+    "Greater": "LessEqual",
+    "LessEqual": "Greater",
+    "Equal": "NotEqual",
+    "NotEqual": "Equal",
+}
+
+
+def _invert_comparison(op: ir.Operation) -> bool:
+    """`!(a >= b)` -> `a < b` when the comparison has no other user."""
+    owner = op.operands[0].owner
+    if not isinstance(owner, ir.OpView | ir.Operation):
+        return False
+    comparison = owner.operation
+    kind = tf_dialect.op_type(comparison) if tf_dialect.is_tf_op(comparison) else ""
+    if kind not in _INVERSE or len(list(comparison.results[0].uses)) != 1:
+        return False
+    a, b = comparison.operands
+    # Exact except for NaN operands of an ordered comparison, as in TensorFlow's converter.
+    with ir.InsertionPoint(op):
+        inverted = ir.Operation.create(
+            f"tf.{_INVERSE[kind]}",
+            results=[op.results[0].type],
+            operands=[a, b],
+            attributes={name: comparison.attributes[name] for name in comparison.attributes},
+            loc=op.location,
+        )
+    op.results[0].replace_all_uses_with(inverted.result)
+    return True
 
 
 # op type -> (operand positions that may be the neutral constant, that constant)

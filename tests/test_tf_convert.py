@@ -93,6 +93,56 @@ def _cnn():
     )
 
 
+def _activations():
+    L = keras.layers
+    inp = keras.Input((6,), batch_size=1)
+    branches = [
+        L.Activation(a)(L.Dense(6)(inp))
+        for a in ("elu", "selu", "sigmoid", "tanh", "softmax", "log_softmax", "gelu")
+    ]
+    branches.append(L.LeakyReLU(0.3)(L.Dense(6)(inp)))
+    branches.append(keras.activations.gelu(L.Dense(6)(inp), approximate=True))
+    keras.utils.set_random_seed(5)
+    return keras.Model(inp, L.Concatenate()(branches)), [RNG.normal(size=(1, 6)).astype(np.float32)]
+
+
+def _op_zoo():
+    """The data-movement, reduction, comparison and resize ops that tf.* code produces."""
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 4, 6, 2], tf.float32)])
+    def model(x):
+        outs = []
+        outs.append(tf.reduce_sum(x, axis=[1, 2]) + tf.reduce_max(x, axis=1)[:, 0])
+        outs.append(
+            tf.reduce_min(x, axis=[1, 2], keepdims=False) * tf.reduce_prod(x[:, :2, :2], [1, 2])
+        )
+        t = tf.transpose(x, [0, 2, 1, 3])  # 1x6x4x2
+        parts = tf.split(t, 2, axis=1)
+        outs.append(tf.reshape(tf.concat([parts[1], parts[0]], axis=-1), [1, -1])[:, ::3])
+        a, b = tf.unstack(x[0, :2], axis=0)
+        outs.append(tf.reshape(tf.stack([a * b, a - b], axis=1), [1, -1]))
+        s = tf.slice(x, [0, 1, 1, 0], [1, 2, 3, 2])
+        outs.append(tf.reshape(tf.tile(s, [1, 1, 2, 1]), [1, -1]))
+        g = tf.gather(x, [3, 0, 2], axis=2)
+        outs.append(tf.reshape(tf.pad(g, [[0, 0], [1, 0], [0, 1], [0, 0]]), [1, -1]))
+        m = tf.pad(x, [[0, 0], [1, 1], [2, 2], [0, 0]], mode="REFLECT")
+        outs.append(tf.reshape(tf.squeeze(tf.expand_dims(m, 0), 0), [1, -1]))
+        r = tf.image.resize(x, [8, 12], method="bilinear")
+        n = tf.image.resize(x, [8, 12], method="nearest")
+        outs.append(tf.reshape(r - n, [1, -1]))
+        mask = tf.logical_and(x > 0.3, tf.logical_not(x >= 0.9))
+        picked = tf.where(mask, x, tf.fill([1, 4, 6, 2], -1.0))
+        outs.append(tf.reshape(picked + tf.cast(tf.equal(x, x), tf.float32), [1, -1]))
+        e = tf.maximum(tf.minimum(x, 0.7), 0.1) / 3.0 - tf.abs(x - 0.5) + tf.sqrt(x + 1.0)
+        outs.append(tf.reshape(tf.exp(-e) + tf.math.rsqrt(x + 1.0) * tf.square(x), [1, -1]))
+        w = tf.constant(np.linspace(-1, 1, 24, dtype=np.float32).reshape(1, 2, 12))
+        mm = tf.matmul(tf.reshape(x, [1, 24, 2]), w)  # BatchMatMul with a constant
+        outs.append(tf.reshape(tf.matmul(mm, mm, transpose_b=True), [1, -1]))
+        return tf.concat(outs, axis=1)
+
+    return model, [RNG.random((1, 4, 6, 2), dtype=np.float32)]
+
+
 def _rnn(layer):
     return lambda: _keras([layer()], (6, 4))
 
@@ -103,6 +153,8 @@ CASES = {
     "cond_in_while": _cond_in_while_model,
     "mlp_batchnorm_dropout": _mlp,
     "cnn": _cnn,
+    "activations": _activations,
+    "op_zoo": _op_zoo,
     "lstm_sequences": _rnn(lambda: keras.layers.LSTM(5, return_sequences=True)),
     "lstm_last": _rnn(lambda: keras.layers.LSTM(5)),
     "gru_sequences": _rnn(lambda: keras.layers.GRU(5, return_sequences=True)),
