@@ -14,6 +14,7 @@ OPTIMIZE_PIPELINE = ",".join(
         "tfl-fold-constants",
         "tfl-canonicalize",
         "tfl-fold-reshapes",
+        "tfl-fold-transposes",
         "tfl-fuse-pad",
         # Patterns first: they read relu ops that tfl-fuse-activation would fold away.
         "tfl-fuse-prelu",

@@ -329,3 +329,27 @@ def test_softmax_l2_normalization_prelu_patterns():
     assert operator_count(after) == 3
     x = [np.random.default_rng(0).uniform(-4, 4, (2, 8)).astype(np.float32)]
     assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+
+
+TRANSPOSE_ROUND_TRIP = """
+func.func @main(%x: tensor<1x4x4x3xf32>) -> tensor<1x4x4x3xf32> {
+  %to_nchw = "tfl.pseudo_const"() {value = dense<[0, 3, 1, 2]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %to_nhwc = "tfl.pseudo_const"() {value = dense<[0, 2, 3, 1]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %c = "tfl.pseudo_const"() {value = dense<[[[1.0]], [[-2.0]], [[3.0]]]> : tensor<3x1x1xf32>} : () -> tensor<3x1x1xf32>
+  %0 = "tfl.transpose"(%x, %to_nchw) : (tensor<1x4x4x3xf32>, tensor<4xi32>) -> tensor<1x3x4x4xf32>
+  %1 = "tfl.tanh"(%0) : (tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %2 = "tfl.mul"(%c, %1) {fused_activation_function = "NONE"} : (tensor<3x1x1xf32>, tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32>
+  %3 = "tfl.transpose"(%2, %to_nhwc) : (tensor<1x3x4x4xf32>, tensor<4xi32>) -> tensor<1x4x4x3xf32>
+  return %3 : tensor<1x4x4x3xf32>
+}
+"""
+
+
+def test_transposes_cancel_through_elementwise_ops():
+    module = tflc.parse(TRANSPOSE_ROUND_TRIP)
+    before = tflc.to_flatbuffer(module)
+    optimize(module)
+    after = tflc.to_flatbuffer(module)
+    assert sorted(corpus.op_names(after)) == ["MUL", "TANH"]
+    x = [np.random.default_rng(0).uniform(-2, 2, (1, 4, 4, 3)).astype(np.float32)]
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
