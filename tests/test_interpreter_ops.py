@@ -816,6 +816,81 @@ def _recurrent_cases():
                 2 if hybrid else 1,
             )
         )
+        cases += _bidirectional_cases(w, fw, hybrid, b, t, i, c)
+    return cases
+
+
+def _bidirectional_cases(w, fw, hybrid: bool, b: int, t: int, i: int, c: int) -> list:
+    def lstm_direction():
+        return (
+            [w((c, i)) for _ in range(4)]
+            + [w((c, c)) for _ in range(4)]
+            + [None] * 3
+            + [fw((c,)) for _ in range(4)]
+            + [None, None]
+        )
+
+    cases = []
+    for merge in (False, True):
+        states = [spec((b, c), variable=True) for _ in range(4)]
+        ins = [spec((t, b, i))] + lstm_direction() + lstm_direction() + states + [None] * 9
+        outs = [spec((t, b, 2 * c))] if merge else [spec((t, b, c)), spec((t, b, c))]
+        opts = {"fused_activation_function": "TANH", "merge_outputs": merge, "time_major": True}
+        cases.append(
+            (
+                f"bilstm-merge{int(merge)}-hybrid{int(hybrid)}",
+                "BIDIRECTIONAL_SEQUENCE_LSTM",
+                ins,
+                outs,
+                opts,
+                "BidirectionalSequenceLSTMOptions",
+                3 if hybrid else 1,
+            )
+        )
+    ins = [
+        spec((b, t, i)),
+        w((c, i)),
+        w((c, c)),
+        fw((c,)),
+        spec((b, c), variable=True),
+        w((c, i)),
+        w((c, c)),
+        fw((c,)),
+        spec((b, c), variable=True),
+        None,
+        None,
+        None,
+    ]
+    cases.append(
+        (
+            f"birnn-hybrid{int(hybrid)}",
+            "BIDIRECTIONAL_SEQUENCE_RNN",
+            ins,
+            [spec((b, t, c)), spec((b, t, c))],
+            {"fused_activation_function": "TANH"},
+            "BidirectionalSequenceRNNOptions",
+            2 if hybrid else 1,
+        )
+    )
+    filters, memory, rank = 6, 4, 2
+    ins = [
+        spec((b, i)),
+        w((filters, i)),
+        w((filters, memory)),
+        fw((filters // rank,)),
+        spec((b, filters * memory), variable=True),
+    ]
+    cases.append(
+        (
+            f"svdf-hybrid{int(hybrid)}",
+            "SVDF",
+            ins,
+            [spec((b, filters // rank))],
+            {"rank": rank, "fused_activation_function": "RELU"},
+            "SVDFOptions",
+            2 if hybrid else 1,
+        )
+    )
     return cases
 
 
@@ -842,8 +917,8 @@ def test_recurrent_ops_carry_state_like_litert(case):
         x = random_input(rng, ins[0])
         lite.set_tensor(lite.get_input_details()[0]["index"], x)
         lite.invoke()
-        expected = lite.get_tensor(lite.get_output_details()[0]["index"])
-        assert_close(ours(x)[0], expected, 1e-5)
+        for actual, detail in zip(ours(x), lite.get_output_details(), strict=True):
+            assert_close(actual, lite.get_tensor(detail["index"]), 1e-5)
 
 
 def test_non_max_suppression():

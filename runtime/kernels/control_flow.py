@@ -1,4 +1,4 @@
-"""Control flow (IF, WHILE, CALL_ONCE) and resource variables (VAR_HANDLE, READ_VARIABLE,
+"""Control flow (IF, WHILE, CALL, CALL_ONCE) and resource variables (VAR_HANDLE, READ_VARIABLE,
 ASSIGN_VARIABLE). Branch and loop bodies are subgraphs run by the interpreter."""
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ def while_(node: Node, *inputs: np.ndarray):
             return tuple(values)
         values = node.interpreter.run_subgraph(body_index, values)
     raise node.error(f"loop did not finish within {MAX_WHILE_ITERATIONS} iterations")
+
+
+@kernel("CALL")
+def call(node: Node, *inputs: np.ndarray):
+    return tuple(node.interpreter.run_subgraph(node.options["subgraph"], list(inputs)))
 
 
 @kernel("CALL_ONCE")

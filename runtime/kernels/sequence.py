@@ -71,16 +71,23 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class _LstmCell:
-    def __init__(self, node: Node, args: list):
+    """One direction's weights; `offset` is where its weight tensors start among the op's
+    inputs beyond the standard layout (the backward half of a bidirectional LSTM)."""
+
+    def __init__(self, node: Node, args: list, offset: int = 0):
         def arg(i):
             return args[i] if i < len(args) else None
 
+        def slot(i):
+            return i + offset if i else i
+
         self.node = node
-        self.in_w = [_MatVec(node, arg(i), i) for i in _IN_W]
-        self.rec_w = [_MatVec(node, arg(i), i) for i in _REC_W]
-        self.peep = [_dequantized(node, arg(i), i) for i in _PEEP]
+        self.in_w = [_MatVec(node, arg(i), slot(i)) for i in _IN_W]
+        self.rec_w = [_MatVec(node, arg(i), slot(i)) for i in _REC_W]
+        self.peep = [_dequantized(node, arg(i), slot(i)) for i in _PEEP]
         self.bias = [arg(i) for i in _BIAS]
-        self.proj = _MatVec(node, arg(_PROJ_W), _PROJ_W) if arg(_PROJ_W) is not None else None
+        proj = arg(_PROJ_W)
+        self.proj = _MatVec(node, proj, slot(_PROJ_W)) if proj is not None else None
         self.proj_b = arg(_PROJ_B)
         self.norm = [arg(i) for i in _LAYER_NORM]
         self.cifg = arg(1) is None
@@ -133,7 +140,7 @@ class _LstmCell:
 def _check_float_lstm(node: Node) -> str | None:
     t = node.input(0)
     if t is not None and t.type != "FLOAT32":
-        return f"quantized ({t.type}) LSTM is not supported"
+        return f"quantized ({t.type}) {node.op} is not supported"
     if node.options.get("kernel_type", "FULL") == "BASIC":
         return "the BASIC LSTM kernel is not supported"
     if node.options.get("diagonal_recurrent_tensors", False):
@@ -194,15 +201,16 @@ def lstm(node: Node, *args: np.ndarray):
 def _check_float_rnn(node: Node) -> str | None:
     t = node.input(0)
     if t is not None and t.type != "FLOAT32":
-        return f"quantized ({t.type}) RNN is not supported"
+        return f"quantized ({t.type}) {node.op} is not supported"
     return None
 
 
-def _rnn_steps(node: Node, seq, w, r, b, h):
-    """h = act(W x + R h + b) for each step of `seq` (time, batch, input)."""
+def _rnn_steps(node: Node, seq, w, r, b, h, slots: tuple[int, int] = (1, 2)):
+    """h = act(W x + R h + b) for each step of `seq` (time, batch, input); `slots` are the
+    input indices of W and R (for their quantization)."""
     act = node.options.get("fused_activation_function", "TANH")
     asymmetric = bool(node.options.get("asymmetric_quantize_inputs", False))
-    wm, rm = _MatVec(node, w, 1), _MatVec(node, r, 2)
+    wm, rm = _MatVec(node, w, slots[0]), _MatVec(node, r, slots[1])
     outputs = []
     for t in range(seq.shape[0]):
         x = seq[t]
@@ -231,3 +239,93 @@ def unidirectional_sequence_rnn(node: Node, x, w, r, b, state=None):
     _store_state(node, 4, h)
     out = np.stack(outputs)
     return out if time_major else np.ascontiguousarray(np.swapaxes(out, 0, 1))
+
+
+def _run_lstm(node: Node, args: list, seq: np.ndarray, state_index: int, offset: int = 0):
+    """Runs one direction of a (bi)directional LSTM over `seq` (time, batch, input)."""
+    cell = _LstmCell(node, args, offset)
+    n_cell = cell.in_w[2].w.shape[0]
+    n_output = args[_REC_W[2]].shape[1]
+    h = _state(node, args, state_index, (seq.shape[1], n_output))
+    c = _state(node, args, state_index + 1, (seq.shape[1], n_cell))
+    outputs = []
+    for t in range(seq.shape[0]):
+        h, c = cell.step(seq[t], h, c)
+        outputs.append(h)
+    return np.stack(outputs), h, c
+
+
+def _check_bidirectional(node: Node) -> str | None:
+    reason = _check_float_lstm(node) if node.op.endswith("LSTM") else _check_float_rnn(node)
+    aux = 39 if node.op.endswith("LSTM") else 9
+    if reason is None and node.input(aux) is not None:
+        return "an auxiliary input is not supported"
+    return reason
+
+
+@kernel("BIDIRECTIONAL_SEQUENCE_LSTM", check=_check_bidirectional)
+def bidirectional_sequence_lstm(node: Node, *args: np.ndarray):
+    args = list(args) + [None] * (48 - len(args))
+    time_major = bool(node.options.get("time_major", True))
+    seq = args[0] if time_major else np.swapaxes(args[0], 0, 1)
+    # The backward direction reads its 17 weight tensors from slots 18-34; it reuses the
+    # forward slot layout by shifting, with its states at 37/38 moved to 18/19.
+    fw_args = args[:18] + [args[35], args[36]]
+    bw_args = [None] + args[18:35] + [args[37], args[38]]
+    fw, fw_h, fw_c = _run_lstm(node, fw_args, seq, _OUT_STATE)
+    bw, bw_h, bw_c = _run_lstm(node, bw_args, seq[::-1], _OUT_STATE, offset=17)
+    bw = bw[::-1]
+    for slot, value in ((35, fw_h), (36, fw_c), (37, bw_h), (38, bw_c)):
+        _store_state(node, slot, value)
+    return _bidirectional_outputs(node, fw, bw, time_major)
+
+
+def _bidirectional_outputs(node: Node, fw, bw, time_major: bool):
+    def layout(y):
+        return y if time_major else np.ascontiguousarray(np.swapaxes(y, 0, 1))
+
+    if node.options.get("merge_outputs", False):
+        return layout(np.concatenate([fw, bw], axis=-1))
+    return layout(fw), layout(bw)
+
+
+@kernel("BIDIRECTIONAL_SEQUENCE_RNN", check=_check_bidirectional)
+def bidirectional_sequence_rnn(node: Node, *args: np.ndarray):
+    args = list(args) + [None] * (12 - len(args))
+    time_major = bool(node.options.get("time_major", False))
+    seq = args[0] if time_major else np.swapaxes(args[0], 0, 1)
+    directions = []
+    for w, r, b, state_slot, reverse in ((1, 2, 3, 4, False), (5, 6, 7, 8, True)):
+        h = args[state_slot]
+        h = np.zeros((seq.shape[1], args[r].shape[1]), np.float32) if h is None else h
+        steps = seq[::-1] if reverse else seq
+        outputs, h = _rnn_steps(node, steps, args[w], args[r], args[b], h, (w, r))
+        _store_state(node, state_slot, h)
+        out = np.stack(outputs)
+        directions.append(out[::-1] if reverse else out)
+    return _bidirectional_outputs(node, directions[0], directions[1], time_major)
+
+
+@kernel("SVDF", check=_check_float_rnn)
+def svdf(node: Node, x, weights_feature, weights_time, bias=None, state=None):
+    rank = node.options.get("rank", 1)
+    n_filters, memory = weights_feature.shape[0], weights_time.shape[1]
+    if rank <= 0 or n_filters % rank:
+        raise node.error(f"rank {rank} does not divide {n_filters} filters")
+    n_batch = x.shape[0]
+    state = np.zeros((n_batch, n_filters * memory), np.float32) if state is None else state
+    s = state.reshape(n_batch, n_filters, memory)
+    s = np.concatenate([s[:, :, 1:], np.zeros((n_batch, n_filters, 1), np.float32)], axis=2)
+    features = _MatVec(node, weights_feature, 1)
+    asymmetric = bool(node.options.get("asymmetric_quantize_inputs", False))
+    xq = _quantize_rows(x, asymmetric) if features.hybrid else None
+    s[:, :, -1] = features(x, xq)
+    _store_state(node, 4, s.reshape(n_batch, -1))
+    time_weights = _dequantized(node, weights_time, 2)  # int8 in hybrid models
+    per_filter = np.einsum("bfm,fm->bf", s, time_weights)
+    out = per_filter.reshape(n_batch, n_filters // rank, rank).sum(axis=2)
+    if bias is not None:
+        out = out + bias
+    return float_activation(
+        out.astype(np.float32), node.options.get("fused_activation_function"), node
+    )
