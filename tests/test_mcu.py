@@ -67,16 +67,18 @@ def test_int8_bit_exact_with_litert(name):
 
 
 @needs_gcc
-def test_tensor_ops_int8_matches_litert_within_one_step():
-    """LiteRT's reference resolver lacks TILE v3, so this model runs on its optimized kernels,
-    whose FULLY_CONNECTED requantizes through ruy (single rounding): rare 1-step differences."""
-    path = tf_model_path("tensor_ops", "int8")
-    cm = compiled("tensor_ops")
+@pytest.mark.parametrize("name", ["tensor_ops", "activations"])
+def test_int8_matches_litert_optimized_within_one_step(name):
+    """LiteRT's reference resolver lacks TILE v3 and ELU v1, so these models run on its
+    optimized kernels, whose FULLY_CONNECTED (ruy) differs from the reference arithmetic by one
+    step on rare elements."""
+    path = tf_model_path(name, "int8")
+    cm = compiled(name)
     for seed in (0, 1, 2):
         x = sample_inputs(path, seed)
         for g, w in zip(cm(*x, sanitize=True), litert_run(path, x, kernels="builtin"), strict=True):
             diff = np.abs(g.astype(np.int32) - w.astype(np.int32))
-            assert diff.max() <= 1 and np.count_nonzero(diff) <= diff.size // 100 + 1
+            assert diff.max() <= 1 and np.count_nonzero(diff) <= diff.size // 50 + 1
 
 
 @needs_gcc
@@ -279,3 +281,37 @@ def test_saved_project_matches_files(tmp_path):
     cm.save(tmp_path)
     for rel, data in cm.files.items():
         assert (Path(tmp_path) / rel).read_bytes() == data
+
+
+def _fully_connected_module(batches: int, depth: int, units: int, seed: int = 0):
+    """A per-channel int8 FULLY_CONNECTED written as tfl MLIR (no TensorFlow needed)."""
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(-127, 128, (units, depth))
+    scales = ",".join(f"{s:.9g}" for s in rng.uniform(0.002, 0.008, units).astype(np.float32))
+    w_type = f"tensor<{units}x{depth}x!quant.uniform<i8:f32:0, {{{scales}}}>>"
+    x_type = f"tensor<{batches}x{depth}x!quant.uniform<i8:f32, 0.0078424895:-1>>"
+    y_type = f"tensor<{batches}x{units}x!quant.uniform<i8:f32, 0.046227921:-5>>"
+    values = ", ".join(f"[{', '.join(str(v) for v in row)}]" for row in weights)
+    text = f"""
+    func.func @main(%x: {x_type}) -> {y_type} {{
+      %w = "tfl.pseudo_qconst"() {{qtype = {w_type}, value = dense<[{values}]> : tensor<{units}x{depth}xi8>}} : () -> {w_type}
+      %none = "tfl.no_value"() {{value}} : () -> none
+      %y = "tfl.fully_connected"(%x, %w, %none) {{asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT"}} : ({x_type}, {w_type}, none) -> {y_type}
+      return %y : {y_type}
+    }}
+    """
+    return tflc.parse(text)
+
+
+@needs_gcc
+def test_fully_connected_rounds_once_like_litert_reference():
+    """LiteRT's reference int8 FULLY_CONNECTED requantizes with a single rounding (CONV_2D and
+    the rest round twice): with 16 x 64 outputs over several inputs, ties that tell the two
+    apart do occur."""
+    module = _fully_connected_module(16, 64, 64)
+    data = tflc.to_flatbuffer(module)
+    cm = tflc_compile(module, target="mcu", measure_flash=False, compare_tflm=False)
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        x = rng.integers(-128, 128, (16, 64)).astype(np.int8)
+        np.testing.assert_array_equal(cm(x)[0], litert_run(data, [x], kernels="reference")[0])

@@ -276,7 +276,13 @@ def _binary(lw: Lowering, kind: str) -> None:
         ):
             raise lw.fail(f"int8 {kind} of differently quantized tensors is not supported")
         lo, hi = -128, 127
-    if kind in ("add", "sub"):
+    if kind == "prelu":
+        f = np.float32
+        # prelu.cc: float products, then QuantizeMultiplier of the double
+        m1, s1 = qz.quantize_multiplier(float(f(a.scale) / f(y.scale)))
+        mo, so = qz.quantize_multiplier(float(f(a.scale) * f(b.scale) / f(y.scale)))
+        left_shift, m2, s2 = 0, 0, 0
+    elif kind in ("add", "sub"):
         left_shift = 20
         twice_max = 2 * max(a.scale, b.scale)
         m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
@@ -801,6 +807,65 @@ def _resize(lw: Lowering, kind: str) -> None:
     )
 
 
+def _float_transform(name: str, op_attr):
+    """The float32 function LiteRT tabulates for an int8 op (LUTPopulate)."""
+    f = np.float32
+    if name == "tfl.tanh":
+        return lambda x: np.tanh(x.astype(np.float64)).astype(f)
+    if name == "tfl.logistic":
+        return lambda x: f(1) / (f(1) + np.exp(-x.astype(np.float64)).astype(f))
+    if name == "tfl.elu":
+        return lambda x: np.where(x < 0, np.expm1(x.astype(np.float64)).astype(f), x)
+    if name == "tfl.gelu":
+        from math import erf, sqrt, tanh
+
+        if op_attr("approximate"):
+            k = f(sqrt(2.0 / np.pi))
+            return lambda x: np.array(
+                [
+                    f(f(0.5) * v) * f(f(1) + f(tanh(float(k * (v + f(0.044715) * v * v * v)))))
+                    for v in x
+                ],
+                dtype=f,
+            )
+        return lambda x: np.array(
+            [f(float(f(0.5) * v) * (1.0 + erf(float(v) * sqrt(0.5)))) for v in x], dtype=f
+        )
+    raise KeyError(name)
+
+
+def _unary_lut(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if lw.op.name == "tfl.elu" and x.dtype == "float32":
+        lw.emit(
+            "elu_f32",
+            f"tflc_elu_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            overlap=0,
+        )
+        return
+    if x.dtype != "int8" or y.dtype != "int8":
+        raise lw.fail(f"only int8 {lw.op.name} has an MCU kernel")
+    name = lw.op.name
+    if name == "tfl.leaky_relu":
+        table = qz.leaky_relu_lut(x.scale, x.zero_point, y.scale, y.zero_point, lw.attr("alpha"))
+    elif name == "tfl.hard_swish":
+        table = qz.hard_swish_lut(x.scale, x.zero_point, y.scale, y.zero_point)
+    else:
+        transform = _float_transform(name, lw.attr)
+        table = qz.float_lut(x.scale, x.zero_point, y.scale, y.zero_point, transform)
+    lut = lw.param("table", "int8_t", table)
+    lw.emit(
+        "lut_s8",
+        f"tflc_lut_s8({x.size}, {{p:{lut.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [lut],
+        overlap=0,
+    )
+
+
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
     "tfl.depthwise_conv_2d": lambda lw: _conv(lw, True),
@@ -835,6 +900,13 @@ HANDLERS = {
     "tfl.tile": _tile,
     "tfl.gather": _gather,
     "tfl.transpose_conv": _transpose_conv,
+    "tfl.prelu": lambda lw: _binary(lw, "prelu"),
+    "tfl.tanh": _unary_lut,
+    "tfl.elu": _unary_lut,
+    "tfl.logistic": _unary_lut,
+    "tfl.gelu": _unary_lut,
+    "tfl.leaky_relu": _unary_lut,
+    "tfl.hard_swish": _unary_lut,
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
 }

@@ -76,6 +76,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "fully_connected_s8": (["fully_connected_s8.c"], ["fully_connected_s8.h"]),
     "add_s8": (["add_s8.c"], ["binary_s8.h"]),
     "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
+    "prelu_s8": (["prelu_s8.c"], ["binary_s8.h"]),
     "minmax_s8": (["minmax_s8.c"], ["binary_s8.h"]),
     "average_pool_s8": (["average_pool_s8.c"], ["pool_s8.h"]),
     "max_pool_s8": (["max_pool_s8.c"], ["pool_s8.h"]),
@@ -83,6 +84,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "softmax_s8": (["softmax_s8.c"], ["softmax_s8.h"]),
     "transpose_conv_s8": (["transpose_conv_s8.c"], ["transpose_conv_s8.h"]),
     "resize_s8": (["resize_s8.c"], ["resize_s8.h"]),
+    "lut_s8": (["lut_s8.c"], ["lut_s8.h"]),
     "requantize_s8": (["requantize_s8.c"], ["requantize_s8.h"]),
     "data_movement": (["data_movement.c"], ["data_movement.h"]),
     "quantize_io": (["quantize_io.c"], ["quantize_io.h"]),
@@ -91,6 +93,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "elementwise_f32": (["elementwise_f32.c"], ["float_ops.h"]),
     "pool_f32": (["pool_f32.c"], ["float_ops.h"]),
     "reduce_f32": (["reduce_f32.c"], ["float_ops.h"]),
+    "elu_f32": (["elu_f32.c"], ["float_ops.h"]),
     "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

@@ -169,3 +169,100 @@ def quantized_sum_table(
         value >= 0, np.floor(value + np.float32(0.5)), np.ceil(value - np.float32(0.5))
     )
     return np.clip(rounded + output_zero_point, -128, 127).astype(int).tolist()
+
+
+# ---- 256-entry tables for int8 elementwise ops -------------------------------------------------
+
+
+def multiply_by_quantized_multiplier(x: int, multiplier: int, shift: int) -> int:
+    left, right = max(shift, 0), max(-shift, 0)
+    return rounding_divide_by_pot(srdhm(_wrap32(x * (1 << left)), multiplier), right)
+
+
+def _round_half_away(v: np.ndarray) -> np.ndarray:
+    whole = np.trunc(v)
+    frac = v - whole
+    return whole + (frac >= 0.5) - (frac <= -0.5)
+
+
+INT8_VALUES = np.arange(-128, 128, dtype=np.int32)
+
+
+def float_lut(in_scale, in_zp, out_scale, out_zp, transform) -> list[int]:
+    """LUTPopulate<int8_t>: dequantize, transform in float32, requantize; per input value."""
+    f = np.float32
+    dequantized = f(in_scale) * (INT8_VALUES - in_zp).astype(f)
+    transformed = np.asarray(transform(dequantized)).astype(f)
+    rescaled = _round_half_away((transformed * (f(1) / f(out_scale))).astype(f))
+    return np.clip(rescaled + out_zp, -128, 127).astype(int).tolist()
+
+
+def leaky_relu_lut(in_scale, in_zp, out_scale, out_zp, alpha) -> list[int]:
+    """reference_ops::QuantizeLeakyRelu with leaky_relu.cc's multipliers."""
+    f = np.float32
+    alpha_m, alpha_s = quantize_multiplier(float(f(in_scale) * f(alpha) / f(out_scale)))
+    id_m, id_s = quantize_multiplier(float(f(in_scale) / f(out_scale)))
+    table = []
+    for q in range(-128, 128):
+        v = q - in_zp
+        m, s = (id_m, id_s) if v >= 0 else (alpha_m, alpha_s)
+        table.append(min(max(out_zp + multiply_by_quantized_multiplier(v, m, s), -128), 127))
+    return table
+
+
+def _wrap16(x: int) -> int:
+    return (x + (1 << 15)) % (1 << 16) - (1 << 15)
+
+
+def _srdhm16(a: int, b: int) -> int:
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    ab = a * b
+    nudge = (1 << 14) if ab >= 0 else 1 - (1 << 14)
+    return _wrap16(_trunc_div(ab + nudge, 1 << 15))
+
+
+def _sdhm16(a: int, b: int) -> int:
+    """TFLite's SaturatingDoublingHighMul (no rounding)."""
+    if a == b == -(1 << 15):
+        return (1 << 15) - 1
+    return _wrap16(_trunc_div(a * b, 1 << 15))
+
+
+def _saturating_left_shift16(value: int, amount: int) -> int:
+    return min(max(value * (1 << amount), -(1 << 15)), (1 << 15) - 1)
+
+
+def _downscale_to_int16(m: int) -> int:
+    if m >= INT32_MAX - (1 << 15):
+        return (1 << 15) - 1
+    return (m + (1 << 15)) >> 16
+
+
+def hard_swish_lut(in_scale, in_zp, out_scale, out_zp) -> list[int]:
+    """reference_ops::HardSwish<int8_t> with HardSwishPrepare's fixed-point parameters."""
+    f = np.float32
+    hires_input_scale = f(1.0 / 128.0) * f(in_scale)
+    reluish_scale = f(3.0) / f(32768.0)
+    out_m32, out_exp = quantize_multiplier(float(hires_input_scale / f(out_scale)))
+    out_m16 = _downscale_to_int16(out_m32)
+    relu_m32, relu_exp = quantize_multiplier(float(hires_input_scale / reluish_scale))
+    relu_m16 = _downscale_to_int16(relu_m32)
+    table = []
+    for q in range(-128, 128):
+        x = _wrap16(q - in_zp)
+        hires = _wrap16(x * (1 << 7))
+        preshift = _srdhm16(hires, out_m16)
+        reluish = hires
+        if relu_exp > 0:
+            reluish = _saturating_left_shift16(reluish, relu_exp - 1)
+        reluish = _srdhm16(reluish, relu_m16)
+        if relu_exp > 0:
+            reluish = _saturating_left_shift16(reluish, 1)
+        if relu_exp < 0:
+            reluish = rounding_divide_by_pot(reluish, -relu_exp)
+        reluish = (reluish + (1 << 15)) >> 1
+        out = _sdhm16(reluish, preshift)
+        out = rounding_divide_by_pot(out, -out_exp) + out_zp
+        table.append(min(max(out, -128), 127))
+    return table

@@ -1,4 +1,4 @@
-/* int8 fully connected, TFLite's reference_integer_ops::FullyConnected arithmetic. */
+/* int8 fully connected, LiteRT's reference FULLY_CONNECTED arithmetic (single rounding). */
 #include "fully_connected_s8.h"
 
 #include "tflc_common.h"
@@ -18,7 +18,7 @@ void tflc_fully_connected_s8(const tflc_fully_connected_s8_params *p, const int8
       if (bias) {
         acc += bias[u];
       }
-      acc = tflc_mul_by_quantized_multiplier(acc, p->multiplier[c], p->shift[c]);
+      acc = tflc_mul_by_quantized_multiplier_single(acc, p->multiplier[c], p->shift[c]);
       acc += p->output_offset;
       output[b * p->units + u] = (int8_t)TFLC_CLAMP(acc, p->act_min, p->act_max);
     }

@@ -47,6 +47,16 @@ static inline int32_t tflc_mul_by_quantized_multiplier(int32_t x, int32_t multip
                                      right_shift);
 }
 
+/* The single-rounding form (TFLite's TFLITE_SINGLE_ROUNDING, ruy's): one rounding of
+ * x * multiplier at bit 31 - shift. LiteRT 2.3's reference int8 FULLY_CONNECTED rounds this way
+ * (found by testing bit-exactness; its CONV_2D and the other ops round twice, as above). */
+static inline int32_t tflc_mul_by_quantized_multiplier_single(int32_t x, int32_t multiplier,
+                                                              int shift) {
+  const int total_shift = 31 - shift;
+  const int64_t round = (int64_t)1 << (total_shift - 1);
+  return (int32_t)(((int64_t)x * (int64_t)multiplier + round) >> total_shift);
+}
+
 static inline int8_t tflc_sat_s8(int32_t x) {
   return (int8_t)TFLC_CLAMP(x, -128, 127);
 }
