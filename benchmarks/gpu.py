@@ -42,8 +42,8 @@ def _rel_err(ref: np.ndarray, got: np.ndarray) -> float:
     return float(np.abs(ref - got).max() / max(float(np.abs(ref).max()), 1e-12))
 
 
-def _print_dispatches(profile: dict, manifest: dict, top: int) -> None:
-    steps = {s["name"]: s for s in manifest["steps"]}
+def _print_dispatches(profile: dict, steps: list[dict], top: int) -> None:
+    steps = {s["name"]: s for s in steps}
     items = sorted(profile["per_dispatch_ms"].items(), key=lambda kv: -kv[1])
     print(f"per dispatch ({profile['per_dispatch_source']}), {len(items)} dispatches:")
     print(f"  {'ms':>9}  {'wg':>4}  {'output':<18} dispatch")
@@ -99,7 +99,7 @@ def run_here(repeats: int, top: int) -> int:
     runtime = cm.runtime
     profile = runtime.profile(x, repeats=repeats)
     print(f"MobileNetV2 float32 batch 1 on {runtime.adapter_name}; report: {cm.report}")
-    _print_dispatches(profile, cm.artifacts.manifest, top)
+    _print_dispatches(profile, runtime.steps, top)
     rows = [("tflc gpu (wgpu, " + runtime.adapter_name + ")", profile["total_ms"], err)]
     try:
         cpu = tflc_compile(str(path), target="cpu")
@@ -272,7 +272,7 @@ def run_device(directory: Path, repeats: int, top: int) -> int:
         failed |= e > TOLERANCE
     profile = model.profile(x, repeats=repeats)
     print(f"MobileNetV2 float32 batch 1 on {model.adapter_name}")
-    _print_dispatches(profile, model.manifest, top)
+    _print_dispatches(profile, model.steps, top)
     rows = [(f"tflc gpu (wgpu, {model.adapter_name})"[:60], profile["total_ms"], err)]
     gpu_sum = sum(profile["per_dispatch_ms"].values())
     rows.append(("tflc gpu: sum of per-dispatch GPU times", gpu_sum, None))

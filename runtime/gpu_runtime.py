@@ -58,6 +58,7 @@ class GpuModel:
         weights: bytes,
         host_models: dict[str, bytes] | None = None,
         adapter=None,
+        device_class: str | None = None,
     ):
         if manifest.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"not a {MANIFEST_FORMAT} manifest: {manifest.get('format')}")
@@ -117,8 +118,14 @@ class GpuModel:
             ],
         )
         pipeline_layout = self.device.create_pipeline_layout(bind_group_layouts=[self.layout])
+        # A step may carry variants per device class ("cpu": lavapipe's kernel): pick ours.
+        if device_class is None:
+            device_class = "cpu" if self.adapter.info.get("adapter_type") == "CPU" else "gpu"
+        self.steps = [
+            {**s, **s.get("variants", {}).get(device_class, {})} for s in manifest["steps"]
+        ]
         self.pipelines: dict[str, Any] = {}
-        for step in manifest["steps"]:
+        for step in self.steps:
             if step["kind"] == "dispatch":
                 module = self.device.create_shader_module(code=shaders[step["shader"]])
                 self.pipelines[step["name"]] = self.device.create_compute_pipeline(
@@ -132,11 +139,7 @@ class GpuModel:
     def load(cls, directory: str | os.PathLike, adapter=None) -> GpuModel:
         root = Path(directory)
         manifest = json.loads((root / "manifest.json").read_text())
-        shaders = {
-            s["shader"]: (root / s["shader"]).read_text()
-            for s in manifest["steps"]
-            if s["kind"] == "dispatch"
-        }
+        shaders = {f"shaders/{p.name}": p.read_text() for p in (root / "shaders").glob("*.wgsl")}
         hosts = {
             s["model"]: (root / s["model"]).read_bytes()
             for s in manifest["steps"]
@@ -154,7 +157,7 @@ class GpuModel:
 
     def __call__(self, *arrays: np.ndarray) -> list[np.ndarray]:
         self._upload(arrays)
-        self._run_steps(self.manifest["steps"])
+        self._run_steps(self.steps)
         return self._download()
 
     def _upload(self, arrays) -> None:
@@ -263,7 +266,7 @@ class GpuModel:
             start = time.perf_counter()
             self(*arrays)
             totals.append((time.perf_counter() - start) * 1e3)
-        dispatches = [s for s in self.manifest["steps"] if s["kind"] == "dispatch"]
+        dispatches = [s for s in self.steps if s["kind"] == "dispatch"]
         per = self._per_dispatch_ms(dispatches, max(1, repeats // 2))
         return {
             "total_ms": float(np.median(totals)),

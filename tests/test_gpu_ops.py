@@ -198,11 +198,19 @@ def test_op_matches_litert(case):
 
 @pytest.mark.parametrize("case", sorted(c for c in CASES if c.endswith("split_k")))
 def test_split_k_kernels_share_outputs_between_invocations(case):
+    from tflc.runtime.gpu_runtime import GpuModel
+
     op, operands, out_shape, options = CASES[case]
-    cm = check(one_op(op, operands, out_shape, **options), [rand(*operands[0])])
+    model, x = one_op(op, operands, out_shape, **options), rand(*operands[0])
+    cm = check(model, [x])
     (step,) = cm.artifacts.manifest["steps"]
     assert step["split_k"] > 1
     assert "workgroupBarrier" in cm.artifacts.shaders[step["shader"]]
+    assert "workgroupBarrier" not in cm.artifacts.shaders[step["variants"]["cpu"]["shader"]]
+    a = cm.artifacts
+    for device_class in ("gpu", "cpu"):  # both kernels, whatever the adapter
+        runtime = GpuModel(a.manifest, a.shaders, a.weights, device_class=device_class)
+        assert_close(litert_outputs(model, [x]), runtime(x))
 
 
 def test_conv_residual_and_activation_fuse_into_one_dispatch():

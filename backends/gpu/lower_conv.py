@@ -76,7 +76,8 @@ def conv_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
     _, xoff = ctx.addr(x)
     n, oy, ox, oc = coords
     geom = _geometry(node, ctx.shape(x), out_shape, kh, kw)
-    if ctx.split is None:  # neighbours differ in oc: HWIO keeps their weight reads adjacent
+    if ctx.split is None and not ctx.keep_layout:  # neighbours differ in oc: HWIO keeps their
+        # weight reads adjacent
         woff = ctx.packed(w, "hwio", lambda f: f.transpose(1, 2, 3, 0))
         w_at = lambda tap, ic: b.add(b.mul(b.add(b.mul(tap, i), ic), o), b.add(oc, woff))  # noqa: E731
     else:  # neighbours differ in ic: the OHWI filter as it is
@@ -128,7 +129,7 @@ def fully_connected(b: KernelBuilder, node: Node, ctx: KernelContext, coords: li
     row, oc = b.div(flat, o), b.rem(flat, o)
     _, xoff = ctx.addr(x)
     x_base = b.add(b.mul(row, k), xoff)
-    if ctx.graph.const(w) is not None and ctx.split is None:
+    if ctx.graph.const(w) is not None and ctx.split is None and not ctx.keep_layout:
         woff = ctx.packed(w, "ko", lambda f: f.T)
         wbuf, w_index = "weights", lambda kk: b.add(b.add(b.mul(kk, o), oc), woff)
     else:

@@ -26,6 +26,7 @@ class KernelContext:
     weights: WeightsPacker
     split: tuple[str, int] | None = None  # (this invocation's part, parts): split-K reduction
     local_id: str | None = None
+    keep_layout: bool = False  # filters as stored (shared by a group's split and CPU variants)
 
     def kloop(self, b: KernelBuilder, k: int, inits: list[str], body) -> list[str]:
         """The op's main reduction loop over `[0, k)`; under split-K, this part's share."""

@@ -95,6 +95,18 @@ def build_manifest(
                 "workgroup_size": [g.workgroup_size, 1, 1],
                 "grid": list(g.grid),
                 "split_k": g.extra.get("split_k", 1),
+                **(
+                    {
+                        "variants": {
+                            "cpu": {
+                                **g.extra["cpu"],
+                                "shader": f"shaders/{g.extra['cpu']['name']}.wgsl",
+                            }
+                        }
+                    }
+                    if "cpu" in g.extra
+                    else {}
+                ),
                 "ops": ops,
                 "output": _tensor_spec(graph, plan, g.outputs[0]),
             }

@@ -89,18 +89,35 @@ def lower_to_gpu_module(
         if parts > 1:
             g.workgroup_size = SPLIT_WORKGROUP
             g.grid = grid_for(total * parts, g.workgroup_size)
+            # CPU Vulkan devices (lavapipe) run barriers as coroutine switches: give them the
+            # unsplit kernel, on the same filter layout (one copy of the weights).
+            size = choose_workgroup_size(g, total)
+            g.extra["cpu"] = {
+                "name": f"{g.name}_cpu",
+                "workgroup_size": [size, 1, 1],
+                "grid": list(grid_for(total, size)),
+                "split_k": 1,
+            }
+            kernels.append(_kernel(g, f"{g.name}_cpu", size, ctx, 1, keep_layout=True))
         else:
             g.workgroup_size = choose_workgroup_size(g, total)
             g.grid = grid_for(total, g.workgroup_size)
-        b = KernelBuilder(g.name, g.workgroup_size)
-        try:
-            emit_group(b, g.nodes, ctx, parts)
-        except TflcError as e:
-            raise e.at(g.nodes[0].where) from None
-        kernels.append(b.finish())
+        kernels.append(_kernel(g, g.name, g.workgroup_size, ctx, parts, keep_layout=parts > 1))
     module = ir.Module.parse(gpu_module_text(kernels))
     passmanager.PassManager.parse(GPU_PIPELINE).run(module.operation)
     return module
+
+
+def _kernel(g: Group, name: str, size: int, ctx: KernelContext, parts: int, keep_layout: bool):
+    b = KernelBuilder(name, size)
+    ctx.keep_layout = keep_layout
+    try:
+        emit_group(b, g.nodes, ctx, parts)
+    except TflcError as e:
+        raise e.at(g.nodes[0].where) from None
+    finally:
+        ctx.keep_layout = False
+    return b.finish()
 
 
 def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
@@ -131,9 +148,7 @@ def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
             for f in gpu_module.body.operations[0].regions[0].blocks[0].operations
             if f.operation.name == "gpu.func"
         }
-        shaders = {
-            f"shaders/{g.name}.wgsl": print_wgsl(funcs[g.name]) for g in groups if not g.host
-        }
+        shaders = {f"shaders/{name}.wgsl": print_wgsl(func) for name, func in funcs.items()}
         hosts = {
             f"host/{g.name}.tflite": host_model(module.context, graph, g) for g in groups if g.host
         }
