@@ -49,23 +49,26 @@ def fuse_tfl(module: ir.Operation) -> None:
 
     for fn in functions(module):
         block = fn.regions[0].blocks[0]
-        for op in list(block.operations):
-            op = op.operation
-            if op.name in ("tfl.mul", "tfl.add", "tfl.sub"):
-                _fuse_affine(op)
+        for op in _ops(block, ("tfl.mul", "tfl.add", "tfl.sub")):
+            _fuse_affine(op)
+        # Before folding into consumers: a SAME convolution pads with zeros, which a scale
+        # before it commutes with.
+        for op in _ops(block, ("tfl.conv_2d", "tfl.depthwise_conv_2d")):
+            _fuse_pad(op)
         # Last first, so `mul` then `add` both fold; only the op itself is erased by its fold
         # (a rebuilt consumer is never in this list).
-        candidates = [o.operation for o in block.operations if o.operation.name in _FOLDABLE]
-        for op in reversed(candidates):
+        for op in reversed(_ops(block, _FOLDABLE)):
             _fold_into_consumer(op)
         for op in list(block.operations):
             op = op.operation
             if op.name in _ACTIVATIONS:
                 _fuse_activation(op)
-            elif op.name in ("tfl.conv_2d", "tfl.depthwise_conv_2d"):
-                _fuse_pad(op)
             elif op.name == "tfl.reshape":
                 _fuse_reshapes(op)
+
+
+def _ops(block: ir.Block, names: tuple[str, ...]) -> list[ir.Operation]:
+    return [o.operation for o in block.operations if o.operation.name in names]
 
 
 def _single_use_producer(value: ir.Value) -> ir.Operation | None:

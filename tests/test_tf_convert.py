@@ -205,3 +205,16 @@ def test_conversion_is_deterministic():
 
     model, _ = _cnn()
     assert tflc.convert(model, output="flatbuffer") == tflc.convert(model, output="flatbuffer")
+
+
+@pytest.mark.parametrize(
+    "name", ["tf_cond", "tf_while_loop", "cond_in_while", "lstm_sequences", "gru_last"]
+)
+def test_tflc_interpreter_runs_control_flow(name):
+    import tflc
+    from tflc.runtime.interpreter import Interpreter
+
+    model, inputs = CASES[name]()
+    outputs = Interpreter(model_content=tflc.convert(model, output="flatbuffer"))(*inputs)
+    error = tf_support.max_relative_error(outputs, tf_support.tf_outputs(model, inputs))
+    assert error <= 1e-5, f"{name}: max relative error {error:.2e}"

@@ -129,3 +129,24 @@ def test_function_without_signature_is_refused():
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+def test_every_signature_of_a_saved_model_is_converted(tmp_path):
+    class TwoWays(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def add(self, x):
+            return {"sum": x + 1.0}
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def mul(self, x):
+            return {"product": x * 3.0}
+
+    module = TwoWays()
+    tf.saved_model.save(module, str(tmp_path), signatures={"add": module.add, "mul": module.mul})
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=tflc.convert(str(tmp_path), output="flatbuffer"))
+    assert sorted(interpreter.get_signature_list()) == ["add", "mul"]
+    x = np.array([1.0, 2.0], np.float32)
+    np.testing.assert_array_equal(interpreter.get_signature_runner("add")(x=x)["sum"], [2, 3])
+    np.testing.assert_array_equal(interpreter.get_signature_runner("mul")(x=x)["product"], [3, 6])
