@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from corpus import (
     custom_op_names,
+    litert_interpreter,
     litert_run,
     mediapipe_models,
     sample_inputs,
@@ -282,3 +283,46 @@ def test_landmarks_to_transform_matrix_matches_source():
     t = t @ np.diag([1.5 * w / 24, 1.25 * h / 16, 1, 1])
     t = t @ np.array([[1, 0, 0, -12], [0, 1, 0, -8], [0, 0, 1, 0], [0, 0, 0, 1.0]])
     np.testing.assert_allclose(actual, t, rtol=1e-5, atol=1e-4)
+
+
+def test_if_while_and_signature_runner(tmp_path):
+    """tf.cond / tf.while_loop become IF / WHILE over subgraphs; both run like LiteRT."""
+    tf = pytest.importorskip("tensorflow")
+
+    class Model(tf.Module):
+        @tf.function(
+            input_signature=[tf.TensorSpec([2, 3], tf.float32), tf.TensorSpec([], tf.int32)]
+        )
+        def f(self, x, n):
+            y = tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: tf.nn.relu(-x) + 1.0)
+
+            def body(i, y):
+                return i + 1, tf.tanh(y) * 1.5 + 0.1
+
+            return tf.while_loop(lambda i, y: i < n, body, [tf.constant(0), y])[1]
+
+    module = Model()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [module.f.get_concrete_function()], module
+    )
+    path = tmp_path / "control_flow.tflite"
+    path.write_bytes(converter.convert())
+    ops = {
+        read_model(path).operator_name(op) for g in read_model(path).subgraphs for op in g.operators
+    }
+    assert {"IF", "WHILE"} <= ops
+    interp = Interpreter(model_path=path)
+    runner = interp.get_signature_runner()
+    for sign, steps in ((1.0, 3), (-1.0, 0), (-0.5, 5)):
+        x = np.full((2, 3), sign, np.float32) * np.arange(1, 7, dtype=np.float32).reshape(2, 3)
+        n = np.array(steps, np.int32)
+        inputs = [x if d["dtype"] is np.float32 else n for d in interp.get_input_details()]
+        lite = litert_interpreter(path, "builtin")
+        lite.allocate_tensors()
+        for d in lite.get_input_details():  # LiteRT may list the inputs in another order
+            lite.set_tensor(d["index"], x if d["dtype"] is np.float32 else n)
+        lite.invoke()
+        expected = lite.get_tensor(lite.get_output_details()[0]["index"])
+        assert rel_error(interp(*inputs)[0], expected) <= 1e-6
+        (by_name,) = runner(x=x, n=n).values()
+        np.testing.assert_array_equal(by_name, interp(*inputs)[0])
