@@ -282,6 +282,12 @@ def _binary(lw: Lowering, kind: str) -> None:
         m1, s1 = qz.quantize_multiplier(float(f(a.scale) / f(y.scale)))
         mo, so = qz.quantize_multiplier(float(f(a.scale) * f(b.scale) / f(y.scale)))
         left_shift, m2, s2 = 0, 0, 0
+    elif kind == "squared_difference":
+        left_shift = 7
+        twice_max = 2.0 * max(a.scale, b.scale)
+        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
+        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
+        mo, so = qz.quantize_multiplier(twice_max * twice_max / ((1 << (2 * left_shift)) * y.scale))
     elif kind in ("add", "sub"):
         left_shift = 20
         twice_max = 2 * max(a.scale, b.scale)
@@ -317,6 +323,8 @@ def _binary(lw: Lowering, kind: str) -> None:
         ),
     )
     kernel = {"sub": "add", "maximum": "minmax", "minimum": "minmax"}.get(kind, kind)
+    if kind == "squared_difference":
+        kernel = "squared_difference"
     function = "add" if kind == "sub" else kind
     lw.emit(
         f"{kernel}_s8",
@@ -850,6 +858,8 @@ def _unary_lut(lw: Lowering) -> None:
     name = lw.op.name
     if name == "tfl.leaky_relu":
         table = qz.leaky_relu_lut(x.scale, x.zero_point, y.scale, y.zero_point, lw.attr("alpha"))
+    elif name == "tfl.rsqrt":
+        table = qz.rsqrt_lut(x.scale, x.zero_point, y.scale, y.zero_point)
     elif name == "tfl.hard_swish":
         table = qz.hard_swish_lut(x.scale, x.zero_point, y.scale, y.zero_point)
     else:
@@ -863,6 +873,47 @@ def _unary_lut(lw: Lowering) -> None:
         [y],
         [lut],
         overlap=0,
+    )
+
+
+def _neg(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype != "float32":
+        raise lw.fail("only float neg has an MCU kernel")
+    lw.emit(
+        "elementwise_f32",
+        f"tflc_neg_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        overlap=0,
+    )
+
+
+def _batch_matmul(lw: Lowering) -> None:
+    a, b, y = lw.operand(0), lw.operand(1), lw.result()
+    if a.dtype != "int8" or b.dtype != "int8":
+        raise lw.fail("only int8 batch_matmul has an MCU kernel")
+    if len(a.shape) < 2 or a.shape[:-2] != b.shape[:-2]:
+        raise lw.fail("batch_matmul with broadcast batch dimensions is not supported")
+    adj_x, adj_y = bool(lw.attr("adj_x")), bool(lw.attr("adj_y"))
+    rows, depth = (a.shape[-1], a.shape[-2]) if adj_x else (a.shape[-2], a.shape[-1])
+    cols = b.shape[-2] if adj_y else b.shape[-1]
+    batches = int(np.prod(a.shape[:-2], dtype=np.int64))
+    lhs_strides = (1, a.shape[-1]) if adj_x else (a.shape[-1], 1)  # (row, depth)
+    rhs_strides = (1, b.shape[-1]) if adj_y else (b.shape[-1], 1)  # (depth, col)
+    f = np.float32
+    # GetQuantizedConvolutionMultipler: the scales' product in float, then double
+    mult, shift = qz.quantize_multiplier(float(f(a.scale) * f(b.scale)) / y.scale)
+    fields = [batches, rows, depth, cols]
+    fields += [a.shape[-1] * a.shape[-2], *lhs_strides, b.shape[-1] * b.shape[-2], *rhs_strides]
+    fields += [-a.zero_point, -b.zero_point, y.zero_point, mult, shift, -128, 127]
+    params = lw.param("params", "tflc_batch_matmul_s8_params", _struct(fields))
+    lw.emit(
+        "batch_matmul_s8",
+        f"tflc_batch_matmul_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        [a, b],
+        [y],
+        [params],
     )
 
 
@@ -901,7 +952,11 @@ HANDLERS = {
     "tfl.gather": _gather,
     "tfl.transpose_conv": _transpose_conv,
     "tfl.prelu": lambda lw: _binary(lw, "prelu"),
+    "tfl.squared_difference": lambda lw: _binary(lw, "squared_difference"),
+    "tfl.batch_matmul": _batch_matmul,
+    "tfl.neg": _neg,
     "tfl.tanh": _unary_lut,
+    "tfl.rsqrt": _unary_lut,
     "tfl.elu": _unary_lut,
     "tfl.logistic": _unary_lut,
     "tfl.gelu": _unary_lut,

@@ -77,6 +77,8 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "add_s8": (["add_s8.c"], ["binary_s8.h"]),
     "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
     "prelu_s8": (["prelu_s8.c"], ["binary_s8.h"]),
+    "squared_difference_s8": (["squared_difference_s8.c"], ["binary_s8.h"]),
+    "batch_matmul_s8": (["batch_matmul_s8.c"], ["batch_matmul_s8.h"]),
     "minmax_s8": (["minmax_s8.c"], ["binary_s8.h"]),
     "average_pool_s8": (["average_pool_s8.c"], ["pool_s8.h"]),
     "max_pool_s8": (["max_pool_s8.c"], ["pool_s8.h"]),

@@ -266,3 +266,49 @@ def hard_swish_lut(in_scale, in_zp, out_scale, out_zp) -> list[int]:
         out = rounding_divide_by_pot(out, -out_exp) + out_zp
         table.append(min(max(out, -128), 127))
     return table
+
+
+def _inv_sqrt_quantized_multiplier_exp(value: int) -> tuple[int, int]:
+    """GetInvSqrtQuantizedMultiplierExp(value, kReverseShift = -1): 1/sqrt(value) in fixed point,
+    by gemmlowp Newton-Raphson iterations on a Q3.28 number."""
+    if value <= 1:
+        return INT32_MAX, 0
+    shift = 11
+    while value >= (1 << 29):
+        value //= 4
+        shift += 1
+    max_left_shift_bits = (32 - value.bit_length()) - 1
+    left_shift_bit_pairs = max_left_shift_bits // 2 - 1
+    shift -= left_shift_bit_pairs
+    value <<= 2 * left_shift_bit_pairs
+    fixed_input = value >> 1  # F3
+    half_input = saturating_rounding_multiply_by_pot(fixed_input, -1)
+    half_three = (1 << 28) + (1 << 27)
+    x = 1 << 28  # F3 one
+    for _ in range(5):
+        x3 = saturating_rounding_multiply_by_pot(srdhm(srdhm(x, x), x), 6)  # F9 -> F3
+        x = saturating_rounding_multiply_by_pot(
+            _wrap32(srdhm(half_three, x) - srdhm(half_input, x3)), 3
+        )  # F6 -> F3
+    x = srdhm(x, 1518500250)  # * sqrt(2) / 2
+    if shift < 0:
+        x = _wrap32(x << -shift)
+        shift = 0
+    return x, -shift
+
+
+def rsqrt_lut(in_scale, in_zp, out_scale, out_zp) -> list[int]:
+    """RsqrtEvalQuantized (elementwise.cc) for every int8 input."""
+    f = np.float32
+    multiplier, shift = quantize_multiplier(1.0 / float(np.sqrt(f(in_scale)) * f(out_scale)))
+    table = []
+    for q in range(-128, 128):
+        value = q - in_zp
+        if value <= 0:  # 0 means "the largest output"; LiteRT rejects negative inputs
+            table.append(127)
+            continue
+        inv_m, inv_s = _inv_sqrt_quantized_multiplier_exp(value)
+        data = multiply_by_quantized_multiplier(1, inv_m, inv_s + 20)
+        out = multiply_by_quantized_multiplier(data, multiplier, shift - 20) + out_zp
+        table.append(min(max(out, -128), 127))
+    return table

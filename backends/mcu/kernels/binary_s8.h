@@ -26,6 +26,9 @@ void tflc_minimum_s8(const tflc_binary_s8_params *p, const int8_t *in1, const in
 /* reference_ops::BroadcastPrelu4DSlow (in2 = alpha) */
 void tflc_prelu_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                    int8_t *out);
+/* squared_difference.cc: (M1 (a << 7) - M2 (b << 7))^2 requantized */
+void tflc_squared_difference_s8(const tflc_binary_s8_params *p, const int8_t *in1,
+                                const int8_t *in2, int8_t *out);
 /* reference_integer_ops::Mul */
 void tflc_mul_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                  int8_t *out);

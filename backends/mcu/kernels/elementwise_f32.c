@@ -37,3 +37,10 @@ void tflc_clamp_f32(const tflc_clamp_f32_params *p, const float *input, float *o
     output[i] = TFLC_CLAMP(input[i], p->act_min, p->act_max);
   }
 }
+
+void tflc_neg_f32(int32_t size, const float *input, float *output) {
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    output[i] = -input[i];
+  }
+}

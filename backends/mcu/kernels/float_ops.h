@@ -38,6 +38,9 @@ typedef struct {
 } tflc_clamp_f32_params;
 void tflc_clamp_f32(const tflc_clamp_f32_params *p, const float *input, float *output);
 
+/* NEG: -x. */
+void tflc_neg_f32(int32_t size, const float *input, float *output);
+
 /* ELU: x < 0 ? expm1(x) : x (reference_ops::Elu). Needs C99 <math.h>. */
 void tflc_elu_f32(int32_t size, const float *input, float *output);
 
