@@ -976,3 +976,22 @@ def test_int16_softmax():
             out = spec(shape, "INT16", 1 / 32768, 0)
             model = single_op_model("SOFTMAX", ins, [out], {"beta": 1.0}, "SoftmaxOptions")
             assert_matches_litert(model, ins)
+
+
+@pytest.mark.parametrize("t,out_zp", [("INT8", 0), ("UINT8", 128)])
+def test_quantized_l2_normalization(t, out_zp):
+    q = Quant(seed_of("l2", t))
+    for shape in [(1, 10), (2, 3, 37), (4, 128)]:
+        x = q(shape, t)
+        out = spec(shape, t, 1 / 128, out_zp)
+        model = single_op_model("L2_NORMALIZATION", [x], [out], {}, "L2NormOptions")
+        assert_matches_litert(model, [x], trials=3)
+
+
+@pytest.mark.parametrize("op", ["EXP", "LOG", "RSQRT"])
+def test_int8_unary_tables(op):
+    q = Quant(seed_of("unary", op))
+    for _ in range(3):
+        x = q((3, 50), zp=-128 if op == "RSQRT" else None)  # RSQRT needs inputs >= 0
+        out = q((3, 50))
+        assert_matches_litert(single_op_model(op, [x], [out]), [x])

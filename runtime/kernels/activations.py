@@ -185,7 +185,7 @@ def log_softmax(node: Node, x: np.ndarray):
     return _f32(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
 
 
-@kernel("L2_NORMALIZATION", check=_quantized_input(("INT8", "UINT8", "INT16")))
+@kernel("L2_NORMALIZATION", check=_quantized_input(("INT16",)))
 def l2_normalization(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.l2_normalization(node, x)

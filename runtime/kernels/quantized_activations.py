@@ -13,6 +13,7 @@ import numpy as np
 from tflc.runtime.kernels.node import Node, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
+    inv_sqrt_quantized_multiplier_exp,
     multiply_by_quantized_multiplier,
     quantize_multiplier,
     rounding_divide_by_pot,
@@ -189,7 +190,21 @@ def log_softmax(node: Node, x: np.ndarray) -> np.ndarray:
 
 
 def l2_normalization(node: Node, x: np.ndarray) -> np.ndarray:
-    raise node.error(f"quantized L2_NORMALIZATION ({x.dtype}) is not supported")
+    """L2Normalization for int8/uint8: a fixed-point 1/sqrt of each row's sum of squares."""
+    if x.dtype == np.int16:
+        raise node.error("int16 L2_NORMALIZATION is not supported")
+    _, zp = scale_zp(node.input(0))
+    v = x.astype(np.int64) - zp
+    rows = v.reshape(-1, x.shape[-1])
+    sums = (rows * rows).sum(axis=1)
+    params = {int(a): inv_sqrt_quantized_multiplier_exp(int(a), -1) for a in np.unique(sums)}
+    mult = np.array([params[int(a)][0] for a in sums], np.int64)[:, None]
+    shift = np.array([params[int(a)][1] for a in sums], np.int64)[:, None]
+    if x.dtype == np.int8:
+        out = np.clip(multiply_by_quantized_multiplier(rows, mult, shift + 7), -128, 127)
+    else:
+        out = np.clip(128 + multiply_by_quantized_multiplier(128 * rows, mult, shift), 0, 255)
+    return out.astype(x.dtype).reshape(x.shape)
 
 
 def lut_int16(transform, in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.ndarray:

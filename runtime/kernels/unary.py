@@ -11,10 +11,29 @@ from tflc.runtime.kernels.quant_math import (
     multiply_by_quantized_multiplier,
     quantize_multiplier,
 )
+from tflc.runtime.kernels.quantized_activations import lut_activation
+
+
+def _log_or_min(node: Node):
+    """LogLUTPrepare's transform: log, and the output's lowest value for inputs <= 0."""
+    out_s, out_zp = scale_zp(node.output())
+    out_min = np.float32(np.float32(-128 - out_zp) * np.float32(out_s))
+
+    def transform(v: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(v <= 0, out_min, np.log(np.maximum(v.astype(np.float64), 1e-45)))
+
+    return transform
+
+
+# int8 ops that LiteRT runs as 256-entry tables of the float function.
+_INT8_TABLES = {"EXP": lambda node: np.exp, "LOG": _log_or_min}
 
 
 def _float_unary(fn):
     def run(node: Node, x: np.ndarray):
+        if x.dtype == np.int8 and node.op in _INT8_TABLES and is_quantized(node.input(0)):
+            return lut_activation(node, x, _INT8_TABLES[node.op](node))
         if x.dtype in (np.int8, np.uint8, np.int16) and is_quantized(node.input(0)):
             raise node.error(f"quantized {node.op} ({x.dtype}) is not supported")
         with np.errstate(all="ignore"):
@@ -28,7 +47,8 @@ def _float_unary(fn):
 def _refuse_quantized(node: Node) -> str | None:
     t = node.input(0)
     if t is not None and t.type in ("INT8", "UINT8", "INT16") and is_quantized(t):
-        return f"quantized {t.type} input is not supported"
+        if not (t.type == "INT8" and node.op in _INT8_TABLES):
+            return f"quantized {t.type} input is not supported"
     return None
 
 
