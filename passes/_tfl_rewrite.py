@@ -188,17 +188,25 @@ def output_channel_axis(op_name: str) -> int:
 
 def weighted_producer_and_channel_const(
     op: ir.Operation, commutative: bool
-) -> tuple[ir.Operation, np.ndarray] | None:
+) -> tuple[ir.Operation, np.ndarray, ir.Value | None] | None:
     """For a binary `op` of a float conv / depthwise conv / fully connected result and a
     constant that varies at most along the output channels: (that producer, the constant as a
-    per-channel vector). The producer must have no fused activation and no other user, and the
-    binary op must not broadcast the producer's result to a larger shape."""
+    per-channel vector, the reshape of the producer's result `op` reads or None). The producer
+    must have no fused activation and no other user, and the binary op must not broadcast the
+    producer's result to a larger shape. A reshape between them that keeps the last (channel)
+    axis is looked through."""
     if len(op.operands) != 2 or not is_float(op.result):
         return None
     candidates = [(0, 1), (1, 0)] if commutative else [(0, 1)]
     for xi, ci in candidates:
         x, c = op.operands[xi], op.operands[ci]
         producer = defining_op(x)
+        via = None
+        if producer is not None and producer.name == "tfl.reshape" and has_one_use(x):
+            inner = producer.operands[0]
+            inner_shape, outer_shape = static_shape(inner), static_shape(x)
+            if inner_shape and outer_shape and inner_shape[-1] == outer_shape[-1]:
+                via, x, producer = x, inner, defining_op(inner)
         value = float_const(c)
         if (
             producer is None
@@ -206,15 +214,15 @@ def weighted_producer_and_channel_const(
             or producer.name not in WEIGHTED_OPS
             or activation(producer) != "NONE"
             or not has_one_use(x)
-            or x.type != op.result.type
+            or (via if via is not None else x).type != op.result.type
         ):
             continue
-        shape = static_shape(x)
+        shape = static_shape(via if via is not None else x)
         if shape is None:
             continue
         vector = broadcast_channel_vector(value, shape)
         if vector is not None:
-            return producer, vector
+            return producer, vector, via
     return None
 
 
@@ -245,10 +253,11 @@ def set_bias(producer: ir.Operation, bias: np.ndarray) -> ir.Operation:
     return rebuilt
 
 
-def take_activation(producer: ir.Operation, op: ir.Operation) -> None:
-    """Moves `op`'s fused activation onto `producer` and replaces `op` by `producer`'s result."""
+def take_activation(producer: ir.Operation, op: ir.Operation, via: ir.Value | None = None) -> None:
+    """Moves `op`'s fused activation onto `producer` and replaces `op` by `producer`'s result
+    (or by `via`, a reshape of it)."""
     set_activation(producer, activation(op) or "NONE")
-    replace_op(op, producer.result)
+    replace_op(op, via if via is not None else producer.result)
 
 
 def scalar_const(value: ir.Value) -> float | None:

@@ -3,7 +3,8 @@
 Identity reshape / squeeze / expand_dims / cast / transpose (same type in and out, identity
 permutation), zero pads, single-input concatenations, `quantize(dequantize(x))` back to x's
 type, and float `x + 0`, `x - 0`, `x * 1`, `x / 1` without a fused activation, where the
-constant does not broadcast `x` to a larger shape. Upstream `canonicalize` knows no tfl op
+constant does not broadcast `x` to a larger shape; a binary op reading a reshape that only
+prepends 1-dims reads the reshape's input (broadcasting gives the same result). Upstream `canonicalize` knows no tfl op
 (they are unregistered), hence this pass.
 """
 
@@ -70,7 +71,41 @@ def _identity_operand(op: ir.Operation) -> ir.Value | None:
     return None
 
 
+_BROADCASTING = {
+    "tfl.add",
+    "tfl.sub",
+    "tfl.mul",
+    "tfl.div",
+    "tfl.maximum",
+    "tfl.minimum",
+    "tfl.squared_difference",
+}
+
+
+def drop_rank_padding_reshape(op: ir.Operation) -> bool:
+    """A broadcasting binary op reading `reshape(y)` that only prepends 1-dims reads y: the
+    broadcast gives the same result (as TensorFlow leaves a [16, 32] + [1, 16, 32] add)."""
+    if op.name not in _BROADCASTING:
+        return False
+    for i, v in enumerate(op.operands):
+        r = defining_op(v)
+        if r is None or r.name != "tfl.reshape":
+            continue
+        y = r.operands[0]
+        outer, inner = static_shape(v), static_shape(y)
+        k = len(outer or []) - len(inner or [])
+        if outer is None or inner is None or k < 1 or outer != [1] * k + inner:
+            continue
+        op.operands[i] = y
+        if not any(True for _ in r.result.uses):
+            r.erase()
+        return True
+    return False
+
+
 def canonicalize(op: ir.Operation) -> bool:
+    if drop_rank_padding_reshape(op):
+        return True
     if len(op.results) != 1:
         return False
     x = _identity_operand(op)

@@ -25,12 +25,12 @@ def fuse_bias_add(op: ir.Operation) -> bool:
     found = weighted_producer_and_channel_const(op, commutative=op.name == "tfl.add")
     if found is None:
         return False
-    producer, c = found
+    producer, c, via = found
     bias = bias_value(producer)
     if bias is None:
         return False
     producer = set_bias(producer, bias + c if op.name == "tfl.add" else bias - c)
-    take_activation(producer, op)
+    take_activation(producer, op, via)
     return True
 
 

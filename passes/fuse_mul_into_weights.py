@@ -30,7 +30,7 @@ def fuse_mul_into_weights(op: ir.Operation) -> bool:
     found = weighted_producer_and_channel_const(op, commutative=op.name == "tfl.mul")
     if found is None:
         return False
-    producer, c = found
+    producer, c, via = found
     weights = float_const(producer.operands[1])
     bias = bias_value(producer)
     if weights is None or bias is None:
@@ -47,7 +47,7 @@ def fuse_mul_into_weights(op: ir.Operation) -> bool:
     new_weights = (weights * c.reshape(shape)).astype(np.float32)
     producer.operands[1] = make_const(new_weights, producer, producer.operands[1].owner.location)
     producer = set_bias(producer, bias * c)
-    take_activation(producer, op)
+    take_activation(producer, op, via)
     return True
 
 

@@ -15,6 +15,7 @@ OPTIMIZE_PIPELINE = ",".join(
         "tfl-canonicalize",
         "tfl-fold-reshapes",
         "tfl-fold-transposes",
+        "tfl-fuse-fully-connected-reshapes",
         "tfl-fuse-pad",
         # Patterns first: they read relu ops that tfl-fuse-activation would fold away.
         "tfl-fuse-prelu",

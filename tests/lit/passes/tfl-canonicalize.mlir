@@ -55,3 +55,14 @@ func.func @negative_real_shape_ops(%arg0: tensor<2x2xf32>) -> tensor<4xf32> {
   %1 = "tfl.reshape"(%0, %s) {new_shape = array<i32>} : (tensor<2x2xf32>, tensor<1xi32>) -> tensor<4xf32>
   return %1 : tensor<4xf32>
 }
+
+// A reshape that only prepends 1-dims before a broadcasting add is dropped.
+// CHECK-LABEL: func.func @rank_padding_reshape
+func.func @rank_padding_reshape(%arg0: tensor<1x16x32xf32>, %arg1: tensor<16x32xf32>) -> tensor<1x16x32xf32> {
+  %s = "tfl.pseudo_const"() {value = dense<[1, 16, 32]> : tensor<3xi32>} : () -> tensor<3xi32>
+  // CHECK-NOT: tfl.reshape
+  // CHECK: "tfl.add"(%arg0, %arg1) {{.*}} : (tensor<1x16x32xf32>, tensor<16x32xf32>) -> tensor<1x16x32xf32>
+  %0 = "tfl.reshape"(%arg1, %s) {new_shape = array<i32>} : (tensor<16x32xf32>, tensor<3xi32>) -> tensor<1x16x32xf32>
+  %1 = "tfl.add"(%arg0, %0) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x16x32xf32>, tensor<1x16x32xf32>) -> tensor<1x16x32xf32>
+  return %1 : tensor<1x16x32xf32>
+}

@@ -66,3 +66,19 @@ func.func @negative_activation(%arg0: tensor<1x3xf32>) -> tensor<1x2xf32> {
   %1 = "tfl.add"(%0, %c) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   return %1 : tensor<1x2xf32>
 }
+
+// Through a reshape that keeps the channel axis (a 2-d fully connected layer on 3-d data).
+// CHECK-LABEL: func.func @fc_reshape_add
+func.func @fc_reshape_add(%arg0: tensor<16x4xf32>) -> tensor<1x16x2xf32> {
+  %w = "tfl.pseudo_const"() {value = dense<1.0> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
+  %none = "tfl.no_value"() {value} : () -> none
+  %s = "tfl.pseudo_const"() {value = dense<[1, 16, 2]> : tensor<3xi32>} : () -> tensor<3xi32>
+  %c = "tfl.pseudo_const"() {value = dense<[1.0, 2.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  // CHECK: %[[F:.*]] = "tfl.fully_connected"(%arg0, %{{[0-9]+}}, %{{[0-9]+}}) {{.*}} (tensor<16x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<16x2xf32>
+  // CHECK: %[[R:.*]] = "tfl.reshape"(%[[F]]
+  // CHECK-NEXT: return %[[R]]
+  %0 = "tfl.fully_connected"(%arg0, %w, %none) {asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT"} : (tensor<16x4xf32>, tensor<2x4xf32>, none) -> tensor<16x2xf32>
+  %1 = "tfl.reshape"(%0, %s) {new_shape = array<i32>} : (tensor<16x2xf32>, tensor<3xi32>) -> tensor<1x16x2xf32>
+  %2 = "tfl.add"(%1, %c) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x16x2xf32>, tensor<2xf32>) -> tensor<1x16x2xf32>
+  return %2 : tensor<1x16x2xf32>
+}
