@@ -106,7 +106,11 @@ class _Graph:
 
 
 class Interpreter:
-    """A LiteRT-compatible interpreter over numpy reference kernels."""
+    """A LiteRT-compatible interpreter over numpy reference kernels.
+
+    `num_threads` is accepted for compatibility and ignored (numpy's BLAS decides);
+    `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
+    """
 
     def __init__(
         self,
