@@ -9,9 +9,20 @@ names (`T = f32`, `strides = [1, 2, 2, 1]`, `padding = "SAME"`, `value = dense<.
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
+
+# The bindings look up a Python module `mlir.dialects.<namespace>` for every op they wrap and
+# cache only successful imports: without a module for the unregistered tf and tfl namespaces
+# each `block.operations` step retries (and fails) an import, 25x slower than with this stub.
+for _namespace in ("tf", "tfl"):
+    sys.modules.setdefault(
+        f"mlir.dialects.{_namespace}", types.ModuleType(f"mlir.dialects.{_namespace}")
+    )
 
 
 def load_dialect(context: ir.Context) -> None:

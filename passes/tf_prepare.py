@@ -114,11 +114,24 @@ def _algebraic_identity(op: ir.Operation, kind: str) -> ir.Value | None:
         return None
     positions, neutral = _NEUTRAL[kind]
     for i in positions:
-        c = tf_dialect.const_value(op.operands[i])
+        c = _small_const(op.operands[i])
         other = op.operands[1 - i]
         if c is not None and c.size and np.all(c == neutral) and other.type == op.results[0].type:
             return other
     return None
+
+
+def _small_const(value: ir.Value) -> np.ndarray | None:
+    """The value of a splat or tiny constant (weights are not worth reading back here)."""
+    owner = value.owner
+    if not isinstance(owner, ir.OpView | ir.Operation) or owner.operation.name != "tf.Const":
+        return None
+    attr = owner.operation.attributes["value"]
+    if not isinstance(attr, ir.DenseElementsAttr):
+        return None
+    if not attr.is_splat and int(np.prod(ir.ShapedType(attr.type).shape)) > 16:
+        return None
+    return tf_dialect.const_value(value)
 
 
 def _fold(op: ir.Operation, kind: str) -> list[np.ndarray] | None:
