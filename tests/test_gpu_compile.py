@@ -22,7 +22,7 @@ def test_kernels_are_gpu_dialect_printed_as_wgsl():
     i = b.linear_id()
     with b.guard(b.cmp("slt", i, 100)):
         x = b.load("arena", i)
-        (s,) = b.loop(0, 4, [b.f32(0.0)], lambda k, acc: [b.fadd(acc, b.fmul(x, b.to_f32(k)))])
+        (s,) = b.loop(0, 64, [b.f32(0.0)], lambda k, acc: [b.fadd(acc, b.fmul(x, b.to_f32(k)))])
         (r,) = b.branch(b.fcmp("ogt", s, b.f32(1.0)), lambda: [b.math("exp", b.f32(0.0))],
                         lambda: [s])  # fmt: skip
         b.store(r, b.add(i, 100))

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 import numpy as np
 
 INDEX, F32, I32, I1 = "index", "f32", "i32", "i1"
+FULL_UNROLL = 16  # constant loops of at most this many trips become straight-line code
+PARTIAL_UNROLL = 4
 BUFFERS = ("arena", "weights")
 
 
@@ -216,7 +218,30 @@ class KernelBuilder:
         self._emit("}")
 
     def loop(self, lo: int | str, hi: int, inits: list[str], body, step: int = 1) -> list[str]:
-        """`scf.for` over `[lo, hi)` carrying `inits`; `body(iv, *carried) -> list of next values`."""
+        """`scf.for` over `[lo, hi)` carrying `inits`; `body(iv, *carried) -> list of next values`.
+
+        Short constant loops are unrolled here (MLIR then folds their index arithmetic), long
+        ones by `PARTIAL_UNROLL` when the trip count allows: both lavapipe, which pays for
+        every loop iteration's control flow, and GPUs run straight-line code best.
+        """
+        if isinstance(lo, int):
+            trips = max(0, -(-(hi - lo) // step))
+            if trips <= FULL_UNROLL:
+                values = list(inits)
+                for k in range(lo, hi, step):
+                    values = list(body(self.index(k), *values))
+                return values
+            if trips % PARTIAL_UNROLL == 0:
+
+                def unrolled(iv, *values):
+                    for j in range(PARTIAL_UNROLL):
+                        values = body(self.add(iv, j * step) if j else iv, *values)
+                    return list(values)
+
+                return self._scf_for(lo, hi, inits, unrolled, step * PARTIAL_UNROLL)
+        return self._scf_for(lo, hi, inits, body, step)
+
+    def _scf_for(self, lo: int | str, hi: int, inits: list[str], body, step: int) -> list[str]:
         results = [self._new(self.type_of(v)) for v in inits]
         iv = self._new(INDEX)
         carried = [self._new(self.type_of(v)) for v in inits]
