@@ -1,0 +1,259 @@
+"""Lowerings of elementwise ops: binary arithmetic, requantization and activations, tables.
+
+An int8 unary op becomes a 256-entry table computed with the op's exact TFLite arithmetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.backends.mcu import quantization as qz
+from tflc.backends.mcu.lowering import Lowering
+from tflc.backends.mcu.ops_common import act_range, float_act, float_literal, struct
+
+
+def _broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    shape4 = (1,) * (4 - len(shape)) + tuple(shape)
+    strides, acc = [0] * 4, 1
+    for i in range(3, -1, -1):
+        strides[i] = 0 if shape4[i] == 1 and out[i] != 1 else acc
+        acc *= shape4[i]
+    return strides
+
+
+def _binary(lw: Lowering, kind: str) -> None:
+    a, b = lw.operand(0), lw.operand(1)
+    y = lw.result()
+    if len(y.shape) > 4:
+        raise lw.fail("elementwise ops over more than 4 dimensions are not supported")
+    out4 = (1,) * (4 - len(y.shape)) + tuple(y.shape)
+    sa, sb = _broadcast_strides(a.shape, out4), _broadcast_strides(b.shape, out4)
+    act = (
+        lw.attr("fused_activation_function")
+        if "fused_activation_function" in lw.op.attributes
+        else "NONE"
+    )
+    same = a.shape == b.shape == y.shape
+    if y.dtype == "float32":
+        if kind not in ("add", "mul"):
+            raise lw.fail(f"float {kind} has no MCU kernel")
+        lo, hi = float_act(act)
+        params = lw.param(
+            "params",
+            "tflc_binary_f32_params",
+            struct([struct(out4), struct(sa), struct(sb), lo, hi]),
+        )
+        lw.emit(
+            "elementwise_f32",
+            f"tflc_{kind}_f32(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+            [a, b],
+            [y],
+            [params],
+            overlap=0 if same else None,
+            overlap_inputs=(0, 1),
+        )
+        return
+    lo, hi = act_range(act, y.scale, y.zero_point)
+    if kind in ("maximum", "minimum"):
+        if (a.scale, a.zero_point) != (y.scale, y.zero_point) or (b.scale, b.zero_point) != (
+            y.scale,
+            y.zero_point,
+        ):
+            raise lw.fail(f"int8 {kind} of differently quantized tensors is not supported")
+        lo, hi = -128, 127
+    if kind == "prelu":
+        f = np.float32
+        # prelu.cc: float products, then QuantizeMultiplier of the double
+        m1, s1 = qz.quantize_multiplier(float(f(a.scale) / f(y.scale)))
+        mo, so = qz.quantize_multiplier(float(f(a.scale) * f(b.scale) / f(y.scale)))
+        left_shift, m2, s2 = 0, 0, 0
+    elif kind == "squared_difference":
+        left_shift = 7
+        twice_max = 2.0 * max(a.scale, b.scale)
+        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
+        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
+        mo, so = qz.quantize_multiplier(twice_max * twice_max / ((1 << (2 * left_shift)) * y.scale))
+    elif kind in ("add", "sub"):
+        left_shift = 20
+        twice_max = 2 * max(a.scale, b.scale)
+        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
+        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
+        mo, so = qz.quantize_multiplier(twice_max / ((1 << left_shift) * y.scale))
+        if kind == "sub":  # sub.cc: "Use add kernel for 8-bit sub": input2_multiplier *= -1
+            m2 = -m2
+    else:
+        left_shift, m1, s1, m2, s2 = 0, 0, 0, 0, 0
+        mo, so = qz.quantize_multiplier(a.scale * b.scale / y.scale)
+    params = lw.param(
+        "params",
+        "tflc_binary_s8_params",
+        struct(
+            [
+                struct(out4),
+                struct(sa),
+                struct(sb),
+                -a.zero_point,
+                -b.zero_point,
+                y.zero_point,
+                left_shift,
+                m1,
+                m2,
+                mo,
+                s1,
+                s2,
+                so,
+                lo,
+                hi,
+            ]
+        ),
+    )
+    kernel = {"sub": "add", "maximum": "minmax", "minimum": "minmax"}.get(kind, kind)
+    if kind == "squared_difference":
+        kernel = "squared_difference"
+    function = "add" if kind == "sub" else kind
+    lw.emit(
+        f"{kernel}_s8",
+        f"tflc_{function}_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        [a, b],
+        [y],
+        [params],
+        overlap=0 if same else None,
+        overlap_inputs=(0, 1),
+    )
+
+
+def _requantize(lw: Lowering, real: float, lo: int, hi: int) -> None:
+    x, y = lw.operand(0), lw.result()
+    mult, shift = qz.quantize_multiplier(real)
+    params = lw.param(
+        "params",
+        "tflc_requantize_s8_params",
+        struct([x.size, x.zero_point, y.zero_point, mult, shift, lo, hi]),
+    )
+    lw.emit(
+        "requantize_s8",
+        f"tflc_requantize_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
+        overlap=0,
+    )
+
+
+def _relu(lw: Lowering, act: str) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype == "float32":
+        lo, hi = float_act(act)
+        params = lw.param("params", "tflc_clamp_f32_params", struct([x.size, lo, hi]))
+        lw.emit(
+            "elementwise_f32",
+            f"tflc_clamp_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+            overlap=0,
+        )
+        return
+    lo, hi = act_range(act, y.scale, y.zero_point)
+    # activations.cc: `double real_multiplier = input->params.scale / output->params.scale`
+    _requantize(lw, float(np.float32(x.scale) / np.float32(y.scale)), lo, hi)
+
+
+def _quantize(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype == "float32" and y.dtype == "int8":
+        lw.emit(
+            "quantize_io",
+            f"tflc_quantize_f32_s8({x.size}, {float_literal(y.scale)}, {y.zero_point}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+        )
+    elif x.dtype == "int8" and y.dtype == "int8":
+        _requantize(lw, x.scale / y.scale, -128, 127)
+    else:
+        raise lw.fail(f"quantize from {x.dtype} to {y.dtype} is not supported")
+
+
+def _dequantize(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype != "int8" or y.dtype != "float32":
+        raise lw.fail(f"dequantize from {x.dtype} to {y.dtype} is not supported")
+    lw.emit(
+        "quantize_io",
+        f"tflc_dequantize_s8_f32({x.size}, {float_literal(x.scale)}, {x.zero_point}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+    )
+
+
+def _float_transform(name: str, op_attr):
+    """The float32 function LiteRT tabulates for an int8 op (LUTPopulate)."""
+    f = np.float32
+    if name == "tfl.tanh":
+        return lambda x: np.tanh(x.astype(np.float64)).astype(f)
+    if name == "tfl.logistic":
+        return lambda x: f(1) / (f(1) + np.exp(-x.astype(np.float64)).astype(f))
+    if name == "tfl.elu":
+        return lambda x: np.where(x < 0, np.expm1(x.astype(np.float64)).astype(f), x)
+    if name == "tfl.gelu":
+        from math import erf, sqrt, tanh
+
+        if op_attr("approximate"):
+            k = f(sqrt(2.0 / np.pi))
+            return lambda x: np.array(
+                [
+                    f(f(0.5) * v) * f(f(1) + f(tanh(float(k * (v + f(0.044715) * v * v * v)))))
+                    for v in x
+                ],
+                dtype=f,
+            )
+        return lambda x: np.array(
+            [f(float(f(0.5) * v) * (1.0 + erf(float(v) * sqrt(0.5)))) for v in x], dtype=f
+        )
+    raise KeyError(name)
+
+
+def _unary_lut(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if lw.op.name == "tfl.elu" and x.dtype == "float32":
+        lw.emit(
+            "elu_f32",
+            f"tflc_elu_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            overlap=0,
+        )
+        return
+    if x.dtype != "int8" or y.dtype != "int8":
+        raise lw.fail(f"only int8 {lw.op.name} has an MCU kernel")
+    name = lw.op.name
+    if name == "tfl.leaky_relu":
+        table = qz.leaky_relu_lut(x.scale, x.zero_point, y.scale, y.zero_point, lw.attr("alpha"))
+    elif name == "tfl.rsqrt":
+        table = qz.rsqrt_lut(x.scale, x.zero_point, y.scale, y.zero_point)
+    elif name == "tfl.hard_swish":
+        table = qz.hard_swish_lut(x.scale, x.zero_point, y.scale, y.zero_point)
+    else:
+        transform = _float_transform(name, lw.attr)
+        table = qz.float_lut(x.scale, x.zero_point, y.scale, y.zero_point, transform)
+    lut = lw.param("table", "int8_t", table)
+    lw.emit(
+        "lut_s8",
+        f"tflc_lut_s8({x.size}, {{p:{lut.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [lut],
+        overlap=0,
+    )
+
+
+def _neg(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype != "float32":
+        raise lw.fail("only float neg has an MCU kernel")
+    lw.emit(
+        "elementwise_f32",
+        f"tflc_neg_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        overlap=0,
+    )
