@@ -89,7 +89,12 @@ def drop_rank_padding_reshape(op: ir.Operation) -> bool:
         return False
     for i, v in enumerate(op.operands):
         r = defining_op(v)
-        if r is None or r.name != "tfl.reshape":
+        other = op.operands[1 - i]
+        # Only where the other operand is a full-rank tensor: a constant there would rather be
+        # folded into a bias through the reshape (tfl-fuse-bias-add).
+        if r is None or r.name != "tfl.reshape" or other.type != op.result.type:
+            continue
+        if const_value(other) is not None:
             continue
         y = r.operands[0]
         outer, inner = static_shape(v), static_shape(y)

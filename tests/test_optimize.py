@@ -353,3 +353,16 @@ def test_transposes_cancel_through_elementwise_ops():
     assert sorted(corpus.op_names(after)) == ["MUL", "TANH"]
     x = [np.random.default_rng(0).uniform(-2, 2, (1, 4, 4, 3)).astype(np.float32)]
     assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+
+
+@pytest.mark.parametrize("name", FLOAT_MODELS)
+def test_convert_then_optimize_reaches_tensorflow_op_count(name):
+    """tflc's own TF importer + optimize: no more operators than TensorFlow's converter."""
+    module = tflc.convert(corpus.keras_model(name))
+    unoptimized = tflc.to_flatbuffer(module)
+    optimize(module)
+    optimized = tflc.to_flatbuffer(module)
+    tf_path = corpus.tf_model_path(name, "float32")
+    assert operator_count(optimized) <= operator_count(str(tf_path))
+    inputs = corpus.sample_inputs(tf_path, seed=0)
+    assert_close(corpus.litert_run(unoptimized, inputs), corpus.litert_run(optimized, inputs))
