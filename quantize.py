@@ -49,11 +49,17 @@ def quantize(
         raise TflcError(f"--io {io} needs --mode int8 (mode '{mode}' keeps float inputs)", "io")
     if mode != "int8" and calibration is not None:
         raise TflcError(f"mode '{mode}' takes no calibration data", "calibration")
-    if mode == "int8" and calibration is None:
-        raise TflcError("int8 quantization needs a representative dataset", "calibration")
     source = model if isinstance(model, str | Path) else "<model>"
-    module = model if isinstance(model, ir.Module) else tflc.load(model)
+    module = model if _is_module(model) else tflc.load(model)
     _check_float_model(module, str(source))
+    from tflc.passes.quantize_fake_quant import has_fake_quant, ranges_from_fake_quant
+
+    trained = mode == "int8" and has_fake_quant(module.operation)
+    if mode == "int8" and calibration is None and not trained:
+        raise TflcError(
+            "int8 quantization needs a representative dataset (or a QAT model with fake_quant ops)",
+            "calibration",
+        )
     if optimize:
         from tflc.passes.optimize import optimize as run_optimize
 
@@ -70,8 +76,12 @@ def quantize(
         from tflc.passes.quantize_calibrate import calibrate
         from tflc.passes.quantize_int8 import quantize_int8
 
-        samples = load_calibration(calibration, input_specs(module))
-        calibrate(module, samples, progress=progress)
+        if trained:  # quantization-aware training fixed the ranges: no recalibration
+            with module.context, ir.Location.unknown():
+                ranges_from_fake_quant(module.operation)
+        else:
+            samples = load_calibration(calibration, input_specs(module))
+            calibrate(module, samples, progress=progress)
         with module.context, ir.Location.unknown():
             quantize_int8(module.operation, io=io, per_tensor=per_tensor)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
@@ -226,3 +236,11 @@ def _checked_sample(sample: Sequence, specs, where: str, index: int) -> list[np.
             )
         out.append(a.astype(dtype))
     return out
+
+
+def _is_module(model) -> bool:
+    """An `ir.Module` or a `builtin.module` op view (what `tflc.parse` returns)."""
+    if isinstance(model, ir.Module):
+        return True
+    op = getattr(model, "operation", None)
+    return isinstance(op, ir.Operation) and op.name == "builtin.module"

@@ -191,3 +191,55 @@ def test_int8_every_mediapipe_model_runs_in_litert(mediapipe_model_paths):
     for path in mediapipe_model_paths:
         if corpus.litert_can_run(path):
             assert np.isfinite(_int8_on_mediapipe(path)), path.name
+
+
+def _dense(a: np.ndarray) -> str:
+    return "dense<" + ", ".join(repr(float(v)) for v in a.reshape(-1)).join("[]") + ">"
+
+
+def qat_model_text() -> str:
+    """A small QAT-style model: fake_quant on the input, the weights and every activation."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32)
+    b = rng.normal(0, 0.1, (8,)).astype(np.float32)
+    fw = rng.normal(0, 0.2, (4, 8)).astype(np.float32)
+    return f"""
+func.func @main(%x: tensor<1x8x8x3xf32>) -> tensor<1x4xf32> {{
+  %w0 = "tfl.pseudo_const"() {{value = {_dense(w)} : tensor<216xf32>}} : () -> tensor<216xf32>
+  %ws = "tfl.pseudo_const"() {{value = dense<[8, 3, 3, 3]> : tensor<4xi32>}} : () -> tensor<4xi32>
+  %b = "tfl.pseudo_const"() {{value = {_dense(b)} : tensor<8xf32>}} : () -> tensor<8xf32>
+  %f0 = "tfl.pseudo_const"() {{value = {_dense(fw)} : tensor<32xf32>}} : () -> tensor<32xf32>
+  %fs = "tfl.pseudo_const"() {{value = dense<[4, 8]> : tensor<2xi32>}} : () -> tensor<2xi32>
+  %axes = "tfl.pseudo_const"() {{value = dense<[1, 2]> : tensor<2xi32>}} : () -> tensor<2xi32>
+  %none = "tfl.no_value"() {{value}} : () -> none
+  %w = "tfl.reshape"(%w0, %ws) {{new_shape = array<i32>}} : (tensor<216xf32>, tensor<4xi32>) -> tensor<8x3x3x3xf32>
+  %f = "tfl.reshape"(%f0, %fs) {{new_shape = array<i32>}} : (tensor<32xf32>, tensor<2xi32>) -> tensor<4x8xf32>
+  %xq = "tfl.fake_quant"(%x) {{max = 1.0 : f32, min = -1.0 : f32, narrow_range = false, num_bits = 8 : i32}} : (tensor<1x8x8x3xf32>) -> tensor<1x8x8x3xf32>
+  %wq = "tfl.fake_quant"(%w) {{max = 1.0 : f32, min = -1.0 : f32, narrow_range = false, num_bits = 8 : i32}} : (tensor<8x3x3x3xf32>) -> tensor<8x3x3x3xf32>
+  %c = "tfl.conv_2d"(%xq, %wq, %b) {{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "RELU6", padding = "SAME", quantized_bias_type = "FLOAT32", stride_h = 1 : i32, stride_w = 1 : i32}} : (tensor<1x8x8x3xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32>
+  %cq = "tfl.fake_quant"(%c) {{max = 6.0 : f32, min = 0.0 : f32, narrow_range = false, num_bits = 8 : i32}} : (tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %m = "tfl.mean"(%cq, %axes) {{keep_dims = false}} : (tensor<1x8x8x8xf32>, tensor<2xi32>) -> tensor<1x8xf32>
+  %mq = "tfl.fake_quant"(%m) {{max = 6.0 : f32, min = 0.0 : f32, narrow_range = false, num_bits = 8 : i32}} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  %y = "tfl.fully_connected"(%mq, %f, %none) {{asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT"}} : (tensor<1x8xf32>, tensor<4x8xf32>, none) -> tensor<1x4xf32>
+  %yq = "tfl.fake_quant"(%y) {{max = 3.0 : f32, min = -3.0 : f32, narrow_range = false, num_bits = 8 : i32}} : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %yq : tensor<1x4xf32>
+}}
+"""
+
+
+def test_qat_model_quantizes_without_calibration():
+    """FakeQuant ranges replace calibration: no dataset, and the int8 model tracks the
+    fake-quantized float model closely."""
+    float_model = tflc.to_flatbuffer(tflc.parse(qat_model_text()))
+    module = tflc.quantize(tflc.parse(qat_model_text()), "int8", io="int8")
+    data = tflc.to_flatbuffer(module)
+    names = set(corpus.op_names(data))
+    assert "FAKE_QUANT" not in names and {"CONV_2D", "MEAN", "FULLY_CONNECTED"} <= names
+    interpreter = corpus.litert_interpreter(data)
+    scale, zero_point = interpreter.get_input_details()[0]["quantization"]
+    assert abs(scale - 2 / 255) < 1e-6  # the input's fake_quant range, not a calibrated one
+    values = []
+    for seed in range(4):
+        x = [np.random.default_rng(seed).uniform(-1, 1, (1, 8, 8, 3)).astype(np.float32)]
+        values.append(sqnr(corpus.litert_run(float_model, x), run_dequantized(data, x)))
+    assert np.mean(values) > 25
