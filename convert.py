@@ -20,6 +20,7 @@ def convert(
     output: str = "module",
     allow_select_tf_ops: bool = False,
     batch_size: int = 1,
+    optimize: bool = True,
     context: ir.Context | None = None,
 ) -> ir.Module | bytes:
     """Converts a TensorFlow model to the tfl dialect.
@@ -29,6 +30,7 @@ def convert(
     `signature` names one. Unknown batch dims become `batch_size`. `output="flatbuffer"` returns
     the .tflite bytes instead of the module. Unsupported TensorFlow ops raise one TflcError
     listing them all, unless `allow_select_tf_ops` keeps them as Flex custom ops.
+    `optimize` runs the tfl optimization pipeline (`tfl-optimize`) after legalization.
     """
     if output not in ("module", "flatbuffer"):
         raise TflcError(f"output must be 'module' or 'flatbuffer', not {output!r}")
@@ -36,6 +38,10 @@ def convert(
 
     module = import_tf_model(model, signature, context, batch_size)
     legalize_tf_module(module, allow_select_tf_ops, _source_name(model))
+    if optimize:
+        from tflc.passes.registry import run_pipeline
+
+        run_pipeline(module, "tfl-optimize", source=_source_name(model))
     if output == "flatbuffer":
         from tflc.api import to_flatbuffer
 
