@@ -109,3 +109,16 @@ def test_cli_quantize_already_quantized_writes_nothing(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "already quantized" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["float16", "dynamic"])
+def test_every_model_quantizes_and_runs_in_litert(mediapipe_model_paths, mode):
+    paths = [corpus.tf_model_path(n, "float32") for n in corpus.TF_MODELS]
+    for path in paths + list(mediapipe_model_paths):
+        if not corpus.litert_can_run(path):
+            continue
+        data = tflc.to_flatbuffer(tflc.quantize(path, mode=mode))
+        inputs = corpus.sample_inputs(path, seed=0)
+        outputs = corpus.litert_run(data, inputs)
+        assert all(np.all(np.isfinite(y)) for y in outputs if y.dtype.kind == "f"), path
