@@ -34,6 +34,12 @@ class Group:
         return {t for n in self.nodes[:-1] for t in n.outputs}
 
 
+def op_label(node: Node) -> str:
+    """`conv_2d`, or `custom:Convolution2DTransposeBias` for custom ops."""
+    code = node.attrs.get("custom_code")
+    return f"{node.op}:{code}" if code else node.op
+
+
 def unsupported_reason(node: Node, graph: Graph) -> str | None:
     if not has_lowering(node):
         return "no shader lowering"
@@ -54,8 +60,8 @@ def fuse(graph: Graph, fallback: str | None = None) -> list[Group]:
     pinned = {graph.root(t) for t in graph.outputs} | set(graph.outputs) | aliased
     missing = [(n, r) for n in graph.nodes if (r := unsupported_reason(n, graph))]
     if missing and fallback != "cpu":
-        listing = "; ".join(f"{n.op} at {n.where}: {r}" for n, r in missing)
-        ops = sorted({n.op for n, _ in missing})
+        listing = "; ".join(f"{op_label(n)} at {n.where}: {r}" for n, r in missing)
+        ops = sorted({op_label(n) for n, _ in missing})
         raise TflcError(
             f"ops with no shader lowering: {', '.join(ops)} ({listing}); "
             "compile with --option fallback=cpu to run them on the CPU",

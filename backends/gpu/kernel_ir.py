@@ -23,6 +23,7 @@ import numpy as np
 INDEX, F32, I32, I1 = "index", "f32", "i32", "i1"
 FULL_UNROLL = 16  # constant loops of at most this many trips become straight-line code
 PARTIAL_UNROLL = 4
+UNROLL_BUDGET = 256  # lines of IR a fully unrolled loop may take
 BUFFERS = ("arena", "weights")
 
 
@@ -226,10 +227,13 @@ class KernelBuilder:
         """
         if isinstance(lo, int):
             trips = max(0, -(-(hi - lo) // step))
-            if trips <= FULL_UNROLL:
-                values = list(inits)
-                for k in range(lo, hi, step):
+            if 0 < trips <= FULL_UNROLL:
+                mark, values = len(self._lines), list(inits)
+                for n, k in enumerate(range(lo, hi, step)):
                     values = list(body(self.index(k), *values))
+                    if n == 0 and (len(self._lines) - mark) * trips > UNROLL_BUDGET:
+                        del self._lines[mark:]  # too much code: keep the loop
+                        return self._scf_for(lo, hi, inits, body, step)
                 return values
             if trips % PARTIAL_UNROLL == 0:
 

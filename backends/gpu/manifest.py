@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlir import ir
 from tflc.backends.gpu.buffer_plan import BufferPlan
-from tflc.backends.gpu.fusion import Group
+from tflc.backends.gpu.fusion import Group, op_label
 from tflc.backends.gpu.graph import Graph
 from tflc.backends.gpu.lowering import WeightsPacker
 
@@ -76,7 +76,7 @@ def build_manifest(
                 {
                     "kind": "host",
                     "name": g.name,
-                    "op": node.op,
+                    "op": op_label(node),
                     "model": f"host/{g.name}.tflite",
                     "inputs": [
                         _tensor_spec(graph, plan, t)
