@@ -103,6 +103,20 @@ def test_float32_within_1e5_of_litert(name):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
+@needs_gcc
+@pytest.mark.slow
+def test_mobilenet_v2_float32_equals_litert_reference_kernels():
+    """The float kernels sum in the reference kernels' order: identical results; XNNPACK's
+    order differs within 1e-5 of the output's magnitude."""
+    path = tf_model_path("mobilenet_v2", "float32")
+    cm = compiled("mobilenet_v2", "float32")
+    x = sample_inputs(path, 0)
+    got = cm(*x)[0]
+    np.testing.assert_array_equal(got, litert_run(path, x, kernels="reference")[0])
+    want = litert_run(path, x)[0]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * np.abs(want).max())
+
+
 @pytest.mark.parametrize("name", TFLM_MODELS)
 def test_arena_at_most_0_8x_tflm(name):
     pytest.importorskip("tflite_micro")
