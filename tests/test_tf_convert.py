@@ -143,6 +143,14 @@ def _op_zoo():
     return model, [RNG.random((1, 4, 6, 2), dtype=np.float32)]
 
 
+def _attention():
+    keras.utils.set_random_seed(4)
+    inp = keras.Input((5, 8), batch_size=1)
+    h = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(inp, inp)
+    h = keras.layers.EinsumDense("abc,cde->abde", output_shape=(5, 3, 4), bias_axes="de")(h)
+    return keras.Model(inp, h), [RNG.random((1, 5, 8), dtype=np.float32)]
+
+
 def _rnn(layer):
     return lambda: _keras([layer()], (6, 4))
 
@@ -155,6 +163,7 @@ CASES = {
     "cnn": _cnn,
     "activations": _activations,
     "op_zoo": _op_zoo,
+    "attention_einsum": _attention,
     "lstm_sequences": _rnn(lambda: keras.layers.LSTM(5, return_sequences=True)),
     "lstm_last": _rnn(lambda: keras.layers.LSTM(5)),
     "gru_sequences": _rnn(lambda: keras.layers.GRU(5, return_sequences=True)),
