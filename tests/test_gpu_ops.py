@@ -184,6 +184,27 @@ CASES = {
         (1, 3, 6, 2),
         {},
     ),  # fmt: skip
+    "transpose_conv_same": (
+        "transpose_conv",
+        [np.array([1, 8, 8, 3], np.int32), rand(3, 3, 3, 2), (1, 4, 4, 2), rand(3)],
+        (1, 8, 8, 3),
+        dict(padding="SAME", stride_h=2, stride_w=2),
+    ),
+    "transpose_conv_valid": (
+        "transpose_conv",
+        [np.array([1, 9, 7, 2], np.int32), rand(2, 3, 3, 4), (1, 4, 3, 4)],
+        (1, 9, 7, 2),
+        dict(padding="VALID", stride_h=2, stride_w=2),
+    ),
+    "gelu": ("gelu", [(2, 33)], (2, 33), dict(approximate=False)),
+    "gelu_tanh": ("gelu", [(2, 33)], (2, 33), dict(approximate=True)),
+    "batch_matmul": ("batch_matmul", [(2, 3, 5), (2, 5, 4)], (2, 3, 4), {}),
+    "batch_matmul_adj_broadcast": (
+        "batch_matmul",
+        [(2, 5, 3), (1, 4, 5)],
+        (2, 3, 4),
+        dict(adj_x=True, adj_y=True),
+    ),  # fmt: skip
     "depth_to_space": ("depth_to_space", [(1, 2, 3, 8)], (1, 4, 6, 2), dict(block_size=2)),
 }
 

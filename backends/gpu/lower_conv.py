@@ -231,3 +231,106 @@ def softmax(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
     if node.op == "log_softmax":
         return b.fsub(z, b.math("log", total))
     return b.fdiv(b.math("exp", z), total)
+
+
+def _transpose_conv(b, node, ctx, coords, x, w, bias, stride, top_left, act: bool) -> str:
+    """out[oy, ox] = sum over taps with (o + pad - k) a multiple of the stride of in * w."""
+    _, h, w_, c = ctx.shape(x)
+    o, kh, kw, i = ctx.shape(w)
+    sh, sw = stride
+    _, xoff = ctx.addr(x)
+    wbuf, woff = ctx.addr(w)
+    n, oy, ox, oc = coords
+
+    def tap(ky, kx, acc):
+        ty = b.sub(b.add(oy, top_left[0]), ky)
+        tx = b.sub(b.add(ox, top_left[1]), kx)
+        iy, ix = b.div(ty, sh), b.div(tx, sw)
+        ok = b.and_(b.cmp("eq", b.rem(ty, sh), 0), b.cmp("eq", b.rem(tx, sw), 0))
+        ok = b.and_(ok, b.and_(b.in_range(ty, h * sh), b.in_range(tx, w_ * sw)))
+
+        def inside():
+            in_base = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), xoff)
+            w_base = b.add(b.mul(b.add(b.mul(b.add(b.mul(oc, kh), ky), kw), kx), i), woff)
+
+            def over_ic(ic, a):
+                xv = b.load("arena", b.add(in_base, ic))
+                return [b.fadd(a, b.fmul(xv, b.load(wbuf, b.add(w_base, ic))))]
+
+            return b.loop(0, i, [acc], over_ic)
+
+        return b.branch(ok, inside, lambda: [acc])
+
+    (acc,) = b.loop(
+        0, kh, [b.f32(0.0)], lambda ky, a: b.loop(0, kw, [a], lambda kx, a2: tap(ky, kx, a2))
+    )
+    if bias is not None:
+        acc = b.fadd(acc, ctx.load(b, bias, oc))
+    return fused_activation(b, acc, node) if act else acc
+
+
+@anchor("transpose_conv")
+def transpose_conv(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    _, w, x = node.inputs[:3]
+    bias = node.inputs[3] if len(node.inputs) > 3 else None
+    out_shape = ctx.shape(node.outputs[0])
+    _, kh, kw, _ = ctx.shape(w)
+    a = node.attrs
+    stride = (a.get("stride_h", 1), a.get("stride_w", 1))
+    h, w_ = ctx.shape(x)[1:3]
+    top, _ = same_padding(out_shape[1], h, stride[0], 1, kh, a.get("padding", "SAME"))
+    left, _ = same_padding(out_shape[2], w_, stride[1], 1, kw, a.get("padding", "SAME"))
+    return _transpose_conv(b, node, ctx, coords, x, w, bias, stride, (top, left), True)
+
+
+@anchor("custom:Convolution2DTransposeBias")
+def conv_2d_transpose_bias(b: KernelBuilder, node: Node, ctx: KernelContext, coords) -> str:
+    """mediapipe's transpose conv + bias; options: int32 padding (1 = SAME), stride_w, stride_h."""
+    x, w, bias = node.inputs[:3]
+    raw = np.array(ir_dense(node.operation.attributes["custom_option"]), dtype=np.uint8).tobytes()
+    if len(raw) < 12:
+        raise TflcError("custom options must hold padding and strides", node.where)
+    padding, sw, sh = np.frombuffer(raw[:12], "<i4").tolist()
+    _, kh, kw, _ = ctx.shape(w)
+    _, h, w_, _ = ctx.shape(x)
+    pad_h = max(0, kh - (h - 1) % sh - 1) if padding == 1 else 0
+    pad_w = max(0, kw - (w_ - 1) % sw - 1) if padding == 1 else 0
+    return _transpose_conv(
+        b, node, ctx, coords, x, w, bias, (sh, sw), (pad_h // 2, pad_w // 2), False
+    )
+
+
+def ir_dense(attr):
+    from mlir import ir
+
+    return np.array(ir.DenseElementsAttr(attr))
+
+
+@anchor("batch_matmul")
+def batch_matmul(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    x, y = node.inputs[:2]
+    xs, ys, out = ctx.shape(x), ctx.shape(y), ctx.shape(node.outputs[0])
+    adj_x, adj_y = node.attrs.get("adj_x", False), node.attrs.get("adj_y", False)
+    k = xs[-2] if adj_x else xs[-1]
+    batch, (m, n) = coords[:-2], coords[-2:]
+
+    def base(shape, off):
+        strides = _strides(shape)
+        lead = len(out) - len(shape)
+        full = [0] * lead + [
+            0 if d == 1 else s for d, s in zip(shape[:-2], strides[:-2], strict=True)
+        ]
+        return b.ravel(batch, full[: len(batch)], off), strides[-2]
+
+    xbuf, xoff = ctx.addr(x)
+    ybuf, yoff = ctx.addr(y)
+    xb, xrow = base(xs, xoff)
+    yb, yrow = base(ys, yoff)
+
+    def over_k(kk, acc):
+        xi = b.add(xb, b.add(b.mul(kk, xrow), m) if adj_x else b.add(b.mul(m, xrow), kk))
+        yi = b.add(yb, b.add(b.mul(n, yrow), kk) if adj_y else b.add(b.mul(kk, yrow), n))
+        return [b.fadd(acc, b.fmul(b.load(xbuf, xi), b.load(ybuf, yi)))]
+
+    (acc,) = b.loop(0, k, [b.f32(0.0)], over_k)
+    return acc

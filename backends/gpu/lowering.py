@@ -143,7 +143,30 @@ def _elu(b, x, node):
     return b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fsub(b.math("exp", x), b.f32(1.0)))
 
 
+def _erf(b: KernelBuilder, x: str) -> str:
+    """Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7): WGSL has no erf."""
+    ax = b.math("absf", x)
+    t = b.fdiv(b.f32(1.0), b.fadd(b.f32(1.0), b.fmul(b.f32(0.3275911), ax)))
+    poly = b.f32(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly = b.fadd(b.fmul(poly, t), b.f32(c))
+    poly = b.fmul(poly, t)
+    y = b.fsub(b.f32(1.0), b.fmul(poly, b.math("exp", b.fneg(b.fmul(ax, ax)))))
+    return b.select(b.fcmp("olt", x, b.f32(0.0)), b.fneg(y), y)
+
+
+def _gelu(b: KernelBuilder, x: str, node: Node) -> str:
+    if node.attrs.get("approximate", False):
+        inner = b.fmul(
+            b.f32(0.7978845608028654), b.fadd(x, b.fmul(b.f32(0.044715), b.fmul(x, b.fmul(x, x))))
+        )
+        return b.fmul(b.fmul(b.f32(0.5), x), b.fadd(b.f32(1.0), b.math("tanh", inner)))
+    cdf = b.fadd(b.f32(1.0), _erf(b, b.fmul(x, b.f32(0.7071067811865476))))
+    return b.fmul(b.fmul(b.f32(0.5), x), cdf)
+
+
 UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
+    "gelu": _gelu,
     "relu": _relu_n(0.0, None),
     "relu6": _relu_n(0.0, 6.0),
     "relu_n1_to_1": _relu_n(-1.0, 1.0),
@@ -228,8 +251,14 @@ def anchor(*names: str):
     return register
 
 
+def anchor_key(node: Node) -> str:
+    """The `ANCHORS` key: the op name, `custom:<code>` for custom ops."""
+    code = node.attrs.get("custom_code") if node.op == "custom" else None
+    return f"custom:{code}" if code else node.op
+
+
 def has_lowering(node: Node) -> bool:
-    return is_elementwise(node) or node.op in ANCHORS
+    return is_elementwise(node) or anchor_key(node) in ANCHORS
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}
@@ -272,7 +301,7 @@ def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str
     if is_elementwise(first):
         value = apply_elementwise(b, first, ctx, coords, {})
     else:
-        value = ANCHORS[first.op](b, first, ctx, coords)
+        value = ANCHORS[anchor_key(first)](b, first, ctx, coords)
     for prev, node in zip(nodes, nodes[1:], strict=False):
         value = apply_elementwise(b, node, ctx, coords, {prev.outputs[0]: value})
     return value
