@@ -27,7 +27,7 @@ from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.errors import TflcError
 from tflc.passes._quantize_common import float_weights, qconst, quant_element_type, symmetric_int8
-from tflc.passes._tfl_rewrite import const_value, defining_op, func_blocks, is_none, make_const
+from tflc.passes._tfl_rewrite import defining_op, func_blocks, is_none
 from tflc.passes.quantize_calibrate import ARG_RANGES_ATTR, RANGE_ATTR
 from tflc.passes.registry import Pass
 
@@ -149,13 +149,17 @@ class _Int8Rewriter:
         self.fn = block.owner
 
     def run(self) -> None:
-        self._fold_float16_constants()
         self._inputs()
         for op in list(self.block.operations):
             op = op.operation
             if op.name == "func.return":
                 self._outputs(op)
             elif op.name.startswith("tfl.pseudo") or op.name == "tfl.no_value":
+                continue
+            elif op.name == "tfl.dequantize" and float_weights(op.result) is not None:
+                # float16 weights: read through by the ops that quantize them; kept (with
+                # their small storage) for any op that stays float
+                continue
                 continue
             elif op.name in SUPPORTED and self._quantizable(op):
                 self._quantize_op(op)
@@ -164,17 +168,6 @@ class _Int8Rewriter:
         self._strip_ranges()
 
     # -- preparation
-
-    def _fold_float16_constants(self) -> None:
-        """f16 constant + dequantize (float16-weight models) -> f32 constant."""
-        for op in list(self.block.operations):
-            op = op.operation
-            if op.name == "tfl.dequantize" and _is_f32(op.result):
-                value = float_weights(op.result)
-                if value is not None:
-                    new = make_const(value, op)
-                    op.result.replace_all_uses_with(new)
-                    op.erase()
 
     def _range(self, value: ir.Value) -> tuple[float, float] | None:
         owner = value.owner
@@ -205,7 +198,7 @@ class _Int8Rewriter:
     def _first_activation(self, op: ir.Operation) -> int | None:
         """The index of the first non-constant float or quantized operand."""
         for i, x in enumerate(op.operands):
-            if (_is_quantized(x) or _is_f32(x)) and const_value(x) is None:
+            if (_is_quantized(x) or _is_f32(x)) and float_weights(x) is None:
                 if defining_op(x) is None or defining_op(x).name != "tfl.pseudo_qconst":
                     return i
         return None
@@ -274,7 +267,7 @@ class _Int8Rewriter:
         range), a float activation gets a quantize, a quantized one with other params (when
         `params` is given) a requantize."""
         v = op.operands[index]
-        c = const_value(v) if _is_f32(v) else None
+        c = float_weights(v) if _is_f32(v) else None
         if c is not None:
             params = params or activation_params(float(np.min(c)), float(np.max(c)))
             op.operands[index] = qconst(_quantize_array(c, params), _element(params), op)
@@ -343,7 +336,8 @@ class _Int8Rewriter:
             bias_scales = (np.float64(in_scale) * scales.astype(np.float64)).astype(np.float32)
             if bias_scales.size == 1:
                 bias_scales = np.broadcast_to(bias_scales, bias.shape)
-            b = np.clip(np.round(bias / bias_scales), -(2**31) + 1, 2**31 - 1).astype(np.int32)
+            exact = np.round(bias.astype(np.float64) / bias_scales.astype(np.float64))
+            b = np.clip(exact, -(2**31) + 1, 2**31 - 1).astype(np.int32)
             el = (
                 quant_element_type(bias_scales[:1], [0], None, bits=32)
                 if self.per_tensor
