@@ -127,15 +127,15 @@ class _ModuleImporter:
             raise TflcError(f"tensor '{tensor.name}' is used before it is defined", "graph")
         return values[tensor.name]
 
-    def _emit_graph(self, graph: Any, values: dict[int, ir.Value]) -> None:
-        """Emits every op of `graph` at the insertion point; `values` maps tensors to values."""
+    def _emit_graph(self, graph: Any, values: dict[str, ir.Value]) -> None:
+        """Emits every op of `graph` at the insertion point; `values` maps tensor names to values."""
         for op in _topological(graph):
             if op.type in _DROPPED_OPS or (op.type == "Placeholder" and op.outputs[0] is None):
                 continue
             if op.type == "Placeholder":
                 if op.outputs[0].name not in values:
                     raise TflcError(
-                        "graph input without a value (an unfed placeholder)", _where(op, None)
+                        "graph input without a value (an unfed placeholder)", _where(op)
                     )
                 continue
             operands = [self._value(values, t, graph) for t in op.inputs]
@@ -183,12 +183,12 @@ class _ModuleImporter:
 
         fdef = self.library.get(name)
         if fdef is None:
-            raise TflcError(f"function '{name}' is not in the graph library", _where(op, None))
+            raise TflcError(f"function '{name}' is not in the graph library", _where(op))
         shapes = [_shape_of(t) for t in arg_types]
         try:
             return function_def_to_graph(fdef, input_shapes=shapes)
         except Exception as e:
-            raise TflcError(f"cannot import function '{name}': {e}", _where(op, None)) from None
+            raise TflcError(f"cannot import function '{name}': {e}", _where(op)) from None
 
     def _function_symbol(self, name: str, arg_types: list[ir.Type], op: Any) -> str:
         if name in self.functions:
@@ -405,5 +405,5 @@ def _collect_sources(graph: Any, sources: dict[str, tuple[str, int]], seen: set[
             _collect_sources(nested, sources, seen)
 
 
-def _where(op: Any, sources: dict | None) -> str:
+def _where(op: Any) -> str:
     return f"node '{op.name}' ({op.type})"
