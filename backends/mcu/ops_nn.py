@@ -64,6 +64,7 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
     lo, hi = act_range(act, y.scale, y.zero_point)
     pm = lw.param("multiplier", "int32_t", mults)
     ps = lw.param("shift", "int8_t", shifts)
+    pf = lw.param("folded_bias", "int32_t", _folded_bias(lw, w, b, -x.zero_point, depthwise))
     params = lw.param(
         "params",
         "tflc_conv_s8_params",
@@ -91,6 +92,7 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
                 hi,
                 pm.name,
                 ps.name,
+                pf.name,
             ]
         ),
     )
@@ -101,9 +103,24 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
         f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
         [x, w] + ([b] if b else []),
         [y],
-        [pm, ps, params],
+        [pm, ps, pf, params],
         overlap=overlap,
     )
+
+
+def _folded_bias(lw: Lowering, w, b, input_offset: int, depthwise: bool) -> list[int]:
+    """bias + input_offset * (sum of each output channel's filter taps), exact in int64."""
+    weights = np.asarray(lw.const(w)).astype(np.int64)
+    sums = (
+        weights.reshape(-1, weights.shape[-1]).sum(0)
+        if depthwise
+        else weights.reshape(weights.shape[0], -1).sum(1)
+    )
+    bias = np.asarray(lw.const(b)).astype(np.int64).ravel() if b else np.zeros_like(sums)
+    folded = bias + input_offset * sums
+    if np.abs(folded).max(initial=0) >= 1 << 31:
+        raise lw.fail("folded bias overflows int32")
+    return [int(v) for v in folded]
 
 
 def _fully_connected(lw: Lowering) -> None:
@@ -145,30 +162,17 @@ def _fully_connected(lw: Lowering) -> None:
     lo, hi = act_range(act, y.scale, y.zero_point)
     pm = lw.param("multiplier", "int32_t", mults)
     ps = lw.param("shift", "int8_t", shifts)
-    params = lw.param(
-        "params",
-        "tflc_fully_connected_s8_params",
-        struct(
-            [
-                batches,
-                depth,
-                units,
-                -x.zero_point,
-                y.zero_point,
-                lo,
-                hi,
-                pm.name,
-                ps.name,
-                int(per_channel),
-            ]
-        ),
-    )
+    # sum(w * (x + offset)) + bias == sum(w * x) + folded_bias: the offset folds into the bias
+    pf = lw.param("folded_bias", "int32_t", _folded_bias(lw, w, b, -x.zero_point, False))
+    fields = [batches, depth, units, 0, y.zero_point, lo, hi, pm.name, ps.name, int(per_channel)]
+    params = lw.param("params", "tflc_fully_connected_s8_params", struct(fields))
     lw.emit(
         "fully_connected_s8",
-        f"tflc_fully_connected_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
-        [x, w] + ([b] if b else []),
+        f"tflc_fully_connected_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, "
+        f"{{p:{pf.name}}}, {{t:{y.id}}})",
+        [x, w],
         [y],
-        [pm, ps, params],
+        [pm, ps, pf, params],
     )
 
 

@@ -1,41 +1,70 @@
-/* int8 convolution, TFLite's reference_integer_ops::ConvPerChannel arithmetic. */
+/* int8 convolution, TFLite's reference_integer_ops::ConvPerChannel arithmetic. Windows inside
+ * the input take the folded-bias path (no per-tap offset or bounds checks); border windows take
+ * the reference form. Both give identical integer sums. */
 #include "conv_s8.h"
 
 #include "tflc_common.h"
 
+static int32_t border_sum(const tflc_conv_s8_params *p, const int8_t *in_b, const int8_t *f_oc,
+                          int32_t iy0, int32_t ix0) {
+  int32_t acc = 0, ky, kx, ic;
+  for (ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = iy0 + p->dilation_h * ky;
+    if (iy < 0 || iy >= p->in_h) {
+      continue;
+    }
+    for (kx = 0; kx < p->k_w; ++kx) {
+      const int32_t ix = ix0 + p->dilation_w * kx;
+      const int8_t *in_px;
+      const int8_t *f_px;
+      if (ix < 0 || ix >= p->in_w) {
+        continue;
+      }
+      in_px = in_b + (iy * p->in_w + ix) * p->in_c;
+      f_px = f_oc + (ky * p->k_w + kx) * p->in_c;
+      for (ic = 0; ic < p->in_c; ++ic) {
+        acc += (int32_t)f_px[ic] * ((int32_t)in_px[ic] + p->input_offset);
+      }
+    }
+  }
+  return acc;
+}
+
 void tflc_conv_s8(const tflc_conv_s8_params *p, const int8_t *input, const int8_t *filter,
                   const int32_t *bias, int8_t *output) {
+  const int32_t in_c = p->in_c, k_w = p->k_w, row = p->in_w * in_c;
+  const int32_t window = p->k_h * k_w * in_c;
   int32_t b, oy, ox, oc, ky, kx, ic;
   for (b = 0; b < p->batches; ++b) {
-    const int8_t *in_b = input + b * p->in_h * p->in_w * p->in_c;
+    const int8_t *in_b = input + b * p->in_h * row;
     for (oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = tflc_origin(oy, p->stride_h, p->pad_h);
+      const int inside_y = iy0 >= 0 && iy0 + p->dilation_h * (p->k_h - 1) < p->in_h;
       for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = tflc_origin(ox, p->stride_w, p->pad_w);
+        const int inside = inside_y && ix0 >= 0 && ix0 + p->dilation_w * (k_w - 1) < p->in_w;
+        const int8_t *origin = in_b + iy0 * row + ix0 * in_c;
         for (oc = 0; oc < p->out_c; ++oc) {
-          const int8_t *f_oc = filter + oc * p->k_h * p->k_w * p->in_c;
+          const int8_t *f_oc = filter + oc * window;
           int32_t acc = 0;
-          for (ky = 0; ky < p->k_h; ++ky) {
-            const int32_t iy = iy0 + p->dilation_h * ky;
-            if (iy < 0 || iy >= p->in_h) {
-              continue;
-            }
-            for (kx = 0; kx < p->k_w; ++kx) {
-              const int32_t ix = ix0 + p->dilation_w * kx;
-              const int8_t *in_px;
-              const int8_t *f_px;
-              if (ix < 0 || ix >= p->in_w) {
-                continue;
-              }
-              in_px = in_b + (iy * p->in_w + ix) * p->in_c;
-              f_px = f_oc + (ky * p->k_w + kx) * p->in_c;
-              for (ic = 0; ic < p->in_c; ++ic) {
-                acc += (int32_t)f_px[ic] * ((int32_t)in_px[ic] + p->input_offset);
+          if (inside) {
+            for (ky = 0; ky < p->k_h; ++ky) {
+              const int8_t *in_row = origin + p->dilation_h * ky * row;
+              const int8_t *f_row = f_oc + ky * k_w * in_c;
+              for (kx = 0; kx < k_w; ++kx) {
+                const int8_t *in_px = in_row + p->dilation_w * kx * in_c;
+                const int8_t *f_px = f_row + kx * in_c;
+                for (ic = 0; ic < in_c; ++ic) {
+                  acc += (int32_t)f_px[ic] * (int32_t)in_px[ic];
+                }
               }
             }
-          }
-          if (bias) {
-            acc += bias[oc];
+            acc += p->folded_bias[oc];
+          } else {
+            acc = border_sum(p, in_b, f_oc, iy0, ix0);
+            if (bias) {
+              acc += bias[oc];
+            }
           }
           acc = tflc_mul_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]);
           acc += p->output_offset;

@@ -12,6 +12,9 @@ typedef struct {
   int32_t input_offset, output_offset, act_min, act_max;
   const int32_t *multiplier; /* per output channel */
   const int8_t *shift;       /* per output channel */
+  /* bias + input_offset * (sum of the channel's filter): where the window lies inside the
+   * input, acc = sum(filter * input) + folded_bias, one add per tap fewer. */
+  const int32_t *folded_bias;
 } tflc_conv_s8_params;
 
 /* reference_integer_ops::ConvPerChannel */
