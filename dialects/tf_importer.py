@@ -139,10 +139,13 @@ class _ModuleImporter:
                     )
                 continue
             operands = [self._value(values, t, graph) for t in op.inputs]
-            if op.type in _INLINED_CALLS:
-                results = self._inline_call(op, operands)
-            else:
-                results = self._emit_op(op, operands)
+            try:
+                if op.type in _INLINED_CALLS:
+                    results = self._inline_call(op, operands)
+                else:
+                    results = self._emit_op(op, operands)
+            except TflcError as e:
+                raise e.at(_where(op)) from None
             for t, v in zip(op.outputs, results, strict=True):
                 values[t.name] = v
 

@@ -34,3 +34,19 @@ def _if(op: TfOp):
         then_subgraph_index=ir.FlatSymbolRefAttr.get(op.attr("then_branch")),
         else_subgraph_index=ir.FlatSymbolRefAttr.get(op.attr("else_branch")),
     )
+
+
+@legalizes(
+    "TensorListReserve",
+    "TensorListFromTensor",
+    "TensorListGetItem",
+    "TensorListSetItem",
+    "TensorListStack",
+    "TensorListLength",
+)
+def _tensor_list(op: TfOp):
+    # tf-lower-tensor-list lowers every list of static size and element shape before this.
+    raise Unsupported(
+        "a TensorList whose size or element shape is not static (give the model static input "
+        "shapes, e.g. a fixed sequence length)"
+    )
