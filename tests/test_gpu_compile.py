@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import corpus
 import pytest
+from test_gpu_support import cumsum_model
 
 
 def _compile(path, **options):
@@ -38,19 +39,21 @@ def test_kernels_are_gpu_dialect_printed_as_wgsl():
 
 
 def test_unsupported_ops_are_listed():
+    from tflc.compile import compile
     from tflc.errors import TflcError
 
     with pytest.raises(TflcError) as e:
-        _compile(corpus.tf_model_path("tensor_ops", "float32"))
-    assert "gather" in str(e.value) and "fallback=cpu" in str(e.value)
+        compile(cumsum_model(), target="gpu")
+    assert "cumsum" in str(e.value) and "fallback=cpu" in str(e.value)
 
 
 def test_cli_reports_unsupported_ops_as_an_error(tmp_path, capsys):
     from tflc.tools.tflc_cli import main
 
-    path = corpus.tf_model_path("tensor_ops", "float32")
-    assert main(["compile", str(path), "--target", "gpu", "-o", str(tmp_path)]) == 1
-    assert "gather" in capsys.readouterr().err
+    path = tmp_path / "cumsum.tflite"
+    path.write_bytes(cumsum_model())
+    assert main(["compile", str(path), "--target", "gpu", "-o", str(tmp_path / "out")]) == 1
+    assert "cumsum" in capsys.readouterr().err
 
 
 def test_unknown_option_is_an_error():

@@ -11,7 +11,7 @@ import json
 import corpus
 import numpy as np
 import pytest
-from test_gpu_support import assert_close, require_vulkan
+from test_gpu_support import assert_close, cumsum_model, litert_outputs, require_vulkan
 
 pytestmark = require_vulkan()
 
@@ -40,8 +40,32 @@ def test_tf_model_matches_litert(name, mode):
 
 
 def test_cpu_fallback_runs_unsupported_ops_on_the_host():
-    cm = _check_model(corpus.tf_model_path("tensor_ops", "float32"), fallback="cpu")
-    assert sorted(cm.report["host_ops"]) == ["gather", "split", "tile"]
+    from tflc.compile import compile
+
+    model = cumsum_model()
+    cm = compile(model, target="gpu", fallback="cpu")
+    assert cm.report["host_ops"] == ["cumsum"] and cm.report["dispatch_count"] == 2
+    x = np.random.default_rng(0).standard_normal((2, 6)).astype(np.float32)
+    assert_close(litert_outputs(model, [x]), cm(x))
+
+
+@pytest.mark.slow
+def test_mediapipe_custom_ops_fall_back_to_the_cpu():
+    """face_landmark_with_attention: LiteRT lacks its custom ops; tflc's interpreter is the
+    reference (the host steps run its kernels)."""
+    from tflc.runtime.interpreter import Interpreter
+
+    path = _mediapipe("face_landmark_with_attention")
+    cm = _compile(path, fallback="cpu")
+    assert any(op.startswith("custom:Transform") for op in cm.report["host_ops"])
+    inputs = corpus.sample_inputs(path, seed=0)
+    interp = Interpreter(model_path=str(path))
+    interp.allocate_tensors()
+    for d, x in zip(interp.get_input_details(), inputs, strict=True):
+        interp.set_tensor(d["index"], x)
+    interp.invoke()
+    expected = [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+    assert_close(expected, cm(*inputs))
 
 
 def _mediapipe(name):

@@ -196,6 +196,13 @@ CASES = {
         (1, 9, 7, 2),
         dict(padding="VALID", stride_h=2, stride_w=2),
     ),
+    "tile": ("tile", [(2, 3), np.array([2, 2], np.int32)], (4, 6), {}),
+    "gather_const_indices": (
+        "gather",
+        [(2, 5, 3), np.array([4, 0, 2, 2], np.int32)],
+        (2, 4, 3),
+        dict(axis=1),
+    ),  # fmt: skip
     "gelu": ("gelu", [(2, 33)], (2, 33), dict(approximate=False)),
     "gelu_tanh": ("gelu", [(2, 33)], (2, 33), dict(approximate=True)),
     "batch_matmul": ("batch_matmul", [(2, 3, 5), (2, 5, 4)], (2, 3, 4), {}),

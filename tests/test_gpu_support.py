@@ -89,3 +89,14 @@ def make_model(
                 ir.FunctionType.get(arg_types, [result.type])
             )
         return to_flatbuffer(module)
+
+
+def cumsum_model() -> bytes:
+    """relu -> cumsum (no shader lowering) -> add: for the error and the CPU fallback."""
+
+    def body(b, args):
+        y = b.op("relu", [next(args)], (2, 6))
+        y = b.op("cumsum", [y, np.array(1, np.int32)], (2, 6))
+        return b.op("add", [y, np.ones(6, np.float32)], (2, 6))
+
+    return make_model([(2, 6)], body)

@@ -150,6 +150,9 @@ def build_graph(module: ir.Module) -> Graph:
             if src.size == tensors[outs[0]].size and tensors[outs[0]].dtype == src.dtype:
                 tensors[outs[0]].alias_of = src.id
                 continue
+        if name in ("split", "split_v") and tensors[outs[0]].dtype == "f32" and len(outs) > 1:
+            nodes.extend(_split_parts(name, ins_or_none, outs, tensors, where, op, len(nodes)))
+            continue
         nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
     return Graph(tensors, nodes, inputs, outputs)
 
@@ -202,3 +205,18 @@ def _sparse(op: ir.Operation, where: str) -> np.ndarray:
     dense = np.zeros(shape, values.dtype)
     dense[tuple(coords.T)] = values[pos]
     return dense
+
+
+def _split_parts(name, ins, outs, tensors, where, op, first_index) -> list[Node]:
+    """`tfl.split` / `tfl.split_v` as one single-result `split_part` node per result."""
+    value, axis_t = (ins[1], ins[0]) if name == "split" else (ins[0], ins[2])
+    axis_v = tensors[axis_t].const if axis_t is not None else None
+    if axis_v is None:  # left to the CPU fallback (several results: no shader)
+        return [Node(first_index, name, {}, ins, outs, where, op)]
+    axis = int(np.asarray(axis_v).reshape(-1)[0]) % len(tensors[value].shape)
+    parts, begin = [], 0
+    for k, out in enumerate(outs):
+        attrs = {"axis": axis, "begin": begin}
+        parts.append(Node(first_index + k, "split_part", attrs, [value], [out], where, op))
+        begin += tensors[out].shape[axis]
+    return parts

@@ -167,6 +167,17 @@ def _index_map(node: Node, ctx: KernelContext) -> np.ndarray:
         return idx[sl]
     if node.op == "strided_slice":
         return _strided_slice(idx, node, ctx)
+    if node.op == "split_part":  # one result of tfl.split / tfl.split_v (graph.py)
+        axis, begin = node.attrs["axis"], node.attrs["begin"]
+        size = ctx.shape(node.outputs[0])[axis]
+        return np.take(idx, np.arange(begin, begin + size), axis=axis)
+    if node.op == "tile":
+        return np.tile(idx, _const(ctx, node, 1, "multiples").astype(np.int64).tolist())
+    if node.op == "gather":
+        if node.attrs.get("batch_dims", 0):
+            raise TflcError("gather with batch_dims", node.where)
+        indices = _const(ctx, node, 1, "indices").astype(np.int64)
+        return np.take(idx, indices, axis=node.attrs.get("axis", 0))
     raise TflcError(f"no index map for {node.op}", node.where)
 
 
@@ -190,15 +201,22 @@ def _strided_slice(idx: np.ndarray, node: Node, ctx: KernelContext) -> np.ndarra
     return idx[tuple(sl)]
 
 
-@anchor("transpose", "slice", "strided_slice")
-def affine_gather(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
-    index = _index_map(node, ctx).reshape(ctx.shape(node.outputs[0]))
-    affine = _affine(index)
-    if affine is None:
-        raise TflcError(f"{node.op} is not an affine gather", node.where)
-    base, strides = affine
+@anchor("transpose", "slice", "strided_slice", "split_part", "tile", "gather")
+def gather(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Affine when the index map is (`base + coords . strides`), else through an index table
+    in the weights buffer (float32 holds every index below 2**24 exactly)."""
+    out_shape = ctx.shape(node.outputs[0])
+    index = _index_map(node, ctx).reshape(out_shape)
     buffer, offset = ctx.addr(node.inputs[0])
-    return b.load(buffer, b.ravel(coords, strides, base + offset))
+    affine = _affine(index)
+    if affine is not None:
+        base, strides = affine
+        return b.load(buffer, b.ravel(coords, strides, base + offset))
+    if index.size and index.max() >= 1 << 24:
+        raise TflcError(f"{node.op} over more than 2**24 elements", node.where)
+    table = ctx.weights.offset((node.outputs[0], "index"), index.astype(np.float32))
+    at = b.to_index(b.load("weights", b.ravel(coords, _strides(out_shape), table)))
+    return b.load(buffer, b.add(at, offset) if offset else at)
 
 
 @anchor("depth_to_space", "space_to_depth")
