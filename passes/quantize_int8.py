@@ -9,7 +9,7 @@ main function to int8, following TensorFlow Lite's int8 specification:
 * biases: int32, scale = input scale * weight scale, zero point 0;
 * other constant operands (add, mul, concatenation... inputs): asymmetric int8 per tensor;
 * fixed output parameters: softmax and logistic 1/256 @ -128, tanh and l2_normalization
-  1/128 @ 0;
+  1/128 @ 0, log_softmax 16/256 @ 127;
 * ops whose int8 kernels need equal input and output parameters (reshape, transpose,
   pooling, pad, slicing, resizing, max/min, concatenation...) take their input's, and inputs of a
   concatenation whose parameters differ are requantized;
@@ -42,6 +42,7 @@ FIXED_OUTPUT = {
     "tfl.logistic": (1 / 256, -128),
     "tfl.tanh": (1 / 128, 0),
     "tfl.l2_normalization": (1 / 128, 0),
+    "tfl.log_softmax": (16 / 256, 127),
 }
 SAME_AS_INPUT = {
     "tfl.reshape",
@@ -72,6 +73,7 @@ OWN_OUTPUT = {  # any output parameters; constant float operands are quantized p
     "tfl.add",
     "tfl.sub",
     "tfl.mul",
+    "tfl.div",
     "tfl.mean",
     "tfl.sum",
     "tfl.relu",
@@ -82,6 +84,14 @@ OWN_OUTPUT = {  # any output parameters; constant float operands are quantized p
     "tfl.prelu",
     "tfl.batch_matmul",
     "tfl.squared_difference",
+    "tfl.gelu",
+    "tfl.elu",
+    "tfl.exp",
+    "tfl.log",
+    "tfl.rsqrt",
+    "tfl.sqrt",
+    "tfl.abs",
+    "tfl.neg",
 }
 SUPPORTED = set(WEIGHTED) | set(FIXED_OUTPUT) | SAME_AS_INPUT | SAME_ALL_OPERANDS | OWN_OUTPUT
 MIN_RANGE = 1e-6

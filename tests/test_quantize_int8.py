@@ -243,3 +243,45 @@ def test_qat_model_quantizes_without_calibration():
         x = [np.random.default_rng(seed).uniform(-1, 1, (1, 8, 8, 3)).astype(np.float32)]
         values.append(sqnr(corpus.litert_run(float_model, x), run_dequantized(data, x)))
     assert np.mean(values) > 25
+
+
+ELEMENTWISE_INT8 = {
+    "tfl.gelu": "{approximate = false}",
+    "tfl.elu": "",
+    "tfl.exp": "",
+    "tfl.log": "",
+    "tfl.rsqrt": "",
+    "tfl.abs": "",
+    "tfl.log_softmax": "",
+    "tfl.maximum": "",
+    "tfl.div": '{fused_activation_function = "NONE"}',
+    "tfl.squared_difference": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE_INT8))
+def test_elementwise_ops_get_int8_kernels(name):
+    binary = name in ("tfl.maximum", "tfl.div", "tfl.squared_difference")
+    args = "%x, %y" if binary else "%x"
+    types = "tensor<1x64xf32>, tensor<1x64xf32>" if binary else "tensor<1x64xf32>"
+    text = f"""
+func.func @main(%x: tensor<1x64xf32>, %y: tensor<1x64xf32>) -> tensor<1x64xf32> {{
+  %0 = "{name}"({args}) {ELEMENTWISE_INT8[name]} : ({types}) -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}}"""
+    positive = name in ("tfl.log", "tfl.rsqrt", "tfl.div")
+    rng = np.random.default_rng(0)
+
+    def sample():
+        lo = 0.5 if positive else -3.0
+        return [rng.uniform(lo, 3, (1, 64)).astype(np.float32) for _ in range(2)]
+
+    calibration = [sample() for _ in range(8)]
+    data = tflc.to_flatbuffer(tflc.quantize(tflc.parse(text), "int8", calibration))
+    # int8 inside: float I/O enters through QUANTIZE and leaves through DEQUANTIZE
+    assert {name.removeprefix("tfl.").upper(), "QUANTIZE", "DEQUANTIZE"} <= set(
+        corpus.op_names(data)
+    )
+    x = sample()
+    reference = corpus.litert_run(tflc.to_flatbuffer(tflc.parse(text)), x)
+    assert sqnr(reference, corpus.litert_run(data, x)) > 30

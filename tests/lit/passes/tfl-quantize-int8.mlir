@@ -27,16 +27,16 @@ func.func @main(%arg0: tensor<1x4xf32>) -> tensor<1x2xf32> attributes {tflc.arg_
 
 // -----
 
-// div has no int8 kernel here: it stays float between a dequantize and a quantize.
+// floor_div has no int8 kernel: it stays float, reading the float input directly.
 // CHECK-LABEL: func.func @main
 func.func @main(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>) -> tensor<4xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>, array<f32: 1.0, 2.0>]} {
   // CHECK: %[[A:.*]] = "tfl.quantize"(%arg0)
   // CHECK: %[[B:.*]] = "tfl.quantize"(%arg1)
   // CHECK: %[[S:.*]] = "tfl.add"(%[[A]], %[[B]]) {{.*}} -> tensor<4x!quant.uniform<i8:f32
   // CHECK: %[[F:.*]] = "tfl.dequantize"(%[[S]])
-  // CHECK: %[[D:.*]] = "tfl.div"(%[[F]], %arg1) {{.*}} -> tensor<4xf32>
+  // CHECK: %[[D:.*]] = "tfl.floor_div"(%[[F]], %arg1) {{.*}} -> tensor<4xf32>
   // CHECK: return %[[D]]
   %0 = "tfl.add"(%arg0, %arg1) {fused_activation_function = "NONE", pot_scale_int16 = true, tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-  %1 = "tfl.div"(%0, %arg1) {fused_activation_function = "NONE", tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %1 = "tfl.floor_div"(%0, %arg1) {tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %1 : tensor<4xf32>
 }
