@@ -150,3 +150,12 @@ def test_every_signature_of_a_saved_model_is_converted(tmp_path):
     x = np.array([1.0, 2.0], np.float32)
     np.testing.assert_array_equal(interpreter.get_signature_runner("add")(x=x)["sum"], [2, 3])
     np.testing.assert_array_equal(interpreter.get_signature_runner("mul")(x=x)["product"], [3, 6])
+
+
+def test_cli_writes_the_tfl_module_as_mlir(tmp_path):
+    model_dir = _save_module(tmp_path / "sm")
+    out = tmp_path / "m.mlir"
+    assert tflc_main(["convert", str(model_dir), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert '"tfl.mul"' in text and '"tf.' not in text
+    assert tflc.parse(text) is not None  # the text parses back
