@@ -235,7 +235,8 @@ class CEmitter:
         lines = [HEADER.format(source=_comment(self.source)), '#include "weights.h"', ""]
         for t in self.weights:
             data = np.asarray(t.data).astype(t.dtype, copy=False)
-            lines.append(f"/* {t.name}: {t.dtype} {list(t.shape)} */")
+            origin = f" ({_comment(t.origin)})" if t.origin else ""
+            lines.append(f"/* {t.dtype} {list(t.shape)}{origin} */")
             lines.append(_c_array("const ", t.ctype, f"tflc_w{t.id}", data.ravel()))
         return "\n".join(lines)
 
@@ -246,7 +247,9 @@ class CEmitter:
         lines += ['#include "model.h"', "", '#include "weights.h"']
         lines += [f'#include "{h}"' for h in headers]
         lines.append("")
-        for call in p.calls:
+        for i, call in enumerate(p.calls):
+            if call.params:
+                lines.append(f"/* op {i}: {call.op_name} */")
             for param in call.params:
                 if isinstance(param.value, str):
                     lines.append(f"static const {param.ctype} {param.name} = {param.value};")

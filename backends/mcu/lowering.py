@@ -126,7 +126,8 @@ class Lowering:
                 value = tfl.constant_value(op)
                 if value is None:
                     raise self.fail("constant has no dense value")
-                self.tensor(op.result, data=np.ascontiguousarray(value))
+                t = self.tensor(op.result, data=np.ascontiguousarray(value))
+                t.origin = describe_location(op.location)
             elif op.name == "tfl.no_value":
                 continue
             else:

@@ -164,7 +164,7 @@ def _fully_connected(lw: Lowering) -> None:
     ps = lw.param("shift", "int8_t", shifts)
     # sum(w * (x + offset)) + bias == sum(w * x) + folded_bias: the offset folds into the bias
     pf = lw.param("folded_bias", "int32_t", _folded_bias(lw, w, b, -x.zero_point, False))
-    fields = [batches, depth, units, 0, y.zero_point, lo, hi, pm.name, ps.name, int(per_channel)]
+    fields = [batches, depth, units, y.zero_point, lo, hi, pm.name, ps.name, int(per_channel)]
     params = lw.param("params", "tflc_fully_connected_s8_params", struct(fields))
     lw.emit(
         "fully_connected_s8",

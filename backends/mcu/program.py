@@ -22,6 +22,7 @@ class Tensor:
     scale: float | list[float] | None = None
     zero_point: int | list[int] | None = None
     data: np.ndarray | None = None  # constants only
+    origin: str = ""  # where the value comes from (the op's location), for comments
 
     @property
     def size(self) -> int:

@@ -165,7 +165,10 @@ class McuTarget:
             ).get("weights.o", 0)
             report["flash_code_bytes"] = report["flash_bytes"] - report["flash_weights_bytes"]
         if options.get("compare_tflm", True):
-            report["tflm_arena_bytes"] = _tflm_arena(module, len(program.inputs))
+            tflm = _tflm_arena(module, len(program.inputs))
+            report["tflm_arena_bytes"] = tflm
+            if tflm:
+                report["arena_vs_tflm"] = round(plan.arena_size / tflm, 3)
         return compiled
 
 

@@ -6,32 +6,37 @@
 
 void tflc_depthwise_conv_s8(const tflc_conv_s8_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output) {
+  /* locals: int8 stores may alias *p, so the compiler would reload every field */
   const int32_t in_c = p->in_c, out_c = p->out_c, row = p->in_w * in_c;
+  const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dilation_h, dil_w = p->dilation_w;
+  const int32_t depth_multiplier = p->depth_multiplier, out_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int32_t *folded_bias = p->folded_bias, *multiplier = p->multiplier;
+  const int8_t *shift = p->shift;
   int32_t b, oy, ox, ic, m, ky, kx;
   for (b = 0; b < p->batches; ++b) {
     const int8_t *in_b = input + b * p->in_h * row;
     for (oy = 0; oy < p->out_h; ++oy) {
       const int32_t iy0 = tflc_origin(oy, p->stride_h, p->pad_h);
-      const int inside_y = iy0 >= 0 && iy0 + p->dilation_h * (p->k_h - 1) < p->in_h;
+      const int inside_y = iy0 >= 0 && iy0 + dil_h * (k_h - 1) < p->in_h;
       for (ox = 0; ox < p->out_w; ++ox) {
         const int32_t ix0 = tflc_origin(ox, p->stride_w, p->pad_w);
-        const int inside =
-            inside_y && ix0 >= 0 && ix0 + p->dilation_w * (p->k_w - 1) < p->in_w;
+        const int inside = inside_y && ix0 >= 0 && ix0 + dil_w * (k_w - 1) < p->in_w;
         int8_t *out_px = output + ((b * p->out_h + oy) * p->out_w + ox) * out_c;
         for (ic = 0; ic < in_c; ++ic) {
-          for (m = 0; m < p->depth_multiplier; ++m) {
-            const int32_t oc = m + ic * p->depth_multiplier;
+          for (m = 0; m < depth_multiplier; ++m) {
+            const int32_t oc = m + ic * depth_multiplier;
             int32_t acc = 0;
             if (inside) {
               const int8_t *origin = in_b + iy0 * row + ix0 * in_c + ic;
-              for (ky = 0; ky < p->k_h; ++ky) {
-                const int8_t *in_row = origin + p->dilation_h * ky * row;
-                const int8_t *f_row = filter + ky * p->k_w * out_c + oc;
-                for (kx = 0; kx < p->k_w; ++kx) {
-                  acc += (int32_t)f_row[kx * out_c] * (int32_t)in_row[p->dilation_w * kx * in_c];
+              for (ky = 0; ky < k_h; ++ky) {
+                const int8_t *in_row = origin + dil_h * ky * row;
+                const int8_t *f_row = filter + ky * k_w * out_c + oc;
+                for (kx = 0; kx < k_w; ++kx) {
+                  acc += (int32_t)f_row[kx * out_c] * (int32_t)in_row[dil_w * kx * in_c];
                 }
               }
-              acc += p->folded_bias[oc];
+              acc += folded_bias[oc];
             } else {
               for (ky = 0; ky < p->k_h; ++ky) {
                 const int32_t iy = iy0 + p->dilation_h * ky;
@@ -51,9 +56,9 @@ void tflc_depthwise_conv_s8(const tflc_conv_s8_params *p, const int8_t *input,
                 acc += bias[oc];
               }
             }
-            acc = tflc_mul_by_quantized_multiplier(acc, p->multiplier[oc], p->shift[oc]);
-            acc += p->output_offset;
-            out_px[oc] = (int8_t)TFLC_CLAMP(acc, p->act_min, p->act_max);
+            acc = tflc_mul_by_quantized_multiplier(acc, multiplier[oc], shift[oc]);
+            acc += out_offset;
+            out_px[oc] = (int8_t)TFLC_CLAMP(acc, act_min, act_max);
           }
         }
       }

@@ -13,11 +13,9 @@ void tflc_fully_connected_s8(const tflc_fully_connected_s8_params *p, const int8
       const int32_t c = p->per_channel ? u : 0;
       int32_t acc = 0;
       for (d = 0; d < p->depth; ++d) {
-        acc += (int32_t)f_u[d] * ((int32_t)in_b[d] + p->input_offset);
+        acc += (int32_t)f_u[d] * (int32_t)in_b[d];
       }
-      if (bias) {
-        acc += bias[u];
-      }
+      acc += bias[u];
       acc = tflc_mul_by_quantized_multiplier_single(acc, p->multiplier[c], p->shift[c]);
       acc += p->output_offset;
       output[b * p->units + u] = (int8_t)TFLC_CLAMP(acc, p->act_min, p->act_max);
