@@ -355,7 +355,9 @@ def test_transposes_cancel_through_elementwise_ops():
     assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
 
 
-@pytest.mark.parametrize("name", FLOAT_MODELS)
+@pytest.mark.parametrize(
+    "name", [*FLOAT_MODELS, pytest.param("mobilenet_v2", marks=pytest.mark.slow)]
+)
 def test_convert_then_optimize_reaches_tensorflow_op_count(name):
     """tflc's own TF importer + optimize: no more operators than TensorFlow's converter."""
     module = tflc.convert(corpus.keras_model(name))
