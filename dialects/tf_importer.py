@@ -10,6 +10,7 @@ the node name, and the user's Python line that created it when TensorFlow record
 from __future__ import annotations
 
 import functools
+import re
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -196,10 +197,13 @@ class _ModuleImporter:
     def _function_symbol(self, name: str, arg_types: list[ir.Type], op: Any) -> str:
         if name in self.functions:
             return self.functions[name]
-        symbol = self._unique_symbol(name)
+        # TensorFlow suffixes function names with a process-wide counter; drop it so that
+        # converting the same model twice gives the same module (and the same bytes).
+        symbol = self._unique_symbol(re.sub(r"(_frozen)?_\d+$", "", name) or name)
         self.functions[name] = symbol
         graph = self._function_graph(name, arg_types, op)
-        arg_names = [t.op.name for t in graph.inputs]
+        # Argument names of library functions embed TensorFlow's counters: name them by position.
+        arg_names = [f"{symbol}/arg{i}" for i in range(len(graph.inputs))]
         out_names = [t.op.name for t in graph.outputs]
         types = [tensor_type(t) for t in graph.inputs]
         self._build_function(
