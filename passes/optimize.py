@@ -19,6 +19,7 @@ OPTIMIZE_PIPELINE = ",".join(
         "tfl-fuse-pad",
         # Patterns first: they read relu ops that tfl-fuse-activation would fold away.
         "tfl-fuse-prelu",
+        "tfl-fuse-gelu",
         "tfl-fuse-softmax",
         "tfl-fuse-l2-normalization",
         "tfl-fuse-leaky-relu",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import corpus
 import numpy as np
@@ -368,3 +369,16 @@ def test_convert_then_optimize_reaches_tensorflow_op_count(name):
     assert operator_count(optimized) <= operator_count(str(tf_path))
     inputs = corpus.sample_inputs(tf_path, seed=0)
     assert_close(corpus.litert_run(unoptimized, inputs), corpus.litert_run(optimized, inputs))
+
+
+def test_tanh_gelu_formula_becomes_gelu():
+    text = (Path(__file__).parent / "lit" / "passes" / "tfl-fuse-gelu.mlir").read_text()
+    start = text.index("func.func @tanh_gelu_pow(")
+    body = text[start : text.index("\n}\n", start) + 3].replace("@tanh_gelu_pow", "@main")
+    module = tflc.parse(body)
+    before = tflc.to_flatbuffer(module)
+    optimize(module)
+    after = tflc.to_flatbuffer(module)
+    assert corpus.op_names(after) == ["GELU"] and operator_count(after) == 1
+    x = [np.linspace(-6, 6, 8).astype(np.float32)]
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x), rtol=1e-5)
