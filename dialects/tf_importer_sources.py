@@ -119,12 +119,16 @@ def _concrete_functions(obj: Any, tf: Any, batch_size: int, source: str) -> dict
 
 
 def _trace(function: Any, source: str) -> Any:
+    if getattr(function, "input_signature", None) is None:
+        raise TflcError(
+            "the tf.function needs an input_signature to be converted (or pass "
+            "f.get_concrete_function(specs))",
+            source,
+        )
     try:
         return function.get_concrete_function()
-    except (TypeError, ValueError) as e:
-        raise TflcError(
-            f"the tf.function needs an input_signature to be converted ({_first_line(e)})", source
-        ) from None
+    except Exception as e:  # the user's Python code fails while TensorFlow traces it
+        raise TflcError(f"tracing the function failed: {_first_line(e)}", source) from None
 
 
 def _keras_function(model: Any, tf: Any, batch_size: int, source: str) -> Any:
@@ -138,7 +142,10 @@ def _keras_function(model: Any, tf: Any, batch_size: int, source: str) -> Any:
     def call(*xs):
         return model(list(xs) if len(xs) > 1 else xs[0], training=False)
 
-    return tf.function(call, input_signature=specs, autograph=False).get_concrete_function()
+    try:
+        return tf.function(call, input_signature=specs, autograph=False).get_concrete_function()
+    except Exception as e:  # the model's own code fails while TensorFlow traces it
+        raise TflcError(f"tracing the Keras model failed: {_first_line(e)}", source) from None
 
 
 def _input_name(tensor: Any) -> str:

@@ -159,3 +159,12 @@ def test_cli_writes_the_tfl_module_as_mlir(tmp_path):
     text = out.read_text()
     assert '"tfl.mul"' in text and '"tf.' not in text
     assert tflc.parse(text) is not None  # the text parses back
+
+
+def test_an_error_while_tracing_the_users_code_is_reported():
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+    def broken(x):
+        return x + tf.ones([3])  # incompatible shapes: TensorFlow fails while tracing
+
+    with pytest.raises(tflc.TflcError, match="tracing the function failed"):
+        tflc.convert(broken)
