@@ -49,6 +49,15 @@ def convert(
     return module
 
 
+def import_tf(model: Any, signature: str | None = None, batch_size: int = 1) -> ir.Module:
+    """The `tf` dialect module of a TensorFlow model, before legalization
+    (`tfl-translate --tf-to-mlir`): TensorFlow's ops and attributes, node names and Python lines
+    as locations, If / While bodies as functions."""
+    from tflc.dialects.tf_importer import import_tf_model
+
+    return import_tf_model(model, signature, batch_size=batch_size)
+
+
 def legalize_tf_module(
     module: ir.Module, allow_select_tf_ops: bool = False, source: str = "<model>"
 ) -> None:
