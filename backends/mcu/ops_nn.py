@@ -97,11 +97,10 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
         ),
     )
     fn = "tflc_depthwise_conv_s8" if depthwise else "tflc_conv_s8"
-    bias = f"{{t:{b.id}}}" if b else "0"
     lw.emit(
         "depthwise_conv_s8" if depthwise else "conv_s8",
-        f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
-        [x, w] + ([b] if b else []),
+        f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {{t:{y.id}}})",
+        [x, w],
         [y],
         [pm, ps, pf, params],
         overlap=overlap,

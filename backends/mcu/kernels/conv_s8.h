@@ -12,17 +12,17 @@ typedef struct {
   int32_t input_offset, output_offset, act_min, act_max;
   const int32_t *multiplier; /* per output channel */
   const int8_t *shift;       /* per output channel */
-  /* bias + input_offset * (sum of the channel's filter): where the window lies inside the
-   * input, acc = sum(filter * input) + folded_bias, one add per tap fewer. */
+  /* bias + input_offset * (sum of the channel's filter taps), so that
+   * acc = folded_bias + sum(filter * input), padding taps reading the input zero point */
   const int32_t *folded_bias;
 } tflc_conv_s8_params;
 
-/* reference_integer_ops::ConvPerChannel */
+/* reference_integer_ops::ConvPerChannel (the bias lives in folded_bias) */
 void tflc_conv_s8(const tflc_conv_s8_params *p, const int8_t *input, const int8_t *filter,
-                  const int32_t *bias, int8_t *output);
+                  int8_t *output);
 
-/* reference_integer_ops::DepthwiseConvPerChannel */
+/* reference_integer_ops::DepthwiseConvPerChannel (the bias lives in folded_bias) */
 void tflc_depthwise_conv_s8(const tflc_conv_s8_params *p, const int8_t *input,
-                            const int8_t *filter, const int32_t *bias, int8_t *output);
+                            const int8_t *filter, int8_t *output);
 
 #endif /* TFLC_CONV_S8_H */
