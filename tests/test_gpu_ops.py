@@ -20,11 +20,19 @@ def rand(*shape, scale=1.0):
 
 
 def check(model: bytes, inputs: list[np.ndarray], dispatches: int | None = None, **options):
+    """Compiles for the gpu target and compares with LiteRT, on every kernel variant (those for
+    discrete GPUs and those for CPU Vulkan devices), whatever the adapter here."""
     from tflc.compile import compile
+    from tflc.runtime.gpu_runtime import GpuModel
 
     cm = compile(model, target="gpu", **options)
-    got = cm(*inputs)
-    assert_close(litert_outputs(model, inputs), got)
+    expected = litert_outputs(model, inputs)
+    assert_close(expected, cm(*inputs))
+    a = cm.artifacts
+    if any("variants" in s for s in a.manifest["steps"]):
+        for device_class in ("gpu", "cpu"):
+            runtime = GpuModel(a.manifest, a.shaders, a.weights, a.hosts, device_class=device_class)
+            assert_close(expected, runtime(*inputs))
     if dispatches is not None:
         assert cm.report["dispatch_count"] == dispatches, cm.report
     return cm
@@ -51,6 +59,12 @@ CASES = {
         [(1, 9, 9, 3), rand(5, 3, 3, 3), rand(5)],
         (1, 5, 5, 5),
         dict(stride_h=2, stride_w=2, padding="SAME", fused_activation_function="RELU6"),
+    ),
+    "conv_lanes_relu": (
+        "conv_2d",
+        [(1, 6, 5, 3), rand(8, 3, 3, 3), rand(8)],
+        (1, 6, 5, 8),
+        dict(padding="SAME", fused_activation_function="RELU"),
     ),
     "conv_valid_dilated": (
         "conv_2d",

@@ -76,27 +76,38 @@ def conv_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
     _, xoff = ctx.addr(x)
     n, oy, ox, oc = coords
     geom = _geometry(node, ctx.shape(x), out_shape, kh, kw)
+    lanes = ctx.lanes
     if ctx.split is None and not ctx.keep_layout:  # neighbours differ in oc: HWIO keeps their
         # weight reads adjacent
         woff = ctx.packed(w, "hwio", lambda f: f.transpose(1, 2, 3, 0))
-        w_at = lambda tap, ic: b.add(b.mul(b.add(b.mul(tap, i), ic), o), b.add(oc, woff))  # noqa: E731
+        w_at = lambda tap, ic, j: b.add(b.mul(b.add(b.mul(tap, i), ic), o), b.add(oc, woff + j))  # noqa: E731
     else:  # neighbours differ in ic: the OHWI filter as it is
         _, woff = ctx.addr(w)
-        w_at = lambda tap, ic: b.add(b.add(b.mul(b.add(b.mul(oc, kh * kw), tap), i), ic), woff)  # noqa: E731
+        step = kh * kw * i
+        w_at = lambda tap, ic, j: b.add(  # noqa: E731
+            b.add(b.mul(b.add(b.mul(oc, kh * kw), tap), i), ic), woff + j * step
+        )
 
-    def inner(iy, ix, ky, kx, acc):
+    def inner(iy, ix, ky, kx, *acc):
         in_base = b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), xoff)
         tap = b.add(b.mul(ky, kw), kx)
 
-        def over_ic(ic, a):
+        def over_ic(ic, *a):
             xv = b.load("arena", b.add(in_base, ic))
-            return [b.fadd(a, b.fmul(xv, b.load("weights", w_at(tap, ic))))]
+            return [
+                b.fadd(a[j], b.fmul(xv, b.load("weights", w_at(tap, ic, j)))) for j in range(lanes)
+            ]
 
-        return ctx.kloop(b, i, [acc], over_ic)
+        return ctx.kloop(b, i, list(acc), over_ic)
 
-    (acc,) = _taps(b, kh, kw, [b.f32(0.0)], geom, oy, ox, inner)
-    acc = b.fadd(ctx.combine(b, acc), _bias(b, node, ctx, oc))
-    return fused_activation(b, acc, node)
+    accs = _taps(b, kh, kw, [b.f32(0.0)] * lanes, geom, oy, ox, inner)
+    values = []
+    for j, acc in enumerate(accs):
+        oc_j = b.add(oc, j) if j else oc
+        values.append(
+            fused_activation(b, b.fadd(ctx.combine(b, acc), _bias(b, node, ctx, oc_j)), node)
+        )
+    return values if lanes > 1 else values[0]
 
 
 @anchor("depthwise_conv_2d")

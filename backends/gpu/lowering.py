@@ -27,6 +27,7 @@ class KernelContext:
     split: tuple[str, int] | None = None  # (this invocation's part, parts): split-K reduction
     local_id: str | None = None
     keep_layout: bool = False  # filters as stored (shared by a group's split and CPU variants)
+    lanes: int = 1  # output channels per invocation (anchors in LANE_ANCHORS return a list)
 
     def kloop(self, b: KernelBuilder, k: int, inits: list[str], body) -> list[str]:
         """The op's main reduction loop over `[0, k)`; under split-K, this part's share."""
@@ -262,14 +263,19 @@ def has_lowering(node: Node) -> bool:
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}
+LANE_ANCHORS = {"conv_2d"}
 
 
-def emit_group(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, parts: int = 1) -> None:
+def emit_group(
+    b: KernelBuilder, nodes: list[Node], ctx: KernelContext, parts: int = 1, lanes: int = 1
+) -> None:
     """The kernel of one fused group: anchor, epilogue, one guarded store.
 
     With `parts` > 1 (split-K), `parts` neighbouring invocations share one output element: each
     reduces a strided share of the anchor's loop, workgroup memory sums the shares, and every
     invocation computes in uniform control flow (a barrier needs it) on a clamped index.
+    With `lanes` > 1, one invocation computes that many neighbouring output channels, sharing
+    their input loads and index arithmetic.
     """
     out = nodes[-1].outputs[0]
     out_shape = ctx.shape(out)
@@ -283,6 +289,22 @@ def emit_group(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, parts: i
         ctx.split, ctx.local_id = (b.rem(tid, parts), parts), tid
         ok = b.and_(b.cmp("slt", i, total), b.cmp("eq", b.rem(tid, parts), 0))
         i = b.imin(i, total - 1)
+    elif lanes > 1:
+        i = b.linear_id()
+        ok = b.cmp("slt", i, total // lanes)
+        with b.guard(ok):
+            first = b.mul(i, lanes)
+            coords = b.unravel(first, list(out_shape))
+            ctx.lanes = lanes
+            values = ANCHORS[anchor_key(nodes[0])](b, nodes[0], ctx, coords)
+            ctx.lanes = 1
+            _, base = ctx.addr(out)
+            for j, value in enumerate(values):
+                lane = coords[:-1] + [b.add(coords[-1], j) if j else coords[-1]]
+                for prev, node in zip(nodes, nodes[1:], strict=False):
+                    value = apply_elementwise(b, node, ctx, lane, {prev.outputs[0]: value})
+                b.store(value, b.add(first, base + j))
+        return
     else:
         i = b.linear_id()
         ok = b.cmp("slt", i, total)

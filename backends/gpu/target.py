@@ -16,7 +16,13 @@ from tflc.backends.gpu.buffer_plan import plan_buffers
 from tflc.backends.gpu.fusion import Group, fuse
 from tflc.backends.gpu.graph import Graph, build_graph
 from tflc.backends.gpu.kernel_ir import KernelBuilder, gpu_module_text
-from tflc.backends.gpu.lowering import SPLIT_ANCHORS, KernelContext, WeightsPacker, emit_group
+from tflc.backends.gpu.lowering import (
+    LANE_ANCHORS,
+    SPLIT_ANCHORS,
+    KernelContext,
+    WeightsPacker,
+    emit_group,
+)
 from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
 from tflc.errors import TflcError
@@ -26,6 +32,7 @@ GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canon
 OPTIONS = {"fallback", "split_k"}
 SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
 SPLIT_WORKGROUP = 256
+CPU_LANES = 4  # output channels per invocation in convolutions on CPU Vulkan devices
 
 
 def choose_workgroup_size(group: Group, total: int) -> int:
@@ -86,33 +93,44 @@ def lower_to_gpu_module(
         total = graph.tensors[g.outputs[0]].size
         parts = choose_split(graph, g, total) if split_k else 1
         g.extra["split_k"] = parts
+        lanes = CPU_LANES if _lanes_fit(graph, g) else 1
         if parts > 1:
             g.workgroup_size = SPLIT_WORKGROUP
             g.grid = grid_for(total * parts, g.workgroup_size)
-            # CPU Vulkan devices (lavapipe) run barriers as coroutine switches: give them the
-            # unsplit kernel, on the same filter layout (one copy of the weights).
-            size = choose_workgroup_size(g, total)
-            g.extra["cpu"] = {
-                "name": f"{g.name}_cpu",
-                "workgroup_size": [size, 1, 1],
-                "grid": list(grid_for(total, size)),
-                "split_k": 1,
-            }
-            kernels.append(_kernel(g, f"{g.name}_cpu", size, ctx, 1, keep_layout=True))
         else:
             g.workgroup_size = choose_workgroup_size(g, total)
             g.grid = grid_for(total, g.workgroup_size)
+        if parts > 1 or lanes > 1:
+            # CPU Vulkan devices (lavapipe) run barriers as coroutine switches and gain from
+            # several channels per invocation: their own kernel, on the GPU kernel's filter
+            # layout (one copy of the weights).
+            size = choose_workgroup_size(g, total // lanes)
+            g.extra["cpu"] = {
+                "name": f"{g.name}_cpu",
+                "workgroup_size": [size, 1, 1],
+                "grid": list(grid_for(total // lanes, size)),
+                "split_k": 1,
+                "lanes": lanes,
+            }
+            kernels.append(_kernel(g, f"{g.name}_cpu", size, ctx, 1, parts > 1, lanes))
         kernels.append(_kernel(g, g.name, g.workgroup_size, ctx, parts, keep_layout=parts > 1))
     module = ir.Module.parse(gpu_module_text(kernels))
     passmanager.PassManager.parse(GPU_PIPELINE).run(module.operation)
     return module
 
 
-def _kernel(g: Group, name: str, size: int, ctx: KernelContext, parts: int, keep_layout: bool):
+def _lanes_fit(graph: Graph, g: Group) -> bool:
+    shape = graph.tensors[g.outputs[0]].shape
+    return g.nodes[0].op in LANE_ANCHORS and len(shape) == 4 and shape[-1] % CPU_LANES == 0
+
+
+def _kernel(
+    g: Group, name: str, size: int, ctx: KernelContext, parts: int, keep_layout: bool, lanes=1
+):
     b = KernelBuilder(name, size)
     ctx.keep_layout = keep_layout
     try:
-        emit_group(b, g.nodes, ctx, parts)
+        emit_group(b, g.nodes, ctx, parts, lanes)
     except TflcError as e:
         raise e.at(g.nodes[0].where) from None
     finally:
