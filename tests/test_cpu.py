@@ -19,15 +19,13 @@ RTOL = 1e-4  # float results: max |tflc - LiteRT| <= RTOL * max |LiteRT| (per ou
 
 FLOAT_MODELS = [
     pytest.param(name, mode, id=f"{name}-{mode}")
-    for name in ("mlp", "cnn", "activations", "tensor_ops")
+    for name in ("mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer")
     for mode in ("float32", "float16")
 ]
 # Custom ops without a cpu kernel; every other mediapipe model must compile and match.
-MEDIAPIPE_UNSUPPORTED = {
-    "face_landmark_with_attention": "Landmarks2TransformMatrix",
-    "selfie_segmentation": "Convolution2DTransposeBias",
-    "selfie_segmentation_landscape": "Convolution2DTransposeBias",
-}
+MEDIAPIPE_UNSUPPORTED = {"face_landmark_with_attention": "Landmarks2TransformMatrix"}
+# LiteRT lacks mediapipe's custom ops: these compare against tflc's numpy interpreter.
+MEDIAPIPE_CUSTOM = {"selfie_segmentation", "selfie_segmentation_landscape"}
 
 
 def assert_close(got: list[np.ndarray], ref: list[np.ndarray], rtol: float = RTOL) -> None:
@@ -210,6 +208,11 @@ def test_mediapipe_models_match_litert(mediapipe_model_paths: list[Path]) -> Non
         if path.stem in MEDIAPIPE_UNSUPPORTED:
             with pytest.raises(TflcError, match=MEDIAPIPE_UNSUPPORTED[path.stem]):
                 tflc_compile(str(path), target="cpu")
+            continue
+        if path.stem in MEDIAPIPE_CUSTOM:
+            cm = tflc_compile(str(path), target="cpu")
+            inputs = sample_inputs(path, seed=0)
+            assert_close(cm(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
             continue
         assert litert_can_run(path)
         check_against_litert(path, rtol=2e-4 if path.stem == "pose_landmark_full" else RTOL)

@@ -190,7 +190,10 @@ def extract_graph(module, supported: set[str]) -> Graph:
         if short == "dequantize" and ins[0].is_const:
             outs[0].value = dequantized(ins[0]).reshape(outs[0].shape)
             continue
-        if short not in supported:
+        key = short
+        if short == "custom" and "custom_code" in op.attributes:
+            key = f"custom:{ir.StringAttr(op.attributes['custom_code']).value}"
+        if key not in supported:
             what = name
             if short == "custom" and "custom_code" in op.attributes:
                 what = f"{name}' (custom op '{ir.StringAttr(op.attributes['custom_code']).value}"

@@ -273,3 +273,53 @@ def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
     y = k.arg_tensor(node.outputs[0])
     act = node.attr("fused_activation_function", "NONE")
     emit_gemm(k, t, x, x_t.size // depth, depth, n, filt.T, bias, y, act)
+
+
+def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
+    """out[b, i, j] = sum_k x[b, i, k] * y[b, k, j] with broadcast batch dims and adj_x/adj_y."""
+    fn, v = k.fn, t.lanes
+    x_t, y_t, o_t = node.inputs[0], node.inputs[1], node.outputs[0]
+    adj_x, adj_y = bool(node.attr("adj_x", False)), bool(node.attr("adj_y", False))
+    m, n = o_t.shape[-2], o_t.shape[-1]
+    depth = x_t.shape[-2] if adj_x else x_t.shape[-1]
+    batch = o_t.shape[:-2]
+    nb = int(np.prod(batch, dtype=np.int64))
+
+    def bases(shape) -> np.ndarray:
+        lead = (1,) * (len(batch) - (len(shape) - 2)) + tuple(shape[:-2])
+        idx = np.arange(int(np.prod(lead, dtype=np.int64)), dtype=np.int64).reshape(lead)
+        return (np.broadcast_to(idx, batch).reshape(-1) * shape[-1] * shape[-2]).astype(np.int32)
+
+    x = k.arg_tensor(x_t)
+    y = k.arg_tensor(y_t)
+    out = k.arg_tensor(o_t)
+    xb, yb = k.arg_const(bases(x_t.shape)), k.arg_const(bases(y_t.shape))
+    # element strides: x[i, kk] and y[kk, j]
+    xs_i, xs_k = (1, m) if adj_x else (depth, 1)
+    ys_k, ys_j = (1, depth) if adj_y else (n, 1)
+    k.flops += 2 * nb * m * n * depth
+    tb, te = k.parallel_range(nb * m)
+    with fn.loop(tb, te) as row:
+        bi = fn.op(f"arith.divui {row}, {fn.idx(m)} : index")
+        i = fn.op(f"arith.remui {row}, {fn.idx(m)} : index")
+        x0 = fn.op(f"arith.index_cast {fn.load(xb[0], xb[1], bi)} : i32 to index")
+        y0 = fn.op(f"arith.index_cast {fn.load(yb[0], yb[1], bi)} : i32 to index")
+        xrow = fn.add(x0, fn.mul(i, xs_i))
+        orow = fn.mul(row, n)
+        if ys_j == 1:
+            for j0 in range(0, n, v):
+                count = min(v, n - j0)
+                with fn.loop_carried(0, depth, 1, [fn.vf32(0.0)], vty(v)) as (kk, acc, res):
+                    a = fn.splat(fn.load(x[0], x[1], fn.add(xrow, fn.mul(kk, xs_k))))
+                    yv = fn.vload_n(y[0], y[1], fn.add(fn.add(y0, fn.mul(kk, ys_k)), j0), count)
+                    res[:] = [fn.fma(a, yv, acc[0])]
+                fn.vstore_n(res[0], out[0], out[1], fn.add(orow, j0), count)
+        else:
+            with fn.loop(0, n) as j:
+                ycol = fn.add(y0, fn.mul(j, ys_j))
+                with fn.loop_carried(0, depth, 1, [fn.f32(0.0)], "f32") as (kk, acc, res):
+                    a = fn.load(x[0], x[1], fn.add(xrow, fn.mul(kk, xs_k)))
+                    b = fn.load(y[0], y[1], fn.add(ycol, fn.mul(kk, ys_k)))
+                    p = fn.op(f"arith.mulf {a}, {b} : f32")
+                    res[:] = [fn.op(f"arith.addf {acc[0]}, {p} : f32")]
+                fn.store(res[0], out[0], out[1], fn.add(orow, j))

@@ -152,7 +152,36 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
     x = k.arg_tensor(x_t)
     y = k.arg_tensor(y_t)
 
+    def big_pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
+        """Large windows (global pooling): loops over the clipped window, no unrolling."""
+        hs = fn.op(f"arith.maxsi {ih0}, {fn.idx(0)} : index")
+        he = fn.op(f"arith.minsi {fn.add(ih0, kh)}, {fn.idx(h)} : index")
+        ws = fn.op(f"arith.maxsi {iw0}, {fn.idx(0)} : index")
+        we = fn.op(f"arith.minsi {fn.add(iw0, kw)}, {fn.idx(w)} : index")
+        op = "arith.maximumf" if is_max else "arith.addf"
+        init = [fn.vf32(-np.inf if is_max else 0.0)]
+        with fn.loop_carried(hs, he, 1, init, vty(v)) as (ih, a1, r1):
+            with fn.loop_carried(ws, we, 1, a1, vty(v)) as (iw, a2, r2):
+                pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
+                xv = fn.vload_n(x[0], x[1], fn.add(fn.mul(pix, c), cb), count)
+                r2[:] = [fn.op(f"{op} {a2[0]}, {xv} : {vty(v)}")]
+            r1[:] = r2
+        acc = r1[0]
+        if not is_max:
+            dh_ = fn.op(f"arith.subi {he}, {hs} : index")
+            dw_ = fn.op(f"arith.subi {we}, {ws} : index")
+            cnt = fn.op(f"arith.muli {dh_}, {dw_} : index")
+            cnt = fn.op(f"arith.index_cast {cnt} : index to i32")
+            cnt = fn.splat(fn.op(f"arith.sitofp {cnt} : i32 to f32"))
+            acc = fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}")
+        acc = activation(fn, acc, act, vty(v))
+        out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
+        fn.vstore_n(acc, y[0], y[1], out, count)
+
     def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
+        if kh * kw > 16:
+            big_pixel(n, cb, count, ohv, owv, ih0, iw0, checked)
+            return
         acc = fn.vf32(-np.inf if is_max else 0.0)
         for ky in range(kh):
             for kx in range(kw):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from tflc.backends.cpu import kernels_conv as conv
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
+from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.graph import Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob
@@ -32,6 +33,9 @@ EMITTERS = {
     "concatenation": data.emit_concatenation,
     "copy": data.emit_copy,
     "resize_bilinear": data.emit_resize_bilinear,
+    "batch_matmul": conv.emit_batch_matmul,
+    "transpose_conv": tconv.emit_transpose_conv,
+    "custom:Convolution2DTransposeBias": tconv.emit_transpose_conv,
 }
 EMITTERS |= {op: ew.emit_unary for op in ew.UNARY_OPS}
 EMITTERS |= {op: ew.emit_binary for op in ew.BINARY_OPS}
@@ -41,7 +45,7 @@ BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES
 
-FLOAT_ONLY = set(EMITTERS) - data.TABLE_OPS - {"copy", "concatenation"}
+FLOAT_ONLY = set(EMITTERS) - data.TABLE_OPS - {"copy", "concatenation"} | {"custom"}
 
 
 @dataclass
@@ -59,8 +63,8 @@ def _elem(dtype: str) -> str:
 def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
     if node.op in FLOAT_ONLY:
-        for t in [*node.inputs[:1], *node.outputs]:
-            if t is not None and t.dtype != "f32":
+        for t in [*node.inputs, *node.outputs]:
+            if t is not None and not t.is_const and t.dtype != "f32":
                 raise TflcError(
                     f"the cpu target has no {t.dtype} kernel for '{node.op}' yet "
                     "(quantized int8 models are not supported by the cpu target yet)",
@@ -77,8 +81,9 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
         if node.op in ALIASES and node.op not in EMITTERS:
             continue
         k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob)
+        key = f"custom:{node.attr('custom_code')}" if node.op == "custom" else node.op
         try:
-            EMITTERS[node.op](k, tiling, node)
+            EMITTERS[key](k, tiling, node)
         except TflcError as e:
             raise e.at(node.where) from None
         except (NotImplementedError, KeyError, ValueError, IndexError) as e:

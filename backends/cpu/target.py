@@ -78,9 +78,7 @@ class CpuTarget:
             raise TflcError(f"name must be a C identifier, got '{name}'", "--option name")
         spec = codegen.target_spec(options.get("triple"), options.get("cpu"))
         lanes = spec.f32_lanes
-        tiling = Tiling(
-            lanes, int(options.get("mr", 6)), int(options.get("nr", 2))
-        )
+        tiling = Tiling(lanes, int(options.get("mr", 6)), int(options.get("nr", 2)))
         with module.context:
             graph = extract_graph(module, SUPPORTED_OPS)
         insert_output_copies(graph)
