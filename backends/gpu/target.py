@@ -32,7 +32,7 @@ GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canon
 OPTIONS = {"fallback", "split_k"}
 SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
 SPLIT_WORKGROUP = 256
-CPU_LANES = 4  # output channels per invocation in convolutions on CPU Vulkan devices
+CPU_LANES = (8, 4)  # output channels per invocation in convolutions on CPU Vulkan devices
 
 
 def choose_workgroup_size(group: Group, total: int) -> int:
@@ -93,7 +93,7 @@ def lower_to_gpu_module(
         total = graph.tensors[g.outputs[0]].size
         parts = choose_split(graph, g, total) if split_k else 1
         g.extra["split_k"] = parts
-        lanes = CPU_LANES if _lanes_fit(graph, g) else 1
+        lanes = _lanes(graph, g)
         if parts > 1:
             g.workgroup_size = SPLIT_WORKGROUP
             g.grid = grid_for(total * parts, g.workgroup_size)
@@ -119,9 +119,12 @@ def lower_to_gpu_module(
     return module
 
 
-def _lanes_fit(graph: Graph, g: Group) -> bool:
-    shape = graph.tensors[g.outputs[0]].shape
-    return g.nodes[0].op in LANE_ANCHORS and len(shape) == 4 and shape[-1] % CPU_LANES == 0
+def _lanes(graph: Graph, g: Group) -> int:
+    """Output channels per invocation of the CPU-device kernel (8 or 4 where they divide)."""
+    node, shape = g.nodes[0], graph.tensors[g.outputs[0]].shape
+    if node.op not in LANE_ANCHORS or len(shape) != 4:
+        return 1
+    return next((n for n in CPU_LANES if shape[3] % n == 0), 1)
 
 
 def _kernel(
