@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import tf_support
 
+tf_support.skip_if_gpu_stack_loaded()
 keras = pytest.importorskip("keras")
 
 BUILDERS = {

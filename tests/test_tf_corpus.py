@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tf_support
 
+tf_support.skip_if_gpu_stack_loaded()
 pytest.importorskip("tensorflow")
 
 

@@ -10,6 +10,7 @@ import tf_support
 import tflc
 from tflc.tools.tflc_cli import main as tflc_main
 
+tf_support.skip_if_gpu_stack_loaded()
 tf = pytest.importorskip("tensorflow")
 
 

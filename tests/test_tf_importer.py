@@ -6,10 +6,12 @@ from __future__ import annotations
 import inspect
 
 import pytest
+import tf_support
 import tflc
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects.tf_importer import import_tf_model
 
+tf_support.skip_if_gpu_stack_loaded()
 tf = pytest.importorskip("tensorflow")
 
 

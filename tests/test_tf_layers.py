@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tf_support
 
+tf_support.skip_if_gpu_stack_loaded()
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 L = keras.layers

@@ -2,15 +2,46 @@
 
 `tflc` (and so MLIR) is imported before TensorFlow on purpose: loading MLIR's libraries after
 TensorFlow's crashes the process (both carry LLVM; TensorFlow's symbols win the lookup).
+
+TensorFlow cannot share a process with the Vulkan driver either (lavapipe loads Mesa's LLVM):
+once the GPU tests have opened a device, importing TensorFlow segfaults. The TensorFlow test
+modules therefore skip themselves when the GPU stack is loaded (`skip_if_gpu_stack_loaded`),
+and tests/test_tf_isolated.py runs them in a fresh process instead.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 import numpy as np
 import tflc  # noqa: F401  (must precede TensorFlow, see above)
+
+TF_TEST_MODULES = (
+    "test_tf_convert.py",
+    "test_tf_corpus.py",
+    "test_tf_errors.py",
+    "test_tf_importer.py",
+    "test_tf_layers.py",
+    "test_tf_big_models.py",
+)
+
+
+def gpu_stack_loaded() -> bool:
+    return "wgpu" in sys.modules
+
+
+def skip_if_gpu_stack_loaded() -> None:
+    """Module-level skip before TensorFlow is imported (see the module docstring)."""
+    import pytest
+
+    if gpu_stack_loaded():
+        pytest.skip(
+            "TensorFlow cannot load next to the Vulkan driver; test_tf_isolated.py runs this "
+            "module in a fresh process",
+            allow_module_level=True,
+        )
 
 
 def count_ops(flatbuffer: bytes) -> int:
