@@ -83,6 +83,7 @@ def test_int8_matches_litert_optimized_within_one_step(name):
 
 
 @needs_gcc
+@pytest.mark.slow  # with a cold corpus cache, converting MobileNetV2 (four modes) passes 60 s
 def test_mobilenet_v2_int8_bit_exact_with_litert_reference():
     path = tf_model_path("mobilenet_v2", "int8")
     cm = compiled("mobilenet_v2")
@@ -103,6 +104,7 @@ def test_float32_within_1e5_of_litert(name):
 
 
 @needs_gcc
+@pytest.mark.slow
 def test_mobilenet_v2_float32_equals_litert_reference_kernels():
     """The float kernels sum in the reference kernels' order: identical results; XNNPACK's
     order differs within 1e-5 of the output's magnitude."""
