@@ -94,7 +94,9 @@ def test_mobilenet_v2_int8_bit_exact_with_litert_reference():
 
 
 @needs_gcc
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+@pytest.mark.parametrize(
+    "name", ["mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer"]
+)
 def test_float32_within_1e5_of_litert(name):
     path = tf_model_path(name, "float32")
     cm = compiled(name, "float32")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
-from tflc.backends.mcu.ops_common import contiguous_strides, nhwc, struct
+from tflc.backends.mcu.ops_common import contiguous_strides, float_literal, nhwc, struct
 from tflc.backends.mcu.program import Tensor
 
 
@@ -214,6 +214,23 @@ def _resize(lw: Lowering, kind: str) -> None:
             [rows, cols],
         )
         return
+    if x.dtype == "float32":
+        f = np.float32
+
+        def scale(i: int, o: int) -> str:
+            s = f(i - 1) / f(o - 1) if align and o > 1 else f(i) / f(o)
+            return float_literal(s)
+
+        fields = [n, ih, iw, c, oh, ow, scale(ih, oh), scale(iw, ow), int(half)]
+        params = lw.param("params", "tflc_resize_bilinear_f32_params", struct(fields))
+        lw.emit(
+            "resize_f32",
+            f"tflc_resize_bilinear_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [params],
+        )
+        return
     if x.dtype != "int8" or (x.scale, x.zero_point) != (y.scale, y.zero_point):
         raise lw.fail("only int8 resize_bilinear with equal in/out quantization is supported")
 
@@ -251,13 +268,12 @@ def _mean(lw: Lowering, kind: str = "mean") -> None:
     x, axis_t, y = lw.operand(0), lw.operand(1), lw.result()
     axes = [int(a) for a in np.ravel(lw.const(axis_t))]
     outer, reduced, inner = _reduce_view(lw, x, axes)
-    if x.dtype == "float32" and kind != "mean":
-        raise lw.fail(f"float {lw.op.name} has no MCU kernel")
     if x.dtype == "float32":
-        params = lw.param("params", "tflc_reduce_f32_params", struct([outer, reduced, inner]))
+        mode = {"mean": 0, "sum": 1, "max": 2}[kind]
+        params = lw.param("params", "tflc_reduce_f32_params", struct([outer, reduced, inner, mode]))
         lw.emit(
             "reduce_f32",
-            f"tflc_mean_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            f"tflc_reduce_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
             [x],
             [y],
             [params],

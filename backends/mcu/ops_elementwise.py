@@ -34,17 +34,16 @@ def _binary(lw: Lowering, kind: str) -> None:
     )
     same = a.shape == b.shape == y.shape
     if y.dtype == "float32":
-        if kind not in ("add", "mul"):
-            raise lw.fail(f"float {kind} has no MCU kernel")
         lo, hi = float_act(act)
+        op = "TFLC_F32_" + kind.upper()
         params = lw.param(
             "params",
             "tflc_binary_f32_params",
-            struct([struct(out4), struct(sa), struct(sb), lo, hi]),
+            struct([struct(out4), struct(sa), struct(sb), lo, hi, op]),
         )
         lw.emit(
             "elementwise_f32",
-            f"tflc_{kind}_f32(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+            f"tflc_binary_f32(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
             [a, b],
             [y],
             [params],
@@ -212,8 +211,31 @@ def _float_transform(name: str, op_attr):
     raise KeyError(name)
 
 
+FLOAT_UNARY = {
+    "tfl.tanh": "TFLC_F32_TANH",
+    "tfl.logistic": "TFLC_F32_LOGISTIC",
+    "tfl.hard_swish": "TFLC_F32_HARD_SWISH",
+    "tfl.leaky_relu": "TFLC_F32_LEAKY_RELU",
+    "tfl.gelu": "TFLC_F32_GELU",
+    "tfl.rsqrt": "TFLC_F32_RSQRT",
+}
+
+
 def _unary_lut(lw: Lowering) -> None:
     x, y = lw.operand(0), lw.result()
+    if x.dtype == "float32" and lw.op.name in FLOAT_UNARY:
+        op = FLOAT_UNARY[lw.op.name]
+        if lw.op.name == "tfl.gelu" and lw.attr("approximate"):
+            op = "TFLC_F32_GELU_TANH"
+        alpha = float_literal(lw.attr("alpha")) if lw.op.name == "tfl.leaky_relu" else "0.0f"
+        lw.emit(
+            "unary_f32",
+            f"tflc_unary_f32({x.size}, {op}, {alpha}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            overlap=0,
+        )
+        return
     if lw.op.name == "tfl.elu" and x.dtype == "float32":
         lw.emit(
             "elu_f32",

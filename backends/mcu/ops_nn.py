@@ -179,8 +179,6 @@ def _transpose_conv(lw: Lowering) -> None:
     w, x, b = lw.operand(1), lw.operand(2), lw.operand(3)
     y = lw.result()
     lw.const(w)
-    if x.dtype != "int8":
-        raise lw.fail("only int8 transpose_conv has an MCU kernel")
     n, ih, iw, ic = nhwc(x.shape)
     _, oh, ow, oc = nhwc(y.shape)
     kh, kw = w.shape[1], w.shape[2]
@@ -198,6 +196,20 @@ def _transpose_conv(lw: Lowering) -> None:
         if "fused_activation_function" in lw.op.attributes
         else "NONE"
     )
+    if x.dtype == "float32":
+        flo, fhi = float_act(act)
+        fields = [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, ph, pw, flo, fhi]
+        params = lw.param("params", "tflc_transpose_conv_f32_params", struct(fields))
+        bias = f"{{t:{b.id}}}" if b else "0"
+        lw.emit(
+            "transpose_conv_f32",
+            f"tflc_transpose_conv_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, "
+            f"{{t:{y.id}}})",
+            [x, w] + ([b] if b else []),
+            [y],
+            [params],
+        )
+        return
     lo, hi = act_range(act, y.scale, y.zero_point)
     mults, shifts = multipliers([x.scale * s / y.scale for s in per_channel_values(w.scale, oc)])
     pm = lw.param("multiplier", "int32_t", mults)
@@ -218,8 +230,6 @@ def _transpose_conv(lw: Lowering) -> None:
 
 def _batch_matmul(lw: Lowering) -> None:
     a, b, y = lw.operand(0), lw.operand(1), lw.result()
-    if a.dtype != "int8" or b.dtype != "int8":
-        raise lw.fail("only int8 batch_matmul has an MCU kernel")
     if len(a.shape) < 2 or a.shape[:-2] != b.shape[:-2]:
         raise lw.fail("batch_matmul with broadcast batch dimensions is not supported")
     adj_x, adj_y = bool(lw.attr("adj_x")), bool(lw.attr("adj_y"))
@@ -228,6 +238,19 @@ def _batch_matmul(lw: Lowering) -> None:
     batches = int(np.prod(a.shape[:-2], dtype=np.int64))
     lhs_strides = (1, a.shape[-1]) if adj_x else (a.shape[-1], 1)  # (row, depth)
     rhs_strides = (1, b.shape[-1]) if adj_y else (b.shape[-1], 1)  # (depth, col)
+    strides = [a.shape[-1] * a.shape[-2], *lhs_strides, b.shape[-1] * b.shape[-2], *rhs_strides]
+    if a.dtype == "float32":
+        params = lw.param(
+            "params", "tflc_batch_matmul_f32_params", struct([batches, rows, depth, cols, *strides])
+        )
+        lw.emit(
+            "batch_matmul_f32",
+            f"tflc_batch_matmul_f32(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+            [a, b],
+            [y],
+            [params],
+        )
+        return
     f = np.float32
     # GetQuantizedConvolutionMultipler: the scales' product in float, then double
     mult, shift = qz.quantize_multiplier(float(f(a.scale) * f(b.scale)) / y.scale)

@@ -97,6 +97,10 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "pool_f32": (["pool_f32.c"], ["float_ops.h"]),
     "reduce_f32": (["reduce_f32.c"], ["float_ops.h"]),
     "elu_f32": (["elu_f32.c"], ["float_ops.h"]),
+    "unary_f32": (["unary_f32.c"], ["float_ops.h"]),
+    "transpose_conv_f32": (["transpose_conv_f32.c"], ["float_ops.h"]),
+    "resize_f32": (["resize_f32.c"], ["float_ops.h"]),
+    "batch_matmul_f32": (["batch_matmul_f32.c"], ["float_ops.h"]),
     "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

@@ -1,10 +1,10 @@
-/* float32 ADD, MUL (4-D broadcasting) and activation clamps. Safe in place. */
+/* float32 binary ops (4-D broadcasting), activation clamps, NEG. Safe in place. */
 #include "float_ops.h"
 
 #include "tflc_common.h"
 
-static void binary(const tflc_binary_f32_params *p, const float *in1, const float *in2, float *out,
-                   int multiply) {
+void tflc_binary_f32(const tflc_binary_f32_params *p, const float *in1, const float *in2,
+                     float *out) {
   int32_t i0, i1, i2, i3;
   for (i0 = 0; i0 < p->out_shape[0]; ++i0) {
     for (i1 = 0; i1 < p->out_shape[1]; ++i1) {
@@ -15,20 +15,21 @@ static void binary(const tflc_binary_f32_params *p, const float *in1, const floa
                          i2 * p->in2_strides[2];
         for (i3 = 0; i3 < p->out_shape[3]; ++i3) {
           const float x = a[i3 * p->in1_strides[3]], y = b[i3 * p->in2_strides[3]];
-          const float v = multiply ? x * y : x + y;
+          float v;
+          switch (p->op) {
+            case TFLC_F32_ADD: v = x + y; break;
+            case TFLC_F32_MUL: v = x * y; break;
+            case TFLC_F32_SUB: v = x - y; break;
+            case TFLC_F32_MAXIMUM: v = x > y ? x : y; break;
+            case TFLC_F32_MINIMUM: v = x < y ? x : y; break;
+            case TFLC_F32_SQUARED_DIFFERENCE: v = (x - y) * (x - y); break;
+            default: v = x >= 0.0f ? x : x * y; break; /* PRELU */
+          }
           *out++ = TFLC_CLAMP(v, p->act_min, p->act_max);
         }
       }
     }
   }
-}
-
-void tflc_add_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out) {
-  binary(p, a, b, out, 0);
-}
-
-void tflc_mul_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out) {
-  binary(p, a, b, out, 1);
 }
 
 void tflc_clamp_f32(const tflc_clamp_f32_params *p, const float *input, float *output) {

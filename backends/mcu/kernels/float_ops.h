@@ -24,13 +24,58 @@ typedef struct {
 void tflc_fully_connected_f32(const tflc_fully_connected_f32_params *p, const float *input,
                               const float *filter, const float *bias, float *output);
 
+enum {
+  TFLC_F32_ADD,
+  TFLC_F32_MUL,
+  TFLC_F32_SUB,
+  TFLC_F32_MAXIMUM,
+  TFLC_F32_MINIMUM,
+  TFLC_F32_SQUARED_DIFFERENCE,
+  TFLC_F32_PRELU
+};
 typedef struct {
   int32_t out_shape[4];
   int32_t in1_strides[4], in2_strides[4];
   float act_min, act_max;
+  int32_t op; /* TFLC_F32_* */
 } tflc_binary_f32_params;
-void tflc_add_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out);
-void tflc_mul_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out);
+void tflc_binary_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out);
+
+enum {
+  TFLC_F32_TANH,
+  TFLC_F32_LOGISTIC,
+  TFLC_F32_HARD_SWISH,
+  TFLC_F32_LEAKY_RELU,
+  TFLC_F32_GELU,
+  TFLC_F32_GELU_TANH,
+  TFLC_F32_RSQRT
+};
+/* Unary float ops (reference_ops formulas); `alpha` for LEAKY_RELU. Needs C99 <math.h>. */
+void tflc_unary_f32(int32_t size, int32_t op, float alpha, const float *input, float *output);
+
+typedef struct {
+  int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+  int32_t k_h, k_w, stride_h, stride_w, pad_h, pad_w;
+  float act_min, act_max;
+} tflc_transpose_conv_f32_params;
+void tflc_transpose_conv_f32(const tflc_transpose_conv_f32_params *p, const float *input,
+                             const float *filter, const float *bias, float *output);
+
+typedef struct {
+  int32_t batches, in_h, in_w, channels, out_h, out_w;
+  float height_scale, width_scale;
+  int32_t half_pixel_centers;
+} tflc_resize_bilinear_f32_params;
+void tflc_resize_bilinear_f32(const tflc_resize_bilinear_f32_params *p, const float *input,
+                              float *output);
+
+typedef struct {
+  int32_t batches, rows, depth, cols;
+  int32_t lhs_batch_stride, lhs_row_stride, lhs_depth_stride;
+  int32_t rhs_batch_stride, rhs_depth_stride, rhs_col_stride;
+} tflc_batch_matmul_f32_params;
+void tflc_batch_matmul_f32(const tflc_batch_matmul_f32_params *p, const float *lhs,
+                           const float *rhs, float *output);
 
 typedef struct {
   int32_t size;
@@ -54,8 +99,9 @@ void tflc_max_pool_f32(const tflc_pool_f32_params *p, const float *input, float 
 
 typedef struct {
   int32_t outer, reduced, inner;
+  int32_t mode; /* 0: mean, 1: sum, 2: max */
 } tflc_reduce_f32_params;
-void tflc_mean_f32(const tflc_reduce_f32_params *p, const float *input, float *output);
+void tflc_reduce_f32(const tflc_reduce_f32_params *p, const float *input, float *output);
 
 typedef struct {
   int32_t rows, depth;
