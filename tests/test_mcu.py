@@ -210,6 +210,18 @@ def test_cortex_m4_firmware_under_qemu_matches_litert():
     np.testing.assert_array_equal(outputs[0], litert_run(path, x, kernels="reference")[0])
 
 
+@needs_arm
+@needs_qemu
+def test_cortex_m4_float_firmware_under_qemu_within_1e5():
+    """Soft-float Cortex-M4 with newlib's libm: within the float contract, not bit-equal."""
+    path = tf_model_path("transformer", "float32")
+    cm = compiled("transformer", "float32")
+    x = sample_inputs(path, 1)
+    status, outputs, console = cm.run_firmware(*x)
+    assert status == 0 and outputs is not None, console
+    np.testing.assert_allclose(outputs[0], litert_run(path, x)[0], rtol=1e-5, atol=1e-6)
+
+
 # ---- errors: raised before anything is written -----------------------------------------------
 
 
