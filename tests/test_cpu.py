@@ -215,6 +215,8 @@ def test_mediapipe_models_match_litert(mediapipe_model_paths: list[Path]) -> Non
             assert_close(cm(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
             continue
         assert litert_can_run(path)
+        # pose_landmark's segmentation logits are ill-conditioned: LiteRT's own XNNPACK and
+        # builtin kernels differ there by 5e-4 relative; tflc is within 2e-4 of XNNPACK.
         check_against_litert(path, rtol=2e-4 if path.stem == "pose_landmark_full" else RTOL)
 
 
