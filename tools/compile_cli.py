@@ -23,6 +23,11 @@ def add_command(subparsers) -> None:
         help="backend option (repeatable)",
     )
     p.add_argument(
+        "--fallback",
+        choices=["cpu"],
+        help="run ops the target cannot lower on the CPU, at a cost the report states",
+    )
+    p.add_argument(
         "--max-arena",
         type=int,
         metavar="BYTES",
@@ -50,8 +55,10 @@ def run(args: argparse.Namespace) -> int:
     from tflc.compile import compile
 
     options = parse_options(args.option)
-    if getattr(args, "max_arena", None) is not None:
+    if args.max_arena is not None:
         options["max_arena"] = args.max_arena
+    if args.fallback:
+        options["fallback"] = args.fallback
     compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():
