@@ -9,6 +9,7 @@ is such a function. Variables are frozen to constants with control flow kept fun
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +18,25 @@ from tflc.errors import TflcError
 
 
 def import_tensorflow_module() -> Any:
-    """TensorFlow, imported lazily: it is an optional dependency and takes seconds to load."""
+    """TensorFlow, imported lazily: it is an optional dependency and takes seconds to load.
+
+    Its libraries bind their own symbols first (RTLD_DEEPBIND): TensorFlow carries an LLVM, and
+    when another one is already loaded (MLIR's is; Mesa's is once a Vulkan device was opened)
+    TensorFlow's import otherwise crashes on the other's symbols.
+    """
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    flags = sys.getdlopenflags()
+    sys.setdlopenflags(flags | getattr(os, "RTLD_DEEPBIND", 0))
     try:
         import tensorflow as tf
     except ImportError:
         raise TflcError(
             "converting TensorFlow models needs TensorFlow: pip install 'tflc[tensorflow]'"
         ) from None
+    finally:
+        sys.setdlopenflags(flags)
     return tf
 
 

@@ -3,10 +3,12 @@
 `tflc` (and so MLIR) is imported before TensorFlow on purpose: loading MLIR's libraries after
 TensorFlow's crashes the process (both carry LLVM; TensorFlow's symbols win the lookup).
 
-TensorFlow cannot share a process with the Vulkan driver either (lavapipe loads Mesa's LLVM):
-once the GPU tests have opened a device, importing TensorFlow segfaults. The TensorFlow test
-modules therefore skip themselves when the GPU stack is loaded (`skip_if_gpu_stack_loaded`),
-and tests/test_tf_isolated.py runs them in a fresh process instead.
+TensorFlow cannot load next to the Vulkan driver's LLVM either (lavapipe links Mesa's): once
+the GPU tests have opened a device, a plain `import tensorflow` segfaults. Importing this module
+loads TensorFlow the way tflc does (`import_tensorflow_module`, with RTLD_DEEPBIND), so that
+any later `import tensorflow` in the session finds it loaded. Where even that is not possible,
+`skip_if_gpu_stack_loaded` skips a module and tests/test_tf_isolated.py runs it in a fresh
+process.
 """
 
 from __future__ import annotations
@@ -28,8 +30,23 @@ TF_TEST_MODULES = (
 )
 
 
+def _preload_tensorflow() -> bool:
+    from tflc.dialects.tf_importer_sources import import_tensorflow_module
+    from tflc.errors import TflcError
+
+    try:
+        import_tensorflow_module()
+    except TflcError:
+        return False
+    return True
+
+
+TENSORFLOW_LOADED = _preload_tensorflow()
+
+
 def gpu_stack_loaded() -> bool:
-    return "wgpu" in sys.modules
+    """True when TensorFlow could not be loaded safely in this process."""
+    return not TENSORFLOW_LOADED and "wgpu" in sys.modules
 
 
 def skip_if_gpu_stack_loaded() -> None:
