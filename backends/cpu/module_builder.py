@@ -101,7 +101,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
             unique[generic] = k.name
             bodies.append(k.fn.text(parallel=k.parallel_extent > 0))
         k.callee = unique[generic]
-    ws_bytes = workspace_size(plan)
+    ws_bytes = workspace_size(plan, len(kernels))
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
     lines += bodies
@@ -112,9 +112,14 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
     return BuiltModule(text, blob, kernels, ws_bytes)
 
 
-def workspace_size(plan: MemoryPlan) -> int:
-    """The planned activations, then 128 bytes of barrier state for `<name>_run_slice`."""
-    return -(-plan.workspace_bytes // 64) * 64 + BARRIER_BYTES
+def thread_state_size(n_kernels: int) -> int:
+    """Barrier words (two cache lines) and one i32 work counter per kernel."""
+    return BARRIER_BYTES + -(-4 * n_kernels // 64) * 64
+
+
+def workspace_size(plan: MemoryPlan, n_kernels: int) -> int:
+    """The planned activations, then the thread state of `<name>_run_slice` (kept zeroed)."""
+    return -(-plan.workspace_bytes // 64) * 64 + thread_state_size(n_kernels)
 
 
 def _barrier(ws: str, ws_ty: str, base: int, nt: str) -> list[str]:
@@ -152,6 +157,21 @@ BARRIER_CALL = """  %g{i} = memref.atomic_rmw addi %bz, %bg[%bi0] : (i32, memref
   }}"""
 
 
+CHUNK_LOOP = """  %w{i} = scf.while : () -> index {{
+    %c{i}_ = memref.atomic_rmw addi %b1, %cnt[%ci{i}] : (i32, memref<{k}xi32>) -> i32
+    %c{i}x = arith.index_cast %c{i}_ : i32 to index
+    %m{i} = arith.cmpi ult, %c{i}x, %nc{i} : index
+    scf.condition(%m{i}) %c{i}x : index
+  }} do {{
+  ^bb0(%q{i}: index):
+    %cb{i} = arith.muli %q{i}, %ch{i} : index
+    %ce{i}_0 = arith.addi %cb{i}, %ch{i} : index
+    %ce{i} = arith.minui %ce{i}_0, {n} : index
+    {call}
+    scf.yield
+  }}"""
+
+
 def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> list[str]:
     """`<name>_run(ins, outs, ws)`, or `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
     thread runs its share of each kernel, then waits at a barrier."""
@@ -165,9 +185,17 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> 
     body = [f"func.func @{name}_run{suffix}({', '.join(args)}) {{"]
     body.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
     if threaded:
-        body += _barrier("%ws", ws_ty, ws_bytes - BARRIER_BYTES, "%nt")
+        state = ws_bytes - thread_state_size(len(kernels))
+        body += _barrier("%ws", ws_ty, state, "%nt")
         body.append("  %first = arith.cmpi eq, %tid, %bi0 : index")
+        body.append(f"  %cnt_off = arith.constant {state + BARRIER_BYTES} : index")
+        body.append(
+            f"  %cnt = memref.view %ws[%cnt_off][] : {ws_ty} to memref<{max(len(kernels), 1)}xi32>"
+        )
+        body.append("  %nt4 = arith.muli %nt, %bo_four : index")
+        body.insert(2, "  %bo_four = arith.constant 4 : index")
     offsets: dict[int, str] = {}
+    n_counters = max(len(kernels), 1)
 
     def offset(v: int) -> str:
         if v not in offsets:
@@ -203,20 +231,32 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> 
         if n:
             sig += ["index", "index"]
             if threaded:
-                body.append(f"  %tb{i} = arith.muli %tid, {offset(n)} : index")
-                body.append(f"  %tb{i}d = arith.divui %tb{i}, %nt : index")
-                body.append(f"  %te{i}_0 = arith.addi %tid, {offset(1)} : index")
-                body.append(f"  %te{i}_1 = arith.muli %te{i}_0, {offset(n)} : index")
-                body.append(f"  %te{i} = arith.divui %te{i}_1, %nt : index")
-                operands += [f"%tb{i}d", f"%te{i}"]
+                # Dynamic chunks: each thread takes the next chunk from the kernel's counter,
+                # so a thread the OS delays leaves its share to the others.
+                body.append(f"  %ch{i} = arith.ceildivui {offset(n)}, %nt4 : index")
+                body.append(f"  %nc{i} = arith.ceildivui {offset(n)}, %ch{i} : index")
+                body.append(f"  %ci{i} = arith.constant {i} : index")
+                operands += [f"%cb{i}", f"%ce{i}"]
             else:
                 operands += [offset(0), offset(n)]
         call = f"func.call @{k.callee}({', '.join(operands)}) : ({', '.join(sig)}) -> ()"
         if threaded and not n:
             body += ["  scf.if %first {", f"    {call}", "  }"]
+        elif threaded:
+            body.append(CHUNK_LOOP.format(i=i, n=offset(n), k=n_counters, call=call))
         else:
             body.append(f"  {call}")
-        if threaded and i + 1 < len(kernels):
+        if threaded:
             body.append(BARRIER_CALL.format(i=i))
+    if threaded:  # every thread is past the last barrier: rearm the counters for the next run
+        body += [
+            "  scf.if %first {",
+            f"    scf.for %r = %bi0 to {offset(n_counters)} step {offset(1)} {{",
+        ]
+        body += [
+            "      memref.store %bz, %cnt[%r] : memref<" + f"{n_counters}xi32>",
+            "    }",
+            "  }",
+        ]
     body += ["  return", "}"]
     return body
