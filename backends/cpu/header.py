@@ -19,8 +19,9 @@ def _descs(name: str, kind: str, tensors: list[dict[str, Any]]) -> list[str]:
     out = [f"static const tflc_tensor_desc {name}_{kind}[{max(len(tensors), 1)}] = {{"]
     for t in tensors:
         dims = ", ".join(str(d) for d in t["shape"]) or "0"
+        name_lit = t["name"].replace("\\", "\\\\").replace('"', '\\"')
         out.append(
-            f'  {{"{t["name"]}", "{t["dtype"]}", {len(t["shape"])}, {{{dims}}}, {t["bytes"]}u}},'
+            f'  {{"{name_lit}", "{t["dtype"]}", {len(t["shape"])}, {{{dims}}}, {t["bytes"]}u}},'
         )
     out.append("};")
     return out

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tflc.backends.cpu import codegen
 from tflc.backends.cpu.graph import extract_graph, numpy_dtype
 from tflc.backends.cpu.header import write_header
@@ -140,4 +139,4 @@ class CpuTarget:
 
 TARGET = CpuTarget()
 
-__all__ = ["TARGET", "CpuTarget", "np"]
+__all__ = ["TARGET", "CpuTarget"]
