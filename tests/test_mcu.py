@@ -119,6 +119,16 @@ def test_mobilenet_v2_float32_equals_litert_reference_kernels():
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * np.abs(want).max())
 
 
+@needs_gcc
+def test_mediapipe_float16_model_matches_litert_reference(mediapipe_model_paths):
+    """A production model with float16 weights (widened to float32 at compile time)."""
+    path = next(p for p in mediapipe_model_paths if p.name == "iris_landmark.tflite")
+    cm = tflc_compile(str(path), target="mcu", measure_flash=False, compare_tflm=False)
+    x = sample_inputs(path, 0)
+    for g, w in zip(cm(*x), litert_run(path, x, kernels="reference"), strict=True):
+        np.testing.assert_allclose(g, w, rtol=0, atol=1e-5 * np.abs(w).max())
+
+
 @pytest.mark.parametrize("name", TFLM_MODELS)
 def test_arena_at_most_0_8x_tflm(name):
     pytest.importorskip("tflite_micro")

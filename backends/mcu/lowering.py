@@ -70,10 +70,15 @@ class Lowering:
         t = value.type
         if not isinstance(t, ir.RankedTensorType) or not ir.ShapedType(t).has_static_shape:
             raise self.fail(f"tensor of type {t} has no static shape")
-        try:
-            dtype, scale, zp = element_dtype(t)
-        except TflcError as e:
-            raise self.fail(e.what) from None
+        if data is not None and str(ir.ShapedType(t).element_type) == "f16":
+            # float16 weights (the converter's float16 mode) widen to float32 at compile time;
+            # their DEQUANTIZE then becomes an alias
+            dtype, scale, zp, data = "float32", None, None, data.astype(np.float32)
+        else:
+            try:
+                dtype, scale, zp = element_dtype(t)
+            except TflcError as e:
+                raise self.fail(e.what) from None
         tid = len(self.tensors)
         tensor = Tensor(
             tid, name or f"t{tid}", tuple(ir.ShapedType(t).shape), dtype, scale, zp, data
@@ -108,6 +113,9 @@ class Lowering:
         return a
 
     def const(self, t: Tensor | None) -> np.ndarray:
+        """The value of a constant operand (through aliases such as widened float16 weights)."""
+        if t is not None and t.data is None and t.id in self.aliases:
+            t = self.tensors[self.aliases[t.id]]
         if t is None or t.data is None:
             raise self.fail("expected a constant operand")
         return t.data
