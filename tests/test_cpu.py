@@ -49,10 +49,18 @@ def test_float_models_match_litert(name: str, mode: str) -> None:
     check_against_litert(tf_model_path(name, mode))
 
 
-def test_dynamic_range_model_runs_with_float_weights() -> None:
-    # Dynamic-range weights are dequantized at compile time; LiteRT's hybrid kernels quantize
-    # activations on the fly, so results differ by that quantization (about 1e-2 relative).
-    check_against_litert(tf_model_path("cnn", "dynamic"), rtol=5e-2)
+@pytest.mark.parametrize("name", ["mlp", "tensor_ops"])
+def test_dynamic_range_fully_connected_matches_litert(name: str) -> None:
+    # Hybrid fully_connected quantizes activations per row at run time, as TFLite does.
+    check_against_litert(tf_model_path(name, "dynamic"))
+
+
+@pytest.mark.parametrize("name", ["cnn", "transformer"])
+def test_dynamic_range_conv_runs_with_float_weights(name: str) -> None:
+    # Hybrid conv_2d / depthwise weights are dequantized at compile time (LiteRT quantizes the
+    # activations instead), and the transformer's multi-row hybrid FC does not match yet:
+    # results differ by activation quantization, about 1e-2 relative.
+    check_against_litert(tf_model_path(name, "dynamic"), rtol=5e-2)
 
 
 def test_two_threads_give_identical_results() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from tflc.backends.cpu import kernels_conv as conv
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
+from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.graph import Graph, Node
@@ -24,7 +25,11 @@ from tflc.errors import TflcError
 
 EMITTERS = {
     "conv_2d": conv.emit_conv,
-    "fully_connected": conv.emit_fully_connected,
+    "fully_connected": lambda k, t, node: (
+        hybrid.emit_hybrid_fully_connected
+        if hybrid.is_hybrid_fully_connected(node)
+        else conv.emit_fully_connected
+    )(k, t, node),
     "depthwise_conv_2d": window.emit_depthwise,
     "max_pool_2d": window.emit_pool,
     "average_pool_2d": window.emit_pool,
