@@ -118,10 +118,7 @@ def emit_multi(
 
 def const(value, dtype=None) -> ir.Value:
     """A tfl constant; `dtype` converts first (int32 for shapes and axes)."""
-    arr = np.asarray(value, dtype=dtype)
-    if arr.dtype == np.bool_:
-        return tfl.constant(arr)
-    return tfl.constant(arr)
+    return tfl.constant(np.asarray(value, dtype=dtype))
 
 
 def i32(value) -> ir.Value:
