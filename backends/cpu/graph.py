@@ -194,10 +194,10 @@ def extract_graph(module, supported: set[str]) -> Graph:
         if short == "custom" and "custom_code" in op.attributes:
             key = f"custom:{ir.StringAttr(op.attributes['custom_code']).value}"
         if key not in supported:
-            what = name
+            what = f"'{name}'"
             if short == "custom" and "custom_code" in op.attributes:
-                what = f"{name}' (custom op '{ir.StringAttr(op.attributes['custom_code']).value}"
-            raise TflcError(f"the cpu target cannot compile '{what}' (no kernel for it yet)", where)
+                what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
+            raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
         nodes.append(Node(short, ins, outs, attrs, where))
     return Graph(inputs, outputs, nodes, b.tensors)
 
