@@ -142,7 +142,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--no-iree", action="store_true")
     args = ap.parse_args()
-    from tflc.compile import compile as tflc_compile
+    from tflc.compiler import compile as tflc_compile
     from tflc.errors import TflcError
 
     print(f"command: {' '.join([sys.executable, *sys.argv])}")

@@ -88,7 +88,7 @@ def _litert(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def run_here(repeats: int, top: int) -> int:
-    from tflc.compile import compile as tflc_compile
+    from tflc.compiler import compile as tflc_compile
 
     path = _model_path()
     cm = tflc_compile(str(path), target="gpu")
@@ -124,7 +124,7 @@ def export(directory: Path, extra_models: list[str]) -> int:
     """Compiled artifacts + what the device run compares against (LiteRT outputs, the network)."""
     import tflc
     from tflc.backends.gpu.graph import build_graph
-    from tflc.compile import compile as tflc_compile
+    from tflc.compiler import compile as tflc_compile
 
     path = _model_path()
     cm = tflc_compile(str(path), target="gpu")

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import corpus  # noqa: E402  (needs the path above)
 from tflc.backends.mcu import toolchain  # noqa: E402
-from tflc.compile import compile as tflc_compile  # noqa: E402
+from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
 
 ARENA_TARGET = 0.8

@@ -9,20 +9,10 @@ names (`T = f32`, `strides = [1, 2, 2, 1]`, `padding = "SAME"`, `value = dense<.
 
 from __future__ import annotations
 
-import sys
-import types
-
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
-
-# The bindings look up a Python module `mlir.dialects.<namespace>` for every op they wrap and
-# cache only successful imports: without a module for the unregistered tf and tfl namespaces
-# each `block.operations` step retries (and fails) an import, 25x slower than with this stub.
-for _namespace in ("tf", "tfl"):
-    sys.modules.setdefault(
-        f"mlir.dialects.{_namespace}", types.ModuleType(f"mlir.dialects.{_namespace}")
-    )
+from tflc.dialects.tfl_verifier import file_location, location_names
 
 
 def load_dialect(context: ir.Context) -> None:
@@ -46,32 +36,14 @@ def op_type(op: ir.Operation) -> str:
 
 def node_name(loc: ir.Location) -> str | None:
     """The TensorFlow node name a location carries."""
-    if loc.is_a_name():
-        return loc.name_str
-    if loc.is_a_fused():
-        for child in loc.locations:
-            found = node_name(child)
-            if found:
-                return found
-    if loc.is_a_callsite():
-        return node_name(loc.callee)
-    return None
+    names = location_names(loc)
+    return names[0] if names else None
 
 
 def source_line(loc: ir.Location) -> str | None:
     """`file.py:12` when the location holds the Python line that created the node."""
-    if loc.is_a_file():
-        return f"{loc.filename}:{loc.start_line}"
-    if loc.is_a_name():
-        return source_line(loc.child_loc)
-    if loc.is_a_fused():
-        for child in loc.locations:
-            found = source_line(child)
-            if found:
-                return found
-    if loc.is_a_callsite():
-        return source_line(loc.callee)
-    return None
+    f = file_location(loc)
+    return f"{f.filename}:{f.start_line}" if f is not None else None
 
 
 def describe_op(op: ir.Operation) -> str:

@@ -10,11 +10,22 @@ Control-flow bodies are functions referenced by symbol (`tfl.while` with
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_mlir_name
 from tflc.runtime.tflite_schema import OptionField
+
+# The bindings look up a Python module `mlir.dialects.<namespace>` for every op they wrap and
+# cache only successful imports: without a module for the unregistered tf and tfl namespaces
+# each `block.operations` step retries (and fails) an import, 25x slower than with this stub.
+for _namespace in ("tf", "tfl"):
+    sys.modules.setdefault(
+        f"mlir.dialects.{_namespace}", types.ModuleType(f"mlir.dialects.{_namespace}")
+    )
 
 
 def make_context() -> ir.Context:
@@ -135,21 +146,42 @@ def option_attr(f: OptionField, value, subgraph_names: list[str] | None = None) 
     return ir.IntegerAttr.get(ir.IntegerType.get_signless(width), int(value))
 
 
+_SCALAR_ATTRIBUTES = (
+    ir.BoolAttr,
+    ir.IntegerAttr,
+    ir.FloatAttr,
+    ir.StringAttr,
+    ir.TypeAttr,
+    ir.FlatSymbolRefAttr,
+)
+_ARRAY_ATTRIBUTES = (
+    ir.DenseI32ArrayAttr,
+    ir.DenseI64ArrayAttr,
+    ir.DenseF32ArrayAttr,
+    ir.DenseBoolArrayAttr,
+)
+
+
+def attribute_value(attr: ir.Attribute):
+    """A Python value for an attribute: bool, int, float, str, type, symbol name or list; other
+    attributes (dense elements, dictionaries) are returned as they are."""
+    if isinstance(attr, _SCALAR_ATTRIBUTES):
+        return attr.value
+    if isinstance(attr, ir.ArrayAttr):
+        return [attribute_value(a) for a in attr]
+    if isinstance(attr, _ARRAY_ATTRIBUTES):
+        return list(attr)
+    return attr
+
+
 def option_value(f: OptionField, attr: ir.Attribute, subgraph_index: dict[str, int] | None = None):
     """The flatbuffer value of one options attribute (inverse of `option_attr`)."""
-    if isinstance(attr, ir.FlatSymbolRefAttr):
+    if isinstance(attr, ir.FlatSymbolRefAttr) and subgraph_index is not None:
         return subgraph_index[attr.value]
-    if isinstance(attr, ir.StringAttr):
-        return attr.value
-    if isinstance(attr, ir.BoolAttr):
-        return attr.value
-    if isinstance(attr, ir.IntegerAttr):
-        return attr.value
-    if isinstance(attr, ir.FloatAttr):
-        return attr.value
-    if isinstance(attr, ir.DenseI32ArrayAttr | ir.DenseF32ArrayAttr):
-        return list(attr)
-    raise TypeError(f"unsupported attribute for option {f.name}: {attr}")
+    value = attribute_value(attr)
+    if isinstance(value, ir.Attribute):
+        raise TypeError(f"unsupported attribute for option {f.name}: {attr}")
+    return value
 
 
 def default_options(d: OpDef) -> dict[str, ir.Attribute]:

@@ -17,6 +17,8 @@ def location_names(loc: ir.Location) -> list[str]:
         return [loc.name_str]
     if loc.is_a_fused():
         return [n for child in loc.locations for n in location_names(child)]
+    if loc.is_a_callsite():
+        return location_names(loc.callee)
     return []
 
 

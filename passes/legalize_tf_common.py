@@ -33,25 +33,7 @@ class Unsupported(Exception):
     """This op instance has no tfl equivalent; the message says why."""
 
 
-def python_value(attr: ir.Attribute):
-    """A tf attribute as a Python value: ints, floats, strings, bools, lists, MLIR types."""
-    if isinstance(attr, ir.BoolAttr):
-        return attr.value
-    if isinstance(attr, ir.IntegerAttr):
-        return attr.value
-    if isinstance(attr, ir.FloatAttr):
-        return attr.value
-    if isinstance(attr, ir.StringAttr):
-        return attr.value
-    if isinstance(attr, ir.TypeAttr):
-        return attr.value
-    if isinstance(attr, ir.FlatSymbolRefAttr):
-        return attr.value
-    if isinstance(attr, ir.ArrayAttr):
-        return [python_value(a) for a in attr]
-    if isinstance(attr, ir.DenseI64ArrayAttr):
-        return list(attr)
-    return attr
+python_value = tfl.attribute_value  # tf attributes read the way tfl ones do
 
 
 class TfOp:

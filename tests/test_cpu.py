@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tflc
 from corpus import litert_can_run, litert_run, sample_inputs, tf_model_path
-from tflc.compile import compile as tflc_compile
+from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 
 RTOL = 1e-4  # float results: max |tflc - LiteRT| <= RTOL * max |LiteRT| (per output)

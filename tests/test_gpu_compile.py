@@ -9,7 +9,7 @@ from test_gpu_support import cumsum_model
 
 
 def _compile(path, **options):
-    from tflc.compile import compile
+    from tflc.compiler import compile
 
     return compile(str(path), target="gpu", **options)
 
@@ -39,7 +39,7 @@ def test_kernels_are_gpu_dialect_printed_as_wgsl():
 
 
 def test_unsupported_ops_are_listed():
-    from tflc.compile import compile
+    from tflc.compiler import compile
     from tflc.errors import TflcError
 
     with pytest.raises(TflcError) as e:

@@ -21,7 +21,7 @@ NO_ORACLE = {"face_landmark_with_attention"}
 
 
 def _compile(path, **options):
-    from tflc.compile import compile
+    from tflc.compiler import compile
 
     return compile(str(path), target="gpu", **options)
 
@@ -40,7 +40,7 @@ def test_tf_model_matches_litert(name, mode):
 
 
 def test_cpu_fallback_runs_unsupported_ops_on_the_host():
-    from tflc.compile import compile
+    from tflc.compiler import compile
 
     model = cumsum_model()
     cm = compile(model, target="gpu", fallback="cpu")

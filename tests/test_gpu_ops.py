@@ -22,7 +22,7 @@ def rand(*shape, scale=1.0):
 def check(model: bytes, inputs: list[np.ndarray], dispatches: int | None = None, **options):
     """Compiles for the gpu target and compares with LiteRT, on every kernel variant (those for
     discrete GPUs and those for CPU Vulkan devices), whatever the adapter here."""
-    from tflc.compile import compile
+    from tflc.compiler import compile
     from tflc.runtime.gpu_runtime import GpuModel
 
     cm = compile(model, target="gpu", **options)

@@ -19,7 +19,7 @@ import pytest
 import tflc
 from corpus import litert_run, sample_inputs, tf_model_path
 from tflc.backends.mcu.memory_planner import window_overlap
-from tflc.compile import compile as tflc_compile
+from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")

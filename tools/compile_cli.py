@@ -52,7 +52,7 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tflc.compile import compile
+    from tflc.compiler import compile
 
     options = parse_options(args.option)
     if args.max_arena is not None:

@@ -34,7 +34,7 @@ def add_command(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import tflc
-    from tflc.convert import convert
+    from tflc.converter import convert
 
     module = convert(
         args.model,

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
 
     import tflc
     from tflc.errors import TflcError
-    from tflc.quantize import quantize
+    from tflc.quantizer import quantize
 
     if not Path(args.model).is_file():
         raise TflcError("no such file", args.model)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from mlir import ir
 from mlir.dialects import quant
-from tflc.dialects.tfl import constant_value
+from tflc.dialects.tfl import attribute_value, constant_value
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 
@@ -75,20 +75,6 @@ class Graph:
 
 def numpy_dtype(dtype: str) -> np.dtype:
     return np.dtype(_NUMPY_TYPES[dtype])
-
-
-def _attr_value(attr: ir.Attribute):
-    if isinstance(attr, ir.BoolAttr):
-        return attr.value
-    if isinstance(attr, ir.IntegerAttr):
-        return attr.value
-    if isinstance(attr, ir.FloatAttr):
-        return attr.value
-    if isinstance(attr, ir.StringAttr):
-        return attr.value
-    if isinstance(attr, ir.DenseI32ArrayAttr | ir.DenseF32ArrayAttr | ir.DenseI64ArrayAttr):
-        return list(attr)
-    return attr
 
 
 class _Builder:
@@ -182,7 +168,7 @@ def extract_graph(module, supported: set[str]) -> Graph:
         outs = [b.tensor(r, where) for r in op.results]
         for t in outs:
             t.name = describe_location(op.location)
-        attrs = {a: _attr_value(op.attributes[a]) for a in op.attributes}
+        attrs = {a: attribute_value(op.attributes[a]) for a in op.attributes}
         short = name.removeprefix("tfl.")
         if short == "densify" and ins[0].is_const:
             outs[0].value = ins[0].value

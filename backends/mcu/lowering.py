@@ -101,16 +101,7 @@ class Lowering:
         return self.tensor(self.op.results[index])
 
     def attr(self, name: str):
-        a = self.op.attributes[name]
-        if isinstance(a, ir.StringAttr):
-            return a.value
-        if isinstance(a, ir.BoolAttr):
-            return a.value
-        if isinstance(a, ir.IntegerAttr):
-            return a.value
-        if isinstance(a, ir.FloatAttr):
-            return a.value
-        return a
+        return tfl.attribute_value(self.op.attributes[name])
 
     def const(self, t: Tensor | None) -> np.ndarray:
         """The value of a constant operand (through aliases such as widened float16 weights)."""
