@@ -2,6 +2,7 @@
 
     tfl-translate --tflite-to-mlir model.tflite [-o model.mlir]
     tfl-translate --mlir-to-tflite model.mlir -o model.tflite
+    tfl-translate --tf-to-mlir saved_model_dir|model.keras [--signature NAME] [-o model.mlir]
 
 Constants larger than 16 elements print elided on a terminal and in full into files, so that a
 saved .mlir always translates back exactly; `--elide-large-constants` / `--print-all-constants`
@@ -28,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         "--mlir-to-tflite", action="store_true", help="export tfl MLIR text to a .tflite flatbuffer"
     )
+    mode.add_argument(
+        "--tf-to-mlir",
+        action="store_true",
+        help="import a SavedModel directory or .keras file to tf dialect MLIR text",
+    )
     p.add_argument("input", help="input file ('-' for stdin with --mlir-to-tflite)")
     p.add_argument(
         "-o", "--output", help="output file (default: stdout for MLIR; required for .tflite)"
@@ -53,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="elide constants with more than N elements",
     )
     p.add_argument("--no-debug-info", action="store_true", help="omit locations (tensor names)")
+    p.add_argument("--signature", help="with --tf-to-mlir: the SavedModel signature (default: all)")
     return p
 
 
@@ -69,8 +76,15 @@ def translate(args: argparse.Namespace) -> int:
     import tflc
     from tflc.errors import TflcError
 
-    if args.tflite_to_mlir:
-        module = tflc.load(args.input) if args.input != "-" else tflc.load(sys.stdin.buffer.read())
+    if args.tflite_to_mlir or args.tf_to_mlir:
+        if args.tf_to_mlir:
+            from tflc.converter import import_tf
+
+            module = import_tf(args.input, args.signature)
+        else:
+            module = (
+                tflc.load(args.input) if args.input != "-" else tflc.load(sys.stdin.buffer.read())
+            )
         text = tflc.to_text(module, _elide_limit(args), debug_info=not args.no_debug_info)
         if args.output:
             Path(args.output).write_text(text)
