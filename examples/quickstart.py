@@ -1,6 +1,9 @@
-"""The main job, end to end on the example model: import, inspect, round-trip, run.
+"""The main job, end to end on the example models: import, round-trip, interpret, compile, run.
 
-python examples/quickstart.py [model.tflite]
+    python examples/quickstart.py
+
+Each step is checked against LiteRT (the official TFLite interpreter) and prints what it found;
+the script exits non-zero when any result disagrees.
 """
 
 from __future__ import annotations
@@ -14,49 +17,87 @@ import numpy as np
 import tflc
 
 HERE = Path(__file__).resolve().parent
+FLOAT_MODEL = HERE / "tiny_cnn.tflite"
+INT8_MODEL = HERE / "tiny_cnn_int8.tflite"
+
+
+def litert(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    # XNNPACK requantizes int8 in float; TFLite's own kernels follow the fixed-point rules.
+    interpreter = Interpreter(
+        model_path=str(path),
+        num_threads=1,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    interpreter.allocate_tensors()
+    for detail, x in zip(interpreter.get_input_details(), inputs, strict=True):
+        interpreter.set_tensor(detail["index"], x)
+    interpreter.invoke()
+    return [interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()]
+
+
+def sample_input(path: Path) -> list[np.ndarray]:
+    detail = tflc.Interpreter(model_path=str(path)).get_input_details()[0]
+    rng = np.random.default_rng(0)
+    if detail["dtype"] == np.int8:
+        return [rng.integers(-128, 128, detail["shape"], dtype=np.int8)]
+    return [rng.uniform(0, 1, detail["shape"]).astype(np.float32)]
+
+
+def report(step: str, got: list[np.ndarray], want: list[np.ndarray], exact: bool) -> bool:
+    if exact:
+        ok = all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+        print(f"  {step:44} {'bit-identical to LiteRT' if ok else 'DIFFERS from LiteRT'}")
+        return ok
+    err = max(
+        float(np.max(np.abs(g - w)) / max(np.max(np.abs(w)), 1e-30))
+        for g, w in zip(got, want, strict=True)
+    )
+    ok = err <= 1e-4
+    print(f"  {step:44} max relative error vs LiteRT {err:.1e}{'' if ok else '  TOO LARGE'}")
+    return ok
 
 
 def main() -> int:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "tiny_cnn_int8.tflite"
-    module = tflc.load(path)
-    ops = Counter(
-        op.name for fn in module.body.operations for op in fn.regions[0].blocks[0].operations
-    )
-    print(f"{path.name}: {sum(ops.values())} ops in the tfl dialect")
-    for name, count in sorted(ops.items()):
-        print(f"  {count:3d}  {name}")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "roundtrip.tflite"
-        tflc.save(module, copy)
-        same = tflc.to_text(tflc.load(copy), None) == tflc.to_text(module, None)
-        print(f"tflite -> mlir -> tflite -> mlir: {'identical' if same else 'DIFFERENT'}")
-        if not same:
-            return 1
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:
-            print("LiteRT is not installed: skipping the run")
-            return 0
-        outputs = []
-        for model in (path, copy):
-            interpreter = Interpreter(model_path=str(model), num_threads=1)
-            interpreter.allocate_tensors()
-            detail = interpreter.get_input_details()[0]
-            rng = np.random.default_rng(0)
-            if detail["dtype"] == np.int8:
-                x = rng.integers(-128, 128, detail["shape"], dtype=np.int8)
-            else:
-                x = rng.uniform(0, 1, detail["shape"]).astype(detail["dtype"])
-            interpreter.set_tensor(detail["index"], x)
-            interpreter.invoke()
-            outputs.append(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]))
-        exact = np.array_equal(outputs[0], outputs[1])
-        print(
-            f"LiteRT on the original and on tflc's flatbuffer: {'bit-identical' if exact else 'DIFFERENT'}"
+    ok = True
+    for path in (INT8_MODEL, FLOAT_MODEL):
+        module = tflc.load(path)
+        ops = Counter(
+            op.name for fn in module.body.operations for op in fn.regions[0].blocks[0].operations
         )
-        print(f"class scores: {outputs[1].ravel().tolist()}")
-        return 0 if exact else 1
+        print(
+            f"{path.name}: {sum(n for k, n in ops.items() if not k.startswith('func'))} tfl ops ({', '.join(sorted(k[4:] for k in ops if k.startswith('tfl.')))})"
+        )
+        inputs = sample_input(path)
+        want = litert(path, inputs)
+        exact = path == INT8_MODEL
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "roundtrip.tflite"
+            tflc.save(module, copy)
+            same = tflc.to_text(tflc.load(copy), None) == tflc.to_text(module, None)
+            print(
+                f"  {'tflite -> mlir -> tflite -> mlir':44} {'identical' if same else 'DIFFERENT'}"
+            )
+            ok &= same and report(
+                "LiteRT on tflc's flatbuffer", litert(copy, inputs), want, exact=True
+            )
+            ok &= report(
+                "tflc interpreter", tflc.Interpreter(model_path=str(path))(*inputs), want, exact
+            )
+            targets = ["mcu"] if exact else ["cpu", "mcu", "gpu"]
+            for target in targets:
+                step = f"tflc.compile(target={target!r})"
+                compiled = tflc.compile(path, target=target)
+                compiled.save(Path(tmp) / target)
+                try:
+                    got = compiled(*inputs)
+                except tflc.TflcError as e:  # the GPU needs wgpu and a Vulkan device
+                    print(f"  {step:44} skipped: {e}")
+                    continue
+                ok &= report(step, got, want, exact)
+    print("all results agree" if ok else "SOME RESULTS DISAGREE")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

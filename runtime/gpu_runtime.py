@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tflc.errors import TflcError
 
 MANIFEST_FORMAT = "tflc-gpu/1"
 _PREFERENCE = {"DiscreteGPU": 0, "IntegratedGPU": 1, "VirtualGPU": 2, "CPU": 3, "Unknown": 4}
@@ -28,7 +29,7 @@ def _wgpu():
     try:
         import wgpu
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise RuntimeError("the gpu runtime needs the `wgpu` package (pip install wgpu)") from e
+        raise TflcError("the gpu runtime needs the `wgpu` package (pip install wgpu)", "gpu") from e
     return wgpu
 
 
@@ -69,7 +70,9 @@ class GpuModel:
         self.outputs = manifest["outputs"]
         self.adapter = adapter or vulkan_adapter()
         if self.adapter is None:
-            raise RuntimeError("no Vulkan adapter found (install mesa-vulkan-drivers for lavapipe)")
+            raise TflcError(
+                "no Vulkan adapter found (install mesa-vulkan-drivers for lavapipe)", "gpu"
+            )
         limits = self.adapter.limits
         arena_bytes = 4 * manifest["arena_floats"]
         need = max(arena_bytes, len(weights))
