@@ -12,13 +12,19 @@ from tflc.errors import TflcError
 DEFAULT_ELIDE_LIMIT = 16
 
 
-def load(source: str | Path | bytes, context: ir.Context | None = None) -> ir.Module:
-    """A tfl module from a .tflite file or bytes, or from MLIR text (a `.mlir` path)."""
+def load(
+    source: str | Path | bytes, context: ir.Context | None = None, static_shapes: bool = False
+) -> ir.Module:
+    """A tfl module from a .tflite file or bytes, or from MLIR text (a `.mlir` path).
+
+    `static_shapes` types every tensor with the file's concrete `shape` (unknown dims as 1, what
+    TFLite allocates by default) instead of its `shape_signature`, for backends that need them.
+    """
     if isinstance(source, str | Path) and str(source).endswith(".mlir"):
         return parse(Path(source).read_text(), str(source), context)
     from tflc.dialects.tflite_importer import import_flatbuffer
 
-    return import_flatbuffer(source, context)
+    return import_flatbuffer(source, context, static_shapes)
 
 
 def parse(text: str, source: str = "<string>", context: ir.Context | None = None) -> ir.Module:

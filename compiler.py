@@ -10,11 +10,17 @@ from tflc.backends.target import CompiledModel, get_target
 
 
 def compile(model, target: str = "cpu", **options: Any) -> CompiledModel:  # noqa: A001 - the product's verb
-    """Compiles `model` (a .tflite path or bytes, or a tfl module) for `target`."""
+    """Compiles `model` (a .tflite path or bytes, or a tfl module) for `target`.
+
+    A .tflite is read with its concrete shapes (unknown batch dims as 1, TFLite's default), since
+    every backend plans memory for static shapes.
+    """
     from tflc.api import load
 
     start = time.perf_counter()
-    module = load(model) if isinstance(model, str | Path | bytes) else model
+    if isinstance(model, str | Path):
+        options.setdefault("source", str(model))
+    module = load(model, static_shapes=True) if isinstance(model, str | Path | bytes) else model
     compiled = get_target(target).emit(module, options)
     compiled.report.setdefault("compile_seconds", round(time.perf_counter() - start, 3))
     return compiled

@@ -131,7 +131,9 @@ def input_specs(module: ir.Module) -> list[tuple[str, tuple[int, ...], np.dtype]
         t = ir.RankedTensorType(arg.type)
         loc = arg.location
         name = loc.name_str.split(":")[0] if loc.is_a_name() else f"input_{i}"
-        specs.append((name, tuple(t.shape), np.dtype(_numpy_type(t.element_type))))
+        # Unknown dims take TFLite's default of 1: calibration runs at the file's own shapes.
+        shape = tuple(1 if ir.ShapedType.is_dynamic_size(d) else d for d in t.shape)
+        specs.append((name, shape, np.dtype(_numpy_type(t.element_type))))
     return specs
 
 

@@ -49,8 +49,11 @@ def function_names(model: Model) -> list[str]:
 class FlatbufferImporter:
     """Builds a tfl module from a parsed `Model`."""
 
-    def __init__(self, model: Model, context: ir.Context | None = None):
+    def __init__(
+        self, model: Model, context: ir.Context | None = None, static_shapes: bool = False
+    ):
         self.model = model
+        self.static_shapes = static_shapes
         self.context = context or tfl.make_context()
         self.functions = function_names(model)
 
@@ -125,7 +128,8 @@ class _SubgraphImporter:
 
     def tensor_type(self, t: Tensor) -> ir.Type:
         try:
-            return tfl.tensor_type(t.shape, t.type, t.quantization, t.shape_signature)
+            signature = None if self.parent.static_shapes else t.shape_signature
+            return tfl.tensor_type(t.shape, t.type, t.quantization, signature)
         except (KeyError, ValueError, ir.MLIRError) as e:
             raise self.parent.fail(
                 f"subgraph {self.index} tensor '{t.name}': unsupported type {t.type} ({e})"
@@ -319,10 +323,12 @@ class _SubgraphImporter:
             )
 
 
-def import_flatbuffer(source: str | Path | bytes, context: ir.Context | None = None) -> ir.Module:
+def import_flatbuffer(
+    source: str | Path | bytes, context: ir.Context | None = None, static_shapes: bool = False
+) -> ir.Module:
     """Reads a .tflite file (path or bytes) into a verified tfl module."""
     model = read_model(source)
-    module = FlatbufferImporter(model, context).import_module()
+    module = FlatbufferImporter(model, context, static_shapes).import_module()
     with module.context:
         verify(module, model.source)
     return module

@@ -27,7 +27,7 @@ from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
 from tflc.errors import TflcError
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
-KNOWN_OPTIONS = {"name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads"}
+KNOWN_OPTIONS = {"name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source"}
 
 
 def _describe(t) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from tflc.errors import TflcError
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
-OPTIONS = {"fallback", "split_k"}
+OPTIONS = {"fallback", "split_k", "source"}
 SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
 SPLIT_WORKGROUP = 256
 CPU_LANES = (8, 4)  # output channels per invocation in convolutions on CPU Vulkan devices

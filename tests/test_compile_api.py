@@ -1,0 +1,59 @@
+"""`tflc.compile` and the package root: what every target shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tflc
+from tflc.backends.tflite.flatbuffer_writer import write_model
+from tflc.runtime.tflite_model import read_model
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_compile_reads_dynamic_batch_as_tflite_default(tmp_path):
+    """A .tflite whose batch is unknown (shape_signature -1) compiles at its concrete shape."""
+    model = read_model(EXAMPLES / "tiny_cnn.tflite")
+    for t in model.subgraphs[0].tensors:
+        if t.shape and t.shape[0] == 1 and model.constant(t) is None:
+            t.shape_signature = [-1, *t.shape[1:]]
+    path = tmp_path / "dynamic_batch.tflite"
+    path.write_bytes(write_model(model))
+    assert "tensor<?x28x28x1xf32>" in tflc.to_text(tflc.load(path))
+    compiled = tflc.compile(path, target="cpu")
+    x = np.zeros((1, 28, 28, 1), np.float32)
+    np.testing.assert_allclose(
+        compiled(x)[0], tflc.Interpreter(model_path=str(path))(x)[0], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_unknown_target_is_one_line_error():
+    try:
+        tflc.compile(EXAMPLES / "tiny_cnn.tflite", target="fpga")
+    except tflc.TflcError as e:
+        assert str(e) == "--target: unknown target 'fpga' (choose from cpu, gpu, mcu, tflite)"
+    else:
+        raise AssertionError("no error")
+
+
+def test_package_root_exports_functions():
+    for name in (
+        "load",
+        "convert",
+        "quantize",
+        "compile",
+        "load_compiled",
+        "Interpreter",
+        "register_kernel",
+    ):
+        assert callable(getattr(tflc, name)), name
+
+
+def test_tflite_target_runs_the_exported_flatbuffer(tmp_path):
+    compiled = tflc.compile(EXAMPLES / "tiny_cnn_int8.tflite", target="tflite")
+    x = np.arange(28 * 28, dtype=np.int64).reshape(1, 28, 28, 1).astype(np.int8)
+    want = tflc.Interpreter(model_path=str(EXAMPLES / "tiny_cnn_int8.tflite"))(x)
+    np.testing.assert_array_equal(compiled(x)[0], want[0])
+    compiled.save(tmp_path)
+    assert (tmp_path / "model.tflite").read_bytes() == compiled.flatbuffer
