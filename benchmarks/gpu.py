@@ -57,13 +57,17 @@ def _print_dispatches(profile: dict, steps: list[dict], top: int) -> None:
 
 
 def _load_runtime():
-    """runtime/gpu_runtime.py by path: the device machine has no MLIR, so no `tflc` import."""
-    spec = importlib.util.spec_from_file_location(
-        "gpu_runtime", REPO / "runtime" / "gpu_runtime.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """tflc's GPU runtime. On a bare device machine the checkout is not installed: it becomes
+    importable as `tflc` through a symlink (the package root imports no compiler code)."""
+    if importlib.util.find_spec("tflc") is None:
+        import tempfile
+
+        alias = Path(tempfile.mkdtemp(prefix="tflc-pkg-")) / "tflc"
+        alias.symlink_to(REPO, target_is_directory=True)
+        sys.path.insert(0, str(alias.parent))
+    from tflc.runtime import gpu_runtime
+
+    return gpu_runtime
 
 
 # ---- here: lavapipe next to the CPU backend -------------------------------------------------
