@@ -3,25 +3,15 @@
 
 #include "tflc_common.h"
 
+static int8_t mul_one(const tflc_binary_s8_params *p, int8_t a, int8_t b) {
+  const int32_t x1 = (int32_t)a + p->input1_offset;
+  const int32_t x2 = (int32_t)b + p->input2_offset;
+  const int32_t raw = p->output_offset + tflc_mul_by_quantized_multiplier(
+                                             x1 * x2, p->output_multiplier, p->output_shift);
+  return (int8_t)TFLC_CLAMP(raw, p->act_min, p->act_max);
+}
+
 void tflc_mul_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                  int8_t *out) {
-  int32_t i0, i1, i2, i3;
-  for (i0 = 0; i0 < p->out_shape[0]; ++i0) {
-    for (i1 = 0; i1 < p->out_shape[1]; ++i1) {
-      for (i2 = 0; i2 < p->out_shape[2]; ++i2) {
-        const int8_t *a = in1 + i0 * p->in1_strides[0] + i1 * p->in1_strides[1] +
-                          i2 * p->in1_strides[2];
-        const int8_t *b = in2 + i0 * p->in2_strides[0] + i1 * p->in2_strides[1] +
-                          i2 * p->in2_strides[2];
-        for (i3 = 0; i3 < p->out_shape[3]; ++i3) {
-          const int32_t x1 = (int32_t)a[i3 * p->in1_strides[3]] + p->input1_offset;
-          const int32_t x2 = (int32_t)b[i3 * p->in2_strides[3]] + p->input2_offset;
-          const int32_t raw = p->output_offset + tflc_mul_by_quantized_multiplier(
-                                                     x1 * x2, p->output_multiplier,
-                                                     p->output_shift);
-          *out++ = (int8_t)TFLC_CLAMP(raw, p->act_min, p->act_max);
-        }
-      }
-    }
-  }
+  TFLC_BINARY_S8_LOOP(p, in1, in2, out, mul_one);
 }

@@ -4,30 +4,20 @@
 
 #include "tflc_common.h"
 
+static int8_t prelu_one(const tflc_binary_s8_params *p, int8_t in, int8_t alpha_q) {
+  const int32_t x = (int32_t)in + p->input1_offset;
+  int32_t v;
+  if (x >= 0) {
+    v = tflc_mul_by_quantized_multiplier(x, p->input1_multiplier, p->input1_shift);
+  } else {
+    const int32_t alpha = (int32_t)alpha_q + p->input2_offset;
+    v = tflc_mul_by_quantized_multiplier(x * alpha, p->output_multiplier, p->output_shift);
+  }
+  v += p->output_offset;
+  return (int8_t)TFLC_CLAMP(v, p->act_min, p->act_max);
+}
+
 void tflc_prelu_s8(const tflc_binary_s8_params *p, const int8_t *in1, const int8_t *in2,
                    int8_t *out) {
-  int32_t i0, i1, i2, i3;
-  for (i0 = 0; i0 < p->out_shape[0]; ++i0) {
-    for (i1 = 0; i1 < p->out_shape[1]; ++i1) {
-      for (i2 = 0; i2 < p->out_shape[2]; ++i2) {
-        const int8_t *a = in1 + i0 * p->in1_strides[0] + i1 * p->in1_strides[1] +
-                          i2 * p->in1_strides[2];
-        const int8_t *b = in2 + i0 * p->in2_strides[0] + i1 * p->in2_strides[1] +
-                          i2 * p->in2_strides[2];
-        for (i3 = 0; i3 < p->out_shape[3]; ++i3) {
-          const int32_t x = (int32_t)a[i3 * p->in1_strides[3]] + p->input1_offset;
-          int32_t v;
-          if (x >= 0) {
-            v = tflc_mul_by_quantized_multiplier(x, p->input1_multiplier, p->input1_shift);
-          } else {
-            const int32_t alpha = (int32_t)b[i3 * p->in2_strides[3]] + p->input2_offset;
-            v = tflc_mul_by_quantized_multiplier(x * alpha, p->output_multiplier,
-                                                 p->output_shift);
-          }
-          v += p->output_offset;
-          *out++ = (int8_t)TFLC_CLAMP(v, p->act_min, p->act_max);
-        }
-      }
-    }
-  }
+  TFLC_BINARY_S8_LOOP(p, in1, in2, out, prelu_one);
 }
