@@ -19,7 +19,7 @@ ai-edge-quantizer==0.10.0 immutabledict` next to ai-edge-litert 2.3.0 (its `lite
 dependency is only used for .litertlm bundles, not here).
 
     python benchmarks/quantize_vs_ai_edge_quantizer.py [--models face_landmark,...]
-        [--calibration 32] [--held-out 16]
+        [--calibration 32] [--held-out 16] [--aeq-calibration ema|global]
 """
 
 from __future__ import annotations
@@ -155,9 +155,22 @@ def _densified_constants(model: bytes, m) -> dict[int, np.ndarray]:
     return {i: np.array(interpreter.get_tensor(i)) for i in outputs}
 
 
+AEQ_CALIBRATION = "ema"  # --aeq-calibration
+
+
+def _global_min_max(qsv: dict, new: dict) -> dict:
+    """Range update as tflc (and TensorFlow's converter) calibrate: min / max over all samples."""
+    if not qsv:
+        return new
+    return {"min": np.minimum(qsv["min"], new["min"]), "max": np.maximum(qsv["max"], new["max"])}
+
+
 def aeq_quantize(float_model: bytes, calibration: list[list[np.ndarray]]) -> bytes:
+    """ai-edge-quantizer's static_wi8_ai8 recipe. Its calibrator keeps a moving average
+    (factor 0.95) of each tensor's per-sample min / max by default ("ema"); "global" swaps in
+    the all-samples min / max tflc uses, to separate calibration policy from the rest."""
     from ai_edge_litert.interpreter import Interpreter
-    from ai_edge_quantizer import quantizer, recipe
+    from ai_edge_quantizer import calibrator, quantizer, recipe
 
     signatures = Interpreter(model_content=float_model).get_signature_list()
     key = next(iter(signatures))
@@ -166,7 +179,15 @@ def aeq_quantize(float_model: bytes, calibration: list[list[np.ndarray]]) -> byt
     data = {key: [dict(zip(names, xs, strict=True)) for xs in calibration]}
     qt = quantizer.Quantizer(bytearray(float_model), recipe.static_wi8_ai8())
     with contextlib.redirect_stdout(io.StringIO()):  # its size report would split the table
-        result = qt.quantize(qt.calibrate(data, num_threads=2))
+        if AEQ_CALIBRATION == "ema":
+            qsvs = qt.calibrate(data, num_threads=2)
+        else:
+            calib = calibrator.Calibrator(
+                bytearray(float_model), num_threads=2, qsv_update_func=_global_min_max
+            )
+            calib.calibrate(data, qt._recipe_manager)
+            qsvs = calib.get_model_qsvs()
+        result = qt.quantize(qsvs)
     return bytes(result.quantized_model)
 
 
@@ -260,7 +281,16 @@ def main() -> int:
     parser.add_argument("--models", default="", help="comma-separated stems; default all")
     parser.add_argument("--calibration", type=int, default=32)
     parser.add_argument("--held-out", type=int, default=16)
+    parser.add_argument(
+        "--aeq-calibration",
+        choices=("ema", "global"),
+        default="ema",
+        help="ai-edge-quantizer's range statistic: its default moving average of per-sample "
+        "min/max, or the global min/max over all samples that tflc uses",
+    )
     args = parser.parse_args()
+    global AEQ_CALIBRATION
+    AEQ_CALIBRATION = args.aeq_calibration
     from importlib.metadata import version
 
     import ai_edge_quantizer  # noqa: F401  (fail early when it is not installed)
@@ -269,7 +299,8 @@ def main() -> int:
     paths = [Path(p) for p in corpus.mediapipe_models()]
     paths = [p for p in paths if not wanted or p.stem in wanted]
     print(
-        f"ai-edge-quantizer {version('ai-edge-quantizer')} (recipe static_wi8_ai8), "
+        f"ai-edge-quantizer {version('ai-edge-quantizer')} (recipe static_wi8_ai8, "
+        f"{args.aeq_calibration} ranges), "
         f"calibration: {args.calibration} inputs, held out: {args.held_out} inputs, float32 I/O"
     )
     print(
