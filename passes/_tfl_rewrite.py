@@ -38,6 +38,13 @@ def func_blocks(module: ir.Operation) -> Iterator[ir.Block]:
             yield fn.operation.regions[0].blocks[0]
 
 
+def rewrite_pass(name: str, summary: str, rewrite: Callable[[ir.Operation], bool]):
+    """A registered pass that applies `rewrite` to every op until nothing changes."""
+    from tflc.passes.registry import Pass
+
+    return Pass(name, summary, lambda module: rewrite_to_fixpoint(module, rewrite))
+
+
 def rewrite_to_fixpoint(
     module: ir.Operation, rewrite: Callable[[ir.Operation], bool], max_sweeps: int = 32
 ) -> int:

@@ -18,10 +18,9 @@ from tflc.passes._tfl_rewrite import (
     defining_op,
     float_const,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
 )
-from tflc.passes.registry import Pass
 
 _SAME_TYPE_IDENTITIES = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims", "tfl.cast")
 # op -> (constant that makes it the identity, whether the constant may be the lhs)
@@ -120,10 +119,8 @@ def canonicalize(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, canonicalize)
-
-
-PASS = Pass(
-    "tfl-canonicalize", "Remove identity reshapes, transposes, casts, pads and x+0, x*1", _run
+PASS = rewrite_pass(
+    "tfl-canonicalize",
+    "Remove identity reshapes, transposes, casts, pads and x+0, x*1",
+    canonicalize,
 )

@@ -17,10 +17,9 @@ from tflc.passes._tfl_rewrite import (
     attr_str,
     const_value,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
 )
-from tflc.passes.registry import Pass
 
 MAX_FOLDED_ELEMENTS = 1 << 22
 SMALL_ELEMENTS = 1024
@@ -207,8 +206,6 @@ def _replace_by_constant(op: ir.Operation, value: np.ndarray, dtype) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fold_constant)
-
-
-PASS = Pass("tfl-fold-constants", "Evaluate ops whose inputs are constant (size-limited)", _run)
+PASS = rewrite_pass(
+    "tfl-fold-constants", "Evaluate ops whose inputs are constant (size-limited)", fold_constant
+)

@@ -19,11 +19,10 @@ from tflc.passes._tfl_rewrite import (
     make_const,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
 )
 from tflc.passes.fold_reshapes import fold_transpose_chain
-from tflc.passes.registry import Pass
 
 UNARY = {
     "tfl.relu",
@@ -104,12 +103,8 @@ def push_transpose(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, lambda op: push_transpose(op) or fold_transpose_chain(op))
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fold-transposes",
     "Push transposes through elementwise ops so that transpose pairs cancel",
-    _run,
+    lambda op: push_transpose(op) or fold_transpose_chain(op),
 )

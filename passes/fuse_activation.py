@@ -17,10 +17,9 @@ from tflc.passes._tfl_rewrite import (
     has_one_use,
     is_float,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     set_activation,
 )
-from tflc.passes.registry import Pass
 
 ACTIVATIONS = {"tfl.relu": "RELU", "tfl.relu6": "RELU6", "tfl.relu_n1_to_1": "RELU_N1_TO_1"}
 
@@ -46,12 +45,8 @@ def fuse_activation(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_activation)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-activation",
     "Fuse relu, relu6 and relu_n1_to_1 into the producing op's fused_activation_function",
-    _run,
+    fuse_activation,
 )

@@ -11,12 +11,11 @@ from __future__ import annotations
 from mlir import ir
 from tflc.passes._tfl_rewrite import (
     bias_value,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     set_bias,
     take_activation,
     weighted_producer_and_channel_const,
 )
-from tflc.passes.registry import Pass
 
 
 def fuse_bias_add(op: ir.Operation) -> bool:
@@ -34,12 +33,8 @@ def fuse_bias_add(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_bias_add)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-bias-add",
     "Fold add/sub of a per-channel constant into the bias of conv, depthwise conv, fc",
-    _run,
+    fuse_bias_add,
 )

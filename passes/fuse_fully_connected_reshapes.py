@@ -14,10 +14,9 @@ from tflc.passes._tfl_rewrite import (
     has_one_use,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
 )
-from tflc.passes.registry import Pass
 
 
 def fuse_fully_connected_reshapes(op: ir.Operation) -> bool:
@@ -57,12 +56,8 @@ def fuse_fully_connected_reshapes(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_fully_connected_reshapes)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-fully-connected-reshapes",
     "Fold the reshapes around a fully connected layer on an N-d input into keep_num_dims",
-    _run,
+    fuse_fully_connected_reshapes,
 )

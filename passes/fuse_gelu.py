@@ -22,11 +22,10 @@ from tflc.passes._tfl_rewrite import (
     is_float,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     scalar_const,
     split_const_operand,
 )
-from tflc.passes.registry import Pass
 
 SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 CUBIC = 0.044715
@@ -111,8 +110,6 @@ def fuse_gelu(op: ir.Operation) -> bool:
     return False
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_gelu)
-
-
-PASS = Pass("tfl-fuse-gelu", "Replace the tanh-approximated GELU formula by tfl.gelu", _run)
+PASS = rewrite_pass(
+    "tfl-fuse-gelu", "Replace the tanh-approximated GELU formula by tfl.gelu", fuse_gelu
+)

@@ -16,10 +16,9 @@ from tflc.passes._tfl_rewrite import (
     is_float,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     split_const_operand,
 )
-from tflc.passes.registry import Pass
 
 
 def _is_sixth(op: ir.Operation, c: float) -> bool:
@@ -87,8 +86,6 @@ def fuse_hard_swish(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_hard_swish)
-
-
-PASS = Pass("tfl-fuse-hard-swish", "Replace x * relu6(x + 3) / 6 by tfl.hard_swish", _run)
+PASS = rewrite_pass(
+    "tfl-fuse-hard-swish", "Replace x * relu6(x + 3) / 6 by tfl.hard_swish", fuse_hard_swish
+)

@@ -16,11 +16,10 @@ from tflc.passes._tfl_rewrite import (
     is_float,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     split_const_operand,
 )
 from tflc.passes.fuse_softmax import _reduces_last_axis
-from tflc.passes.registry import Pass
 
 
 def _squared_norm_of(value: ir.Value) -> ir.Value | None:
@@ -64,12 +63,8 @@ def fuse_l2_normalization(op: ir.Operation) -> bool:
     return False
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_l2_normalization)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-l2-normalization",
     "Replace x * rsqrt(max(sum(x^2, -1), eps)) by tfl.l2_normalization",
-    _run,
+    fuse_l2_normalization,
 )

@@ -17,10 +17,9 @@ from tflc.passes._tfl_rewrite import (
     is_float,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     split_const_operand,
 )
-from tflc.passes.registry import Pass
 
 
 def _leaky(op: ir.Operation) -> ir.Operation | None:
@@ -60,12 +59,8 @@ def fuse_leaky_relu(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_leaky_relu)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-leaky-relu",
     "Replace max(x, a*x), max(x, 0), min(relu(x), 6), min(max(x, -1), 1) by activation ops",
-    _run,
+    fuse_leaky_relu,
 )

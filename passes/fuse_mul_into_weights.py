@@ -16,12 +16,11 @@ from tflc.passes._tfl_rewrite import (
     float_const,
     make_const,
     output_channel_axis,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     set_bias,
     take_activation,
     weighted_producer_and_channel_const,
 )
-from tflc.passes.registry import Pass
 
 
 def fuse_mul_into_weights(op: ir.Operation) -> bool:
@@ -51,12 +50,8 @@ def fuse_mul_into_weights(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_mul_into_weights)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-mul-into-weights",
     "Fold mul/div by a per-channel constant into conv, depthwise conv and fc weights and bias",
-    _run,
+    fuse_mul_into_weights,
 )

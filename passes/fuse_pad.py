@@ -16,10 +16,9 @@ from tflc.passes._tfl_rewrite import (
     attr_str,
     const_value,
     defining_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
 )
-from tflc.passes.registry import Pass
 
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
@@ -84,12 +83,8 @@ def fuse_pad(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_pad)
-
-
-PASS = Pass(
+PASS = rewrite_pass(
     "tfl-fuse-pad",
     "Fold an explicit pad equal to SAME padding into a VALID conv, depthwise conv or max pool",
-    _run,
+    fuse_pad,
 )

@@ -18,9 +18,8 @@ from tflc.passes._tfl_rewrite import (
     make_const,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
 )
-from tflc.passes.registry import Pass
 
 
 def _negative_part(value: ir.Value) -> tuple[ir.Value, np.ndarray] | None:
@@ -57,8 +56,6 @@ def fuse_prelu(op: ir.Operation) -> bool:
     return False
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_prelu)
-
-
-PASS = Pass("tfl-fuse-prelu", "Replace relu(x) + c * relu(-x) by tfl.prelu(x, -c)", _run)
+PASS = rewrite_pass(
+    "tfl-fuse-prelu", "Replace relu(x) + c * relu(-x) by tfl.prelu(x, -c)", fuse_prelu
+)

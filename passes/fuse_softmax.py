@@ -18,11 +18,10 @@ from tflc.passes._tfl_rewrite import (
     is_float,
     producer_named,
     replace_op,
-    rewrite_to_fixpoint,
+    rewrite_pass,
     static_shape,
     use_count,
 )
-from tflc.passes.registry import Pass
 
 
 def _reduces_last_axis(op: ir.Operation) -> bool:
@@ -65,8 +64,6 @@ def fuse_softmax(op: ir.Operation) -> bool:
     return True
 
 
-def _run(module: ir.Operation) -> None:
-    rewrite_to_fixpoint(module, fuse_softmax)
-
-
-PASS = Pass("tfl-fuse-softmax", "Replace exp(x - max x) / sum(exp(x - max x)) by tfl.softmax", _run)
+PASS = rewrite_pass(
+    "tfl-fuse-softmax", "Replace exp(x - max x) / sum(exp(x - max x)) by tfl.softmax", fuse_softmax
+)
