@@ -152,7 +152,9 @@ class _ModuleImporter:
 
     def _emit_op(self, op: Any, operands: list[ir.Value]) -> list[ir.Value]:
         attrs = {}
-        for key, value in op.node_def.attr.items():
+        # Sorted: a protobuf map iterates in hash order, and attributes naming functions (While's
+        # cond and body) create those functions in the order they are met.
+        for key, value in sorted(op.node_def.attr.items()):
             if key.startswith("_"):
                 continue
             attrs[key] = self._attribute(value, op, operands)
