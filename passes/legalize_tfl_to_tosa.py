@@ -1,0 +1,134 @@
+"""tfl-legalize-to-tosa: float32 tfl ops → upstream `tosa` dialect ops (TOSA 1.0).
+
+The result is plain upstream MLIR (func + tosa), checked by MLIR's own verifier, that other
+TOSA consumers accept: IREE compiles it (`--iree-input-type=tosa`), and upstream's
+tosa-to-linalg pipeline lowers it further. An op without a lowering, or a form of one that is
+not covered (quantized types, dynamic shapes, non-constant axes), is an error at its location.
+Constants become `tosa.const` once every op using them is lowered.
+"""
+
+from __future__ import annotations
+
+from mlir import ir
+from tflc.dialects.tfl_verifier import describe_location
+from tflc.errors import TflcError
+from tflc.passes import _tosa_lower_nn as nn
+from tflc.passes import _tosa_lower_tensor as tensor
+from tflc.passes._tfl_rewrite import func_blocks, replace_op
+from tflc.passes._tosa_build import TosaBuilder
+from tflc.passes.registry import Pass
+
+LOWERINGS = {
+    "tfl.conv_2d": nn.lower_conv_2d,
+    "tfl.depthwise_conv_2d": nn.lower_depthwise_conv_2d,
+    "tfl.average_pool_2d": nn.lower_average_pool_2d,
+    "tfl.max_pool_2d": nn.lower_max_pool_2d,
+    "tfl.fully_connected": nn.lower_fully_connected,
+    "tfl.mean": nn.lower_mean,
+    "tfl.sum": nn.reduction_lowering("sum"),
+    "tfl.reduce_max": nn.reduction_lowering("max"),
+    "tfl.reduce_min": nn.reduction_lowering("min"),
+    "tfl.softmax": nn.lower_softmax,
+    "tfl.add": tensor.binary_lowering("add"),
+    "tfl.sub": tensor.binary_lowering("sub"),
+    "tfl.mul": tensor.binary_lowering("mul"),
+    "tfl.maximum": tensor.binary_lowering("maximum"),
+    "tfl.minimum": tensor.binary_lowering("minimum"),
+    "tfl.pow": tensor.binary_lowering("pow"),
+    "tfl.div": tensor.lower_div,
+    "tfl.squared_difference": tensor.lower_squared_difference,
+    "tfl.logistic": tensor.unary_lowering("sigmoid"),
+    "tfl.tanh": tensor.unary_lowering("tanh"),
+    "tfl.exp": tensor.unary_lowering("exp"),
+    "tfl.log": tensor.unary_lowering("log"),
+    "tfl.abs": tensor.unary_lowering("abs"),
+    "tfl.rsqrt": tensor.unary_lowering("rsqrt"),
+    "tfl.floor": tensor.unary_lowering("floor"),
+    "tfl.ceil": tensor.unary_lowering("ceil"),
+    "tfl.sin": tensor.unary_lowering("sin"),
+    "tfl.cos": tensor.unary_lowering("cos"),
+    "tfl.neg": tensor.lower_neg,
+    "tfl.square": tensor.lower_square,
+    "tfl.sqrt": tensor.lower_sqrt,
+    "tfl.leaky_relu": tensor.lower_leaky_relu,
+    "tfl.hard_swish": tensor.lower_hard_swish,
+    "tfl.reshape": tensor.lower_reshape,
+    "tfl.squeeze": tensor.lower_reshape,
+    "tfl.expand_dims": tensor.lower_reshape,
+    "tfl.transpose": tensor.lower_transpose,
+    "tfl.concatenation": tensor.lower_concatenation,
+    "tfl.pad": tensor.lower_pad,
+    "tfl.padv2": tensor.lower_pad,
+    "tfl.slice": tensor.lower_slice,
+    "tfl.strided_slice": tensor.lower_strided_slice,
+    **{name: tensor.clamp_lowering(*bounds) for name, bounds in tensor.relu_bounds().items()},
+}
+CONSTANTS = ("tfl.pseudo_const",)
+
+
+def _error(op: ir.Operation, what: str) -> TflcError:
+    return TflcError(f"'{op.name}' op {what}", describe_location(op.location) or None)
+
+
+def _is_static_f32(value: ir.Value) -> bool:
+    t = value.type
+    return (
+        isinstance(t, ir.RankedTensorType)
+        and ir.RankedTensorType(t).has_static_shape
+        and isinstance(ir.RankedTensorType(t).element_type, ir.F32Type)
+    )
+
+
+def _check_lowerable(op: ir.Operation) -> None:
+    if op.name not in LOWERINGS:
+        raise _error(op, "has no lowering to TOSA")
+    for value in [op.operands[0], *op.results]:
+        if not _is_static_f32(value):
+            raise _error(
+                op,
+                f"on {value.type} is not lowered to TOSA: only float32 tensors of static shape",
+            )
+
+
+def lower_op(op: ir.Operation) -> None:
+    _check_lowerable(op)
+    try:
+        with op.location:  # types and attributes the lowering makes need a context
+            value = LOWERINGS[op.name](op, TosaBuilder(op))
+    except nn.LoweringError as e:
+        raise _error(op, f"is not lowered to TOSA: {e}") from None
+    if value.type != op.result.type:
+        raise _error(op, f"lowered to {value.type}, expected {op.result.type}")
+    replace_op(op, value)
+
+
+def lower_constant(op: ir.Operation) -> None:
+    """A used `tfl.pseudo_const` becomes a `tosa.const` of the same value; an unused one goes."""
+    if any(True for r in op.results for _ in r.uses):
+        with ir.InsertionPoint(op), op.location:
+            new = ir.Operation.create(
+                "tosa.const",
+                results=[op.result.type],
+                attributes={"values": op.attributes["value"]},
+            )
+        replace_op(op, new.result)
+    else:
+        op.erase()
+
+
+def legalize_to_tosa(module: ir.Operation) -> None:
+    for block in func_blocks(module):
+        ops = [o.operation for o in block.operations]
+        for op in ops:
+            if op.name.startswith("tfl.") and op.name not in CONSTANTS:
+                lower_op(op)
+        for op in [o.operation for o in block.operations]:
+            if op.name in CONSTANTS:
+                lower_constant(op)
+
+
+PASS = Pass(
+    "tfl-legalize-to-tosa",
+    "lower float32 tfl ops to the upstream tosa dialect (for IREE or tosa-to-linalg)",
+    legalize_to_tosa,
+)

@@ -1,0 +1,110 @@
+// RUN: tfl-opt %s -p 'tfl-legalize-to-tosa' --split-input-file | filecheck %s
+
+// SAME padding with stride 2 on 8 pads (0, 1) per axis; RELU6 becomes a clamp; the filter stays
+// OHWI and the bias is the third operand.
+// CHECK-LABEL: func.func @conv_same_stride2
+// CHECK-NOT: tfl.
+// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<1.000000e+00> : tensor<2x3x3x3xf32>}>
+// CHECK: %[[B:.*]] = "tosa.const"() <{values = dense<5.000000e-01> : tensor<2xf32>}>
+// CHECK: %[[C:.*]] = tosa.conv2d %arg0, %[[W]], %[[B]], %{{.*}}, %{{.*}} {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>}
+// CHECK-SAME: -> tensor<1x4x4x2xf32>
+// CHECK: %[[R:.*]] = tosa.clamp %[[C]] {max_val = 6.000000e+00 : f32, min_val = 0.000000e+00 : f32}
+// CHECK: return %[[R]]
+func.func @conv_same_stride2(%arg0: tensor<1x8x8x3xf32>) -> tensor<1x4x4x2xf32> {
+  %w = "tfl.pseudo_const"() {value = dense<1.0> : tensor<2x3x3x3xf32>} : () -> tensor<2x3x3x3xf32>
+  %b = "tfl.pseudo_const"() {value = dense<0.5> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tfl.conv_2d"(%arg0, %w, %b) {dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "RELU6", padding = "SAME", quantized_bias_type = "FLOAT32", stride_h = 2 : i32, stride_w = 2 : i32} : (tensor<1x8x8x3xf32>, tensor<2x3x3x3xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  return %0 : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// A 1x1 stride-2 conv on 7 rows reads rows 0, 2, 4, 6; VALID on 8 rows never reads row 7, and
+// TOSA wants the input to end at the last window: slice it off.
+// CHECK-LABEL: func.func @conv_valid_drops_rows
+// CHECK: %[[S:.*]] = tosa.slice %arg0
+// CHECK-SAME: -> tensor<1x7x7x4xf32>
+// CHECK: tosa.conv2d %[[S]], {{.*}} pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>
+func.func @conv_valid_drops_rows(%arg0: tensor<1x8x8x4xf32>) -> tensor<1x4x4x2xf32> {
+  %w = "tfl.pseudo_const"() {value = dense<1.0> : tensor<2x1x1x4xf32>} : () -> tensor<2x1x1x4xf32>
+  %b = "tfl.pseudo_const"() {value = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tfl.conv_2d"(%arg0, %w, %b) {dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "VALID", quantized_bias_type = "FLOAT32", stride_h = 2 : i32, stride_w = 2 : i32} : (tensor<1x8x8x4xf32>, tensor<2x1x1x4xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  return %0 : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// The 1x3x3x2 depthwise filter becomes TOSA's HWCM 3x3x2x1 at compile time.
+// CHECK-LABEL: func.func @depthwise
+// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<{{.*}}> : tensor<3x3x2x1xf32>}>
+// CHECK: tosa.depthwise_conv2d %arg0, %[[W]], {{.*}} pad = array<i64: 1, 1, 1, 1>
+// CHECK-NOT: tosa.clamp
+func.func @depthwise(%arg0: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %w = "tfl.pseudo_const"() {value = dense<2.0> : tensor<1x3x3x2xf32>} : () -> tensor<1x3x3x2xf32>
+  %b = "tfl.pseudo_const"() {value = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tfl.depthwise_conv_2d"(%arg0, %w, %b) {depth_multiplier = 1 : i32, dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "SAME", stride_h = 1 : i32, stride_w = 1 : i32} : (tensor<1x4x4x2xf32>, tensor<1x3x3x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
+  return %0 : tensor<1x4x4x2xf32>
+}
+
+// -----
+
+// fully_connected: weights transposed to 1xIxO at compile time, a matmul, the bias added.
+// CHECK-LABEL: func.func @fully_connected_softmax
+// CHECK: %[[X:.*]] = tosa.reshape %arg0, {{.*}} -> tensor<1x1x4xf32>
+// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}1.000000e+00, 5.000000e+00], [2.000000e+00, 6.000000e+00], [3.000000e+00, 7.000000e+00], [4.000000e+00, 8.000000e+00]]]> : tensor<1x4x2xf32>}>
+// CHECK: %[[M:.*]] = tosa.matmul %[[X]], %[[W]], {{.*}} -> tensor<1x1x2xf32>
+// CHECK: %[[A:.*]] = tosa.add %[[M]], %{{.*}} : (tensor<1x1x2xf32>, tensor<1x1x2xf32>)
+// CHECK: %[[Y:.*]] = tosa.reshape %[[A]], {{.*}} -> tensor<1x2xf32>
+// CHECK: %[[MAX:.*]] = tosa.reduce_max %[[Y]] {axis = 1 : i32}
+// CHECK: %[[D:.*]] = tosa.sub %[[Y]], %[[MAX]]
+// CHECK: %[[E:.*]] = tosa.exp %[[D]]
+// CHECK: %[[S:.*]] = tosa.reduce_sum %[[E]] {axis = 1 : i32}
+// CHECK: %[[I:.*]] = tosa.reciprocal %[[S]]
+// CHECK: tosa.mul %[[E]], %[[I]], %{{.*}} : (tensor<1x2xf32>, tensor<1x1xf32>, tensor<1xi8>)
+func.func @fully_connected_softmax(%arg0: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %w = "tfl.pseudo_const"() {value = dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]> : tensor<2x4xf32>} : () -> tensor<2x4xf32>
+  %b = "tfl.pseudo_const"() {value = dense<[1.0, 2.0]> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tfl.fully_connected"(%arg0, %w, %b) {asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT"} : (tensor<1x4xf32>, tensor<2x4xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %1 = "tfl.softmax"(%0) {beta = 1.0 : f32} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %1 : tensor<1x2xf32>
+}
+
+// -----
+
+// mean over H and W: two reduce_sums, a multiply by 1/count, a reshape dropping the axes.
+// CHECK-LABEL: func.func @mean_add_relu
+// CHECK: %[[S1:.*]] = tosa.reduce_sum %arg0 {axis = 1 : i32} {{.*}} -> tensor<1x1x5x3xf32>
+// CHECK: %[[S2:.*]] = tosa.reduce_sum %[[S1]] {axis = 2 : i32} {{.*}} -> tensor<1x1x1x3xf32>
+// CHECK: "tosa.const"() <{values = dense<5.000000e-02> : tensor<1x1x1x1xf32>}>
+// CHECK: %[[M:.*]] = tosa.mul %[[S2]]
+// CHECK: %[[R:.*]] = tosa.reshape %[[M]], {{.*}} -> tensor<1x3xf32>
+// CHECK: %[[C:.*]] = tosa.reshape %{{.*}} : (tensor<3xf32>, !tosa.shape<2>) -> tensor<1x3xf32>
+// CHECK: %[[A:.*]] = tosa.add %[[R]], %[[C]]
+// CHECK: tosa.clamp %[[A]] {max_val = 3.40282347E+38 : f32, min_val = 0.000000e+00 : f32}
+func.func @mean_add_relu(%arg0: tensor<1x4x5x3xf32>) -> tensor<1x3xf32> {
+  %axes = "tfl.pseudo_const"() {value = dense<[1, 2]> : tensor<2xi32>} : () -> tensor<2xi32>
+  %c = "tfl.pseudo_const"() {value = dense<[1.0, 2.0, 3.0]> : tensor<3xf32>} : () -> tensor<3xf32>
+  %0 = "tfl.mean"(%arg0, %axes) {keep_dims = false} : (tensor<1x4x5x3xf32>, tensor<2xi32>) -> tensor<1x3xf32>
+  %1 = "tfl.add"(%0, %c) {fused_activation_function = "RELU", pot_scale_int16 = true} : (tensor<1x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  return %1 : tensor<1x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pool_pad_concat_transpose
+// CHECK: tosa.avg_pool2d %arg0, {{.*}} {acc_type = f32, kernel = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>}
+// CHECK: tosa.max_pool2d %arg0 {kernel = array<i64: 3, 3>, pad = array<i64: 0, 1, 0, 1>, stride = array<i64: 2, 2>}
+// CHECK: tosa.concat {{.*}} {axis = 3 : i32}
+// CHECK: tosa.pad {{.*}} -> tensor<1x4x2x4xf32>
+// CHECK: tosa.transpose {{.*}} {perms = array<i32: 0, 3, 1, 2>}
+// CHECK-NOT: tfl.
+func.func @pool_pad_concat_transpose(%arg0: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %0 = "tfl.average_pool_2d"(%arg0) {filter_height = 2 : i32, filter_width = 2 : i32, fused_activation_function = "NONE", padding = "VALID", stride_h = 2 : i32, stride_w = 2 : i32} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+  %1 = "tfl.max_pool_2d"(%arg0) {filter_height = 3 : i32, filter_width = 3 : i32, fused_activation_function = "NONE", padding = "SAME", stride_h = 2 : i32, stride_w = 2 : i32} : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+  %2 = "tfl.concatenation"(%0, %1) {axis = 3 : i32, fused_activation_function = "NONE"} : (tensor<1x2x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x2x2x4xf32>
+  %p = "tfl.pseudo_const"() {value = dense<[[0, 0], [1, 1], [0, 0], [0, 0]]> : tensor<4x2xi32>} : () -> tensor<4x2xi32>
+  %3 = "tfl.pad"(%2, %p) : (tensor<1x2x2x4xf32>, tensor<4x2xi32>) -> tensor<1x4x2x4xf32>
+  %perm = "tfl.pseudo_const"() {value = dense<[0, 3, 1, 2]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %4 = "tfl.transpose"(%3, %perm) : (tensor<1x4x2x4xf32>, tensor<4xi32>) -> tensor<1x4x4x2xf32>
+  return %4 : tensor<1x4x4x2xf32>
+}
