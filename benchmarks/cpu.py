@@ -1,4 +1,4 @@
-"""tflc's cpu target against LiteRT (XNNPACK) and IREE (llvm-cpu, TOSA input), side by side.
+"""tflc's cpu target against LiteRT (XNNPACK) and IREE (llvm-cpu), side by side.
 
     python benchmarks/cpu.py [--models mobilenet_v2] [--modes float32,int8] [--threads 1,2]
                              [--runs 30] [--no-iree]
@@ -7,6 +7,8 @@ One run on one machine: for each model, mode and thread count, the median of `--
 calls after warm-up, for tflc, LiteRT and IREE, then the ratio tflc / LiteRT. Targets (exit 1
 when one is missed): ratio <= 1.5, tflc faster than IREE where IREE compiles, MobileNetV2
 compiles in <= 20 s. A mode tflc cannot compile yet prints its error and counts as missed.
+IREE compiles the TOSA that tflc's tfl-legalize-to-tosa makes of the same optimized tfl graph
+(flags printed in the header: llvm-cpu for the host CPU).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import corpus  # noqa: E402
+import iree_support  # noqa: E402
 
 MAX_RATIO = 1.5
 MAX_COMPILE_SECONDS = 20.0
@@ -57,69 +59,26 @@ def litert_ms(path: Path, inputs, threads: int, runs: int) -> float:
     return median_ms(run, runs)
 
 
-_IREE_SCRIPT = r"""
-import sys, time, numpy as np
-import iree.runtime as rt
-vmfb, threads, runs, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rt.flags.parse_flags(f"--task_topology_max_group_count={threads}")
-config = rt.Config("local-task")
-ctx = rt.SystemContext(config=config)
-ctx.add_vm_module(rt.VmModule.copy_buffer(ctx.instance, open(vmfb, "rb").read()))
-module = ctx.modules.module
-fn = module[[n for n in dir(module) if not n.startswith("_")][0]] if not hasattr(module, "main") else module.main
-inputs = [np.load(p) for p in sys.argv[5:]]
-for _ in range(warmup): fn(*inputs)
-ts = []
-for _ in range(runs):
-    t = time.perf_counter(); fn(*inputs); ts.append(time.perf_counter() - t)
-print(np.median(ts) * 1e3)
-"""
-
-
-_IREE_COMPILE_SCRIPT = r"""
-import sys
-import tensorflow as tf
-import iree.compiler.tools as ireec
-tf.mlir.experimental.tflite_to_tosa_bytecode(sys.argv[1], sys.argv[2])
-ireec.compile_file(sys.argv[2], input_type="tosa", target_backends=["llvm-cpu"],
-                   extra_args=["--iree-llvmcpu-target-cpu=host"], output_file=sys.argv[3])
-"""
-
-
 def iree_compile(path: Path, workdir: Path) -> Path | str:
-    """A vmfb for the host CPU, or the reason there is none (in a subprocess: IREE's MLIR
-    and the MLIR bindings tflc uses do not share one process)."""
-    tosa = workdir / f"{path.stem}.tosa.mlirbc"
-    vmfb = workdir / f"{path.stem}.vmfb"
-    proc = subprocess.run(
-        [sys.executable, "-c", _IREE_COMPILE_SCRIPT, str(path), str(tosa), str(vmfb)],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        if "ExperimentalTFLiteToTosaBytecode" in proc.stderr:
-            return "no tflite->TOSA importer in this TensorFlow"
-        if "ModuleNotFoundError" in proc.stderr:
-            return "not installed"
-        return "fails to compile"
-    return vmfb
+    """A vmfb for the host CPU, or the reason there is none. tflc lowers the model to TOSA
+    (tfl-legalize-to-tosa) here; IREE compiles it in a subprocess (see tests/iree_support.py)."""
+    from tflc.errors import TflcError
+
+    if not iree_support.iree_installed():
+        return "not installed"
+    try:
+        tosa = iree_support.tosa_text(path)
+    except TflcError as e:
+        return f"no TOSA from tflc ({str(e).splitlines()[0][-120:]})"
+    return iree_support.iree_compile(tosa, workdir, path.stem)
 
 
 def iree_ms(vmfb: Path, inputs, threads: int, runs: int, workdir: Path) -> float | str:
-    paths = []
-    for i, x in enumerate(inputs):
-        p = workdir / f"in{i}.npy"
-        np.save(p, x)
-        paths.append(str(p))
-    proc = subprocess.run(
-        [sys.executable, "-c", _IREE_SCRIPT, str(vmfb), str(threads), str(runs), str(WARMUP)]
-        + paths,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode:
-        return f"run failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr else '?'}"
-    return float(proc.stdout.strip().splitlines()[-1])
+    try:
+        _, ms = iree_support.iree_run(vmfb, inputs, workdir, threads, runs, WARMUP)
+    except RuntimeError as e:
+        return f"run failed: {str(e).splitlines()[-1]}"
+    return ms
 
 
 def machine() -> str:
@@ -147,6 +106,8 @@ def main() -> int:
 
     print(f"command: {' '.join([sys.executable, *sys.argv])}")
     print(f"machine: {machine()}")
+    if not args.no_iree:
+        print(f"IREE: tflc's TOSA, iree-compile {' '.join(iree_support.IREE_CPU_FLAGS)}")
     header = f"{'model':<14}{'mode':<9}{'threads':>7}{'tflc ms':>10}{'LiteRT ms':>11}{'ratio':>7}"
     print(header + f"{'IREE ms':>10}  notes")
     missed = []

@@ -34,12 +34,13 @@ def iree_installed() -> bool:
 
 
 def tosa_text(model: str | Path) -> str:
-    """The .tflite model lowered by tflc to TOSA, as generic-form MLIR text."""
+    """The .tflite model lowered by tflc to TOSA, as generic-form MLIR text: read and
+    optimized as `tflc.compile` does, so IREE starts from the graph tflc's targets start from."""
     import tflc
     from tflc.passes import run_pipeline
 
-    module = tflc.load(str(model))
-    run_pipeline(module, "tfl-legalize-to-tosa", source=str(model))
+    module = tflc.load(str(model), static_shapes=True)
+    run_pipeline(module, "tfl-optimize,tfl-legalize-to-tosa", source=str(model))
     return module.operation.get_asm(enable_debug_info=False, print_generic_op_form=True)
 
 
