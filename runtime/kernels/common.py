@@ -103,16 +103,32 @@ def int_matmul(a: np.ndarray, b: np.ndarray, a_max: int, b_max: int) -> np.ndarr
     return np.matmul(a.astype(dtype, copy=False), b.astype(dtype, copy=False)).astype(np.int64)
 
 
+def sequential_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """float32 a @ b summed in LiteRT's order: one product at a time along the depth, from k = 0,
+    without fused multiply-adds (what its builtin float conv does for depths up to 576)."""
+    m, depth = a.shape
+    acc = np.zeros((m, b.shape[1]), dtype=np.float32)
+    product = np.empty_like(acc)
+    for k in range(depth):
+        np.multiply(a[:, k, None], b[k][None, :], out=product)
+        acc += product
+    return acc
+
+
 def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row asymmetric int8 quantization of hybrid kernels (NeonAsymmetricQuantizeFloats).
 
     `x` is (batches, n) float32. Returns (int8-valued int64 (batches, n), float32 scaling
     factors (batches,), int32 offsets (batches,)).
     """
-    rmin = np.minimum(x.min(axis=1), 0).astype(np.float64)
-    rmax = np.maximum(x.max(axis=1), 0).astype(np.float64)
-    same = rmin == rmax
-    scale = np.where(same, 1.0, (rmax - rmin) / 255.0)
+    rmin32 = np.minimum(x.min(axis=1), 0).astype(np.float32)
+    rmax32 = np.maximum(x.max(axis=1), 0).astype(np.float32)
+    same = rmin32 == rmax32
+    # LiteRT takes the range and the scale in float32: (rmax - rmin) rounds before the division
+    # (measured: computing it in double moves the scale by one ulp on some MobileNetV2 layers).
+    scale32 = np.where(same, np.float32(1), (rmax32 - rmin32) / np.float32(255)).astype(np.float32)
+    rmin, rmax = rmin32.astype(np.float64), rmax32.astype(np.float64)
+    scale = scale32.astype(np.float64)
     safe = np.where(same, 1.0, scale)
     zp_from_min = -128.0 - rmin / safe
     zp_from_max = 127.0 - rmax / safe
@@ -121,7 +137,6 @@ def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     zp = np.where(err_min < err_max, zp_from_min, zp_from_max)
     offset = np.where(zp <= -128, -128, np.where(zp >= 127, 127, tflite_round(zp)))
     offset = np.where(same, 0, offset).astype(np.int64)
-    scale32 = scale.astype(np.float32)
     # The scaling factor is stored as float; its inverse is taken in double from that float.
     inv = (1.0 / scale32.astype(np.float64)).astype(np.float32)
     q = tflite_round(x * inv[:, None]).astype(np.int64) + offset[:, None]

@@ -19,6 +19,7 @@ from tflc.runtime.kernels.common import (
     patches,
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
+    sequential_matmul,
 )
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
@@ -28,6 +29,11 @@ from tflc.runtime.kernels.quant_math import (
     multiply_by_quantized_multiplier_64,
     quantize_multiplier,
 )
+
+# LiteRT's builtin float conv sums products one at a time along depths up to this (measured on
+# MobileNetV2: bit-exact at depths 27..576; at 960 and above its GEMM blocks the depth in a way
+# not reproduced here, so BLAS is as good there).
+SEQUENTIAL_DEPTH_LIMIT = 576
 
 
 def _geometry(node: Node, x_shape, kh: int, kw: int):
@@ -103,9 +109,12 @@ def _conv_float(node, x, w, b):
         if node.const(1) is not None:
             node.cache["w2"] = w2
     cols = _conv_columns(pad_hw(x, pads), kh, kw, stride, dilation, out_hw)
-    out = _grouped_gemm(cols, w2, groups, np.matmul)
+    gemm = np.matmul
+    if node.interpreter.litert_float_order and w2.shape[1] <= SEQUENTIAL_DEPTH_LIMIT:
+        gemm = sequential_matmul
+    out = _grouped_gemm(cols, w2, groups, gemm)
     if b is not None:
-        out += b
+        out += b  # LiteRT adds the bias after the sum
     out = out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
     return float_activation(out, node.options.get("fused_activation_function"), node)
 
@@ -231,13 +240,16 @@ def _conv_hybrid(node, x, w, b):
 # --- depthwise --------------------------------------------------------------------------
 
 
-def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype):
-    """sum over taps of shifted input slices times the tap's per-channel weights."""
+def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype, initial=None):
+    """sum over taps (row by row) of shifted input slices times the tap's per-channel weights,
+    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias)."""
     n, _, _, c = xp.shape
     kh, kw = w.shape[1], w.shape[2]
     oh, ow = out_hw
     acc = np.empty((n, oh, ow, c), dtype=acc_dtype)
     tmp = np.empty_like(acc)
+    if initial is not None:
+        acc[...] = initial
     for dy in range(kh):
         y0 = dy * dilation[0]
         for dx in range(kw):
@@ -248,7 +260,7 @@ def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype):
                 x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
                 :,
             ]
-            if dy == dx == 0:
+            if dy == dx == 0 and initial is None:
                 np.multiply(tap, w[0, 0, 0], out=acc)  # the first tap initializes the sum
             else:
                 np.multiply(tap, w[0, dy, dx], out=tmp)
@@ -275,10 +287,9 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
         return _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads)
     if x.dtype == np.float32:
         xp = pad_hw(_depthwise_input(node, x), pads)
-        out = _depthwise_taps(xp, w, stride, dilation, out_hw, np.float32)
-        if b is not None:
-            out += b
-        return float_activation(out, act, node)
+        return float_activation(
+            _depthwise_taps(xp, w, stride, dilation, out_hw, np.float32, initial=b), act, node
+        )
     in_t, out_t, w_t = node.input(0), node.output(), node.input(1)
     _, in_zp = scale_zp(in_t)
     _, out_zp = scale_zp(out_t)

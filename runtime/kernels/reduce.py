@@ -37,7 +37,29 @@ def mean(node: Node, x: np.ndarray, axis: np.ndarray):
         n = max(int(np.prod([x.shape[a] for a in axes])), 1)
         return (np.sign(s) * (np.abs(s) // n)).astype(x.dtype)  # C++ division truncates
     with np.errstate(invalid="ignore", divide="ignore"):
-        return x.astype(np.float64).mean(axis=axes, keepdims=keep).astype(x.dtype)
+        if x.ndim and x.ndim - 1 in axes:
+            # LiteRT reduces the innermost axis in 8 SIMD lanes then a lane tree (measured for
+            # multiples of 8); not reproduced: float64, within an ulp.
+            return x.astype(np.float64).mean(axis=axes, keepdims=keep).astype(x.dtype)
+        return _float_mean(x, axes, keep)
+
+
+def _float_mean(x: np.ndarray, axes: tuple[int, ...], keep: bool) -> np.ndarray:
+    """LiteRT's float mean: a float32 sum of the reduced elements one by one in row-major
+    order, then one division by the count (float64 sums or pairwise ones differ in the last
+    bit, which hybrid layers downstream turn into different int8 roundings)."""
+    kept = [a for a in range(x.ndim) if a not in axes]
+    count = int(np.prod([x.shape[a] for a in axes]))
+    rows = np.transpose(x, list(axes) + kept).reshape(count, -1)
+    out_shape = (
+        [1 if a in axes else x.shape[a] for a in range(x.ndim)]
+        if keep
+        else [x.shape[a] for a in kept]
+    )
+    if count == 0:
+        return np.full(out_shape, np.nan, dtype=x.dtype)
+    sums = np.cumsum(rows, axis=0, dtype=x.dtype)[-1]  # cumsum adds strictly in order
+    return (sums / x.dtype.type(count)).astype(x.dtype).reshape(out_shape)
 
 
 def _quantized_mean(node: Node, x: np.ndarray, axes, keep: bool) -> np.ndarray:

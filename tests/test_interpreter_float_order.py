@@ -1,0 +1,130 @@
+"""Float kernels that sum in LiteRT's order, bit for bit with its builtin kernels.
+
+Bit-exact float matters where a hybrid (dynamic-range) layer re-quantizes the result: one ulp
+can flip an int8 rounding, and MobileNetV2 "dynamic" drifted 2.7e-2 from LiteRT that way. The
+orders, measured against LiteRT 2.3: conv sums products one at a time along depth (up to 576)
+and adds the bias last; depthwise starts at the bias and adds taps row by row; MEAN adds
+elements one by one in float32 and divides once (when the innermost axis is kept); the hybrid input scale is (max - min) / 255
+in float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from corpus import litert_run, mediapipe_models, sample_inputs, tf_model_path
+from test_interpreter_ops import single_op_model, spec
+from tflc.runtime.interpreter import Interpreter
+
+pytest.importorskip("ai_edge_litert")
+
+
+def assert_bit_exact(model: bytes, inputs: list[np.ndarray]) -> None:
+    expected = litert_run(model, inputs, kernels="builtin")
+    for a, e in zip(Interpreter(model_content=model)(*inputs), expected, strict=True):
+        np.testing.assert_array_equal(a, e)
+
+
+def rel_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    scale = max(float(np.abs(expected).max(initial=0.0)), 1e-30)
+    return float(np.abs(actual.astype(np.float64) - expected).max(initial=0.0)) / scale
+
+
+def conv_options(stride=1, act="RELU6") -> dict:
+    return {
+        "padding": "SAME",
+        "stride_h": stride,
+        "stride_w": stride,
+        "fused_activation_function": act,
+        "dilation_h_factor": 1,
+        "dilation_w_factor": 1,
+    }
+
+
+@pytest.mark.parametrize("kh,cin,cout", [(3, 3, 8), (1, 320, 16), (3, 64, 8)])
+def test_float_conv_is_bit_exact(kh, cin, cout):
+    rng = np.random.default_rng(kh * cin)
+    w = rng.standard_normal((cout, kh, kh, cin)).astype(np.float32)
+    b = rng.standard_normal(cout).astype(np.float32)
+    model = single_op_model(
+        "CONV_2D",
+        [spec([1, 9, 9, cin]), spec(w.shape, data=w), spec(b.shape, data=b)],
+        [spec([1, 5, 5, cout])],
+        conv_options(stride=2),
+        "Conv2DOptions",
+    )
+    assert_bit_exact(model, [rng.standard_normal((1, 9, 9, cin)).astype(np.float32)])
+
+
+def test_float_depthwise_is_bit_exact():
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((1, 3, 3, 24)).astype(np.float32)
+    b = rng.standard_normal(24).astype(np.float32)
+    model = single_op_model(
+        "DEPTHWISE_CONV_2D",
+        [spec([1, 12, 12, 24]), spec(w.shape, data=w), spec(b.shape, data=b)],
+        [spec([1, 12, 12, 24])],
+        {**conv_options(act="NONE"), "depth_multiplier": 1},
+        "DepthwiseConv2DOptions",
+    )
+    assert_bit_exact(model, [rng.standard_normal((1, 12, 12, 24)).astype(np.float32)])
+
+
+@pytest.mark.parametrize(
+    "axes,keep", [((1, 2), False), ((1, 2), True), ((0, 2), False), ((1,), True)]
+)
+def test_float_mean_is_bit_exact(axes, keep):
+    rng = np.random.default_rng(len(axes))
+    x = rng.uniform(0, 6, (2, 7, 7, 40)).astype(np.float32)
+    out = [1 if a in axes else d for a, d in enumerate(x.shape)]
+    out = out if keep else [d for a, d in enumerate(x.shape) if a not in axes]
+    axis = np.array(axes, dtype=np.int32)
+    model = single_op_model(
+        "MEAN",
+        [spec(x.shape), spec(axis.shape, "INT32", data=axis)],
+        [spec(out)],
+        {"keep_dims": keep},
+        "ReducerOptions",
+    )
+    assert_bit_exact(model, [x])
+
+
+def test_hybrid_conv_input_scale_is_taken_in_float32():
+    """An input range whose (max - min) rounds in float32 (measured on MobileNetV2 layer 10)."""
+    rng = np.random.default_rng(3)
+    w = rng.integers(-127, 128, (16, 1, 1, 24)).astype(np.int8)
+    scales = rng.uniform(0.001, 0.01, 16)
+    b = rng.standard_normal(16).astype(np.float32)
+    x = rng.uniform(-7.5, 8.8, (1, 6, 6, 24)).astype(np.float32)
+    x.flat[0], x.flat[1] = np.float32(-7.578934192657471), np.float32(8.861298561096191)
+    model = single_op_model(
+        "CONV_2D",
+        [
+            spec(x.shape),
+            spec(w.shape, "INT8", scale=scales, zp=0, data=w, qdim=0),
+            spec(b.shape, data=b),
+        ],
+        [spec([1, 6, 6, 16])],
+        conv_options(act="NONE"),
+        "Conv2DOptions",
+    )
+    assert_bit_exact(model, [x])
+
+
+@pytest.mark.slow
+def test_mobilenet_v2_dynamic_is_bit_exact_with_litert():
+    path = tf_model_path("mobilenet_v2", "dynamic")
+    inputs = sample_inputs(path, seed=0)
+    expected = litert_run(path, inputs, kernels="builtin")
+    for a, e in zip(Interpreter(model_path=path)(*inputs), expected, strict=True):
+        np.testing.assert_array_equal(a, e)
+
+
+def test_pose_landmark_full_within_1e_4_of_litert_builtin():
+    """Was 2.8e-4 with BLAS-order convs (LiteRT's XNNPACK and builtin kernels disagree by
+    5.1e-4 on it); summing in LiteRT's order brings it to ~4e-5."""
+    path = next(p for p in mediapipe_models() if p.stem == "pose_landmark_full")
+    inputs = sample_inputs(path, seed=0)
+    expected = litert_run(path, inputs, kernels="builtin")
+    actual = Interpreter(model_path=path)(*inputs)
+    assert max(rel_error(a, e) for a, e in zip(actual, expected, strict=True)) <= 1e-4

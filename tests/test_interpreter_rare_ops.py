@@ -1,0 +1,142 @@
+"""Builtins outside the common CNN/RNN set against LiteRT's builtin kernels: sparse embedding
+lookups, HASHTABLE_LOOKUP, the random ops and the resource hash tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from corpus import litert_interpreter
+from test_interpreter_ops import single_op_model, spec
+from tflc.runtime.interpreter import Interpreter
+
+pytest.importorskip("ai_edge_litert")
+
+
+def run_litert(model: bytes, inputs: list[np.ndarray], invokes: int = 1) -> list[list[np.ndarray]]:
+    """Outputs of `invokes` successive runs of one LiteRT interpreter (state carries over)."""
+    lite = litert_interpreter(model, "builtin")
+    lite.allocate_tensors()
+    runs = []
+    for _ in range(invokes):
+        for d, x in zip(lite.get_input_details(), inputs, strict=True):
+            lite.set_tensor(d["index"], x)
+        lite.invoke()
+        runs.append([lite.get_tensor(d["index"]).copy() for d in lite.get_output_details()])
+    return runs
+
+
+def run_tflc(model: bytes, inputs: list[np.ndarray], invokes: int = 1) -> list[list[np.ndarray]]:
+    interp = Interpreter(model_content=model)
+    return [interp(*inputs) for _ in range(invokes)]
+
+
+def assert_same(actual: list[list[np.ndarray]], expected: list[list[np.ndarray]]) -> None:
+    for run_a, run_e in zip(actual, expected, strict=True):
+        for a, e in zip(run_a, run_e, strict=True):
+            assert a.dtype == e.dtype and a.shape == e.shape
+            np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("combiner", ["SUM", "MEAN", "SQRTN"])
+def test_embedding_lookup_sparse(combiner):
+    rng = np.random.default_rng(7)
+    table = rng.standard_normal((10, 3, 2)).astype(np.float32)
+    # 6 lookups into a [4, 5] bucket grid (rank-3 indices: bucket row, bucket col, position);
+    # bucket (1, 2) is empty, bucket (3, 4) has one lookup with weight 0.
+    indices = np.array(
+        [[0, 0, 0], [0, 0, 1], [0, 1, 0], [2, 3, 0], [2, 3, 1], [3, 4, 0]], dtype=np.int32
+    )
+    weights = np.array([0.5, 2.0, -1.0, 1.5, 0.25, 0.0], dtype=np.float32)
+    ids = np.array([1, 4, 9, 0, 0, 3], dtype=np.int32)
+    dense_shape = np.array([4, 5, 2], dtype=np.int32)
+    model = single_op_model(
+        "EMBEDDING_LOOKUP_SPARSE",
+        [
+            spec(ids.shape, "INT32"),
+            spec(indices.shape, "INT32"),
+            spec(dense_shape.shape, "INT32", data=dense_shape),
+            spec(weights.shape),
+            spec(table.shape, data=table),
+        ],
+        [spec([4, 5, 3, 2])],
+        {"combiner": combiner},
+        "EmbeddingLookupSparseOptions",
+    )
+    inputs = [ids, indices, weights]
+    assert_same(run_tflc(model, inputs), run_litert(model, inputs))
+
+
+@pytest.mark.parametrize("value_type", ["FLOAT32", "INT32", "UINT8"])
+def test_hashtable_lookup(value_type):
+    keys = np.array([-7, 0, 3, 11, 42], dtype=np.int32)  # sorted, as the op requires
+    values = (
+        np.arange(5 * 3)
+        .reshape(5, 3)
+        .astype({"FLOAT32": np.float32, "INT32": np.int32, "UINT8": np.uint8}[value_type])
+    )
+    lookups = np.array([3, 5, -7, 42, 43, 0, -8], dtype=np.int32)
+    model = single_op_model(
+        "HASHTABLE_LOOKUP",
+        [
+            spec(lookups.shape, "INT32"),
+            spec(keys.shape, "INT32", data=keys),
+            spec(values.shape, value_type, data=values),
+        ],
+        [spec([7, 3], value_type), spec([7], "UINT8")],
+    )
+    assert_same(run_tflc(model, [lookups]), run_litert(model, [lookups]))
+
+
+@pytest.mark.parametrize("op", ["RANDOM_UNIFORM", "RANDOM_STANDARD_NORMAL"])
+@pytest.mark.parametrize("seeds", [(1, 2), (0, 7), (-5, 3), (12345678901, 2**33 + 7)])
+def test_random_ops_reproduce_litert_philox_stream(op, seeds):
+    """Same numbers for the same seeds, over two invokes (the generator's state carries)."""
+    shape = np.array([3, 7], dtype=np.int32)  # 21 values: a partly used last Philox block
+    model = single_op_model(
+        op,
+        [spec([2], "INT32")],
+        [spec([3, 7])],
+        {"seed": seeds[0], "seed2": seeds[1]},
+        "RandomOptions",
+    )
+    assert_same(run_tflc(model, [shape], 2), run_litert(model, [shape], 2))
+
+
+def test_random_standard_normal_large_matches_litert():
+    shape = np.array([64, 33], dtype=np.int32)
+    model = single_op_model(
+        "RANDOM_STANDARD_NORMAL",
+        [spec([2], "INT32")],
+        [spec([64, 33])],
+        {"seed": 11, "seed2": 5},
+        "RandomOptions",
+    )
+    ((ours,),) = run_tflc(model, [shape])
+    assert_same([[ours]], run_litert(model, [shape]))
+    assert abs(float(ours.mean())) < 0.1 and abs(float(ours.std()) - 1) < 0.1
+
+
+@pytest.mark.parametrize("out_type", ["INT32", "INT64"])
+def test_multinomial_follows_the_distribution(out_type):
+    """LiteRT draws from another generator than Philox: compare distributions, not numbers."""
+    logits = np.log(np.array([[0.1, 0.6, 0.3, 0.0], [0.25, 0.25, 0.25, 0.25]], np.float32) + 1e-30)
+    logits = logits.astype(np.float32)
+    count = np.array(4000, dtype=np.int32)
+    model = single_op_model(
+        "MULTINOMIAL",
+        [spec([2, 4]), spec([], "INT32")],
+        [spec([2, 4000], out_type)],
+        {"seed": 3, "seed2": 4},
+        "RandomOptions",
+    )
+    (ours,), (again,) = run_tflc(model, [logits, count], 2)
+    ((first,),) = run_litert(model, [logits, count])
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    for samples in (ours, again, first):
+        assert samples.shape == (2, 4000) and samples.dtype == first.dtype
+        for row in range(2):
+            freq = np.bincount(samples[row], minlength=4) / 4000
+            np.testing.assert_allclose(freq, expected[row], atol=0.03)
+    assert not np.array_equal(ours, again)  # the stream moves on between invokes
+    ((same,),) = run_tflc(model, [logits, count])
+    np.testing.assert_array_equal(same, ours)  # and restarts with a new interpreter
