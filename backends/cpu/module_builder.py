@@ -16,6 +16,7 @@ from tflc.backends.cpu import kernels_conv as conv
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
+from tflc.backends.cpu import kernels_int8 as int8
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.graph import Graph, Node
@@ -48,7 +49,7 @@ EMITTERS |= {op: ew.emit_reduce for op in ew.REDUCE_OPS}
 EMITTERS |= {op: data.emit_table_gather for op in data.TABLE_OPS}
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
-SUPPORTED_OPS = set(EMITTERS) | ALIASES
+SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"}
 
 FLOAT_ONLY = set(EMITTERS) - data.TABLE_OPS - {"copy", "concatenation"} | {"custom"}
 
@@ -67,12 +68,13 @@ def _elem(dtype: str) -> str:
 
 def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
-    if node.op in FLOAT_ONLY:
+    if int8.int8_emitter(node) is not None:
+        return
+    if node.op in FLOAT_ONLY | int8.INT8_OPS | {"quantize"}:
         for t in [*node.inputs, *node.outputs]:
             if t is not None and not t.is_const and t.dtype != "f32":
                 raise TflcError(
-                    f"the cpu target has no {t.dtype} kernel for '{node.op}' yet "
-                    "(quantized int8 models are not supported by the cpu target yet)",
+                    f"the cpu target has no {t.dtype} kernel for '{node.op}' yet",
                     node.where,
                 )
 
@@ -88,7 +90,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
         k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob)
         key = f"custom:{node.attr('custom_code')}" if node.op == "custom" else node.op
         try:
-            EMITTERS[key](k, tiling, node)
+            (int8.int8_emitter(node) or EMITTERS[key])(k, tiling, node)
         except TflcError as e:
             raise e.at(node.where) from None
         except (NotImplementedError, KeyError, ValueError, IndexError) as e:

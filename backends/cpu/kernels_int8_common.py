@@ -1,0 +1,184 @@
+"""Shared pieces of the int8 (full-integer) kernels: quantization parameters and TFLite's
+fixed-point requantization emitted as integer MLIR.
+
+The arithmetic mirrors the numpy interpreter (`runtime/kernels/quant_math.py`), which is
+bit-exact with LiteRT's builtin kernels: values are widened to i64 so that nothing overflows
+silently, `MultiplyByQuantizedMultiplier` comes in the two roundings LiteRT mixes ("neon":
+ties upward in one shift; "tflite": SRDHM then RoundingDivideByPOT, ties away from zero), and
+results saturate to the output type at the end. The multipliers come from the interpreter's own
+helpers, so compiler and interpreter cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.backends.cpu.emitter import Function
+from tflc.backends.cpu.graph import Node, Tensor
+from tflc.errors import TflcError
+from tflc.runtime.kernels.quant_math import QUANT_RANGES, activation_range_quantized
+
+INT_TYPES = {"i8": "INT8", "ui8": "UINT8", "i16": "INT16", "i32": "INT32"}
+
+
+def is_int8(t: Tensor | None) -> bool:
+    return t is not None and t.dtype in ("i8", "ui8") and t.scale is not None
+
+
+def is_quantized_node(node: Node) -> bool:
+    """A node whose activations (not weights) are 8-bit quantized."""
+    return any(is_int8(t) and not t.is_const for t in [*node.inputs, *node.outputs])
+
+
+def scale_zp(t: Tensor) -> tuple[float, int]:
+    if t.scale is None:
+        raise TflcError(f"tensor '{t.name}' is not quantized", "")
+    return float(t.scale[0]), int(t.zero_point[0])
+
+
+def qrange(t: Tensor) -> tuple[int, int]:
+    return QUANT_RANGES[INT_TYPES[t.dtype]]
+
+
+def out_clamp(node: Node, t: Tensor | None = None) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized of the node's fused activation."""
+    t = t or node.outputs[0]
+    act = node.attr("fused_activation_function", "NONE") or "NONE"
+    return activation_range_quantized(act, *scale_zp(t), INT_TYPES[t.dtype])
+
+
+# ---- emitted integer arithmetic -------------------------------------------------------------
+
+
+def iconst(fn: Function, value: int, ty: str) -> str:
+    """An integer constant of scalar type `ty` ("i64") or vector type ("vector<8xi64>")."""
+    if ty.startswith("vector"):
+        return fn._const(f"dense<{int(value)}>", ty)
+    return fn._const(str(int(value)), ty)
+
+
+def vec(lanes: int, elem: str) -> str:
+    return f"vector<{lanes}x{elem}>"
+
+
+def elem_of(ty: str) -> str:
+    return ty.split("x")[-1].rstrip(">") if ty.startswith("vector") else ty
+
+
+def retype(ty: str, elem: str) -> str:
+    """`ty` with its element type replaced (scalar or vector)."""
+    if ty.startswith("vector"):
+        return ty.rsplit("x", 1)[0] + f"x{elem}>"
+    return elem
+
+
+def ext(fn: Function, v: str, src: str, dst: str, unsigned: bool = False) -> str:
+    op = "arith.extui" if unsigned else "arith.extsi"
+    return fn.op(f"{op} {v} : {src} to {dst}")
+
+
+def binop(fn: Function, op: str, a: str, b: str, ty: str) -> str:
+    return fn.op(f"arith.{op} {a}, {b} : {ty}")
+
+
+def clamp(fn: Function, v: str, lo: int, hi: int, ty: str) -> str:
+    v = binop(fn, "maxsi", v, iconst(fn, lo, ty), ty)
+    return binop(fn, "minsi", v, iconst(fn, hi, ty), ty)
+
+
+def srdhm(fn: Function, x: str, m: str | int, ty: str) -> str:
+    """SaturatingRoundingDoublingHighMul for a non-negative multiplier, on i64 values."""
+    m = iconst(fn, m, ty) if isinstance(m, int) else m
+    p = binop(fn, "muli", x, m, ty)
+    p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
+    return binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+
+
+def rounding_divide_by_pot(fn: Function, x: str, exponent: int, ty: str) -> str:
+    """gemmlowp RoundingDivideByPOT on i64 values: ties away from zero."""
+    if exponent <= 0:
+        return x
+    half = iconst(fn, 1 << (exponent - 1), ty)
+    neg = fn.op(f"arith.cmpi slt, {x}, {iconst(fn, 0, ty)} : {ty}")
+    neg = fn.op(f"arith.extui {neg} : {retype(ty, 'i1')} to {ty}")
+    x = binop(fn, "addi", x, half, ty)
+    x = binop(fn, "subi", x, neg, ty)
+    return binop(fn, "shrsi", x, iconst(fn, exponent, ty), ty)
+
+
+def mbqm(fn: Function, x: str, multiplier: int, shift: int, ty: str, rounding: str) -> str:
+    """MultiplyByQuantizedMultiplier with compile-time multiplier and shift, on i64 values."""
+    left, right = max(shift, 0), max(-shift, 0)
+    if left:
+        x = binop(fn, "shli", x, iconst(fn, left, ty), ty)
+    p = binop(fn, "muli", x, iconst(fn, multiplier, ty), ty)
+    if rounding == "neon":
+        bias = (1 << 30) + ((1 << (30 + right)) if right else 0)
+        p = binop(fn, "addi", p, iconst(fn, bias, ty), ty)
+        return binop(fn, "shrsi", p, iconst(fn, 31 + right, ty), ty)
+    p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
+    p = binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+    return rounding_divide_by_pot(fn, p, right, ty)
+
+
+def neon_requant_tables(mult: np.ndarray, shift: np.ndarray, n_pad: int) -> dict[str, np.ndarray]:
+    """Per-channel constants of the "neon" rounding as one multiply, add and shift in i64:
+    ((x << left) * m + 2^30 + [r>0] 2^(30+r)) >> (31 + r)."""
+    mult = np.asarray(mult, np.int64).reshape(-1)
+    shift = np.asarray(shift, np.int64).reshape(-1)
+    n = mult.size
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    bias = (1 << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+
+    def pad(a: np.ndarray, fill: int) -> np.ndarray:
+        out = np.full(n_pad, fill, np.int64)
+        out[:n] = a
+        return out
+
+    return {"mult": pad(mult, 0), "left": pad(left, 0), "bias": pad(bias, 0),
+            "shift": pad(31 + right, 31)}
+
+
+def requant_neon_vector(fn, acc64: str, tabs: dict, index: str, ty64: str, any_left: bool):
+    """The "neon" requantization of an i64 vector with per-channel constants loaded at
+    `index` from the tables of `neon_requant_tables` (kernel args: name -> (ssa, memref))."""
+    def load(name: str) -> str:
+        mem, mty = tabs[name]
+        return fn.op(f"vector.load {mem}[{index}] : {mty}, {ty64}")
+
+    x = acc64
+    if any_left:
+        x = binop(fn, "shli", x, load("left"), ty64)
+    p = binop(fn, "muli", x, load("mult"), ty64)
+    p = binop(fn, "addi", p, load("bias"), ty64)
+    return binop(fn, "shrsi", p, load("shift"), ty64)
+
+
+def store_narrow(fn: Function, v32: str, lanes: int, mem: str, mty: str, index: str, count: int,
+                 elem: str = "i8") -> None:
+    """Stores the low bits of an i32 vector (already clamped) as `count` 8-bit values."""
+    v8 = fn.op(f"arith.trunci {v32} : {vec(lanes, 'i32')} to {vec(lanes, elem)}")
+    if count == lanes:
+        fn.line(f"vector.store {v8}, {mem}[{index}] : {mty}, {vec(lanes, elem)}")
+        return
+    m = fn.mask(count, lanes)
+    fn.line(f"vector.maskedstore {mem}[{index}], {m}, {v8} : {mty}, vector<{lanes}xi1>, "
+            f"{vec(lanes, elem)}")
+
+
+def load_widened(fn: Function, mem: str, mty: str, index: str, lanes: int, count: int,
+                 dst: str = "i32", unsigned: bool = False) -> str:
+    """`count` 8-bit values at `index` widened to a vector of `dst` (zero padded)."""
+    src = vec(lanes, "i8")
+    if count == lanes:
+        v = fn.op(f"vector.load {mem}[{index}] : {mty}, {src}")
+    else:
+        m = fn.mask(count, lanes)
+        z = fn._const("dense<0>", src)
+        v = fn.op(f"vector.maskedload {mem}[{index}], {m}, {z} : {mty}, vector<{lanes}xi1>, "
+                  f"{src} into {src}")
+    return ext(fn, v, src, vec(lanes, dst), unsigned)
+
+
+def unsigned(t: Tensor) -> bool:
+    return t.dtype == "ui8"

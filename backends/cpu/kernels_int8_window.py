@@ -1,0 +1,139 @@
+"""int8 window kernels over NHWC: depthwise_conv_2d, average_pool_2d, max_pool_2d.
+
+They reuse the float kernels' loop nest (`kernels_window._window`: channel blocks outermost,
+interior pixels without bounds checks), with i32 accumulators. Depthwise taps multiply
+(x - zp_in) by int32-widened weights; out-of-image taps are skipped, as in TFLite. Depthwise
+requantizes per channel with "neon" rounding (LiteRT's optimized depthwise); average pooling
+divides rounding half away from zero, as the interpreter does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.backends.cpu import kernels_int8_common as q
+from tflc.backends.cpu.graph import Node
+from tflc.backends.cpu.kernel import Kernel
+from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry
+from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
+from tflc.backends.cpu.kernels_window import _tap, _window
+from tflc.errors import TflcError
+
+
+def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
+    x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
+    if x_t.dtype != "i8":
+        raise TflcError(f"the cpu target has no {x_t.dtype} depthwise kernel", node.where)
+    b_t = node.inputs[2] if len(node.inputs) > 2 else None
+    filt = _weights(w_t)[0]  # [KH, KW, Cout]
+    kh, kw, cout = filt.shape
+    cin = x_t.shape[3]
+    mult_ch = cout // cin
+    sh, sw, dh, dw, h, w, oh, ow, pt, pl = _conv_geometry(node, x_t.shape, y_t.shape, kh, kw)
+    fn, v = k.fn, t.lanes
+    v32, v64 = q.vec(v, "i32"), q.vec(v, "i64")
+    k.flops += 2 * y_t.size * kh * kw
+    cpad = -(-cout // v) * v
+    wpad = np.zeros((kh * kw, cpad), np.int32)
+    wpad[:, :cout] = filt.reshape(kh * kw, cout)
+    bpad = np.zeros(cpad, np.int32)
+    bpad[:cout] = _bias(b_t, cout)
+    wp, bp = k.arg_const(wpad), k.arg_const(bpad)
+    mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
+    tabs = q.neon_requant_tables(mult, shift, cpad)
+    any_left = bool(np.any(tabs["left"]))
+    tabs = {name: k.arg_const(a) for name, a in tabs.items()}
+    x_zp = q.scale_zp(x_t)[1]
+    zo = q.scale_zp(y_t)[1]
+    lo, hi = q.out_clamp(node)
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    zp_v = q.iconst(fn, x_zp, v32)
+    # With a depth multiplier m, output channel c reads input channel c // m (gathered).
+    src_ch = None
+    if mult_ch != 1:
+        chans = np.zeros(cpad, np.int32)
+        chans[:cout] = np.arange(cout) // mult_ch
+        src_ch = k.arg_const(chans)
+
+    def load_input(pix: str, cb: str, count: int) -> str:
+        if src_ch is None:
+            return q.load_widened(fn, x[0], x[1], fn.add(fn.mul(pix, cin), cb), v, count)
+        idx = fn.op(f"vector.load {src_ch[0]}[{cb}] : {src_ch[1]}, {v32}")
+        m = fn.mask(count, v)
+        z = fn._const("dense<0>", q.vec(v, "i8"))
+        g = fn.op(f"vector.gather {x[0]}[{fn.mul(pix, cin)}] [{idx}], {m}, {z} : {x[1]}, "
+                  f"{v32}, vector<{v}xi1>, {q.vec(v, 'i8')} into {q.vec(v, 'i8')}")
+        return q.ext(fn, g, q.vec(v, "i8"), v32)
+
+    def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
+        acc = fn.op(f"vector.load {bp[0]}[{cb}] : {bp[1]}, {v32}")
+        for ky in range(kh):
+            for kx in range(kw):
+                ih = fn.add(ih0, ky * dh)
+                iw = fn.add(iw0, kx * dw)
+
+                def body(a, ih=ih, iw=iw, ky=ky, kx=kx):
+                    pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
+                    xv = fn.op(f"arith.subi {load_input(pix, cb, count)}, {zp_v} : {v32}")
+                    wi = fn.add(cb, (ky * kw + kx) * cpad)
+                    wv = fn.op(f"vector.load {wp[0]}[{wi}] : {wp[1]}, {v32}")
+                    return fn.op(f"arith.addi {a}, {fn.op(f'arith.muli {xv}, {wv} : {v32}')} "
+                                 f": {v32}")
+
+                acc = _tap(fn, checked, ih, iw, h, w, acc, v32, body)
+        a64 = q.ext(fn, acc, v32, v64)
+        r = q.requant_neon_vector(fn, a64, tabs, cb, v64, any_left)
+        r = q.binop(fn, "addi", r, q.iconst(fn, zo, v64), v64)
+        r = q.clamp(fn, r, lo, hi, v64)
+        r = fn.op(f"arith.trunci {r} : {v64} to {v32}")
+        out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), cb)
+        q.store_narrow(fn, r, v, y[0], y[1], out, count)
+
+    _window(k, v, node, kh, kw, cout, pixel)
+
+
+def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if x_t.dtype != "i8":
+        raise TflcError(f"the cpu target has no {x_t.dtype} pooling kernel", node.where)
+    if q.scale_zp(x_t) != q.scale_zp(y_t):
+        raise TflcError("int8 pooling with rescaling is not supported", node.where)
+    kh, kw = node.attr("filter_height"), node.attr("filter_width")
+    is_max = node.op == "max_pool_2d"
+    sh, sw, dh, dw, h, w, oh, ow, pt, pl = _conv_geometry(node, x_t.shape, y_t.shape, kh, kw)
+    c = x_t.shape[3]
+    fn, v = k.fn, t.lanes
+    v32 = q.vec(v, "i32")
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    lo, hi = q.out_clamp(node)
+
+    def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
+        hs = fn.op(f"arith.maxsi {ih0}, {fn.idx(0)} : index")
+        he = fn.op(f"arith.minsi {fn.add(ih0, kh)}, {fn.idx(h)} : index")
+        ws = fn.op(f"arith.maxsi {iw0}, {fn.idx(0)} : index")
+        we = fn.op(f"arith.minsi {fn.add(iw0, kw)}, {fn.idx(w)} : index")
+        op = "arith.maxsi" if is_max else "arith.addi"
+        init = [q.iconst(fn, -128 if is_max else 0, v32)]
+        with fn.loop_carried(hs, he, 1, init, v32) as (ih, a1, r1):
+            with fn.loop_carried(ws, we, 1, a1, v32) as (iw, a2, r2):
+                pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
+                xv = q.load_widened(fn, x[0], x[1], fn.add(fn.mul(pix, c), cb), v, count)
+                r2[:] = [fn.op(f"{op} {a2[0]}, {xv} : {v32}")]
+            r1[:] = r2
+        acc = r1[0]
+        if not is_max:
+            dh_ = fn.op(f"arith.subi {he}, {hs} : index")
+            dw_ = fn.op(f"arith.subi {we}, {ws} : index")
+            cnt = fn.op(f"arith.muli {dh_}, {dw_} : index")
+            cnt = fn.op(f"arith.index_cast {cnt} : index to i32")
+            cnt = fn.op(f"vector.broadcast {cnt} : i32 to {v32}")
+            half = fn.op(f"arith.divsi {cnt}, {q.iconst(fn, 2, v32)} : {v32}")
+            pos = fn.op(f"arith.cmpi sgt, {acc}, {q.iconst(fn, 0, v32)} : {v32}")
+            up = fn.op(f"arith.addi {acc}, {half} : {v32}")
+            down = fn.op(f"arith.subi {acc}, {half} : {v32}")
+            num = fn.op(f"arith.select {pos}, {up}, {down} : vector<{v}xi1>, {v32}")
+            acc = fn.op(f"arith.divsi {num}, {cnt} : {v32}")
+        acc = q.clamp(fn, acc, lo, hi, v32)
+        out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
+        q.store_narrow(fn, acc, v, y[0], y[1], out, count)
+
+    _window(k, v, node, kh, kw, c, pixel)

@@ -1,0 +1,149 @@
+"""int8 (full-integer) models on the cpu target: bit-exact with LiteRT's builtin kernels."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+import tflc
+from corpus import SLOW_TF_MODELS, TF_MODELS, litert_run, sample_inputs, tf_model_path
+from tflc.compiler import compile as tflc_compile
+from tflc.errors import TflcError
+
+SEEDS = (0, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """Each corpus int8 model compiled once for the module (MobileNetV2 takes seconds)."""
+    cache: dict[str, object] = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = tflc_compile(str(tf_model_path(name, "int8")), target="cpu",
+                                       num_threads=2)
+        return cache[name]
+
+    return get
+
+
+def assert_bit_exact(got: list[np.ndarray], ref: list[np.ndarray]) -> None:
+    assert len(got) == len(ref)
+    for i, (g, r) in enumerate(zip(got, ref, strict=True)):
+        assert g.dtype == r.dtype and g.shape == r.shape, (i, g.dtype, r.dtype)
+        diff = np.count_nonzero(g != r)
+        assert np.array_equal(g, r), f"output {i}: {diff} of {r.size} elements differ"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=[pytest.mark.slow] if n in SLOW_TF_MODELS else []) for n in TF_MODELS],
+)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_int8_model_is_bit_exact_with_litert_builtin(compiled, name: str, threads: int) -> None:
+    path = tf_model_path(name, "int8")
+    cm = compiled(name)
+    cm.num_threads = threads
+    for seed in SEEDS:
+        inputs = sample_inputs(path, seed=seed)
+        assert_bit_exact(cm(*inputs), litert_run(path, inputs, kernels="builtin"))
+
+
+def test_int8_model_cross_compiles_for_aarch64(tmp_path) -> None:
+    cm = tflc_compile(
+        str(tf_model_path("cnn", "int8")), target="cpu", triple="aarch64-unknown-linux-gnu"
+    )
+    cm.save(tmp_path)
+    obj = (tmp_path / "model.o").read_bytes()
+    assert obj[:4] == b"\x7fELF" and obj[18] == 183  # e_machine EM_AARCH64
+
+
+# ---- single ops on hand-written quantized IR, against LiteRT -----------------------------------
+
+
+def _run_both(text: str, inputs: list[np.ndarray]) -> None:
+    module = tflc.parse(textwrap.dedent(text), "int8_case.mlir")
+    flatbuffer = tflc_compile(tflc.parse(textwrap.dedent(text), "int8_case.mlir"),
+                              target="tflite").flatbuffer
+    ref = litert_run(flatbuffer, inputs, kernels="builtin")
+    got = tflc_compile(module, target="cpu")(*inputs)
+    assert_bit_exact(got, ref)
+
+
+def _i8(shape, seed: int, lo: int = -128, hi: int = 127) -> np.ndarray:
+    return np.random.default_rng(seed).integers(lo, hi + 1, size=shape).astype(np.int8)
+
+
+Q_IN = "!quant.uniform<i8:f32, 0.05:-7>"
+
+
+def test_fully_connected_saturates_and_handles_a_multiplier_above_one() -> None:
+    # out scale < in*w scale: the real multiplier is > 1 (a left shift); extreme inputs and
+    # weights saturate the int8 output at both ends.
+    w = _i8((5, 37), 1, -127, 127).tolist()
+    text = f"""
+    func.func @main(%x: tensor<3x37x{Q_IN}>) -> tensor<3x5x!quant.uniform<i8:f32, 0.001:3>> {{
+      %w = "tfl.pseudo_qconst"() {{qtype = tensor<5x37x!quant.uniform<i8:f32, 0.04>>,
+        value = dense<{w}> : tensor<5x37xi8>}} : () -> tensor<5x37x!quant.uniform<i8:f32, 0.04>>
+      %b = "tfl.no_value"() {{value}} : () -> none
+      %y = "tfl.fully_connected"(%x, %w, %b) {{fused_activation_function = "NONE",
+        keep_num_dims = false, weights_format = "DEFAULT",
+        asymmetric_quantize_inputs = false, quantized_bias_type = "FLOAT32"}}
+        : (tensor<3x37x{Q_IN}>, tensor<5x37x!quant.uniform<i8:f32, 0.04>>, none)
+        -> tensor<3x5x!quant.uniform<i8:f32, 0.001:3>>
+      return %y : tensor<3x5x!quant.uniform<i8:f32, 0.001:3>>
+    }}
+    """
+    _run_both(text, [_i8((3, 37), 2)])
+
+
+def test_per_channel_conv_with_padding_and_relu6() -> None:
+    w = _i8((12, 3, 3, 5), 3, -127, 127).tolist()
+    scales = ", ".join(f"{0.002 * (c + 1)}" for c in range(12))
+    wq = f"!quant.uniform<i8<-127:127>:f32:0, {{{scales}}}>"
+    bq = "!quant.uniform<i32:f32:0, {" + ", ".join(
+        f"{0.05 * 0.002 * (c + 1)}" for c in range(12)) + "}>"
+    yq = "!quant.uniform<i8:f32, 0.03:-100>"
+    bias = (np.arange(12) * 311 - 1500).tolist()
+    text = f"""
+    func.func @main(%x: tensor<1x9x7x5x{Q_IN}>) -> tensor<1x5x4x12x{yq}> {{
+      %w = "tfl.pseudo_qconst"() {{qtype = tensor<12x3x3x5x{wq}>,
+        value = dense<{w}> : tensor<12x3x3x5xi8>}} : () -> tensor<12x3x3x5x{wq}>
+      %b = "tfl.pseudo_qconst"() {{qtype = tensor<12x{bq}>,
+        value = dense<{bias}> : tensor<12xi32>}} : () -> tensor<12x{bq}>
+      %y = "tfl.conv_2d"(%x, %w, %b) {{dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32,
+        fused_activation_function = "RELU6", padding = "SAME", quantized_bias_type = "FLOAT32",
+        stride_h = 2 : i32,
+        stride_w = 2 : i32}} : (tensor<1x9x7x5x{Q_IN}>, tensor<12x3x3x5x{wq}>, tensor<12x{bq}>)
+        -> tensor<1x5x4x12x{yq}>
+      return %y : tensor<1x5x4x12x{yq}>
+    }}
+    """
+    _run_both(text, [_i8((1, 9, 7, 5), 4)])
+
+
+def test_add_with_broadcast_and_saturation() -> None:
+    aq, bq = "!quant.uniform<i8:f32, 0.1:5>", "!quant.uniform<i8:f32, 0.3:-20>"
+    yq = "!quant.uniform<i8:f32, 0.08:0>"
+    text = f"""
+    func.func @main(%a: tensor<2x3x21x{aq}>, %b: tensor<3x1x{bq}>) -> tensor<2x3x21x{yq}> {{
+      %y = "tfl.add"(%a, %b) {{fused_activation_function = "NONE", pot_scale_int16 = true}}
+        : (tensor<2x3x21x{aq}>, tensor<3x1x{bq}>) -> tensor<2x3x21x{yq}>
+      return %y : tensor<2x3x21x{yq}>
+    }}
+    """
+    _run_both(text, [_i8((2, 3, 21), 5), _i8((3, 1), 6)])
+
+
+def test_int8_ops_without_a_kernel_are_named() -> None:
+    q = "!quant.uniform<i8:f32, 0.1:-3>"
+    text = f"""
+    func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4x{q}> {{
+      %y = "tfl.log_softmax"(%x) : (tensor<1x4x{q}>) -> tensor<1x4x{q}>
+      return %y : tensor<1x4x{q}>
+    }}
+    """
+    with pytest.raises(TflcError, match="log_softmax") as e:
+        tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
+    assert "q.mlir:3" in str(e.value)
