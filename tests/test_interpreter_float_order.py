@@ -4,7 +4,8 @@ Bit-exact float matters where a hybrid (dynamic-range) layer re-quantizes the re
 can flip an int8 rounding, and MobileNetV2 "dynamic" drifted 2.7e-2 from LiteRT that way. The
 orders, measured against LiteRT 2.3: conv sums products one at a time along depth (up to 576)
 and adds the bias last; depthwise starts at the bias and adds taps row by row; MEAN adds
-elements one by one in float32 and divides once (when the innermost axis is kept); the hybrid input scale is (max - min) / 255
+elements one by one in float32 and divides once (when the innermost axis is kept); transpose
+conv scatters input pixel by pixel; the hybrid input scale is (max - min) / 255
 in float32.
 """
 
@@ -68,6 +69,36 @@ def test_float_depthwise_is_bit_exact():
         "DepthwiseConv2DOptions",
     )
     assert_bit_exact(model, [rng.standard_normal((1, 12, 12, 24)).astype(np.float32)])
+
+
+@pytest.mark.parametrize("padding,kernel", [("VALID", 2), ("SAME", 3), ("VALID", 3)])
+def test_float_transpose_conv_is_bit_exact(padding, kernel):
+    """Taps scattered in LiteRT's order: input pixel by pixel, row-major. Exact where at most
+    two taps overlap an output (3x3 stride 2 has positions with four: an ulp off there)."""
+    rng = np.random.default_rng(kernel)
+    w = rng.standard_normal((4, kernel, kernel, 16)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    size = 2 * 9 if padding == "SAME" else 2 * 8 + kernel
+    shape = np.array([1, size, size, 4], dtype=np.int32)
+    model = single_op_model(
+        "TRANSPOSE_CONV",
+        [
+            spec([4], "INT32", data=shape),
+            spec(w.shape, data=w),
+            spec([1, 9, 9, 16]),
+            spec(b.shape, data=b),
+        ],
+        [spec(shape.tolist())],
+        {"padding": padding, "stride_h": 2, "stride_w": 2, "fused_activation_function": "NONE"},
+        "TransposeConvOptions",
+        version=3,
+    )
+    x = rng.standard_normal((1, 9, 9, 16)).astype(np.float32)
+    if kernel == 2:
+        assert_bit_exact(model, [x])
+    else:
+        expected = litert_run(model, [x], kernels="builtin")[0]
+        assert rel_error(Interpreter(model_content=model)(x)[0], expected) <= 1e-6
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from tflc.runtime.kernels.common import (
     conv_output_size,
     float_activation,
     quantize_batches_asymmetric,
+    sequential_matmul,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
@@ -27,10 +28,15 @@ def transpose_conv_accumulate(
     pads: tuple[int, int],
     out_hw: tuple[int, int],
     dtype,
+    litert_order: bool = False,
 ) -> np.ndarray:
     """Every input pixel adds input x filter into the output window it maps to.
 
     `w` is OHWI; `pads` are the top/left paddings; returns (N, out_h, out_w, O) in `dtype`.
+    With `litert_order`, float sums follow LiteRT's transpose conv where that is known: per
+    input pixel and tap, channels summed one at a time; per output position, input pixels in
+    row-major order (bit-exact while at most two taps overlap an output; where four do, LiteRT
+    adds them in an order not found, about one ulp off).
     """
     n, h, wd, c = x.shape
     o, kh, kw, _ = w.shape
@@ -40,8 +46,17 @@ def transpose_conv_accumulate(
     full = np.zeros((n, full_h, full_w, o), dtype=dtype)
     rows = x.reshape(-1, c).astype(dtype, copy=False)
     # One GEMM for all taps: (N*H*W, C) x (C, KH*KW*O).
-    taps = rows @ np.ascontiguousarray(w.transpose(3, 1, 2, 0).reshape(c, -1)).astype(dtype)
-    taps = taps.reshape(n, h, wd, kh, kw, o)
+    w_cols = np.ascontiguousarray(w.transpose(3, 1, 2, 0).reshape(c, -1)).astype(dtype)
+    if litert_order:
+        taps = sequential_matmul(rows, w_cols).reshape(n, h, wd, kh, kw, o)
+        # For one output position a later input pixel is an earlier tap: taps go in reverse.
+        for fy in reversed(range(kh)):
+            for fx in reversed(range(kw)):
+                full[:, fy : fy + (h - 1) * sh + 1 : sh, fx : fx + (wd - 1) * sw + 1 : sw] += taps[
+                    :, :, :, fy, fx
+                ]
+        return full[:, pads[0] : pads[0] + out_hw[0], pads[1] : pads[1] + out_hw[1]]
+    taps = (rows @ w_cols).reshape(n, h, wd, kh, kw, o)
     for fy in range(kh):
         for fx in range(kw):
             full[:, fy : fy + (h - 1) * sh + 1 : sh, fx : fx + (wd - 1) * sw + 1 : sw] += taps[
@@ -68,8 +83,9 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
     if x.dtype == np.float32 and w.dtype != np.float32:
         return _transpose_conv_hybrid(node, x, w, b, stride, (top, left), out_hw, act)
     if x.dtype == np.float32:
+        litert_order = node.interpreter.litert_float_order
         out = transpose_conv_accumulate(
-            x, w.astype(np.float32), stride, (top, left), out_hw, np.float32
+            x, w.astype(np.float32), stride, (top, left), out_hw, np.float32, litert_order
         )
         if b is not None:
             out = out + b
