@@ -25,6 +25,8 @@ class Function:
         self._const_names: dict[tuple[str, str], str] = {}
         self._n = 0
         self._indent = 1
+        # False: a*b+c rounds twice, as TFLite's builtin float kernels do (see Tiling)
+        self.fused_multiply_add = True
 
     # ---- plumbing ---------------------------------------------------------------------------
 
@@ -220,7 +222,10 @@ class Function:
         return self.op(f"vector.broadcast {scalar} : f32 to vector<{n}xf32>")
 
     def fma(self, a: str, b: str, c: str) -> str:
-        return self.op(f"vector.fma {a}, {b}, {c} : vector<{self.lanes}xf32>")
+        ty = f"vector<{self.lanes}xf32>"
+        if self.fused_multiply_add:
+            return self.op(f"vector.fma {a}, {b}, {c} : {ty}")
+        return self.op(f"arith.addf {c}, {self.op(f'arith.mulf {a}, {b} : {ty}')} : {ty}")
 
 
 def vty(lanes: int) -> str:

@@ -9,6 +9,7 @@ accumulators. Bias and the fused activation are applied before the one store of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,9 @@ class Tiling:
     lanes: int  # f32 lanes of the target's widest vector
     mr: int  # output pixels per tile
     nr: int  # output-channel vectors per tile
+    # False: float sums in TFLite's builtin order (separate multiply and add, bias added
+    # after the products), so dynamic-range layers that quantize these sums see the same bits.
+    fused_multiply_add: bool = True
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -54,41 +58,58 @@ def _pad_bias(b: np.ndarray | None, n: int, nrv: int) -> np.ndarray:
     return out
 
 
+Rescale = Callable[[Function, str, str, str, "str | int"], str]
+
+
 class _Tile:
-    """MR x NR accumulators over one output-channel panel; `k_loops` emits the reduction."""
+    """MR x NR accumulators over one output-channel panel; `k_loops` emits the reduction.
 
-    def __init__(self, k: Kernel, t: Tiling, w, b, out, n_out: int, act: str):
+    Without `rescale` the accumulators start at the bias. With it (dynamic-range kernels, whose
+    products are integers) they start at zero and `rescale(fn, acc, bias, col, image)` turns
+    the finished sums into outputs before the activation."""
+
+    def __init__(self, k: Kernel, t: Tiling, w, b, out, n_out: int, act: str, rescale=None):
         self.k, self.t, self.w, self.b, self.out, self.n, self.act = k, t, w, b, out, n_out, act
+        self.rescale: Rescale | None = rescale
 
-    def emit(self, mr: int, nb: str | int, valid_cols: int, k_loops, out_rows) -> None:
+    def emit(
+        self, mr: int, nb: str | int, valid_cols: int, k_loops, out_rows, image: str | int = 0
+    ) -> None:
         """`k_loops(fn, nb, nvec, accs) -> accs`; `out_rows(m) -> index of the row's first
-        output element`."""
+        output element`; `image`: the batch index of the tile (for `rescale`)."""
         fn, v = self.k.fn, self.t.lanes
         nrv = self.t.nr * v
         nvec = _ceil_div(valid_cols, v)
         col0 = fn.mul(nb, nrv)
         bias = [fn.vload(self.b[0], self.b[1], fn.add(col0, j * v)) for j in range(nvec)]
-        accs = [bias[j] for _ in range(mr) for j in range(nvec)]
+        bias_first = self.rescale is None and self.t.fused_multiply_add
+        init = bias if bias_first else [fn.vf32(0.0)] * nvec
+        accs = [init[j] for _ in range(mr) for j in range(nvec)]
         accs = k_loops(fn, nb, nvec, accs)
         for m in range(mr):
             row = out_rows(m)
             base = fn.add(row, col0)
             for j in range(nvec):
-                val = activation(fn, accs[m * nvec + j], self.act, vty(v))
+                val = accs[m * nvec + j]
+                if self.rescale is not None:
+                    val = self.rescale(fn, val, bias[j], fn.add(col0, j * v), image)
+                elif not bias_first:
+                    val = fn.op(f"arith.addf {val}, {bias[j]} : {vty(v)}")
+                val = activation(fn, val, self.act, vty(v))
                 count = min(v, valid_cols - j * v)
                 fn.vstore_n(val, self.out[0], self.out[1], fn.add(base, j * v), count)
 
-    def all_panels(self, mr: int, k_loops, out_rows) -> None:
+    def all_panels(self, mr: int, k_loops, out_rows, image: str | int = 0) -> None:
         fn = self.k.fn
         nrv = self.t.nr * self.t.lanes
         full = self.n // nrv
         if full == 1:
-            self.emit(mr, 0, nrv, k_loops, out_rows)
+            self.emit(mr, 0, nrv, k_loops, out_rows, image)
         elif full > 1:
             with fn.loop(0, full) as nb:
-                self.emit(mr, nb, nrv, k_loops, out_rows)
+                self.emit(mr, nb, nrv, k_loops, out_rows, image)
         if self.n % nrv:
-            self.emit(mr, full, self.n % nrv, k_loops, out_rows)
+            self.emit(mr, full, self.n % nrv, k_loops, out_rows, image)
 
 
 def _fma_step(fn: Function, w, w_index, nvec: int, v: int, scalars: list[str], accs: list[str]):
@@ -101,13 +122,16 @@ def _fma_step(fn: Function, w, w_index, nvec: int, v: int, scalars: list[str], a
     return out
 
 
-def emit_gemm(k: Kernel, t: Tiling, x, rows: int, depth: int, n: int, w_kn, bias, out, act):
-    """out[rows x n] = act(x[rows x depth] @ w_kn[depth x n] + bias)."""
+def emit_gemm(
+    k: Kernel, t: Tiling, x, rows: int, depth: int, n: int, w_kn, bias, out, act, rescale=None
+):
+    """out[rows x n] = act(x[rows x depth] @ w_kn[depth x n] + bias) (one image when
+    `rescale` is given: it is called with image 0)."""
     fn = k.fn
     nrv = t.nr * t.lanes
     w = k.arg_const(_pack_panels(w_kn, nrv))
     b = k.arg_const(_pad_bias(bias, n, nrv))
-    tile = _Tile(k, t, w, b, out, n, act)
+    tile = _Tile(k, t, w, b, out, n, act, rescale)
     k.flops += 2 * rows * depth * n
 
     def tiles(mr: int, p0: str):
@@ -161,11 +185,12 @@ def _interior(out: int, size: int, k: int, s: int, d: int, pad: int) -> tuple[in
     return lo, hi
 
 
-def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
+def emit_conv(k: Kernel, t: Tiling, node: Node, filt=None, rescale: Rescale | None = None) -> None:
+    """`filt` / `rescale`: the filter values and output rescale of a dynamic-range conv."""
     x_t, w_t = node.inputs[0], node.inputs[1]
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     y_t = node.outputs[0]
-    filt = const_float(w_t)  # [Cout, KH, KW, Cin]
+    filt = const_float(w_t) if filt is None else filt  # [Cout, KH, KW, Cin]
     cout, kh, kw, cin = filt.shape
     bias = const_float(b_t) if b_t is not None else None
     act = node.attr("fused_activation_function", "NONE")
@@ -173,14 +198,16 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
     batch = x_t.shape[0]
     x = k.arg_tensor(x_t)
     y = k.arg_tensor(y_t)
-    if kh == kw == 1 and sh == sw == 1 and pt == pl == 0 and (h, w) == (oh, ow):
-        emit_gemm(k, t, x, batch * h * w, cin, cout, filt.reshape(cout, cin).T, bias, y, act)
+    pointwise = kh == kw == 1 and sh == sw == 1 and pt == pl == 0 and (h, w) == (oh, ow)
+    if pointwise and (rescale is None or batch == 1):
+        w_kn = filt.reshape(cout, cin).T
+        emit_gemm(k, t, x, batch * h * w, cin, cout, w_kn, bias, y, act, rescale)
         return
     fn = k.fn
     nrv = t.nr * t.lanes
     wp = k.arg_const(_pack_panels(filt.transpose(1, 2, 3, 0), nrv))
     bp = k.arg_const(_pad_bias(bias, cout, nrv))
-    tile = _Tile(k, t, wp, bp, y, cout, act)
+    tile = _Tile(k, t, wp, bp, y, cout, act, rescale)
     k.flops += 2 * batch * oh * ow * cout * kh * kw * cin
     ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
     h_checked = (oh - 1) * sh + (kh - 1) * dh - pt >= h or pt > 0
@@ -235,7 +262,7 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
             p = fn.add(fn.mul(ohv, ow), fn.add(ow0, m))
             return fn.add(fn.mul(p, cout), img_out)
 
-        tile.all_panels(mr, k_loops, out_row)
+        tile.all_panels(mr, k_loops, out_row, n_img)
 
     def tiles_of_row(n_img, ohv):
         main = ow - ow % t.mr

@@ -27,12 +27,12 @@ def _padding(padding: str, size: int, k: int, s: int) -> int:
     return max((out - 1) * s + k - size, 0) // 2
 
 
-def _geometry(node: Node):
+def _geometry(node: Node, filt=None):
     """(x, filter [Cout,KH,KW,Cin], bias or None, strides, pads, activation)."""
     if node.op == "transpose_conv":
         x_t, w_t = node.inputs[2], node.inputs[1]
         b_t = node.inputs[3] if len(node.inputs) > 3 else None
-        filt = const_float(w_t)
+        filt = const_float(w_t) if filt is None else filt
         sh, sw = node.attr("stride_h", 1), node.attr("stride_w", 1)
         oh, ow = node.outputs[0].shape[1:3]
         padding = node.attr("padding", "SAME")
@@ -57,10 +57,12 @@ def is_transpose_conv_custom(node: Node) -> bool:
     return node.op == "custom" and node.attr("custom_code") == "Convolution2DTransposeBias"
 
 
-def emit_transpose_conv(k: Kernel, t: Tiling, node: Node) -> None:
+def emit_transpose_conv(k: Kernel, t: Tiling, node: Node, filt=None, rescale=None) -> None:
+    """`filt` / `rescale`: filter values and output rescale of a dynamic-range transpose conv
+    (see kernels_conv._Tile)."""
     if node.op == "custom" and not is_transpose_conv_custom(node):
         raise TflcError(f"custom op '{node.attr('custom_code')}' has no cpu kernel", node.where)
-    x_t, filt, b_t, (sh, sw), (pt, pl), act = _geometry(node)
+    x_t, filt, b_t, (sh, sw), (pt, pl), act = _geometry(node, filt)
     y_t = node.outputs[0]
     cout, kh, kw, cin = filt.shape
     n, h, w, _ = x_t.shape
@@ -96,7 +98,8 @@ def emit_transpose_conv(k: Kernel, t: Tiling, node: Node) -> None:
         out = fn.mul(fn.lin([(b, oh * ow), (oy, ow), (ox, 1)]), cout)
         for c0 in range(0, cout, v):
             count = min(v, cout - c0)
-            acc = fn.vload(bv[0], bv[1], fn.idx(c0))
+            bias_v = fn.vload(bv[0], bv[1], fn.idx(c0))
+            acc = bias_v if rescale is None else fn.vf32(0.0)
             for ky, (vy, iy) in enumerate(ys):
                 for kx, (vx, ix) in enumerate(xs):
                     cond = fn.op(f"arith.andi {vy}, {vx} : i1")
@@ -111,5 +114,7 @@ def emit_transpose_conv(k: Kernel, t: Tiling, node: Node) -> None:
                         return res[0]
 
                     acc = fn.if_else_value(cond, tap, acc, vty(v))
+            if rescale is not None:
+                acc = rescale(fn, acc, bias_v, fn.idx(c0), b)
             acc = activation(fn, acc, act, vty(v))
             fn.vstore_n(acc, y[0], y[1], fn.add(out, c0), count)

@@ -68,10 +68,12 @@ def _tap(fn: Function, checked: bool, ih: str, iw: str, h: int, w: int, acc: str
     return fn.if_else_value(cond, lambda: body(acc), acc, ty)
 
 
-def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
+def emit_depthwise(k: Kernel, t: Tiling, node: Node, filt=None, rescale=None) -> None:
+    """`filt` / `rescale`: filter values and output rescale of a dynamic-range depthwise conv
+    (see kernels_conv._Tile)."""
     x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
-    filt = const_float(w_t)[0]  # [KH, KW, Cout]
+    filt = (const_float(w_t) if filt is None else filt)[0]  # [KH, KW, Cout]
     kh, kw, cout = filt.shape
     cin = x_t.shape[3]
     mult = cout // cin
@@ -91,7 +93,8 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         with fn.loop(0, x_t.shape[0]) as n, fn.loop(0, oh) as ohv, fn.loop(0, ow) as owv:
             with fn.loop(0, cout) as co:
                 ci = fn.op(f"arith.divui {co}, {fn.idx(mult)} : index")
-                acc = fn.load(bf[0], bf[1], co)
+                bias_s = fn.load(bf[0], bf[1], co)
+                acc = bias_s if rescale is None else fn.f32(0.0)
                 ih0 = fn.add(fn.mul(ohv, sh), -pt)
                 iw0 = fn.add(fn.mul(owv, sw), -pl)
                 for ky in range(kh):
@@ -107,6 +110,8 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
                             return fn.op(f"arith.addf {a}, {p} : f32")
 
                         acc = _tap(fn, True, ih, iw, h, w, acc, "f32", body)
+                if rescale is not None:
+                    acc = rescale(fn, acc, bias_s, co, n, "f32")
                 acc = activation(fn, acc, act, "f32")
                 out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), co)
                 fn.store(acc, y[0], y[1], out)
@@ -120,7 +125,8 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     bp = k.arg_const(bpad)
 
     def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
-        acc = fn.vload(bp[0], bp[1], cb)
+        bias_v = fn.vload(bp[0], bp[1], cb)
+        acc = bias_v if rescale is None else fn.vf32(0.0)
         for ky in range(kh):
             for kx in range(kw):
                 ih = fn.add(ih0, ky * dh)
@@ -133,6 +139,8 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
                     return fn.fma(xv, wv, a)
 
                 acc = _tap(fn, checked, ih, iw, h, w, acc, vty(v), body)
+        if rescale is not None:
+            acc = rescale(fn, acc, bias_v, cb, n)
         acc = activation(fn, acc, act, vty(v))
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), cb)
         fn.vstore_n(acc, y[0], y[1], out, count)

@@ -25,13 +25,18 @@ from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
 
 EMITTERS = {
-    "conv_2d": conv.emit_conv,
+    "conv_2d": lambda k, t, node: (
+        hybrid.emit_hybrid_conv if node.attr("hybrid") else conv.emit_conv
+    )(k, t, node),
+    "hybrid_quantize": hybrid.emit_hybrid_quantize,
     "fully_connected": lambda k, t, node: (
         hybrid.emit_hybrid_fully_connected
         if hybrid.is_hybrid_fully_connected(node)
         else conv.emit_fully_connected
     )(k, t, node),
-    "depthwise_conv_2d": window.emit_depthwise,
+    "depthwise_conv_2d": lambda k, t, node: (
+        hybrid.emit_hybrid_conv if node.attr("hybrid") else window.emit_depthwise
+    )(k, t, node),
     "max_pool_2d": window.emit_pool,
     "average_pool_2d": window.emit_pool,
     "softmax": ew.emit_softmax,
@@ -40,7 +45,9 @@ EMITTERS = {
     "copy": data.emit_copy,
     "resize_bilinear": data.emit_resize_bilinear,
     "batch_matmul": conv.emit_batch_matmul,
-    "transpose_conv": tconv.emit_transpose_conv,
+    "transpose_conv": lambda k, t, node: (
+        hybrid.emit_hybrid_conv if node.attr("hybrid") else tconv.emit_transpose_conv
+    )(k, t, node),
     "custom:Convolution2DTransposeBias": tconv.emit_transpose_conv,
 }
 EMITTERS |= {op: ew.emit_unary for op in ew.UNARY_OPS}
@@ -88,6 +95,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
         if node.op in ALIASES and node.op not in EMITTERS:
             continue
         k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob)
+        k.fn.fused_multiply_add = tiling.fused_multiply_add
         key = f"custom:{node.attr('custom_code')}" if node.op == "custom" else node.op
         try:
             (int8.int8_emitter(node) or EMITTERS[key])(k, tiling, node)

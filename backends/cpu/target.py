@@ -7,6 +7,9 @@ Options (`tflc.compile(m, target="cpu", **options)` or `--option key=value`):
                  a cross-compiled model is saved but cannot be called here
     opt_level    LLVM optimization level (default 3)
     mr, nr       micro-kernel tile: output pixels x output-channel vectors (default 6 x 2)
+    float_order  "fused" (fused multiply-adds, fastest) or "tflite" (TFLite's builtin kernels'
+                 order of float roundings); default "tflite" for dynamic-range models, whose
+                 run-time quantization turns one-ulp differences into whole steps
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tflc.backends.cpu import codegen
+from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu.graph import extract_graph, numpy_dtype
 from tflc.backends.cpu.header import write_header
 from tflc.backends.cpu.kernels_conv import Tiling
@@ -27,7 +31,9 @@ from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
 from tflc.errors import TflcError
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
-KNOWN_OPTIONS = {"name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source"}
+KNOWN_OPTIONS = {
+    "name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source", "float_order"
+}
 
 
 def _describe(t) -> dict[str, Any]:
@@ -77,9 +83,18 @@ class CpuTarget:
             raise TflcError(f"name must be a C identifier, got '{name}'", "--option name")
         spec = codegen.target_spec(options.get("triple"), options.get("cpu"))
         lanes = spec.f32_lanes
-        tiling = Tiling(lanes, int(options.get("mr", 6)), int(options.get("nr", 2)))
         with module.context:
             graph = extract_graph(module, SUPPORTED_OPS)
+        inexact = hybrid.quantize_conv_inputs(graph)
+        # Dynamic-range layers quantize float activations at run time, so one ulp upstream can
+        # move a rounding step: their models keep TFLite's float summation order.
+        order = options.get("float_order", "tflite" if hybrid.has_hybrid_layers(graph) else "fused")
+        if order not in ("fused", "tflite"):
+            raise TflcError(f"float_order must be 'fused' or 'tflite', got '{order}'", "--option")
+        tflite_order = order == "tflite"
+        tiling = Tiling(
+            lanes, int(options.get("mr", 6)), int(options.get("nr", 2)), not tflite_order
+        )
         insert_output_copies(graph)
         plan = plan_memory(graph)
         built = build_module(graph, plan, tiling, name)
@@ -105,6 +120,9 @@ class CpuTarget:
             "code_bytes": max(len(obj) - built.blob.size, 0),
             "codegen_seconds": round(t_obj - t_ir, 3),
         }
+        if inexact:
+            # Dynamic-range convs whose float sums may round once where TFLite's int32 don't.
+            report["dynamic_range_inexact_layers"] = inexact
         manifest = {
             "target": "cpu",
             "name": name,
