@@ -39,6 +39,31 @@ TENSOR_DTYPES: dict[str, np.dtype] = {
 }
 
 
+def decode_strings(data: bytes) -> np.ndarray:
+    """A STRING tensor's buffer (int32 count, count + 1 int32 offsets, then the bytes) as a
+    1-D object array of bytes."""
+    if len(data) < 4:
+        raise ValueError("string buffer shorter than its count")
+    count = int(np.frombuffer(data, np.int32, 1)[0])
+    if count < 0 or 4 * (count + 2) > len(data):
+        raise ValueError(f"string buffer of {len(data)} bytes cannot hold {count} strings")
+    offsets = np.frombuffer(data, np.int32, count + 1, 4)
+    if np.any(np.diff(offsets) < 0) or offsets[0] < 4 * (count + 2) or offsets[-1] > len(data):
+        raise ValueError("string buffer offsets run outside the buffer")
+    out = np.empty(count, dtype=object)
+    for i in range(count):
+        out[i] = bytes(data[offsets[i] : offsets[i + 1]])
+    return out
+
+
+def encode_strings(values) -> bytes:
+    """The STRING buffer holding `values` (bytes or str, in row-major order)."""
+    items = [v.encode() if isinstance(v, str) else bytes(v) for v in np.asarray(values).ravel()]
+    header = 4 * (len(items) + 2)
+    offsets = np.cumsum([header] + [len(v) for v in items]).astype(np.int32)
+    return np.int32(len(items)).tobytes() + offsets.tobytes() + b"".join(items)
+
+
 @dataclass
 class Quantization:
     scale: list[float] = field(default_factory=list)
@@ -145,8 +170,16 @@ class Model:
         return self.buffers[tensor.buffer] if 0 < tensor.buffer < len(self.buffers) else b""
 
     def constant(self, tensor: Tensor) -> np.ndarray | None:
-        """A constant tensor's value, or None for tensors without data."""
+        """A constant tensor's value, or None for tensors without data. STRING constants are
+        object arrays of bytes."""
         data = self.buffer_data(tensor)
+        if len(data) and tensor.type == "STRING":
+            try:
+                strings = decode_strings(bytes(data))
+            except ValueError as e:
+                raise TflcError(f"tensor '{tensor.name}': {e}", self.source) from e
+            shape = tensor.shape if int(np.prod(tensor.shape)) == len(strings) else [len(strings)]
+            return strings.reshape(shape)
         if not len(data) or tensor.dtype is None:
             return None
         arr = np.frombuffer(data, dtype=tensor.dtype)

@@ -58,6 +58,8 @@ _ENUM_FIELDS: dict[str, type] = {
     "OutType": TensorType,
     "IdxOutType": TensorType,
     "QuantizedBiasType": TensorType,
+    "KeyDtype": TensorType,
+    "ValueDtype": TensorType,
 }
 # Option tables whose `Type`/`Mode` fields are enums of their own.
 _ENUM_BY_TABLE: dict[tuple[str, str], type] = {

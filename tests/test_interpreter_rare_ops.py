@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 from corpus import litert_interpreter
 from test_interpreter_ops import single_op_model, spec
+from tflc.backends.tflite.flatbuffer_writer import write_model
 from tflc.runtime.interpreter import Interpreter
+from tflc.runtime.tflite_model import (
+    Model,
+    Operator,
+    OperatorCode,
+    SubGraph,
+    Tensor,
+    encode_strings,
+)
+from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
 pytest.importorskip("ai_edge_litert")
 
@@ -140,3 +150,68 @@ def test_multinomial_follows_the_distribution(out_type):
     assert not np.array_equal(ours, again)  # the stream moves on between invokes
     ((same,),) = run_tflc(model, [logits, count])
     np.testing.assert_array_equal(same, ours)  # and restarts with a new interpreter
+
+
+# --- resource hash tables -----------------------------------------------------------------
+
+
+def hashtable_model(key_type: str, value_type: str, keys, values, default, imports: int = 1):
+    """HASHTABLE -> HASHTABLE_IMPORT (x `imports`) -> HASHTABLE_FIND(query) -> HASHTABLE_SIZE."""
+    buffers: list[bytes] = [b""]
+    tensors: list[Tensor] = []
+
+    def add(name, shape, type_, data=None) -> int:
+        buffer = 0
+        if data is not None:
+            raw = data if isinstance(data, bytes) else np.ascontiguousarray(data).tobytes()
+            buffers.append(raw)
+            buffer = len(buffers) - 1
+        tensors.append(Tensor(name, list(shape), type_, buffer))
+        return len(tensors) - 1
+
+    def const(name, type_, vals) -> int:
+        if type_ == "STRING":
+            return add(name, [len(vals)], type_, encode_strings(vals))
+        return add(name, [len(vals)], type_, np.asarray(vals, np.int64))
+
+    handle = add("handle", [1], "RESOURCE")
+    query = add("query", [-1], key_type)
+    tensors[query].shape = [3]
+    imported = [
+        (const(f"keys{i}", key_type, k), const(f"values{i}", value_type, v))
+        for i, (k, v) in enumerate(zip(keys, values, strict=True))
+    ][:imports]
+    default_t = const("default", value_type, [default])
+    found = add("found", [3], value_type)
+    size = add("size", [1], "INT64")
+    names = ["HASHTABLE", "HASHTABLE_IMPORT", "HASHTABLE_FIND", "HASHTABLE_SIZE"]
+    codes = [
+        OperatorCode(BUILTIN_OPERATOR_CODES[n], None, 1, BUILTIN_OPERATOR_CODES[n]) for n in names
+    ]
+    table = {"table_id": 1, "key_dtype": key_type, "value_dtype": value_type}
+    ops = [Operator(0, [], [handle], builtin_options=("HashtableOptions", table))]
+    ops += [Operator(1, [handle, k, v], []) for k, v in imported]
+    ops += [Operator(2, [handle, query, default_t], [found]), Operator(3, [handle], [size])]
+    graph = SubGraph("main", tensors, [query], [found, size], ops)
+    return write_model(Model(3, "", codes, [graph], buffers, [], []))
+
+
+@pytest.mark.parametrize("direction", ["int_to_string", "string_to_int"])
+@pytest.mark.parametrize("imports", [1, 2])
+def test_hashtable_ops_match_litert(direction, imports):
+    ints = [[3, -1, 70000000000], [3, 9]]
+    strings = [[b"three", b"minus one", b"big"], [b"THREE", b"nine"]]
+    if direction == "int_to_string":
+        model = hashtable_model("INT64", "STRING", ints, strings, b"?", imports)
+        query = np.array([70000000000, 5, 3], dtype=np.int64)
+    else:
+        model = hashtable_model("STRING", "INT64", strings, ints, -7, imports)
+        query = np.array([b"big", b"nine", b"three"], dtype=object)
+    expected = run_litert(model, [query], 2)
+    actual = run_tflc(model, [query], 2)
+    for run_a, run_e in zip(actual, expected, strict=True):
+        found, size = run_a
+        np.testing.assert_array_equal(size, run_e[1])
+        assert [bytes(v) if isinstance(v, bytes | np.bytes_) else int(v) for v in found] == [
+            bytes(v) if isinstance(v, bytes | np.bytes_) else int(v) for v in run_e[0]
+        ]

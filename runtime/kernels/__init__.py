@@ -32,6 +32,7 @@ _BUILTIN_MODULES = (
     "custom_mediapipe",
     "elementwise",
     "embedding",
+    "hashtable",
     "image",
     "matmul",
     "misc",
