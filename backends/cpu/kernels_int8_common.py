@@ -154,6 +154,45 @@ def requant_neon_vector(fn, acc64: str, tabs: dict, index: str, ty64: str, any_l
     return binop(fn, "shrsi", p, load("shift"), ty64)
 
 
+def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.ndarray] | None:
+    """Per-channel constants of the "neon" rounding computed in i32 lanes, or None when the
+    accumulators may not fit: with a = acc << (left + 1) exact in i32,
+    SRDHM(acc << left, m) = hi32(a * m + 2^31) and the rounding shift is (s + half) >> right,
+    which equals the i64 form (nested floors of integer sums compose)."""
+    mult = np.asarray(mult, np.int64).reshape(-1)
+    shift = np.asarray(shift, np.int64).reshape(-1)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    if acc_bound * (1 << (int(left.max(initial=0)) + 1)) >= 1 << 31 or np.any(right > 31):
+        return None
+    n = mult.size
+
+    def pad(a: np.ndarray) -> np.ndarray:
+        out = np.zeros(n_pad, np.int32)
+        out[:n] = a
+        return out
+
+    half = np.where(right > 0, np.int64(1) << np.maximum(right - 1, 0), 0)
+    return {"shl": pad(left + 1), "mult": pad(mult), "half": pad(half), "right": pad(right)}
+
+
+def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: int) -> str:
+    """The "neon" requantization of an i32 vector with the tables of `i32_requant_tables`."""
+    v32, v64 = vec(lanes, "i32"), vec(lanes, "i64")
+
+    def load(name: str) -> str:
+        mem, mty = tabs[name]
+        return fn.op(f"vector.load {mem}[{index}] : {mty}, {v32}")
+
+    a = binop(fn, "shli", acc, load("shl"), v32)
+    p = binop(fn, "muli", ext(fn, a, v32, v64), ext(fn, load("mult"), v32, v64), v64)
+    p = binop(fn, "addi", p, iconst(fn, 1 << 31, v64), v64)
+    p = binop(fn, "shrsi", p, iconst(fn, 32, v64), v64)
+    s = fn.op(f"arith.trunci {p} : {v64} to {v32}")
+    s = binop(fn, "addi", s, load("half"), v32)
+    return binop(fn, "shrsi", s, load("right"), v32)
+
+
 def store_narrow(fn: Function, v32: str, lanes: int, mem: str, mty: str, index: str, count: int,
                  elem: str = "i8") -> None:
     """Stores the low bits of an i32 vector (already clamped) as `count` 8-bit values."""

@@ -78,9 +78,15 @@ class Int8Tile:
         if np.any(np.abs(init) >= 1 << 31):
             raise TflcError("int8 accumulator initial value does not fit in int32", node.where)
         self.init = k.arg_const(init.astype(np.int32))
-        tabs = q.neon_requant_tables(mult, shift, n_pad)
-        self.any_left = bool(np.any(tabs["left"]))
-        self.tabs = {name: k.arg_const(tabs[name]) for name in ("mult", "left", "bias", "shift")}
+        bound = int(np.max(np.abs(init[:n]) + 128 * np.abs(w_kn).sum(axis=0), initial=0))
+        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound)
+        self.i32 = tabs32 is not None
+        if self.i32:
+            self.tabs = {name: k.arg_const(a) for name, a in tabs32.items()}
+        else:
+            tabs = q.neon_requant_tables(mult, shift, n_pad)
+            self.any_left = bool(np.any(tabs["left"]))
+            self.tabs = {name: k.arg_const(a) for name, a in tabs.items()}
         y_t = node.outputs[0]
         self.zo = q.scale_zp(y_t)[1]
         self.lo, self.hi = q.out_clamp(node)
@@ -103,6 +109,10 @@ class Int8Tile:
     def requantize(self, acc: str, ch: str) -> str:
         fn, v = self.k.fn, self.t.lanes
         v64, v32 = q.vec(v, "i64"), q.vec(v, "i32")
+        if self.i32:
+            r = q.requant_i32_vector(fn, acc, self.tabs, ch, v)
+            r = q.binop(fn, "addi", r, q.iconst(fn, self.zo, v32), v32)
+            return q.clamp(fn, r, self.lo, self.hi, v32)
         a = q.ext(fn, acc, v32, v64)
         r = q.requant_neon_vector(fn, a, self.tabs, ch, v64, self.any_left)
         r = q.binop(fn, "addi", r, q.iconst(fn, self.zo, v64), v64)

@@ -39,8 +39,10 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     bpad[:cout] = _bias(b_t, cout)
     wp, bp = k.arg_const(wpad), k.arg_const(bpad)
     mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
-    tabs = q.neon_requant_tables(mult, shift, cpad)
-    any_left = bool(np.any(tabs["left"]))
+    bound = int(np.max(np.abs(bpad[:cout]) + 255 * np.abs(wpad[:, :cout]).sum(axis=0)))
+    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound)
+    tabs = tabs32 if tabs32 is not None else q.neon_requant_tables(mult, shift, cpad)
+    any_left = bool(np.any(tabs.get("left", 0)))
     tabs = {name: k.arg_const(a) for name, a in tabs.items()}
     x_zp = q.scale_zp(x_t)[1]
     zo = q.scale_zp(y_t)[1]
@@ -80,11 +82,16 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
                                  f": {v32}")
 
                 acc = _tap(fn, checked, ih, iw, h, w, acc, v32, body)
-        a64 = q.ext(fn, acc, v32, v64)
-        r = q.requant_neon_vector(fn, a64, tabs, cb, v64, any_left)
-        r = q.binop(fn, "addi", r, q.iconst(fn, zo, v64), v64)
-        r = q.clamp(fn, r, lo, hi, v64)
-        r = fn.op(f"arith.trunci {r} : {v64} to {v32}")
+        if tabs32 is not None:
+            r = q.requant_i32_vector(fn, acc, tabs, cb, v)
+            r = q.binop(fn, "addi", r, q.iconst(fn, zo, v32), v32)
+            r = q.clamp(fn, r, lo, hi, v32)
+        else:
+            a64 = q.ext(fn, acc, v32, v64)
+            r = q.requant_neon_vector(fn, a64, tabs, cb, v64, any_left)
+            r = q.binop(fn, "addi", r, q.iconst(fn, zo, v64), v64)
+            r = q.clamp(fn, r, lo, hi, v64)
+            r = fn.op(f"arith.trunci {r} : {v64} to {v32}")
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), cb)
         q.store_narrow(fn, r, v, y[0], y[1], out, count)
 
