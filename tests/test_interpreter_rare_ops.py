@@ -215,3 +215,62 @@ def test_hashtable_ops_match_litert(direction, imports):
         assert [bytes(v) if isinstance(v, bytes | np.bytes_) else int(v) for v in found] == [
             bytes(v) if isinstance(v, bytes | np.bytes_) else int(v) for v in run_e[0]
         ]
+
+
+# --- text and hashing ---------------------------------------------------------------------
+
+
+def skip_gram_model(ngram_size: int, max_skip: int, include_all: bool) -> bytes:
+    tensors = [Tensor("text", [1], "STRING", 0), Tensor("grams", [0], "STRING", 0)]
+    code = BUILTIN_OPERATOR_CODES["SKIP_GRAM"]
+    options = {
+        "ngram_size": ngram_size,
+        "max_skip_size": max_skip,
+        "include_all_ngrams": include_all,
+    }
+    op = Operator(0, [0], [1], builtin_options=("SkipGramOptions", options))
+    graph = SubGraph("main", tensors, [0], [1], [op])
+    return write_model(Model(3, "", [OperatorCode(code, None, 1, code)], [graph], [b""], [], []))
+
+
+@pytest.mark.parametrize("sentence", [b"the quick brown fox jumps", b" a  b c\td ", b"one"])
+@pytest.mark.parametrize("options", [(2, 0, False), (2, 1, False), (3, 1, True), (3, 2, False)])
+def test_skip_gram_matches_litert(sentence, options):
+    model = skip_gram_model(*options)
+    text = np.array([sentence], dtype=object)
+    ((expected,),) = run_litert(model, [text])
+    ((actual,),) = run_tflc(model, [text])
+    assert [bytes(v) for v in actual] == [bytes(v) for v in expected]
+
+
+@pytest.mark.parametrize("kind", ["SPARSE", "DENSE"])
+@pytest.mark.parametrize(
+    "item_shape,type_",
+    # hashed keys of 6, 8, 16, 32, 44 and 84 bytes: every length branch of Fingerprint64
+    [
+        ((2,), "INT8"),
+        ((1,), "INT32"),
+        ((3,), "INT32"),
+        ((7,), "FLOAT32"),
+        ((5, 2), "INT32"),
+        ((20,), "INT32"),
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lsh_projection_matches_litert(kind, item_shape, type_, weighted):
+    rng = np.random.default_rng(len(item_shape) * 10 + item_shape[0])
+    seeds = rng.standard_normal((4, 6)).astype(np.float32)
+    rows = 5
+    inputs = [spec(seeds.shape, data=seeds), spec((rows,) + item_shape, type_)]
+    if weighted:
+        inputs.append(spec([rows]))
+    out = [4] if kind == "SPARSE" else [24]
+    model = single_op_model(
+        "LSH_PROJECTION", inputs, [spec(out, "INT32")], {"type": kind}, "LSHProjectionOptions"
+    )
+    if type_ == "FLOAT32":
+        x = rng.standard_normal((rows,) + item_shape).astype(np.float32)
+    else:
+        x = rng.integers(-100, 100, (rows,) + item_shape).astype(np.dtype(type_.lower()))
+    xs = [x] + ([rng.standard_normal(rows).astype(np.float32)] if weighted else [])
+    assert_same(run_tflc(model, xs), run_litert(model, xs))

@@ -34,6 +34,7 @@ _BUILTIN_MODULES = (
     "embedding",
     "hashtable",
     "image",
+    "lsh",
     "matmul",
     "misc",
     "pooling",
@@ -45,6 +46,7 @@ _BUILTIN_MODULES = (
     "sequence",
     "shape",
     "slicing",
+    "text",
     "unary",
 )
 _loaded = False
