@@ -89,6 +89,8 @@ class TosaBuilder:
         return self.op("transpose", [x], out, perms=perms)
 
     def slice(self, x: ir.Value, start: list[int], size: list[int]) -> ir.Value:
+        if not any(start) and list(size) == shape_of(x):
+            return x
         out = tensor(size, elem_of(x))
         return self.op("slice", [x, self.shape(start), self.shape(size)], out)
 
@@ -109,8 +111,8 @@ class TosaBuilder:
         rank = len(ir.RankedTensorType(result).shape)
         a, b = self.to_rank(a, rank), self.to_rank(b, rank)
         if name == "mul":
-            with self.loc:
-                shift = self.const(np.zeros(1, np.int8), ir.IntegerType.get_signless(8))
+            # TOSA 1.0's mul takes a right shift, meaningful for int32 only: 0 for floats.
+            shift = self.const(np.zeros(1, np.int8), ir.IntegerType.get_signless(8))
             return self.op("mul", [a, b, shift], result)
         return self.op(name, [a, b], result)
 

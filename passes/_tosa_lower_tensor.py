@@ -121,30 +121,75 @@ def _clip_index(index: int, dim: int) -> int:
 
 
 def lower_strided_slice(op: ir.Operation, b: TosaBuilder) -> ir.Value:
-    """Unit strides only; shrunk axes are sliced to size 1 then reshaped away."""
+    """Positive strides: a slice, then per strided axis a pad to a multiple of the stride, a
+    reshape splitting the axis as [count, stride] and a slice of phase 0. Shrunk axes are
+    sliced to size 1 and reshaped away."""
     shape = shape_of(op.operands[0])
     begin, end = _const_ints(op, 1, "begin"), _const_ints(op, 2, "end")
-    if any(s != 1 for s in _const_ints(op, 3, "strides")):
-        raise LoweringError("strided_slice with strides other than 1 is not supported")
+    strides = _const_ints(op, 3, "strides")
+    if 0 in strides:
+        raise LoweringError("strided_slice with a zero stride")
     masks = {m: int(attr_str(op, m) or 0) for m in ("begin_mask", "end_mask", "shrink_axis_mask")}
     if int(attr_str(op, "ellipsis_mask") or 0) or int(attr_str(op, "new_axis_mask") or 0):
         raise LoweringError("strided_slice with ellipsis or new axes is not supported")
-    start, size = [], []
+    x = op.operands[0]
+    start, size, step = [], [], []
     for i, dim in enumerate(shape):
         if i >= len(begin):
             start.append(0)
             size.append(dim)
+            step.append(1)
             continue
-        lo = 0 if masks["begin_mask"] >> i & 1 else _clip_index(begin[i], dim)
-        if masks["shrink_axis_mask"] >> i & 1:
+        shrink = masks["shrink_axis_mask"] >> i & 1
+        lo, hi = _bounds(begin[i], end[i], strides[i], dim, masks, i)
+        if strides[i] < 0:
+            # Walk the reversed axis forwards: index j there is dim − 1 − j here.
+            x = b.op("reverse", [x], x.type, axis=_i32(i))
+            lo, hi = dim - 1 - lo, dim - 1 - hi
+        if shrink:
             hi = lo + 1
-        elif masks["end_mask"] >> i & 1:
-            hi = dim
-        else:
-            hi = _clip_index(end[i], dim)
         start.append(lo)
         size.append(max(hi - lo, 0))
-    return b.reshape(b.slice(op.operands[0], start, size), shape_of(op.result))
+        step.append(abs(strides[i]) if size[-1] > 1 else 1)
+    y = b.slice(x, start, size)
+    for axis, s in enumerate(step):
+        if s > 1:
+            y = _every_nth(b, y, axis, s)
+    return b.reshape(y, shape_of(op.result))
+
+
+def _clip_backward_index(index: int, dim: int) -> int:
+    """A slice bound for a negative stride, clipped to [-1, dim - 1] (-1: before element 0)."""
+    return min(max(index + dim if index < 0 else index, -1), dim - 1)
+
+
+def _bounds(begin: int, end: int, stride: int, dim: int, masks: dict, i: int) -> tuple[int, int]:
+    """TensorFlow's [first, stop) along axis `i`, stop exclusive in the stride's direction."""
+    if stride > 0:
+        lo = 0 if masks["begin_mask"] >> i & 1 else _clip_index(begin, dim)
+        hi = dim if masks["end_mask"] >> i & 1 else _clip_index(end, dim)
+        return lo, hi
+    lo = dim - 1 if masks["begin_mask"] >> i & 1 else _clip_backward_index(begin, dim)
+    hi = -1 if masks["end_mask"] >> i & 1 else _clip_backward_index(end, dim)
+    return lo, hi
+
+
+def _i32(value: int) -> ir.Attribute:
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(32), value)
+
+
+def _every_nth(b: TosaBuilder, x: ir.Value, axis: int, stride: int) -> ir.Value:
+    """Elements 0, stride, 2·stride, ... of `axis`."""
+    shape = shape_of(x)
+    count = -(-shape[axis] // stride)
+    pads = [(0, 0)] * len(shape)
+    pads[axis] = (0, count * stride - shape[axis])
+    if pads[axis][1]:
+        x = b.pad(x, pads)
+    split = [*shape[:axis], count, stride, *shape[axis + 1 :]]
+    x = b.reshape(x, split)
+    picked = b.slice(x, [0] * len(split), [*split[: axis + 1], 1, *split[axis + 2 :]])
+    return b.reshape(picked, [*shape[:axis], count, *shape[axis + 1 :]])
 
 
 def relu_bounds() -> dict[str, tuple[float, float]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
+from tflc.passes import _tosa_lower_more as more
 from tflc.passes import _tosa_lower_nn as nn
 from tflc.passes import _tosa_lower_tensor as tensor
 from tflc.passes._tfl_rewrite import func_blocks, replace_op
@@ -62,8 +63,23 @@ LOWERINGS = {
     "tfl.slice": tensor.lower_slice,
     "tfl.strided_slice": tensor.lower_strided_slice,
     **{name: tensor.clamp_lowering(*bounds) for name, bounds in tensor.relu_bounds().items()},
+    "tfl.dequantize": more.lower_dequantize,
+    "tfl.prelu": more.lower_prelu,
+    "tfl.elu": more.lower_elu,
+    "tfl.gelu": more.lower_gelu,
+    "tfl.tile": more.lower_tile,
+    "tfl.split": more.lower_split,
+    "tfl.gather": more.lower_gather,
+    "tfl.batch_matmul": more.lower_batch_matmul,
+    "tfl.transpose_conv": more.lower_transpose_conv,
+    "tfl.resize_bilinear": more.resize_lowering("BILINEAR"),
+    "tfl.resize_nearest_neighbor": more.resize_lowering("NEAREST_NEIGHBOR"),
 }
-CONSTANTS = ("tfl.pseudo_const",)
+# Ops that only feed others: removed (or turned into tosa.const) once their users are lowered.
+CONSTANTS = ("tfl.pseudo_const", "tfl.no_value")
+# Which operand carries the data, which must be float32 (operand 0 for the others);
+# None: the lowering checks its input itself.
+DATA_OPERAND = {"tfl.split": 1, "tfl.transpose_conv": 2, "tfl.dequantize": None}
 
 
 def _error(op: ir.Operation, what: str) -> TflcError:
@@ -82,7 +98,9 @@ def _is_static_f32(value: ir.Value) -> bool:
 def _check_lowerable(op: ir.Operation) -> None:
     if op.name not in LOWERINGS:
         raise _error(op, "has no lowering to TOSA")
-    for value in [op.operands[0], *op.results]:
+    data = DATA_OPERAND.get(op.name, 0)
+    operands = [] if data is None else [op.operands[data]]
+    for value in [*operands, *op.results]:
         if not _is_static_f32(value):
             raise _error(
                 op,
@@ -94,17 +112,19 @@ def lower_op(op: ir.Operation) -> None:
     _check_lowerable(op)
     try:
         with op.location:  # types and attributes the lowering makes need a context
-            value = LOWERINGS[op.name](op, TosaBuilder(op))
+            values = LOWERINGS[op.name](op, TosaBuilder(op))
     except nn.LoweringError as e:
         raise _error(op, f"is not lowered to TOSA: {e}") from None
-    if value.type != op.result.type:
-        raise _error(op, f"lowered to {value.type}, expected {op.result.type}")
-    replace_op(op, value)
+    values = values if isinstance(values, list) else [values]
+    for value, result in zip(values, op.results, strict=True):
+        if value.type != result.type:
+            raise _error(op, f"lowered to {value.type}, expected {result.type}")
+    replace_op(op, *values)
 
 
 def lower_constant(op: ir.Operation) -> None:
     """A used `tfl.pseudo_const` becomes a `tosa.const` of the same value; an unused one goes."""
-    if any(True for r in op.results for _ in r.uses):
+    if op.name == "tfl.pseudo_const" and any(True for r in op.results for _ in r.uses):
         with ir.InsertionPoint(op), op.location:
             new = ir.Operation.create(
                 "tosa.const",

@@ -69,7 +69,7 @@ def iree_compile(tosa: str, workdir: Path, name: str = "model") -> Path | str:
     return vmfb
 
 
-# Runs `main` (or the module's only function) `runs` times after `warmup` calls on `threads`
+# Runs `main` (or the module's first exported function) `runs` times after `warmup` calls on `threads`
 # worker threads; prints the median ms and saves the outputs of the last call.
 _RUN = r"""
 import sys, time, numpy as np
@@ -77,8 +77,10 @@ import iree.runtime as rt
 vmfb, out, threads, runs, warmup = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6])
 rt.flags.parse_flags(f"--task_topology_max_group_count={threads}")
 ctx = rt.SystemContext(config=rt.Config("local-task"))
-ctx.add_vm_module(rt.VmModule.copy_buffer(ctx.instance, open(vmfb, "rb").read()))
-fn = ctx.modules.module.main
+vm = rt.VmModule.copy_buffer(ctx.instance, open(vmfb, "rb").read())
+ctx.add_vm_module(vm)
+names = [n for n in vm.function_names if not n.startswith("__")]
+fn = ctx.modules.module["main" if "main" in names else names[0]]
 inputs = [np.load(p) for p in sys.argv[6:]]
 for _ in range(warmup):
     fn(*inputs)

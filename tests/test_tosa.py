@@ -34,6 +34,15 @@ def test_mobilenet_v2_float32_through_iree_matches_litert(tmp_path):
     _check_against_litert(corpus.tf_model_path("mobilenet_v2", "float32"), tmp_path)
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn"])
+@pytest.mark.parametrize("name", corpus.SMALL_TF_MODELS)
 def test_small_float32_models_through_iree_match_litert(name, tmp_path):
     _check_against_litert(corpus.tf_model_path(name, "float32"), tmp_path)
+
+
+# float16 weights (dequantize), PReLU, resize, transpose conv; the others need sparse constants
+# or custom ops.
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hand_landmark_lite", "palm_detection_lite"])
+def test_mediapipe_models_through_iree_match_litert(name, mediapipe_model_paths, tmp_path):
+    path = next(p for p in mediapipe_model_paths if p.stem == name)
+    _check_against_litert(path, tmp_path)

@@ -3,8 +3,16 @@
 // What tfl-legalize-to-tosa refuses, each an error at the op (the positive cases are in
 // tfl-legalize-to-tosa.mlir).
 
-func.func @no_lowering(%arg0: tensor<4x2xf32>, %arg1: tensor<3xi32>) -> tensor<3x2xf32> {
-  // expected-error@+1 {{'tfl.gather' op has no lowering to TOSA}}
+func.func @no_lowering(%arg0: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // expected-error@+1 {{'tfl.log_softmax' op has no lowering to TOSA}}
+  %0 = "tfl.log_softmax"(%arg0) : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %0 : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @non_constant_indices(%arg0: tensor<4x2xf32>, %arg1: tensor<3xi32>) -> tensor<3x2xf32> {
+  // expected-error@+1 {{'tfl.gather' op is not lowered to TOSA: gather indices must be constant}}
   %0 = "tfl.gather"(%arg0, %arg1) {axis = 0 : i32, batch_dims = 0 : i32} : (tensor<4x2xf32>, tensor<3xi32>) -> tensor<3x2xf32>
   return %0 : tensor<3x2xf32>
 }

@@ -108,3 +108,44 @@ func.func @pool_pad_concat_transpose(%arg0: tensor<1x4x4x2xf32>) -> tensor<1x4x4
   %4 = "tfl.transpose"(%3, %perm) : (tensor<1x4x2x4xf32>, tensor<4xi32>) -> tensor<1x4x4x2xf32>
   return %4 : tensor<1x4x4x2xf32>
 }
+
+// -----
+
+// float16 weights widen at compile time; SAME transpose conv 4 -> 8 crops one row and column at
+// the end of the full 9x9 result.
+// CHECK-LABEL: func.func @f16_weights_transpose_conv
+// CHECK-NOT: tfl.
+// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<1.000000e+00> : tensor<2x3x3x3xf32>}>
+// CHECK: tosa.transpose_conv2d %arg0, %[[W]], {{.*}} {acc_type = f32, out_pad = array<i64: 0, -1, 0, -1>, stride = array<i64: 2, 2>}
+// CHECK-SAME: -> tensor<1x8x8x2xf32>
+func.func @f16_weights_transpose_conv(%arg0: tensor<1x4x4x3xf32>) -> tensor<1x8x8x2xf32> {
+  %s = "tfl.pseudo_const"() {value = dense<[1, 8, 8, 2]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %h = "tfl.pseudo_const"() {value = dense<1.0> : tensor<2x3x3x3xf16>} : () -> tensor<2x3x3x3xf16>
+  %w = "tfl.dequantize"(%h) : (tensor<2x3x3x3xf16>) -> tensor<2x3x3x3xf32>
+  %b = "tfl.pseudo_const"() {value = dense<0.0> : tensor<2xf32>} : () -> tensor<2xf32>
+  %0 = "tfl.transpose_conv"(%s, %w, %arg0, %b) {fused_activation_function = "NONE", padding = "SAME", quantized_bias_type = "FLOAT32", stride_h = 2 : i32, stride_w = 2 : i32} : (tensor<4xi32>, tensor<2x3x3x3xf32>, tensor<1x4x4x3xf32>, tensor<2xf32>) -> tensor<1x8x8x2xf32>
+  return %0 : tensor<1x8x8x2xf32>
+}
+
+// -----
+
+// Stride 2 on 5 rows: pad to 6, view as 3x2, keep phase 0. Half-pixel bilinear resize 3 -> 6:
+// input y = (6·out − 3) / 12 (scale 12/6, offset −3), border 3 makes the output 6 rows.
+// CHECK-LABEL: func.func @strided_slice_resize
+// CHECK: %[[P:.*]] = tosa.pad %arg0, {{.*}} -> tensor<1x6x6x2xf32>
+// CHECK: %[[R:.*]] = tosa.reshape %[[P]], {{.*}} -> tensor<1x3x2x6x2xf32>
+// CHECK: tosa.slice %[[R]], {{.*}} -> tensor<1x3x1x6x2xf32>
+// CHECK: tosa.reshape {{.*}} -> tensor<1x3x2x3x2xf32>
+// CHECK: %[[S:.*]] = tosa.const_shape {{.*}}values = dense<[12, 6, 8, 4]> : tensor<4xindex>
+// CHECK: %[[O:.*]] = tosa.const_shape {{.*}}values = dense<[-3, -2]> : tensor<2xindex>
+// CHECK: %[[B:.*]] = tosa.const_shape {{.*}}values = dense<[3, 2]> : tensor<2xindex>
+// CHECK: tosa.resize %{{.*}}, %[[S]], %[[O]], %[[B]] {mode = BILINEAR} : (tensor<1x3x2x2xf32>
+func.func @strided_slice_resize(%arg0: tensor<1x5x6x2xf32>) -> tensor<1x6x4x2xf32> {
+  %b = "tfl.pseudo_const"() {value = dense<[0, 0, 0, 0]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %e = "tfl.pseudo_const"() {value = dense<[1, 5, 6, 2]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %s = "tfl.pseudo_const"() {value = dense<[1, 2, 3, 1]> : tensor<4xi32>} : () -> tensor<4xi32>
+  %0 = "tfl.strided_slice"(%arg0, %b, %e, %s) {begin_mask = 0 : i32, ellipsis_mask = 0 : i32, end_mask = 0 : i32, new_axis_mask = 0 : i32, offset = false, shrink_axis_mask = 0 : i32} : (tensor<1x5x6x2xf32>, tensor<4xi32>, tensor<4xi32>, tensor<4xi32>) -> tensor<1x3x2x2xf32>
+  %size = "tfl.pseudo_const"() {value = dense<[6, 4]> : tensor<2xi32>} : () -> tensor<2xi32>
+  %1 = "tfl.resize_bilinear"(%0, %size) {align_corners = false, half_pixel_centers = true} : (tensor<1x3x2x2xf32>, tensor<2xi32>) -> tensor<1x6x4x2xf32>
+  return %1 : tensor<1x6x4x2xf32>
+}
