@@ -12,6 +12,7 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
+from tflc.passes import _tosa_lower_int8 as int8
 from tflc.passes import _tosa_lower_more as more
 from tflc.passes import _tosa_lower_nn as nn
 from tflc.passes import _tosa_lower_tensor as tensor
@@ -76,7 +77,7 @@ LOWERINGS = {
     "tfl.resize_nearest_neighbor": more.resize_lowering("NEAREST_NEIGHBOR"),
 }
 # Ops that only feed others: removed (or turned into tosa.const) once their users are lowered.
-CONSTANTS = ("tfl.pseudo_const", "tfl.no_value")
+CONSTANTS = ("tfl.pseudo_const", "tfl.pseudo_qconst", "tfl.no_value")
 # Which operand carries the data, which must be float32 (operand 0 for the others);
 # None: the lowering checks its input itself.
 DATA_OPERAND = {"tfl.split": 1, "tfl.transpose_conv": 2, "tfl.dequantize": None}
@@ -108,11 +109,31 @@ def _check_lowerable(op: ir.Operation) -> None:
             )
 
 
+def _is_int8_op(op: ir.Operation) -> bool:
+    return any(int8.is_quantized(v) for v in [*op.results, *op.operands[:1]])
+
+
+def _lower_int8(op: ir.Operation) -> list[ir.Value]:
+    if op.name not in int8.LOWERINGS:
+        raise _error(op, "on quantized tensors has no lowering to TOSA")
+    for v in op.results:
+        t = v.type
+        if not (int8.is_quantized(v) and ir.RankedTensorType(t).has_static_shape):
+            raise _error(op, f"on {t} is not lowered to TOSA: only static int8 results")
+    with op.location:
+        value = int8.LOWERINGS[op.name](op, TosaBuilder(op))
+    # The ops not yet lowered still read the quantized type (and its scales) through a cast.
+    return [int8.cast_to(op, value, op.result.type)]
+
+
 def lower_op(op: ir.Operation) -> None:
-    _check_lowerable(op)
     try:
-        with op.location:  # types and attributes the lowering makes need a context
-            values = LOWERINGS[op.name](op, TosaBuilder(op))
+        if _is_int8_op(op):
+            values = _lower_int8(op)
+        else:
+            _check_lowerable(op)
+            with op.location:  # types and attributes the lowering makes need a context
+                values = LOWERINGS[op.name](op, TosaBuilder(op))
     except nn.LoweringError as e:
         raise _error(op, f"is not lowered to TOSA: {e}") from None
     values = values if isinstance(values, list) else [values]
@@ -124,7 +145,10 @@ def lower_op(op: ir.Operation) -> None:
 
 def lower_constant(op: ir.Operation) -> None:
     """A used `tfl.pseudo_const` becomes a `tosa.const` of the same value; an unused one goes."""
-    if op.name == "tfl.pseudo_const" and any(True for r in op.results for _ in r.uses):
+    used = any(True for r in op.results for _ in r.uses)
+    if used and op.name == "tfl.pseudo_qconst":
+        raise _error(op, "(a quantized constant) is used by an op that was not lowered")
+    if used and op.name == "tfl.pseudo_const":
         with ir.InsertionPoint(op), op.location:
             new = ir.Operation.create(
                 "tosa.const",
@@ -138,6 +162,9 @@ def lower_constant(op: ir.Operation) -> None:
 
 def legalize_to_tosa(module: ir.Operation) -> None:
     for block in func_blocks(module):
+        fn = block.owner.operation
+        with fn.location:
+            int8.retype_arguments(fn)
         ops = [o.operation for o in block.operations]
         for op in ops:
             if op.name.startswith("tfl.") and op.name not in CONSTANTS:
@@ -145,6 +172,8 @@ def legalize_to_tosa(module: ir.Operation) -> None:
         for op in [o.operation for o in block.operations]:
             if op.name in CONSTANTS:
                 lower_constant(op)
+        with fn.location:
+            int8.finish_function(fn)
 
 
 PASS = Pass(
