@@ -149,3 +149,37 @@ func.func @strided_slice_resize(%arg0: tensor<1x5x6x2xf32>) -> tensor<1x6x4x2xf3
   %1 = "tfl.resize_bilinear"(%0, %size) {align_corners = false, half_pixel_centers = true} : (tensor<1x3x2x2xf32>, tensor<2xi32>) -> tensor<1x6x4x2xf32>
   return %1 : tensor<1x6x4x2xf32>
 }
+
+// -----
+
+// int8: the function takes and returns the stored i8; the conv accumulates in i32 with the
+// input zero point as an operand and requantizes per channel by 0.5·{0.01, 0.02}/0.125 =
+// {0.64, 0.64}·2^{-4, -3} (multiplier 0.64·2^31, shifts 35 and 34); RELU6 clamps to
+// [-128, -128 + 6/0.125]. The add lifts both inputs to i32 · 2^20, scales them by 0.125 and 0.5
+// of twice the larger input scale, and requantizes the sum by 2^-18 (0.5·2^31 >> 48).
+// CHECK-LABEL: func.func @int8_conv_add(%arg0: tensor<1x4x4x2xi8>) -> tensor<1x4x4x2xi8>
+// CHECK-NOT: quant.uniform
+// CHECK: %[[IZP:.*]] = "tosa.const"() <{values = dense<-1> : tensor<1xi8>}>
+// CHECK: %[[C:.*]] = tosa.conv2d %arg0, %{{.*}}, %{{.*}}, %[[IZP]], %{{.*}} {acc_type = i32
+// CHECK-SAME: -> tensor<1x4x4x2xi32>
+// CHECK: "tosa.const"() <{values = dense<1374389535> : tensor<2xi32>}>
+// CHECK: "tosa.const"() <{values = dense<[35, 34]> : tensor<2xi8>}>
+// CHECK: %[[Q:.*]] = tosa.rescale %[[C]], {{.*}} per_channel = true, rounding_mode = DOUBLE_ROUND, scale32 = true} : {{.*}} -> tensor<1x4x4x2xi8>
+// CHECK: %[[R:.*]] = tosa.clamp %[[Q]] {max_val = -80 : i8, min_val = -128 : i8}
+// CHECK: %[[L1:.*]] = tosa.rescale %[[R]], {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: "tosa.const"() <{values = dense<33> : tensor<1xi8>}>
+// CHECK: %[[S1:.*]] = tosa.rescale %[[L1]]
+// CHECK: %[[L2:.*]] = tosa.rescale %arg0, {{.*}} -> tensor<1x4x4x2xi32>
+// CHECK: "tosa.const"() <{values = dense<31> : tensor<1xi8>}>
+// CHECK: %[[S2:.*]] = tosa.rescale %[[L2]]
+// CHECK: %[[SUM:.*]] = tosa.add %[[S1]], %[[S2]]
+// CHECK: "tosa.const"() <{values = dense<48> : tensor<1xi8>}>
+// CHECK: %[[OUT:.*]] = tosa.rescale %[[SUM]], {{.*}} -> tensor<1x4x4x2xi8>
+// CHECK: return %[[OUT]] : tensor<1x4x4x2xi8>
+func.func @int8_conv_add(%arg0: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x4x4x2x!quant.uniform<i8:f32, 0.25:3>> {
+  %w = "tfl.pseudo_qconst"() {qtype = tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.01,0.02}>>, value = dense<[[[[10, -20]]], [[[30, 40]]]]> : tensor<2x1x1x2xi8>} : () -> tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.01,0.02}>>
+  %b = "tfl.pseudo_qconst"() {qtype = tensor<2x!quant.uniform<i32:f32:0, {0.005,0.01}>>, value = dense<[100, -50]> : tensor<2xi32>} : () -> tensor<2x!quant.uniform<i32:f32:0, {0.005,0.01}>>
+  %0 = "tfl.conv_2d"(%arg0, %w, %b) {dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "RELU6", padding = "SAME", quantized_bias_type = "FLOAT32", stride_h = 1 : i32, stride_w = 1 : i32} : (tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:-1>>, tensor<2x1x1x2x!quant.uniform<i8:f32:0, {0.01,0.02}>>, tensor<2x!quant.uniform<i32:f32:0, {0.005,0.01}>>) -> tensor<1x4x4x2x!quant.uniform<i8:f32, 0.125:-128>>
+  %1 = "tfl.add"(%0, %arg0) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x4x4x2x!quant.uniform<i8:f32, 0.125:-128>>, tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x4x4x2x!quant.uniform<i8:f32, 0.25:3>>
+  return %1 : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.25:3>>
+}
