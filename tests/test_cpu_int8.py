@@ -12,9 +12,6 @@ from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 
 SEEDS = (0, 1, 2)
-# Models with an int8 op that has no cpu kernel yet: refused by name before codegen.
-REFUSED = {"transformer": "batch_matmul", "upsample": "transpose_conv"}
-COMPILED_MODELS = [n for n in TF_MODELS if n not in REFUSED]
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +21,9 @@ def compiled():
 
     def get(name: str):
         if name not in cache:
-            cache[name] = tflc_compile(str(tf_model_path(name, "int8")), target="cpu",
-                                       num_threads=2)
+            cache[name] = tflc_compile(
+                str(tf_model_path(name, "int8")), target="cpu", num_threads=2
+            )
         return cache[name]
 
     return get
@@ -41,10 +39,7 @@ def assert_bit_exact(got: list[np.ndarray], ref: list[np.ndarray]) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=[pytest.mark.slow] if n in SLOW_TF_MODELS else [])
-        for n in COMPILED_MODELS
-    ],
+    [pytest.param(n, marks=[pytest.mark.slow] if n in SLOW_TF_MODELS else []) for n in TF_MODELS],
 )
 @pytest.mark.parametrize("threads", [1, 2])
 def test_int8_model_is_bit_exact_with_litert_builtin(compiled, name: str, threads: int) -> None:
@@ -54,12 +49,6 @@ def test_int8_model_is_bit_exact_with_litert_builtin(compiled, name: str, thread
     for seed in SEEDS:
         inputs = sample_inputs(path, seed=seed)
         assert_bit_exact(cm(*inputs), litert_run(path, inputs, kernels="builtin"))
-
-
-@pytest.mark.parametrize("name", sorted(REFUSED))
-def test_int8_model_with_a_missing_kernel_is_refused_by_name(name: str) -> None:
-    with pytest.raises(TflcError, match=REFUSED[name]):
-        tflc_compile(str(tf_model_path(name, "int8")), target="cpu")
 
 
 def test_int8_model_cross_compiles_for_aarch64(tmp_path) -> None:
@@ -76,8 +65,9 @@ def test_int8_model_cross_compiles_for_aarch64(tmp_path) -> None:
 
 def _run_both(text: str, inputs: list[np.ndarray]) -> None:
     module = tflc.parse(textwrap.dedent(text), "int8_case.mlir")
-    flatbuffer = tflc_compile(tflc.parse(textwrap.dedent(text), "int8_case.mlir"),
-                              target="tflite").flatbuffer
+    flatbuffer = tflc_compile(
+        tflc.parse(textwrap.dedent(text), "int8_case.mlir"), target="tflite"
+    ).flatbuffer
     ref = litert_run(flatbuffer, inputs, kernels="builtin")
     got = tflc_compile(module, target="cpu")(*inputs)
     assert_bit_exact(got, ref)
@@ -114,8 +104,11 @@ def test_per_channel_conv_with_padding_and_relu6() -> None:
     w = _i8((12, 3, 3, 5), 3, -127, 127).tolist()
     scales = ", ".join(f"{0.002 * (c + 1)}" for c in range(12))
     wq = f"!quant.uniform<i8<-127:127>:f32:0, {{{scales}}}>"
-    bq = "!quant.uniform<i32:f32:0, {" + ", ".join(
-        f"{0.05 * 0.002 * (c + 1)}" for c in range(12)) + "}>"
+    bq = (
+        "!quant.uniform<i32:f32:0, {"
+        + ", ".join(f"{0.05 * 0.002 * (c + 1)}" for c in range(12))
+        + "}>"
+    )
     yq = "!quant.uniform<i8:f32, 0.03:-100>"
     bias = (np.arange(12) * 311 - 1500).tolist()
     text = f"""

@@ -11,7 +11,9 @@ from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_int8_common as q
 from tflc.backends.cpu import kernels_int8_elementwise as ew
 from tflc.backends.cpu import kernels_int8_gemm as gemm
+from tflc.backends.cpu import kernels_int8_matmul as matmul
 from tflc.backends.cpu import kernels_int8_reduce as reduce
+from tflc.backends.cpu import kernels_int8_resize as resize
 from tflc.backends.cpu import kernels_int8_window as window
 from tflc.backends.cpu.graph import Node, Tensor
 from tflc.errors import TflcError
@@ -31,8 +33,9 @@ def _emit_pad(k, t, node: Node) -> None:
     """Pads with the output zero point (what 0.0 quantizes to)."""
     zp = q.scale_zp(node.outputs[0])[1]
     value = Tensor(-1, (1,), "i32", value=np.array([zp], np.int32))
-    padded = Node("padv2", [node.inputs[0], node.inputs[1], value], node.outputs, node.attrs,
-                  node.where)
+    padded = Node(
+        "padv2", [node.inputs[0], node.inputs[1], value], node.outputs, node.attrs, node.where
+    )
     data.emit_table_gather(k, t, padded)
 
 
@@ -50,6 +53,9 @@ INT8_EMITTERS = {
     "concatenation": _emit_concatenation,
     "pad": _emit_pad,
     "padv2": data.emit_table_gather,
+    "batch_matmul": matmul.emit_batch_matmul,
+    "transpose_conv": matmul.emit_transpose_conv,
+    "resize_bilinear": resize.emit_resize_bilinear,
 }
 INT8_EMITTERS |= {op: ew.emit_binary for op in ew.BINARY_OPS}
 INT8_EMITTERS |= {op: ew.emit_table_unary for op in ew.TABLE_UNARY_OPS}

@@ -135,13 +135,18 @@ def neon_requant_tables(mult: np.ndarray, shift: np.ndarray, n_pad: int) -> dict
         out[:n] = a
         return out
 
-    return {"mult": pad(mult, 0), "left": pad(left, 0), "bias": pad(bias, 0),
-            "shift": pad(31 + right, 31)}
+    return {
+        "mult": pad(mult, 0),
+        "left": pad(left, 0),
+        "bias": pad(bias, 0),
+        "shift": pad(31 + right, 31),
+    }
 
 
 def requant_neon_vector(fn, acc64: str, tabs: dict, index: str, ty64: str, any_left: bool):
     """The "neon" requantization of an i64 vector with per-channel constants loaded at
     `index` from the tables of `neon_requant_tables` (kernel args: name -> (ssa, memref))."""
+
     def load(name: str) -> str:
         mem, mty = tabs[name]
         return fn.op(f"vector.load {mem}[{index}] : {mty}, {ty64}")
@@ -193,20 +198,31 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
     return binop(fn, "shrsi", s, load("right"), v32)
 
 
-def store_narrow(fn: Function, v32: str, lanes: int, mem: str, mty: str, index: str, count: int,
-                 elem: str = "i8") -> None:
+def store_narrow(
+    fn: Function, v32: str, lanes: int, mem: str, mty: str, index: str, count: int, elem: str = "i8"
+) -> None:
     """Stores the low bits of an i32 vector (already clamped) as `count` 8-bit values."""
     v8 = fn.op(f"arith.trunci {v32} : {vec(lanes, 'i32')} to {vec(lanes, elem)}")
     if count == lanes:
         fn.line(f"vector.store {v8}, {mem}[{index}] : {mty}, {vec(lanes, elem)}")
         return
     m = fn.mask(count, lanes)
-    fn.line(f"vector.maskedstore {mem}[{index}], {m}, {v8} : {mty}, vector<{lanes}xi1>, "
-            f"{vec(lanes, elem)}")
+    fn.line(
+        f"vector.maskedstore {mem}[{index}], {m}, {v8} : {mty}, vector<{lanes}xi1>, "
+        f"{vec(lanes, elem)}"
+    )
 
 
-def load_widened(fn: Function, mem: str, mty: str, index: str, lanes: int, count: int,
-                 dst: str = "i32", unsigned: bool = False) -> str:
+def load_widened(
+    fn: Function,
+    mem: str,
+    mty: str,
+    index: str,
+    lanes: int,
+    count: int,
+    dst: str = "i32",
+    unsigned: bool = False,
+) -> str:
     """`count` 8-bit values at `index` widened to a vector of `dst` (zero padded)."""
     src = vec(lanes, "i8")
     if count == lanes:
@@ -214,8 +230,10 @@ def load_widened(fn: Function, mem: str, mty: str, index: str, lanes: int, count
     else:
         m = fn.mask(count, lanes)
         z = fn._const("dense<0>", src)
-        v = fn.op(f"vector.maskedload {mem}[{index}], {m}, {z} : {mty}, vector<{lanes}xi1>, "
-                  f"{src} into {src}")
+        v = fn.op(
+            f"vector.maskedload {mem}[{index}], {m}, {z} : {mty}, vector<{lanes}xi1>, "
+            f"{src} into {src}"
+        )
     return ext(fn, v, src, vec(lanes, dst), unsigned)
 
 

@@ -21,8 +21,21 @@ from tflc.runtime.kernels.quant_math import quantize_multiplier
 from tflc.runtime.kernels.quantized_elementwise import REF, SCALAR_VEC, VEC, lane_kinds
 
 TABLE_UNARY_OPS = {
-    "logistic", "tanh", "hard_swish", "leaky_relu", "elu", "gelu", "relu", "relu6",
-    "relu_n1_to_1", "relu_0_to_1", "neg", "abs", "rsqrt", "quantize", "dequantize",
+    "logistic",
+    "tanh",
+    "hard_swish",
+    "leaky_relu",
+    "elu",
+    "gelu",
+    "relu",
+    "relu6",
+    "relu_n1_to_1",
+    "relu_0_to_1",
+    "neg",
+    "abs",
+    "rsqrt",
+    "quantize",
+    "dequantize",
 }
 BINARY_OPS = {"add", "sub", "mul", "squared_difference", "maximum", "minimum", "prelu"}
 
@@ -122,8 +135,9 @@ def _params(node: Node) -> dict:
         twice_max = 2.0 * float(np.float32(max(s1, s2)))
         p["m1"], p["s1"] = (int(v) for v in quantize_multiplier(s1 / twice_max))
         p["m2"], p["s2"] = (int(v) for v in quantize_multiplier(s2 / twice_max))
-        p["mo"], p["so"] = (int(v) for v in quantize_multiplier(
-            twice_max * twice_max / ((1 << 14) * so)))
+        p["mo"], p["so"] = (
+            int(v) for v in quantize_multiplier(twice_max * twice_max / ((1 << 14) * so))
+        )
     return p
 
 
@@ -159,8 +173,9 @@ def binary_value(fn: Function, op: str, p: dict, x1: str, x2: str, kind: int, ty
         else:  # SCALAR_VEC: shift left, SQRDMULH, truncating shift right
             e1 = b("shrsi", q.srdhm(fn, b("shli", x1, c(p["left"])), p["m1"], ty), c(-p["s1"]))
             e2 = b("shrsi", q.srdhm(fn, b("shli", x2, c(p["left"])), p["m2"], ty), c(-p["s2"]))
-        out = q.rounding_divide_by_pot(fn, q.srdhm(fn, b("addi", e1, e2), p["mo"], ty),
-                                       -p["so"], ty)
+        out = q.rounding_divide_by_pot(
+            fn, q.srdhm(fn, b("addi", e1, e2), p["mo"], ty), -p["so"], ty
+        )
         return _wrap16(fn, out, ty)
     if op == "mul":
         prod = b("muli", x1, x2)
@@ -178,8 +193,10 @@ def binary_value(fn: Function, op: str, p: dict, x1: str, x2: str, kind: int, ty
 
 
 def _check_same_quant(node: Node) -> None:
-    qs = {(float(np.float32(t.scale[0])), int(t.zero_point[0]))
-          for t in [*node.inputs[:2], node.outputs[0]]}
+    qs = {
+        (float(np.float32(t.scale[0])), int(t.zero_point[0]))
+        for t in [*node.inputs[:2], node.outputs[0]]
+    }
     if len(qs) != 1:
         raise TflcError(f"int8 '{node.op}' with rescaling is not supported", node.where)
 

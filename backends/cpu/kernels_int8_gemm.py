@@ -66,8 +66,20 @@ def pack_pairs(w_kn: np.ndarray, nrv: int, k_groups: int = 1) -> np.ndarray:
 class Int8Tile:
     """MR x NR i32 accumulators over one output-channel panel, requantized at the store."""
 
-    def __init__(self, k: Kernel, t: Tiling, node: Node, w_kn: np.ndarray, bias: np.ndarray,
-                 x_zp: int, out, n: int, mult, shift, k_groups: int = 1):
+    def __init__(
+        self,
+        k: Kernel,
+        t: Tiling,
+        node: Node,
+        w_kn: np.ndarray,
+        bias: np.ndarray,
+        x_zp: int,
+        out,
+        n: int,
+        mult,
+        shift,
+        k_groups: int = 1,
+    ):
         self.k, self.t, self.out, self.n = k, t, out, n
         nrv = t.nr * t.lanes
         self.nrv = nrv
@@ -96,8 +108,10 @@ class Int8Tile:
         v32 = q.vec(v, "i32")
         nvec = _ceil_div(valid_cols, v)
         col0 = fn.mul(nb, self.nrv)
-        init = [fn.op(f"vector.load {self.init[0]}[{fn.add(col0, j * v)}] : {self.init[1]}, {v32}")
-                for j in range(nvec)]
+        init = [
+            fn.op(f"vector.load {self.init[0]}[{fn.add(col0, j * v)}] : {self.init[1]}, {v32}")
+            for j in range(nvec)
+        ]
         accs = k_loops(fn, nb, nvec, [init[j] for _ in range(mr) for j in range(nvec)])
         for m in range(mr):
             base = fn.add(out_rows(m), col0)
@@ -150,8 +164,9 @@ def splat_pair(fn: Function, pair32: str, lanes: int) -> str:
     return fn.op(f"vector.bitcast {b} : {q.vec(lanes, 'i32')} to {q.vec(2 * lanes, 'i16')}")
 
 
-def madd_step(fn: Function, w, w_index: str, nvec: int, lanes: int, pairs: list[str],
-              accs: list[str]) -> list[str]:
+def madd_step(
+    fn: Function, w, w_index: str, nvec: int, lanes: int, pairs: list[str], accs: list[str]
+) -> list[str]:
     """accs[m][j] += pairwise dot(pair m, weights j): sext, mul, add even and odd lanes."""
     v16, v32w = q.vec(2 * lanes, "i16"), q.vec(2 * lanes, "i32")
     even = ", ".join(str(2 * i) for i in range(lanes))
@@ -168,13 +183,27 @@ def madd_step(fn: Function, w, w_index: str, nvec: int, lanes: int, pairs: list[
             e = fn.op(f"vector.shuffle {prod}, {prod} [{even}] : {v32w}, {v32w}")
             o = fn.op(f"vector.shuffle {prod}, {prod} [{odd}] : {v32w}, {v32w}")
             s = fn.op(f"arith.addi {e}, {o} : {q.vec(lanes, 'i32')}")
-            out[m * nvec + j] = fn.op(f"arith.addi {out[m * nvec + j]}, {s} : "
-                                      f"{q.vec(lanes, 'i32')}")
+            out[m * nvec + j] = fn.op(
+                f"arith.addi {out[m * nvec + j]}, {s} : {q.vec(lanes, 'i32')}"
+            )
     return out
 
 
-def emit_gemm(k: Kernel, t: Tiling, node: Node, x, rows: int, depth: int, w_kn, bias, x_zp,
-              out, n: int, mult, shift) -> None:
+def emit_gemm(
+    k: Kernel,
+    t: Tiling,
+    node: Node,
+    x,
+    rows: int,
+    depth: int,
+    w_kn,
+    bias,
+    x_zp,
+    out,
+    n: int,
+    mult,
+    shift,
+) -> None:
     """out[rows x n] = requant(x[rows x depth] @ w_kn[depth x n] + bias)."""
     fn, v = k.fn, t.lanes
     tile = Int8Tile(k, t, node, w_kn, bias, x_zp, out, n, mult, shift)
@@ -232,8 +261,21 @@ def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
     mult, shift = conv_multipliers(x_t, w_t, y_t, n)
     x = k.arg_tensor(x_t)
     y = k.arg_tensor(y_t)
-    emit_gemm(k, t, node, x, x_t.size // depth, depth, w.T, _bias(b_t, n), q.scale_zp(x_t)[1],
-              y, n, mult, shift)
+    emit_gemm(
+        k,
+        t,
+        node,
+        x,
+        x_t.size // depth,
+        depth,
+        w.T,
+        _bias(b_t, n),
+        q.scale_zp(x_t)[1],
+        y,
+        n,
+        mult,
+        shift,
+    )
 
 
 def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
@@ -252,8 +294,21 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
     x = k.arg_tensor(x_t)
     y = k.arg_tensor(y_t)
     if kh == kw == 1 and sh == sw == 1 and pt == pl == 0 and (h, w) == (oh, ow):
-        emit_gemm(k, t, node, x, batch * h * w, cin, filt.reshape(cout, cin).T, bias, x_zp, y,
-                  cout, mult, shift)
+        emit_gemm(
+            k,
+            t,
+            node,
+            x,
+            batch * h * w,
+            cin,
+            filt.reshape(cout, cin).T,
+            bias,
+            x_zp,
+            y,
+            cout,
+            mult,
+            shift,
+        )
         return
     fn, v = k.fn, t.lanes
     w_kn = filt.transpose(1, 2, 3, 0).reshape(kh * kw * cin, cout)
@@ -311,12 +366,19 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
                     if cin // 2:
                         with fn.loop_carried(0, cin // 2, 1, c2, acc_ty) as (ci, c3, r3):
                             c2i = fn.mul(ci, 2)
-                            r3[:] = step(lambda m: pair_of(fn, x, fn.add(bases[m], c2i), v),
-                                         c3, fn.add(w_base, fn.mul(ci, nrv * 2)))
+                            r3[:] = step(
+                                lambda m: pair_of(fn, x, fn.add(bases[m], c2i), v),
+                                c3,
+                                fn.add(w_base, fn.mul(ci, nrv * 2)),
+                            )
                         cur = r3
                     if cin % 2:
-                        cur = step(lambda m: pair_of(fn, x, fn.add(bases[m], cin - 1), v, True),
-                                   cur, fn.add(w_base, (cin2 // 2 - 1) * nrv * 2), True)
+                        cur = step(
+                            lambda m: pair_of(fn, x, fn.add(bases[m], cin - 1), v, True),
+                            cur,
+                            fn.add(w_base, (cin2 // 2 - 1) * nrv * 2),
+                            True,
+                        )
                     r2[:] = cur
                 r1[:] = r2
             return r1

@@ -17,8 +17,15 @@ from tflc.runtime.kernels.node import Node as RuntimeNode
 from tflc.runtime.tflite_model import Quantization
 from tflc.runtime.tflite_model import Tensor as RuntimeTensor
 
-_TYPE_NAMES = {"f32": "FLOAT32", "i8": "INT8", "ui8": "UINT8", "i16": "INT16", "i32": "INT32",
-               "i64": "INT64", "i1": "BOOL"}
+_TYPE_NAMES = {
+    "f32": "FLOAT32",
+    "i8": "INT8",
+    "ui8": "UINT8",
+    "i16": "INT16",
+    "i32": "INT32",
+    "i64": "INT64",
+    "i1": "BOOL",
+}
 
 
 def _runtime_tensor(t: Tensor, shape: tuple[int, ...]) -> RuntimeTensor:
@@ -45,8 +52,9 @@ def evaluate(node: Node, inputs: list[np.ndarray], out_shape: tuple[int, ...]) -
         constant=lambda t: consts[tensors.index(t)],
     )
     n_in = len(tensors) - 1
-    rnode = RuntimeNode(None, model, 0, 0, node.op.upper(), 1, dict(node.attrs), None,
-                        list(range(n_in)), [n_in])
+    rnode = RuntimeNode(
+        None, model, 0, 0, node.op.upper(), 1, dict(node.attrs), None, list(range(n_in)), [n_in]
+    )
     return np.asarray(fn(rnode, *inputs))
 
 
@@ -61,6 +69,6 @@ def value_tables(node: Node) -> tuple[np.ndarray, np.ndarray]:
     extra = [t.value for t in node.inputs[1:] if t is not None and t.is_const]
     long_run = evaluate(node, [values, *extra], values.shape).reshape(-1)
     single = np.concatenate(
-        [evaluate(node, [values[i:i + 1], *extra], (1,)).reshape(-1) for i in range(256)]
+        [evaluate(node, [values[i : i + 1], *extra], (1,)).reshape(-1) for i in range(256)]
     )
     return long_run, single

@@ -62,8 +62,10 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         idx = fn.op(f"vector.load {src_ch[0]}[{cb}] : {src_ch[1]}, {v32}")
         m = fn.mask(count, v)
         z = fn._const("dense<0>", q.vec(v, "i8"))
-        g = fn.op(f"vector.gather {x[0]}[{fn.mul(pix, cin)}] [{idx}], {m}, {z} : {x[1]}, "
-                  f"{v32}, vector<{v}xi1>, {q.vec(v, 'i8')} into {q.vec(v, 'i8')}")
+        g = fn.op(
+            f"vector.gather {x[0]}[{fn.mul(pix, cin)}] [{idx}], {m}, {z} : {x[1]}, "
+            f"{v32}, vector<{v}xi1>, {q.vec(v, 'i8')} into {q.vec(v, 'i8')}"
+        )
         return q.ext(fn, g, q.vec(v, "i8"), v32)
 
     def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
@@ -78,8 +80,9 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
                     xv = fn.op(f"arith.subi {load_input(pix, cb, count)}, {zp_v} : {v32}")
                     wi = fn.add(cb, (ky * kw + kx) * cpad)
                     wv = fn.op(f"vector.load {wp[0]}[{wi}] : {wp[1]}, {v32}")
-                    return fn.op(f"arith.addi {a}, {fn.op(f'arith.muli {xv}, {wv} : {v32}')} "
-                                 f": {v32}")
+                    return fn.op(
+                        f"arith.addi {a}, {fn.op(f'arith.muli {xv}, {wv} : {v32}')} : {v32}"
+                    )
 
                 acc = _tap(fn, checked, ih, iw, h, w, acc, v32, body)
         if tabs32 is not None:
