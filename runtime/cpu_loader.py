@@ -22,6 +22,29 @@ MANIFEST = "manifest.json"
 WORKSPACE_ALIGNMENT = 64
 
 
+def check_inputs(descs: list[dict[str, Any]], arrays) -> list[np.ndarray]:
+    """The call's arrays, contiguous, after checking their count, dtypes and shapes."""
+    if len(arrays) != len(descs):
+        raise TflcError(f"expected {len(descs)} inputs, got {len(arrays)}", "compiled model call")
+    out = []
+    for i, (desc, x) in enumerate(zip(descs, arrays, strict=True)):
+        dtype = np.dtype(desc["dtype"])
+        arr = np.asarray(x)
+        if arr.dtype != dtype:
+            raise TflcError(
+                f"input {i} ('{desc['name']}') must be {dtype}, got {arr.dtype}",
+                "compiled model call",
+            )
+        if tuple(arr.shape) != tuple(desc["shape"]):
+            raise TflcError(
+                f"input {i} ('{desc['name']}') must have shape {tuple(desc['shape'])}, "
+                f"got {tuple(arr.shape)}",
+                "compiled model call",
+            )
+        out.append(np.ascontiguousarray(arr))
+    return out
+
+
 def _aligned_empty(nbytes: int) -> np.ndarray:
     raw = np.zeros(nbytes + WORKSPACE_ALIGNMENT, np.uint8)
     start = -raw.ctypes.data % WORKSPACE_ALIGNMENT
@@ -54,30 +77,8 @@ class CompiledCpuModel:
         self._pool: ThreadPoolExecutor | None = None
         self.num_threads = int(manifest.get("num_threads", 1))
 
-    def _check(self, i: int, desc: dict[str, Any], x) -> np.ndarray:
-        dtype = np.dtype(desc["dtype"])
-        arr = np.asarray(x)
-        if arr.dtype != dtype:
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must be {dtype}, got {arr.dtype}",
-                "compiled model call",
-            )
-        if tuple(arr.shape) != tuple(desc["shape"]):
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must have shape {tuple(desc['shape'])}, "
-                f"got {tuple(arr.shape)}",
-                "compiled model call",
-            )
-        return np.ascontiguousarray(arr)
-
     def __call__(self, *arrays) -> list[np.ndarray]:
-        if len(arrays) != len(self.inputs):
-            raise TflcError(
-                f"expected {len(self.inputs)} inputs, got {len(arrays)}", "compiled model call"
-            )
-        ins = [
-            self._check(i, d, x) for i, (d, x) in enumerate(zip(self.inputs, arrays, strict=True))
-        ]
+        ins = check_inputs(self.inputs, arrays)
         outs = [np.empty(d["shape"], np.dtype(d["dtype"])) for d in self.outputs]
         ptrs = [a.ctypes.data for a in ins] + [a.ctypes.data for a in outs]
         ptrs.append(self._workspace.ctypes.data)
@@ -107,8 +108,8 @@ class CompiledCpuModel:
                 (out / name).write_bytes((self._dir / name).read_bytes())
 
 
-def load_compiled(directory) -> CompiledCpuModel:
-    """A model saved by `CompiledModel.save` of the cpu target."""
+def load_compiled(directory):
+    """A model saved by `CompiledModel.save` of the cpu target (with or without fallback)."""
     d = Path(directory)
     try:
         manifest = json.loads((d / MANIFEST).read_text())
@@ -116,4 +117,8 @@ def load_compiled(directory) -> CompiledCpuModel:
         raise TflcError(f"not a compiled cpu model ({e})", str(d)) from None
     if manifest.get("target") != "cpu":
         raise TflcError(f"not a cpu-target model (target {manifest.get('target')!r})", str(d))
+    if "steps" in manifest:
+        from tflc.runtime.cpu_pipeline import CompiledCpuPipeline
+
+        return CompiledCpuPipeline.load(d, manifest)
     return CompiledCpuModel(d / manifest["library"], manifest)

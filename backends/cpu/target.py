@@ -10,6 +10,9 @@ Options (`tflc.compile(m, target="cpu", **options)` or `--option key=value`):
     float_order  "fused" (fused multiply-adds, fastest) or "tflite" (TFLite's builtin kernels'
                  order of float roundings); default "tflite" for dynamic-range models, whose
                  run-time quantization turns one-ulp differences into whole steps
+    fallback     "none" (default: an op without a cpu kernel is an error) or "runtime" (such
+                 ops, e.g. custom ops, run with tflc's interpreter kernels between native
+                 steps, at the cost the report and profile() state)
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from typing import Any
 
 from tflc.backends.cpu import codegen
 from tflc.backends.cpu import kernels_hybrid as hybrid
+from tflc.backends.cpu.fallback import emit_with_fallback
 from tflc.backends.cpu.graph import extract_graph, numpy_dtype
 from tflc.backends.cpu.header import write_header
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
+from tflc.backends.cpu.partition import op_label, unsupported_ops
+from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
 KNOWN_OPTIONS = {
-    "name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source", "float_order"
+    "name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source", "float_order",
+    "fallback",
 }
 
 
@@ -81,6 +88,20 @@ class CpuTarget:
         name = str(options.get("name", "model"))
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise TflcError(f"name must be a C identifier, got '{name}'", "--option name")
+        fallback = options.get("fallback", "none")
+        if fallback not in ("none", "runtime"):
+            raise TflcError(f"fallback must be 'none' or 'runtime', got '{fallback}'", "--option")
+        with module.context:
+            missing = unsupported_ops(module, SUPPORTED_OPS)
+        if missing and fallback == "runtime":
+            return emit_with_fallback(self, module, options, missing)
+        if missing:
+            op = missing[0]
+            raise TflcError(
+                f"the cpu target cannot compile {op_label(op)}: no kernel for it yet "
+                "(--option fallback=runtime runs it with tflc's runtime kernels)",
+                f"'{op.name}' at {describe_location(op.location) or '<unknown>'}",
+            )
         spec = codegen.target_spec(options.get("triple"), options.get("cpu"))
         lanes = spec.f32_lanes
         with module.context:

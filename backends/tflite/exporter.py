@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from mlir import ir
 from mlir.dialects import quant
@@ -36,7 +38,15 @@ def _tensor_name(loc: ir.Location, index: int = 0) -> str:
 
 
 def _bytes(attr: ir.Attribute) -> bytes:
-    return np.array(ir.DenseElementsAttr(attr)).astype(np.uint8, copy=False).tobytes()
+    """A byte-tensor attribute, or TensorFlow's `#tfl<const_bytes : "0x...">` spelling."""
+    try:
+        return np.array(ir.DenseElementsAttr(attr)).astype(np.uint8, copy=False).tobytes()
+    except ValueError:
+        pass
+    match = re.fullmatch(r'#tfl<\s*const_bytes\s*:\s*"0x([0-9A-Fa-f]*)"\s*>', str(attr))
+    if match is None or len(match.group(1)) % 2:
+        raise TflcError(f"expected a byte tensor or #tfl<const_bytes>, got {attr}", "custom_option")
+    return bytes.fromhex(match.group(1))
 
 
 class FlatbufferExporter:

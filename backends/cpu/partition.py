@@ -1,0 +1,158 @@
+"""Runtime-kernel fallback of the cpu target (`fallback="runtime"`): ops without a native kernel
+(custom ops, mostly) split `@main` into steps, run in order by runtime/cpu_pipeline.py:
+
+    native step  consecutive ops with kernels, compiled like a whole model (own library)
+    host step    one op without a kernel, run by tflc's interpreter kernels on numpy arrays
+
+Each step is a small tfl module of its own: its inputs are the values it reads from earlier
+steps or the model's arguments, its outputs the values later steps or the return read;
+constants are copied into every step that uses them. A host step is saved as a one-op .tflite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mlir import ir
+from mlir.dialects import func
+from tflc.dialects.tfl_verifier import describe_location
+
+# Ops the graph extraction folds or skips rather than compiling (see graph.extract_graph).
+_FOLDED = {"tfl.pseudo_const", "tfl.pseudo_qconst", "tfl.pseudo_sparse_const", "tfl.no_value"}
+# ... and these when their operand is constant (float16 / int8 weights, sparse weights).
+_FOLDED_ON_CONSTANTS = {"tfl.dequantize", "tfl.densify"}
+
+
+def _is_constant(op: ir.Operation, constants: set[ir.Value]) -> bool:
+    if op.name in _FOLDED:
+        return True
+    return op.name in _FOLDED_ON_CONSTANTS and all(v in constants for v in op.operands)
+
+
+def kernel_key(op: ir.Operation) -> str:
+    """The name the cpu emitters are registered under (custom ops by their custom code)."""
+    key = op.name.removeprefix("tfl.")
+    if key == "custom" and "custom_code" in op.attributes:
+        key = f"custom:{ir.StringAttr(op.attributes['custom_code']).value}"
+    return key
+
+
+def op_label(op: ir.Operation) -> str:
+    """'tfl.x', or 'tfl.custom' (custom op 'Code')."""
+    what = f"'{op.name}'"
+    if op.name == "tfl.custom" and "custom_code" in op.attributes:
+        what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
+    return what
+
+
+def describe_op(op: ir.Operation) -> str:
+    return f"{op_label(op)} at {describe_location(op.location) or '<unknown>'}"
+
+
+def main_function(module: ir.Module) -> ir.Operation | None:
+    funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
+    main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), None)
+    return main or (funcs[0] if funcs else None)
+
+
+def unsupported_ops(module: ir.Module, supported: set[str]) -> list[ir.Operation]:
+    main = main_function(module)
+    if main is None:
+        return []
+    constants: set[ir.Value] = set()
+    missing = []
+    for op in main.regions[0].blocks[0].operations:
+        op = op.operation
+        if _is_constant(op, constants):
+            constants.update(op.results)
+        elif op.name.startswith("tfl.") and kernel_key(op) not in supported:
+            missing.append(op)
+    return missing
+
+
+@dataclass
+class Step:
+    kind: str  # "native" or "host"
+    ops: list[ir.Operation]
+    inputs: list[ir.Value] = field(default_factory=list)
+    outputs: list[ir.Value] = field(default_factory=list)
+
+
+def split_steps(module: ir.Module, host_ops: list[ir.Operation]) -> tuple[list[Step], ir.Operation]:
+    """Consecutive compilable ops form one native step; each of `host_ops` a host step."""
+    main = main_function(module)
+    block = main.regions[0].blocks[0]
+    host = set(host_ops)
+    steps: list[Step] = []
+    ret = None
+    constants: set[ir.Value] = set()
+    for op in block.operations:
+        op = op.operation
+        if op.name == "func.return":
+            ret = op
+        elif _is_constant(op, constants):
+            constants.update(op.results)  # copied into the steps that read it
+        elif op in host:
+            steps.append(Step("host", [op]))
+        elif steps and steps[-1].kind == "native":
+            steps[-1].ops.append(op)
+        else:
+            steps.append(Step("native", [op]))
+    produced_by: dict[ir.Value, int] = {}
+    for i, s in enumerate(steps):
+        for op in s.ops:
+            for r in op.results:
+                produced_by[r] = i
+    read_later: set[ir.Value] = set(ret.operands)
+    for i, s in enumerate(steps):
+        for op in s.ops:
+            for v in op.operands:
+                if produced_by.get(v, i) != i:
+                    read_later.add(v)
+                if _is_argument(v) or produced_by.get(v, i) != i:
+                    if v not in s.inputs:
+                        s.inputs.append(v)
+    for i, s in enumerate(steps):
+        s.outputs = [r for op in s.ops for r in op.results if r in read_later]
+    return steps, ret
+
+
+def _is_argument(v: ir.Value) -> bool:
+    return isinstance(v.owner, ir.Block)
+
+
+def step_module(step: Step) -> ir.Module:
+    """A standalone tfl module computing `step.outputs` from `step.inputs`."""
+    with ir.Location.unknown():
+        module = ir.Module.create()
+        with ir.InsertionPoint(module.body):
+            f = func.FuncOp(
+                "main", ([v.type for v in step.inputs], [v.type for v in step.outputs])
+            )
+            block = f.add_entry_block()
+        mapping: dict[ir.Value, ir.Value] = dict(zip(step.inputs, block.arguments, strict=True))
+
+        def copy_constant(v: ir.Value) -> None:
+            """Clones the constant `v` (and what it is computed from) into the step."""
+            producer = v.owner
+            for u in producer.operands:
+                if u not in mapping:
+                    copy_constant(u)
+            new = producer.clone()
+            for i, u in enumerate(producer.operands):
+                new.operands[i] = mapping[u]
+            for old, r in zip(producer.results, new.results, strict=True):
+                mapping[old] = r
+
+        with ir.InsertionPoint(block):
+            for op in step.ops:
+                for v in op.operands:
+                    if v not in mapping:  # defined outside any step: a constant or no_value
+                        copy_constant(v)
+                new = op.clone()
+                for i, v in enumerate(op.operands):
+                    new.operands[i] = mapping[v]
+                for old, r in zip(op.results, new.results, strict=True):
+                    mapping[old] = r
+            func.ReturnOp([mapping[v] for v in step.outputs])
+    return module
