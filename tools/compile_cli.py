@@ -24,8 +24,9 @@ def add_command(subparsers) -> None:
     )
     p.add_argument(
         "--fallback",
-        choices=["cpu"],
-        help="run ops the target cannot lower on the CPU, at a cost the report states",
+        choices=["cpu", "runtime"],
+        help="ops the target cannot lower run elsewhere, at a cost the report states: "
+        "gpu target: 'cpu'; cpu target: 'runtime' (tflc's interpreter kernels)",
     )
     p.add_argument(
         "--max-arena",
