@@ -20,6 +20,8 @@ from mlir import ir
 from tflc.errors import TflcError
 
 MODES = ("dynamic", "float16", "int8")
+CALIBRATION_METHODS = ("minmax", "moving-average", "mse")  # passes/calibration_ranges.py
+DEFAULT_CALIBRATION_METHOD = "minmax"
 IO_TYPES = ("float32", "int8", "uint8")
 
 CalibrationSource = str | Path | dict | Iterable | Callable[[], Iterable]
@@ -33,10 +35,14 @@ def quantize(
     per_tensor: bool = False,
     optimize: bool = True,
     progress: bool = False,
+    calibration_method: str | None = None,
 ) -> ir.Module:
     """A quantized tfl module from a float `model` (.tflite path or bytes, or a module, which is
-    rewritten in place). Raises `TflcError` for a mode the model cannot take or bad data."""
+    rewritten in place). `calibration_method` (int8) picks how sample ranges are summarized:
+    one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
+    a mode the model cannot take or bad data."""
     import tflc
+    from tflc.passes.calibration_ranges import check_method
     from tflc.passes.registry import run_pipeline
 
     if mode not in MODES:
@@ -49,6 +55,9 @@ def quantize(
         raise TflcError(f"--io {io} needs --mode int8 (mode '{mode}' keeps float inputs)", "io")
     if mode != "int8" and calibration is not None:
         raise TflcError(f"mode '{mode}' takes no calibration data", "calibration")
+    if calibration_method is not None and mode != "int8":
+        raise TflcError(f"mode '{mode}' takes no calibration method", "calibration_method")
+    method = check_method(calibration_method or DEFAULT_CALIBRATION_METHOD)
     source = model if isinstance(model, str | Path) else "<model>"
     module = model if _is_module(model) else tflc.load(model)
     _check_float_model(module, str(source))
@@ -81,9 +90,9 @@ def quantize(
                 ranges_from_fake_quant(module.operation)
         else:
             samples = load_calibration(calibration, input_specs(module))
-            calibrate(module, samples, progress=progress)
+            calibrate(module, samples, progress=progress, method=method)
         with module.context, ir.Location.unknown():
-            quantize_int8(module.operation, io=io, per_tensor=per_tensor)
+            quantize_int8(module.operation, io=io, per_tensor=per_tensor, keep_weight_grids=trained)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
     return module
 

@@ -6,6 +6,7 @@ by SQNR against the float model. Targets (issue 5): tflc's SQNR >= TensorFlow's 
 its file size within 5% of TensorFlow's. Exits 1 when a target is missed.
 
     python benchmarks/quantize_sqnr.py [--models mobilenet_v2,efficientnet_b0] [--calibration 32]
+        [--calibration-method minmax|moving-average|mse]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import corpus  # noqa: E402  (tests/ on the path above)
 
 SEED = 1234
+CALIBRATION_METHOD = None  # --calibration-method (None: tflc's default)
 INPUT_RANGES = {"mobilenet_v2": (-1.0, 1.0), "efficientnet_b0": (0.0, 255.0)}
 
 
@@ -115,7 +117,13 @@ def bench(name: str, n_calibration: int, n_held_out: int) -> tuple[bool, str]:
         path.write_bytes(float_model)
         t = time.perf_counter()
         ours = tflc.to_flatbuffer(
-            tflc.quantize(path, "int8", [[x] for x in calibration], io="int8")
+            tflc.quantize(
+                path,
+                "int8",
+                [[x] for x in calibration],
+                io="int8",
+                calibration_method=CALIBRATION_METHOD,
+            )
         )
         our_seconds = time.perf_counter() - t
     ours_sqnr, tf_sqnr = [], []
@@ -138,7 +146,11 @@ def main() -> int:
     parser.add_argument("--models", default="mobilenet_v2,efficientnet_b0")
     parser.add_argument("--calibration", type=int, default=32)
     parser.add_argument("--held-out", type=int, default=16)
+    parser.add_argument("--calibration-method", default=None, help="default: tflc's")
     args = parser.parse_args()
+    global CALIBRATION_METHOD
+    CALIBRATION_METHOD = args.calibration_method
+    print(f"tflc calibration method: {args.calibration_method or 'default'}")
     print(f"calibration: {args.calibration} inputs, held out: {args.held_out} inputs, int8 I/O")
     print(
         f"{'model':16s} {'SQNR tflc':>9s} {'SQNR TF':>9s} {'delta':>7s}   {'bytes tflc':>10s} "

@@ -20,6 +20,7 @@ dependency is only used for .litertlm bundles, not here).
 
     python benchmarks/quantize_vs_ai_edge_quantizer.py [--models face_landmark,...]
         [--calibration 32] [--held-out 16] [--aeq-calibration ema|global]
+        [--calibration-method minmax|moving-average|mse] [--skip-aeq]
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ def _densified_constants(model: bytes, m) -> dict[int, np.ndarray]:
 
 
 AEQ_CALIBRATION = "ema"  # --aeq-calibration
+TFLC_CALIBRATION = None  # --calibration-method (None: tflc's default)
+SKIP_AEQ = False  # --skip-aeq
 
 
 def _global_min_max(qsv: dict, new: dict) -> dict:
@@ -197,7 +200,10 @@ def tflc_quantize(float_model: bytes, calibration: list[list[np.ndarray]]) -> by
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "float.tflite"
         path.write_bytes(float_model)
-        return tflc.to_flatbuffer(tflc.quantize(path, "int8", calibration, io="float32"))
+        module = tflc.quantize(
+            path, "int8", calibration, io="float32", calibration_method=TFLC_CALIBRATION
+        )
+        return tflc.to_flatbuffer(module)
 
 
 def sqnr(references: list[list[np.ndarray]], actuals: list[list[np.ndarray]]) -> float:
@@ -245,6 +251,8 @@ def bench(path: Path, n_calibration: int, n_held_out: int) -> dict:
         ("orig", tflc_quantize, path.read_bytes()),  # tflc on the unmodified mediapipe file
     )
     for tool, quantize, source in tools:
+        if SKIP_AEQ and tool != "tflc":
+            continue
         try:
             t = time.perf_counter()
             model = quantize(source, calibration)
@@ -288,19 +296,27 @@ def main() -> int:
         help="ai-edge-quantizer's range statistic: its default moving average of per-sample "
         "min/max, or the global min/max over all samples that tflc uses",
     )
+    parser.add_argument(
+        "--calibration-method", default=None, help="tflc's calibration method; default: tflc's"
+    )
+    parser.add_argument("--skip-aeq", action="store_true", help="run tflc only (quicker)")
     args = parser.parse_args()
-    global AEQ_CALIBRATION
+    global AEQ_CALIBRATION, TFLC_CALIBRATION, SKIP_AEQ
     AEQ_CALIBRATION = args.aeq_calibration
+    TFLC_CALIBRATION = args.calibration_method
+    SKIP_AEQ = args.skip_aeq
     from importlib.metadata import version
 
     import ai_edge_quantizer  # noqa: F401  (fail early when it is not installed)
+    import tflc.quantizer
 
     wanted = set(filter(None, args.models.split(",")))
     paths = [Path(p) for p in corpus.mediapipe_models()]
     paths = [p for p in paths if not wanted or p.stem in wanted]
     print(
         f"ai-edge-quantizer {version('ai-edge-quantizer')} (recipe static_wi8_ai8, "
-        f"{args.aeq_calibration} ranges), "
+        f"{args.aeq_calibration} ranges), tflc calibration method: "
+        f"{args.calibration_method or tflc.quantizer.DEFAULT_CALIBRATION_METHOD}, "
         f"calibration: {args.calibration} inputs, held out: {args.held_out} inputs, float32 I/O"
     )
     print(

@@ -73,21 +73,26 @@ def symmetric_int8(w: np.ndarray, axis: int | None) -> tuple[np.ndarray, np.ndar
 
 
 def float_weights(value: ir.Value) -> np.ndarray | None:
-    """A float constant's value: f32 `tfl.pseudo_const`, or f16 ones behind a `tfl.dequantize`."""
+    """A float constant's value: f32 `tfl.pseudo_const`, f16 ones behind a `tfl.dequantize`,
+    and sparse ones behind a `tfl.densify` (densified here, at compile time)."""
     op = defining_op(value)
     if op is None:
         return None
     if op.name == "tfl.dequantize":
-        inner = defining_op(op.operands[0])
-        if inner is None or inner.name != "tfl.pseudo_const":
-            return None
-        from tflc.dialects.tfl import constant_value
-
-        v = constant_value(inner)
+        v = _constant(defining_op(op.operands[0]))
         return v.astype(np.float32) if v is not None and v.dtype == np.float16 else None
-    if op.name != "tfl.pseudo_const":
-        return None
-    from tflc.dialects.tfl import constant_value
-
-    v = constant_value(op)
+    v = _constant(op)
     return v if v is not None and v.dtype == np.float32 else None
+
+
+def _constant(op: ir.Operation | None) -> np.ndarray | None:
+    """The value of a dense constant or of `tfl.densify` over a sparse one."""
+    from tflc.dialects.tfl import constant_value
+    from tflc.passes._sparse_constants import sparse_constant_value
+
+    if op is None:
+        return None
+    if op.name == "tfl.densify":
+        inner = defining_op(op.operands[0])
+        return sparse_constant_value(inner) if inner is not None else None
+    return constant_value(op) if op.name == "tfl.pseudo_const" else None

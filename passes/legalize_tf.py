@@ -2,7 +2,7 @@
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
 legalize_tf_nn.py, legalize_tf_math.py, legalize_tf_shape.py, legalize_tf_einsum.py,
-legalize_tf_misc.py and legalize_tf_control.py. Every tf op left without a legalizer is
+legalize_tf_misc.py, legalize_tf_quant.py and legalize_tf_control.py. Every tf op left without a legalizer is
 reported in one error, each with its node name and Python line; with `allow_select_tf_ops` they
 become Flex custom ops instead (legalize_tf_flex.py).
 """
@@ -24,6 +24,7 @@ def _load_legalizers() -> None:
         legalize_tf_math,
         legalize_tf_misc,
         legalize_tf_nn,
+        legalize_tf_quant,
         legalize_tf_shape,
     )
 

@@ -2,8 +2,8 @@
 
 Every float32 tensor of the main function (its inputs and each op's results) becomes an extra
 output of a temporary copy of the model; the representative samples run through
-`tflc.runtime.interpreter.Interpreter`, and each tensor's min / max over all samples is stored
-on the IR: `tflc.range = array<f32: min, max>` on the producing op (result 0), and
+`tflc.runtime.interpreter.Interpreter`, and each tensor's range (by the chosen calibration
+method: passes/calibration_ranges.py) is stored on the IR: `tflc.range = array<f32: min, max>` on the producing op (result 0), and
 `tflc.arg_ranges` on the function for its arguments. `tfl-quantize-int8` reads them, so
 calibrated IR can be printed, edited and fed to tfl-opt.
 """
@@ -17,9 +17,11 @@ import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
 from tflc.passes._tfl_rewrite import func_blocks
+from tflc.passes.calibration_ranges import range_rule
 
 RANGE_ATTR = "tflc.range"
 ARG_RANGES_ATTR = "tflc.arg_ranges"
+DEFAULT_METHOD = "minmax"
 
 
 def _is_f32_tensor(value: ir.Value) -> bool:
@@ -71,31 +73,39 @@ def _instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir
 
 
 def calibrate(
-    module: ir.Module, samples: Sequence[Sequence[np.ndarray]], progress: bool = False
+    module: ir.Module,
+    samples: Sequence[Sequence[np.ndarray]],
+    progress: bool = False,
+    method: str = DEFAULT_METHOD,
 ) -> None:
-    """Runs `samples` through the model and annotates every float tensor with its range."""
+    """Runs `samples` through the model and annotates every float tensor with its range,
+    summarized by the calibration `method` (passes/calibration_ranges.py)."""
     from tflc.runtime.interpreter import Interpreter
 
     block = next(func_blocks(module.operation))
     points = calibration_points(block)
     n_outputs = len(list(block.operations)[-1].operands)
+    rule = range_rule(method, len(points))
     interpreter = Interpreter(model_content=_instrumented_flatbuffer(module, block, points))
-    lo = np.full(len(points), np.inf)
-    hi = np.full(len(points), -np.inf)
-    for i, sample in enumerate(samples):
-        if progress:
-            _progress(i, len(samples))
-        try:
-            outputs = interpreter(*sample)
-        except TflcError as e:
-            raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
-        for j, value in enumerate(outputs[n_outputs:]):
-            if value.size:
-                lo[j] = min(lo[j], float(np.min(value)))
-                hi[j] = max(hi[j], float(np.max(value)))
+    total = rule.passes * len(samples)
+    for pass_index in range(rule.passes):
+        for i, sample in enumerate(samples):
+            if progress:
+                _progress(pass_index * len(samples) + i, total)
+            try:
+                outputs = interpreter(*sample)
+            except TflcError as e:
+                raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
+            rule.observe(outputs[n_outputs:], pass_index)
     if progress:
-        _progress(len(samples), len(samples))
+        _progress(total, total)
         print(file=sys.stderr)
+    lo, hi = rule.ranges()
+    _annotate(module, block, points, lo, hi)
+
+
+def _annotate(module, block, points, lo, hi) -> None:
+    """Stores the ranges on the IR: `tflc.range` on producers, `tflc.arg_ranges` on the function."""
     with module.context:
         arg_ranges = {}
         for j, value in enumerate(points):

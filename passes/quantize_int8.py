@@ -93,6 +93,7 @@ OWN_OUTPUT = {  # any output parameters; constant float operands are quantized p
     "tfl.abs",
     "tfl.neg",
 }
+WEIGHT_READERS = {"tfl.dequantize", "tfl.densify"}  # float16 / sparse constant -> weights
 SUPPORTED = set(WEIGHTED) | set(FIXED_OUTPUT) | SAME_AS_INPUT | SAME_ALL_OPERANDS | OWN_OUTPUT
 MIN_RANGE = 1e-6
 
@@ -152,10 +153,11 @@ def _quantize_array(x: np.ndarray, params: tuple[float, int]) -> np.ndarray:
 
 
 class _Int8Rewriter:
-    def __init__(self, block: ir.Block, io: str, per_tensor: bool):
+    def __init__(self, block: ir.Block, io: str, per_tensor: bool, keep_weight_grids: bool):
         self.block = block
         self.io = io
         self.per_tensor = per_tensor
+        self.keep_weight_grids = keep_weight_grids
         self.fn = block.owner
 
     def run(self) -> None:
@@ -166,10 +168,9 @@ class _Int8Rewriter:
                 self._outputs(op)
             elif op.name.startswith("tfl.pseudo") or op.name == "tfl.no_value":
                 continue
-            elif op.name == "tfl.dequantize" and float_weights(op.result) is not None:
-                # float16 weights: read through by the ops that quantize them; kept (with
-                # their small storage) for any op that stays float
-                continue
+            elif op.name in WEIGHT_READERS and float_weights(op.result) is not None:
+                # float16 or sparse weights: read through by the ops that quantize them; kept
+                # (with their small storage) for any op that stays float
                 continue
             elif op.name in SUPPORTED and self._quantizable(op):
                 self._quantize_op(op)
@@ -336,8 +337,11 @@ class _Int8Rewriter:
             return
         self._as_quantized(op, xi, None)
         in_scale = _params_of(op.operands[xi])[0]
-        q, scales = symmetric_int8(w, None if self.per_tensor else axis)
-        w_axis = None if self.per_tensor else axis
+        # QAT weights that training put on one per-tensor grid keep it: per-channel scales
+        # would round them again, off the values the model was trained with.
+        per_tensor = self.per_tensor or (self.keep_weight_grids and _on_tensor_grid(w))
+        q, scales = symmetric_int8(w, None if per_tensor else axis)
+        w_axis = None if per_tensor else axis
         op.operands[wi] = qconst(q, quant_element_type(scales, [0] * scales.size, w_axis), op)
         if len(op.operands) > bi and not is_none(op.operands[bi]):
             bias = float_weights(op.operands[bi])
@@ -350,7 +354,7 @@ class _Int8Rewriter:
             b = np.clip(exact, -(2**31) + 1, 2**31 - 1).astype(np.int32)
             el = (
                 quant_element_type(bias_scales[:1], [0], None, bits=32)
-                if self.per_tensor
+                if per_tensor
                 else quant_element_type(bias_scales, [0] * bias_scales.size, 0, bits=32)
             )
             op.operands[bi] = qconst(b, el, op)
@@ -401,12 +405,27 @@ def _same(a: tuple[float, int], b: tuple[float, int]) -> bool:
     return a[1] == b[1] and abs(a[0] - b[0]) <= 1e-9 * max(a[0], b[0])
 
 
-def quantize_int8(module: ir.Operation, io: str = "float32", per_tensor: bool = False) -> None:
-    """Rewrites the calibrated main function to int8 in place."""
+def _on_tensor_grid(w: np.ndarray) -> bool:
+    """Whether every weight is a multiple of max|w| / 127 (a symmetric per-tensor int8 grid)."""
+    bound = float(np.max(np.abs(w))) if w.size else 0.0
+    if bound == 0.0:
+        return False
+    steps = w.astype(np.float64) * (127.0 / bound)
+    return bool(np.all(np.abs(steps - np.round(steps)) < 1e-3))
+
+
+def quantize_int8(
+    module: ir.Operation,
+    io: str = "float32",
+    per_tensor: bool = False,
+    keep_weight_grids: bool = False,
+) -> None:
+    """Rewrites the calibrated main function to int8 in place. `keep_weight_grids` (QAT
+    models): weights already on a per-tensor int8 grid are quantized per tensor."""
     block = next(func_blocks(module))
     if ARG_RANGES_ATTR not in block.owner.attributes:
         raise TflcError("the model is not calibrated: run calibration first", "int8")
-    _Int8Rewriter(block, io, per_tensor).run()
+    _Int8Rewriter(block, io, per_tensor, keep_weight_grids).run()
 
 
 def _run(module: ir.Operation) -> None:

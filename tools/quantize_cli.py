@@ -21,6 +21,13 @@ def add_command(subparsers) -> None:
         "directory of .npz / .npy samples",
     )
     p.add_argument(
+        "--calibration-method",
+        metavar="METHOD",
+        help="int8: how each tensor's range is taken from the samples: minmax (over all "
+        "samples), moving-average (of per-sample min/max) or mse (clipping that minimizes the "
+        "quantization error); default: mse",
+    )
+    p.add_argument(
         "--io", default="float32", choices=["float32", "int8", "uint8"], help="int8: I/O type"
     )
     p.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor")
@@ -46,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         per_tensor=args.per_tensor,
         optimize=not args.no_optimize,
         progress=True,
+        calibration_method=args.calibration_method,
     )
     tflc.save(module, args.output)
     return 0

@@ -1,0 +1,158 @@
+"""Calibration range rules: from the values a tensor took on the representative samples to the
+[min, max] its int8 parameters are made from.
+
+* `minmax`: the minimum and maximum over all samples (TensorFlow's converter);
+* `moving-average`: an exponential moving average (factor 0.95, in sample order) of each
+  sample's min and max (ai-edge-quantizer's default, and TF's QAT observers): one outlier
+  sample no longer stretches the range of every other;
+* `mse`: per tensor, the clipping range that minimizes the int8 quantization error of the
+  observed values, searched on a histogram over the all-samples range (a second pass over the
+  samples). Values in range cost the rounding noise step^2/12, clipped ones their distance to
+  the range's end squared.
+
+A rule is a small object fed each sample's tensors in turn (`observe`), then asked for
+`ranges()`; rules that need a second look at the data say so with `passes`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tflc.errors import TflcError
+
+METHODS = ("minmax", "moving-average", "mse")
+MOVING_AVERAGE_FACTOR = 0.95
+HISTOGRAM_BINS = 2048
+# Candidate clipping ends, as fractions of the observed min / max (1.0 keeps the full range);
+# every pair is scored, cheaply, from prefix sums over the histogram.
+MSE_FRACTIONS = np.linspace(0.01, 1.0, 100)
+
+
+def check_method(method: str) -> str:
+    if method not in METHODS:
+        raise TflcError(
+            f"unknown calibration method '{method}'; use one of {', '.join(METHODS)}",
+            "calibration_method",
+        )
+    return method
+
+
+class MinMax:
+    passes = 1
+
+    def __init__(self, count: int):
+        self.lo = np.full(count, np.inf)
+        self.hi = np.full(count, -np.inf)
+
+    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
+        for j, v in enumerate(values):
+            if v.size:
+                self.lo[j] = min(self.lo[j], float(np.min(v)))
+                self.hi[j] = max(self.hi[j], float(np.max(v)))
+
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.lo, self.hi
+
+
+class MovingAverage:
+    passes = 1
+
+    def __init__(self, count: int, factor: float = MOVING_AVERAGE_FACTOR):
+        self.factor = factor
+        self.lo = np.full(count, np.nan)
+        self.hi = np.full(count, np.nan)
+
+    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
+        f = self.factor
+        for j, v in enumerate(values):
+            if not v.size:
+                continue
+            lo, hi = float(np.min(v)), float(np.max(v))
+            if np.isnan(self.lo[j]):  # the first sample starts the average
+                self.lo[j], self.hi[j] = lo, hi
+            else:
+                self.lo[j] = f * self.lo[j] + (1 - f) * lo
+                self.hi[j] = f * self.hi[j] + (1 - f) * hi
+
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        missing = np.isnan(self.lo)
+        return np.where(missing, np.inf, self.lo), np.where(missing, -np.inf, self.hi)
+
+
+class MinimumError:
+    """Pass 0 finds the all-samples range; pass 1 histograms every tensor over it."""
+
+    passes = 2
+
+    def __init__(self, count: int):
+        self.extent = MinMax(count)
+        self.histograms: list[np.ndarray | None] = [None] * count
+
+    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
+        if pass_index == 0:
+            self.extent.observe(values)
+            return
+        for j, v in enumerate(values):
+            lo, hi = _with_zero(self.extent.lo[j], self.extent.hi[j])
+            if not v.size or hi <= lo:
+                continue
+            # Bin index by arithmetic (np.histogram sorts for each call: slower).
+            bins = ((v.astype(np.float64).ravel() - lo) * (HISTOGRAM_BINS / (hi - lo))).astype(
+                np.int64
+            )
+            counts = np.bincount(np.clip(bins, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+            if self.histograms[j] is None:
+                self.histograms[j] = counts
+            else:
+                self.histograms[j] += counts
+
+    def ranges(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.extent.ranges()
+        lo, hi = lo.copy(), hi.copy()
+        for j, counts in enumerate(self.histograms):
+            if counts is not None:
+                lo[j], hi[j] = best_clipping(counts, *_with_zero(lo[j], hi[j]))
+        return lo, hi
+
+
+def _with_zero(lo: float, hi: float) -> tuple[float, float]:
+    return min(float(lo), 0.0), max(float(hi), 0.0)
+
+
+def best_clipping(counts: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """The [a, b] within [lo, hi] (0 inside) whose asymmetric int8 grid gives the least squared
+    error over the histogram `counts` of equal bins spanning [lo, hi]."""
+    width = (hi - lo) / counts.size
+    centers = lo + width * (np.arange(counts.size) + 0.5)
+    a = lo * MSE_FRACTIONS[:, None]  # every pair of candidate ends
+    b = hi * MSE_FRACTIONS[None, :]
+    a, b = np.broadcast_arrays(a, b)
+    a, b = a.ravel(), b.ravel()
+    scale = np.maximum(b - a, 1e-12) / 255.0
+    # The grid int8 really uses: the zero point rounds, so the ends move by up to half a step.
+    zero_point = np.clip(np.round(-128 - a / scale), -128, 127)
+    grid_lo = (-128 - zero_point) * scale
+    grid_hi = (127 - zero_point) * scale
+    # Squared distance of the values beyond each end, from prefix sums of n, n*c, n*c^2.
+    n = np.concatenate([[0.0], np.cumsum(counts)])
+    s1 = np.concatenate([[0.0], np.cumsum(counts * centers)])
+    s2 = np.concatenate([[0.0], np.cumsum(counts * centers**2)])
+    i = np.searchsorted(centers, grid_lo)  # bins [0, i) lie below the grid
+    k = np.searchsorted(centers, grid_hi, side="right")  # bins [k, end) above it
+    below = grid_lo**2 * n[i] - 2 * grid_lo * s1[i] + s2[i]
+    above = grid_hi**2 * (n[-1] - n[k]) - 2 * grid_hi * (s1[-1] - s1[k]) + (s2[-1] - s2[k])
+    inside = n[k] - n[i]
+    error = below + above + inside * scale**2 / 12
+    best = int(np.argmin(error))
+    return float(a[best]), float(b[best])
+
+
+RULES = {
+    "minmax": MinMax,
+    "moving-average": MovingAverage,
+    "mse": MinimumError,
+}
+
+
+def range_rule(method: str, count: int):
+    """The statistics object for `method` over `count` tensors."""
+    return RULES[check_method(method)](count)
