@@ -100,6 +100,27 @@ def test_fully_connected_saturates_and_handles_a_multiplier_above_one() -> None:
     _run_both(text, [_i8((3, 37), 2)])
 
 
+def test_fully_connected_rounds_ties_upward_like_ruy() -> None:
+    # in 0.5 x w 0.5 / out 1.0: the output is acc / 4, so ties are common; LiteRT's FC (ruy)
+    # rounds them upward, where the reference kernels would round negative ties down.
+    w = _i8((4, 8), 7, -3, 3).tolist()
+    wq = "!quant.uniform<i8<-127:127>:f32, 0.5>"
+    q_in, q_out = "!quant.uniform<i8:f32, 0.5>", "!quant.uniform<i8:f32, 1.0>"
+    text = f"""
+    func.func @main(%x: tensor<6x8x{q_in}>) -> tensor<6x4x{q_out}> {{
+      %w = "tfl.pseudo_qconst"() {{qtype = tensor<4x8x{wq}>,
+        value = dense<{w}> : tensor<4x8xi8>}} : () -> tensor<4x8x{wq}>
+      %b = "tfl.no_value"() {{value}} : () -> none
+      %y = "tfl.fully_connected"(%x, %w, %b) {{fused_activation_function = "NONE",
+        keep_num_dims = false, weights_format = "DEFAULT",
+        asymmetric_quantize_inputs = false, quantized_bias_type = "FLOAT32"}}
+        : (tensor<6x8x{q_in}>, tensor<4x8x{wq}>, none) -> tensor<6x4x{q_out}>
+      return %y : tensor<6x4x{q_out}>
+    }}
+    """
+    _run_both(text, [_i8((6, 8), 8, -6, 6)])
+
+
 def test_per_channel_conv_with_padding_and_relu6() -> None:
     w = _i8((12, 3, 3, 5), 3, -127, 127).tolist()
     scales = ", ".join(f"{0.002 * (c + 1)}" for c in range(12))
@@ -139,6 +160,36 @@ def test_add_with_broadcast_and_saturation() -> None:
     }}
     """
     _run_both(text, [_i8((2, 3, 21), 5), _i8((3, 1), 6)])
+
+
+def test_add_rounds_like_litert_vector_loop_and_scalar_tail() -> None:
+    # LiteRT adds the first 40 // 16 * 16 elements in its vector loop (input shift folded in
+    # before SQRDMULH) and the last 8 in the reference loop; for these scales each of these
+    # input pairs comes out one apart in the two loops, so both must be followed.
+    pairs = [(126, -40), (123, -39), (120, -38), (117, -37), (126, -36), (123, -35), (120, -34)]
+    a = np.array([p[0] for p in pairs] * 6, np.int8)[:40]
+    b = np.array([p[1] for p in pairs] * 6, np.int8)[:40]
+    qa, qb, qy = (f"!quant.uniform<i8:f32, {s}>" for s in (0.1, 0.3, 0.08))
+    text = f"""
+    func.func @main(%a: tensor<40x{qa}>, %b: tensor<40x{qb}>) -> tensor<40x{qy}> {{
+      %y = "tfl.add"(%a, %b) {{fused_activation_function = "NONE", pot_scale_int16 = true}}
+        : (tensor<40x{qa}>, tensor<40x{qb}>) -> tensor<40x{qy}>
+      return %y : tensor<40x{qy}>
+    }}
+    """
+    _run_both(text, [a, b])
+
+
+def test_mul_with_broadcast_saturates() -> None:
+    qa, qb, qy = (f"!quant.uniform<i8:f32, {s}>" for s in ("0.07:4", "0.11:-6", "0.02:-3"))
+    text = f"""
+    func.func @main(%a: tensor<3x50x{qa}>, %b: tensor<50x{qb}>) -> tensor<3x50x{qy}> {{
+      %y = "tfl.mul"(%a, %b) {{fused_activation_function = "RELU"}}
+        : (tensor<3x50x{qa}>, tensor<50x{qb}>) -> tensor<3x50x{qy}>
+      return %y : tensor<3x50x{qy}>
+    }}
+    """
+    _run_both(text, [_i8((3, 50), 11), _i8((50,), 12)])
 
 
 def test_int8_ops_without_a_kernel_are_named() -> None:
