@@ -1,160 +1,27 @@
-"""int8 tfl ops (`!quant.uniform` tensors) → tosa ops on their storage types, with TFLite's
-fixed-point requantization as `tosa.rescale`.
-
-While the pass runs, a lowered int8 value is seen by the not-yet-lowered tfl ops through a
-`builtin.unrealized_conversion_cast` back to its quantized type, so every lowering reads scales
-and zero points from the operand types; `storage` looks through those casts. Each `lower_*`
-returns the storage-typed (i8) value replacing the op's result.
-
-Requantization follows TFLite: a real multiplier m becomes a 31-bit fixed-point multiplier and
-a shift (`quantize_multiplier`, TFLite's QuantizeMultiplier), applied by `tosa.rescale` with
-DOUBLE_ROUND, TOSA's model of TFLite's rounding doubling high multiply followed by a rounding
-shift.
+"""int8 tfl ops (`!quant.uniform` tensors) → tosa ops on their storage types (see
+_tosa_quant.py for the requantization and the casts). Each `lower_*` returns the i8 value that
+replaces the op's result.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from mlir import ir
-from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.passes._tfl_rewrite import attr_str, defining_op, is_none
 from tflc.passes._tosa_build import TosaBuilder, i64_array, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError, _windowed_input, reduction_axes
-
-CAST = "builtin.unrealized_conversion_cast"
-
-
-def i8() -> ir.Type:
-    return ir.IntegerType.get_signless(8)
-
-
-def i32() -> ir.Type:
-    return ir.IntegerType.get_signless(32)
-
-
-def is_quantized(value: ir.Value) -> bool:
-    t = value.type
-    return isinstance(t, ir.RankedTensorType) and isinstance(
-        ir.RankedTensorType(t).element_type, quant.QuantizedType
-    )
-
-
-def qparams(value: ir.Value) -> tuple[np.ndarray, np.ndarray]:
-    """(scales, zero points) of a quantized tensor: one each, or one per channel."""
-    elem = ir.RankedTensorType(value.type).element_type
-    if isinstance(elem, quant.UniformQuantizedPerAxisType):
-        q = quant.UniformQuantizedPerAxisType(elem)
-        return np.array(q.scales, np.float64), np.array(q.zero_points, np.int64)
-    if isinstance(elem, quant.UniformQuantizedType):
-        q = quant.UniformQuantizedType(elem)
-        return np.array([q.scale], np.float64), np.array([q.zero_point], np.int64)
-    raise LoweringError(f"{value.type} is not a uniform quantized tensor")
-
-
-def storage_type(t: ir.Type) -> ir.Type:
-    """The tensor type holding a quantized tensor's stored integers (other types unchanged)."""
-    if not isinstance(t, ir.RankedTensorType):
-        return t
-    elem = ir.RankedTensorType(t).element_type
-    if not isinstance(elem, quant.QuantizedType):
-        return t
-    return tensor(list(ir.RankedTensorType(t).shape), quant.QuantizedType(elem).storage_type)
-
-
-def storage(b: TosaBuilder, value: ir.Value) -> ir.Value:
-    """The storage-typed value behind a quantized operand: the input of the cast a lowering
-    left, or a `tosa.const` of a quantized constant's stored integers."""
-    producer = defining_op(value)
-    if producer is not None and producer.name == CAST:
-        return producer.operands[0]
-    if producer is not None and producer.name == "tfl.pseudo_qconst":
-        t = storage_type(value.type)
-        return b.const(tfl.constant_value(producer), ir.RankedTensorType(t).element_type)
-    if is_quantized(value):
-        raise LoweringError(f"operand {value.type} comes from an op that was not lowered")
-    return value
-
-
-def quantize_multiplier(m: float) -> tuple[int, int]:
-    """TFLite's QuantizeMultiplier as (multiplier, TOSA right shift): m ≈ q · 2^-shift."""
-    if m == 0.0:
-        return 0, 2
-    fraction, exponent = math.frexp(m)
-    q = round(fraction * (1 << 31))
-    if q == 1 << 31:
-        q, exponent = q // 2, exponent + 1
-    shift = 31 - exponent
-    if shift > 62:  # below TOSA's range: drop low multiplier bits instead
-        q, shift = q >> (shift - 62), 62
-    if shift < 2:
-        raise LoweringError(f"requantization scale {m} is out of range")
-    return q, shift
-
-
-def rescale(
-    b: TosaBuilder,
-    x: ir.Value,
-    out_elem: ir.Type,
-    scales,
-    input_zp: int = 0,
-    output_zp: int = 0,
-) -> ir.Value:
-    """tosa.rescale by one real scale or one per last-axis channel."""
-    scales = np.atleast_1d(np.asarray(scales, np.float64))
-    pairs = [quantize_multiplier(float(s)) for s in scales]
-    in_elem = ir.RankedTensorType(x.type).element_type
-    with b.loc:
-        attrs = {
-            "scale32": ir.BoolAttr.get(True),
-            "rounding_mode": ir.Attribute.parse("#tosa.rounding_mode<DOUBLE_ROUND>"),
-            "per_channel": ir.BoolAttr.get(len(pairs) > 1),
-            "input_unsigned": ir.BoolAttr.get(False),
-            "output_unsigned": ir.BoolAttr.get(False),
-        }
-    operands = [
-        x,
-        b.const(np.array([p[0] for p in pairs], np.int32)),
-        b.const(np.array([p[1] for p in pairs], np.int8), i8()),
-        _zp(b, input_zp, in_elem),
-        _zp(b, output_zp, out_elem),
-    ]
-    return b.op("rescale", operands, tensor(shape_of(x), out_elem), **attrs)
-
-
-def _zp(b: TosaBuilder, value: int, elem: ir.Type) -> ir.Value:
-    width = ir.IntegerType(elem).width
-    dtype = {8: np.int8, 16: np.int16, 32: np.int32}[width]
-    return b.const(np.array([value], dtype), elem)
-
-
-def _round_away(x: float) -> int:
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-def fused_activation_int8(b: TosaBuilder, op: ir.Operation, y: ir.Value) -> ir.Value:
-    """TFLite's CalculateActivationRangeQuantized as a clamp on the stored integers."""
-    act = attr_str(op, "fused_activation_function") or "NONE"
-    bounds = {"NONE": (None, None), "RELU": (0.0, None), "RELU6": (0.0, 6.0)}
-    bounds["RELU_N1_TO_1"] = (-1.0, 1.0)
-    if act not in bounds:
-        raise LoweringError(f"int8 fused activation {act} is not supported")
-    (scale,), (zp,) = qparams(op.result)
-    lo_real, hi_real = bounds[act]
-    lo = -128 if lo_real is None else max(-128, int(zp) + _round_away(lo_real / scale))
-    hi = 127 if hi_real is None else min(127, int(zp) + _round_away(hi_real / scale))
-    if (lo, hi) == (-128, 127):
-        return y
-    with b.loc:
-        return b.op(
-            "clamp",
-            [y],
-            y.type,
-            min_val=ir.IntegerAttr.get(i8(), lo),
-            max_val=ir.IntegerAttr.get(i8(), hi),
-        )
+from tflc.passes._tosa_lower_nn import LoweringError, _windowed_input, reduction_axes, softmax
+from tflc.passes._tosa_quant import (
+    clamp_real,
+    fused_activation_int8,
+    i8,
+    i32,
+    qparams,
+    rescale,
+    storage,
+    storage_type,
+    zero_point,
+)
 
 
 def _weights(op: ir.Operation, index: int) -> tuple[np.ndarray, np.ndarray]:
@@ -207,7 +74,13 @@ def _conv(op, b, name, weights, w_scales, kernel) -> ir.Value:
         acc = ir.TypeAttr.get(i32())
     y = b.op(
         name,
-        [x, weights, _bias(b, op, 2, out_shape[3]), _zp(b, in_zp, i8()), _zp(b, 0, i8())],
+        [
+            x,
+            weights,
+            _bias(b, op, 2, out_shape[3]),
+            zero_point(b, in_zp, i8()),
+            zero_point(b, 0, i8()),
+        ],
         tensor(out_shape, i32()),
         pad=i64_array(pads),
         stride=i64_array(stride),
@@ -229,7 +102,9 @@ def lower_fully_connected(op: ir.Operation, b: TosaBuilder) -> ir.Value:
     a = b.reshape(x, [1, rows, depth])
     wt = b.const(np.ascontiguousarray(w.T.reshape(1, depth, units)), i8())
     y = b.op(
-        "matmul", [a, wt, _zp(b, in_zp, i8()), _zp(b, 0, i8())], tensor([1, rows, units], i32())
+        "matmul",
+        [a, wt, zero_point(b, in_zp, i8()), zero_point(b, 0, i8())],
+        tensor([1, rows, units], i32()),
     )
     bias = _bias(b, op, 2, units)
     y = b.binary("add", y, b.reshape(bias, [1, 1, units]), y.type)
@@ -272,17 +147,109 @@ def lower_mean(op: ir.Operation, b: TosaBuilder) -> ir.Value:
 
 
 def lower_reshape(op: ir.Operation, b: TosaBuilder) -> ir.Value:
-    if not _same_params(op):
+    if not _same_params_as_result(op, op.operands[0]):
         raise LoweringError("reshape changing the quantization is not supported")
     return b.reshape(storage(b, op.operands[0]), shape_of(op.result))
 
 
-def _same_params(op: ir.Operation) -> bool:
-    (s1, z1), (s2, z2) = qparams(op.operands[0]), qparams(op.result)
+def _same_params_as_result(op: ir.Operation, operand: ir.Value) -> bool:
+    (s1, z1), (s2, z2) = qparams(operand), qparams(op.result)
     return np.array_equal(s1, s2) and np.array_equal(z1, z2)
 
 
+def requantize_to_result(b: TosaBuilder, op: ir.Operation, operand: ir.Value) -> ir.Value:
+    """An i8 operand in the result's scale and zero point (as is when they already agree)."""
+    x = storage(b, operand)
+    if _same_params_as_result(op, operand):
+        return x
+    (s_in,), (zp_in,) = qparams(operand)
+    (s_out,), (zp_out,) = qparams(op.result)
+    return rescale(b, x, i8(), s_in / s_out, int(zp_in), int(zp_out))
+
+
+def _pool(op: ir.Operation, b: TosaBuilder, name: str) -> ir.Value:
+    if not _same_params_as_result(op, op.operands[0]):
+        raise LoweringError("int8 pooling that changes the quantization is not supported")
+    x, _, zp = _input(b, op)
+    kernel = (int(attr_str(op, "filter_height")), int(attr_str(op, "filter_width")))
+    stride = (int(attr_str(op, "stride_h")), int(attr_str(op, "stride_w")))
+    x, pads = _windowed_input(b, op, x, kernel, stride, (1, 1), shape_of(op.result))
+    attrs = {"kernel": i64_array(kernel), "stride": i64_array(stride), "pad": i64_array(pads)}
+    operands = [x]
+    if name == "avg_pool2d":
+        operands += [zero_point(b, zp, i8()), zero_point(b, zp, i8())]
+        with b.loc:
+            attrs["acc_type"] = ir.TypeAttr.get(i32())
+    y = b.op(name, operands, storage_type(op.result.type), **attrs)
+    return fused_activation_int8(b, op, y)
+
+
+def lower_average_pool_2d(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    return _pool(op, b, "avg_pool2d")
+
+
+def lower_max_pool_2d(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    return _pool(op, b, "max_pool2d")
+
+
+def lower_concatenation(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    axis = int(attr_str(op, "axis")) % len(shape_of(op.result))
+    inputs = [requantize_to_result(b, op, v) for v in op.operands]
+    y = b.concat(inputs, axis, storage_type(op.result.type))
+    return fused_activation_int8(b, op, y)
+
+
+def relu_lowering(lo: float | None, hi: float | None):
+    """Requantize to the result's parameters, then clamp to [lo, hi] in real terms."""
+
+    def lower(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+        return clamp_real(b, requantize_to_result(b, op, op.operands[0]), op.result, lo, hi)
+
+    return lower
+
+
+def dequantized(b: TosaBuilder, value: ir.Value) -> ir.Value:
+    """(x − zp) · scale in float32."""
+    (scale,), (zp,) = qparams(value)
+    x = b.op("cast", [storage(b, value)], tensor(shape_of(value), ir.F32Type.get()))
+    ones = [1] * len(shape_of(value))
+    centered = b.binary("sub", x, b.f32([float(zp)], ones), x.type)
+    return b.binary("mul", centered, b.f32([float(scale)], ones), x.type)
+
+
+def quantized(b: TosaBuilder, x: ir.Value, like: ir.Value) -> ir.Value:
+    """round(x / scale) + zp, saturated to int8 (TOSA's float→int cast rounds to nearest)."""
+    (scale,), (zp,) = qparams(like)
+    ones = [1] * len(shape_of(x))
+    scaled = b.binary("mul", x, b.f32([1.0 / float(scale)], ones), x.type)
+    shifted = b.binary("add", scaled, b.f32([float(zp)], ones), x.type)
+    return b.op("cast", [shifted], storage_type(like.type))
+
+
+def float_lowering(compute):
+    """Ops whose TFLite int8 kernels use lookup tables or fixed-point exp (softmax, logistic,
+    tanh): dequantize, compute in float32, quantize. Within a step of TFLite, not bit-exact."""
+
+    def lower(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+        return quantized(b, compute(op, b, dequantized(b, op.operands[0])), op.result)
+
+    return lower
+
+
+def _softmax(op: ir.Operation, b: TosaBuilder, x: ir.Value) -> ir.Value:
+    return softmax(b, x, float(attr_str(op, "beta") or 1.0))
+
+
 LOWERINGS = {
+    "tfl.average_pool_2d": lower_average_pool_2d,
+    "tfl.max_pool_2d": lower_max_pool_2d,
+    "tfl.concatenation": lower_concatenation,
+    "tfl.relu": relu_lowering(0.0, None),
+    "tfl.relu6": relu_lowering(0.0, 6.0),
+    "tfl.relu_n1_to_1": relu_lowering(-1.0, 1.0),
+    "tfl.softmax": float_lowering(_softmax),
+    "tfl.logistic": float_lowering(lambda op, b, x: b.unary("sigmoid", x)),
+    "tfl.tanh": float_lowering(lambda op, b, x: b.unary("tanh", x)),
     "tfl.conv_2d": lower_conv_2d,
     "tfl.depthwise_conv_2d": lower_depthwise_conv_2d,
     "tfl.fully_connected": lower_fully_connected,
@@ -292,41 +259,3 @@ LOWERINGS = {
     "tfl.squeeze": lower_reshape,
     "tfl.expand_dims": lower_reshape,
 }
-
-
-# ---- the function boundary ------------------------------------------------------------------
-
-
-def cast_to(before: ir.Operation, value: ir.Value, t: ir.Type) -> ir.Value:
-    with ir.InsertionPoint(before), before.location:
-        return ir.Operation.create(CAST, results=[t], operands=[value]).result
-
-
-def retype_arguments(fn: ir.Operation) -> None:
-    """Quantized arguments become their storage type, seen by the body through casts."""
-    block = fn.regions[0].blocks[0]
-    first = block.operations[0].operation
-    for arg in block.arguments:
-        if is_quantized(arg):
-            quantized = arg.type
-            arg.set_type(storage_type(quantized))
-            cast = cast_to(first, arg, quantized)
-            arg.replace_all_uses_except(cast, defining_op(cast))
-
-
-def finish_function(fn: ir.Operation) -> None:
-    """Returns storage values instead of casts, drops the casts, retypes the function."""
-    block = fn.regions[0].blocks[0]
-    for op in [o.operation for o in block.operations]:
-        if op.name == "func.return":
-            for i, v in enumerate(op.operands):
-                producer = defining_op(v)
-                if producer is not None and producer.name == CAST:
-                    op.operands[i] = producer.operands[0]
-            results = [v.type for v in op.operands]
-    for op in reversed([o.operation for o in block.operations]):
-        if op.name == CAST and not any(True for _ in op.result.uses):
-            op.erase()
-    with fn.location:
-        fn_type = ir.FunctionType.get([a.type for a in block.arguments], results)
-        fn.attributes["function_type"] = ir.TypeAttr.get(fn_type)

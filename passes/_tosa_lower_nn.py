@@ -204,10 +204,12 @@ def reduction_lowering(name: str):
 
 
 def lower_softmax(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    return softmax(b, op.operands[0], float(attr_str(op, "beta") or 1.0))
+
+
+def softmax(b: TosaBuilder, x: ir.Value, beta: float) -> ir.Value:
     """exp(beta·(x − max)) / sum, over the last axis."""
-    x = op.operands[0]
     axis = len(shape_of(x)) - 1
-    beta = float(attr_str(op, "beta") or 1.0)
     if beta != 1.0:
         x = b.binary("mul", x, b.f32([beta], [1] * (axis + 1)), x.type)
     shifted = b.binary("sub", x, b.reduce("max", x, axis), x.type)

@@ -16,6 +16,7 @@ from tflc.passes import _tosa_lower_int8 as int8
 from tflc.passes import _tosa_lower_more as more
 from tflc.passes import _tosa_lower_nn as nn
 from tflc.passes import _tosa_lower_tensor as tensor
+from tflc.passes import _tosa_quant as quant
 from tflc.passes._tfl_rewrite import func_blocks, replace_op
 from tflc.passes._tosa_build import TosaBuilder
 from tflc.passes.registry import Pass
@@ -110,7 +111,7 @@ def _check_lowerable(op: ir.Operation) -> None:
 
 
 def _is_int8_op(op: ir.Operation) -> bool:
-    return any(int8.is_quantized(v) for v in [*op.results, *op.operands[:1]])
+    return any(quant.is_quantized(v) for v in [*op.results, *op.operands[:1]])
 
 
 def _lower_int8(op: ir.Operation) -> list[ir.Value]:
@@ -118,12 +119,12 @@ def _lower_int8(op: ir.Operation) -> list[ir.Value]:
         raise _error(op, "on quantized tensors has no lowering to TOSA")
     for v in op.results:
         t = v.type
-        if not (int8.is_quantized(v) and ir.RankedTensorType(t).has_static_shape):
+        if not (quant.is_quantized(v) and ir.RankedTensorType(t).has_static_shape):
             raise _error(op, f"on {t} is not lowered to TOSA: only static int8 results")
     with op.location:
         value = int8.LOWERINGS[op.name](op, TosaBuilder(op))
     # The ops not yet lowered still read the quantized type (and its scales) through a cast.
-    return [int8.cast_to(op, value, op.result.type)]
+    return [quant.cast_to(op, value, op.result.type)]
 
 
 def lower_op(op: ir.Operation) -> None:
@@ -164,7 +165,7 @@ def legalize_to_tosa(module: ir.Operation) -> None:
     for block in func_blocks(module):
         fn = block.owner.operation
         with fn.location:
-            int8.retype_arguments(fn)
+            quant.retype_arguments(fn)
         ops = [o.operation for o in block.operations]
         for op in ops:
             if op.name.startswith("tfl.") and op.name not in CONSTANTS:
@@ -173,7 +174,7 @@ def legalize_to_tosa(module: ir.Operation) -> None:
             if op.name in CONSTANTS:
                 lower_constant(op)
         with fn.location:
-            int8.finish_function(fn)
+            quant.finish_function(fn)
 
 
 PASS = Pass(
