@@ -14,6 +14,7 @@ import tflite
 from tflc.errors import TflcError
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_NAMES,
+    BUILTIN_OPTIONS2_NAMES,
     TENSOR_TYPE_NAMES,
     decode_options,
 )
@@ -132,10 +133,13 @@ class Operator:
     custom_options_format: int = 0
     mutating_variable_inputs: list[bool] = field(default_factory=list)
     intermediates: list[int] = field(default_factory=list)
+    builtin_options_2: tuple[str, dict[str, object]] | None = None  # StableHLO ops' options
 
     @property
     def options(self) -> dict[str, object]:
-        return self.builtin_options[1] if self.builtin_options else {}
+        if self.builtin_options:
+            return self.builtin_options[1]
+        return self.builtin_options_2[1] if self.builtin_options_2 else {}
 
 
 @dataclass
@@ -339,6 +343,9 @@ def _read_subgraph(r: _Reader, sg, index: int) -> SubGraph:
                 custom_options_format=op.CustomOptionsFormat(),
                 mutating_variable_inputs=[bool(x) for x in r.ints(op, "MutatingVariableInputs", w)],
                 intermediates=r.ints(op, "Intermediates", w),
+                builtin_options_2=decode_options(
+                    op.BuiltinOptions2Type(), op.BuiltinOptions2(), BUILTIN_OPTIONS2_NAMES
+                ),
             )
         )
     return SubGraph(

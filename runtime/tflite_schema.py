@@ -21,13 +21,17 @@ import tflite
 from tflite.ActivationFunctionType import ActivationFunctionType
 from tflite.BuiltinOperator import BuiltinOperator
 from tflite.BuiltinOptions import BuiltinOptions
+from tflite.BuiltinOptions2 import BuiltinOptions2
 from tflite.CombinerType import CombinerType
 from tflite.FullyConnectedOptionsWeightsFormat import FullyConnectedOptionsWeightsFormat
 from tflite.LSHProjectionType import LSHProjectionType
 from tflite.LSTMKernelType import LSTMKernelType
 from tflite.MirrorPadMode import MirrorPadMode
 from tflite.Padding import Padding
+from tflite.ReduceWindowFunction import ReduceWindowFunction
 from tflite.RngAlgorithm import RngAlgorithm
+from tflite.StablehloComparisonDirection import StablehloComparisonDirection
+from tflite.StablehloComparisonType import StablehloComparisonType
 from tflite.TensorType import TensorType
 
 
@@ -39,6 +43,9 @@ BUILTIN_OPERATOR_NAMES: dict[int, str] = _enum_names(BuiltinOperator)
 BUILTIN_OPERATOR_CODES: dict[str, int] = {v: k for k, v in BUILTIN_OPERATOR_NAMES.items()}
 BUILTIN_OPTIONS_NAMES: dict[int, str] = _enum_names(BuiltinOptions)
 BUILTIN_OPTIONS_CODES: dict[str, int] = {v: k for k, v in BUILTIN_OPTIONS_NAMES.items()}
+# The second options union (StableHLO ops and other late additions): builtin_options_2.
+BUILTIN_OPTIONS2_NAMES: dict[int, str] = _enum_names(BuiltinOptions2)
+BUILTIN_OPTIONS2_CODES: dict[str, int] = {v: k for k, v in BUILTIN_OPTIONS2_NAMES.items()}
 TENSOR_TYPE_NAMES: dict[int, str] = _enum_names(TensorType)
 TENSOR_TYPE_CODES: dict[str, int] = {v: k for k, v in TENSOR_TYPE_NAMES.items()}
 
@@ -64,6 +71,9 @@ _ENUM_FIELDS: dict[str, type] = {
 # Option tables whose `Type`/`Mode` fields are enums of their own.
 _ENUM_BY_TABLE: dict[tuple[str, str], type] = {
     ("LSHProjectionOptions", "Type"): LSHProjectionType,
+    ("StablehloCompareOptions", "ComparisonDirection"): StablehloComparisonDirection,
+    ("StablehloCompareOptions", "CompareType"): StablehloComparisonType,
+    ("ReduceWindowOptions", "ReduceFunction"): ReduceWindowFunction,
 }
 
 # numpy dtype of each flatbuffers scalar kind.
@@ -166,14 +176,18 @@ def options_table(name: str) -> OptionsTable:
             )
         )
     num_slots = int(_START_RE.search(source).group(1))
-    return OptionsTable(name, BUILTIN_OPTIONS_CODES[name], num_slots, tuple(fields), module)
+    code = BUILTIN_OPTIONS_CODES.get(name, BUILTIN_OPTIONS2_CODES.get(name, 0))
+    return OptionsTable(name, code, num_slots, tuple(fields), module)
 
 
-def decode_options(union_type: int, table) -> tuple[str, dict[str, object]] | None:
-    """Reads a builtin-options union member into (table name, {field: value})."""
-    if union_type == 0 or table is None:
+def decode_options(
+    union_type: int, table, names: dict[int, str] = BUILTIN_OPTIONS_NAMES
+) -> tuple[str, dict[str, object]] | None:
+    """Reads a builtin-options union member into (table name, {field: value}); `names` is
+    BUILTIN_OPTIONS2_NAMES for the second union."""
+    if union_type == 0 or table is None or union_type not in names:
         return None
-    spec = options_table(BUILTIN_OPTIONS_NAMES[union_type])
+    spec = options_table(names[union_type])
     obj = spec.reader(table)
     values: dict[str, object] = {}
     for f in spec.fields:
@@ -226,6 +240,8 @@ __all__ = [
     "BUILTIN_OPERATOR_NAMES",
     "BUILTIN_OPTIONS_CODES",
     "BUILTIN_OPTIONS_NAMES",
+    "BUILTIN_OPTIONS2_CODES",
+    "BUILTIN_OPTIONS2_NAMES",
     "TENSOR_TYPE_CODES",
     "TENSOR_TYPE_NAMES",
     "OptionField",

@@ -46,6 +46,10 @@ _BUILTIN_MODULES = (
     "sequence",
     "shape",
     "slicing",
+    "stablehlo_index",
+    "stablehlo_linalg",
+    "stablehlo_reduce",
+    "stablehlo_shape",
     "text",
     "unary",
 )

@@ -1,0 +1,121 @@
+"""Builds small .tflite models whose operators carry builtin_options_2 (the StableHLO ops'
+option union), for the interpreter's StableHLO tests.
+
+tflc's flatbuffer writer does not write that union yet; `write_model_with_options2` wraps its
+operator writer for the duration of one call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import tflite
+from tflc.backends.tflite import flatbuffer_writer
+from tflc.runtime.tflite_model import Model, Operator, OperatorCode, SubGraph, Tensor
+from tflc.runtime.tflite_schema import (
+    BUILTIN_OPERATOR_CODES,
+    BUILTIN_OPTIONS2_CODES,
+    encode_options,
+)
+
+
+def _operator_with_options2(original):
+    def write(b, op: Operator) -> int:
+        if not op.builtin_options_2:
+            return original(b, op)
+        inputs = b.CreateNumpyVector(np.asarray(op.inputs, np.int32))
+        outputs = b.CreateNumpyVector(np.asarray(op.outputs, np.int32))
+        options = encode_options(b, *op.builtin_options_2)
+        tflite.OperatorStart(b)
+        tflite.OperatorAddOpcodeIndex(b, op.opcode_index)
+        tflite.OperatorAddInputs(b, inputs)
+        tflite.OperatorAddOutputs(b, outputs)
+        tflite.OperatorAddBuiltinOptions2Type(b, BUILTIN_OPTIONS2_CODES[op.builtin_options_2[0]])
+        tflite.OperatorAddBuiltinOptions2(b, options)
+        return tflite.OperatorEnd(b)
+
+    return write
+
+
+@contextlib.contextmanager
+def _options2_writer():
+    original = flatbuffer_writer._operator
+    flatbuffer_writer._operator = _operator_with_options2(original)
+    try:
+        yield
+    finally:
+        flatbuffer_writer._operator = original
+
+
+class GraphBuilder:
+    """Subgraphs of one model: tensors, constants and operators added one by one."""
+
+    def __init__(self):
+        self.buffers: list[bytes] = [b""]
+        self.codes: list[OperatorCode] = []
+        self.subgraphs: list[SubGraph] = []
+
+    def subgraph(self) -> SubgraphBuilder:
+        sg = SubgraphBuilder(self, len(self.subgraphs))
+        self.subgraphs.append(SubGraph(f"sg{sg.index}", sg.tensors, [], [], sg.operators))
+        return sg
+
+    def opcode(self, name: str) -> int:
+        code = BUILTIN_OPERATOR_CODES[name]
+        for i, c in enumerate(self.codes):
+            if c.builtin_code == code:
+                return i
+        self.codes.append(OperatorCode(code, None, 1, min(code, 127)))
+        return len(self.codes) - 1
+
+    def write(self) -> bytes:
+        with _options2_writer():
+            return flatbuffer_writer.write_model(
+                Model(3, "", self.codes, self.subgraphs, self.buffers, [], [])
+            )
+
+
+class SubgraphBuilder:
+    def __init__(self, model: GraphBuilder, index: int):
+        self.model = model
+        self.index = index
+        self.tensors: list[Tensor] = []
+        self.operators: list[Operator] = []
+
+    def tensor(self, shape, type_="FLOAT32", data=None, name=None) -> int:
+        buffer = 0
+        if data is not None:
+            self.model.buffers.append(np.ascontiguousarray(data).tobytes())
+            buffer = len(self.model.buffers) - 1
+        self.tensors.append(Tensor(name or f"t{len(self.tensors)}", list(shape), type_, buffer))
+        return len(self.tensors) - 1
+
+    def const(self, value, type_) -> int:
+        value = np.asarray(value)
+        return self.tensor(value.shape, type_, value)
+
+    def op(self, name, inputs, outputs, options2=None, options=None) -> None:
+        self.operators.append(
+            Operator(
+                self.model.opcode(name),
+                list(inputs),
+                list(outputs),
+                builtin_options=options,
+                builtin_options_2=options2,
+            )
+        )
+
+    def io(self, inputs, outputs) -> None:
+        sg = self.model.subgraphs[self.index]
+        sg.inputs[:] = list(inputs)
+        sg.outputs[:] = list(outputs)
+
+
+def binary_body(model: GraphBuilder, op: str, type_: str = "FLOAT32") -> int:
+    """A subgraph (a, b) -> op(a, b) on scalars: the body of reduce, scatter, reduce_window."""
+    sg = model.subgraph()
+    a, b, out = sg.tensor([], type_), sg.tensor([], type_), sg.tensor([], type_)
+    sg.op(op, [a, b], [out])
+    sg.io([a, b], [out])
+    return sg.index
