@@ -680,3 +680,34 @@ def test_gather_clamps_out_of_range_scalar_indices():
         ),
     )
     np.testing.assert_array_equal(run_ours(model, [x, indices]), np.stack([x[5], x[0]], axis=-1))
+
+
+@pytest.mark.parametrize("bits_type", ["UINT32", "UINT64"])
+def test_rng_bit_generator_is_a_deterministic_function_of_the_state(bits_type):
+    """The spec fixes no bit pattern (LiteRT has no kernel): check determinism, that the state
+    advances, that a new state gives new bits, and that the bits look uniform."""
+    model = GraphBuilder()
+    main = model.subgraph()
+    state, new_state, bits = (
+        main.tensor([2], "UINT64"),
+        main.tensor([2], "UINT64"),
+        main.tensor([64, 64], bits_type),
+    )
+    main.op(
+        "STABLEHLO_RNG_BIT_GENERATOR",
+        [state],
+        [new_state, bits],
+        ("StablehloRngBitGeneratorOptions", {"algorithm": "PHILOX"}),
+    )
+    main.io([state], [new_state, bits])
+    interp = Interpreter(model_content=model.write())
+    start = np.array([42, 7], np.uint64)
+    s1, b1 = interp(start)
+    s1_again, b1_again = interp(start)
+    np.testing.assert_array_equal(b1, b1_again)
+    np.testing.assert_array_equal(s1, s1_again)
+    assert s1[0] == 42 and s1[1] > 7
+    _, b2 = interp(s1)
+    assert not np.array_equal(b1, b2)
+    ones = np.unpackbits(b1.view(np.uint8)).mean()
+    assert abs(ones - 0.5) < 0.01

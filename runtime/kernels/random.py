@@ -177,3 +177,37 @@ def multinomial(node: Node, logits: np.ndarray, num_samples: np.ndarray):
         picks = np.searchsorted(odds[b], unit[b] * odds[b, -1], side="left")
         out[b] = np.minimum(picks, rows.shape[1] - 1)
     return out
+
+
+def _check_rng_bit_generator(node: Node) -> str | None:
+    state = node.input(0)
+    if state is None or state.type not in ("UINT64", "INT64"):
+        return "the initial state must be a 64-bit integer tensor"
+    if node.output(1).type not in ("UINT32", "INT32", "UINT64", "INT64", "UINT8", "INT8"):
+        return f"random bits of type {node.output(1).type} are not supported"
+    return None
+
+
+@kernel("STABLEHLO_RNG_BIT_GENERATOR", check=_check_rng_bit_generator)
+def stablehlo_rng_bit_generator(node: Node, state: np.ndarray):
+    """(new state, random bits) from state = [key, counter, (counter high)]: Philox4x32-10
+    blocks at counter, counter + 1, ... for every algorithm. The StableHLO spec asks only that
+    the bits be a deterministic function of the state (they differ between implementations;
+    LiteRT has no kernel for the op)."""
+    words = np.asarray(state).astype(np.uint64).reshape(-1)
+    if words.size < 2:
+        raise node.error(f"the state needs at least 2 words, got {words.size}")
+    key, counter = int(words[0]), int(words[1])
+    high = int(words[2]) if words.size > 2 else 0
+    out_dtype = node.out_dtype(1)
+    shape = [max(d, 0) for d in node.output(1).shape]
+    nbytes = int(np.prod(shape)) * out_dtype.itemsize
+    blocks = (nbytes + 15) // 16
+    stream = PhiloxStream(key, high)
+    stream.counter = counter
+    bits = stream.blocks(blocks).reshape(-1).view(np.uint8)[:nbytes].view(out_dtype)
+    new_state = words.copy()
+    new_state[1] = np.uint64(stream.counter)
+    if words.size > 2:
+        new_state[2] = np.uint64(stream.high)
+    return new_state.astype(node.out_dtype(0)), bits.reshape(shape)
