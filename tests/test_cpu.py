@@ -223,9 +223,15 @@ def test_mediapipe_models_match_litert(mediapipe_model_paths: list[Path]) -> Non
             assert_close(cm(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
             continue
         assert litert_can_run(path)
-        # pose_landmark's segmentation logits are ill-conditioned: LiteRT's own XNNPACK and
-        # builtin kernels differ there by 5e-4 relative; tflc is within 2e-4 of XNNPACK.
-        check_against_litert(path, rtol=2e-4 if path.stem == "pose_landmark_full" else RTOL)
+        if path.stem == "pose_landmark_full":
+            # Its segmentation logits are ill-conditioned: LiteRT's own XNNPACK and builtin
+            # kernels differ there by 5e-4 relative. In TFLite's rounding order tflc is within
+            # 5e-5 of the builtin kernels (fused multiply-adds: 1.6e-4 from XNNPACK).
+            cm = tflc_compile(str(path), target="cpu", float_order="tflite")
+            inputs = sample_inputs(path, seed=0)
+            assert_close(cm(*inputs), litert_run(path, inputs, kernels="builtin"))
+            continue
+        check_against_litert(path)
 
 
 @pytest.mark.slow
