@@ -16,6 +16,7 @@ from tflc.passes._tosa_quant import (
     fused_activation_int8,
     i8,
     i32,
+    is_quantized,
     qparams,
     rescale,
     storage,
@@ -117,7 +118,8 @@ ADD_LEFT_SHIFT = 20  # TFLite's int8 add works on inputs scaled up by 2^20
 
 
 def lower_add(op: ir.Operation, b: TosaBuilder) -> ir.Value:
-    """TFLite's int8 add: both inputs to a common scale with 20 extra bits, add, requantize."""
+    """TFLite's int8 add and sub: both inputs to a common scale with 20 extra bits, add or
+    subtract, requantize."""
     (x1, s1, zp1), (x2, s2, zp2) = _input(b, op, 0), _input(b, op, 1)
     (out_scale,), (out_zp,) = qparams(op.result)
     twice_max = 2 * max(s1, s2)
@@ -127,9 +129,31 @@ def lower_add(op: ir.Operation, b: TosaBuilder) -> ir.Value:
         # (x − zp) · 2^20 exactly, then the input's multiplier with TFLite's rounding.
         shifted = rescale(b, x, i32(), 1 << ADD_LEFT_SHIFT, zp, 0)
         terms.append(b.to_rank(rescale(b, shifted, i32(), s / twice_max), rank))
-    total = b.binary("add", terms[0], terms[1], tensor(shape_of(op.result), i32()))
+    name = "sub" if op.name == "tfl.sub" else "add"
+    total = b.binary(name, terms[0], terms[1], tensor(shape_of(op.result), i32()))
     out_multiplier = twice_max / ((1 << ADD_LEFT_SHIFT) * out_scale)
     return fused_activation_int8(b, op, rescale(b, total, i8(), out_multiplier, 0, int(out_zp)))
+
+
+def lower_mul(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    """(x1 − zp1)·(x2 − zp2) in int32, requantized by s1·s2 / s_out."""
+    (x1, s1, zp1), (x2, s2, zp2) = _input(b, op, 0), _input(b, op, 1)
+    (out_scale,), (out_zp,) = qparams(op.result)
+    wide = [rescale(b, x, i32(), 1.0, zp, 0) for x, zp in ((x1, zp1), (x2, zp2))]
+    product = b.binary("mul", wide[0], wide[1], tensor(shape_of(op.result), i32()))
+    y = rescale(b, product, i8(), s1 * s2 / out_scale, 0, int(out_zp))
+    return fused_activation_int8(b, op, y)
+
+
+def lower_quantize(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    """float32 → int8, or int8 → int8 in other parameters."""
+    if is_quantized(op.operands[0]):
+        return requantize_to_result(b, op, op.operands[0])
+    return quantized(b, op.operands[0], op.result)
+
+
+def lower_dequantize(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    return dequantized(b, op.operands[0])
 
 
 def lower_mean(op: ir.Operation, b: TosaBuilder) -> ir.Value:
@@ -250,6 +274,10 @@ LOWERINGS = {
     "tfl.softmax": float_lowering(_softmax),
     "tfl.logistic": float_lowering(lambda op, b, x: b.unary("sigmoid", x)),
     "tfl.tanh": float_lowering(lambda op, b, x: b.unary("tanh", x)),
+    "tfl.sub": lower_add,
+    "tfl.mul": lower_mul,
+    "tfl.quantize": lower_quantize,
+    "tfl.dequantize": lower_dequantize,
     "tfl.conv_2d": lower_conv_2d,
     "tfl.depthwise_conv_2d": lower_depthwise_conv_2d,
     "tfl.fully_connected": lower_fully_connected,

@@ -42,6 +42,14 @@ def is_quantized(value: ir.Value) -> bool:
     )
 
 
+def is_int8(value: ir.Value) -> bool:
+    """A quantized tensor stored as signed 8-bit integers."""
+    if not is_quantized(value):
+        return False
+    q = quant.QuantizedType(ir.RankedTensorType(value.type).element_type)
+    return q.is_signed and q.storage_type_integral_width == 8
+
+
 def qparams(value: ir.Value) -> tuple[np.ndarray, np.ndarray]:
     """(scales, zero points) of a quantized tensor: one each, or one per channel."""
     elem = ir.RankedTensorType(value.type).element_type

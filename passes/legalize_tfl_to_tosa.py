@@ -117,14 +117,22 @@ def _is_int8_op(op: ir.Operation) -> bool:
 def _lower_int8(op: ir.Operation) -> list[ir.Value]:
     if op.name not in int8.LOWERINGS:
         raise _error(op, "on quantized tensors has no lowering to TOSA")
-    for v in op.results:
-        t = v.type
-        if not (quant.is_quantized(v) and ir.RankedTensorType(t).has_static_shape):
-            raise _error(op, f"on {t} is not lowered to TOSA: only static int8 results")
+    result = op.result.type
+    if not (
+        isinstance(result, ir.RankedTensorType) and ir.RankedTensorType(result).has_static_shape
+    ):
+        raise _error(op, f"on {result} is not lowered to TOSA: only static shapes")
+    if not (quant.is_quantized(op.result) or _is_static_f32(op.result)):
+        raise _error(op, f"on {result} is not lowered to TOSA: only int8 and float32 results")
+    for v in (op.result, op.operands[0]):
+        if quant.is_quantized(v) and not quant.is_int8(v):
+            raise _error(op, f"on {v.type} is not lowered to TOSA: only int8 quantization")
     with op.location:
         value = int8.LOWERINGS[op.name](op, TosaBuilder(op))
+    if not quant.is_quantized(op.result):
+        return [value]
     # The ops not yet lowered still read the quantized type (and its scales) through a cast.
-    return [quant.cast_to(op, value, op.result.type)]
+    return [quant.cast_to(op, value, result)]
 
 
 def lower_op(op: ir.Operation) -> None:

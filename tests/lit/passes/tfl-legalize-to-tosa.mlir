@@ -183,3 +183,19 @@ func.func @int8_conv_add(%arg0: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:-1>>) 
   %1 = "tfl.add"(%0, %arg0) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x4x4x2x!quant.uniform<i8:f32, 0.125:-128>>, tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:-1>>) -> tensor<1x4x4x2x!quant.uniform<i8:f32, 0.25:3>>
   return %1 : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.25:3>>
 }
+
+// -----
+
+// float -> int8 -> float: x/0.1 − 10 cast to i8; relu6 clamps to [−10, −10 + 6/0.1]; back by
+// (q + 10)·0.1.
+// CHECK-LABEL: func.func @quantize_relu6_dequantize(%arg0: tensor<1x4xf32>) -> tensor<1x4xf32>
+// CHECK: %[[Q:.*]] = tosa.cast %{{.*}} : (tensor<1x4xf32>) -> tensor<1x4xi8>
+// CHECK: %[[R:.*]] = tosa.clamp %[[Q]] {max_val = 50 : i8, min_val = -10 : i8}
+// CHECK: tosa.cast %[[R]] : (tensor<1x4xi8>) -> tensor<1x4xf32>
+// CHECK-NOT: unrealized_conversion_cast
+func.func @quantize_relu6_dequantize(%arg0: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %0 = "tfl.quantize"(%arg0) {qtype = tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>} : (tensor<1x4xf32>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>
+  %1 = "tfl.relu6"(%0) : (tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>
+  %2 = "tfl.dequantize"(%1) : (tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>) -> tensor<1x4xf32>
+  return %2 : tensor<1x4xf32>
+}
