@@ -20,9 +20,17 @@ func.func @non_constant_indices(%arg0: tensor<4x2xf32>, %arg1: tensor<3xi32>) ->
 // -----
 
 func.func @quantized(%arg0: tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>> {
-  // expected-error@+1 {{'tfl.mul' op on quantized tensors has no lowering to TOSA}}
-  %0 = "tfl.mul"(%arg0, %arg0) {fused_activation_function = "NONE"} : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>, tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
+  // expected-error@+1 {{'tfl.hard_swish' op on quantized tensors has no lowering to TOSA}}
+  %0 = "tfl.hard_swish"(%arg0) : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
   return %0 : tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
+}
+
+// -----
+
+func.func @int16(%arg0: tensor<1x4x!quant.uniform<i16:f32, 0.5>>) -> tensor<1x4x!quant.uniform<i16:f32, 0.5>> {
+  // expected-error@+1 {{'tfl.relu' op on tensor<1x4x!quant.uniform<i16:f32, 5.000000e-01>> is not lowered to TOSA: only int8 quantization}}
+  %0 = "tfl.relu"(%arg0) : (tensor<1x4x!quant.uniform<i16:f32, 0.5>>) -> tensor<1x4x!quant.uniform<i16:f32, 0.5>>
+  return %0 : tensor<1x4x!quant.uniform<i16:f32, 0.5>>
 }
 
 // -----
