@@ -146,22 +146,20 @@ class Int8Tile:
 
 
 def pair_of(fn: Function, x, index: str, lanes: int, single: bool = False) -> str:
-    """Two consecutive int8 inputs at `index` as one i32 (two i16 halves), broadcast to a
-    vector of 2*lanes int16; `single` takes one input and a zero."""
+    """Two consecutive int8 inputs at `index` as their raw 16 bits (`single`: one input and a
+    zero byte); `splat_pair` broadcasts and sign-extends them (vpbroadcastw + vpmovsxbw)."""
     if single:
-        a = fn.op(f"arith.extsi {fn.load(x[0], x[1], index)} : i8 to i16")
-        z = fn._const("0", "i16")
-        pair = fn.op(f"vector.from_elements {a}, {z} : vector<2xi16>")
-    else:
-        p8 = fn.op(f"vector.load {x[0]}[{index}] : {x[1]}, vector<2xi8>")
-        pair = fn.op(f"arith.extsi {p8} : vector<2xi8> to vector<2xi16>")
-    as32 = fn.op(f"vector.bitcast {pair} : vector<2xi16> to vector<1xi32>")
-    return fn.op(f"vector.extract {as32}[0] : i32 from vector<1xi32>")
+        return fn.op(f"arith.extui {fn.load(x[0], x[1], index)} : i8 to i16")
+    p8 = fn.op(f"vector.load {x[0]}[{index}] : {x[1]}, vector<2xi8>")
+    p16 = fn.op(f"vector.bitcast {p8} : vector<2xi8> to vector<1xi16>")
+    return fn.op(f"vector.extract {p16}[0] : i16 from vector<1xi16>")
 
 
-def splat_pair(fn: Function, pair32: str, lanes: int) -> str:
-    b = fn.op(f"vector.broadcast {pair32} : i32 to {q.vec(lanes, 'i32')}")
-    return fn.op(f"vector.bitcast {b} : {q.vec(lanes, 'i32')} to {q.vec(2 * lanes, 'i16')}")
+def splat_pair(fn: Function, raw16: str, lanes: int) -> str:
+    """A raw int8 pair -> vector of 2*lanes int16 (the pair repeated, sign-extended)."""
+    b = fn.op(f"vector.broadcast {raw16} : i16 to {q.vec(lanes, 'i16')}")
+    b8 = fn.op(f"vector.bitcast {b} : {q.vec(lanes, 'i16')} to {q.vec(2 * lanes, 'i8')}")
+    return q.ext(fn, b8, q.vec(2 * lanes, "i8"), q.vec(2 * lanes, "i16"))
 
 
 def madd_step(
@@ -318,11 +316,11 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
     k.flops += 2 * batch * oh * ow * cout * kh * kw * cin
     ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
     acc_ty = q.vec(v, "i32")
-    # A padded tap reads the zero point: (zp, zp) or (zp, 0) as two i16 halves of an i32.
-    half16 = x_zp & 0xFFFF
-    pair_bits = half16 << 16 | half16
-    zp_pair = fn.i32(pair_bits - (1 << 32) if pair_bits >= 1 << 31 else pair_bits)
-    zp_single = fn.i32(half16)
+    # A padded tap reads the zero point: the raw bytes (zp, zp), or (zp, 0) for a single.
+    byte = x_zp & 0xFF
+    pair_bits = byte << 8 | byte
+    zp_pair = fn._const(str(pair_bits - (1 << 16) if pair_bits >= 1 << 15 else pair_bits), "i16")
+    zp_single = fn._const(str(byte), "i16")
 
     def row_tiles(n_img, ohv, mr: int, ow0: str, checked: bool):
         ih0 = fn.add(fn.mul(ohv, sh), -pt)
@@ -358,7 +356,7 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
                             p = pairs_of(m)
                             if checked:
                                 zp = zp_single if single else zp_pair
-                                p = fn.op(f"arith.select {valid[m]}, {p}, {zp} : i32")
+                                p = fn.op(f"arith.select {valid[m]}, {p}, {zp} : i16")
                             pairs.append(p)
                         return madd_step(fn, tile.w, widx, nvec, v, pairs, c)
 
