@@ -107,5 +107,7 @@ class CompiledCpuPipeline:
                 else:
                     hosts[step["name"]] = (directory / f"{step['name']}.tflite").read_bytes()
             except (OSError, json.JSONDecodeError, KeyError) as e:
-                raise TflcError(f"step '{step['name']}' cannot be loaded ({e})", str(directory))
+                raise TflcError(
+                    f"step '{step['name']}' cannot be loaded ({e})", str(directory)
+                ) from None
         return cls(manifest, natives, hosts)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from mlir import ir
-from tflc.backends.cpu.graph import _Builder, numpy_dtype
+from tflc.backends.cpu.graph import _Builder, tensor_descriptor
 from tflc.backends.cpu.partition import describe_op, main_function, split_steps, step_module
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
@@ -20,16 +20,7 @@ HOST_COST_NOTE = (
 
 
 def _descriptor(value: ir.Value, name: str) -> dict[str, Any]:
-    t = _Builder().tensor(value, name)
-    d: dict[str, Any] = {
-        "name": name,
-        "shape": list(t.shape),
-        "dtype": str(numpy_dtype(t.dtype)),
-        "bytes": t.nbytes,
-    }
-    if t.scale is not None:
-        d["quantization"] = {"scale": t.scale.tolist(), "zero_point": t.zero_point.tolist()}
-    return d
+    return tensor_descriptor(_Builder().tensor(value, name), name)
 
 
 def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[ir.Operation]):
@@ -67,8 +58,7 @@ def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[i
             entry["outputs"] = [vid(v) for v in step.outputs]
             manifest_steps.append(entry)
         inputs = [
-            _descriptor(a, describe_location(a.location) or f"input{i}")
-            for i, a in enumerate(args)
+            _descriptor(a, describe_location(a.location) or f"input{i}") for i, a in enumerate(args)
         ]
         outputs = [_descriptor(v, f"output{i}") for i, v in enumerate(ret.operands)]
         output_ids = [vid(v) for v in ret.operands]

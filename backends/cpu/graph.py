@@ -77,6 +77,19 @@ def numpy_dtype(dtype: str) -> np.dtype:
     return np.dtype(_NUMPY_TYPES[dtype])
 
 
+def tensor_descriptor(t: Tensor, name: str | None = None) -> dict[str, object]:
+    """A model input/output as the manifest and `.inputs` / `.outputs` describe it."""
+    d: dict[str, object] = {
+        "name": t.name if name is None else name,
+        "shape": list(t.shape),
+        "dtype": str(numpy_dtype(t.dtype)),
+        "bytes": t.nbytes,
+    }
+    if t.scale is not None:
+        d["quantization"] = {"scale": t.scale.tolist(), "zero_point": t.zero_point.tolist()}
+    return d
+
+
 class _Builder:
     def __init__(self):
         self.tensors: list[Tensor] = []

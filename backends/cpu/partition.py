@@ -112,7 +112,7 @@ def split_steps(module: ir.Module, host_ops: list[ir.Operation]) -> tuple[list[S
                 if _is_argument(v) or produced_by.get(v, i) != i:
                     if v not in s.inputs:
                         s.inputs.append(v)
-    for i, s in enumerate(steps):
+    for s in steps:
         s.outputs = [r for op in s.ops for r in op.results if r in read_later]
     return steps, ret
 
@@ -126,33 +126,29 @@ def step_module(step: Step) -> ir.Module:
     with ir.Location.unknown():
         module = ir.Module.create()
         with ir.InsertionPoint(module.body):
-            f = func.FuncOp(
-                "main", ([v.type for v in step.inputs], [v.type for v in step.outputs])
-            )
+            f = func.FuncOp("main", ([v.type for v in step.inputs], [v.type for v in step.outputs]))
             block = f.add_entry_block()
         mapping: dict[ir.Value, ir.Value] = dict(zip(step.inputs, block.arguments, strict=True))
 
+        def clone(op: ir.Operation) -> None:
+            new = op.clone()
+            for i, v in enumerate(op.operands):
+                new.operands[i] = mapping[v]
+            for old, r in zip(op.results, new.results, strict=True):
+                mapping[old] = r
+
         def copy_constant(v: ir.Value) -> None:
             """Clones the constant `v` (and what it is computed from) into the step."""
-            producer = v.owner
-            for u in producer.operands:
+            for u in v.owner.operands:
                 if u not in mapping:
                     copy_constant(u)
-            new = producer.clone()
-            for i, u in enumerate(producer.operands):
-                new.operands[i] = mapping[u]
-            for old, r in zip(producer.results, new.results, strict=True):
-                mapping[old] = r
+            clone(v.owner)
 
         with ir.InsertionPoint(block):
             for op in step.ops:
                 for v in op.operands:
                     if v not in mapping:  # defined outside any step: a constant or no_value
                         copy_constant(v)
-                new = op.clone()
-                for i, v in enumerate(op.operands):
-                    new.operands[i] = mapping[v]
-                for old, r in zip(op.results, new.results, strict=True):
-                    mapping[old] = r
+                clone(op)
             func.ReturnOp([mapping[v] for v in step.outputs])
     return module

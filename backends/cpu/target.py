@@ -27,7 +27,7 @@ from typing import Any
 from tflc.backends.cpu import codegen
 from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu.fallback import emit_with_fallback
-from tflc.backends.cpu.graph import extract_graph, numpy_dtype
+from tflc.backends.cpu.graph import extract_graph, tensor_descriptor
 from tflc.backends.cpu.header import write_header
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
@@ -38,21 +38,17 @@ from tflc.errors import TflcError
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
 KNOWN_OPTIONS = {
-    "name", "cpu", "triple", "opt_level", "mr", "nr", "num_threads", "source", "float_order",
+    "name",
+    "cpu",
+    "triple",
+    "opt_level",
+    "mr",
+    "nr",
+    "num_threads",
+    "source",
+    "float_order",
     "fallback",
 }
-
-
-def _describe(t) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "name": t.name,
-        "shape": list(t.shape),
-        "dtype": str(numpy_dtype(t.dtype)),
-        "bytes": t.nbytes,
-    }
-    if t.scale is not None:
-        d["quantization"] = {"scale": t.scale.tolist(), "zero_point": t.zero_point.tolist()}
-    return d
 
 
 class CrossCompiledModel:
@@ -125,8 +121,8 @@ class CpuTarget:
         weights = codegen.weights_ir(f"{name}_weights", built.blob.data(), -(-blob_size // 64) * 64)
         obj = codegen.compile_object(llvm_ir, weights, spec, int(options.get("opt_level", 3)))
         t_obj = time.perf_counter()
-        inputs = [_describe(t) for t in graph.inputs]
-        outputs = [_describe(t) for t in graph.outputs]
+        inputs = [tensor_descriptor(t) for t in graph.inputs]
+        outputs = [tensor_descriptor(t) for t in graph.outputs]
         header = write_header(name, inputs, outputs, built.workspace_bytes, built.blob.size)
         report = {
             "triple": spec.triple,
