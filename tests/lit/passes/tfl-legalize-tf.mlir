@@ -70,3 +70,25 @@ func.func private @twice(%arg0: tensor<2xf32>) -> tensor<2xf32> {
   %0 = "tf.Mul"(%arg0, %c) {T = f32} : (tensor<2xf32>, tensor<f32>) -> tensor<2xf32>
   return %0 : tensor<2xf32>
 }
+
+// -----
+
+// QAT: fake quantization of an activation becomes tfl.fake_quant with the trained range; of
+// constant weights, it is applied to the values (narrow range: steps of 1/127, 1.5 -> 1.0;
+// transposed for the fully connected layer).
+// CHECK-LABEL: func.func @fake_quant
+// CHECK: %[[X:.*]] = "tfl.fake_quant"(%arg0) {max = 1.000000e+00 : f32, min = -1.000000e+00 : f32, narrow_range = false, num_bits = 8 : i32}
+// CHECK: "tfl.pseudo_const"() {value = dense<{{\[\[}}0.299212575, 1.000000e+00], [-0.259842515, 0.000000e+00]]> : tensor<2x2xf32>}
+// CHECK: %[[Y:.*]] = "tfl.fully_connected"(%[[X]], {{.*}})
+// CHECK: "tfl.fake_quant"(%[[Y]]) {max = 2.000000e+00 : f32, min = -3.000000e+00 : f32, narrow_range = false, num_bits = 8 : i32}
+// CHECK-NOT: tf.FakeQuant
+func.func @fake_quant(%arg0: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %lo = "tf.Const"() {value = dense<-1.0> : tensor<f32>} : () -> tensor<f32>
+  %hi = "tf.Const"() {value = dense<1.0> : tensor<f32>} : () -> tensor<f32>
+  %w = "tf.Const"() {value = dense<[[0.3, -0.26], [1.5, 0.0]]> : tensor<2x2xf32>} : () -> tensor<2x2xf32>
+  %0 = "tf.FakeQuantWithMinMaxVars"(%arg0, %lo, %hi) {narrow_range = false, num_bits = 8 : i64} : (tensor<1x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32>
+  %1 = "tf.FakeQuantWithMinMaxVars"(%w, %lo, %hi) {narrow_range = true, num_bits = 8 : i64} : (tensor<2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<2x2xf32>
+  %2 = "tf.MatMul"(%0, %1) {T = f32, transpose_a = false, transpose_b = false} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %3 = "tf.FakeQuantWithMinMaxArgs"(%2) {max = 2.0 : f32, min = -3.0 : f32, narrow_range = false, num_bits = 8 : i64} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %3 : tensor<1x2xf32>
+}
