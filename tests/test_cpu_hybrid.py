@@ -12,7 +12,9 @@ from test_cpu import assert_close
 from tflc.compiler import compile as tflc_compile
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn", "upsample", "tensor_ops", "transformer"])
+@pytest.mark.parametrize(
+    "name", ["mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer"]
+)
 def test_dynamic_range_models_match_litert_builtin_kernels(name: str) -> None:
     path = tf_model_path(name, "dynamic")
     cm = tflc_compile(str(path), target="cpu")
