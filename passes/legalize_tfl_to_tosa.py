@@ -1,10 +1,12 @@
-"""tfl-legalize-to-tosa: float32 tfl ops → upstream `tosa` dialect ops (TOSA 1.0).
+"""tfl-legalize-to-tosa: float32 and int8 tfl ops → upstream `tosa` dialect ops (TOSA 1.0).
 
 The result is plain upstream MLIR (func + tosa), checked by MLIR's own verifier, that other
 TOSA consumers accept: IREE compiles it (`--iree-input-type=tosa`), and upstream's
-tosa-to-linalg pipeline lowers it further. An op without a lowering, or a form of one that is
-not covered (quantized types, dynamic shapes, non-constant axes), is an error at its location.
-Constants become `tosa.const` once every op using them is lowered.
+tosa-to-linalg pipeline lowers it further. int8 tensors become their i8 storage with
+TFLite's requantization as `tosa.rescale` (see _tosa_quant.py), function signatures included.
+An op without a lowering, or a form of one that is not covered (other quantized types, dynamic
+shapes, non-constant axes), is an error at its location. Constants become `tosa.const` once
+every op using them is lowered.
 """
 
 from __future__ import annotations
@@ -187,6 +189,6 @@ def legalize_to_tosa(module: ir.Operation) -> None:
 
 PASS = Pass(
     "tfl-legalize-to-tosa",
-    "lower float32 tfl ops to the upstream tosa dialect (for IREE or tosa-to-linalg)",
+    "lower float32 and int8 tfl ops to the upstream tosa dialect (for IREE, tosa-to-linalg)",
     legalize_to_tosa,
 )
