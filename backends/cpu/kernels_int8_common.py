@@ -224,6 +224,12 @@ def load_widened(
     unsigned: bool = False,
 ) -> str:
     """`count` 8-bit values at `index` widened to a vector of `dst` (zero padded)."""
+    v = load_i8(fn, mem, mty, index, lanes, count)
+    return ext(fn, v, vec(lanes, "i8"), vec(lanes, dst), unsigned)
+
+
+def load_i8(fn: Function, mem: str, mty: str, index: str, lanes: int, count: int) -> str:
+    """`count` 8-bit values at `index` as a vector of `lanes` (zero padded)."""
     src = vec(lanes, "i8")
     if count == lanes:
         v = fn.op(f"vector.load {mem}[{index}] : {mty}, {src}")
@@ -234,7 +240,7 @@ def load_widened(
             f"vector.maskedload {mem}[{index}], {m}, {z} : {mty}, vector<{lanes}xi1>, "
             f"{src} into {src}"
         )
-    return ext(fn, v, src, vec(lanes, dst), unsigned)
+    return v
 
 
 def unsigned(t: Tensor) -> bool:
