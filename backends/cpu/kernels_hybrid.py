@@ -315,19 +315,26 @@ def emit_hybrid_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
         zp = fn.op(f"arith.fptosi {p.zero_point} : f32 to i32")
         sfv = fn.splat(p.scale)
         zpv = fn.op(f"vector.broadcast {zp} : i32 to {vi}")
-        for c0 in range(0, n, v):
-            count = min(v, n - c0)
+
+        def columns(c0: str, count: int) -> None:
             zero = fn._const("dense<0>", vi)
             with fn.loop_carried(0, depth, 1, [zero], vi) as (i, acc, res):
                 qs = fn.op(f"vector.broadcast {fn.load(q, qty, i)} : i32 to {vi}")
                 wvec = fn.op(f"vector.load {wv[0]}[{fn.add(fn.mul(i, npad), c0)}] : {wv[1]}, {vi}")
                 prod = fn.op(f"arith.muli {qs}, {wvec} : {vi}")
                 res[:] = [fn.op(f"arith.addi {acc[0]}, {prod} : {vi}")]
-            rs = fn.op(f"vector.load {sv[0]}[{fn.idx(c0)}] : {sv[1]}, {vi}")
+            rs = fn.op(f"vector.load {sv[0]}[{c0}] : {sv[1]}, {vi}")
             dot = fn.op(f"arith.subi {res[0]}, {fn.op(f'arith.muli {rs}, {zpv} : {vi}')} : {vi}")
             dotf = fn.op(f"arith.sitofp {dot} : {vi} to {vty(v)}")
-            scale = fn.op(f"arith.mulf {sfv}, {fn.vload(cv[0], cv[1], fn.idx(c0))} : {vty(v)}")
+            scale = fn.op(f"arith.mulf {sfv}, {fn.vload(cv[0], cv[1], c0)} : {vty(v)}")
             out = fn.op(f"arith.mulf {dotf}, {scale} : {vty(v)}")
-            out = fn.op(f"arith.addf {fn.vload(bv[0], bv[1], fn.idx(c0))}, {out} : {vty(v)}")
+            out = fn.op(f"arith.addf {fn.vload(bv[0], bv[1], c0)}, {out} : {vty(v)}")
             out = activation(fn, out, act, vty(v))
             fn.vstore_n(out, y[0], y[1], fn.add(fn.mul(r, n), c0), count)
+
+        full = n - n % v
+        if full:
+            with fn.loop(0, full, v) as c0:
+                columns(c0, v)
+        if n % v:
+            columns(fn.idx(full), n % v)
