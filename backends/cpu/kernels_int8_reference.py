@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 from tflc.backends.cpu.graph import Node, Tensor, numpy_dtype
+from tflc.errors import TflcError
 from tflc.runtime import kernels as runtime_kernels
 from tflc.runtime.kernels.node import Node as RuntimeNode
 from tflc.runtime.tflite_model import Quantization
@@ -39,8 +40,9 @@ def _runtime_tensor(t: Tensor, shape: tuple[int, ...]) -> RuntimeTensor:
     return RuntimeTensor(t.name or "t", list(shape), _TYPE_NAMES[t.dtype], 0, quant)
 
 
-def evaluate(node: Node, inputs: list[np.ndarray], out_shape: tuple[int, ...]) -> np.ndarray:
-    """The interpreter's output of `node` for `inputs` (shapes may differ from the model's)."""
+def reference_kernel(node: Node, inputs: list[np.ndarray], out_shape: tuple[int, ...]):
+    """`run(*arrays)`: the interpreter's kernel of `node` on a runtime node whose tensors have
+    the shapes of `inputs` / `out_shape`; its cache (tables, multipliers) lives across calls."""
     fn = runtime_kernels.lookup(node.op.upper())
     if fn is None:
         raise NotImplementedError(f"no reference kernel for {node.op}")
@@ -55,20 +57,35 @@ def evaluate(node: Node, inputs: list[np.ndarray], out_shape: tuple[int, ...]) -
     rnode = RuntimeNode(
         None, model, 0, 0, node.op.upper(), 1, dict(node.attrs), None, list(range(n_in)), [n_in]
     )
-    return np.asarray(fn(rnode, *inputs))
+    return lambda *arrays: np.asarray(fn(rnode, *arrays))
+
+
+def evaluate(node: Node, inputs: list[np.ndarray], out_shape: tuple[int, ...]) -> np.ndarray:
+    """The interpreter's output of `node` for `inputs` (shapes may differ from the model's)."""
+    return reference_kernel(node, inputs, out_shape)(*inputs)
 
 
 def value_tables(node: Node) -> tuple[np.ndarray, np.ndarray]:
     """(table for a long run of inputs, table for inputs computed one at a time), each indexed
     by the input's storage value + 128 (int8) or its value (uint8). LiteRT's vector loops and
-    scalar tails may round differently; where they agree both tables are equal."""
+    scalar tails may round differently; where they agree both tables are equal. Inputs the
+    kernel refuses (RSQRT of a negative value, an error in LiteRT) map to 0."""
     x_t = node.inputs[0]
     dtype = numpy_dtype(x_t.dtype)
     values = np.arange(-128, 128) if x_t.dtype == "i8" else np.arange(256)
     values = values.astype(dtype)
     extra = [t.value for t in node.inputs[1:] if t is not None and t.is_const]
-    long_run = evaluate(node, [values, *extra], values.shape).reshape(-1)
-    single = np.concatenate(
-        [evaluate(node, [values[i : i + 1], *extra], (1,)).reshape(-1) for i in range(256)]
-    )
+    run_one = reference_kernel(node, [values[:1], *extra], (1,))
+
+    def one(i: int) -> np.ndarray:
+        try:
+            return run_one(values[i : i + 1], *extra).reshape(-1)
+        except TflcError:
+            return np.zeros(1, numpy_dtype(node.outputs[0].dtype))
+
+    single = np.concatenate([one(i) for i in range(256)])
+    try:
+        long_run = evaluate(node, [values, *extra], values.shape).reshape(-1)
+    except TflcError:
+        long_run = single
     return long_run, single
