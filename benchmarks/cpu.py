@@ -124,7 +124,9 @@ def main() -> int:
                     compile_s, error = time.perf_counter() - start, None
                 except TflcError as e:
                     cm, compile_s, error = None, 0.0, str(e)
+                iree_start = time.perf_counter()
                 vmfb = None if args.no_iree else iree_compile(path, workdir)
+                iree_compile_s = time.perf_counter() - iree_start
                 for nt in threads:
                     lite = litert_ms(path, inputs, nt, args.runs)
                     iree: float | str = "skipped"
@@ -146,6 +148,8 @@ def main() -> int:
                     ratio = ms / lite
                     if nt == threads[0]:
                         notes.append(f"compile {compile_s:.1f} s")
+                        if isinstance(vmfb, Path):
+                            notes.append(f"IREE compile {iree_compile_s:.1f} s")
                     print(
                         f"{name:<14}{mode:<9}{nt:>7}{ms:10.2f}{lite:11.2f}{ratio:7.2f}"
                         f"{iree_text}  {'; '.join(notes)}"
