@@ -298,7 +298,7 @@ def _pool(lw: Lowering, kind: str) -> None:
         struct([n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]),
     )
     lw.emit(
-        f"{kind}_pool_s8",
+        "pool_s8",
         f"tflc_{kind}_pool_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
         [x],
         [y],
