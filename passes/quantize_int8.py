@@ -172,7 +172,7 @@ class _Int8Rewriter:
                 # float16 or sparse weights: read through by the ops that quantize them; kept
                 # (with their small storage) for any op that stays float
                 continue
-            elif op.name in SUPPORTED and self._quantizable(op):
+            elif op.name in SUPPORTED and self._quantizable(op) and not self._float_island(op):
                 self._quantize_op(op)
             else:
                 self._keep_float(op)
@@ -205,6 +205,30 @@ class _Int8Rewriter:
         if op.name in FIXED_OUTPUT or op.name in SAME_AS_INPUT:
             return op.name in FIXED_OUTPUT or self._first_activation(op) is not None
         return len(op.results) == 1 and self._range(op.result) is not None
+
+    def _float_island(self, op: ir.Operation) -> bool:
+        """An op between float ops only: every activation input comes from an op kept float,
+        and every result goes to ops without int8 kernels or to float model outputs. Int8
+        there would only add a quantize / dequantize round trip and its rounding error (as
+        for a logistic after a float custom op at the end of a model)."""
+        inputs = [
+            v
+            for v in op.operands
+            if (_is_f32(v) or _is_quantized(v))
+            and float_weights(v) is None
+            and (defining_op(v) is None or defining_op(v).name != "tfl.pseudo_qconst")
+        ]
+        if not inputs or not all(_kept_float_result(v) for v in inputs):
+            return False
+        for r in op.results:
+            for use in r.uses:
+                user = use.owner
+                if user.name == "func.return":
+                    if self.io != "float32":
+                        return False
+                elif user.name in SUPPORTED:
+                    return False
+        return True
 
     def _first_activation(self, op: ir.Operation) -> int | None:
         """The index of the first non-constant float or quantized operand."""
@@ -399,6 +423,13 @@ def _float_source(value: ir.Value) -> ir.Value | None:
     if producer is not None and producer.name == "tfl.quantize" and _is_f32(producer.operands[0]):
         return producer.operands[0]
     return None
+
+
+def _kept_float_result(value: ir.Value) -> bool:
+    """Whether `value` is the (quantized) result of an op this pass left in float."""
+    source = _float_source(value) if _is_quantized(value) else value
+    producer = defining_op(source) if source is not None else None
+    return producer is not None and _is_f32(source) and not producer.name.startswith("tfl.pseudo")
 
 
 def _same(a: tuple[float, int], b: tuple[float, int]) -> bool:

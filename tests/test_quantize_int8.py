@@ -285,3 +285,42 @@ func.func @main(%x: tensor<1x64xf32>, %y: tensor<1x64xf32>) -> tensor<1x64xf32> 
     x = sample()
     reference = corpus.litert_run(tflc.to_flatbuffer(tflc.parse(text)), x)
     assert sqnr(reference, corpus.litert_run(data, x)) > 30
+
+
+def float_island_model_text() -> str:
+    """fully_connected -> sin (no int8 kernel here) -> logistic -> output."""
+    w = np.random.default_rng(0).normal(0, 0.5, (4, 8)).astype(np.float32)
+    return f"""
+func.func @main(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {{
+  %w = "tfl.pseudo_const"() {{value = {_dense(w)} : tensor<32xf32>}} : () -> tensor<32xf32>
+  %s = "tfl.pseudo_const"() {{value = dense<[4, 8]> : tensor<2xi32>}} : () -> tensor<2xi32>
+  %none = "tfl.no_value"() {{value}} : () -> none
+  %f = "tfl.reshape"(%w, %s) {{new_shape = array<i32>}} : (tensor<32xf32>, tensor<2xi32>) -> tensor<4x8xf32>
+  %y = "tfl.fully_connected"(%x, %f, %none) {{asymmetric_quantize_inputs = false, fused_activation_function = "NONE", keep_num_dims = false, quantized_bias_type = "FLOAT32", weights_format = "DEFAULT"}} : (tensor<1x8xf32>, tensor<4x8xf32>, none) -> tensor<1x4xf32>
+  %z = "tfl.sin"(%y) : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  %o = "tfl.logistic"(%z) : (tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %o : tensor<1x4xf32>
+}}
+"""
+
+
+@pytest.mark.parametrize("io", ["float32", "int8"])
+def test_op_between_float_ops_stays_float(io):
+    """A logistic between a float-only op and a float output gains nothing from int8 but
+    rounding error: it stays float; with int8 outputs it is quantized as usual."""
+    rng = np.random.default_rng(1)
+    samples = [[rng.uniform(-1, 1, (1, 8)).astype(np.float32)] for _ in range(8)]
+    module = tflc.quantize(tflc.parse(float_island_model_text()), "int8", samples, io=io)
+    data = tflc.to_flatbuffer(module)
+    interpreter = corpus.litert_interpreter(data)
+    interpreter.allocate_tensors()
+    tensors = {d["index"]: d for d in interpreter.get_tensor_details()}
+    ops = {op["op_name"]: op for op in interpreter._get_ops_details()}  # noqa: SLF001
+    logistic_input = tensors[ops["LOGISTIC"]["inputs"][0]]["dtype"]
+    assert tensors[ops["FULLY_CONNECTED"]["inputs"][1]]["dtype"] == np.int8
+    assert logistic_input == (np.float32 if io == "float32" else np.int8)
+    if io == "float32":  # the float tail computes exactly what the float model does from there
+        x = samples[0]
+        float_model = tflc.to_flatbuffer(tflc.parse(float_island_model_text()))
+        reference = corpus.litert_run(float_model, x)[0]
+        assert np.max(np.abs(corpus.litert_run(data, x)[0] - reference)) < 0.02
