@@ -62,10 +62,26 @@ INT8_EMITTERS |= {op: ew.emit_table_unary for op in ew.TABLE_UNARY_OPS}
 INT8_OPS = set(INT8_EMITTERS)
 
 
+def _check_types(node: Node) -> None:
+    """int8 kernels read and write signed 8-bit activations; per-value tables also take uint8
+    and float ends (quantize / dequantize). Anything else is refused, never miscomputed."""
+    table = node.op in ew.TABLE_UNARY_OPS
+    ok = {"i8", "ui8", "f32"} if table else {"i8"}
+    for t in [*node.inputs, *node.outputs]:
+        if t is not None and not t.is_const and t.dtype not in ok:
+            raise TflcError(
+                f"the cpu target has no int8 kernel for '{node.op}' with {t.dtype} tensors",
+                node.where,
+            )
+
+
 def int8_emitter(node: Node):
     """The int8 kernel of `node`, or None when it is not an int8 node."""
     if node.op == "quantize" and node.inputs[0].dtype == "f32" and q.is_int8(node.outputs[0]):
         return ew.emit_quantize_float
     if not q.is_quantized_node(node):
         return None
-    return INT8_EMITTERS.get(node.op)
+    emitter = INT8_EMITTERS.get(node.op)
+    if emitter is not None:
+        _check_types(node)
+    return emitter
