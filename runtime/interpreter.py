@@ -124,11 +124,11 @@ class Interpreter:
         self._model = read_model(model_path if model_path is not None else model_content)
         self._source = self._model.source
         self._preserve_all = experimental_preserve_all_tensors
-        # Float kernels sum in the order of LiteRT's builtin kernels where that order is known
-        # (conv depths up to 576, depthwise, mean): deep float models then stay within 1e-4 of
-        # LiteRT, and dynamic-range models, which re-quantize float activations at every hybrid
-        # layer (a last-bit difference flips an int8 rounding), match it exactly. Set it to
-        # False for BLAS order: faster on large convs, a few ulp off per layer.
+        # Float kernels sum in the order of LiteRT's builtin kernels (conv, fully-connected and
+        # transpose-conv products as its Eigen GEMM/GEMV, depthwise, mean; kernels/litert_gemm.py):
+        # deep float models then match LiteRT, and so do dynamic-range models, which re-quantize
+        # float activations at every hybrid layer (a last-bit difference flips an int8
+        # rounding). Set it to False for BLAS order: faster on large layers, a few ulp off each.
         self.litert_float_order = True
         self._graphs = [_Graph(self, self._model, i) for i in range(len(self._model.subgraphs))]
         problems = [(g.index, *p) for g in self._graphs for p in g.problems]

@@ -103,18 +103,6 @@ def int_matmul(a: np.ndarray, b: np.ndarray, a_max: int, b_max: int) -> np.ndarr
     return np.matmul(a.astype(dtype, copy=False), b.astype(dtype, copy=False)).astype(np.int64)
 
 
-def sequential_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """float32 a @ b summed in LiteRT's order: one product at a time along the depth, from k = 0,
-    without fused multiply-adds (what its builtin float conv does for depths up to 576)."""
-    m, depth = a.shape
-    acc = np.zeros((m, b.shape[1]), dtype=np.float32)
-    product = np.empty_like(acc)
-    for k in range(depth):
-        np.multiply(a[:, k, None], b[k][None, :], out=product)
-        acc += product
-    return acc
-
-
 def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-row asymmetric int8 quantization of hybrid kernels (NeonAsymmetricQuantizeFloats).
 

@@ -19,8 +19,8 @@ from tflc.runtime.kernels.common import (
     patches,
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
-    sequential_matmul,
 )
+from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
@@ -29,11 +29,6 @@ from tflc.runtime.kernels.quant_math import (
     multiply_by_quantized_multiplier_64,
     quantize_multiplier,
 )
-
-# LiteRT's builtin float conv sums products one at a time along depths up to this (measured on
-# MobileNetV2: bit-exact at depths 27..576; at 960 and above its GEMM blocks the depth in a way
-# not reproduced here, so BLAS is as good there).
-SEQUENTIAL_DEPTH_LIMIT = 576
 
 
 def _geometry(node: Node, x_shape, kh: int, kw: int):
@@ -110,8 +105,8 @@ def _conv_float(node, x, w, b):
             node.cache["w2"] = w2
     cols = _conv_columns(pad_hw(x, pads), kh, kw, stride, dilation, out_hw)
     gemm = np.matmul
-    if node.interpreter.litert_float_order and w2.shape[1] <= SEQUENTIAL_DEPTH_LIMIT:
-        gemm = sequential_matmul
+    if node.interpreter.litert_float_order:
+        gemm = _litert_gemm
     out = _grouped_gemm(cols, w2, groups, gemm)
     if b is not None:
         out += b  # LiteRT adds the bias after the sum
@@ -199,6 +194,10 @@ def _conv_quantized(node, x, w, b):
         rounding = "tflite"
     out = requantize(node, acc, mult, shift, out_zp, rounding, accum64)
     return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
+
+
+def _litert_gemm(a: np.ndarray, bt: np.ndarray) -> np.ndarray:
+    return litert_matmul(a, bt.T)
 
 
 def _conv_hybrid(node, x, w, b):

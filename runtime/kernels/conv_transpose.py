@@ -10,9 +10,9 @@ from tflc.runtime.kernels.common import (
     conv_output_size,
     float_activation,
     quantize_batches_asymmetric,
-    sequential_matmul,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values
+from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     activation_range_quantized,
@@ -33,10 +33,8 @@ def transpose_conv_accumulate(
     """Every input pixel adds input x filter into the output window it maps to.
 
     `w` is OHWI; `pads` are the top/left paddings; returns (N, out_h, out_w, O) in `dtype`.
-    With `litert_order`, float sums follow LiteRT's transpose conv where that is known: per
-    input pixel and tap, channels summed one at a time; per output position, input pixels in
-    row-major order (bit-exact while at most two taps overlap an output; where four do, LiteRT
-    adds them in an order not found, about one ulp off).
+    With `litert_order`, float sums follow LiteRT's transpose conv: the per-tap products from
+    its GEMM order (`litert_matmul`), scattered input pixel by input pixel in row-major order.
     """
     n, h, wd, c = x.shape
     o, kh, kw, _ = w.shape
@@ -48,7 +46,7 @@ def transpose_conv_accumulate(
     # One GEMM for all taps: (N*H*W, C) x (C, KH*KW*O).
     w_cols = np.ascontiguousarray(w.transpose(3, 1, 2, 0).reshape(c, -1)).astype(dtype)
     if litert_order:
-        taps = sequential_matmul(rows, w_cols).reshape(n, h, wd, kh, kw, o)
+        taps = litert_matmul(rows, w_cols.T).reshape(n, h, wd, kh, kw, o)
         # For one output position a later input pixel is an earlier tap: taps go in reverse.
         for fy in reversed(range(kh)):
             for fx in reversed(range(kw)):

@@ -12,6 +12,7 @@ from tflc.runtime.kernels.common import (
     quantize_batches_symmetric,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values, requantize
+from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
@@ -62,7 +63,7 @@ def fully_connected(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | No
     if x.dtype == np.float32 and w.dtype != np.float32:
         return _fc_hybrid(node, rows, w, b).reshape(shape)
     if x.dtype == np.float32:
-        out = rows @ w.T
+        out = litert_matmul(rows, w) if node.interpreter.litert_float_order else rows @ w.T
         if b is not None:
             out += b
         act = node.options.get("fused_activation_function")
