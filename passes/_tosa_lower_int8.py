@@ -10,7 +10,7 @@ from mlir import ir
 from tflc.dialects import tfl
 from tflc.passes._tfl_rewrite import attr_str, defining_op, is_none
 from tflc.passes._tosa_build import TosaBuilder, i64_array, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError, _windowed_input, reduction_axes, softmax
+from tflc.passes._tosa_lower_nn import LoweringError, _windowed_input, reduction_axes
 from tflc.passes._tosa_quant import (
     clamp_real,
     fused_activation_int8,
@@ -250,20 +250,6 @@ def quantized(b: TosaBuilder, x: ir.Value, like: ir.Value) -> ir.Value:
     return b.op("cast", [shifted], storage_type(like.type))
 
 
-def float_lowering(compute):
-    """Ops whose TFLite int8 kernels use lookup tables or fixed-point exp (softmax, logistic,
-    tanh): dequantize, compute in float32, quantize. Within a step of TFLite, not bit-exact."""
-
-    def lower(op: ir.Operation, b: TosaBuilder) -> ir.Value:
-        return quantized(b, compute(op, b, dequantized(b, op.operands[0])), op.result)
-
-    return lower
-
-
-def _softmax(op: ir.Operation, b: TosaBuilder, x: ir.Value) -> ir.Value:
-    return softmax(b, x, float(attr_str(op, "beta") or 1.0))
-
-
 LOWERINGS = {
     "tfl.average_pool_2d": lower_average_pool_2d,
     "tfl.max_pool_2d": lower_max_pool_2d,
@@ -271,9 +257,6 @@ LOWERINGS = {
     "tfl.relu": relu_lowering(0.0, None),
     "tfl.relu6": relu_lowering(0.0, 6.0),
     "tfl.relu_n1_to_1": relu_lowering(-1.0, 1.0),
-    "tfl.softmax": float_lowering(_softmax),
-    "tfl.logistic": float_lowering(lambda op, b, x: b.unary("sigmoid", x)),
-    "tfl.tanh": float_lowering(lambda op, b, x: b.unary("tanh", x)),
     "tfl.sub": lower_add,
     "tfl.mul": lower_mul,
     "tfl.quantize": lower_quantize,

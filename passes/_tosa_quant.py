@@ -42,6 +42,13 @@ def is_quantized(value: ir.Value) -> bool:
     )
 
 
+def width(value: ir.Value) -> int:
+    """The bit width of a quantized tensor's stored integers."""
+    return quant.QuantizedType(
+        ir.RankedTensorType(value.type).element_type
+    ).storage_type_integral_width
+
+
 def is_int8(value: ir.Value) -> bool:
     """A quantized tensor stored as signed 8-bit integers."""
     if not is_quantized(value):
@@ -60,6 +67,14 @@ def qparams(value: ir.Value) -> tuple[np.ndarray, np.ndarray]:
         q = quant.UniformQuantizedType(elem)
         return np.array([q.scale], np.float64), np.array([q.zero_point], np.int64)
     raise LoweringError(f"{value.type} is not a uniform quantized tensor")
+
+
+def quantized_axis(value: ir.Value) -> int | None:
+    """The channel axis of a per-axis quantized tensor, None for per-tensor quantization."""
+    elem = ir.RankedTensorType(value.type).element_type
+    if isinstance(elem, quant.UniformQuantizedPerAxisType):
+        return quant.UniformQuantizedPerAxisType(elem).quantized_dimension
+    return None
 
 
 def storage_type(t: ir.Type) -> ir.Type:

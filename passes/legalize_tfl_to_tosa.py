@@ -14,12 +14,13 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
+from tflc.passes import _tosa_int8_via_float as via_float
 from tflc.passes import _tosa_lower_int8 as int8
 from tflc.passes import _tosa_lower_more as more
 from tflc.passes import _tosa_lower_nn as nn
 from tflc.passes import _tosa_lower_tensor as tensor
 from tflc.passes import _tosa_quant as quant
-from tflc.passes._tfl_rewrite import func_blocks, replace_op
+from tflc.passes._tfl_rewrite import defining_op, func_blocks, replace_op
 from tflc.passes._tosa_build import TosaBuilder
 from tflc.passes.registry import Pass
 
@@ -117,24 +118,35 @@ def _is_int8_op(op: ir.Operation) -> bool:
 
 
 def _lower_int8(op: ir.Operation) -> list[ir.Value]:
-    if op.name not in int8.LOWERINGS:
+    if op.name not in int8.LOWERINGS and op.name not in LOWERINGS:
         raise _error(op, "on quantized tensors has no lowering to TOSA")
-    result = op.result.type
-    if not (
-        isinstance(result, ir.RankedTensorType) and ir.RankedTensorType(result).has_static_shape
-    ):
-        raise _error(op, f"on {result} is not lowered to TOSA: only static shapes")
-    if not (quant.is_quantized(op.result) or _is_static_f32(op.result)):
-        raise _error(op, f"on {result} is not lowered to TOSA: only int8 and float32 results")
-    for v in (op.result, op.operands[0]):
-        if quant.is_quantized(v) and not quant.is_int8(v):
+    for v in op.results:
+        t = v.type
+        if not (isinstance(t, ir.RankedTensorType) and ir.RankedTensorType(t).has_static_shape):
+            raise _error(op, f"on {t} is not lowered to TOSA: only static shapes")
+        if not (quant.is_quantized(v) or _is_static_f32(v)):
+            raise _error(op, f"on {t} is not lowered to TOSA: only int8 and float32 results")
+    for v in [*op.results, *op.operands]:
+        if quant.is_quantized(v) and not (quant.is_int8(v) or _is_int32_bias(v)):
             raise _error(op, f"on {v.type} is not lowered to TOSA: only int8 quantization")
     with op.location:
-        value = int8.LOWERINGS[op.name](op, TosaBuilder(op))
-    if not quant.is_quantized(op.result):
-        return [value]
+        if op.name in int8.LOWERINGS:
+            values = [int8.LOWERINGS[op.name](op, TosaBuilder(op))]
+        else:
+            values = via_float.lower_through_float(op, LOWERINGS[op.name])
     # The ops not yet lowered still read the quantized type (and its scales) through a cast.
-    return [quant.cast_to(op, value, result)]
+    return [
+        quant.cast_to(op, v, r.type) if quant.is_quantized(r) else v
+        for v, r in zip(values, op.results, strict=True)
+    ]
+
+
+def _is_int32_bias(value: ir.Value) -> bool:
+    """int32 quantized constants are the biases of int8 convolutions and fully_connected."""
+    producer = defining_op(value)
+    return (
+        producer is not None and producer.name == "tfl.pseudo_qconst" and quant.width(value) == 32
+    )
 
 
 def lower_op(op: ir.Operation) -> None:

@@ -20,8 +20,8 @@ func.func @non_constant_indices(%arg0: tensor<4x2xf32>, %arg1: tensor<3xi32>) ->
 // -----
 
 func.func @quantized(%arg0: tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>> {
-  // expected-error@+1 {{'tfl.hard_swish' op on quantized tensors has no lowering to TOSA}}
-  %0 = "tfl.hard_swish"(%arg0) : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
+  // expected-error@+1 {{'tfl.log_softmax' op on quantized tensors has no lowering to TOSA}}
+  %0 = "tfl.log_softmax"(%arg0) : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
   return %0 : tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>
 }
 

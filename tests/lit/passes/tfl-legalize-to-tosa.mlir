@@ -199,3 +199,17 @@ func.func @quantize_relu6_dequantize(%arg0: tensor<1x4xf32>) -> tensor<1x4xf32> 
   %2 = "tfl.dequantize"(%1) : (tensor<1x4x!quant.uniform<i8:f32, 0.1:-10>>) -> tensor<1x4xf32>
   return %2 : tensor<1x4xf32>
 }
+
+// -----
+
+// An int8 op without an integer lowering runs its float lowering between a dequantize and a
+// quantize: (q + 3)·0.5, x·relu6(x + 3)/6, x/0.25 − 1 rounded to i8.
+// CHECK-LABEL: func.func @int8_hard_swish_through_float(%arg0: tensor<1x4xi8>) -> tensor<1x4xi8>
+// CHECK: %[[F:.*]] = tosa.cast %arg0 : (tensor<1x4xi8>) -> tensor<1x4xf32>
+// CHECK: tosa.clamp {{.*}} {max_val = 6.000000e+00 : f32, min_val = 0.000000e+00 : f32}
+// CHECK: %[[Q:.*]] = tosa.cast %{{.*}} : (tensor<1x4xf32>) -> tensor<1x4xi8>
+// CHECK: return %[[Q]]
+func.func @int8_hard_swish_through_float(%arg0: tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.25:-1>> {
+  %0 = "tfl.hard_swish"(%arg0) : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.25:-1>>
+  return %0 : tensor<1x4x!quant.uniform<i8:f32, 0.25:-1>>
+}
