@@ -3,7 +3,8 @@
 The result is plain upstream MLIR (func + tosa), checked by MLIR's own verifier, that other
 TOSA consumers accept: IREE compiles it (`--iree-input-type=tosa`), and upstream's
 tosa-to-linalg pipeline lowers it further. int8 tensors become their i8 storage with
-TFLite's requantization as `tosa.rescale` (see _tosa_quant.py), function signatures included.
+TFLite's requantization as `tosa.rescale` (see _tosa_quant.py), function signatures included;
+an int8 op with only a float lowering runs it between a dequantize and a quantize.
 An op without a lowering, or a form of one that is not covered (other quantized types, dynamic
 shapes, non-constant axes), is an error at its location. Constants become `tosa.const` once
 every op using them is lowered.
