@@ -51,6 +51,17 @@ def test_int8_model_is_bit_exact_with_litert_builtin(compiled, name: str, thread
         assert_bit_exact(cm(*inputs), litert_run(path, inputs, kernels="builtin"))
 
 
+@pytest.mark.parametrize("name", ["cnn", "upsample"])
+def test_int8_generic_vector_path_is_bit_exact(name: str) -> None:
+    # Baseline x86-64 (SSE2): 4 lanes and none of the AVX2 instructions LLVM picks for the
+    # host, so the same vector code must stay exact when it lowers another way.
+    path = tf_model_path(name, "int8")
+    cm = tflc_compile(str(path), target="cpu", cpu="x86-64")
+    assert cm.report["vector_lanes_f32"] == 4
+    inputs = sample_inputs(path, seed=3)
+    assert_bit_exact(cm(*inputs), litert_run(path, inputs, kernels="builtin"))
+
+
 def test_int8_model_cross_compiles_for_aarch64(tmp_path) -> None:
     cm = tflc_compile(
         str(tf_model_path("cnn", "int8")), target="cpu", triple="aarch64-unknown-linux-gnu"
