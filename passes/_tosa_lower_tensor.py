@@ -192,6 +192,21 @@ def _every_nth(b: TosaBuilder, x: ir.Value, axis: int, stride: int) -> ir.Value:
     return b.reshape(picked, [*shape[:axis], count, *shape[axis + 1 :]])
 
 
+def lower_depth_to_space(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    """Channel (by·bs + bx)·C + c moves to pixel (y·bs + by, x·bs + bx): TFLite's DCR order."""
+    bs = int(attr_str(op, "block_size"))
+    n, h, w, c = shape_of(op.operands[0])
+    split = b.reshape(op.operands[0], [n, h, w, bs, bs, c // (bs * bs)])
+    return b.reshape(b.transpose(split, [0, 1, 3, 2, 4, 5]), shape_of(op.result))
+
+
+def lower_space_to_depth(op: ir.Operation, b: TosaBuilder) -> ir.Value:
+    bs = int(attr_str(op, "block_size"))
+    n, h, w, c = shape_of(op.operands[0])
+    split = b.reshape(op.operands[0], [n, h // bs, bs, w // bs, bs, c])
+    return b.reshape(b.transpose(split, [0, 1, 3, 2, 4, 5]), shape_of(op.result))
+
+
 def relu_bounds() -> dict[str, tuple[float, float]]:
     return {
         "tfl.relu": (0.0, F32_MAX),

@@ -21,7 +21,8 @@ from tflc.passes import _tosa_lower_more as more
 from tflc.passes import _tosa_lower_nn as nn
 from tflc.passes import _tosa_lower_tensor as tensor
 from tflc.passes import _tosa_quant as quant
-from tflc.passes._tfl_rewrite import defining_op, func_blocks, replace_op
+from tflc.passes._sparse_constants import sparse_constant_value
+from tflc.passes._tfl_rewrite import defining_op, func_blocks, make_const, replace_op
 from tflc.passes._tosa_build import TosaBuilder
 from tflc.passes.registry import Pass
 
@@ -68,6 +69,8 @@ LOWERINGS = {
     "tfl.padv2": tensor.lower_pad,
     "tfl.slice": tensor.lower_slice,
     "tfl.strided_slice": tensor.lower_strided_slice,
+    "tfl.depth_to_space": tensor.lower_depth_to_space,
+    "tfl.space_to_depth": tensor.lower_space_to_depth,
     **{name: tensor.clamp_lowering(*bounds) for name, bounds in tensor.relu_bounds().items()},
     "tfl.dequantize": more.lower_dequantize,
     "tfl.prelu": more.lower_prelu,
@@ -184,11 +187,25 @@ def lower_constant(op: ir.Operation) -> None:
         op.erase()
 
 
+def densify_constants(block: ir.Block) -> None:
+    """Sparse constants become dense `tfl.pseudo_const`s and `tfl.densify` of them goes: TOSA
+    has no sparse tensors, and the weights are dense in memory at run time anyway."""
+    for op in [o.operation for o in block.operations]:
+        if op.name == "tfl.pseudo_sparse_const":
+            value = sparse_constant_value(op)
+            if value is None:
+                raise _error(op, "has a value that cannot be densified")
+            replace_op(op, make_const(value, op))
+        elif op.name == "tfl.densify":
+            replace_op(op, op.operands[0])
+
+
 def legalize_to_tosa(module: ir.Operation) -> None:
     for block in func_blocks(module):
         fn = block.owner.operation
         with fn.location:
             quant.retype_arguments(fn)
+        densify_constants(block)
         ops = [o.operation for o in block.operations]
         for op in ops:
             if op.name.startswith("tfl.") and op.name not in CONSTANTS:

@@ -213,3 +213,15 @@ func.func @int8_hard_swish_through_float(%arg0: tensor<1x4x!quant.uniform<i8:f32
   %0 = "tfl.hard_swish"(%arg0) : (tensor<1x4x!quant.uniform<i8:f32, 0.5:-3>>) -> tensor<1x4x!quant.uniform<i8:f32, 0.25:-1>>
   return %0 : tensor<1x4x!quant.uniform<i8:f32, 0.25:-1>>
 }
+
+// -----
+
+// depth_to_space with block 2: channels split as [by, bx, c], interleaved into rows and columns.
+// CHECK-LABEL: func.func @depth_to_space
+// CHECK: %[[S:.*]] = tosa.reshape %arg0, {{.*}} -> tensor<1x2x3x2x2x3xf32>
+// CHECK: %[[T:.*]] = tosa.transpose %[[S]] {perms = array<i32: 0, 1, 3, 2, 4, 5>} {{.*}} -> tensor<1x2x2x3x2x3xf32>
+// CHECK: tosa.reshape %[[T]], {{.*}} -> tensor<1x4x6x3xf32>
+func.func @depth_to_space(%arg0: tensor<1x2x3x12xf32>) -> tensor<1x4x6x3xf32> {
+  %0 = "tfl.depth_to_space"(%arg0) {block_size = 2 : i32} : (tensor<1x2x3x12xf32>) -> tensor<1x4x6x3xf32>
+  return %0 : tensor<1x4x6x3xf32>
+}
