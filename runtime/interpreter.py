@@ -110,6 +110,8 @@ class Interpreter:
 
     `num_threads` is accepted for compatibility and ignored (numpy's BLAS decides);
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
+    The attribute `litert_float_order` (True by default) makes float kernels sum in the order
+    of LiteRT's builtin kernels; set it to False for faster BLAS-order products.
     """
 
     def __init__(
