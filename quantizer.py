@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
+from tflc.passes.calibration_ranges import DEFAULT_METHOD as DEFAULT_CALIBRATION_METHOD
+from tflc.passes.calibration_ranges import METHODS as CALIBRATION_METHODS  # noqa: F401  (API)
 
 MODES = ("dynamic", "float16", "int8")
-CALIBRATION_METHODS = ("minmax", "moving-average", "mse")  # passes/calibration_ranges.py
-DEFAULT_CALIBRATION_METHOD = "minmax"
 IO_TYPES = ("float32", "int8", "uint8")
 
 CalibrationSource = str | Path | dict | Iterable | Callable[[], Iterable]

@@ -20,6 +20,9 @@ import numpy as np
 from tflc.errors import TflcError
 
 METHODS = ("minmax", "moving-average", "mse")
+# The default: best int8 SQNR on MobileNetV2 / EfficientNetB0 (benchmarks/quantize_sqnr.py)
+# and on 12 of 13 mediapipe models (benchmarks/quantize_vs_ai_edge_quantizer.py).
+DEFAULT_METHOD = "mse"
 MOVING_AVERAGE_FACTOR = 0.95
 HISTOGRAM_BINS = 2048
 # Candidate clipping ends, as fractions of the observed min / max (1.0 keeps the full range);

@@ -17,11 +17,10 @@ import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
 from tflc.passes._tfl_rewrite import func_blocks
-from tflc.passes.calibration_ranges import range_rule
+from tflc.passes.calibration_ranges import DEFAULT_METHOD, range_rule
 
 RANGE_ATTR = "tflc.range"
 ARG_RANGES_ATTR = "tflc.arg_ranges"
-DEFAULT_METHOD = "minmax"
 
 
 def _is_f32_tensor(value: ir.Value) -> bool:
@@ -87,19 +86,21 @@ def calibrate(
     n_outputs = len(list(block.operations)[-1].operands)
     rule = range_rule(method, len(points))
     interpreter = Interpreter(model_content=_instrumented_flatbuffer(module, block, points))
-    total = rule.passes * len(samples)
     for pass_index in range(rule.passes):
+        label = "calibrating" + (
+            f" (pass {pass_index + 1} of {rule.passes})" if rule.passes > 1 else ""
+        )
         for i, sample in enumerate(samples):
             if progress:
-                _progress(pass_index * len(samples) + i, total)
+                _progress(i, len(samples), label)
             try:
                 outputs = interpreter(*sample)
             except TflcError as e:
                 raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
             rule.observe(outputs[n_outputs:], pass_index)
-    if progress:
-        _progress(total, total)
-        print(file=sys.stderr)
+        if progress:
+            _progress(len(samples), len(samples), label)
+            print(file=sys.stderr)
     lo, hi = rule.ranges()
     _annotate(module, block, points, lo, hi)
 
@@ -128,7 +129,7 @@ def _annotate(module, block, points, lo, hi) -> None:
         )
 
 
-def _progress(done: int, total: int, width: int = 30) -> None:
+def _progress(done: int, total: int, label: str, width: int = 30) -> None:
     filled = width * done // max(total, 1)
-    sys.stderr.write(f"\rcalibrating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     sys.stderr.flush()
