@@ -1,10 +1,11 @@
 """int8 kernels of the GEMM family: fully_connected and conv_2d (1x1 as a GEMM, general convs
 with bounds-checked borders), register-tiled like the float kernels (MR pixels x NR vectors).
 
-Weights are packed at compile time as int16 pairs of consecutive reduction steps, interleaved
-per output channel (`[Cout/NRV][K/2][NRV][2]`), so that one step multiplies a broadcast pair of
-inputs with 2*lanes int16 weights and adds adjacent products: LLVM turns that sext/mul/even-odd
-add into one `vpmaddwd` on x86 (plain vector code elsewhere). The input zero point is folded
+Weights are packed at compile time as pairs of consecutive reduction steps, interleaved per
+output channel (`[Cout/NRV][K/2][NRV][2]`, int8, sign-extended to int16 as they are loaded), so
+that one step multiplies a broadcast pair of inputs with 2*lanes weights and adds adjacent
+products: LLVM turns that sext/mul/even-odd add into one `vpmaddwd` on x86 (plain vector code
+elsewhere). The input zero point is folded
 into a per-channel initial accumulator (bias - zp_in * sum(w)); padded taps read the input zero
 point, so they contribute nothing, as in TFLite. Requantization ("neon" rounding, as LiteRT's
 ruy/optimized paths), the output zero point and the activation clamp are applied to the
@@ -50,13 +51,13 @@ def _bias(b_t: Tensor | None, n: int) -> np.ndarray:
 
 
 def pack_pairs(w_kn: np.ndarray, nrv: int, k_groups: int = 1) -> np.ndarray:
-    """[K, N] int weights -> int16 `[N/nrv][G][K'/2][nrv][2]` where the reduction splits into
+    """[K, N] int8 weights -> `[N/nrv][G][K'/2][nrv][2]` where the reduction splits into
     `k_groups` equal groups, each padded to an even length with zeros."""
     k, n = w_kn.shape
     kg = k // k_groups
     kg2 = kg + kg % 2
     nb = _ceil_div(n, nrv)
-    padded = np.zeros((k_groups, kg2, nb * nrv), np.int16)
+    padded = np.zeros((k_groups, kg2, nb * nrv), np.int8)
     padded[:, :kg, :n] = w_kn.reshape(k_groups, kg, n)
     # [G][K'/2][2][NB][nrv] -> [NB][G][K'/2][nrv][2]
     p = padded.reshape(k_groups, kg2 // 2, 2, nb, nrv).transpose(3, 0, 1, 4, 2)
@@ -171,8 +172,9 @@ def madd_step(
     odd = ", ".join(str(2 * i + 1) for i in range(lanes))
     ws = []
     for j in range(nvec):
-        wv = fn.op(f"vector.load {w[0]}[{fn.add(w_index, 2 * j * lanes)}] : {w[1]}, {v16}")
-        ws.append(q.ext(fn, wv, v16, v32w))
+        v8 = q.vec(2 * lanes, "i8")
+        wv = fn.op(f"vector.load {w[0]}[{fn.add(w_index, 2 * j * lanes)}] : {w[1]}, {v8}")
+        ws.append(q.ext(fn, q.ext(fn, wv, v8, v16), v16, v32w))
     out = list(accs)
     for m, p in enumerate(pairs):
         xv = q.ext(fn, splat_pair(fn, p, lanes), v16, v32w)
