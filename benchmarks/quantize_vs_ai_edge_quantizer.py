@@ -267,7 +267,9 @@ def bench(path: Path, n_calibration: int, n_held_out: int) -> dict:
 
 def fmt(row: dict) -> str:
     def db(tool):
-        return f"{row[tool + '_db']:9.2f}" if tool + "_db" in row else f"{'FAIL':>9s}"
+        if tool + "_db" in row:
+            return f"{row[tool + '_db']:9.2f}"
+        return f"{'FAIL' if tool + '_error' in row else '-':>9s}"  # '-': not run (--skip-aeq)
 
     def size(tool):
         return f"{row[tool + '_bytes']:10d}" if tool + "_bytes" in row else f"{'-':>10s}"
