@@ -108,6 +108,7 @@ def main() -> int:
     print(f"machine: {machine()}")
     if not args.no_iree:
         print(f"IREE: tflc's TOSA, iree-compile {' '.join(iree_support.IREE_CPU_FLAGS)}")
+        print(f"IREE runtime: {iree_support.IREE_RUNTIME}")
     header = f"{'model':<14}{'mode':<9}{'threads':>7}{'tflc ms':>10}{'LiteRT ms':>11}{'ratio':>7}"
     print(header + f"{'IREE ms':>10}  notes")
     missed = []
