@@ -142,6 +142,30 @@ def test_float_transpose_conv_is_bit_exact(padding, kernel):
     assert_bit_exact(model, [rng.standard_normal((1, 9, 9, 16)).astype(np.float32)])
 
 
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_hybrid_transpose_conv_is_bit_exact(per_channel):
+    """Each product scaled in float, (q * w * channel scale) * input scale, then scattered."""
+    rng = np.random.default_rng(5)
+    w = rng.integers(-127, 128, (6, 3, 3, 8)).astype(np.int8)
+    scales = rng.uniform(0.002, 0.02, 6 if per_channel else 1)
+    b = rng.standard_normal(6).astype(np.float32)
+    shape = np.array([1, 14, 14, 6], dtype=np.int32)
+    model = single_op_model(
+        "TRANSPOSE_CONV",
+        [
+            spec([4], "INT32", data=shape),
+            spec(w.shape, "INT8", scale=scales, zp=0, data=w, qdim=0),
+            spec([1, 7, 7, 8]),
+            spec(b.shape, data=b),
+        ],
+        [spec(shape.tolist())],
+        {"padding": "SAME", "stride_h": 2, "stride_w": 2, "fused_activation_function": "RELU"},
+        "TransposeConvOptions",
+        version=3,
+    )
+    assert_bit_exact(model, [rng.uniform(-2, 5, (1, 7, 7, 8)).astype(np.float32)])
+
+
 @pytest.mark.parametrize(
     "axes,keep", [((1, 2), False), ((1, 2), True), ((0, 2), False), ((1,), True)]
 )

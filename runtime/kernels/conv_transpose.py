@@ -115,13 +115,28 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
 
 
 def _transpose_conv_hybrid(node, x, w, b, stride, pads, out_hw, act):
-    """reference_ops::HybridTransposeConv: per-batch asymmetric int8 input, int8 weights."""
-    n = x.shape[0]
+    """LiteRT's hybrid transpose conv: per-batch asymmetric int8 input; every product
+    (q - offset) * w is scaled in float, (product * channel scale) * input scale, and added to
+    its output in input-pixel then input-channel order."""
+    n, h, wd, c = x.shape
+    o, kh, kw, _ = w.shape
     q, scaling, offset = quantize_batches_asymmetric(x.reshape(n, -1))
     xi = (q - offset[:, None]).reshape(x.shape)
-    acc = transpose_conv_accumulate(xi, w.astype(np.int64), stride, pads, out_hw, np.int64)
-    w_scales = channel_scales(node.input(1))[0].astype(np.float32)
-    out = acc.astype(np.float32) * w_scales * scaling.reshape(n, 1, 1, 1)
+    wi = w.astype(np.int64)
+    w_scales = np.broadcast_to(channel_scales(node.input(1))[0].astype(np.float32), (o,))
+    sh, sw = stride
+    full_h = max((h - 1) * sh + kh, pads[0] + out_hw[0])
+    full_w = max((wd - 1) * sw + kw, pads[1] + out_hw[1])
+    full = np.zeros((n, full_h, full_w, o), dtype=np.float32)
+    batch_scale = scaling.astype(np.float32).reshape(n, 1, 1, 1)
+    # For one output position a later input pixel is an earlier tap: taps go in reverse.
+    for fy in reversed(range(kh)):
+        for fx in reversed(range(kw)):
+            window = full[:, fy : fy + (h - 1) * sh + 1 : sh, fx : fx + (wd - 1) * sw + 1 : sw]
+            for ci in range(c):
+                product = (xi[..., ci, None] * wi[:, fy, fx, ci]).astype(np.float32)
+                window += (product * w_scales) * batch_scale
+    out = full[:, pads[0] : pads[0] + out_hw[0], pads[1] : pads[1] + out_hw[1]]
     if b is not None:
         out = out + b
     lo, hi = activation_bounds(act)
