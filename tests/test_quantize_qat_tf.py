@@ -7,9 +7,11 @@ from __future__ import annotations
 import corpus
 import numpy as np
 import pytest
+import tf_support
 import tflc
 from tflc.errors import TflcError
 
+tf_support.skip_if_gpu_stack_loaded()
 tf = pytest.importorskip("tensorflow")
 
 SHAPE = (1, 16, 16, 3)
