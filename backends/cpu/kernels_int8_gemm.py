@@ -247,6 +247,14 @@ def emit_gemm(
         fn.line("}")
 
 
+def int8_tiling(t: Tiling) -> Tiling:
+    """The float tile's accumulator budget, one channel vector wider: an int8 input pair costs
+    two instructions to broadcast (a float one), so fewer rows x more channels measure faster
+    (MobileNetV2 int8: 4x3 about 4% under 6x2 in CPU time)."""
+    nr = t.nr + 1 if t.mr > t.nr + 1 else t.nr
+    return Tiling(t.lanes, max(1, t.mr * t.nr // nr), nr)
+
+
 def _check_input(x_t: Tensor, node: Node) -> None:
     if x_t.dtype != "i8":
         raise TflcError(f"the cpu target has no {x_t.dtype} kernel for '{node.op}'", node.where)
@@ -255,6 +263,7 @@ def _check_input(x_t: Tensor, node: Node) -> None:
 def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     _check_input(x_t, node)
+    t = int8_tiling(t)
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     w = _weights(w_t)  # [N, K]
     n, depth = w.shape
@@ -281,6 +290,7 @@ def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
 def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     _check_input(x_t, node)
+    t = int8_tiling(t)
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     filt = _weights(w_t)  # [Cout, KH, KW, Cin]
     cout, kh, kw, cin = filt.shape
