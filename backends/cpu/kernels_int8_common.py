@@ -163,12 +163,14 @@ def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.
     """Per-channel constants of the "neon" rounding computed in i32 lanes, or None when the
     accumulators may not fit: with a = acc << (left + 1) exact in i32,
     SRDHM(acc << left, m) = hi32(a * m + 2^31) and the rounding shift is (s + half) >> right,
-    which equals the i64 form (nested floors of integer sums compose)."""
+    which equals the i64 form (nested floors of integer sums compose). Without left shifts
+    (multipliers below one, the usual case) SRDHM is (acc * m + 2^30) >> 31 on the product."""
     mult = np.asarray(mult, np.int64).reshape(-1)
     shift = np.asarray(shift, np.int64).reshape(-1)
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
-    if acc_bound * (1 << (int(left.max(initial=0)) + 1)) >= 1 << 31 or np.any(right > 31):
+    any_left = bool(np.any(left))
+    if any_left and acc_bound * (1 << (int(left.max()) + 1)) >= 1 << 31 or np.any(right > 31):
         return None
     n = mult.size
 
@@ -178,7 +180,10 @@ def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.
         return out
 
     half = np.where(right > 0, np.int64(1) << np.maximum(right - 1, 0), 0)
-    return {"shl": pad(left + 1), "mult": pad(mult), "half": pad(half), "right": pad(right)}
+    tabs = {"mult": pad(mult), "half": pad(half), "right": pad(right)}
+    if any_left:
+        tabs["shl"] = pad(left + 1)
+    return tabs
 
 
 def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: int) -> str:
@@ -189,10 +194,15 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
         mem, mty = tabs[name]
         return fn.op(f"vector.load {mem}[{index}] : {mty}, {v32}")
 
-    a = binop(fn, "shli", acc, load("shl"), v32)
-    p = binop(fn, "muli", ext(fn, a, v32, v64), ext(fn, load("mult"), v32, v64), v64)
-    p = binop(fn, "addi", p, iconst(fn, 1 << 31, v64), v64)
-    p = binop(fn, "shrsi", p, iconst(fn, 32, v64), v64)
+    if "shl" in tabs:
+        a = binop(fn, "shli", acc, load("shl"), v32)
+        p = binop(fn, "muli", ext(fn, a, v32, v64), ext(fn, load("mult"), v32, v64), v64)
+        p = binop(fn, "addi", p, iconst(fn, 1 << 31, v64), v64)
+        p = binop(fn, "shrsi", p, iconst(fn, 32, v64), v64)
+    else:
+        p = binop(fn, "muli", ext(fn, acc, v32, v64), ext(fn, load("mult"), v32, v64), v64)
+        p = binop(fn, "addi", p, iconst(fn, 1 << 30, v64), v64)
+        p = binop(fn, "shrsi", p, iconst(fn, 31, v64), v64)
     s = fn.op(f"arith.trunci {p} : {v64} to {v32}")
     s = binop(fn, "addi", s, load("half"), v32)
     return binop(fn, "shrsi", s, load("right"), v32)
