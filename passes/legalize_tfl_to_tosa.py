@@ -118,7 +118,9 @@ def _check_lowerable(op: ir.Operation) -> None:
 
 
 def _is_int8_op(op: ir.Operation) -> bool:
-    return any(quant.is_quantized(v) for v in [*op.results, *op.operands[:1]])
+    """Any quantized operand or result: int8 ops, and float ops with int8 weights (TFLite's
+    dynamic-range kernels, which run here in float on the dequantized weights)."""
+    return any(quant.is_quantized(v) for v in [*op.results, *op.operands])
 
 
 def _lower_int8(op: ir.Operation) -> list[ir.Value]:
@@ -134,15 +136,25 @@ def _lower_int8(op: ir.Operation) -> list[ir.Value]:
         if quant.is_quantized(v) and not (quant.is_int8(v) or _is_int32_bias(v)):
             raise _error(op, f"on {v.type} is not lowered to TOSA: only int8 quantization")
     with op.location:
-        if op.name in int8.LOWERINGS:
+        if _has_integer_lowering(op):
             values = [int8.LOWERINGS[op.name](op, TosaBuilder(op))]
-        else:
+        elif op.name in LOWERINGS:
             values = via_float.lower_through_float(op, LOWERINGS[op.name])
+        else:
+            raise _error(op, "on these types has no lowering to TOSA")
     # The ops not yet lowered still read the quantized type (and its scales) through a cast.
     return [
         quant.cast_to(op, v, r.type) if quant.is_quantized(r) else v
         for v, r in zip(values, op.results, strict=True)
     ]
+
+
+def _has_integer_lowering(op: ir.Operation) -> bool:
+    """An int8 → int8 op with an integer lowering (or quantize / dequantize themselves)."""
+    if op.name in ("tfl.quantize", "tfl.dequantize"):
+        return True
+    data = op.operands[0]
+    return op.name in int8.LOWERINGS and quant.is_quantized(op.result) and quant.is_quantized(data)
 
 
 def _is_int32_bias(value: ir.Value) -> bool:
