@@ -55,10 +55,15 @@ def test_small_float32_models_through_iree_match_litert(name, tmp_path):
 INT8_CASES = [
     ("mlp", 0, "reference"),
     ("cnn", 0, "reference"),
-    ("upsample", 2, "reference"),
-    ("activations", 1, "default"),
-    ("tensor_ops", 1, "default"),
-    ("transformer", 4, "reference"),
+    *(
+        pytest.param(*case, marks=pytest.mark.slow)  # kept out of the quick run: ~6 s each
+        for case in [
+            ("upsample", 2, "reference"),
+            ("activations", 1, "default"),
+            ("tensor_ops", 1, "default"),
+            ("transformer", 4, "reference"),
+        ]
+    ),
 ]
 
 
