@@ -101,6 +101,54 @@ def test_qat_int8_identical_to_tensorflow_converter(model):
         np.testing.assert_array_equal(a, b)
 
 
+def qat_keras_model():
+    """Keras layers whose trained ranges are variables (frozen at conversion), as a QAT
+    training loop leaves them."""
+    import keras
+
+    class QuantizedDense(keras.layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1], self.units), initializer="glorot_uniform")
+            self.b = self.add_weight(shape=(self.units,), initializer="random_normal")
+            const = keras.initializers.Constant
+            self.lo = self.add_weight(shape=(), initializer=const(-3.0), trainable=False)
+            self.hi = self.add_weight(shape=(), initializer=const(2.5), trainable=False)
+
+        def call(self, x):
+            bound = tf.reduce_max(tf.abs(self.w))
+            w = tf.quantization.fake_quant_with_min_max_vars(
+                self.w, -bound, bound, narrow_range=True
+            )
+            y = tf.matmul(x, w) + self.b
+            return tf.quantization.fake_quant_with_min_max_vars(y, self.lo, self.hi)
+
+    keras.utils.set_random_seed(3)
+    x = keras.Input((8,), batch_size=1)
+    y = keras.layers.Lambda(lambda t: tf.quantization.fake_quant_with_min_max_args(t, -1.0, 1.0))(x)
+    return keras.Model(x, QuantizedDense(4)(QuantizedDense(6)(y)))
+
+
+def test_keras_qat_int8_identical_to_tensorflow_converter():
+    model = qat_keras_model()
+    ours = tflc.to_flatbuffer(tflc.quantize(tflc.convert(model), "int8", io="int8"))
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.inference_input_type = tf.int8
+    converter.inference_output_type = tf.int8
+    theirs = bytes(converter.convert())
+    rng = np.random.default_rng(4)
+    for _ in range(8):
+        x = rng.uniform(-1.2, 1.2, (1, 8)).astype(np.float32)
+        a, a_in, a_out = run_int8(ours, x)
+        b, b_in, b_out = run_int8(theirs, x)
+        assert a_in == b_in and a_out == b_out
+        np.testing.assert_array_equal(a, b)
+
+
 def test_per_channel_fake_quant_of_an_activation_is_refused():
     @tf.function(input_signature=[tf.TensorSpec((1, 4), tf.float32)])
     def model(x):
