@@ -38,8 +38,9 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     bpad = np.zeros(cpad, np.int32)
     bpad[:cout] = _bias(b_t, cout)
     wp, bp = k.arg_const(wpad), k.arg_const(bpad)
-    # Interior pixels: taps go in pairs through one i16 pair dot product (vpmaddwd on x86)
-    # on the raw inputs; the input zero point is folded into the initial accumulator.
+    # Taps go in pairs through one i16 pair dot product (vpmaddwd on x86) on the raw inputs;
+    # the input zero point is folded into the initial accumulator, and taps outside the image
+    # read the zero point, so they add nothing.
     n_taps = kh * kw
     pairs = -(-n_taps // 2)
     wpairs = np.zeros((pairs * 2, cpad), np.int16)
@@ -78,20 +79,37 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         )
         return q.ext(fn, g, q.vec(v, "i8"), v32)
 
-    def raw_tap(n, cb, count, ih0, iw0, tap: int) -> str:
-        ky, kx = divmod(tap, kw)
-        pix = fn.lin([(n, h * w), (fn.add(ih0, ky * dh), w), (fn.add(iw0, kx * dw), 1)])
-        return q.load_i8(fn, x[0], x[1], fn.add(fn.mul(pix, cin), cb), v, count)
+    zp_raw = q.iconst(fn, x_zp, q.vec(v, "i8"))
 
-    def interior(n, cb, count, ih0, iw0) -> str:
+    def raw_tap(n, cb, count, ih0, iw0, tap: int, checked: bool) -> str:
+        """A tap's raw inputs; outside the image they read as the zero point (no branch)."""
+        ky, kx = divmod(tap, kw)
+        ih, iw = fn.add(ih0, ky * dh), fn.add(iw0, kx * dw)
+        if checked:
+            ok = fn.op(f"arith.andi {fn.in_range(ih, 0, h)}, {fn.in_range(iw, 0, w)} : i1")
+            ih = fn.op(
+                f"arith.minsi {fn.op(f'arith.maxsi {ih}, {fn.idx(0)} : index')}, "
+                f"{fn.idx(h - 1)} : index"
+            )
+            iw = fn.op(
+                f"arith.minsi {fn.op(f'arith.maxsi {iw}, {fn.idx(0)} : index')}, "
+                f"{fn.idx(w - 1)} : index"
+            )
+        pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
+        raw = q.load_i8(fn, x[0], x[1], fn.add(fn.mul(pix, cin), cb), v, count)
+        if checked:
+            raw = fn.op(f"arith.select {ok}, {raw}, {zp_raw} : {q.vec(v, 'i8')}")
+        return raw
+
+    def paired(n, cb, count, ih0, iw0, checked: bool) -> str:
         v8, v16b = q.vec(v, "i8"), q.vec(2 * v, "i8")
         v16, v32w = q.vec(2 * v, "i16"), q.vec(2 * v, "i32")
         even = ", ".join(str(2 * i) for i in range(v))
         odd = ", ".join(str(2 * i + 1) for i in range(v))
         acc = fn.op(f"vector.load {bpi[0]}[{cb}] : {bpi[1]}, {v32}")
         for p in range(pairs):
-            a = raw_tap(n, cb, count, ih0, iw0, 2 * p)
-            b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1) if 2 * p + 1 < n_taps else a
+            a = raw_tap(n, cb, count, ih0, iw0, 2 * p, checked)
+            b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1, checked) if 2 * p + 1 < n_taps else a
             xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
             xy = q.ext(fn, q.ext(fn, xy, v16b, v16), v16, v32w)
             wi = fn.add(fn.mul(cb, 2), p * 2 * cpad)
@@ -103,8 +121,8 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         return acc
 
     def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
-        if not checked and src_ch is None:
-            finish(n, cb, count, ohv, owv, interior(n, cb, count, ih0, iw0))
+        if src_ch is None:
+            finish(n, cb, count, ohv, owv, paired(n, cb, count, ih0, iw0, checked))
             return
         acc = fn.op(f"vector.load {bp[0]}[{cb}] : {bp[1]}, {v32}")
         for ky in range(kh):
