@@ -2,9 +2,9 @@
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
 legalize_tf_nn.py, legalize_tf_math.py, legalize_tf_shape.py, legalize_tf_einsum.py,
-legalize_tf_misc.py, legalize_tf_quant.py and legalize_tf_control.py. Every tf op left without a legalizer is
-reported in one error, each with its node name and Python line; with `allow_select_tf_ops` they
-become Flex custom ops instead (legalize_tf_flex.py).
+legalize_tf_misc.py, legalize_tf_quant.py (QAT fake quantization) and legalize_tf_control.py.
+Every tf op left without a legalizer is reported in one error, each with its node name and
+Python line; with `allow_select_tf_ops` they become Flex custom ops instead (legalize_tf_flex.py).
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 Every float32 tensor of the main function (its inputs and each op's results) becomes an extra
 output of a temporary copy of the model; the representative samples run through
-`tflc.runtime.interpreter.Interpreter`, and each tensor's range (by the chosen calibration
-method: passes/calibration_ranges.py) is stored on the IR: `tflc.range = array<f32: min, max>` on the producing op (result 0), and
-`tflc.arg_ranges` on the function for its arguments. `tfl-quantize-int8` reads them, so
-calibrated IR can be printed, edited and fed to tfl-opt.
+`tflc.runtime.interpreter.Interpreter`, and each tensor's range (summarized by the chosen
+calibration method: passes/calibration_ranges.py) is stored on the IR:
+`tflc.range = array<f32: min, max>` on the producing op (result 0), and `tflc.arg_ranges` on the
+function for its arguments. `tfl-quantize-int8` reads them, so calibrated IR can be printed,
+edited and fed to tfl-opt.
 """
 
 from __future__ import annotations
