@@ -163,3 +163,12 @@ def test_cli_unknown_method_writes_nothing(cnn_path, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 0
+
+
+def test_mse_calibration_is_deterministic(cnn_path):
+    calibration = [corpus.sample_inputs(cnn_path, seed=i) for i in range(4)]
+    first, second = (
+        tflc.to_flatbuffer(tflc.quantize(cnn_path, "int8", calibration, calibration_method="mse"))
+        for _ in range(2)
+    )
+    assert first == second
