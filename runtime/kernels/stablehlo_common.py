@@ -1,9 +1,16 @@
-"""Helpers of the StableHLO kernels: reduction bodies given as subgraphs."""
+"""Helpers of the StableHLO kernels: integer-list options, reduction bodies given as
+subgraphs."""
 
 from __future__ import annotations
 
 import numpy as np
 from tflc.runtime.kernels.node import Node
+
+
+def int_list(node: Node, name: str) -> list[int]:
+    """An integer-vector option (dimension numbers, paddings) as a list; [] when absent."""
+    return [int(v) for v in node.options.get(name) or []]
+
 
 # Single-op bodies (a, b) -> op(a, b) that numpy can apply to whole arrays.
 _BODY_UFUNCS = {

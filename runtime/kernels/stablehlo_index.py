@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.node import Node
-from tflc.runtime.kernels.stablehlo_common import body_function
-
-
-def _ints(node: Node, name: str) -> list[int]:
-    return [int(v) for v in node.options.get(name) or []]
+from tflc.runtime.kernels.stablehlo_common import body_function, int_list
 
 
 def _index_vectors(indices: np.ndarray, index_vector_dim: int) -> np.ndarray:
@@ -21,10 +17,10 @@ def _index_vectors(indices: np.ndarray, index_vector_dim: int) -> np.ndarray:
 
 @kernel("STABLEHLO_GATHER")
 def stablehlo_gather(node: Node, x: np.ndarray, indices: np.ndarray):
-    offset_dims = _ints(node, "offset_dims")
-    collapsed = set(_ints(node, "collapsed_slice_dims"))
-    index_map = _ints(node, "start_index_map")
-    sizes = _ints(node, "slice_sizes")
+    offset_dims = int_list(node, "offset_dims")
+    collapsed = set(int_list(node, "collapsed_slice_dims"))
+    index_map = int_list(node, "start_index_map")
+    sizes = int_list(node, "slice_sizes")
     starts = _index_vectors(indices, int(node.options.get("index_vector_dim", indices.ndim)))
     batch_shape = starts.shape[:-1]
     if starts.shape[-1] != len(index_map) or len(sizes) != x.ndim:
@@ -60,9 +56,9 @@ def stablehlo_gather(node: Node, x: np.ndarray, indices: np.ndarray):
 def stablehlo_scatter(node: Node, x: np.ndarray, indices: np.ndarray, updates: np.ndarray):
     """Each update element combines (body(old, update)) into the operand element its index
     names, in row-major update order; elements landing outside the operand are dropped."""
-    window_dims = _ints(node, "update_window_dims")
-    inserted = set(_ints(node, "inserted_window_dims"))
-    to_operand = _ints(node, "scatter_dims_to_operand_dims")
+    window_dims = int_list(node, "update_window_dims")
+    inserted = set(int_list(node, "inserted_window_dims"))
+    to_operand = int_list(node, "scatter_dims_to_operand_dims")
     starts = _index_vectors(indices, int(node.options.get("index_vector_dim", indices.ndim)))
     scatter_dims = [d for d in range(updates.ndim) if d not in window_dims]
     operand_window_dims = [d for d in range(x.ndim) if d not in inserted]

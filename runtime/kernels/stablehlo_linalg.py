@@ -8,10 +8,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.control_flow import while_
 from tflc.runtime.kernels.node import Node
-
-
-def _ints(node: Node, name: str) -> list[int]:
-    return [int(v) for v in node.options.get(name) or []]
+from tflc.runtime.kernels.stablehlo_common import int_list
 
 
 def _accumulate_dtype(dtype: np.dtype) -> np.dtype:
@@ -21,8 +18,11 @@ def _accumulate_dtype(dtype: np.dtype) -> np.dtype:
 @kernel("STABLEHLO_DOT_GENERAL")
 def stablehlo_dot_general(node: Node, lhs: np.ndarray, rhs: np.ndarray):
     """Result dims: batch, lhs free, rhs free. Integers accumulate in int64."""
-    lb, rb = _ints(node, "lhs_batching_dimensions"), _ints(node, "rhs_batching_dimensions")
-    lc, rc = _ints(node, "lhs_contracting_dimensions"), _ints(node, "rhs_contracting_dimensions")
+    lb, rb = int_list(node, "lhs_batching_dimensions"), int_list(node, "rhs_batching_dimensions")
+    lc, rc = (
+        int_list(node, "lhs_contracting_dimensions"),
+        int_list(node, "rhs_contracting_dimensions"),
+    )
     lf = [d for d in range(lhs.ndim) if d not in lb + lc]
     rf = [d for d in range(rhs.ndim) if d not in rb + rc]
     batch = [lhs.shape[d] for d in lb]
@@ -49,9 +49,9 @@ def stablehlo_convolution(node: Node, lhs: np.ndarray, rhs: np.ndarray):
     """General convolution: lhs/rhs dilation, padding, strides, window reversal, feature
     groups; dimension numbers map each operand to (batch, spatial..., feature) form."""
     o = node.options
-    in_spatial = _ints(node, "input_spatial_dimensions")
-    k_spatial = _ints(node, "kernel_spatial_dimensions")
-    out_spatial = _ints(node, "output_spatial_dimensions")
+    in_spatial = int_list(node, "input_spatial_dimensions")
+    k_spatial = int_list(node, "kernel_spatial_dimensions")
+    out_spatial = int_list(node, "output_spatial_dimensions")
     n = len(in_spatial)
     x = np.transpose(
         lhs, [int(o["input_batch_dimension"])] + in_spatial + [int(o["input_feature_dimension"])]
@@ -63,10 +63,10 @@ def stablehlo_convolution(node: Node, lhs: np.ndarray, rhs: np.ndarray):
     )
     reversal = [bool(v) for v in (o.get("window_reversal") or [False] * n)]
     w = np.flip(w, [k for k in range(n) if reversal[k]]) if any(reversal) else w
-    strides = _ints(node, "window_strides") or [1] * n
-    lhs_dil = _ints(node, "lhs_dilation") or [1] * n
-    rhs_dil = _ints(node, "rhs_dilation") or [1] * n
-    flat_pad = _ints(node, "padding") or [0] * (2 * n)
+    strides = int_list(node, "window_strides") or [1] * n
+    lhs_dil = int_list(node, "lhs_dilation") or [1] * n
+    rhs_dil = int_list(node, "rhs_dilation") or [1] * n
+    flat_pad = int_list(node, "padding") or [0] * (2 * n)
     groups = int(o.get("feature_group_count", 1) or 1)
     # lhs dilation inserts zeros between input elements; then edge padding (negative crops).
     spread = (

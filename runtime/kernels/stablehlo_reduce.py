@@ -9,11 +9,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.node import Node
-from tflc.runtime.kernels.stablehlo_common import body_function, reduce_with
-
-
-def _ints(node: Node, name: str) -> list[int]:
-    return [int(v) for v in node.options.get(name) or []]
+from tflc.runtime.kernels.stablehlo_common import body_function, int_list, reduce_with
 
 
 @kernel("STABLEHLO_REDUCE")
@@ -21,7 +17,7 @@ def stablehlo_reduce(node: Node, x: np.ndarray, init: np.ndarray, *rest: np.ndar
     if rest:
         raise node.error("reducing several operands at once is not supported")
     fn = body_function(node, int(node.options["body_subgraph_index"]))
-    return reduce_with(fn, x, tuple(_ints(node, "dimensions")), init)
+    return reduce_with(fn, x, tuple(int_list(node, "dimensions")), init)
 
 
 def reduce_windows(fn, x, init, window, strides, base_dilation, window_dilation, padding):
@@ -50,11 +46,11 @@ def stablehlo_reduce_window(node: Node, x: np.ndarray, init: np.ndarray, *rest: 
     if rest:
         raise node.error("reducing several operands at once is not supported")
     rank = x.ndim
-    window = _ints(node, "window_dimensions")
-    strides = _ints(node, "window_strides") or [1] * rank
-    base = _ints(node, "base_dilations") or [1] * rank
-    dilation = _ints(node, "window_dilations") or [1] * rank
-    flat_padding = _ints(node, "padding") or [0] * (2 * rank)
+    window = int_list(node, "window_dimensions")
+    strides = int_list(node, "window_strides") or [1] * rank
+    base = int_list(node, "base_dilations") or [1] * rank
+    dilation = int_list(node, "window_dilations") or [1] * rank
+    flat_padding = int_list(node, "padding") or [0] * (2 * rank)
     padding = list(zip(flat_padding[0::2], flat_padding[1::2], strict=True))
     fn = body_function(node, int(node.options["body_subgraph_index"]))
     return reduce_windows(fn, x, init, window, strides, base, dilation, padding)

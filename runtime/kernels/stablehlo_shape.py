@@ -6,10 +6,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.node import Node
-
-
-def _ints(node: Node, name: str) -> list[int]:
-    return [int(v) for v in node.options.get(name) or []]
+from tflc.runtime.kernels.stablehlo_common import int_list
 
 
 def _static_output_shape(node: Node) -> list[int]:
@@ -22,8 +19,8 @@ def _static_output_shape(node: Node) -> list[int]:
 @kernel("STABLEHLO_PAD")
 def stablehlo_pad(node: Node, x: np.ndarray, value: np.ndarray):
     """Interior padding between elements, then edge padding (negative edges crop)."""
-    low, high = _ints(node, "edge_padding_low"), _ints(node, "edge_padding_high")
-    interior = _ints(node, "interior_padding") or [0] * x.ndim
+    low, high = int_list(node, "edge_padding_low"), int_list(node, "edge_padding_high")
+    interior = int_list(node, "interior_padding") or [0] * x.ndim
     if not len(low) == len(high) == len(interior) == x.ndim:
         raise node.error(f"padding lists must each have {x.ndim} entries")
     if any(i < 0 for i in interior):
@@ -43,8 +40,8 @@ def stablehlo_pad(node: Node, x: np.ndarray, value: np.ndarray):
 
 @kernel("STABLEHLO_SLICE")
 def stablehlo_slice(node: Node, x: np.ndarray):
-    start, limit = _ints(node, "start_indices"), _ints(node, "limit_indices")
-    strides = _ints(node, "strides") or [1] * x.ndim
+    start, limit = int_list(node, "start_indices"), int_list(node, "limit_indices")
+    strides = int_list(node, "strides") or [1] * x.ndim
     index = tuple(slice(s, e, st) for s, e, st in zip(start, limit, strides, strict=True))
     return np.ascontiguousarray(x[index])
 
@@ -61,7 +58,7 @@ def _clamped_starts(node: Node, starts, shape, sizes) -> list[int]:
 
 @kernel("STABLEHLO_DYNAMIC_SLICE")
 def stablehlo_dynamic_slice(node: Node, x: np.ndarray, *starts: np.ndarray):
-    sizes = _ints(node, "slice_sizes")
+    sizes = int_list(node, "slice_sizes")
     begin = _clamped_starts(node, starts, x.shape, sizes)
     return np.ascontiguousarray(
         x[tuple(slice(b, b + n) for b, n in zip(begin, sizes, strict=True))]
@@ -84,7 +81,7 @@ def stablehlo_concatenate(node: Node, *xs: np.ndarray):
 @kernel("STABLEHLO_BROADCAST_IN_DIM")
 def stablehlo_broadcast_in_dim(node: Node, x: np.ndarray):
     """Operand dimension i becomes result dimension broadcast_dimensions[i]."""
-    dims = _ints(node, "broadcast_dimensions")
+    dims = int_list(node, "broadcast_dimensions")
     out_shape = _static_output_shape(node)
     if len(dims) != x.ndim:
         raise node.error(f"{len(dims)} broadcast dimensions for a rank-{x.ndim} operand")
@@ -106,7 +103,7 @@ def stablehlo_iota(node: Node):
 
 @kernel("STABLEHLO_TRANSPOSE")
 def stablehlo_transpose(node: Node, x: np.ndarray):
-    return np.ascontiguousarray(np.transpose(x, _ints(node, "permutation")))
+    return np.ascontiguousarray(np.transpose(x, int_list(node, "permutation")))
 
 
 def _total_order_key(x: np.ndarray) -> np.ndarray:
