@@ -203,6 +203,35 @@ def test_mul_with_broadcast_saturates() -> None:
     _run_both(text, [_i8((3, 50), 11), _i8((50,), 12)])
 
 
+@pytest.mark.parametrize("op", ["average_pool_2d", "max_pool_2d"])
+def test_pooling_with_same_padding(op: str) -> None:
+    # Border windows count only in-image pixels; negative averages round half away from zero.
+    q = "!quant.uniform<i8:f32, 0.05:-20>"
+    text = f"""
+    func.func @main(%x: tensor<1x7x9x11x{q}>) -> tensor<1x4x5x11x{q}> {{
+      %y = "tfl.{op}"(%x) {{filter_height = 3 : i32, filter_width = 3 : i32,
+        fused_activation_function = "RELU6", padding = "SAME", stride_h = 2 : i32,
+        stride_w = 2 : i32}} : (tensor<1x7x9x11x{q}>) -> tensor<1x4x5x11x{q}>
+      return %y : tensor<1x4x5x11x{q}>
+    }}
+    """
+    _run_both(text, [_i8((1, 7, 9, 11), 13)])
+
+
+def test_requantize_rounds_like_litert_blocks_and_tail() -> None:
+    # int8 -> int8 QUANTIZE divides by 4: inputs -127, -126, -123, ... are ties, rounded upward
+    # in LiteRT's blocks of 16 and away from zero in the 5-element tail.
+    qi, qo = "!quant.uniform<i8:f32, 0.25:0>", "!quant.uniform<i8:f32, 1.0:3>"
+    text = f"""
+    func.func @main(%x: tensor<37x{qi}>) -> tensor<37x{qo}> {{
+      %y = "tfl.quantize"(%x) {{qtype = tensor<37x{qo}>}} : (tensor<37x{qi}>) -> tensor<37x{qo}>
+      return %y : tensor<37x{qo}>
+    }}
+    """
+    ties = np.array([-127, -126, -123, -122, -119, -118, -115, -114, -111, -110, -107, -106])
+    _run_both(text, [np.resize(ties, 37).astype(np.int8)])
+
+
 def test_int8_ops_without_a_kernel_are_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""
