@@ -60,10 +60,6 @@ def vec(lanes: int, elem: str) -> str:
     return f"vector<{lanes}x{elem}>"
 
 
-def elem_of(ty: str) -> str:
-    return ty.split("x")[-1].rstrip(">") if ty.startswith("vector") else ty
-
-
 def retype(ty: str, elem: str) -> str:
     """`ty` with its element type replaced (scalar or vector)."""
     if ty.startswith("vector"):
@@ -251,7 +247,3 @@ def load_i8(fn: Function, mem: str, mty: str, index: str, lanes: int, count: int
             f"{src} into {src}"
         )
     return v
-
-
-def unsigned(t: Tensor) -> bool:
-    return t.dtype == "ui8"

@@ -18,7 +18,7 @@ from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
 from tflc.runtime.kernels.quant_math import quantize_multiplier
-from tflc.runtime.kernels.quantized_elementwise import REF, SCALAR_VEC, VEC, lane_kinds
+from tflc.runtime.kernels.quantized_elementwise import REF, VEC, lane_kinds
 
 TABLE_UNARY_OPS = {
     "logistic",
@@ -201,7 +201,7 @@ def _check_same_quant(node: Node) -> None:
         raise TflcError(f"int8 '{node.op}' with rescaling is not supported", node.where)
 
 
-def _operand(fn: Function, k: Kernel, t, y_t, name: str):
+def _operand(fn: Function, k: Kernel, t, y_t):
     """A loader `(i) -> i64 value` of operand `t` broadcast to the output, by flat index."""
     mem = k.arg_tensor(t)
     ext = "arith.extsi" if t.dtype == "i8" else "arith.extui"
@@ -235,8 +235,8 @@ def emit_binary(k: Kernel, t: Tiling, node: Node) -> None:
         return
     p = _params(node) if node.op not in ("maximum", "minimum") else {}
     lo, hi = q.out_clamp(node)
-    la = _operand(fn, k, a_t, y_t, "a")
-    lb = _operand(fn, k, b_t, y_t, "b")
+    la = _operand(fn, k, a_t, y_t)
+    lb = _operand(fn, k, b_t, y_t)
     y = k.arg_tensor(y_t)
     used = sorted(set(kinds.tolist()))
     kind_tab = k.arg_const(kinds.astype(np.int8)) if len(used) > 1 else None
@@ -327,6 +327,3 @@ def emit_prelu(k: Kernel, t: Tiling, node: Node) -> None:
         v = fn.op(f"arith.addi {v}, {fn.i32(128)} : i32")
         v = fn.op(f"arith.addi {v}, {fn.load(sl[0], sl[1], i)} : i32")
         fn.store(fn.load(tab[0], tab[1], _index(fn, v)), y[0], y[1], i)
-
-
-__all__ = ["BINARY_OPS", "SCALAR_VEC", "TABLE_UNARY_OPS", "emit_binary", "emit_table_unary"]

@@ -56,7 +56,6 @@ def _reduce_loop(k: Kernel, node: Node, combine: str, init: int, finish) -> None
             res[:] = [fn.op(f"arith.{combine} {acc[0]}, {v} : i64")]
         out = finish(fn, o, res[0])
         fn.store(fn.op(f"arith.trunci {out} : i64 to i8"), y[0], y[1], o)
-    return base.size, rel.size
 
 
 def emit_mean(k: Kernel, t: Tiling, node: Node) -> None:

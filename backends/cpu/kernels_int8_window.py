@@ -1,10 +1,12 @@
 """int8 window kernels over NHWC: depthwise_conv_2d, average_pool_2d, max_pool_2d.
 
 They reuse the float kernels' loop nest (`kernels_window._window`: channel blocks outermost,
-interior pixels without bounds checks), with i32 accumulators. Depthwise taps multiply
-(x - zp_in) by int32-widened weights; out-of-image taps are skipped, as in TFLite. Depthwise
-requantizes per channel with "neon" rounding (LiteRT's optimized depthwise); average pooling
-divides rounding half away from zero, as the interpreter does.
+interior pixels without bounds checks), with i32 accumulators. Depthwise takes its taps in
+pairs through one i16 pair dot product on the raw inputs (the input zero point folded into the
+initial accumulator, out-of-image taps reading the zero point) and requantizes per channel
+with "neon" rounding, as LiteRT's optimized depthwise does; a depth multiplier gathers input
+channels and takes the per-tap path. Average pooling divides rounding half away from zero, as
+the interpreter does.
 """
 
 from __future__ import annotations
