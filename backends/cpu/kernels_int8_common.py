@@ -82,11 +82,19 @@ def clamp(fn: Function, v: str, lo: int, hi: int, ty: str) -> str:
 
 
 def srdhm(fn: Function, x: str, m: str | int, ty: str) -> str:
-    """SaturatingRoundingDoublingHighMul for a non-negative multiplier, on i64 values."""
-    m = iconst(fn, m, ty) if isinstance(m, int) else m
-    p = binop(fn, "muli", x, m, ty)
-    p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
-    return binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+    """SaturatingRoundingDoublingHighMul for a non-negative multiplier, on i64 values, or on
+    i32 values through an i64 product (the result of a high multiply fits in i32)."""
+    if not ty.endswith("i32>") and ty != "i32":
+        m = iconst(fn, m, ty) if isinstance(m, int) else m
+        p = binop(fn, "muli", x, m, ty)
+        p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
+        return binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+    wide = retype(ty, "i64")
+    m = iconst(fn, m, wide) if isinstance(m, int) else ext(fn, m, ty, wide)
+    p = binop(fn, "muli", ext(fn, x, ty, wide), m, wide)
+    p = binop(fn, "addi", p, iconst(fn, 1 << 30, wide), wide)
+    p = binop(fn, "shrsi", p, iconst(fn, 31, wide), wide)
+    return fn.op(f"arith.trunci {p} : {wide} to {ty}")
 
 
 def rounding_divide_by_pot(fn: Function, x: str, exponent: int, ty: str) -> str:

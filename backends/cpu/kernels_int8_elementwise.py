@@ -262,20 +262,27 @@ def emit_binary(k: Kernel, t: Tiling, node: Node) -> None:
 
 
 def _emit_same_shape(k: Kernel, t: Tiling, node: Node, n_vec: int) -> None:
-    """Equal shapes: the first `n_vec` elements (LiteRT's vector loop) as i64 vectors, the
-    tail with reference rounding; threads split the vectors."""
+    """Equal shapes: the first `n_vec` elements (LiteRT's vector loop) as vectors, the tail
+    with reference rounding; threads split the vectors. The vector loop's values fit in i32
+    (|x - zp| <= 255 shifted left by at most 20 for ADD; MUL's product by its left shift), so
+    it runs in i32 lanes with i64 only inside the high multiplies."""
     fn, v = k.fn, t.lanes
     a_t, b_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     p = _params(node)
     lo, hi = q.out_clamp(node)
     a, b, y = k.arg_tensor(a_t), k.arg_tensor(b_t), k.arg_tensor(y_t)
     n = y_t.size
+    if node.op == "add":
+        biggest = 255 << (p["left"] + max(p["s1"], p["s2"], 0))
+    else:
+        biggest = 255 * 255 << max(p["s"], 0)
+    lane = "i32" if biggest < 1 << 29 else "i64"
 
     def element(i: str, lanes: int | None, kind: int) -> None:
-        ty = q.vec(lanes, "i64") if lanes else "i64"
+        ty = q.vec(lanes, lane) if lanes else "i64"
         if lanes:
-            x1 = q.load_widened(fn, a[0], a[1], i, lanes, lanes, "i64")
-            x2 = q.load_widened(fn, b[0], b[1], i, lanes, lanes, "i64")
+            x1 = q.load_widened(fn, a[0], a[1], i, lanes, lanes, lane)
+            x2 = q.load_widened(fn, b[0], b[1], i, lanes, lanes, lane)
         else:
             x1 = fn.op(f"arith.extsi {fn.load(a[0], a[1], i)} : i8 to i64")
             x2 = fn.op(f"arith.extsi {fn.load(b[0], b[1], i)} : i8 to i64")
@@ -285,7 +292,8 @@ def _emit_same_shape(k: Kernel, t: Tiling, node: Node, n_vec: int) -> None:
         r = q.binop(fn, "addi", r, q.iconst(fn, p["zo"], ty), ty)
         r = q.clamp(fn, r, lo, hi, ty)
         if lanes:
-            r = fn.op(f"arith.trunci {r} : {ty} to {q.vec(lanes, 'i32')}")
+            if lane == "i64":
+                r = fn.op(f"arith.trunci {r} : {ty} to {q.vec(lanes, 'i32')}")
             q.store_narrow(fn, r, lanes, y[0], y[1], i, lanes)
         else:
             fn.store(fn.op(f"arith.trunci {r} : i64 to i8"), y[0], y[1], i)
