@@ -2,9 +2,9 @@
 the corpus: max error relative to the largest output magnitude, against LiteRT's builtin
 kernels, against its default (XNNPACK) kernels, and between those two.
 
-    python tests/interpreter_accuracy_report.py [--modes dynamic float32 float16 mediapipe]
+    python benchmarks/interpreter_accuracy.py [--modes dynamic float32 float16 mediapipe]
 
-Not a test (tests/test_interpreter_models.py holds the bounds); a report for issue figures.
+The bounds are tests (tests/test_interpreter_models.py); this prints the figures.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from corpus import (  # noqa: E402
     TF_MODELS,
