@@ -1,51 +1,12 @@
 """Builds small .tflite models whose operators carry builtin_options_2 (the StableHLO ops'
-option union), for the interpreter's StableHLO tests.
-
-tflc's flatbuffer writer does not write that union yet; `write_model_with_options2` wraps its
-operator writer for the duration of one call.
-"""
+option union), for the interpreter's StableHLO tests."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
-import tflite
 from tflc.backends.tflite import flatbuffer_writer
 from tflc.runtime.tflite_model import Model, Operator, OperatorCode, SubGraph, Tensor
-from tflc.runtime.tflite_schema import (
-    BUILTIN_OPERATOR_CODES,
-    BUILTIN_OPTIONS2_CODES,
-    encode_options,
-)
-
-
-def _operator_with_options2(original):
-    def write(b, op: Operator) -> int:
-        if not op.builtin_options_2:
-            return original(b, op)
-        inputs = b.CreateNumpyVector(np.asarray(op.inputs, np.int32))
-        outputs = b.CreateNumpyVector(np.asarray(op.outputs, np.int32))
-        options = encode_options(b, *op.builtin_options_2)
-        tflite.OperatorStart(b)
-        tflite.OperatorAddOpcodeIndex(b, op.opcode_index)
-        tflite.OperatorAddInputs(b, inputs)
-        tflite.OperatorAddOutputs(b, outputs)
-        tflite.OperatorAddBuiltinOptions2Type(b, BUILTIN_OPTIONS2_CODES[op.builtin_options_2[0]])
-        tflite.OperatorAddBuiltinOptions2(b, options)
-        return tflite.OperatorEnd(b)
-
-    return write
-
-
-@contextlib.contextmanager
-def _options2_writer():
-    original = flatbuffer_writer._operator
-    flatbuffer_writer._operator = _operator_with_options2(original)
-    try:
-        yield
-    finally:
-        flatbuffer_writer._operator = original
+from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
 
 class GraphBuilder:
@@ -70,10 +31,9 @@ class GraphBuilder:
         return len(self.codes) - 1
 
     def write(self) -> bytes:
-        with _options2_writer():
-            return flatbuffer_writer.write_model(
-                Model(3, "", self.codes, self.subgraphs, self.buffers, [], [])
-            )
+        return flatbuffer_writer.write_model(
+            Model(3, "", self.codes, self.subgraphs, self.buffers, [], [])
+        )
 
 
 class SubgraphBuilder:

@@ -6,7 +6,12 @@ import flatbuffers
 import numpy as np
 import tflite
 from tflc.runtime.tflite_model import Model, Operator, SubGraph, Tensor
-from tflc.runtime.tflite_schema import BUILTIN_OPTIONS_CODES, TENSOR_TYPE_CODES, encode_options
+from tflc.runtime.tflite_schema import (
+    BUILTIN_OPTIONS2_CODES,
+    BUILTIN_OPTIONS_CODES,
+    TENSOR_TYPE_CODES,
+    encode_options,
+)
 
 # Opcodes above this live only in the int32 `builtin_code` field (schema v3a).
 _PLACEHOLDER_FOR_GREATER_OP_CODES = 127
@@ -194,6 +199,8 @@ def _operator(b: flatbuffers.Builder, op: Operator) -> int:
     inputs = _vector(b, op.inputs, np.int32)
     outputs = _vector(b, op.outputs, np.int32)
     options = encode_options(b, *op.builtin_options) if op.builtin_options else None
+    # StableHLO ops keep their options in a second union
+    options_2 = encode_options(b, *op.builtin_options_2) if op.builtin_options_2 else None
     custom = (
         _vector(b, np.frombuffer(op.custom_options, np.uint8), np.uint8)
         if op.custom_options
@@ -210,6 +217,9 @@ def _operator(b: flatbuffers.Builder, op: Operator) -> int:
     if options is not None:
         tflite.OperatorAddBuiltinOptionsType(b, BUILTIN_OPTIONS_CODES[op.builtin_options[0]])
         tflite.OperatorAddBuiltinOptions(b, options)
+    if options_2 is not None:
+        tflite.OperatorAddBuiltinOptions2Type(b, BUILTIN_OPTIONS2_CODES[op.builtin_options_2[0]])
+        tflite.OperatorAddBuiltinOptions2(b, options_2)
     if custom is not None:
         tflite.OperatorAddCustomOptions(b, custom)
         tflite.OperatorAddCustomOptionsFormat(b, op.custom_options_format)
