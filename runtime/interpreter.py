@@ -105,13 +105,34 @@ class _Graph:
         return values
 
 
+FLOAT_ORDERS = ("auto", "litert", "blas")
+
+
+def has_dynamic_range_layers(model) -> bool:
+    """Whether an op computes float outputs from int8 constant weights (a hybrid kernel)."""
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            if model.operator_codes[op.opcode_index].name == "DEQUANTIZE":
+                continue
+            outs = [sg.tensors[i].type for i in op.outputs if i >= 0]
+            if "FLOAT32" not in outs:
+                continue
+            for i in op.inputs:
+                t = sg.tensors[i] if i >= 0 else None
+                if t is not None and t.type == "INT8" and len(model.buffer_data(t)):
+                    return True
+    return False
+
+
 class Interpreter:
     """A LiteRT-compatible interpreter over numpy reference kernels.
 
     `num_threads` is accepted for compatibility and ignored (numpy's BLAS decides);
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
-    The attribute `litert_float_order` (True by default) makes float kernels sum in the order
-    of LiteRT's builtin kernels; set it to False for faster BLAS-order products.
+    `float_order`: "litert" makes float kernels sum in the order of LiteRT's builtin kernels
+    (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
+    each), "auto" (default) picks "litert" for models with dynamic-range layers and "blas"
+    otherwise. The attribute `litert_float_order` holds the choice.
     """
 
     def __init__(
@@ -120,7 +141,13 @@ class Interpreter:
         model_content: bytes | None = None,
         num_threads: int | None = None,
         experimental_preserve_all_tensors: bool = False,
+        float_order: str = "auto",
     ):
+        if float_order not in FLOAT_ORDERS:
+            raise TflcError(
+                f"float_order must be one of {', '.join(FLOAT_ORDERS)}, got '{float_order}'",
+                "Interpreter",
+            )
         if (model_path is None) == (model_content is None):
             raise TflcError("give exactly one of model_path= or model_content=", "Interpreter")
         self._model = read_model(model_path if model_path is not None else model_content)
@@ -130,8 +157,12 @@ class Interpreter:
         # transpose-conv products as its Eigen GEMM/GEMV, depthwise, mean; kernels/litert_gemm.py):
         # deep float models then match LiteRT, and so do dynamic-range models, which re-quantize
         # float activations at every hybrid layer (a last-bit difference flips an int8
-        # rounding). Set it to False for BLAS order: faster on large layers, a few ulp off each.
-        self.litert_float_order = True
+        # rounding). BLAS order is faster on large layers, a few ulp off each: "auto" keeps
+        # LiteRT's order for the models whose quantization amplifies those ulps.
+        if float_order == "auto":
+            self.litert_float_order = has_dynamic_range_layers(self._model)
+        else:
+            self.litert_float_order = float_order == "litert"
         self._graphs = [_Graph(self, self._model, i) for i in range(len(self._model.subgraphs))]
         problems = [(g.index, *p) for g in self._graphs for p in g.problems]
         if problems:

@@ -45,6 +45,13 @@ def add_run_command(subparsers) -> argparse.ArgumentParser:
         help="print per-op timings (run order and summary by op type)",
     )
     p.add_argument("--runs", type=int, default=1, help="invocations to time (default 1)")
+    p.add_argument(
+        "--float-order",
+        choices=["auto", "litert", "blas"],
+        default="auto",
+        help="float sums in LiteRT's builtin kernels' order (bit-exact, slower) or BLAS order; "
+        "auto: LiteRT's for dynamic-range models (default)",
+    )
     p.set_defaults(func=run_command)
     return p
 
@@ -55,7 +62,7 @@ add_command = add_run_command  # the name the `tflc` driver looks for
 def run_command(args: argparse.Namespace) -> int:
     if args.runs < 1:
         raise TflcError("--runs must be at least 1", "tflc run")
-    interp = Interpreter(model_path=args.model)
+    interp = Interpreter(model_path=args.model, float_order=args.float_order)
     details = interp.get_input_details()
     if args.random_inputs:
         if args.input:

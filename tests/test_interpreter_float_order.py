@@ -23,7 +23,9 @@ pytest.importorskip("ai_edge_litert")
 
 def assert_bit_exact(model: bytes, inputs: list[np.ndarray]) -> None:
     expected = litert_run(model, inputs, kernels="builtin")
-    for a, e in zip(Interpreter(model_content=model)(*inputs), expected, strict=True):
+    for a, e in zip(
+        Interpreter(model_content=model, float_order="litert")(*inputs), expected, strict=True
+    ):
         np.testing.assert_array_equal(a, e)
 
 
@@ -212,7 +214,9 @@ def test_mobilenet_v2_dynamic_is_bit_exact_with_litert():
     path = tf_model_path("mobilenet_v2", "dynamic")
     inputs = sample_inputs(path, seed=0)
     expected = litert_run(path, inputs, kernels="builtin")
-    for a, e in zip(Interpreter(model_path=path)(*inputs), expected, strict=True):
+    for a, e in zip(
+        Interpreter(model_path=path, float_order="litert")(*inputs), expected, strict=True
+    ):
         np.testing.assert_array_equal(a, e)
 
 
@@ -223,5 +227,5 @@ def test_pose_landmark_full_within_1e_4_of_litert_builtin():
     path = next(p for p in mediapipe_models() if p.stem == "pose_landmark_full")
     inputs = sample_inputs(path, seed=0)
     expected = litert_run(path, inputs, kernels="builtin")
-    actual = Interpreter(model_path=path)(*inputs)
+    actual = Interpreter(model_path=path, float_order="litert")(*inputs)
     assert max(rel_error(a, e) for a, e in zip(actual, expected, strict=True)) <= 1e-4
