@@ -22,6 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import corpus  # noqa: E402  (tests/ on the path above)
+import corpus_models  # noqa: E402
 
 SEED = 1234
 CALIBRATION_METHOD = None  # --calibration-method (None: tflc's default)
@@ -45,15 +46,8 @@ def build_keras(name: str):
             input_shape=(224, 224, 3), weights=None, classifier_activation=None
         )
     rng = np.random.default_rng(SEED)
-    corpus._randomize_affine_weights(model, rng)
-    batch_norms = [
-        layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    for layer in batch_norms:
-        layer.momentum = 0.0
-    model(sample(rng, name, 16), training=True)
-    for layer in batch_norms:
-        layer.momentum = 0.99
+    corpus_models.randomize_affine_weights(model, rng)
+    corpus_models.calibrate_batch_norms(model, [sample(rng, name, 16)])
     return model
 
 
