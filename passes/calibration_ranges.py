@@ -6,12 +6,11 @@
   sample's min and max (ai-edge-quantizer's default, and TF's QAT observers): one outlier
   sample no longer stretches the range of every other;
 * `mse`: per tensor, the clipping range that minimizes the int8 quantization error of the
-  observed values, searched on a histogram over the all-samples range (a second pass over the
-  samples). Values in range cost the rounding noise step^2/12, clipped ones their distance to
-  the range's end squared.
+  observed values, searched on a histogram over the all-samples range. Values in range cost
+  the rounding noise step^2/12, clipped ones their distance to the range's end squared.
 
 A rule is a small object fed each sample's tensors in turn (`observe`), then asked for
-`ranges()`; rules that need a second look at the data say so with `passes`.
+`ranges()`; every rule needs one pass over the samples.
 """
 
 from __future__ import annotations
@@ -40,13 +39,11 @@ def check_method(method: str) -> str:
 
 
 class MinMax:
-    passes = 1
-
     def __init__(self, count: int):
         self.lo = np.full(count, np.inf)
         self.hi = np.full(count, -np.inf)
 
-    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
+    def observe(self, values: list[np.ndarray]) -> None:
         for j, v in enumerate(values):
             if v.size:
                 self.lo[j] = min(self.lo[j], float(np.min(v)))
@@ -57,14 +54,12 @@ class MinMax:
 
 
 class MovingAverage:
-    passes = 1
-
     def __init__(self, count: int, factor: float = MOVING_AVERAGE_FACTOR):
         self.factor = factor
         self.lo = np.full(count, np.nan)
         self.hi = np.full(count, np.nan)
 
-    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
+    def observe(self, values: list[np.ndarray]) -> None:
         f = self.factor
         for j, v in enumerate(values):
             if not v.size:
@@ -82,39 +77,54 @@ class MovingAverage:
 
 
 class MinimumError:
-    """Pass 0 finds the all-samples range; pass 1 histograms every tensor over it."""
-
-    passes = 2
+    """One histogram per tensor over the range seen so far (0 included), rebinned into the
+    wider range when a sample extends it, as PyTorch's HistogramObserver does: one pass."""
 
     def __init__(self, count: int):
-        self.extent = MinMax(count)
+        self.lo = np.zeros(count)
+        self.hi = np.zeros(count)
+        self.seen = np.zeros(count, bool)
         self.histograms: list[np.ndarray | None] = [None] * count
 
-    def observe(self, values: list[np.ndarray], pass_index: int = 0) -> None:
-        if pass_index == 0:
-            self.extent.observe(values)
-            return
+    def observe(self, values: list[np.ndarray]) -> None:
         for j, v in enumerate(values):
-            lo, hi = _with_zero(self.extent.lo[j], self.extent.hi[j])
-            if not v.size or hi <= lo:
+            if not v.size:
                 continue
-            # Bin index by arithmetic (np.histogram sorts for each call: slower).
-            bins = ((v.astype(np.float64).ravel() - lo) * (HISTOGRAM_BINS / (hi - lo))).astype(
-                np.int64
-            )
-            counts = np.bincount(np.clip(bins, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+            self.seen[j] = True
+            lo, hi = min(float(np.min(v)), self.lo[j]), max(float(np.max(v)), self.hi[j])
+            if hi <= lo:  # all zeros so far: exact in any grid, nothing to weigh
+                continue
             if self.histograms[j] is None:
-                self.histograms[j] = counts
-            else:
-                self.histograms[j] += counts
+                self.histograms[j] = np.zeros(HISTOGRAM_BINS)
+            elif lo < self.lo[j] or hi > self.hi[j]:
+                self.histograms[j] = _rebin(self.histograms[j], self.lo[j], self.hi[j], lo, hi)
+            self.lo[j], self.hi[j] = lo, hi
+            self.histograms[j] += _histogram(v, lo, hi)
 
     def ranges(self) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = self.extent.ranges()
-        lo, hi = lo.copy(), hi.copy()
+        lo = np.where(self.seen, self.lo, np.inf)
+        hi = np.where(self.seen, self.hi, -np.inf)
         for j, counts in enumerate(self.histograms):
             if counts is not None:
-                lo[j], hi[j] = best_clipping(counts, *_with_zero(lo[j], hi[j]))
+                lo[j], hi[j] = best_clipping(counts, self.lo[j], self.hi[j])
         return lo, hi
+
+
+def _histogram(v: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    # Bin index by arithmetic (np.histogram sorts for each call: slower).
+    bins = ((v.astype(np.float64).ravel() - lo) * (HISTOGRAM_BINS / (hi - lo))).astype(np.int64)
+    return np.bincount(np.clip(bins, 0, HISTOGRAM_BINS - 1), minlength=HISTOGRAM_BINS)
+
+
+def _rebin(counts: np.ndarray, lo: float, hi: float, new_lo: float, new_hi: float) -> np.ndarray:
+    """`counts` over [lo, hi] moved into bins over the wider [new_lo, new_hi]: each old bin
+    goes where its center falls (new bins are at least as wide, so it moves at most one)."""
+    if hi <= lo:
+        return np.zeros(HISTOGRAM_BINS)
+    centers = lo + (hi - lo) / HISTOGRAM_BINS * (np.arange(HISTOGRAM_BINS) + 0.5)
+    index = ((centers - new_lo) * (HISTOGRAM_BINS / (new_hi - new_lo))).astype(np.int64)
+    index = np.clip(index, 0, HISTOGRAM_BINS - 1)
+    return np.bincount(index, weights=counts, minlength=HISTOGRAM_BINS)
 
 
 def _with_zero(lo: float, hi: float) -> tuple[float, float]:

@@ -87,21 +87,17 @@ def calibrate(
     n_outputs = len(list(block.operations)[-1].operands)
     rule = range_rule(method, len(points))
     interpreter = Interpreter(model_content=_instrumented_flatbuffer(module, block, points))
-    for pass_index in range(rule.passes):
-        label = "calibrating" + (
-            f" (pass {pass_index + 1} of {rule.passes})" if rule.passes > 1 else ""
-        )
-        for i, sample in enumerate(samples):
-            if progress:
-                _progress(i, len(samples), label)
-            try:
-                outputs = interpreter(*sample)
-            except TflcError as e:
-                raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
-            rule.observe(outputs[n_outputs:], pass_index)
+    for i, sample in enumerate(samples):
         if progress:
-            _progress(len(samples), len(samples), label)
-            print(file=sys.stderr)
+            _progress(i, len(samples))
+        try:
+            outputs = interpreter(*sample)
+        except TflcError as e:
+            raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
+        rule.observe(outputs[n_outputs:])
+    if progress:
+        _progress(len(samples), len(samples))
+        print(file=sys.stderr)
     lo, hi = rule.ranges()
     _annotate(module, block, points, lo, hi)
 
@@ -130,7 +126,7 @@ def _annotate(module, block, points, lo, hi) -> None:
         )
 
 
-def _progress(done: int, total: int, label: str, width: int = 30) -> None:
+def _progress(done: int, total: int, width: int = 30) -> None:
     filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.write(f"\rcalibrating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
     sys.stderr.flush()

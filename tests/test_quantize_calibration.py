@@ -17,9 +17,8 @@ from tflc.passes.quantize_int8 import activation_params
 
 def observe_all(method: str, samples: list[np.ndarray]) -> tuple[float, float]:
     rule = range_rule(method, 1)
-    for pass_index in range(rule.passes):
-        for x in samples:
-            rule.observe([x], pass_index)
+    for x in samples:
+        rule.observe([x])
     lo, hi = rule.ranges()
     return float(lo[0]), float(hi[0])
 
