@@ -40,3 +40,26 @@ func.func @main(%arg0: tensor<4xf32>, %arg1: tensor<4xf32>) -> tensor<4xf32> att
   %1 = "tfl.floor_div"(%0, %arg1) {tflc.range = array<f32: 0.0, 3.0>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %1 : tensor<4xf32>
 }
+
+// -----
+
+// Sparse weights (densify of a sparse constant) are densified here and quantized per channel
+// like dense ones: [[0.5, 0, -1], [0, 0.25, 0]] (the densify is left to tfl-dce). The logistic
+// between floor (no int8 kernel) and the float output stays float: int8 there would only add
+// a round trip.
+// CHECK-LABEL: func.func @main
+func.func @main(%arg0: tensor<1x1x1x3xf32>) -> tensor<1x1x1x2xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>]} {
+  %w = "tfl.pseudo_sparse_const"() {block_map = array<i32>, dim_metadata = [{dense_size = 2 : i32, format = 0 : i32}, {dense_size = 1 : i32, format = 0 : i32}, {dense_size = 1 : i32, format = 0 : i32}, {dense_size = 0 : i32, format = 1 : i32, indices = array<i32: 0, 2, 1>, indices_type = "Uint8Vector", segments = array<i32: 0, 2, 3>, segments_type = "Uint8Vector"}], traversal_order = array<i32: 0, 1, 2, 3>, value = dense<[0.5, -1.0, 0.25]> : tensor<3xf32>} : () -> tensor<2x1x1x3xf32>
+  %d = "tfl.densify"(%w) : (tensor<2x1x1x3xf32>) -> tensor<2x1x1x3xf32>
+  %none = "tfl.no_value"() {value} : () -> none
+  // CHECK: %[[W:.*]] = "tfl.pseudo_qconst"() {qtype = tensor<2x1x1x3x!quant.uniform<i8:f32:0, {{.*}}>>, value = dense<{{\[\[\[\[}}64, 0, -127]]], {{\[\[\[}}0, 127, 0]]]]> : tensor<2x1x1x3xi8>}
+  // CHECK: %[[C:.*]] = "tfl.conv_2d"(%{{.*}}, %[[W]], %{{.*}}) {{.*}} -> tensor<1x1x1x2x!quant.uniform<i8:f32
+  // CHECK: %[[F:.*]] = "tfl.dequantize"(%[[C]])
+  // CHECK: %[[L:.*]] = "tfl.floor"(%[[F]]) : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  // CHECK: %[[S:.*]] = "tfl.logistic"(%[[L]]) : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  // CHECK: return %[[S]]
+  %0 = "tfl.conv_2d"(%arg0, %d, %none) {dilation_h_factor = 1 : i32, dilation_w_factor = 1 : i32, fused_activation_function = "NONE", padding = "VALID", quantized_bias_type = "FLOAT32", stride_h = 1 : i32, stride_w = 1 : i32, tflc.range = array<f32: -2.0, 2.0>} : (tensor<1x1x1x3xf32>, tensor<2x1x1x3xf32>, none) -> tensor<1x1x1x2xf32>
+  %1 = "tfl.floor"(%0) {tflc.range = array<f32: -2.0, 2.0>} : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  %2 = "tfl.logistic"(%1) {tflc.range = array<f32: 0.0, 1.0>} : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
+  return %2 : tensor<1x1x1x2xf32>
+}
