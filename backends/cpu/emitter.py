@@ -155,6 +155,19 @@ class Function:
         else:
             results[:] = outs
 
+    def if_else(self, cond: str, then_fn, else_fn=None) -> None:
+        """scf.if cond { then_fn() } [else { else_fn() }], for their side effects."""
+        self.line(f"scf.if {cond} {{")
+        self._indent += 1
+        then_fn()
+        self._indent -= 1
+        if else_fn is not None:
+            self.line("} else {")
+            self._indent += 1
+            else_fn()
+            self._indent -= 1
+        self.line("}")
+
     def if_else_value(self, cond: str, then_fn, else_value: str, ty: str) -> str:
         """scf.if cond -> ty { then_fn() } else { else_value }."""
         r = self.fresh("s")

@@ -147,22 +147,27 @@ def emit_gemm(
 
         tile.all_panels(mr, k_loops, lambda m: fn.mul(fn.add(p0, m), n))
 
-    # Threads split the MR-row tiles; the partial last tile belongs to the last range.
-    full = rows // t.mr
-    n_tiles = -(-rows // t.mr)
-    tb, te = k.parallel_range(n_tiles)
+    split_row_tiles(k, rows, t.mr, tiles)
+
+
+def split_row_tiles(k: Kernel, rows: int, mr: int, tiles) -> None:
+    """`tiles(mr, first_row)` over `rows` in tiles of `mr` rows, then `tiles(1, row)` for the
+    rest. Threads split the tiles; the partial last tile belongs to the last range."""
+    fn = k.fn
+    full = rows // mr
+    tb, te = k.parallel_range(_ceil_div(rows, mr))
     if full:
         hi = fn.op(f"arith.minui {te}, {fn.idx(full)} : index")
         with fn.loop(tb, hi) as ti:
-            tiles(t.mr, fn.mul(ti, t.mr))
-    if rows % t.mr:
+            tiles(mr, fn.mul(ti, mr))
+    if rows % mr:
         last = fn.op(f"arith.cmpi ugt, {te}, {fn.idx(full)} : index")
-        fn.line(f"scf.if {last} {{")
-        fn._indent += 1
-        with fn.loop(full * t.mr, rows) as p0:
-            tiles(1, p0)
-        fn._indent -= 1
-        fn.line("}")
+
+        def rest() -> None:
+            with fn.loop(full * mr, rows) as p0:
+                tiles(1, p0)
+
+        fn.if_else(last, rest)
 
 
 def _conv_geometry(node: Node, in_shape, out_shape, kh: int, kw: int):
@@ -183,6 +188,25 @@ def _interior(out: int, size: int, k: int, s: int, d: int, pad: int) -> tuple[in
     hi = (size - 1 + pad - (k - 1) * d) // s + 1
     hi = max(lo, min(hi, out))
     return lo, hi
+
+
+def row_of_tiles(fn: Function, mr: int, ow: int, interior, row_tiles, row_inside=None) -> None:
+    """One output row as tiles of `mr` pixels, then single pixels: `row_tiles(mr, ow0,
+    checked)`; a tile runs unchecked when every window lies inside the image (its pixels in
+    the `interior` [lo, hi) and `row_inside`, an i1, true)."""
+    main = ow - ow % mr
+    if main:
+        with fn.loop(0, main, mr) as ow0:
+            inside = fn.op(f"arith.cmpi sge, {ow0}, {fn.idx(interior[0])} : index")
+            last = fn.add(ow0, mr - 1)
+            inside2 = fn.op(f"arith.cmpi slt, {last}, {fn.idx(interior[1])} : index")
+            cond = fn.op(f"arith.andi {inside}, {inside2} : i1")
+            if row_inside is not None:
+                cond = fn.op(f"arith.andi {cond}, {row_inside} : i1")
+            fn.if_else(cond, lambda: row_tiles(mr, ow0, False), lambda: row_tiles(mr, ow0, True))
+    if ow % mr:
+        with fn.loop(main, ow) as ow0:
+            row_tiles(1, ow0, True)
 
 
 def emit_conv(k: Kernel, t: Tiling, node: Node, filt=None, rescale: Rescale | None = None) -> None:
@@ -265,25 +289,7 @@ def emit_conv(k: Kernel, t: Tiling, node: Node, filt=None, rescale: Rescale | No
         tile.all_panels(mr, k_loops, out_row, n_img)
 
     def tiles_of_row(n_img, ohv):
-        main = ow - ow % t.mr
-        if main:
-            with fn.loop(0, main, t.mr) as ow0:
-                inside = fn.op(f"arith.cmpi sge, {ow0}, {fn.idx(ow_lo)} : index")
-                last = fn.add(ow0, t.mr - 1)
-                inside2 = fn.op(f"arith.cmpi slt, {last}, {fn.idx(ow_hi)} : index")
-                cond = fn.op(f"arith.andi {inside}, {inside2} : i1")
-                fn.line(f"scf.if {cond} {{")
-                fn._indent += 1
-                row_tiles(n_img, ohv, t.mr, ow0, False)
-                fn._indent -= 1
-                fn.line("} else {")
-                fn._indent += 1
-                row_tiles(n_img, ohv, t.mr, ow0, True)
-                fn._indent -= 1
-                fn.line("}")
-        if ow % t.mr:
-            with fn.loop(main, ow) as ow0:
-                row_tiles(n_img, ohv, 1, ow0, True)
+        row_of_tiles(fn, t.mr, ow, (ow_lo, ow_hi), lambda *a: row_tiles(n_img, ohv, *a))
 
     tb, te = k.parallel_range(oh)
     with fn.loop(0, batch) as n_img, fn.loop(tb, te) as ohv:

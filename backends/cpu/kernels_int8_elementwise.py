@@ -304,12 +304,12 @@ def _emit_same_shape(k: Kernel, t: Tiling, node: Node, n_vec: int) -> None:
         element(fn.mul(blk, v), v, VEC)
     if n_vec < n:
         last = fn.op(f"arith.cmpi eq, {te}, {fn.idx(blocks)} : index")
-        fn.line(f"scf.if {last} {{")
-        fn._indent += 1
-        with fn.loop(n_vec, n) as i:
-            element(i, None, REF)
-        fn._indent -= 1
-        fn.line("}")
+
+        def tail() -> None:
+            with fn.loop(n_vec, n) as i:
+                element(i, None, REF)
+
+        fn.if_else(last, tail)
 
 
 def emit_prelu(k: Kernel, t: Tiling, node: Node) -> None:

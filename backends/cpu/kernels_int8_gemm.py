@@ -19,7 +19,13 @@ from tflc.backends.cpu import kernels_int8_common as q
 from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Node, Tensor
 from tflc.backends.cpu.kernel import Kernel
-from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry, _interior
+from tflc.backends.cpu.kernels_conv import (
+    Tiling,
+    _conv_geometry,
+    _interior,
+    row_of_tiles,
+    split_row_tiles,
+)
 from tflc.errors import TflcError
 from tflc.runtime.kernels.quant_math import quantize_multiplier
 
@@ -231,20 +237,7 @@ def emit_gemm(
 
         tile.all_panels(mr, k_loops, lambda m: fn.mul(fn.add(p0, m), n))
 
-    full = rows // t.mr
-    tb, te = k.parallel_range(_ceil_div(rows, t.mr))
-    if full:
-        hi = fn.op(f"arith.minui {te}, {fn.idx(full)} : index")
-        with fn.loop(tb, hi) as ti:
-            tiles(t.mr, fn.mul(ti, t.mr))
-    if rows % t.mr:
-        last = fn.op(f"arith.cmpi ugt, {te}, {fn.idx(full)} : index")
-        fn.line(f"scf.if {last} {{")
-        fn._indent += 1
-        with fn.loop(full * t.mr, rows) as p0:
-            tiles(1, p0)
-        fn._indent -= 1
-        fn.line("}")
+    split_row_tiles(k, rows, t.mr, tiles)
 
 
 def int8_tiling(t: Tiling) -> Tiling:
@@ -404,26 +397,7 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
 
     def tiles_of_row(n_img, ohv):
         row_in = fn.in_range(ohv, oh_lo, oh_hi)
-        main = ow - ow % t.mr
-        if main:
-            with fn.loop(0, main, t.mr) as ow0:
-                inside = fn.op(f"arith.cmpi sge, {ow0}, {fn.idx(ow_lo)} : index")
-                last = fn.add(ow0, t.mr - 1)
-                inside2 = fn.op(f"arith.cmpi slt, {last}, {fn.idx(ow_hi)} : index")
-                cond = fn.op(f"arith.andi {inside}, {inside2} : i1")
-                cond = fn.op(f"arith.andi {cond}, {row_in} : i1")
-                fn.line(f"scf.if {cond} {{")
-                fn._indent += 1
-                row_tiles(n_img, ohv, t.mr, ow0, False)
-                fn._indent -= 1
-                fn.line("} else {")
-                fn._indent += 1
-                row_tiles(n_img, ohv, t.mr, ow0, True)
-                fn._indent -= 1
-                fn.line("}")
-        if ow % t.mr:
-            with fn.loop(main, ow) as ow0:
-                row_tiles(n_img, ohv, 1, ow0, True)
+        row_of_tiles(fn, t.mr, ow, (ow_lo, ow_hi), lambda *a: row_tiles(n_img, ohv, *a), row_in)
 
     tb, te = k.parallel_range(oh)
     with fn.loop(0, batch) as n_img, fn.loop(tb, te) as ohv:

@@ -41,15 +41,11 @@ def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) 
     def block(n, cb, count):
         with fn.loop(tb, te) as ohv:
             inside = fn.in_range(ohv, oh_lo, oh_hi)
-            fn.line(f"scf.if {inside} {{")
-            fn._indent += 1
-            row(n, cb, count, ohv, False)
-            fn._indent -= 1
-            fn.line("} else {")
-            fn._indent += 1
-            row(n, cb, count, ohv, True)
-            fn._indent -= 1
-            fn.line("}")
+            fn.if_else(
+                inside,
+                lambda: row(n, cb, count, ohv, False),
+                lambda: row(n, cb, count, ohv, True),
+            )
 
     with fn.loop(0, batch) as n:
         full = c - c % lanes
