@@ -9,6 +9,7 @@ accumulators. Bias and the fused activation are applied before the one store of 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -308,9 +309,27 @@ def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
     emit_gemm(k, t, x, x_t.size // depth, depth, n, filt.T, bias, y, act)
 
 
-def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
-    """out[b, i, j] = sum_k x[b, i, k] * y[b, k, j] with broadcast batch dims and adj_x/adj_y."""
-    fn, v = k.fn, t.lanes
+@dataclass
+class MatmulRow:
+    """One output row of a batch_matmul: its index, where its x row and y matrix start, and
+    the element strides x[i, k] -> (xs_k), y[k, j] -> (ys_k, ys_j)."""
+
+    row: str
+    x_row: str
+    y0: str
+    m: int
+    n: int
+    depth: int
+    xs_k: int
+    ys_k: int
+    ys_j: int
+
+
+@contextlib.contextmanager
+def batch_matmul_rows(k: Kernel, node: Node):
+    """Opens the threaded loop over out[b, i, :] of a batch_matmul (broadcast batch dims,
+    adj_x / adj_y) and yields its `MatmulRow`."""
+    fn = k.fn
     x_t, y_t, o_t = node.inputs[0], node.inputs[1], node.outputs[0]
     adj_x, adj_y = bool(node.attr("adj_x", False)), bool(node.attr("adj_y", False))
     m, n = o_t.shape[-2], o_t.shape[-1]
@@ -323,11 +342,7 @@ def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
         idx = np.arange(int(np.prod(lead, dtype=np.int64)), dtype=np.int64).reshape(lead)
         return (np.broadcast_to(idx, batch).reshape(-1) * shape[-1] * shape[-2]).astype(np.int32)
 
-    x = k.arg_tensor(x_t)
-    y = k.arg_tensor(y_t)
-    out = k.arg_tensor(o_t)
     xb, yb = k.arg_const(bases(x_t.shape)), k.arg_const(bases(y_t.shape))
-    # element strides: x[i, kk] and y[kk, j]
     xs_i, xs_k = (1, m) if adj_x else (depth, 1)
     ys_k, ys_j = (1, depth) if adj_y else (n, 1)
     k.flops += 2 * nb * m * n * depth
@@ -337,7 +352,18 @@ def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
         i = fn.op(f"arith.remui {row}, {fn.idx(m)} : index")
         x0 = fn.op(f"arith.index_cast {fn.load(xb[0], xb[1], bi)} : i32 to index")
         y0 = fn.op(f"arith.index_cast {fn.load(yb[0], yb[1], bi)} : i32 to index")
-        xrow = fn.add(x0, fn.mul(i, xs_i))
+        yield MatmulRow(row, fn.add(x0, fn.mul(i, xs_i)), y0, m, n, depth, xs_k, ys_k, ys_j)
+
+
+def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
+    """out[b, i, j] = sum_k x[b, i, k] * y[b, k, j] with broadcast batch dims and adj_x/adj_y."""
+    fn, v = k.fn, t.lanes
+    x = k.arg_tensor(node.inputs[0])
+    y = k.arg_tensor(node.inputs[1])
+    out = k.arg_tensor(node.outputs[0])
+    with batch_matmul_rows(k, node) as rows:
+        row, xrow, y0, n, depth = rows.row, rows.x_row, rows.y0, rows.n, rows.depth
+        xs_k, ys_k, ys_j = rows.xs_k, rows.ys_k, rows.ys_j
         orow = fn.mul(row, n)
         if ys_j == 1:
             for j0 in range(0, n, v):

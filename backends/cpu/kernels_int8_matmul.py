@@ -12,17 +12,11 @@ import numpy as np
 from tflc.backends.cpu import kernels_int8_common as q
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
-from tflc.backends.cpu.kernels_conv import Tiling
+from tflc.backends.cpu.kernels_conv import Tiling, batch_matmul_rows
 from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
 from tflc.errors import TflcError
 from tflc.runtime.kernels.common import conv_output_size
 from tflc.runtime.kernels.quant_math import quantize_multiplier
-
-
-def _batch_bases(shape, batch) -> np.ndarray:
-    lead = (1,) * (len(batch) - (len(shape) - 2)) + tuple(shape[:-2])
-    idx = np.arange(int(np.prod(lead, dtype=np.int64)), dtype=np.int64).reshape(lead)
-    return (np.broadcast_to(idx, batch).reshape(-1) * shape[-1] * shape[-2]).astype(np.int32)
 
 
 def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
@@ -30,31 +24,15 @@ def emit_batch_matmul(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, y_t, o_t = node.inputs[0], node.inputs[1], node.outputs[0]
     if x_t.dtype != "i8" or y_t.dtype != "i8" or o_t.dtype != "i8":
         raise TflcError("batch_matmul int8 needs int8 operands and output", node.where)
-    adj_x, adj_y = bool(node.attr("adj_x", False)), bool(node.attr("adj_y", False))
-    m, n = o_t.shape[-2], o_t.shape[-1]
-    depth = x_t.shape[-2] if adj_x else x_t.shape[-1]
-    batch = o_t.shape[:-2]
-    nb = int(np.prod(batch, dtype=np.int64))
     (xs, xz), (ys, yz), (os_, oz) = q.scale_zp(x_t), q.scale_zp(y_t), q.scale_zp(o_t)
     xs, ys, os_ = (float(np.float32(s)) for s in (xs, ys, os_))
     mult, shift = (
         int(v) for v in quantize_multiplier(np.float64(xs) * np.float64(ys) / np.float64(os_))
     )
     x, y, out = k.arg_tensor(x_t), k.arg_tensor(y_t), k.arg_tensor(o_t)
-    xb, yb = (
-        k.arg_const(_batch_bases(x_t.shape, batch)),
-        k.arg_const(_batch_bases(y_t.shape, batch)),
-    )
-    xs_i, xs_k = (1, m) if adj_x else (depth, 1)
-    ys_k, ys_j = (1, depth) if adj_y else (n, 1)
-    k.flops += 2 * nb * m * n * depth
-    tb, te = k.parallel_range(nb * m)
-    with fn.loop(tb, te) as row:
-        bi = fn.op(f"arith.divui {row}, {fn.idx(m)} : index")
-        i = fn.op(f"arith.remui {row}, {fn.idx(m)} : index")
-        x0 = fn.op(f"arith.index_cast {fn.load(xb[0], xb[1], bi)} : i32 to index")
-        y0 = fn.op(f"arith.index_cast {fn.load(yb[0], yb[1], bi)} : i32 to index")
-        xrow = fn.add(x0, fn.mul(i, xs_i))
+    with batch_matmul_rows(k, node) as rows:
+        row, xrow, y0, n, depth = rows.row, rows.x_row, rows.y0, rows.n, rows.depth
+        xs_k, ys_k, ys_j = rows.xs_k, rows.ys_k, rows.ys_j
         with fn.loop(0, n) as j:
             ycol = fn.add(y0, fn.mul(j, ys_j))
             with fn.loop_carried(0, depth, 1, [fn.i32(0)], "i32") as (kk, acc, res):
