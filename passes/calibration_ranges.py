@@ -20,7 +20,7 @@ from tflc.errors import TflcError
 
 METHODS = ("minmax", "moving-average", "mse")
 # The default: best int8 SQNR on MobileNetV2 / EfficientNetB0 (benchmarks/quantize_sqnr.py)
-# and on 12 of 13 mediapipe models (benchmarks/quantize_vs_ai_edge_quantizer.py).
+# and the best mean over the 13 mediapipe models (benchmarks/quantize_vs_ai_edge_quantizer.py).
 DEFAULT_METHOD = "mse"
 MOVING_AVERAGE_FACTOR = 0.95
 HISTOGRAM_BINS = 2048
