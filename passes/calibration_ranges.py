@@ -19,8 +19,9 @@ import numpy as np
 from tflc.errors import TflcError
 
 METHODS = ("minmax", "moving-average", "mse")
-# The default: best int8 SQNR on MobileNetV2 / EfficientNetB0 (benchmarks/quantize_sqnr.py)
-# and the best mean over the 13 mediapipe models (benchmarks/quantize_vs_ai_edge_quantizer.py).
+# The default: the best int8 SQNR on EfficientNetB0, level with moving-average on MobileNetV2
+# (benchmarks/quantize_sqnr.py), and the best mean over the 13 mediapipe models
+# (benchmarks/quantize_vs_ai_edge_quantizer.py).
 DEFAULT_METHOD = "mse"
 MOVING_AVERAGE_FACTOR = 0.95
 HISTOGRAM_BINS = 2048
