@@ -17,7 +17,7 @@ from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry
 from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
-from tflc.backends.cpu.kernels_window import _tap, _window
+from tflc.backends.cpu.kernels_window import _tap, _window, clipped_window
 from tflc.errors import TflcError
 
 
@@ -177,23 +177,15 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
     lo, hi = q.out_clamp(node)
 
     def pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
-        hs = fn.op(f"arith.maxsi {ih0}, {fn.idx(0)} : index")
-        he = fn.op(f"arith.minsi {fn.add(ih0, kh)}, {fn.idx(h)} : index")
-        ws = fn.op(f"arith.maxsi {iw0}, {fn.idx(0)} : index")
-        we = fn.op(f"arith.minsi {fn.add(iw0, kw)}, {fn.idx(w)} : index")
         op = "arith.maxsi" if is_max else "arith.addi"
-        init = [q.iconst(fn, -128 if is_max else 0, v32)]
-        with fn.loop_carried(hs, he, 1, init, v32) as (ih, a1, r1):
-            with fn.loop_carried(ws, we, 1, a1, v32) as (iw, a2, r2):
-                pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
-                xv = q.load_widened(fn, x[0], x[1], fn.add(fn.mul(pix, c), cb), v, count)
-                r2[:] = [fn.op(f"{op} {a2[0]}, {xv} : {v32}")]
-            r1[:] = r2
-        acc = r1[0]
+
+        def fold(acc: str, pix: str) -> str:
+            xv = q.load_widened(fn, x[0], x[1], fn.add(fn.mul(pix, c), cb), v, count)
+            return fn.op(f"{op} {acc}, {xv} : {v32}")
+
+        init = q.iconst(fn, -128 if is_max else 0, v32)
+        acc, cnt = clipped_window(fn, n, ih0, iw0, (kh, kw), (h, w), init, v32, fold)
         if not is_max:
-            dh_ = fn.op(f"arith.subi {he}, {hs} : index")
-            dw_ = fn.op(f"arith.subi {we}, {ws} : index")
-            cnt = fn.op(f"arith.muli {dh_}, {dw_} : index")
             cnt = fn.op(f"arith.index_cast {cnt} : index to i32")
             cnt = fn.op(f"vector.broadcast {cnt} : i32 to {v32}")
             half = fn.op(f"arith.divsi {cnt}, {q.iconst(fn, 2, v32)} : {v32}")

@@ -144,6 +144,23 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node, filt=None, rescale=None) ->
     _window(k, v, node, kh, kw, cout, pixel)
 
 
+def clipped_window(fn: Function, n, ih0, iw0, k_hw, hw, init: str, ty: str, fold):
+    """Folds `fold(acc, pixel index)` over a pooling window clipped to the image, in row
+    order; returns (acc, the number of pixels folded as an index)."""
+    (kh, kw), (h, w) = k_hw, hw
+    hs = fn.op(f"arith.maxsi {ih0}, {fn.idx(0)} : index")
+    he = fn.op(f"arith.minsi {fn.add(ih0, kh)}, {fn.idx(h)} : index")
+    ws = fn.op(f"arith.maxsi {iw0}, {fn.idx(0)} : index")
+    we = fn.op(f"arith.minsi {fn.add(iw0, kw)}, {fn.idx(w)} : index")
+    with fn.loop_carried(hs, he, 1, [init], ty) as (ih, a1, r1):
+        with fn.loop_carried(ws, we, 1, a1, ty) as (iw, a2, r2):
+            r2[:] = [fold(a2[0], fn.lin([(n, h * w), (ih, w), (iw, 1)]))]
+        r1[:] = r2
+    rows = fn.op(f"arith.subi {he}, {hs} : index")
+    cols = fn.op(f"arith.subi {we}, {ws} : index")
+    return r1[0], fn.op(f"arith.muli {rows}, {cols} : index")
+
+
 def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, y_t = node.inputs[0], node.outputs[0]
     kh, kw = node.attr("filter_height"), node.attr("filter_width")
@@ -158,23 +175,15 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
 
     def big_pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
         """Large windows (global pooling): loops over the clipped window, no unrolling."""
-        hs = fn.op(f"arith.maxsi {ih0}, {fn.idx(0)} : index")
-        he = fn.op(f"arith.minsi {fn.add(ih0, kh)}, {fn.idx(h)} : index")
-        ws = fn.op(f"arith.maxsi {iw0}, {fn.idx(0)} : index")
-        we = fn.op(f"arith.minsi {fn.add(iw0, kw)}, {fn.idx(w)} : index")
         op = "arith.maximumf" if is_max else "arith.addf"
-        init = [fn.vf32(-np.inf if is_max else 0.0)]
-        with fn.loop_carried(hs, he, 1, init, vty(v)) as (ih, a1, r1):
-            with fn.loop_carried(ws, we, 1, a1, vty(v)) as (iw, a2, r2):
-                pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
-                xv = fn.vload_n(x[0], x[1], fn.add(fn.mul(pix, c), cb), count)
-                r2[:] = [fn.op(f"{op} {a2[0]}, {xv} : {vty(v)}")]
-            r1[:] = r2
-        acc = r1[0]
+
+        def fold(acc: str, pixel: str) -> str:
+            xv = fn.vload_n(x[0], x[1], fn.add(fn.mul(pixel, c), cb), count)
+            return fn.op(f"{op} {acc}, {xv} : {vty(v)}")
+
+        init = fn.vf32(-np.inf if is_max else 0.0)
+        acc, cnt = clipped_window(fn, n, ih0, iw0, (kh, kw), (h, w), init, vty(v), fold)
         if not is_max:
-            dh_ = fn.op(f"arith.subi {he}, {hs} : index")
-            dw_ = fn.op(f"arith.subi {we}, {ws} : index")
-            cnt = fn.op(f"arith.muli {dh_}, {dw_} : index")
             cnt = fn.op(f"arith.index_cast {cnt} : index to i32")
             cnt = fn.splat(fn.op(f"arith.sitofp {cnt} : i32 to f32"))
             acc = fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}")
