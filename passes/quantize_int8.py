@@ -26,6 +26,7 @@ from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.errors import TflcError
+from tflc.passes._qat_weight_grids import trained_grid
 from tflc.passes._quantize_common import float_weights, qconst, quant_element_type, symmetric_int8
 from tflc.passes._tfl_rewrite import defining_op, func_blocks, is_none
 from tflc.passes.quantize_calibrate import ARG_RANGES_ATTR, RANGE_ATTR
@@ -361,11 +362,14 @@ class _Int8Rewriter:
             return
         self._as_quantized(op, xi, None)
         in_scale = _params_of(op.operands[xi])[0]
-        # QAT weights that training put on one per-tensor grid keep it: per-channel scales
-        # would round them again, off the values the model was trained with.
-        per_tensor = self.per_tensor or (self.keep_weight_grids and _on_tensor_grid(w))
-        q, scales = symmetric_int8(w, None if per_tensor else axis)
-        w_axis = None if per_tensor else axis
+        # QAT weights keep the grid training put them on (passes/_qat_weight_grids.py).
+        grid = trained_grid(w, axis, self.per_tensor) if self.keep_weight_grids else None
+        if grid is not None:
+            q, scales, w_axis = grid
+        else:
+            w_axis = None if self.per_tensor else axis
+            q, scales = symmetric_int8(w, w_axis)
+        per_tensor = w_axis is None
         op.operands[wi] = qconst(q, quant_element_type(scales, [0] * scales.size, w_axis), op)
         if len(op.operands) > bi and not is_none(op.operands[bi]):
             bias = float_weights(op.operands[bi])
@@ -436,15 +440,6 @@ def _same(a: tuple[float, int], b: tuple[float, int]) -> bool:
     return a[1] == b[1] and abs(a[0] - b[0]) <= 1e-9 * max(a[0], b[0])
 
 
-def _on_tensor_grid(w: np.ndarray) -> bool:
-    """Whether every weight is a multiple of max|w| / 127 (a symmetric per-tensor int8 grid)."""
-    bound = float(np.max(np.abs(w))) if w.size else 0.0
-    if bound == 0.0:
-        return False
-    steps = w.astype(np.float64) * (127.0 / bound)
-    return bool(np.all(np.abs(steps - np.round(steps)) < 1e-3))
-
-
 def quantize_int8(
     module: ir.Operation,
     io: str = "float32",
@@ -452,7 +447,7 @@ def quantize_int8(
     keep_weight_grids: bool = False,
 ) -> None:
     """Rewrites the calibrated main function to int8 in place. `keep_weight_grids` (QAT
-    models): weights already on a per-tensor int8 grid are quantized per tensor."""
+    models): weights already on a symmetric int8 grid are quantized on that grid."""
     block = next(func_blocks(module))
     if ARG_RANGES_ATTR not in block.owner.attributes:
         raise TflcError("the model is not calibrated: run calibration first", "int8")

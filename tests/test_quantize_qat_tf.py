@@ -17,16 +17,17 @@ tf = pytest.importorskip("tensorflow")
 SHAPE = (1, 16, 16, 3)
 
 
-def qat_function():
+def qat_function(widen: float = 1.0):
     """Conv (per-channel weights, as Keras QAT does for convolutions), ReLU, a dense layer
-    (per-tensor weights) and fake-quantized activations, ranges as training left them."""
+    (per-tensor weights) and fake-quantized activations, ranges as training left them. Weight
+    ranges `widen` times wider than the weights reach leave the largest off the grid's end."""
     rng = np.random.default_rng(0)
     w1 = rng.normal(0, 0.3, (3, 3, 3, 8)).astype(np.float32)
     b1 = rng.normal(0, 0.1, 8).astype(np.float32)
     w2 = rng.normal(0, 0.2, (8 * 8 * 8, 10)).astype(np.float32)
     b2 = rng.normal(0, 0.1, 10).astype(np.float32)
-    w1_bound = np.max(np.abs(w1.reshape(-1, 8)), axis=0)
-    w2_bound = float(np.max(np.abs(w2)))
+    w1_bound = widen * np.max(np.abs(w1.reshape(-1, 8)), axis=0)
+    w2_bound = widen * float(np.max(np.abs(w2)))
     fq = tf.quantization
 
     @tf.function(input_signature=[tf.TensorSpec(SHAPE, tf.float32)])
@@ -86,9 +87,12 @@ def test_fake_quant_float_model_matches_tensorflow(model):
         np.testing.assert_allclose(corpus.litert_run(data, [x])[0], expected, atol=1e-5)
 
 
-def test_qat_int8_identical_to_tensorflow_converter(model):
-    """No calibration data: the ranges come from the FakeQuant ops. TensorFlow's converter on
-    the same graph gives the same I/O parameters and bit-identical int8 outputs."""
+@pytest.mark.parametrize("widen", [1.0, 1.5])
+def test_qat_int8_identical_to_tensorflow_converter(widen):
+    """No calibration data: the ranges come from the FakeQuant ops, and weights keep the grid
+    training left them on. TensorFlow's converter on the same graph gives the same I/O
+    parameters and bit-identical int8 outputs."""
+    model = qat_function(widen)
     ours = tflc.to_flatbuffer(tflc.quantize(tflc.convert(model), "int8", io="int8"))
     theirs = tf_int8(model)
     assert "FAKE_QUANT" not in corpus.op_names(ours)
