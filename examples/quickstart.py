@@ -85,7 +85,7 @@ def main() -> int:
             ok &= report(
                 "tflc interpreter", tflc.Interpreter(model_path=str(path))(*inputs), want, exact
             )
-            targets = ["mcu"] if exact else ["cpu", "mcu", "gpu"]
+            targets = ["cpu", "mcu"] if exact else ["cpu", "mcu", "gpu"]
             for target in targets:
                 step = f"tflc.compile(target={target!r})"
                 compiled = tflc.compile(path, target=target)
