@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ _PREFERENCE = {"DiscreteGPU": 0, "IntegratedGPU": 1, "VirtualGPU": 2, "CPU": 3, 
 
 
 def _wgpu():
+    # Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid" on every adapter query
+    # where the variable is unset (headless machines, CI); give them the private directory
+    # the variable names (only when there is none).
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="tflc-xdg-")
     try:
         import wgpu
     except ImportError as e:  # pragma: no cover - depends on the environment
