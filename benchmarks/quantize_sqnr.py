@@ -77,17 +77,8 @@ def tf_convert(model, calibration=None) -> bytes:
 
 
 def run_int8(model: bytes, x: np.ndarray) -> np.ndarray:
-    interpreter = corpus.litert_interpreter(model)
-    interpreter.allocate_tensors()
-    d = interpreter.get_input_details()[0]
-    scale, zero_point = d["quantization"]
-    interpreter.set_tensor(
-        d["index"], np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
-    )
-    interpreter.invoke()
-    o = interpreter.get_output_details()[0]
-    scale, zero_point = o["quantization"]
-    return (interpreter.get_tensor(o["index"]).astype(np.float32) - zero_point) * scale
+    q, _, (scale, zero_point) = corpus.litert_run_int8_io(model, x)
+    return (q.astype(np.float32) - zero_point) * scale
 
 
 def sqnr(reference: np.ndarray, actual: np.ndarray) -> float:

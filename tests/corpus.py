@@ -495,6 +495,21 @@ def litert_run(
     return [interpreter.get_tensor(d["index"]).copy() for d in interpreter.get_output_details()]
 
 
+def litert_run_int8_io(source: ModelSource, x: np.ndarray) -> tuple[np.ndarray, tuple, tuple]:
+    """Runs a one-input, int8-I/O model on float `x` quantized with the input's parameters;
+    returns (the raw int8 output, input (scale, zero point), output (scale, zero point))."""
+    interpreter = litert_interpreter(source)
+    interpreter.allocate_tensors()
+    d = interpreter.get_input_details()[0]
+    scale, zero_point = d["quantization"]
+    interpreter.set_tensor(
+        d["index"], np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
+    )
+    interpreter.invoke()
+    o = interpreter.get_output_details()[0]
+    return interpreter.get_tensor(o["index"]), d["quantization"], o["quantization"]
+
+
 def litert_can_run(source: ModelSource) -> bool:
     """False when LiteRT cannot load the model, e.g. for custom ops it does not know."""
     try:

@@ -55,19 +55,6 @@ def tf_int8(model) -> bytes:
     return bytes(converter.convert())
 
 
-def run_int8(model: bytes, x: np.ndarray) -> tuple[np.ndarray, tuple, tuple]:
-    interpreter = corpus.litert_interpreter(model)
-    interpreter.allocate_tensors()
-    d = interpreter.get_input_details()[0]
-    scale, zero_point = d["quantization"]
-    interpreter.set_tensor(
-        d["index"], np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
-    )
-    interpreter.invoke()
-    o = interpreter.get_output_details()[0]
-    return interpreter.get_tensor(o["index"]), d["quantization"], o["quantization"]
-
-
 @pytest.fixture(scope="module")
 def model():
     return qat_function()
@@ -99,8 +86,8 @@ def test_qat_int8_identical_to_tensorflow_converter(widen):
     rng = np.random.default_rng(2)
     for _ in range(8):
         x = rng.uniform(-1.2, 1.2, SHAPE).astype(np.float32)
-        a, a_in, a_out = run_int8(ours, x)
-        b, b_in, b_out = run_int8(theirs, x)
+        a, a_in, a_out = corpus.litert_run_int8_io(ours, x)
+        b, b_in, b_out = corpus.litert_run_int8_io(theirs, x)
         assert a_in == b_in and a_out == b_out
         np.testing.assert_array_equal(a, b)
 
@@ -147,8 +134,8 @@ def test_keras_qat_int8_identical_to_tensorflow_converter():
     rng = np.random.default_rng(4)
     for _ in range(8):
         x = rng.uniform(-1.2, 1.2, (1, 8)).astype(np.float32)
-        a, a_in, a_out = run_int8(ours, x)
-        b, b_in, b_out = run_int8(theirs, x)
+        a, a_in, a_out = corpus.litert_run_int8_io(ours, x)
+        b, b_in, b_out = corpus.litert_run_int8_io(theirs, x)
         assert a_in == b_in and a_out == b_out
         np.testing.assert_array_equal(a, b)
 
