@@ -49,11 +49,14 @@ def _lut8(node: Node, transform: Callable[[np.ndarray], np.ndarray]) -> np.ndarr
         out_s, out_zp = scale_zp(node.output())
         lo, hi = QUANT_RANGES[node.input(0).type]
         vals = np.arange(lo, hi + 1, dtype=np.int64)
-        dequantized = _f32(np.float32(in_s) * (vals - in_zp).astype(np.float32))
-        transformed = _f32(transform(dequantized))
-        inverse = np.float32(1.0) / np.float32(out_s)
-        rescaled = tflite_round(_f32(transformed * inverse))
-        quantized = (rescaled + np.float32(out_zp)).astype(np.int64)
+        # Intermediate float32 values overflow to inf as the C library's float functions do
+        # (logistic of a very negative input: 1 / (1 + exp(-x)) = 1 / inf = 0): no warning.
+        with np.errstate(over="ignore", invalid="ignore"):
+            dequantized = _f32(np.float32(in_s) * (vals - in_zp).astype(np.float32))
+            transformed = _f32(transform(dequantized))
+            inverse = np.float32(1.0) / np.float32(out_s)
+            rescaled = tflite_round(_f32(transformed * inverse))
+            quantized = (rescaled + np.float32(out_zp)).astype(np.int64)
         lut = node.cache["lut"] = np.clip(quantized, lo, hi).astype(node.out_dtype())
     return lut
 
