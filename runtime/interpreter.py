@@ -259,24 +259,33 @@ class Interpreter:
 
     def __call__(self, *inputs: Any) -> list[np.ndarray]:
         """Runs the model on `inputs` (in input order) and returns its outputs."""
+        arrays = self._main_inputs(inputs)
+        if not self._allocated:
+            self.allocate_tensors()
+        self._inputs.update(arrays)
+        self.invoke()
+        return [self.get_tensor(ti) for ti in self._main.subgraph.outputs]
+
+    def stepped_run(self, *inputs: Any, transient: Sequence[int] = ()) -> SteppedRun:
+        """A run of the model on `inputs` that the caller advances node by node (SteppedRun)."""
+        return SteppedRun(self, self._main_inputs(inputs), transient)
+
+    def _main_inputs(self, inputs: Sequence[Any]) -> dict[int, np.ndarray]:
+        """`inputs` checked against the main graph's inputs, by tensor index; a shape that fits
+        the input's signature resizes it."""
         main = self._main.subgraph
         if len(inputs) != len(main.inputs):
             raise TflcError(
                 f"the model takes {len(main.inputs)} input(s), got {len(inputs)}", self._source
             )
-        arrays = []
+        arrays = {}
         for ti, value in zip(main.inputs, inputs, strict=True):
             arr = np.asarray(value)
             t = main.tensors[ti]
             if arr.shape != self._input_shapes[ti] and _fits_signature(t, arr.shape):
                 self.resize_tensor_input(ti, arr.shape)
-            arrays.append(self._checked_input(ti, t, arr))
-        if not self._allocated:
-            self.allocate_tensors()
-        for ti, arr in zip(main.inputs, arrays, strict=True):
-            self._inputs[ti] = arr
-        self.invoke()
-        return [self.get_tensor(ti) for ti in main.outputs]
+            arrays[ti] = self._checked_input(ti, t, arr)
+        return arrays
 
     def get_signature_list(self) -> dict[str, dict[str, list[str]]]:
         return {
@@ -377,35 +386,39 @@ class Interpreter:
 
     def _run(self, graph: _Graph, values: list, keep_all: bool) -> None:
         profile = self._profile if graph is self._main else None
-        tensors = graph.subgraph.tensors
         for step in graph.steps:
-            node = step.node
-            args = []
-            for ti in step.inputs:
-                if ti < 0:
-                    args.append(None)
-                    continue
-                v = values[ti]
-                if v is None and tensors[ti].type not in _OPAQUE_TYPES:
-                    raise TflcError(
-                        f"input tensor {ti} '{tensors[ti].name}' has no value (it is neither "
-                        "a constant nor produced by an earlier node)",
-                        node.where,
-                    )
-                args.append(v)
             start = time.perf_counter() if profile is not None else 0.0
-            try:
-                result = step.fn(node, *args)
-            except TflcError:
-                raise
-            except Exception as e:  # a kernel bug or data it cannot handle: say where
-                raise TflcError(f"kernel failed: {type(e).__name__}: {e}", node.where) from e
+            self._execute(graph, step, values)
             if profile is not None:
-                profile.record(node.index, node.op, time.perf_counter() - start)
-            self._store(node, step.outputs, result, values)
+                profile.record(step.node.index, step.node.op, time.perf_counter() - start)
             if not keep_all:
                 for ti in step.free:
                     values[ti] = None
+
+    def _execute(self, graph: _Graph, step: _Step, values: list) -> None:
+        """Runs one node's kernel on `values` and stores its outputs there."""
+        node = step.node
+        tensors = graph.subgraph.tensors
+        args = []
+        for ti in step.inputs:
+            if ti < 0:
+                args.append(None)
+                continue
+            v = values[ti]
+            if v is None and tensors[ti].type not in _OPAQUE_TYPES:
+                raise TflcError(
+                    f"input tensor {ti} '{tensors[ti].name}' has no value (it is neither "
+                    "a constant nor produced by an earlier node)",
+                    node.where,
+                )
+            args.append(v)
+        try:
+            result = step.fn(node, *args)
+        except TflcError:
+            raise
+        except Exception as e:  # a kernel bug or data it cannot handle: say where
+            raise TflcError(f"kernel failed: {type(e).__name__}: {e}", node.where) from e
+        self._store(node, step.outputs, result, values)
 
     @staticmethod
     def _store(node: Node, outputs: tuple[int, ...], result: Any, values: list) -> None:
@@ -489,6 +502,54 @@ class Interpreter:
             },
             "sparsity_parameters": {},
         }
+
+
+class SteppedRun:
+    """One run of the main graph that its caller advances node by node: runs of several inputs
+    can go in lockstep, and a constant can change between nodes (int8 bias correction measures
+    a layer on every sample, corrects its bias and reruns it before going on:
+    passes/quantize_bias_correction.py). Intermediate tensors are freed after their last
+    reader (one node late, so that the last node can be rerun), and so are the graph outputs
+    listed in `transient`."""
+
+    def __init__(self, interp: Interpreter, inputs: dict[int, np.ndarray], transient=()):
+        self._interp = interp
+        self._graph = interp._main
+        self.values = self._graph.fresh_values(interp)
+        for ti, value in inputs.items():
+            self.values[ti] = value
+        self._producer = {ti: i for i, s in enumerate(self._graph.steps) for ti in s.outputs}
+        last_read = {ti: i for i, s in enumerate(self._graph.steps) for ti in s.inputs}
+        self._free_after = [list(s.free) for s in self._graph.steps]
+        for ti in transient:
+            if ti in last_read:
+                self._free_after[last_read[ti]].append(ti)
+        self._next = 0
+
+    def run_until(self, tensor_index: int) -> np.ndarray:
+        """Runs nodes until `tensor_index` has its value, and returns it."""
+        steps = self._graph.steps
+        producer = self._producer.get(tensor_index)
+        if producer is None or (producer < self._next and self.values[tensor_index] is None):
+            raise TflcError(f"tensor {tensor_index} is not computed after this point", "run")
+        while self._next <= producer:
+            if self._next:
+                for ti in self._free_after[self._next - 1]:
+                    self.values[ti] = None
+            self._interp._execute(self._graph, steps[self._next], self.values)
+            self._next += 1
+        return self.values[tensor_index]
+
+    def rerun(self, tensor_index: int, operands: dict[int, np.ndarray]) -> np.ndarray:
+        """Reruns the last node, which computed `tensor_index`, with the operands at the given
+        positions (constants, typically) replaced; returns the new value."""
+        if self._producer.get(tensor_index) != self._next - 1:
+            raise TflcError(f"tensor {tensor_index} is not the last node's output", "run")
+        step = self._graph.steps[self._next - 1]
+        for position, value in operands.items():
+            self.values[step.inputs[position]] = value
+        self._interp._execute(self._graph, step, self.values)
+        return self.values[tensor_index]
 
 
 class SignatureRunner:
