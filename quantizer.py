@@ -36,11 +36,14 @@ def quantize(
     optimize: bool = True,
     progress: bool = False,
     calibration_method: str | None = None,
+    bias_correction: bool = True,
 ) -> ir.Module:
     """A quantized tfl module from a float `model` (.tflite path or bytes, or a module, which is
     rewritten in place). `calibration_method` (int8) picks how sample ranges are summarized:
     one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
-    a mode the model cannot take or bad data."""
+    a mode the model cannot take or bad data. `bias_correction` (int8, calibrated): the mean
+    int8 error of each conv / fully-connected output on the samples is folded into its bias
+    (passes/quantize_bias_correction.py)."""
     import tflc
     from tflc.passes.calibration_ranges import check_method
     from tflc.passes.registry import run_pipeline
@@ -82,6 +85,7 @@ def quantize(
             quantize_dynamic_range(module.operation, per_tensor=per_tensor)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
     else:
+        from tflc.passes.quantize_bias_correction import correct_biases, float_reference
         from tflc.passes.quantize_calibrate import calibrate
         from tflc.passes.quantize_int8 import quantize_int8
 
@@ -91,8 +95,11 @@ def quantize(
         else:
             samples = load_calibration(calibration, input_specs(module))
             calibrate(module, samples, progress=progress, method=method)
+        reference = float_reference(module) if bias_correction and not trained else None
         with module.context, ir.Location.unknown():
             quantize_int8(module.operation, io=io, per_tensor=per_tensor, keep_weight_grids=trained)
+        if reference is not None:
+            correct_biases(module, reference, samples, progress=progress)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
     return module
 

@@ -6,7 +6,7 @@ by SQNR against the float model. Targets (issue 5): tflc's SQNR >= TensorFlow's 
 its file size within 5% of TensorFlow's. Exits 1 when a target is missed.
 
     python benchmarks/quantize_sqnr.py [--models mobilenet_v2,efficientnet_b0] [--calibration 32]
-        [--calibration-method minmax|moving-average|mse]
+        [--calibration-method minmax|moving-average|mse] [--no-bias-correction]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import corpus_models  # noqa: E402
 
 SEED = 1234
 CALIBRATION_METHOD = None  # --calibration-method (None: tflc's default)
+BIAS_CORRECTION = True  # --no-bias-correction
 INPUT_RANGES = {"mobilenet_v2": (-1.0, 1.0), "efficientnet_b0": (0.0, 255.0)}
 
 
@@ -108,6 +109,7 @@ def bench(name: str, n_calibration: int, n_held_out: int) -> tuple[bool, str]:
                 [[x] for x in calibration],
                 io="int8",
                 calibration_method=CALIBRATION_METHOD,
+                bias_correction=BIAS_CORRECTION,
             )
         )
         our_seconds = time.perf_counter() - t
@@ -132,10 +134,17 @@ def main() -> int:
     parser.add_argument("--calibration", type=int, default=32)
     parser.add_argument("--held-out", type=int, default=16)
     parser.add_argument("--calibration-method", default=None, help="default: tflc's")
+    parser.add_argument(
+        "--no-bias-correction", action="store_true", help="tflc without its bias correction"
+    )
     args = parser.parse_args()
-    global CALIBRATION_METHOD
+    global CALIBRATION_METHOD, BIAS_CORRECTION
     CALIBRATION_METHOD = args.calibration_method
-    print(f"tflc calibration method: {args.calibration_method or 'default'}")
+    BIAS_CORRECTION = not args.no_bias_correction
+    print(
+        f"tflc calibration method: {args.calibration_method or 'default'}, bias correction: "
+        f"{'on' if BIAS_CORRECTION else 'off'}"
+    )
     print(f"calibration: {args.calibration} inputs, held out: {args.held_out} inputs, int8 I/O")
     print(
         f"{'model':16s} {'SQNR tflc':>9s} {'SQNR TF':>9s} {'delta':>7s}   {'bytes tflc':>10s} "

@@ -20,7 +20,7 @@ dependency is only used for .litertlm bundles, not here).
 
     python benchmarks/quantize_vs_ai_edge_quantizer.py [--models face_landmark,...]
         [--calibration 32] [--held-out 16] [--aeq-calibration ema|global]
-        [--calibration-method minmax|moving-average|mse] [--skip-aeq]
+        [--calibration-method minmax|moving-average|mse] [--skip-aeq] [--no-bias-correction]
 """
 
 from __future__ import annotations
@@ -159,6 +159,7 @@ def _densified_constants(model: bytes, m) -> dict[int, np.ndarray]:
 AEQ_CALIBRATION = "ema"  # --aeq-calibration
 TFLC_CALIBRATION = None  # --calibration-method (None: tflc's default)
 SKIP_AEQ = False  # --skip-aeq
+BIAS_CORRECTION = True  # --no-bias-correction
 
 
 def _global_min_max(qsv: dict, new: dict) -> dict:
@@ -201,7 +202,12 @@ def tflc_quantize(float_model: bytes, calibration: list[list[np.ndarray]]) -> by
         path = Path(tmp) / "float.tflite"
         path.write_bytes(float_model)
         module = tflc.quantize(
-            path, "int8", calibration, io="float32", calibration_method=TFLC_CALIBRATION
+            path,
+            "int8",
+            calibration,
+            io="float32",
+            calibration_method=TFLC_CALIBRATION,
+            bias_correction=BIAS_CORRECTION,
         )
         return tflc.to_flatbuffer(module)
 
@@ -302,8 +308,12 @@ def main() -> int:
         "--calibration-method", default=None, help="tflc's calibration method; default: tflc's"
     )
     parser.add_argument("--skip-aeq", action="store_true", help="run tflc only (quicker)")
+    parser.add_argument(
+        "--no-bias-correction", action="store_true", help="tflc without its bias correction"
+    )
     args = parser.parse_args()
-    global AEQ_CALIBRATION, TFLC_CALIBRATION, SKIP_AEQ
+    global AEQ_CALIBRATION, TFLC_CALIBRATION, SKIP_AEQ, BIAS_CORRECTION
+    BIAS_CORRECTION = not args.no_bias_correction
     AEQ_CALIBRATION = args.aeq_calibration
     TFLC_CALIBRATION = args.calibration_method
     SKIP_AEQ = args.skip_aeq

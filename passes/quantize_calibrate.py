@@ -42,7 +42,7 @@ def calibration_points(block: ir.Block) -> list[ir.Value]:
     return points
 
 
-def _instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir.Value]) -> bytes:
+def instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir.Value]) -> bytes:
     """The model with `points` appended to the main function's results (restored after)."""
     from tflc.api import to_flatbuffer
 
@@ -86,18 +86,17 @@ def calibrate(
     points = calibration_points(block)
     n_outputs = len(list(block.operations)[-1].operands)
     rule = range_rule(method, len(points))
-    interpreter = Interpreter(model_content=_instrumented_flatbuffer(module, block, points))
+    interpreter = Interpreter(model_content=instrumented_flatbuffer(module, block, points))
     for i, sample in enumerate(samples):
         if progress:
-            _progress(i, len(samples))
+            progress_bar("calibrating", i, len(samples))
         try:
             outputs = interpreter(*sample)
         except TflcError as e:
             raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
         rule.observe(outputs[n_outputs:])
     if progress:
-        _progress(len(samples), len(samples))
-        print(file=sys.stderr)
+        progress_bar("calibrating", len(samples), len(samples))
     lo, hi = rule.ranges()
     _annotate(module, block, points, lo, hi)
 
@@ -126,7 +125,10 @@ def _annotate(module, block, points, lo, hi) -> None:
         )
 
 
-def _progress(done: int, total: int, width: int = 30) -> None:
+def progress_bar(label: str, done: int, total: int, width: int = 30) -> None:
+    """Draws `label [###...] done/total` on stderr, ending the line when done == total."""
     filled = width * done // max(total, 1)
-    sys.stderr.write(f"\rcalibrating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done == total:
+        sys.stderr.write("\n")
     sys.stderr.flush()

@@ -116,7 +116,7 @@ def _element(params: tuple[float, int]) -> ir.Type:
     return quant_element_type([params[0]], [params[1]])
 
 
-def _params_of(value: ir.Value) -> tuple[float, int] | None:
+def params_of(value: ir.Value) -> tuple[float, int] | None:
     t = value.type
     if not isinstance(t, ir.ShapedType):
         return None
@@ -273,7 +273,7 @@ class _Int8Rewriter:
     def _outputs(self, ret: ir.Operation) -> None:
         results = []
         for i, v in enumerate(ret.operands):
-            params = _params_of(v)
+            params = params_of(v)
             source = _float_source(v)
             if source is not None and self.io == "float32":
                 ret.operands[i] = v = source
@@ -316,7 +316,7 @@ class _Int8Rewriter:
             qtype = _with_element(v, _element(p))
             op.operands[index] = self._create(op, "quantize", [v], qtype)
             return
-        current = _params_of(v)
+        current = params_of(v)
         if params is not None and current is not None and not _same(current, params):
             qtype = _with_element(v, _element(params))
             op.operands[index] = self._create(op, "quantize", [v], qtype)
@@ -332,7 +332,7 @@ class _Int8Rewriter:
         elif name in SAME_AS_INPUT:
             index = self._first_activation(op)
             self._as_quantized(op, index, None)
-            out = _params_of(op.operands[index])
+            out = params_of(op.operands[index])
         elif name in SAME_ALL_OPERANDS:
             out = self._union_params(op)
             for i, v in enumerate(op.operands):
@@ -349,7 +349,7 @@ class _Int8Rewriter:
     def _union_params(self, op: ir.Operation) -> tuple[float, int]:
         lo, hi = self._range(op.result)
         for v in op.operands:
-            p = _params_of(v)
+            p = params_of(v)
             if p is not None:
                 lo, hi = min(lo, (-128 - p[1]) * p[0]), max(hi, (127 - p[1]) * p[0])
         return activation_params(lo, hi)
@@ -361,7 +361,7 @@ class _Int8Rewriter:
             self._keep_float(op)
             return
         self._as_quantized(op, xi, None)
-        in_scale = _params_of(op.operands[xi])[0]
+        in_scale = params_of(op.operands[xi])[0]
         # QAT weights keep the grid training put them on (passes/_qat_weight_grids.py).
         grid = trained_grid(w, axis, self.per_tensor) if self.keep_weight_grids else None
         if grid is not None:

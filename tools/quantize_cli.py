@@ -28,6 +28,12 @@ def add_command(subparsers) -> None:
         "quantization error); default: mse",
     )
     p.add_argument(
+        "--no-bias-correction",
+        action="store_true",
+        help="int8: keep the biases as calibrated (by default the mean int8 error of each "
+        "conv / fully-connected output on the calibration samples is folded into its bias)",
+    )
+    p.add_argument(
         "--io", default="float32", choices=["float32", "int8", "uint8"], help="int8: I/O type"
     )
     p.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor")
@@ -54,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         optimize=not args.no_optimize,
         progress=True,
         calibration_method=args.calibration_method,
+        bias_correction=not args.no_bias_correction,
     )
     tflc.save(module, args.output)
     return 0
