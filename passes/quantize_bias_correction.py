@@ -38,6 +38,8 @@ from tflc.passes.quantize_int8 import WEIGHTED, params_of
 MAX_SAMPLES = 64
 # Correction steps for an op with a fused activation (each moves the mean part of the way).
 ACTIVATION_STEPS = 3
+# A shift below this fraction of the output's int8 step moves few rounded outputs: done.
+SETTLED = 1 / 16
 # The linear part of each fused activation (TANH and SIGN_BIT are not linear anywhere useful).
 LINEAR_PART = {
     "NONE": (-np.inf, np.inf),
@@ -113,8 +115,10 @@ def correct_biases(
             int8s = [run.run_until(int8_tensors[k]) for run in int8_runs]
             # Through a fused activation the mean is not linear in the bias: more steps.
             for _ in range(1 if (activation(op) or "NONE") == "NONE" else ACTIVATION_STEPS):
-                bias = _add_to_bias(op, _mean_error(op, floats, int8s))
-                new_bias = {WEIGHTED[op.name][2]: bias}
+                shift = _mean_error(op, floats, int8s)
+                if np.max(np.abs(shift)) < SETTLED * params_of(op.result)[0]:
+                    break
+                new_bias = {WEIGHTED[op.name][2]: _add_to_bias(op, shift)}
                 int8s = [run.rerun(int8_tensors[k], new_bias) for run in int8_runs]
     if progress:
         progress_bar("correcting biases", len(ops), len(ops))
@@ -153,10 +157,11 @@ def _mean_error(op: ir.Operation, floats: list, int8s: list) -> np.ndarray:
     total = np.zeros(channels)
     count = np.zeros(channels)
     for f, q in zip(floats, int8s, strict=True):
-        q = (q.astype(np.float64) - zero_point) * scale
+        q = (q.astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
         representable = (f >= grid_lo - scale / 2) & (f <= grid_hi + scale / 2)
         moved = representable & (((q > lo) & (q < hi)) | ((f > lo) & (f < hi)))
-        total += np.where(representable, f - q, 0.0).reshape(-1, channels).sum(axis=0)
+        error = np.where(representable, f - q, np.float32(0)).reshape(-1, channels)
+        total += error.sum(axis=0, dtype=np.float64)
         count += moved.reshape(-1, channels).sum(axis=0)
     return np.divide(total, count, out=np.zeros(channels), where=count > 0)
 
