@@ -17,6 +17,11 @@ correction of one op changes what the ops after it see, so ops are corrected in 
 each measured on the model corrected so far (correcting all at once from one measurement counts
 an upstream shift twice and diverges on deep models): all samples run in lockstep through both
 models, and the int8 op is rerun with its new bias before the run goes on.
+
+A mean taken per layer is not the model's error: where the outputs are a steep nonlinear
+function of the corrected layers (a sigmoid's far tail, say), a smaller mean error can still
+mean larger output errors. The corrected model's outputs are therefore checked against the
+uncorrected model's on the same samples, and the correction is undone if it made them worse.
 """
 
 from __future__ import annotations
@@ -101,10 +106,20 @@ def correct_biases(
         model_content=instrumented_flatbuffer(module, block, [op.result for op in ops])
     )
     int8_tensors = _extra_outputs(int8_model, len(ops))
-    # Every sample runs in lockstep through both models, one corrected op at a time.
-    float_runs = [float_model.stepped_run(*s, transient=all_float_tensors) for s in samples]
+    model_outputs = int8_model.get_output_details()[: -len(ops)]
+    outputs = len(model_outputs)
+    uncorrected = [int8_model(*_as_inputs_of(int8_model, s))[:outputs] for s in samples]
+    original_biases = [op.operands[WEIGHTED[op.name][2]] for op in ops]
+    # Every sample runs in lockstep through both models, one corrected op at a time. The
+    # added outputs are freed once read (not those that are also model outputs).
+    float_runs = [
+        float_model.stepped_run(*s, transient=_added_only(float_model, all_float_tensors))
+        for s in samples
+    ]
     int8_runs = [
-        int8_model.stepped_run(*_as_inputs_of(int8_model, s), transient=int8_tensors)
+        int8_model.stepped_run(
+            *_as_inputs_of(int8_model, s), transient=_added_only(int8_model, int8_tensors)
+        )
         for s in samples
     ]
     with module.context, ir.Location.unknown():
@@ -120,6 +135,13 @@ def correct_biases(
                     break
                 new_bias = {WEIGHTED[op.name][2]: _add_to_bias(op, shift)}
                 int8s = [run.rerun(int8_tensors[k], new_bias) for run in int8_runs]
+    references = [run.outputs()[:outputs] for run in float_runs]
+    corrected = [run.outputs()[:outputs] for run in int8_runs]
+    if _output_error(references, corrected, model_outputs) > _output_error(
+        references, uncorrected, model_outputs
+    ):
+        for op, bias in zip(ops, original_biases, strict=True):
+            op.operands[WEIGHTED[op.name][2]] = bias
     if progress:
         progress_bar("correcting biases", len(ops), len(ops))
 
@@ -138,9 +160,33 @@ def _as_inputs_of(model, sample: Sequence[np.ndarray]) -> list[np.ndarray]:
     return inputs
 
 
+def _output_error(references: list, outputs: list, details: list[dict]) -> float:
+    """The int8 model's error on the samples: its noise-to-signal ratio against the float
+    model, in dB, averaged over the model's outputs (each output counts alike, whatever its
+    scale). `details` are the int8 model's output details (its outputs come first)."""
+    ratios = []
+    for j, detail in enumerate(details):
+        scale, zero_point = detail["quantization"]
+        signal = noise = 0.0
+        for reference, output in zip(references, outputs, strict=True):
+            f = reference[j].astype(np.float64)
+            q = output[j].astype(np.float64)
+            q = (q - zero_point) * scale if scale else q
+            signal += float(np.sum(f * f))
+            noise += float(np.sum((f - q) ** 2))
+        ratios.append(10 * np.log10(max(noise, 1e-30) / max(signal, 1e-30)))
+    return float(np.mean(ratios))
+
+
 def _extra_outputs(model, count: int) -> list[int]:
     """The tensor indexes of the last `count` outputs (those `instrumented_flatbuffer` added)."""
     return [d["index"] for d in model.get_output_details()[-count:]]
+
+
+def _added_only(model, added: list[int]) -> list[int]:
+    """`added` (`_extra_outputs`) less the tensors that are also the model's own outputs."""
+    own = {d["index"] for d in model.get_output_details()[: -len(added)]}
+    return [ti for ti in added if ti not in own]
 
 
 def _mean_error(op: ir.Operation, floats: list, int8s: list) -> np.ndarray:

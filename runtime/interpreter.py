@@ -528,17 +528,26 @@ class SteppedRun:
 
     def run_until(self, tensor_index: int) -> np.ndarray:
         """Runs nodes until `tensor_index` has its value, and returns it."""
-        steps = self._graph.steps
         producer = self._producer.get(tensor_index)
         if producer is None or (producer < self._next and self.values[tensor_index] is None):
             raise TflcError(f"tensor {tensor_index} is not computed after this point", "run")
         while self._next <= producer:
-            if self._next:
-                for ti in self._free_after[self._next - 1]:
-                    self.values[ti] = None
-            self._interp._execute(self._graph, steps[self._next], self.values)
-            self._next += 1
+            self._step()
         return self.values[tensor_index]
+
+    def outputs(self) -> list[np.ndarray]:
+        """Runs the remaining nodes and returns the graph's outputs."""
+        while self._next < len(self._graph.steps):
+            self._step()
+        return [self.values[ti] for ti in self._graph.subgraph.outputs]
+
+    def _step(self) -> None:
+        """Frees what the previous node read last, and runs the next node."""
+        if self._next:
+            for ti in self._free_after[self._next - 1]:
+                self.values[ti] = None
+        self._interp._execute(self._graph, self._graph.steps[self._next], self.values)
+        self._next += 1
 
     def rerun(self, tensor_index: int, operands: dict[int, np.ndarray]) -> np.ndarray:
         """Reruns the last node, which computed `tensor_index`, with the operands at the given

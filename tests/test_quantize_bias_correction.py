@@ -74,6 +74,23 @@ def test_correction_removes_a_systematic_weight_rounding_shift(activation):
     assert np.max(np.abs(after)) < 0.1 * np.min(before)
 
 
+def test_a_correction_that_worsens_the_outputs_is_undone(monkeypatch):
+    """The check on the model's outputs: corrections pushed the wrong way (twice the estimate,
+    negated) make the outputs worse on the samples, and the model keeps its first biases."""
+    from tflc.passes import quantize_bias_correction
+
+    estimate = quantize_bias_correction._mean_error
+    monkeypatch.setattr(quantize_bias_correction, "_mean_error", lambda *a: -2 * estimate(*a))
+    calibration = positive_inputs(range(32))
+    plain, wrong = (
+        tflc.to_flatbuffer(
+            tflc.quantize(tflc.parse(rounding_biased_fc()), "int8", calibration, bias_correction=bc)
+        )
+        for bc in (False, True)
+    )
+    assert wrong == plain
+
+
 def tensor_bytes(model: bytes) -> list[tuple[str, bytes]]:
     m = read_model(model)
     graph = m.subgraphs[0]
@@ -165,6 +182,10 @@ def test_stepped_run_matches_invoke(int8_cnn):
         np.testing.assert_array_equal(run.run_until(ti), full.get_tensor(ti))
     for ti, value in zip(graph.outputs, expected, strict=True):
         np.testing.assert_array_equal(run.run_until(ti), value)
+    partial = Interpreter(model_content=int8_cnn).stepped_run(*x)
+    partial.run_until(graph.operators[1].outputs[0])
+    for value, expected_value in zip(partial.outputs(), expected, strict=True):
+        np.testing.assert_array_equal(value, expected_value)
 
 
 def test_stepped_run_reruns_a_node_with_a_new_constant(int8_cnn):
