@@ -42,8 +42,8 @@ def quantize(
     rewritten in place). `calibration_method` (int8) picks how sample ranges are summarized:
     one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
     a mode the model cannot take or bad data. `bias_correction` (int8, calibrated): the mean
-    int8 error of each conv / fully-connected output on the samples is folded into its bias
-    (passes/quantize_bias_correction.py)."""
+    int8 error of each conv / fully-connected output on the samples is folded into its bias,
+    unless that takes the model's outputs further from float (passes/quantize_bias_correction.py)."""
     import tflc
     from tflc.passes.calibration_ranges import check_method
     from tflc.passes.registry import run_pipeline

@@ -31,7 +31,8 @@ def add_command(subparsers) -> None:
         "--no-bias-correction",
         action="store_true",
         help="int8: keep the biases as calibrated (by default the mean int8 error of each "
-        "conv / fully-connected output on the calibration samples is folded into its bias)",
+        "conv / fully-connected output on the calibration samples is folded into its bias, "
+        "unless that takes the outputs further from float)",
     )
     p.add_argument(
         "--io", default="float32", choices=["float32", "int8", "uint8"], help="int8: I/O type"
