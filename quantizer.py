@@ -252,7 +252,15 @@ def _checked_sample(sample: Sequence, specs, where: str, index: int) -> list[np.
             raise TflcError(
                 f"sample {index}, input '{name}': dtype {a.dtype}, the model takes {dtype}", where
             )
-        out.append(a.astype(dtype))
+        with np.errstate(over="ignore"):  # float64 beyond float32's range: refused below
+            a = a.astype(dtype)
+        if dtype.kind == "f" and not np.isfinite(a).all():
+            raise TflcError(
+                f"sample {index}, input '{name}': holds NaN or infinite values "
+                f"(as {dtype}); calibration needs finite data",
+                where,
+            )
+        out.append(a)
     return out
 
 

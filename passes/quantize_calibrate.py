@@ -94,11 +94,20 @@ def calibrate(
             outputs = interpreter(*sample)
         except TflcError as e:
             raise TflcError(f"calibration sample {i} failed: {e.what}", e.where) from None
-        rule.observe(outputs[n_outputs:])
+        rule.observe([_finite(v) for v in outputs[n_outputs:]])
     if progress:
         progress_bar("calibrating", len(samples), len(samples))
     lo, hi = rule.ranges()
     _annotate(module, block, points, lo, hi)
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    """`values` without NaN and infinities (flattened if it had any): a float op that overflows
+    on a sample (exp of a large input) saturates in int8, and must not make the range infinite."""
+    if values.dtype.kind != "f":
+        return values
+    finite = np.isfinite(values)
+    return values if finite.all() else values[finite]
 
 
 def _annotate(module, block, points, lo, hi) -> None:

@@ -354,13 +354,7 @@ class Interpreter:
             for ti, v in zip(step.inputs, list(inputs) + [None] * len(step.inputs), strict=False)
         ]
         values: list = [None] * len(template)
-        try:
-            result = step.fn(step.node, *args)
-        except TflcError:
-            raise
-        except Exception as e:
-            raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e
-        self._store(step.node, step.outputs, result, values)
+        self._store(step.node, step.outputs, _call_kernel(step, args), values)
         return [values[ti] for ti in step.outputs]
 
     def _variable_value(self, subgraph: int, ti: int) -> np.ndarray:
@@ -412,12 +406,7 @@ class Interpreter:
                     node.where,
                 )
             args.append(v)
-        try:
-            result = step.fn(node, *args)
-        except TflcError:
-            raise
-        except Exception as e:  # a kernel bug or data it cannot handle: say where
-            raise TflcError(f"kernel failed: {type(e).__name__}: {e}", node.where) from e
+        result = _call_kernel(step, args)
         self._store(node, step.outputs, result, values)
 
     @staticmethod
@@ -502,6 +491,18 @@ class Interpreter:
             },
             "sparsity_parameters": {},
         }
+
+
+def _call_kernel(step: _Step, args: list) -> Any:
+    """`step`'s kernel on `args`. Float overflow and NaN are silent, as in LiteRT: inf and NaN
+    are the values the model computes. A kernel's other failures name the node."""
+    try:
+        with np.errstate(all="ignore"):
+            return step.fn(step.node, *args)
+    except TflcError:
+        raise
+    except Exception as e:  # a kernel bug or data it cannot handle: say where
+        raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e
 
 
 class SteppedRun:

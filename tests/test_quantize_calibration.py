@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import corpus
 import numpy as np
@@ -13,6 +14,7 @@ import tflc
 from tflc.errors import TflcError
 from tflc.passes.calibration_ranges import METHODS, best_clipping, range_rule
 from tflc.passes.quantize_int8 import activation_params
+from tflc.runtime.tflite_model import read_model
 
 
 def observe_all(method: str, samples: list[np.ndarray]) -> tuple[float, float]:
@@ -171,3 +173,45 @@ def test_mse_calibration_is_deterministic(cnn_path):
         for _ in range(2)
     )
     assert first == second
+
+
+EXP_MODEL = """
+func.func @main(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %y = "tfl.exp"(%x) : (tensor<1x64xf32>) -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_overflow_on_one_sample_does_not_take_the_range(method):
+    """exp(100) is inf in float32: the output's range comes from the finite values, and int8
+    saturates there (an infinite range used to abort the process in MLIR's quant type builder)."""
+    rng = np.random.default_rng(0)
+    calibration = [[rng.uniform(-1, 1, (1, 64)).astype(np.float32)] for _ in range(8)]
+    calibration[3][0][0, 5] = 100.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        module = tflc.quantize(
+            tflc.parse(EXP_MODEL), "int8", calibration, calibration_method=method
+        )
+    data = tflc.to_flatbuffer(module)
+    model = read_model(data)
+    graph = model.subgraphs[0]
+    exp = next(op for op in graph.operators if model.operator_name(op) == "EXP")
+    scale = graph.tensors[exp.outputs[0]].quantization.scale[0]
+    assert 0 < scale <= np.exp(1.0) / 255 * 1.01  # the finite values' range (all in [-1, 1])
+    saturated = corpus.litert_run(data, calibration[3])[0][0, 5]
+    assert np.isfinite(saturated) and saturated >= 0.9 * 255 * scale
+
+
+def test_non_finite_calibration_data_is_refused(cnn_path):
+    x = corpus.sample_inputs(cnn_path, seed=0)[0].copy()
+    for bad in (np.nan, np.inf):
+        x.flat[7] = bad
+        with pytest.raises(TflcError, match="sample 1, input .*NaN or infinite"):
+            tflc.quantize(cnn_path, "int8", [corpus.sample_inputs(cnn_path, seed=1), [x]])
+    too_large = x.astype(np.float64)
+    too_large.flat[7] = 1e300  # finite in float64, infinite as the model's float32
+    with pytest.raises(TflcError, match="NaN or infinite"):
+        tflc.quantize(cnn_path, "int8", [[too_large]])
