@@ -69,9 +69,37 @@ def to_flatbuffer(module: ir.Module, source: str = "<module>") -> bytes:
 
 
 def save(module: ir.Module, path: str | Path) -> None:
-    """Writes a tfl module as a .tflite flatbuffer; nothing is written if export fails."""
+    """Writes a tfl module as a .tflite flatbuffer. Nothing is written if export fails, and an
+    existing file is replaced whole or not at all (written aside, then renamed)."""
     data = to_flatbuffer(module, str(path))
-    Path(path).write_bytes(data)
+    write_atomically(Path(path), data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """`path` holds `data` or, if writing fails, what it held before."""
+    import os
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise TflcError(f"cannot write: {e.strerror}", str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise TflcError(f"cannot write: {e.strerror}", str(path)) from None
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def to_text(

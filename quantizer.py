@@ -190,14 +190,19 @@ def load_calibration(source: CalibrationSource, specs) -> list[list[np.ndarray]]
 
 
 def _file_samples(path: Path, specs) -> list[list[np.ndarray]]:
+    import zipfile
+    import zlib
+
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
+        if isinstance(data, np.ndarray):
+            arrays = {specs[0][0]: data}
+        else:
+            with data:  # an .npz reads its members lazily: a damaged one fails here
+                arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise TflcError(f"cannot read calibration data: {e}", str(path)) from None
-    if isinstance(data, np.ndarray):
-        return _stacked_samples({specs[0][0]: data}, specs, str(path))
-    with data:
-        return _stacked_samples({k: data[k] for k in data.files}, specs, str(path))
+    return _stacked_samples(arrays, specs, str(path))
 
 
 def _stacked_samples(arrays: dict, specs, where: str) -> list[list[np.ndarray]]:

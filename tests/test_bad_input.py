@@ -165,3 +165,53 @@ def test_cli_entry_point_prints_one_line(tmp_path):
     assert (
         result.stderr == f"error: {path}: not a TFLite flatbuffer: missing the 'TFL3' identifier\n"
     )
+
+
+def test_outputs_that_cannot_be_written(tmp_path, capsys, mediapipe_model_paths):
+    """Refused in one line before any work; nothing is created."""
+    from tflc.tools import tflc_cli
+
+    model = next(p for p in mediapipe_model_paths if p.name == "hand_recrop.tflite")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep")
+    a_dir = tmp_path / "a_dir"
+    a_dir.mkdir()
+    missing = tmp_path / "missing" / "out.tflite"
+    cases = [
+        (["optimize", str(model), "-o", str(a_dir)], "is a directory"),
+        (["optimize", str(model), "-o", str(missing)], "does not exist"),
+        (["quantize", str(model), "--mode", "float16", "-o", str(a_dir)], "is a directory"),
+        (["quantize", str(model), "--mode", "float16", "-o", str(a_file / "x")], "not exist"),
+        (["convert", str(model), "-o", str(missing)], "does not exist"),
+        (["compile", str(model), "--target", "tflite", "-o", str(a_file)], "not a directory"),
+    ]
+    for argv, expected in cases:
+        assert tflc_cli.main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {argv[-1]}: ") and expected in err, err
+        assert err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir", "a_file"]
+    assert not any(a_dir.iterdir()) and a_file.read_text() == "keep"
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch, mediapipe_model_paths):
+    import os
+
+    model = next(p for p in mediapipe_model_paths if p.name == "hand_recrop.tflite")
+    out = tmp_path / "out.tflite"
+    out.write_bytes(b"previous")
+
+    def fail(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(tflc.TflcError, match="cannot write: No space left on device"):
+        tflc.save(tflc.load(model), out)
+    assert out.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.tflite"]  # no temporary file left
+    monkeypatch.undo()
+    tflc.save(tflc.load(model), out)
+    assert out.read_bytes() == tflc.to_flatbuffer(tflc.load(model))
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")  # the permissions any new file gets here
+    assert out.stat().st_mode == plain.stat().st_mode

@@ -105,6 +105,16 @@ def test_bad_calibration_data(tmp_path):
         tflc.quantize(path, "int8", {"a": np.zeros((4, 32, 32, 3)), "b": np.zeros(3)})
     with pytest.raises(TflcError, match="no such file"):
         tflc.quantize(path, "int8", tmp_path / "missing.npz")
+    good = tmp_path / "good.npz"
+    np.savez(good, np.zeros((4, 32, 32, 3), np.float32))
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:-100])  # the zip directory is gone
+    with pytest.raises(TflcError, match="cannot read calibration data"):
+        tflc.quantize(path, "int8", truncated)
+    np.save(tmp_path / "short.npy", np.zeros((4, 32, 32, 3), np.float32))
+    (tmp_path / "short.npy").write_bytes((tmp_path / "short.npy").read_bytes()[:1000])
+    with pytest.raises(TflcError, match="cannot read calibration data"):
+        tflc.quantize(path, "int8", tmp_path / "short.npy")
 
 
 def _tflc(*args: str) -> subprocess.CompletedProcess:

@@ -53,8 +53,13 @@ def parse_options(pairs: list[str]) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tflc.compiler import compile
+    from pathlib import Path
 
+    from tflc.compiler import compile
+    from tflc.errors import TflcError
+
+    if Path(args.output).exists() and not Path(args.output).is_dir():
+        raise TflcError("exists and is not a directory; -o names the output directory", args.output)
     options = parse_options(args.option)
     if args.max_arena is not None:
         options["max_arena"] = args.max_arena

@@ -35,7 +35,9 @@ def add_command(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     import tflc
     from tflc.converter import convert
+    from tflc.tools.cli_common import check_output_file
 
+    check_output_file(args.output)
     module = convert(
         args.model,
         args.signature,

@@ -26,9 +26,11 @@ def run(args: argparse.Namespace) -> int:
     from tflc.errors import TflcError
     from tflc.passes.optimize import count_ops, optimize
     from tflc.passes.registry import run_pipeline
+    from tflc.tools.cli_common import check_output_file
 
     if not Path(args.model).is_file():
         raise TflcError("no such file", args.model)
+    check_output_file(args.output)
     module = tflc.load(args.model)
     before = count_ops(module.operation)
     if args.pipeline:

@@ -49,9 +49,11 @@ def run(args: argparse.Namespace) -> int:
     import tflc
     from tflc.errors import TflcError
     from tflc.quantizer import quantize
+    from tflc.tools.cli_common import check_output_file
 
     if not Path(args.model).is_file():
         raise TflcError("no such file", args.model)
+    check_output_file(args.output)
     module = quantize(
         args.model,
         mode=args.mode,
