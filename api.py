@@ -72,14 +72,16 @@ def save(module: ir.Module, path: str | Path) -> None:
     """Writes a tfl module as a .tflite flatbuffer. Nothing is written if export fails, and an
     existing file is replaced whole or not at all (written aside, then renamed)."""
     data = to_flatbuffer(module, str(path))
-    write_atomically(Path(path), data)
+    _write_atomically(Path(path), data)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """`path` holds `data` or, if writing fails, what it held before."""
+def _write_atomically(path: Path, data: bytes) -> None:
+    """`path` holds `data` or, if writing fails, what it held before. A symlink is written
+    through (its target is replaced, not the link)."""
     import os
     import tempfile
 
+    path = path.resolve() if path.is_symlink() else path
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as e:
