@@ -4,7 +4,9 @@ Bit-exact float matters where a hybrid (dynamic-range) layer re-quantizes the re
 can flip an int8 rounding, and MobileNetV2 "dynamic" drifted 2.7e-2 from LiteRT that way. The
 orders, measured against LiteRT 2.3 (x86-64): conv / fully-connected / transpose-conv products
 as its Eigen GEMM and GEMV add them (runtime/kernels/litert_gemm.py; the depth blocking follows
-Eigen's cache-size heuristic, so another CPU may block differently), the bias last; depthwise
+the L1 data cache Eigen reads through CPUID, so the depth tests below hold on every host and
+`test_products_block_the_depth_as_this_host_does` places its depths around this host's block),
+the bias last; depthwise
 starts at the bias and adds taps row by row; MEAN adds elements one by one in float32 and
 divides once (when the innermost axis is kept); transpose conv scatters input pixel by pixel;
 the hybrid input scale is (max - min) / 255 in float32.
@@ -17,6 +19,7 @@ import pytest
 from corpus import litert_run, mediapipe_models, sample_inputs, tf_model_path
 from test_interpreter_ops import single_op_model, spec
 from tflc.runtime.interpreter import Interpreter
+from tflc.runtime.kernels.litert_gemm import host_max_depth_block
 
 pytest.importorskip("ai_edge_litert")
 
@@ -104,6 +107,32 @@ def test_float_fully_connected_is_bit_exact(batch, units, depth):
         "FullyConnectedOptions",
     )
     assert_bit_exact(model, [rng.standard_normal((batch, depth)).astype(np.float32)])
+
+
+@pytest.mark.parametrize("op", ["CONV_2D", "FULLY_CONNECTED"])
+@pytest.mark.parametrize("extra", [0, 8, 700])
+def test_products_block_the_depth_as_this_host_does(op, extra):
+    """Depths at, just past and well past this host's largest Eigen depth block, which LiteRT
+    chose from the same CPUID answer (680 on a 32 KiB L1d, 1016 on 48 KiB)."""
+    depth = host_max_depth_block() + extra
+    rng = np.random.default_rng(depth)
+    units, rows = 20, 12
+    w = rng.standard_normal((units, depth)).astype(np.float32)
+    b = rng.standard_normal(units).astype(np.float32)
+    if op == "CONV_2D":
+        w = w.reshape(units, 1, 1, depth)
+        io = ([1, rows, 1, depth], [1, rows, 1, units])
+        options = (conv_options(act="NONE"), "Conv2DOptions")
+    else:
+        io = ([rows, depth], [rows, units])
+        options = (
+            {"fused_activation_function": "NONE", "weights_format": "DEFAULT"},
+            "FullyConnectedOptions",
+        )
+    model = single_op_model(
+        op, [spec(io[0]), spec(w.shape, data=w), spec(b.shape, data=b)], [spec(io[1])], *options
+    )
+    assert_bit_exact(model, [rng.standard_normal(io[0]).astype(np.float32)])
 
 
 def test_float_depthwise_is_bit_exact():

@@ -6,8 +6,10 @@ without FMA. Measured against LiteRT 2.3 on x86-64, bit for bit, the order is:
 - a matrix-vector product (one output pixel or batch row, or one output channel) runs along
   the depth in 4-lane packets, folds the lanes as (l0 + l2) + (l1 + l3), then adds the depth
   tail one product at a time;
-- a matrix product cuts the depth into blocks (one block up to 680, more blocks sized so the
-  last one is as large as possible) and adds the blocks' results in order. In a block, output
+- a matrix product cuts the depth into blocks (one block up to Eigen's kc, more blocks sized so
+  the last one is as large as possible) and adds the blocks' results in order. kc follows the
+  host's L1 data cache as Eigen reads it through CPUID at run time (`max_depth_block`): 680
+  for 32 KiB (AMD Zen, older Intel), 1016 for 48 KiB (Intel Ice Lake and Sapphire Rapids). In a block, output
   channels in groups of 8 sum one product at a time; a following group of 4 channels splits
   even and odd depths into two sums (over the depth rounded down to 8) and adds them, then the
   rest; the last < 4 channels keep 4 sums by depth mod 4 (over the depth rounded down to 4),
@@ -19,19 +21,41 @@ The bias is added after the product by the callers, as LiteRT does.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+from tflc.runtime.host_cpu import host_eigen_l1_data_bytes
 
-# Eigen's largest depth block, which it derives from the L1 cache size it reads off the CPU:
-# 680 measured on the reference machine (depth 680 in one block, 688 in two). Another CPU
-# may block differently; only depths above this are affected.
-_MAX_DEPTH_BLOCK = 680
 _DEPTH_PEELING = 8
+# LiteRT's Eigen is built for SSE: float packets of 4 lanes, an 8 x 4 register tile
+# (mr output channels x nr output pixels).
+_MR, _NR, _FLOAT_BYTES = 8, 4, 4
+# Eigen's fallback when the CPU does not tell its L1 size.
+_DEFAULT_L1_BYTES = 32 * 1024
 
 
-def depth_blocks(depth: int) -> list[int]:
+def max_depth_block(l1_bytes: int) -> int:
+    """Eigen's largest depth block kc for a float GEMM: an mr x kc panel of one operand and a
+    kc x nr panel of the other, plus the mr x nr result tile, fit in the L1 data cache; kc a
+    multiple of the depth peeling (computeProductBlockingSizes, one thread)."""
+    l1 = l1_bytes if l1_bytes > 0 else _DEFAULT_L1_BYTES
+    k_sub = _MR * _NR * _FLOAT_BYTES
+    k_div = (_MR + _NR) * _FLOAT_BYTES
+    return max(((l1 - k_sub) // k_div) & ~(_DEPTH_PEELING - 1), 1)
+
+
+@functools.cache
+def host_max_depth_block() -> int:
+    """kc on this host, as LiteRT's Eigen computes it here."""
+    return max_depth_block(host_eigen_l1_data_bytes())
+
+
+def depth_blocks(depth: int, limit: int | None = None) -> list[int]:
     """Eigen's depth blocking: blocks of kc, kc chosen so the last block is as large as can be
-    while keeping the same number of blocks."""
-    limit = _MAX_DEPTH_BLOCK
+    while keeping the same number of blocks. `limit` is the largest block (default: this
+    host's)."""
+    if limit is None:
+        limit = host_max_depth_block()
     if depth <= limit:
         return [depth]
     rest = depth % limit
