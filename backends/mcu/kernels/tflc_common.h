@@ -28,10 +28,18 @@ static inline int32_t tflc_srdhm(int32_t a, int32_t b) {
 
 /* gemmlowp::RoundingDivideByPOT: round half away from zero. */
 static inline int32_t tflc_rounding_divide_by_pot(int32_t x, int exponent) {
-  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+  if (exponent > 31) {
+    /* |x| <= 2^31, so x / 2^exponent rounds to 0, or to -1 for exactly -1/2. Softmax divides
+     * by 2^(num_bits_over_unit + 23), past 31 over ~1000 near-equal classes; an int32 shift
+     * that far is undefined in C (it gave 127 for every class). */
+    return (exponent == 32 && x == INT32_MIN) ? -1 : 0;
+  }
+  {
+    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+  }
 }
 
 /* x * 2^shift, wrapping like the reference's int32 multiply (without C's signed-overflow UB). */
