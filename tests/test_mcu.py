@@ -354,3 +354,38 @@ def test_fully_connected_rounds_once_like_litert_reference():
     for _ in range(20):
         x = rng.integers(-128, 128, (16, 64)).astype(np.int8)
         np.testing.assert_array_equal(cm(x)[0], litert_run(data, [x], kernels="reference")[0])
+
+
+# Each int8 table op with its output quantization (None: random) and options; RSQRT's inputs
+# stop at its zero point, since LiteRT refuses negative values.
+TABLE_OPS = {
+    "LOGISTIC": ((1 / 256, -128), None),
+    "TANH": ((1 / 128, 0), None),
+    "ELU": (None, None),
+    "HARD_SWISH": (None, None),
+    "GELU": (None, ({"approximate": False}, "GeluOptions")),
+    "LEAKY_RELU": (None, ({"alpha": 0.1}, "LeakyReluOptions")),
+    "RSQRT": (None, None),
+}
+
+
+@needs_gcc
+@pytest.mark.parametrize("op", sorted(TABLE_OPS))
+def test_int8_table_ops_bit_exact_with_litert_on_every_input(op, tmp_path):
+    """The MCU stores the interpreter's own 256-entry table (runtime/kernels/int8_tables.py):
+    every int8 input value, checked against LiteRT's builtin kernels."""
+    from test_interpreter_ops import single_op_model, spec
+
+    rng = np.random.default_rng(sum(map(ord, op)))
+    out_q, options = TABLE_OPS[op]
+    in_scale, in_zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
+    if op == "RSQRT":
+        in_zp = -128
+    out_scale, out_zp = out_q or (float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
+    x = np.arange(max(-128, in_zp), 128, dtype=np.int8)[None, :]
+    io = [spec(x.shape, "INT8", in_scale, in_zp)], [spec(x.shape, "INT8", out_scale, out_zp)]
+    model = single_op_model(op, *io, *(options or ()))
+    path = tmp_path / f"{op.lower()}.tflite"
+    path.write_bytes(model)
+    cm = tflc_compile(str(path), target="mcu", measure_flash=False)
+    np.testing.assert_array_equal(cm(x, sanitize=True)[0], litert_run(model, [x], "builtin")[0])

@@ -18,6 +18,7 @@ from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
 from tflc.runtime.kernels.quant_math import quantize_multiplier
+from tflc.runtime.kernels.quantized_activations import softmax_exp_table
 
 
 def _axes(node: Node) -> tuple[int, ...]:
@@ -151,10 +152,7 @@ def emit_softmax(k: Kernel, t: Tiling, node: Node) -> None:
     beta = float(node.attr("beta", 1.0))
     in_s, _ = q.scale_zp(x_t)
     out_s, out_zp = q.scale_zp(y_t)
-    scale = np.float32(-np.float32(in_s) * np.float32(beta))
-    # exp_table[d] = exp(scale * d) for d = max - x in [0, 255]
-    d = np.arange(256, dtype=np.float32)
-    table = np.exp((scale * d).astype(np.float32).astype(np.float64)).astype(np.float32)
+    table = softmax_exp_table(in_s, beta)  # indexed by max - x
     depth = x_t.shape[-1]
     rows = x_t.size // depth
     x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from tflc.backends.mcu import quantization as qz
 from tflc.errors import TflcError
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int, tflite_round
 
 
 def act_range(act: str, scale: float, zp: int) -> tuple[int, int]:
     """CalculateActivationRangeQuantized for int8."""
 
     def q(f: float) -> int:
-        return zp + qz.tflite_round(float(np.float32(f) / np.float32(scale)))
+        return zp + int(tflite_round(float(np.float32(f) / np.float32(scale))))
 
     lo, hi = -128, 127
     if act == "RELU":
@@ -45,7 +45,7 @@ def padding(kind: str, in_size: int, k: int, stride: int, dilation: int, out_siz
 
 
 def multipliers(reals: list[float]) -> tuple[list[int], list[int]]:
-    pairs = [qz.quantize_multiplier(r) for r in reals]
+    pairs = [quantize_multiplier_int(r) for r in reals]
     return [m for m, _ in pairs], [s for _, s in pairs]
 
 

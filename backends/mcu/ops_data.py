@@ -9,6 +9,7 @@ from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_common import contiguous_strides, float_literal, nhwc, struct
 from tflc.backends.mcu.program import Tensor
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int, tflite_round
 
 
 def _alias(lw: Lowering) -> None:
@@ -190,7 +191,7 @@ def _nearest_source(out_size: int, in_size: int, align_corners: bool, half_pixel
     result = []
     for i in range(out_size):
         value = (f(i) + offset) * scale
-        index = qz.tflite_round(float(value)) if align_corners else int(np.floor(value))
+        index = int(tflite_round(float(value))) if align_corners else int(np.floor(value))
         index = min(index, in_size - 1)
         result.append(max(0, index) if half_pixel else index)
     return result
@@ -282,7 +283,7 @@ def _mean(lw: Lowering, kind: str = "mean") -> None:
     rank = len(x.shape)
     norm = sorted(a % rank for a in axes)
     keep_dims = lw.attr("keep_dims")
-    mult, shift = qz.quantize_multiplier(x.scale / y.scale)
+    mult, shift = quantize_multiplier_int(x.scale / y.scale)
     if kind == "max":
         mode = 3
     elif kind == "sum":

@@ -1,14 +1,16 @@
 """Lowerings of elementwise ops: binary arithmetic, requantization and activations, tables.
 
-An int8 unary op becomes a 256-entry table computed with the op's exact TFLite arithmetic.
+An int8 unary op becomes the 256-entry table the interpreter's kernel computes
+(runtime/kernels/int8_tables.py), so both run the same arithmetic, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_common import act_range, float_act, float_literal, struct
+from tflc.runtime.kernels.int8_tables import int8_table
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int
 
 
 def _broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
@@ -62,26 +64,28 @@ def _binary(lw: Lowering, kind: str) -> None:
     if kind == "prelu":
         f = np.float32
         # prelu.cc: float products, then QuantizeMultiplier of the double
-        m1, s1 = qz.quantize_multiplier(float(f(a.scale) / f(y.scale)))
-        mo, so = qz.quantize_multiplier(float(f(a.scale) * f(b.scale) / f(y.scale)))
+        m1, s1 = quantize_multiplier_int(float(f(a.scale) / f(y.scale)))
+        mo, so = quantize_multiplier_int(float(f(a.scale) * f(b.scale) / f(y.scale)))
         left_shift, m2, s2 = 0, 0, 0
     elif kind == "squared_difference":
         left_shift = 7
         twice_max = 2.0 * max(a.scale, b.scale)
-        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
-        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
-        mo, so = qz.quantize_multiplier(twice_max * twice_max / ((1 << (2 * left_shift)) * y.scale))
+        m1, s1 = quantize_multiplier_int(a.scale / twice_max)
+        m2, s2 = quantize_multiplier_int(b.scale / twice_max)
+        mo, so = quantize_multiplier_int(
+            twice_max * twice_max / ((1 << (2 * left_shift)) * y.scale)
+        )
     elif kind in ("add", "sub"):
         left_shift = 20
         twice_max = 2 * max(a.scale, b.scale)
-        m1, s1 = qz.quantize_multiplier(a.scale / twice_max)
-        m2, s2 = qz.quantize_multiplier(b.scale / twice_max)
-        mo, so = qz.quantize_multiplier(twice_max / ((1 << left_shift) * y.scale))
+        m1, s1 = quantize_multiplier_int(a.scale / twice_max)
+        m2, s2 = quantize_multiplier_int(b.scale / twice_max)
+        mo, so = quantize_multiplier_int(twice_max / ((1 << left_shift) * y.scale))
         if kind == "sub":  # sub.cc: "Use add kernel for 8-bit sub": input2_multiplier *= -1
             m2 = -m2
     else:
         left_shift, m1, s1, m2, s2 = 0, 0, 0, 0, 0
-        mo, so = qz.quantize_multiplier(a.scale * b.scale / y.scale)
+        mo, so = quantize_multiplier_int(a.scale * b.scale / y.scale)
     params = lw.param(
         "params",
         "tflc_binary_s8_params",
@@ -122,7 +126,7 @@ def _binary(lw: Lowering, kind: str) -> None:
 
 def _requantize(lw: Lowering, real: float, lo: int, hi: int) -> None:
     x, y = lw.operand(0), lw.result()
-    mult, shift = qz.quantize_multiplier(real)
+    mult, shift = quantize_multiplier_int(real)
     params = lw.param(
         "params",
         "tflc_requantize_s8_params",
@@ -187,33 +191,6 @@ def _dequantize(lw: Lowering) -> None:
     )
 
 
-def _float_transform(name: str, op_attr):
-    """The float32 function LiteRT tabulates for an int8 op (LUTPopulate)."""
-    f = np.float32
-    if name == "tfl.tanh":
-        return lambda x: np.tanh(x.astype(np.float64)).astype(f)
-    if name == "tfl.logistic":
-        return lambda x: f(1) / (f(1) + np.exp(-x.astype(np.float64)).astype(f))
-    if name == "tfl.elu":
-        return lambda x: np.where(x < 0, np.expm1(x.astype(np.float64)).astype(f), x)
-    if name == "tfl.gelu":
-        from math import erf, sqrt, tanh
-
-        if op_attr("approximate"):
-            k = f(sqrt(2.0 / np.pi))
-            return lambda x: np.array(
-                [
-                    f(f(0.5) * v) * f(f(1) + f(tanh(float(k * (v + f(0.044715) * v * v * v)))))
-                    for v in x
-                ],
-                dtype=f,
-            )
-        return lambda x: np.array(
-            [f(float(f(0.5) * v) * (1.0 + erf(float(v) * sqrt(0.5)))) for v in x], dtype=f
-        )
-    raise KeyError(name)
-
-
 FLOAT_UNARY = {
     "tfl.tanh": "TFLC_F32_TANH",
     "tfl.logistic": "TFLC_F32_LOGISTIC",
@@ -250,16 +227,13 @@ def _unary_lut(lw: Lowering) -> None:
         return
     if x.dtype != "int8" or y.dtype != "int8":
         raise lw.fail(f"only int8 {lw.op.name} has an MCU kernel")
-    name = lw.op.name
-    if name == "tfl.leaky_relu":
-        table = qz.leaky_relu_lut(x.scale, x.zero_point, y.scale, y.zero_point, lw.attr("alpha"))
-    elif name == "tfl.rsqrt":
-        table = qz.rsqrt_lut(x.scale, x.zero_point, y.scale, y.zero_point)
-    elif name == "tfl.hard_swish":
-        table = qz.hard_swish_lut(x.scale, x.zero_point, y.scale, y.zero_point)
-    else:
-        transform = _float_transform(name, lw.attr)
-        table = qz.float_lut(x.scale, x.zero_point, y.scale, y.zero_point, transform)
+    options = {name: lw.attr(name) for name in lw.op.attributes}
+    table = int8_table(
+        lw.op.name.removeprefix("tfl.").upper(),
+        (x.scale, x.zero_point),
+        (y.scale, y.zero_point),
+        options,
+    ).tolist()
     lut = lw.param("table", "int8_t", table)
     lw.emit(
         "lut_s8",

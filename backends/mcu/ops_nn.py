@@ -19,6 +19,7 @@ from tflc.backends.mcu.ops_common import (
     per_channel_values,
     struct,
 )
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int
 
 
 def _conv(lw: Lowering, depthwise: bool = False) -> None:
@@ -253,7 +254,7 @@ def _batch_matmul(lw: Lowering) -> None:
         return
     f = np.float32
     # GetQuantizedConvolutionMultipler: the scales' product in float, then double
-    mult, shift = qz.quantize_multiplier(float(f(a.scale) * f(b.scale)) / y.scale)
+    mult, shift = quantize_multiplier_int(float(f(a.scale) * f(b.scale)) / y.scale)
     fields = [batches, rows, depth, cols]
     fields += [a.shape[-1] * a.shape[-2], *lhs_strides, b.shape[-1] * b.shape[-2], *rhs_strides]
     fields += [-a.zero_point, -b.zero_point, y.zero_point, mult, shift, -128, 127]

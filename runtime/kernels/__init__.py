@@ -90,6 +90,12 @@ def lookup(name: str) -> KernelFn | None:
     return _USER_KERNELS.get(name) or KERNELS.get(name)
 
 
+def builtin_kernel(name: str) -> KernelFn:
+    """The builtin kernel of `name`, whatever `register_kernel` put in front of it."""
+    _load_builtin_kernels()
+    return KERNELS[name]
+
+
 def unsupported_reason(name: str, node: Node) -> str | None:
     """Why the builtin kernel of `name` cannot run `node`, or None if it can."""
     if name in _USER_KERNELS or name not in CHECKS:
@@ -114,6 +120,7 @@ __all__ = [
     "CHECKS",
     "KERNELS",
     "Node",
+    "builtin_kernel",
     "kernel",
     "lookup",
     "register_kernel",

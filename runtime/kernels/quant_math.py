@@ -158,7 +158,14 @@ def activation_range_quantized(
 # --- gemmlowp fixed-point on Python ints (exact; for per-value tables) -----------------------
 
 
-def _srdhm_int(a: int, b: int) -> int:
+def quantize_multiplier_int(real: float) -> tuple[int, int]:
+    """`quantize_multiplier` of one real, as Python ints (for parameters written into code)."""
+    multiplier, shift = quantize_multiplier(real)
+    return int(multiplier), int(shift)
+
+
+def srdhm_int(a: int, b: int) -> int:
+    """SaturatingRoundingDoublingHighMul of two int32 values."""
     if a == b == INT32_MIN:
         return INT32_MAX
     ab = a * b
@@ -167,13 +174,18 @@ def _srdhm_int(a: int, b: int) -> int:
     return q >> 31 if q >= 0 else -((-q) >> 31)
 
 
-def _rdbpot_int(x: int, exponent: int) -> int:
+def rounding_divide_by_pot_int(x: int, exponent: int) -> int:
+    """RoundingDivideByPOT: x / 2^exponent, ties away from zero, for any exponent >= 0."""
     mask = (1 << exponent) - 1
     threshold = (mask >> 1) + (1 if x < 0 else 0)
     return (x >> exponent) + (1 if (x & mask) > threshold else 0)
 
 
-def _saturating_shift_left_int(x: int, exponent: int) -> int:
+def saturating_rounding_multiply_by_pot_int(x: int, exponent: int) -> int:
+    """SaturatingRoundingMultiplyByPOT: x * 2^exponent, saturated to int32 when exponent > 0,
+    a rounding division when it is negative."""
+    if exponent <= 0:
+        return rounding_divide_by_pot_int(x, -exponent)
     threshold = (1 << (31 - exponent)) - 1
     if x > threshold:
         return INT32_MAX
@@ -182,8 +194,58 @@ def _saturating_shift_left_int(x: int, exponent: int) -> int:
     return x << exponent
 
 
-def _wrap32(x: int) -> int:
+def wrap32(x: int) -> int:
+    """x modulo 2^32 as a signed int32: C++'s wrapping int32 arithmetic."""
     return ((x + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
+def multiply_by_quantized_multiplier_greater_than_one_int(
+    x: int, multiplier: int, left: int
+) -> int:
+    return srdhm_int(wrap32(x * (1 << left)), multiplier)
+
+
+def _exp_on_interval_between_negative_one_quarter_and_0_excl(a: int) -> int:
+    """Q0.31 -> Q0.31: a Taylor polynomial around -1/8."""
+    constant_term = 1895147668
+    constant_1_over_3 = 715827883
+    x = wrap32(a + (1 << 28))
+    x2 = srdhm_int(x, x)
+    x3 = srdhm_int(x2, x)
+    x4 = srdhm_int(x2, x2)
+    x4_over_4 = saturating_rounding_multiply_by_pot_int(x4, -2)
+    inner = wrap32(srdhm_int(wrap32(x4_over_4 + x3), constant_1_over_3) + x2)
+    poly = saturating_rounding_multiply_by_pot_int(inner, -1)
+    return wrap32(constant_term + srdhm_int(constant_term, wrap32(x + poly)))
+
+
+# exp(-2^exponent) in Q0.31, for the barrel shifter of exp_on_negative_values
+_EXP_OF_NEGATIVE_POWERS_OF_TWO = (
+    (-2, 1672461947),
+    (-1, 1302514674),
+    (0, 790015084),
+    (1, 290630308),
+    (2, 39332535),
+    (3, 720401),
+    (4, 242),
+)
+
+
+def exp_on_negative_values_int(a: int, integer_bits: int = 5) -> int:
+    """gemmlowp::exp_on_negative_values for a Q(integer_bits).(31 - integer_bits) input <= 0,
+    in Q0.31."""
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    mask = one_quarter - 1
+    a_mod_quarter_minus_one_quarter = wrap32((a & mask) - one_quarter)
+    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_rounding_multiply_by_pot_int(a_mod_quarter_minus_one_quarter, integer_bits)
+    )
+    remainder = wrap32(a_mod_quarter_minus_one_quarter - a)
+    for exponent, multiplier in _EXP_OF_NEGATIVE_POWERS_OF_TWO:
+        if integer_bits > exponent and remainder & (1 << (fractional_bits + exponent)):
+            result = srdhm_int(result, multiplier)
+    return INT32_MAX if a == 0 else result
 
 
 def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[int, int]:
@@ -200,14 +262,14 @@ def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[i
     shift -= pairs
     value <<= 2 * pairs
     x_in = value >> 1  # Q3.28
-    half_input = _rdbpot_int(x_in, 1)
+    half_input = rounding_divide_by_pot_int(x_in, 1)
     half_three = (1 << 28) + (1 << 27)
     x = 1 << 28
     for _ in range(5):
-        x3 = _saturating_shift_left_int(_srdhm_int(_srdhm_int(x, x), x), 6)
-        t = _wrap32(_srdhm_int(half_three, x) - _srdhm_int(half_input, x3))
-        x = _saturating_shift_left_int(t, 3)
-    x = _srdhm_int(x, 1518500250)
+        x3 = saturating_rounding_multiply_by_pot_int(srdhm_int(srdhm_int(x, x), x), 6)
+        t = wrap32(srdhm_int(half_three, x) - srdhm_int(half_input, x3))
+        x = saturating_rounding_multiply_by_pot_int(t, 3)
+    x = srdhm_int(x, 1518500250)
     if shift < 0:
         x <<= -shift
         shift = 0

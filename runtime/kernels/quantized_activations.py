@@ -160,6 +160,13 @@ def prelu(node: Node, x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.clip(out, lo, hi).astype(x.dtype)
 
 
+def softmax_exp_table(input_scale: float, beta: float) -> np.ndarray:
+    """PopulateSoftmaxLookupTable: exp(-beta * scale * d) in float32 for d = max - x in
+    0..255, every step rounded to float32 as the C++ computes it."""
+    scale = _f32(-np.float32(input_scale) * np.float32(beta))
+    return _f32(np.exp(_f32(scale * np.arange(256, dtype=np.float32)).astype(np.float64)))
+
+
 def softmax(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
     """optimized_ops::Softmax for int8/uint8: a float exp table and float normalization."""
     if x.dtype == np.int16:
@@ -168,14 +175,10 @@ def softmax(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
     out_s, out_zp = scale_zp(node.output())
     table = node.cache.get("table")
     if table is None:
-        scale = _f32(-np.float32(in_s) * np.float32(beta))
-        vals = np.arange(256, dtype=np.float32)
-        table = np.empty(256, dtype=np.float32)
-        table[255 - np.arange(256)] = _f32(np.exp(_f32(scale * vals).astype(np.float64)))
-        node.cache["table"] = table
+        table = node.cache["table"] = softmax_exp_table(in_s, beta)
     xi = x.astype(np.int64)
     max_val = xi.max(axis=-1, keepdims=True)
-    e = table[255 - max_val + xi]
+    e = table[max_val - xi]
     # The C++ loop sums left to right in float; cumsum keeps that order.
     sum_exp = np.cumsum(e, axis=-1, dtype=np.float32)[..., -1:]
     inv = _f32(np.float32(1.0) / _f32(sum_exp * np.float32(out_s)))

@@ -136,32 +136,41 @@ def _check_rsqrt(node: Node) -> str | None:
 def rsqrt(node: Node, x: np.ndarray):
     if x.dtype == np.int8 and is_quantized(node.input(0)):
         return _rsqrt_int8(node, x)
+    if x.dtype == np.float32:
+        with np.errstate(all="ignore"):  # LiteRT's 1.f / std::sqrt(f): two float32 roundings
+            return np.float32(1.0) / np.sqrt(x)
     return _rsqrt_float(node, x)
 
 
 def _rsqrt_int8(node: Node, x: np.ndarray) -> np.ndarray:
-    """RsqrtEvalQuantizedInt8: a per-value table of fixed-point inverse square roots."""
-    in_s, in_zp = scale_zp(node.input(0))
-    out_s, out_zp = scale_zp(node.output())
+    _, in_zp = scale_zp(node.input(0))
     if x.size and int(x.min()) < in_zp:
         raise node.error("RSQRT is only defined for non-negative values")
     lut = node.cache.get("lut")
     if lut is None:
-        sqrt_in = np.sqrt(np.float32(in_s)).astype(np.float32)
-        m_out, s_out = quantize_multiplier(1.0 / float(np.float32(sqrt_in * np.float32(out_s))))
-        lut = np.empty(256, dtype=np.int8)
-        shift = 20  # keeps the intermediate an integer
-        for q in range(-128, 128):
-            value = q - in_zp
-            if value < 0:
-                lut[q + 128] = 0
-                continue
-            if value == 0:
-                lut[q + 128] = 127
-                continue
-            m, s = inv_sqrt_quantized_multiplier_exp(value, -1)
-            data = int(multiply_by_quantized_multiplier(np.int64(1), m, s + shift))
-            out = int(multiply_by_quantized_multiplier(np.int64(data), m_out, s_out - shift))
-            lut[q + 128] = min(max(out + out_zp, -128), 127)
-        node.cache["lut"] = lut
+        lut = node.cache["lut"] = rsqrt_int8_table(node)
     return lut[x.astype(np.int64) + 128]
+
+
+def rsqrt_int8_table(node: Node) -> np.ndarray:
+    """RsqrtEvalQuantizedInt8's per-value table of fixed-point inverse square roots (entry
+    q + 128); 0 for the negative values LiteRT refuses, the largest output for 0."""
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    sqrt_in = np.sqrt(np.float32(in_s)).astype(np.float32)
+    m_out, s_out = quantize_multiplier(1.0 / float(np.float32(sqrt_in * np.float32(out_s))))
+    lut = np.empty(256, dtype=np.int8)
+    shift = 20  # keeps the intermediate an integer
+    for q in range(-128, 128):
+        value = q - in_zp
+        if value < 0:
+            lut[q + 128] = 0
+            continue
+        if value == 0:
+            lut[q + 128] = 127
+            continue
+        m, s = inv_sqrt_quantized_multiplier_exp(value, -1)
+        data = int(multiply_by_quantized_multiplier(np.int64(1), m, s + shift))
+        out = int(multiply_by_quantized_multiplier(np.int64(data), m_out, s_out - shift))
+        lut[q + 128] = min(max(out + out_zp, -128), 127)
+    return lut
