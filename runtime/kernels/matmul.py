@@ -133,6 +133,20 @@ def _fc_hybrid(node: Node, rows: np.ndarray, w: np.ndarray, b: np.ndarray | None
     return np.clip(out, lo, hi).astype(np.float32)
 
 
+def _litert_batch_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each batch's product in LiteRT's Eigen order: its GEMM takes B transposed as the left
+    operand, as FULLY_CONNECTED takes its weights. Exact for output widths that are multiples
+    of 8; the last < 8 columns are grouped otherwise (not reproduced yet, a few ulp). BLAS's
+    order would depend on the host's kernel."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:]).reshape(-1, *a.shape[-2:])
+    bt = np.swapaxes(np.broadcast_to(b, batch + b.shape[-2:]), -1, -2).reshape(
+        -1, *b.shape[-1:-3:-1]
+    )
+    out = [litert_matmul(a[i], bt[i]) for i in range(a.shape[0])]
+    return np.stack(out).reshape(batch + (a.shape[1], bt.shape[1]))
+
+
 @kernel("BATCH_MATMUL", check=_check_batch_matmul)
 def batch_matmul(node: Node, a: np.ndarray, b: np.ndarray):
     if node.options.get("adj_x", False):
@@ -140,6 +154,8 @@ def batch_matmul(node: Node, a: np.ndarray, b: np.ndarray):
     if node.options.get("adj_y", False):
         b = np.swapaxes(b, -1, -2)
     if a.dtype == np.float32 and b.dtype == np.float32:
+        if node.interpreter.litert_float_order:
+            return _litert_batch_matmul(a, b)
         return np.matmul(a, b)
     if a.dtype == np.float32:
         raise node.error("hybrid BATCH_MATMUL (float x int8) is not supported")

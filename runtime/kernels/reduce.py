@@ -37,11 +37,37 @@ def mean(node: Node, x: np.ndarray, axis: np.ndarray):
         n = max(int(np.prod([x.shape[a] for a in axes])), 1)
         return (np.sign(s) * (np.abs(s) // n)).astype(x.dtype)  # C++ division truncates
     with np.errstate(invalid="ignore", divide="ignore"):
+        n = x.shape[-1] if x.ndim else 0
+        if axes == (x.ndim - 1,) and x.dtype == np.float32 and (n % 4 == 0 or n < 4):
+            return _float_mean_innermost(x, keep)
         if x.ndim and x.ndim - 1 in axes:
-            # LiteRT reduces the innermost axis in 8 SIMD lanes then a lane tree (measured for
-            # multiples of 8); not reproduced: float64, within an ulp.
+            # Several axes with the innermost one, or rows that start off a 16-byte boundary
+            # (Eigen peels scalars up to it): not reproduced; float64, within an ulp.
             return x.astype(np.float64).mean(axis=axes, keepdims=keep).astype(x.dtype)
         return _float_mean(x, axes, keep)
+
+
+def _float_mean_innermost(x: np.ndarray, keep: bool) -> np.ndarray:
+    """LiteRT's float mean over the innermost axis, as Eigen's inner-most-dimension reducer
+    adds it with SSE packets over 16-byte aligned rows (depth a multiple of 4, or under 4, which
+    adds one by one): two 4-lane accumulators take alternate packets, are added, take a leftover
+    packet, and fold as (l0 + l2) + (l1 + l3); then one division."""
+    n = x.shape[-1]
+    rows = x.reshape(-1, n)
+    packets, pairs = n // 4 * 4, n // 8 * 8
+    acc0 = np.zeros((rows.shape[0], 4), np.float32)
+    acc1 = np.zeros_like(acc0)
+    for j in range(0, pairs, 8):
+        acc0 += rows[:, j : j + 4]
+        acc1 += rows[:, j + 4 : j + 8]
+    acc0 += acc1
+    if packets > pairs:
+        acc0 += rows[:, pairs:packets]
+    total = (acc0[:, 0] + acc0[:, 2]) + (acc0[:, 1] + acc0[:, 3])
+    for j in range(packets, n):  # rows shorter than a packet
+        total += rows[:, j]
+    out = total / np.float32(n) if n else np.full(rows.shape[0], np.nan, np.float32)
+    return out.reshape(x.shape[:-1] + ((1,) if keep else ()))
 
 
 def _float_mean(x: np.ndarray, axes: tuple[int, ...], keep: bool) -> np.ndarray:
