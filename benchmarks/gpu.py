@@ -189,6 +189,8 @@ class TorchNet:
                 self.params[node["inputs"][1]] = w.permute(3, 0, 1, 2).contiguous()
 
     def __call__(self, x):
+        from tflc.runtime.kernels.geometry import conv_axis  # importable once _load_runtime ran
+
         torch = self.torch
         F = torch.nn.functional
         values = {self.net["inputs"][0]: x.permute(0, 3, 1, 2)}
@@ -217,13 +219,7 @@ class TorchNet:
                     (v.shape[3], kw, a["stride_w"], a["dilation_w_factor"]),
                     (v.shape[2], kh, a["stride_h"], a["dilation_h_factor"]),
                 ):
-                    out = (
-                        -(-size // s)
-                        if a["padding"] == "SAME"
-                        else (size - (k - 1) * d - 1) // s + 1
-                    )
-                    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
-                    pads += [total // 2, total - total // 2]
+                    pads += conv_axis(a["padding"], size, k, s, d)[1:]
                 v = F.pad(v, pads) if any(pads) else v
                 groups = v.shape[1] if op == "depthwise_conv_2d" else 1
                 bias = get(ins[2]) if len(ins) > 2 and ins[2] is not None else None

@@ -9,7 +9,8 @@ import numpy as np
 from mlir import ir
 from tflc.passes._tfl_rewrite import attr_str, const_value, is_none
 from tflc.passes._tosa_build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError, fused_activation, window_pads
+from tflc.passes._tosa_lower_nn import LoweringError, fused_activation
+from tflc.runtime.kernels.geometry import conv_axis
 
 
 def lower_dequantize(op: ir.Operation, b: TosaBuilder) -> ir.Value:
@@ -145,8 +146,8 @@ def lower_transpose_conv(op: ir.Operation, b: TosaBuilder) -> ir.Value:
     padding = attr_str(op, "padding")
     out_pad = []
     for size, k, s, o in zip(shape_of(x)[1:3], (kh, kw), stride, out_shape[1:3], strict=True):
-        # The transposed conv of an `o`-sized conv input: same window arithmetic, reversed.
-        lo = window_pads(o, k, s, 1, padding, size)[0]
+        # TFLite pads as the forward conv from the `o`-sized output back to the input.
+        lo = conv_axis(padding, o, k, s).before
         hi = (size - 1) * s + k - lo - o  # cropped at the end (negative: zeros appended)
         out_pad += [-lo, -hi]
     bias = (

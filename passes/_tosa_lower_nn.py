@@ -12,6 +12,7 @@ import numpy as np
 from mlir import ir
 from tflc.passes._tfl_rewrite import attr_str, const_value, is_none
 from tflc.passes._tosa_build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
+from tflc.runtime.kernels.geometry import conv_axis, effective_kernel
 
 # fused_activation_function → clamp bounds (TANH is a separate op).
 _CLAMPS = {"RELU": (0.0, F32_MAX), "RELU6": (0.0, 6.0), "RELU_N1_TO_1": (-1.0, 1.0)}
@@ -38,10 +39,8 @@ def window_pads(size: int, kernel: int, stride: int, dilation: int, padding: str
     TOSA requires the padded input to end exactly where the last window ends; TFLite's SAME
     padding (and VALID with a stride that does not divide) may leave rows no window reads.
     """
-    extent = (kernel - 1) * dilation + 1
-    needed = (out - 1) * stride + extent
-    total = max(needed - size, 0) if padding == "SAME" else 0
-    lo, hi = total // 2, total - total // 2
+    _, lo, hi = conv_axis(padding, size, kernel, stride, dilation)
+    needed = (out - 1) * stride + effective_kernel(kernel, dilation)
     excess = size + lo + hi - needed
     trim = min(excess, hi)
     return lo, hi - trim, excess - trim

@@ -2,10 +2,10 @@
 
 `conv_2d(pad(x, [[0,0],[t,b],[l,r],[0,0]]), w) {padding = "VALID"}` becomes
 `conv_2d(x, w) {padding = "SAME"}` when (t, b, l, r) are exactly the amounts TFLite computes for
-SAME on `x` (total = max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0), `total // 2` before),
-as in Keras' ZeroPadding2D + strided Conv2D (MobileNetV2). Also for depthwise conv, and for
-max pooling when the pad value is -inf (SAME max pooling ignores the border). Average pooling
-is never fused: SAME averages over the valid elements only.
+SAME on `x` (`runtime.kernels.geometry.same_padding`), as in Keras' ZeroPadding2D + strided
+Conv2D (MobileNetV2). Also for depthwise conv, and for max pooling when the pad value is -inf
+(SAME max pooling ignores the border). Average pooling is never fused: SAME averages over the
+valid elements only.
 """
 
 from __future__ import annotations
@@ -19,13 +19,7 @@ from tflc.passes._tfl_rewrite import (
     rewrite_pass,
     static_shape,
 )
-
-
-def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
-    """(before, after) padding TFLite uses for SAME along one spatial axis."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
+from tflc.runtime.kernels.geometry import same_padding
 
 
 def _window(op: ir.Operation) -> tuple[int, int] | None:

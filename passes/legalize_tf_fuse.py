@@ -16,6 +16,7 @@ import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
 from tflc.passes.legalize_tf_common import static_shape
+from tflc.runtime.kernels.geometry import same_padding
 
 _AFFINE = {
     # op: (filter operand, output-channel axis of the filter, bias operand)
@@ -188,13 +189,6 @@ def _fuse_activation(op: ir.Operation) -> None:
     op.erase()
 
 
-def _same_padding(size: int, stride: int, kernel: int, dilation: int) -> tuple[int, int]:
-    effective = (kernel - 1) * dilation + 1
-    out = -(-size // stride)
-    total = max((out - 1) * stride + effective - size, 0)
-    return total // 2, total - total // 2
-
-
 def _fuse_pad(op: ir.Operation) -> None:
     """`conv(pad(x), VALID)` -> `conv(x, SAME)` when the zero padding is exactly SAME's."""
     if ir.StringAttr(op.attributes["padding"]).value != "VALID":
@@ -214,10 +208,10 @@ def _fuse_pad(op: ir.Operation) -> None:
     for dim, (stride, dilation) in enumerate(
         [("stride_h", "dilation_h_factor"), ("stride_w", "dilation_w_factor")], start=1
     ):
-        expected = _same_padding(
+        expected = same_padding(
             x_shape[dim],
-            ir.IntegerAttr(attr[stride]).value,
             w_shape[dim],
+            ir.IntegerAttr(attr[stride]).value,
             ir.IntegerAttr(attr[dilation]).value,
         )
         if tuple(int(a) for a in amounts[dim]) != expected:

@@ -17,6 +17,7 @@ from tflc.passes.legalize_tf_common import (
     legalizes,
     static_shape,
 )
+from tflc.runtime.kernels.geometry import same_padding
 
 
 @legalizes("SpaceToDepth", "DepthToSpace")
@@ -89,8 +90,8 @@ def _dilated_padding(block, pads, crops, kernel) -> str | None:
     """SAME or VALID when the space-to-batch padding is exactly that of a dilated conv."""
     kinds = set()
     for d in range(2):
-        total = (kernel[d] - 1) * int(block[d])
-        before, after = total // 2, total - total // 2
+        # SAME at stride 1 pads the dilated filter's extent less one, whatever the input size.
+        before, after = same_padding(1, kernel[d], 1, int(block[d]))
         extra = int(crops[d][1])
         if int(crops[d][0]) != 0:
             return None

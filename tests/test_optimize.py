@@ -27,8 +27,8 @@ from tflc.passes._tfl_rewrite import (
     set_activation,
     static_shape,
 )
-from tflc.passes.fuse_pad import same_padding
 from tflc.passes.optimize import optimize
+from tflc.runtime.kernels.geometry import same_padding
 
 RTOL = 1e-5
 FLOAT_MODELS = [m for m in corpus.SMALL_TF_MODELS]

@@ -17,6 +17,7 @@ import numpy as np
 from tflc.backends.cpu.emitter import Function, activation, vty
 from tflc.backends.cpu.graph import Node, dequantized
 from tflc.backends.cpu.kernel import Kernel
+from tflc.runtime.kernels.geometry import conv_axis
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,6 @@ class Tiling:
 
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
-
-
-def same_padding(size: int, out: int, k: int, s: int, d: int) -> int:
-    total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
-    return total // 2
 
 
 def const_float(t) -> np.ndarray:
@@ -176,10 +172,8 @@ def _conv_geometry(node: Node, in_shape, out_shape, kh: int, kw: int):
     dh, dw = node.attr("dilation_h_factor", 1), node.attr("dilation_w_factor", 1)
     h, w = in_shape[1], in_shape[2]
     oh, ow = out_shape[1], out_shape[2]
-    if node.attr("padding", "VALID") == "SAME":
-        pt, pl = same_padding(h, oh, kh, sh, dh), same_padding(w, ow, kw, sw, dw)
-    else:
-        pt = pl = 0
+    padding = node.attr("padding", "VALID")
+    pt, pl = conv_axis(padding, h, kh, sh, dh).before, conv_axis(padding, w, kw, sw, dw).before
     return sh, sw, dh, dw, h, w, oh, ow, pt, pl
 
 

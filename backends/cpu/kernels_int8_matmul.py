@@ -15,7 +15,7 @@ from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, batch_matmul_rows
 from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
 from tflc.errors import TflcError
-from tflc.runtime.kernels.common import conv_output_size
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.quant_math import quantize_multiplier
 
 
@@ -66,8 +66,8 @@ def emit_transpose_conv(k: Kernel, t: Tiling, node: Node) -> None:
     sh, sw = node.attr("stride_h", 1), node.attr("stride_w", 1)
     # TFLite derives the padding by treating the output as the input of a conv.
     padding = node.attr("padding", "SAME")
-    top = conv_output_size(padding, oh, kh, sh)[1]
-    left = conv_output_size(padding, ow, kw, sw)[1]
+    top = conv_axis(padding, oh, kh, sh).before
+    left = conv_axis(padding, ow, kw, sw).before
     mult, shift = conv_multipliers(x_t, w_t, y_t, o_ch)
     mult, shift = np.broadcast_to(mult, (o_ch,)), np.broadcast_to(shift, (o_ch,))
     x_zp, zo = q.scale_zp(x_t)[1], q.scale_zp(y_t)[1]

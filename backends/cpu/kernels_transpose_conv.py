@@ -17,14 +17,7 @@ from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, const_float
 from tflc.errors import TflcError
-
-
-def _padding(padding: str, size: int, k: int, s: int) -> int:
-    """TFLite treats the transpose conv's output as a conv input to derive the padding."""
-    if padding != "SAME":
-        return 0
-    out = (size + s - 1) // s
-    return max((out - 1) * s + k - size, 0) // 2
+from tflc.runtime.kernels.geometry import conv_axis, mediapipe_transpose_conv_axis
 
 
 def _geometry(node: Node, filt=None):
@@ -36,8 +29,9 @@ def _geometry(node: Node, filt=None):
         sh, sw = node.attr("stride_h", 1), node.attr("stride_w", 1)
         oh, ow = node.outputs[0].shape[1:3]
         padding = node.attr("padding", "SAME")
-        pt = _padding(padding, oh, filt.shape[1], sh)
-        pl = _padding(padding, ow, filt.shape[2], sw)
+        # TFLite treats the transpose conv's output as a conv input to derive the padding.
+        pt = conv_axis(padding, oh, filt.shape[1], sh).before
+        pl = conv_axis(padding, ow, filt.shape[2], sw).before
         act = node.attr("fused_activation_function", "NONE")
         return x_t, filt, b_t, (sh, sw), (pt, pl), act
     raw = bytes(np.asarray(node.attr("custom_option")).astype(np.uint8).tolist())
@@ -48,8 +42,8 @@ def _geometry(node: Node, filt=None):
     filt = const_float(w_t)
     _, kh, kw, _ = filt.shape
     h, w = x_t.shape[1:3]
-    pt = max(0, kh - (h - 1) % sh - 1) // 2 if padding == 1 else 0
-    pl = max(0, kw - (w - 1) % sw - 1) // 2 if padding == 1 else 0
+    pt = mediapipe_transpose_conv_axis(padding == 1, h, kh, sh).before
+    pl = mediapipe_transpose_conv_axis(padding == 1, w, kw, sw).before
     return x_t, filt, b_t, (sh, sw), (pt, pl), "NONE"
 
 

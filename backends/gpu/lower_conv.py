@@ -12,14 +12,7 @@ from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import KernelContext, _strides, anchor, fused_activation
 from tflc.errors import TflcError
-
-
-def same_padding(in_size: int, out_size: int, stride: int, dilation: int, k: int, padding: str):
-    """(pad_before, pad_after) as TFLite computes them."""
-    if padding == "VALID":
-        return 0, max((out_size - 1) * stride + (k - 1) * dilation + 1 - in_size, 0)
-    total = max((out_size - 1) * stride + (k - 1) * dilation + 1 - in_size, 0)
-    return total // 2, total - total // 2
+from tflc.runtime.kernels.geometry import conv_axis, mediapipe_transpose_conv_axis
 
 
 def _window(b, out_y, out_x, ky, kx, geom):
@@ -37,8 +30,9 @@ def _geometry(node: Node, in_shape, out_shape, kh, kw, dilated=True):
     dh = a.get("dilation_h_factor", 1) if dilated else 1
     dw = a.get("dilation_w_factor", 1) if dilated else 1
     h, w = in_shape[1], in_shape[2]
-    pt, pb = same_padding(h, out_shape[1], sh, dh, kh, a.get("padding", "VALID"))
-    pl, pr = same_padding(w, out_shape[2], sw, dw, kw, a.get("padding", "VALID"))
+    padding = a.get("padding", "VALID")
+    _, pt, pb = conv_axis(padding, h, kh, sh, dh)
+    _, pl, pr = conv_axis(padding, w, kw, sw, dw)
     need_check = pt > 0 or pb > 0 or pl > 0 or pr > 0
     return (sh, sw, dh, dw, pt, pl, h, w, need_check)
 
@@ -288,9 +282,10 @@ def transpose_conv(b: KernelBuilder, node: Node, ctx: KernelContext, coords: lis
     _, kh, kw, _ = ctx.shape(w)
     a = node.attrs
     stride = (a.get("stride_h", 1), a.get("stride_w", 1))
-    h, w_ = ctx.shape(x)[1:3]
-    top, _ = same_padding(out_shape[1], h, stride[0], 1, kh, a.get("padding", "SAME"))
-    left, _ = same_padding(out_shape[2], w_, stride[1], 1, kw, a.get("padding", "SAME"))
+    padding = a.get("padding", "SAME")
+    # TFLite pads as the forward conv from the output back to the input.
+    top = conv_axis(padding, out_shape[1], kh, stride[0]).before
+    left = conv_axis(padding, out_shape[2], kw, stride[1]).before
     return _transpose_conv(b, node, ctx, coords, x, w, bias, stride, (top, left), True)
 
 
@@ -304,11 +299,9 @@ def conv_2d_transpose_bias(b: KernelBuilder, node: Node, ctx: KernelContext, coo
     padding, sw, sh = np.frombuffer(raw[:12], "<i4").tolist()
     _, kh, kw, _ = ctx.shape(w)
     _, h, w_, _ = ctx.shape(x)
-    pad_h = max(0, kh - (h - 1) % sh - 1) if padding == 1 else 0
-    pad_w = max(0, kw - (w_ - 1) % sw - 1) if padding == 1 else 0
-    return _transpose_conv(
-        b, node, ctx, coords, x, w, bias, (sh, sw), (pad_h // 2, pad_w // 2), False
-    )
+    top = mediapipe_transpose_conv_axis(padding == 1, h, kh, sh).before
+    left = mediapipe_transpose_conv_axis(padding == 1, w_, kw, sw).before
+    return _transpose_conv(b, node, ctx, coords, x, w, bias, (sh, sw), (top, left), False)
 
 
 def ir_dense(attr):

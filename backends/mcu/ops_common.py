@@ -1,4 +1,4 @@
-"""Helpers shared by the op lowerings: activation ranges, padding, multipliers, C literals."""
+"""Helpers shared by the op lowerings: activation ranges, multipliers, C literals."""
 
 from __future__ import annotations
 
@@ -35,13 +35,6 @@ def float_act(act: str) -> tuple[str, str]:
     if act not in ranges:
         raise TflcError(f"fused activation {act} is not supported by the MCU target")
     return ranges[act]
-
-
-def padding(kind: str, in_size: int, k: int, stride: int, dilation: int, out_size: int) -> int:
-    """ComputePaddingWithOffset (the same formula serves SAME and VALID)."""
-    effective = (k - 1) * dilation + 1
-    total = (out_size - 1) * stride + effective - in_size
-    return max(total, 0) // 2
 
 
 def multipliers(reals: list[float]) -> tuple[list[int], list[int]]:

@@ -15,10 +15,10 @@ from tflc.backends.mcu.ops_common import (
     float_literal,
     multipliers,
     nhwc,
-    padding,
     per_channel_values,
     struct,
 )
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.quant_math import quantize_multiplier_int
 
 
@@ -32,8 +32,8 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
     sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
     dh, dw = lw.attr("dilation_h_factor"), lw.attr("dilation_w_factor")
     pad = lw.attr("padding")
-    ph = padding(pad, ih, kh, sh, dh, oh)
-    pw = padding(pad, iw, kw, sw, dw, ow)
+    ph = conv_axis(pad, ih, kh, sh, dh).before
+    pw = conv_axis(pad, iw, kw, sw, dw).before
     act = lw.attr("fused_activation_function")
     multiplier = oc // ic if depthwise else 1
     elem = np.dtype(x.dtype).itemsize
@@ -185,13 +185,9 @@ def _transpose_conv(lw: Lowering) -> None:
     kh, kw = w.shape[1], w.shape[2]
     sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
     pad = lw.attr("padding")
-
-    def conv_out(size: int, k: int, s: int) -> int:
-        return (size + s - 1) // s if pad == "SAME" else (size - k + s) // s
-
     # transpose_conv.cc: the padding of the forward convolution from the output back to the input
-    ph = padding(pad, oh, kh, sh, 1, conv_out(oh, kh, sh))
-    pw = padding(pad, ow, kw, sw, 1, conv_out(ow, kw, sw))
+    ph = conv_axis(pad, oh, kh, sh).before
+    pw = conv_axis(pad, ow, kw, sw).before
     act = (
         lw.attr("fused_activation_function")
         if "fused_activation_function" in lw.op.attributes
@@ -275,7 +271,7 @@ def _pool(lw: Lowering, kind: str) -> None:
     kh, kw = lw.attr("filter_height"), lw.attr("filter_width")
     sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
     pad = lw.attr("padding")
-    ph, pw = padding(pad, ih, kh, sh, 1, oh), padding(pad, iw, kw, sw, 1, ow)
+    ph, pw = conv_axis(pad, ih, kh, sh).before, conv_axis(pad, iw, kw, sw).before
     act = lw.attr("fused_activation_function")
     if x.dtype == "float32":
         lo, hi = float_act(act)

@@ -1,5 +1,6 @@
-"""Helpers shared by kernel families: padding, fused activations, patches, exact integer GEMM,
-and the input quantization of hybrid (dynamic-range) kernels."""
+"""Helpers shared by kernel families: padding an NHWC tensor (the amounts come from
+`geometry`), fused activations, patches, exact integer GEMM, and the input quantization of
+hybrid (dynamic-range) kernels."""
 
 from __future__ import annotations
 
@@ -10,20 +11,6 @@ from tflc.runtime.kernels.quant_math import tflite_round
 
 _F32_EXACT = float(1 << 24)
 _F64_EXACT = float(1 << 53)
-
-
-def conv_output_size(
-    padding: str, in_size: int, filter_size: int, stride: int, dilation: int = 1
-) -> tuple[int, int, int]:
-    """TFLite's ComputePaddingHeightWidth for one axis: (output size, pad before, pad after)."""
-    effective = (filter_size - 1) * dilation + 1
-    if padding == "SAME":
-        out = (in_size + stride - 1) // stride
-    else:
-        out = (in_size - effective + stride) // stride
-    out = max(out, 0)
-    total = max((out - 1) * stride + effective - in_size, 0)
-    return out, total // 2, total - total // 2
 
 
 def float_activation(x: np.ndarray, activation: str | int | None, node: Node) -> np.ndarray:

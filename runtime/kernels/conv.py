@@ -11,7 +11,6 @@ import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
-    conv_output_size,
     exact_float_dtype,
     float_activation,
     int_matmul,
@@ -20,6 +19,7 @@ from tflc.runtime.kernels.common import (
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
 )
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
@@ -36,8 +36,8 @@ def _geometry(node: Node, x_shape, kh: int, kw: int):
     stride = (o.get("stride_h", 1), o.get("stride_w", 1))
     dilation = (o.get("dilation_h_factor", 1), o.get("dilation_w_factor", 1))
     padding = o.get("padding", "SAME")
-    oh, top, bottom = conv_output_size(padding, x_shape[1], kh, stride[0], dilation[0])
-    ow, left, right = conv_output_size(padding, x_shape[2], kw, stride[1], dilation[1])
+    oh, top, bottom = conv_axis(padding, x_shape[1], kh, stride[0], dilation[0])
+    ow, left, right = conv_axis(padding, x_shape[2], kw, stride[1], dilation[1])
     return stride, dilation, (oh, ow), (top, bottom, left, right)
 
 

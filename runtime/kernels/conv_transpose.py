@@ -7,11 +7,11 @@ import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
-    conv_output_size,
     float_activation,
     quantize_batches_asymmetric,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
@@ -74,8 +74,8 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
     _, kh, kw, _ = w.shape
     padding = o.get("padding", "SAME")
     # TFLite derives the padding by treating the output as a conv input.
-    _, top, _ = conv_output_size(padding, shape[1], kh, stride[0])
-    _, left, _ = conv_output_size(padding, shape[2], kw, stride[1])
+    top = conv_axis(padding, shape[1], kh, stride[0]).before
+    left = conv_axis(padding, shape[2], kw, stride[1]).before
     out_hw = (shape[1], shape[2])
     act = o.get("fused_activation_function", "NONE")
     if x.dtype == np.float32 and w.dtype != np.float32:

@@ -20,6 +20,7 @@ import numpy as np
 from flatbuffers import flexbuffers
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.conv_transpose import transpose_conv_accumulate
+from tflc.runtime.kernels.geometry import mediapipe_transpose_conv_axis
 from tflc.runtime.kernels.node import Node
 
 
@@ -44,13 +45,11 @@ def convolution_2d_transpose_bias(node: Node, x: np.ndarray, w: np.ndarray, b: n
     if x.ndim != 4 or x.shape[3] != cin:
         raise node.error(f"input {list(x.shape)} does not match the filter {list(w.shape)}")
     _, h, wd, _ = x.shape
-    pad_h = pad_w = 0
-    if padding == 1:  # kTfLitePaddingSame
-        pad_h = max(0, kh - (h - 1) % stride_h - 1)
-        pad_w = max(0, kw - (wd - 1) % stride_w - 1)
-    out_hw = (stride_h * (h - 1) + kh - pad_h, stride_w * (wd - 1) + kw - pad_w)
+    same = padding == 1  # kTfLitePaddingSame
+    rows = mediapipe_transpose_conv_axis(same, h, kh, stride_h)
+    cols = mediapipe_transpose_conv_axis(same, wd, kw, stride_w)
     out = transpose_conv_accumulate(
-        x, w, (stride_h, stride_w), (pad_h // 2, pad_w // 2), out_hw, np.float32
+        x, w, (stride_h, stride_w), (rows.before, cols.before), (rows.out, cols.out), np.float32
     )
     return (out + b).astype(np.float32)
 

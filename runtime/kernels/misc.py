@@ -7,7 +7,8 @@ import heapq
 
 import numpy as np
 from tflc.runtime.kernels import KERNELS, kernel
-from tflc.runtime.kernels.common import conv_output_size, float_activation
+from tflc.runtime.kernels.common import float_activation
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.node import Node
 
 
@@ -132,7 +133,7 @@ def _conv3d_geometry(node: Node, spatial, kernel_size):
         o.get("dilation_w_factor", 1) or 1,
     )
     geo = [
-        conv_output_size(o.get("padding", "SAME"), n, k, s, d)
+        conv_axis(o.get("padding", "SAME"), n, k, s, d)
         for n, k, s, d in zip(spatial, kernel_size, strides, dil, strict=True)
     ]
     return strides, dil, geo
@@ -185,7 +186,7 @@ def conv_3d_transpose(node: Node, out_shape, w, x, b=None):
     kd, kh, kw, cout, cin = w.shape
     strides, dil, _ = _conv3d_geometry(node, shape[1:4], (kd, kh, kw))
     geo = [
-        conv_output_size(node.options.get("padding", "SAME"), n, k, s, d)
+        conv_axis(node.options.get("padding", "SAME"), n, k, s, d)
         for n, k, s, d in zip(shape[1:4], (kd, kh, kw), strides, dil, strict=True)
     ]
     n, din, hin, win, _ = x.shape

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.runtime.kernels import kernel
-from tflc.runtime.kernels.common import conv_output_size, float_activation, pad_hw, patches
+from tflc.runtime.kernels.common import float_activation, pad_hw, patches
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.node import Node, scale_zp
 from tflc.runtime.kernels.quant_math import activation_range_quantized
 
@@ -18,8 +19,8 @@ def _geometry(node: Node, shape):
     kh, kw = o.get("filter_height", 1), o.get("filter_width", 1)
     sh, sw = o.get("stride_h", 1), o.get("stride_w", 1)
     padding = o.get("padding", "SAME")
-    oh, top, bottom = conv_output_size(padding, shape[1], kh, sh)
-    ow, left, right = conv_output_size(padding, shape[2], kw, sw)
+    oh, top, bottom = conv_axis(padding, shape[1], kh, sh)
+    ow, left, right = conv_axis(padding, shape[2], kw, sw)
     return (kh, kw), (sh, sw), (oh, ow), (top, bottom, left, right)
 
 
