@@ -66,12 +66,14 @@ _ELEMENT_TYPES = {
 }
 _TENSOR_TYPE_OF = {v: k for k, v in _ELEMENT_TYPES.items()}
 # Storage types of quantized tensors, by TensorType: (MLIR signless width, signed).
+# MLIR's quant types store at most 32 bits, so INT64 (16x8 models' biases) is typed with i32
+# storage; its constant keeps the file's int64 values in an i64 `value`, which export reads back.
 QUANT_STORAGE = {
     "INT4": (4, True),
     "INT8": (8, True),
     "INT16": (16, True),
     "INT32": (32, True),
-    "INT64": (64, True),
+    "INT64": (32, True),
     "UINT8": (8, False),
 }
 
@@ -135,7 +137,7 @@ def tensor_type_name(elem: ir.Type) -> str:
         width = q.storage_type_integral_width
         if not q.is_signed:
             return {8: "UINT8", 16: "UINT16"}[width]
-        return {4: "INT4", 8: "INT8", 16: "INT16", 32: "INT32", 64: "INT64"}[width]
+        return {4: "INT4", 8: "INT8", 16: "INT16", 32: "INT32"}[width]
     return _TENSOR_TYPE_OF[str(elem)]
 
 

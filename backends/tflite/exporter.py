@@ -204,6 +204,10 @@ class _FunctionExporter:
         else:
             dense = ir.DenseElementsAttr(value)
             arr = np.array(dense)
+            if op.name == "tfl.pseudo_qconst" and arr.dtype == np.int64:
+                # An INT64 quantized constant (a 16x8 bias): its quant type stores i32, the
+                # widest MLIR allows, and its value keeps the file's int64 integers.
+                self.tensors[i].type = "INT64"
             shape = ir.ShapedType(dense.type).shape
             if dense.is_splat and arr.size != int(np.prod(shape)):
                 arr = np.broadcast_to(arr.reshape(-1)[:1], shape)
