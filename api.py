@@ -21,10 +21,29 @@ def load(
     TFLite allocates by default) instead of its `shape_signature`, for backends that need them.
     """
     if isinstance(source, str | Path) and str(source).endswith(".mlir"):
-        return parse(Path(source).read_text(), str(source), context)
+        return parse(read_mlir_text(str(source)), str(source), context)
     from tflc.dialects.tflite_importer import import_flatbuffer
 
     return import_flatbuffer(source, context, static_shapes)
+
+
+def read_mlir_text(source: str, hint: str = "") -> str:
+    """The text of an MLIR file ('-': stdin); a file that cannot be read or is not UTF-8 is a
+    `TflcError` naming the first bad byte, and `hint` (what the file may be instead)."""
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as e:
+        raise TflcError(f"cannot read file: {e.strerror}", source) from None
+    where = "<stdin>" if source == "-" else source
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        what = f"not UTF-8 text: byte 0x{data[e.start]:02x} at line {line}, column {column}"
+        raise TflcError(what + (f" ({hint})" if hint else ""), where) from None
 
 
 def parse(text: str, source: str = "<string>", context: ir.Context | None = None) -> ir.Module:

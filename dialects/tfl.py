@@ -17,6 +17,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_mlir_name
+from tflc.runtime.tflite_model import Quantization
 from tflc.runtime.tflite_schema import OptionField
 
 # The bindings look up a Python module `mlir.dialects.<namespace>` for every op they wrap and
@@ -65,20 +66,22 @@ _ELEMENT_TYPES = {
 }
 _TENSOR_TYPE_OF = {v: k for k, v in _ELEMENT_TYPES.items()}
 # Storage types of quantized tensors, by TensorType: (MLIR signless width, signed).
-_QUANT_STORAGE = {
+# MLIR's quant types store at most 32 bits, so INT64 (16x8 models' biases) is typed with i32
+# storage; its constant keeps the file's int64 values in an i64 `value`, which export reads back.
+QUANT_STORAGE = {
     "INT4": (4, True),
     "INT8": (8, True),
     "INT16": (16, True),
     "INT32": (32, True),
-    "INT64": (64, True),
+    "INT64": (32, True),
     "UINT8": (8, False),
 }
 
 
 def element_type(type_name: str, quantization=None) -> ir.Type:
     """The MLIR element type of a TensorType name, quantized when `quantization` has scales."""
-    if quantization is not None and quantization.scale and type_name in _QUANT_STORAGE:
-        width, signed = _QUANT_STORAGE[type_name]
+    if quantization is not None and quantization.scale and type_name in QUANT_STORAGE:
+        width, signed = QUANT_STORAGE[type_name]
         storage = ir.IntegerType.get_signless(width)
         lo, hi = (-(1 << (width - 1)), (1 << (width - 1)) - 1) if signed else (0, (1 << width) - 1)
         flags = quant.QuantizedType.FLAG_SIGNED if signed else 0
@@ -112,6 +115,21 @@ def tensor_type(
     return ir.RankedTensorType.get([dyn if d < 0 else d for d in dims], elem)
 
 
+def quantization_of(elem: ir.Type) -> Quantization | None:
+    """The flatbuffer quantization parameters of a uniform quant type, else None."""
+    if isinstance(elem, quant.UniformQuantizedPerAxisType):
+        q = quant.UniformQuantizedPerAxisType(elem)
+        return Quantization(
+            scale=list(q.scales),
+            zero_point=list(q.zero_points),
+            quantized_dimension=q.quantized_dimension,
+        )
+    if isinstance(elem, quant.UniformQuantizedType):
+        q = quant.UniformQuantizedType(elem)
+        return Quantization(scale=[q.scale], zero_point=[q.zero_point])
+    return None
+
+
 def tensor_type_name(elem: ir.Type) -> str:
     """The TensorType name of an MLIR element type (quantized types by their storage)."""
     if isinstance(elem, quant.QuantizedType):
@@ -119,7 +137,7 @@ def tensor_type_name(elem: ir.Type) -> str:
         width = q.storage_type_integral_width
         if not q.is_signed:
             return {8: "UINT8", 16: "UINT16"}[width]
-        return {4: "INT4", 8: "INT8", 16: "INT16", 32: "INT32", 64: "INT64"}[width]
+        return {4: "INT4", 8: "INT8", 16: "INT16", 32: "INT32"}[width]
     return _TENSOR_TYPE_OF[str(elem)]
 
 

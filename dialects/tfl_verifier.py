@@ -7,8 +7,11 @@ pass in tfl-opt, export), so a malformed op is reported at its location, never m
 from __future__ import annotations
 
 from mlir import ir
+from tflc.dialects.tfl import quantization_of, tensor_type_name
 from tflc.dialects.tfl_ops import EXTRA_OPS, OpDef, ops_by_mlir_name
 from tflc.errors import TflcError
+from tflc.runtime.tensor_validation import quantization_problem
+from tflc.runtime.tflite_model import Tensor
 
 
 def location_names(loc: ir.Location) -> list[str]:
@@ -49,10 +52,17 @@ def describe_location(loc: ir.Location) -> str:
 class VerificationError(TflcError):
     """A module that fails to verify; `line` is set when the op came from a text file."""
 
-    def __init__(self, what: str, op: ir.Operation | None = None, source: str | None = None):
-        where = describe_location(op.location) if op is not None else ""
+    def __init__(
+        self,
+        what: str,
+        op: ir.Operation | None = None,
+        source: str | None = None,
+        loc: ir.Location | None = None,
+    ):
+        loc = loc or (op.location if op is not None else None)
+        where = describe_location(loc) if loc is not None else ""
         super().__init__(what, where or source)
-        f = file_location(op.location) if op is not None else None
+        f = file_location(loc) if loc is not None else None
         self.line = f.start_line if f is not None else None
 
 
@@ -102,6 +112,39 @@ def verify_op(op: ir.Operation) -> None:
     for attr in attrs:
         if attr not in present:
             raise VerificationError(f"'{name}' op requires attribute '{attr}'", op)
+    for i, result in enumerate(op.results):
+        problem = quant_type_problem(result.type)
+        if problem:
+            raise VerificationError(f"'{name}' op result {i}: {problem}", op)
+
+
+def quant_type_problem(t: ir.Type) -> str | None:
+    """The flatbuffer reader's check of quantization parameters, on a quant tensor type: MLIR
+    parses some bad ones (a NaN scale, a zero point outside the storage range) without a word."""
+    if not isinstance(t, ir.ShapedType):
+        return None
+    shaped = ir.ShapedType(t)
+    q = quantization_of(shaped.element_type)
+    if q is None:
+        return None
+    if shaped.has_rank:
+        shape = [-1 if ir.ShapedType.is_dynamic_size(d) else d for d in shaped.shape]
+    else:  # no rank to check the quantized dimension against
+        shape = [-1] * (q.quantized_dimension + 1)
+    try:
+        type_name = tensor_type_name(shaped.element_type)
+    except KeyError:
+        return f"{shaped.element_type} has no TFLite tensor type"
+    # MLIR has no 64-bit quant types, so the one rule that asks (INT64) cannot apply.
+    return quantization_problem(Tensor("", shape, type_name, 0, q), is_constant=True)
+
+
+def _verify_arguments(fn: ir.Operation) -> None:
+    blocks = fn.regions[0].blocks
+    for i, arg in enumerate(blocks[0].arguments if len(blocks) else []):
+        problem = quant_type_problem(arg.type)
+        if problem:
+            raise VerificationError(f"argument {i}: {problem}", loc=arg.location)
 
 
 def verify(module_or_op, source: str | None = None) -> None:
@@ -114,17 +157,23 @@ def verify(module_or_op, source: str | None = None) -> None:
     failure: list[VerificationError] = []
 
     def visit(inner: ir.Operation) -> ir.WalkResult:
-        if inner.name.startswith("tfl."):
-            try:
+        try:
+            if inner.name.startswith("tfl."):
                 verify_op(inner)
-            except VerificationError as e:
-                failure.append(e)
-                return ir.WalkResult.INTERRUPT
+            elif inner.name == "func.func":
+                _verify_arguments(inner)
+        except VerificationError as e:
+            failure.append(e)
+            return ir.WalkResult.INTERRUPT
         return ir.WalkResult.ADVANCE
 
     op.walk(visit)
     if failure:
-        raise failure[0]
+        error = failure[0]
+        if source not in (None, "<module>") and error.line is None and error.where != source:
+            # A tensor name alone does not say which file.
+            error.where = f"{source}: {error.where}" if error.where else source
+        raise error
 
 
 def _first_diagnostic(e: ir.MLIRError) -> str:

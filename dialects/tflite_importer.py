@@ -17,6 +17,7 @@ from tflc.dialects import tfl
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_code
 from tflc.dialects.tfl_verifier import verify
 from tflc.errors import TflcError
+from tflc.runtime.tensor_validation import validate_tensor
 from tflc.runtime.tflite_model import Model, Operator, SubGraph, Tensor, read_model
 from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
@@ -33,6 +34,12 @@ def _loc(names: list[str]) -> ir.Location:
     if not locs:
         return ir.Location.unknown()
     return locs[0] if len(locs) == 1 else ir.Location.fused(locs)
+
+
+def _is_quantized(t: Tensor) -> bool:
+    return (
+        t.quantization is not None and t.quantization.is_quantized and t.type in tfl.QUANT_STORAGE
+    )
 
 
 def function_names(model: Model) -> list[str]:
@@ -125,8 +132,14 @@ class _SubgraphImporter:
         self.index = index
         self.values: dict[int, ir.Value] = {}
         self.no_value: ir.Value | None = None
+        self.validated: set[int] = set()
 
-    def tensor_type(self, t: Tensor) -> ir.Type:
+    def tensor_type(self, index: int) -> ir.Type:
+        t = self.sg.tensors[index]
+        if index not in self.validated:
+            # Before any quant type is built: MLIR aborts the process on bad parameters.
+            validate_tensor(self.model, self.index, index)
+            self.validated.add(index)
         try:
             signature = None if self.parent.static_shapes else t.shape_signature
             return tfl.tensor_type(t.shape, t.type, t.quantization, signature)
@@ -137,8 +150,8 @@ class _SubgraphImporter:
 
     def build(self) -> None:
         sg = self.sg
-        arg_types = [self.tensor_type(sg.tensors[i]) for i in sg.inputs]
-        result_types = [self.tensor_type(sg.tensors[i]) for i in sg.outputs]
+        arg_types = [self.tensor_type(i) for i in sg.inputs]
+        result_types = [self.tensor_type(i) for i in sg.outputs]
         fn = func.FuncOp(
             self.parent.functions[self.index], ir.FunctionType.get(arg_types, result_types)
         )
@@ -162,12 +175,13 @@ class _SubgraphImporter:
                 ).result
             return self.no_value
         if index not in self.values:
-            self.values[index] = self.constant(self.sg.tensors[index])
+            self.values[index] = self.constant(index)
         return self.values[index]
 
-    def constant(self, t: Tensor) -> ir.Value:
+    def constant(self, index: int) -> ir.Value:
+        t = self.sg.tensors[index]
         loc = _loc([t.name])
-        rtype = self.tensor_type(t)
+        rtype = self.tensor_type(index)
         data = self.model.buffer_data(t)
         if not len(data):
             if t.is_variable:
@@ -189,11 +203,7 @@ class _SubgraphImporter:
                 f"subgraph {self.index} tensor '{t.name}': buffer holds {arr.size} elements, shape {list(shape)} needs {int(np.prod(shape))}"
             )
         arr = arr.reshape(shape)
-        if (
-            t.quantization is not None
-            and t.quantization.is_quantized
-            and t.type in tfl._QUANT_STORAGE
-        ):
+        if _is_quantized(t):
             storage = ir.RankedTensorType.get(shape, tfl.element_type(t.type))
             value = ir.DenseElementsAttr.get(
                 np.ascontiguousarray(arr), type=storage.element_type, shape=list(shape)
@@ -252,7 +262,7 @@ class _SubgraphImporter:
         code = self.model.operator_codes[op.opcode_index]
         where = f"subgraph {self.index} operator {n} ({self.model.operator_name(op)})"
         operands = [self.value(i) for i in op.inputs]
-        result_types = [self.tensor_type(self.sg.tensors[i]) for i in op.outputs]
+        result_types = [self.tensor_type(i) for i in op.outputs]
         attrs: dict[str, ir.Attribute] = {}
         if code.builtin_code == CUSTOM_CODE:
             name = "tfl.custom"
@@ -288,7 +298,7 @@ class _SubgraphImporter:
                     ir.ArrayAttr.get(
                         [
                             ir.StringAttr.get(self.sg.tensors[i].name),
-                            ir.TypeAttr.get(self.tensor_type(self.sg.tensors[i])),
+                            ir.TypeAttr.get(self.tensor_type(i)),
                         ]
                     )
                     for i in op.intermediates

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import tflite
 from tflc.errors import TflcError
+from tflc.runtime.tensor_validation import validate_tensor
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_NAMES,
     BUILTIN_OPTIONS2_NAMES,
@@ -430,6 +431,7 @@ def validate_model(model: Model) -> None:
                 raise TflcError(
                     f"subgraph {si} tensor {ti} '{t.name}': invalid shape {t.shape}", src
                 )
+            validate_tensor(model, si, ti)
         for name, idx in (("input", sg.inputs), ("output", sg.outputs)):
             for i in idx:
                 if not 0 <= i < n:

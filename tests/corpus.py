@@ -30,6 +30,9 @@ import numpy as np
 # Bump when a model, a seed or a conversion setting changes: cached files are named after it.
 CORPUS_VERSION = "2"
 MODES = ("float32", "dynamic", "float16", "int8")
+# Built only when asked for, not by `tf_model_cases`: 16-bit activations, 8-bit weights and
+# int64 biases (the converter's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8).
+EXTRA_MODES = ("int16x8",)
 SMALL_TF_MODELS = ["mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer"]
 SLOW_TF_MODELS = ["mobilenet_v2"]
 TF_MODELS = SMALL_TF_MODELS + SLOW_TF_MODELS
@@ -88,7 +91,7 @@ def tf_model_path(name: str, mode: str) -> Path:
     if not path.exists():
         with _cache_lock(f"tf-{name}"):
             if not path.exists():
-                _build_all_modes(name)
+                _build_modes(name, [mode] if mode in EXTRA_MODES else MODES)
     return path
 
 
@@ -131,8 +134,9 @@ def tf_model_cases(modes: Sequence[str] = MODES, models: Sequence[str] = TF_MODE
 def _check_model_and_mode(name: str, mode: str) -> None:
     if name not in TF_MODELS:
         raise ValueError(f"unknown corpus model {name!r}; known: {', '.join(TF_MODELS)}")
-    if mode not in MODES:
-        raise ValueError(f"unknown conversion mode {mode!r}; known: {', '.join(MODES)}")
+    if mode not in MODES + EXTRA_MODES:
+        known = ", ".join(MODES + EXTRA_MODES)
+        raise ValueError(f"unknown conversion mode {mode!r}; known: {known}")
 
 
 def _tf_model_cache_path(name: str, mode: str) -> Path:
@@ -159,10 +163,10 @@ def convert_tf_model(name: str, mode: str) -> bytes:
     return _convert(name, model, input_specs, mode)
 
 
-def _build_all_modes(name: str) -> None:
-    """One model build serves all four conversions."""
+def _build_modes(name: str, modes: Sequence[str]) -> None:
+    """One model build serves all the conversions."""
     model, input_specs = _build_tf_model(name)
-    for mode in MODES:
+    for mode in modes:
         path = _tf_model_cache_path(name, mode)
         if not path.exists():
             _write_atomically(path, _convert(name, model, input_specs, mode))
@@ -200,6 +204,11 @@ def _convert(name: str, model: Any, input_specs: list, mode: str) -> bytes:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
+    elif mode == "int16x8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: _calibration_samples(name, input_specs)
+        ops_set = tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+        converter.target_spec.supported_ops = [ops_set]
     with warnings.catch_warnings():
         # int8 I/O without input statistics is what we ask for; the converter warns anyway.
         warnings.filterwarnings("ignore", "Statistics for quantized inputs were expected")

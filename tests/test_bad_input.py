@@ -215,3 +215,33 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch, mediapipe_mode
     plain = tmp_path / "plain"
     plain.write_bytes(b"")  # the permissions any new file gets here
     assert out.stat().st_mode == plain.stat().st_mode
+
+
+def test_mlir_file_that_is_not_utf8(tmp_path, capsys, mediapipe_model_paths):
+    """One byte of a tensor name in printed IR made 0xff: one line from every reader of MLIR
+    text, not a UnicodeDecodeError traceback."""
+    from tflc.tools import tflc_cli
+
+    data = bytearray(tflc.to_text(tflc.load(mediapipe_model_paths[0])).encode())
+    offset = data.index(b'loc("') + len(b'loc("')
+    data[offset] = 0xFF
+    line = data.count(b"\n", 0, offset) + 1
+    column = offset - data.rfind(b"\n", 0, offset)
+    path = tmp_path / "latin1.mlir"
+    path.write_bytes(bytes(data))
+    expected = f"error: {path}: not UTF-8 text: byte 0xff at line {line}, column {column}"
+    with pytest.raises(tflc.TflcError) as raised:
+        tflc.load(path)
+    assert f"error: {raised.value}" == expected
+    out = str(tmp_path / "out.tflite")
+    runs = [
+        lambda: tflc_cli.main(["compile", str(path), "--target", "tflite", "-o", str(tmp_path)]),
+        lambda: tflc_cli.main(["optimize", str(path), "-o", out]),
+        lambda: tflc_cli.main(["quantize", str(path), "--mode", "float16", "-o", out]),
+        lambda: tfl_opt.main([str(path)]),
+        lambda: tfl_translate.main(["--mlir-to-tflite", str(path), "-o", out]),
+    ]
+    for run in runs:
+        assert run() == 1
+        err = capsys.readouterr().err
+        assert err.startswith(expected) and err.count("\n") == 1, err

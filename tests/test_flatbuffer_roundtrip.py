@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import corpus
 import numpy as np
 import pytest
 import tflc
 from flatbuffer_fields import model_fields
+from tflc.backends.tflite.flatbuffer_writer import write_model
+from tflc.runtime.tflite_model import read_model
 
 
 def _roundtrip(source):
@@ -72,3 +77,34 @@ def test_sparse_and_float16_weights_are_kept_as_ops(mediapipe_model_paths):
 def test_export_is_deterministic(mediapipe_model_paths):
     module = tflc.load(mediapipe_model_paths[0])
     assert tflc.to_flatbuffer(module) == tflc.to_flatbuffer(tflc.load(mediapipe_model_paths[0]))
+
+
+def test_int16x8_model_loads_round_trips_and_runs_bit_exact(tmp_path):
+    """16-bit activations, 8-bit weights and int64 biases, as TensorFlow's converter writes them:
+    the biases import as i32-storage quant types holding their int64 values, and export as INT64
+    again. Run in a subprocess first: before, MLIR aborted the process on the int64 storage."""
+    path = corpus.tf_model_path("cnn", "int16x8")
+    assert {"INT16", "INT64"} <= corpus.tensor_types(path)
+    mlir, exported = tmp_path / "m.mlir", tmp_path / "m.tflite"
+    translate = [sys.executable, "-m", "tflc.tools.tfl_translate", "--print-all-constants"]
+    for argv in (["--tflite-to-mlir", str(path)], ["--mlir-to-tflite", str(mlir)]):
+        output = exported if argv[0] == "--mlir-to-tflite" else mlir
+        result = subprocess.run(
+            [*translate, *argv, "-o", str(output)], capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr
+    assert "x!quant.uniform<i32:f32:0" in mlir.read_text() and "xi64>" in mlir.read_text()
+    assert model_fields(exported) == model_fields(path)
+    _check(path)  # tflc.load / tflc.to_flatbuffer: the same fields, LiteRT's outputs identical
+    inputs = corpus.sample_inputs(path, seed=3)
+    want = corpus.litert_run(path, inputs)
+    np.testing.assert_array_equal(corpus.litert_run(exported, inputs)[0], want[0])
+    np.testing.assert_array_equal(tflc.Interpreter(model_path=str(path))(*inputs)[0], want[0])
+    # A bias outside the int32 range (legal in the file) is kept too: the i64 value holds it.
+    model = read_model(path)
+    bias = next(t for t in model.subgraphs[0].tensors if t.type == "INT64")
+    values = np.frombuffer(model.buffers[bias.buffer], np.int64).copy()
+    values[0] = 2**40 + 3
+    model.buffers[bias.buffer] = values.tobytes()
+    wide = write_model(model)
+    assert model_fields(tflc.to_flatbuffer(tflc.load(wide))) == model_fields(wide)

@@ -114,19 +114,12 @@ def reproducer(ir_text: str, pipeline: str) -> str:
 
 
 def optimize(args: argparse.Namespace) -> int:
-    from tflc.errors import TflcError
+    from tflc.api import read_mlir_text
 
     if args.list_passes:
         return list_passes()
     source = "<stdin>" if args.input == "-" else args.input
-    try:
-        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
-    except OSError as e:
-        raise TflcError(f"cannot read file: {e.strerror}", source) from None
-    except UnicodeDecodeError:
-        raise TflcError(
-            "not MLIR text (for a .tflite file use tfl-translate --tflite-to-mlir)", source
-        ) from None
+    text = read_mlir_text(args.input, "for a .tflite file use tfl-translate --tflite-to-mlir")
     chunks = split_chunks(text) if args.split_input_file else [text]
     if args.verify_diagnostics:
         from tflc.tools.verify_diagnostics import verify_diagnostics

@@ -74,6 +74,7 @@ def _elide_limit(args: argparse.Namespace) -> int | None:
 
 def translate(args: argparse.Namespace) -> int:
     import tflc
+    from tflc.api import read_mlir_text
     from tflc.errors import TflcError
 
     if args.tflite_to_mlir or args.tf_to_mlir:
@@ -94,14 +95,7 @@ def translate(args: argparse.Namespace) -> int:
     if not args.output:
         raise TflcError("--mlir-to-tflite needs -o <file.tflite>", "tfl-translate")
     source = args.input
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text()
-    except OSError as e:
-        raise TflcError(f"cannot read file: {e.strerror}", source) from None
-    except UnicodeDecodeError:
-        raise TflcError(
-            "not MLIR text (is it a .tflite file? use --tflite-to-mlir)", source
-        ) from None
+    text = read_mlir_text(source, "is it a .tflite file? use --tflite-to-mlir")
     if "dense_resource<__elided__>" in text:
         raise TflcError(
             "constants were elided when this file was printed; re-print it with --print-all-constants",

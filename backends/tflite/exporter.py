@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 from mlir import ir
-from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_mlir_name
 from tflc.dialects.tfl_verifier import describe_location, location_names, verify
@@ -16,7 +15,6 @@ from tflc.runtime.tflite_model import (
     Model,
     Operator,
     OperatorCode,
-    Quantization,
     SignatureDef,
     Sparsity,
     SubGraph,
@@ -124,20 +122,6 @@ class FlatbufferExporter:
         return self.codes[key]
 
 
-def _quantization_of(elem: ir.Type) -> Quantization | None:
-    if isinstance(elem, quant.UniformQuantizedPerAxisType):
-        q = quant.UniformQuantizedPerAxisType(elem)
-        return Quantization(
-            scale=list(q.scales),
-            zero_point=list(q.zero_points),
-            quantized_dimension=q.quantized_dimension,
-        )
-    if isinstance(elem, quant.UniformQuantizedType):
-        q = quant.UniformQuantizedType(elem)
-        return Quantization(scale=[q.scale], zero_point=[q.zero_point])
-    return None
-
-
 class _FunctionExporter:
     def __init__(self, parent: FlatbufferExporter, fn: ir.Operation):
         self.parent = parent
@@ -172,7 +156,7 @@ class _FunctionExporter:
             shape=shape,
             type=type_name,
             buffer=0,
-            quantization=_quantization_of(elem),
+            quantization=tfl.quantization_of(elem),
             shape_signature=signature,
         )
         self.tensors.append(tensor)
@@ -220,6 +204,10 @@ class _FunctionExporter:
         else:
             dense = ir.DenseElementsAttr(value)
             arr = np.array(dense)
+            if op.name == "tfl.pseudo_qconst" and arr.dtype == np.int64:
+                # An INT64 quantized constant (a 16x8 bias): its quant type stores i32, the
+                # widest MLIR allows, and its value keeps the file's int64 integers.
+                self.tensors[i].type = "INT64"
             shape = ir.ShapedType(dense.type).shape
             if dense.is_splat and arr.size != int(np.prod(shape)):
                 arr = np.broadcast_to(arr.reshape(-1)[:1], shape)

@@ -1,0 +1,101 @@
+"""Checks one tensor of a .tflite model: its quantization parameters and its constant buffer.
+
+Compiler-free (numpy only): the runtime reader calls it for every tensor, and the tfl importer
+calls it again before it builds a tensor's MLIR type, because MLIR's quant type constructors
+abort the process (a C++ assertion, not an exception) on a scale that is not finite and positive
+or on a storage type wider than 32 bits. Either caller reports the same one-line error.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from tflc.errors import TflcError
+
+if TYPE_CHECKING:
+    from tflc.runtime.tflite_model import Model, Quantization, Tensor
+
+# Integer range of each TensorType that may hold quantized values.
+QUANTIZED_STORAGE_RANGES: dict[str, tuple[int, int]] = {
+    "INT4": (-8, 7),
+    "INT8": (-128, 127),
+    "UINT8": (0, 255),
+    "INT16": (-32768, 32767),
+    "INT32": (-(2**31), 2**31 - 1),
+    "INT64": (-(2**63), 2**63 - 1),
+}
+# Non-integer tensors may carry parameters that nothing reads (LiteRT ignores them too).
+_UNQUANTIZABLE_TYPES = ("FLOAT16", "FLOAT32", "FLOAT64", "BFLOAT16", "BOOL", "STRING")
+
+
+def validate_tensor(model: Model, subgraph_index: int, tensor_index: int) -> None:
+    """Raises a `TflcError` naming the file, subgraph, tensor index and name when the tensor's
+    quantization parameters or its constant buffer cannot be right."""
+    tensor = model.subgraphs[subgraph_index].tensors[tensor_index]
+    is_constant = bool(len(model.buffer_data(tensor)))
+    problem = quantization_problem(tensor, is_constant) or buffer_problem(model, tensor)
+    if problem:
+        raise TflcError(
+            f"subgraph {subgraph_index} tensor {tensor_index} '{tensor.name}': {problem}",
+            model.source,
+        )
+
+
+def quantization_problem(tensor: Tensor, is_constant: bool) -> str | None:
+    """What is wrong with a tensor's quantization parameters, or None (also used by the tfl
+    verifier on quant types read from MLIR text)."""
+    q = tensor.quantization
+    if q is None or not q.is_quantized or tensor.type in _UNQUANTIZABLE_TYPES:
+        return None
+    storage = QUANTIZED_STORAGE_RANGES.get(tensor.type)
+    if storage is None:
+        kinds = ", ".join(QUANTIZED_STORAGE_RANGES)
+        return f"quantized {tensor.type} storage is not supported (only {kinds})"
+    for scale in q.scale:
+        if not (math.isfinite(scale) and scale > 0):
+            return f"quantization scale {scale} is not a finite positive number"
+    if q.zero_point and len(q.zero_point) != len(q.scale):
+        return f"{len(q.scale)} quantization scales but {len(q.zero_point)} zero points"
+    if tensor.type == "INT64" and not is_constant:
+        return "quantized INT64 is for constants only (the biases of 16x8 models)"
+    lo, hi = storage
+    for zero_point in q.zero_point:
+        if not lo <= zero_point <= hi:
+            return f"zero point {zero_point} is outside the {tensor.type} range [{lo}, {hi}]"
+    return _axis_problem(q, tensor.shape) if len(q.scale) > 1 else None
+
+
+def _axis_problem(q: Quantization, shape: list[int]) -> str | None:
+    axis = q.quantized_dimension
+    if not 0 <= axis < len(shape):
+        return f"quantized_dimension {axis} is outside the tensor's rank {len(shape)}"
+    if shape[axis] >= 0 and shape[axis] != len(q.scale):
+        return (
+            f"{len(q.scale)} quantization scales for dimension {axis} of size {shape[axis]} "
+            f"(shape {shape})"
+        )
+    return None
+
+
+def buffer_problem(model: Model, tensor: Tensor) -> str | None:
+    """A constant whose bytes cannot hold exactly its shape of its type (sparse constants hold
+    whole elements; STRING buffers are checked when decoded)."""
+    size = len(model.buffer_data(tensor))
+    if not size or tensor.type == "STRING":
+        return None
+    count = math.prod(tensor.shape)
+    if tensor.type == "INT4":  # two values a byte
+        needed = (count + 1) // 2
+    elif tensor.dtype is not None:
+        itemsize = tensor.dtype.itemsize
+        if tensor.sparsity is not None:
+            if size % itemsize:
+                return f"buffer of {size} bytes is not a whole number of {tensor.type} values"
+            return None
+        needed = count * itemsize
+    else:
+        return None
+    if tensor.sparsity is None and size != needed:
+        return f"buffer holds {size} bytes; {tensor.type} of shape {tensor.shape} needs {needed}"
+    return None
