@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
-from tflc.passes.calibration_ranges import DEFAULT_METHOD as DEFAULT_CALIBRATION_METHOD
-from tflc.passes.calibration_ranges import METHODS as CALIBRATION_METHODS  # noqa: F401  (API)
+from tflc.passes.quantize.calibration_ranges import DEFAULT_METHOD as DEFAULT_CALIBRATION_METHOD
+from tflc.passes.quantize.calibration_ranges import METHODS as CALIBRATION_METHODS  # noqa: F401  (API)
 
 MODES = ("dynamic", "float16", "int8")
 IO_TYPES = ("float32", "int8", "uint8")
@@ -43,9 +43,9 @@ def quantize(
     one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
     a mode the model cannot take or bad data. `bias_correction` (int8, calibrated): the mean
     int8 error of each conv / fully-connected output on the samples is folded into its bias,
-    unless that takes the model's outputs further from float (passes/quantize_bias_correction.py)."""
+    unless that takes the model's outputs further from float (passes/quantize/bias_correction.py)."""
     import tflc
-    from tflc.passes.calibration_ranges import check_method
+    from tflc.passes.quantize.calibration_ranges import check_method
     from tflc.passes.registry import run_pipeline
 
     if mode not in MODES:
@@ -85,8 +85,8 @@ def quantize(
             quantize_dynamic_range(module.operation, per_tensor=per_tensor)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))
     else:
-        from tflc.passes.quantize_bias_correction import correct_biases, float_reference
-        from tflc.passes.quantize_calibrate import calibrate
+        from tflc.passes.quantize.bias_correction import correct_biases, float_reference
+        from tflc.passes.quantize.calibrate import calibrate
         from tflc.passes.quantize_int8 import quantize_int8
 
         if trained:  # quantization-aware training fixed the ranges: no recalibration
@@ -139,7 +139,7 @@ def _check_float_model(module: ir.Module, source: str) -> None:
 
 def input_specs(module: ir.Module) -> list[tuple[str, tuple[int, ...], np.dtype]]:
     """(name, shape, dtype) of the main function's inputs."""
-    from tflc.passes._tfl_rewrite import func_blocks
+    from tflc.passes.rewrite.tfl import func_blocks
 
     block = next(func_blocks(module.operation))
     specs = []

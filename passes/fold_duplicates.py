@@ -12,9 +12,9 @@ import hashlib
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import func_blocks, replace_op
 from tflc.passes.dce import _SIDE_EFFECTING
 from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import func_blocks, replace_op
 
 _NEVER_MERGED = _SIDE_EFFECTING | {"tfl.variable", "tfl.pseudo_sparse_const"}
 

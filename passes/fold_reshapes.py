@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import (
     const_value,
     create_before,
     defining_op,
@@ -19,8 +20,7 @@ from tflc.passes._tfl_rewrite import (
     shape_const,
     static_shape,
 )
-from tflc.passes._tfl_rewrite import rewrite_to_fixpoint as _sweep
-from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import rewrite_to_fixpoint as _sweep
 
 SHAPE_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.fold_reshapes import fold_transpose_chain
+from tflc.passes.rewrite.tfl import (
     const_value,
     create_before,
     has_one_use,
@@ -22,7 +23,6 @@ from tflc.passes._tfl_rewrite import (
     rewrite_pass,
     static_shape,
 )
-from tflc.passes.fold_reshapes import fold_transpose_chain
 
 UNARY = {
     "tfl.relu",

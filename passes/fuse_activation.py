@@ -10,7 +10,7 @@ fused TANH (add, mul) or reject it (fully connected), so fusing it would change 
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     FUSED_ACTIVATION_OPS,
     activation,
     defining_op,

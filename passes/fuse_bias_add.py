@@ -9,7 +9,7 @@ activation moves onto the producer. A fully connected layer without a bias gets 
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     bias_value,
     rewrite_pass,
     set_bias,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     activation,
     create_before,
     defining_op,

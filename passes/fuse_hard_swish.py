@@ -9,7 +9,7 @@ values must have no other users, and `1/6` must be within float rounding of the 
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     activation,
     create_before,
     has_one_use,

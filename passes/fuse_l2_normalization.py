@@ -9,7 +9,8 @@ over the last axis, an optional `maximum` with a small epsilon <= 1e-6, `rsqrt`,
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.fuse_softmax import _reduces_last_axis
+from tflc.passes.rewrite.tfl import (
     activation,
     create_before,
     has_one_use,
@@ -19,7 +20,6 @@ from tflc.passes._tfl_rewrite import (
     rewrite_pass,
     split_const_operand,
 )
-from tflc.passes.fuse_softmax import _reduces_last_axis
 
 
 def _squared_norm_of(value: ir.Value) -> ir.Value | None:

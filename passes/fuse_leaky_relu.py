@@ -10,7 +10,7 @@ The inner values must have no other users.
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     activation,
     create_before,
     has_one_use,

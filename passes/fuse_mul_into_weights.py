@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     bias_value,
     float_const,
     make_const,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.rewrite.tfl import (
     activation,
     create_before,
     float_const,

@@ -3,7 +3,7 @@
 The result is plain upstream MLIR (func + tosa), checked by MLIR's own verifier, that other
 TOSA consumers accept: IREE compiles it (`--iree-input-type=tosa`), and upstream's
 tosa-to-linalg pipeline lowers it further. int8 tensors become their i8 storage with
-TFLite's requantization as `tosa.rescale` (see _tosa_quant.py), function signatures included;
+TFLite's requantization as `tosa.rescale` (see tosa/quant.py), function signatures included;
 an int8 op with only a float lowering runs it between a dequantize and a quantize.
 An op without a lowering, or a form of one that is not covered (other quantized types, dynamic
 shapes, non-constant axes), is an error at its location. Constants become `tosa.const` once
@@ -15,16 +15,16 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
-from tflc.passes import _tosa_int8_via_float as via_float
-from tflc.passes import _tosa_lower_int8 as int8
-from tflc.passes import _tosa_lower_more as more
-from tflc.passes import _tosa_lower_nn as nn
-from tflc.passes import _tosa_lower_tensor as tensor
-from tflc.passes import _tosa_quant as quant
-from tflc.passes._sparse_constants import sparse_constant_value
-from tflc.passes._tfl_rewrite import defining_op, func_blocks, make_const, replace_op
-from tflc.passes._tosa_build import TosaBuilder
+from tflc.passes.quantize.sparse_constants import sparse_constant_value
 from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import defining_op, func_blocks, make_const, replace_op
+from tflc.passes.tosa import int8_via_float as via_float
+from tflc.passes.tosa import lower_int8 as int8
+from tflc.passes.tosa import lower_more as more
+from tflc.passes.tosa import lower_nn as nn
+from tflc.passes.tosa import lower_tensor as tensor
+from tflc.passes.tosa import quant
+from tflc.passes.tosa.build import TosaBuilder
 
 LOWERINGS = {
     "tfl.conv_2d": nn.lower_conv_2d,

@@ -14,15 +14,15 @@ constant).
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes._quantize_common import float_weights, qconst, quant_element_type, symmetric_int8
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
+from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import (
     defining_op,
     func_blocks,
     is_float,
     make_const,
     output_channel_axis,
 )
-from tflc.passes.registry import Pass
 
 MIN_ELEMENTS = 1024
 WEIGHT_OPERAND = {

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
-from tflc.passes._tfl_rewrite import attr_str, const_value, func_blocks, make_const, replace_op
-from tflc.passes.quantize_calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
 from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import attr_str, const_value, func_blocks, make_const, replace_op
 
 
 def has_fake_quant(module: ir.Operation) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
-from tflc.passes._tfl_rewrite import const_value, func_blocks, use_count
 from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import const_value, func_blocks, use_count
 
 F16_MAX = float(np.finfo(np.float16).max)
 

@@ -1,6 +1,6 @@
 """tfl-quantize-int8: full integer quantization from calibrated ranges.
 
-Reads the ranges `calibrate` (passes/quantize_calibrate.py) stored on the IR and rewrites the
+Reads the ranges `calibrate` (passes/quantize/calibrate.py) stored on the IR and rewrites the
 main function to int8, following TensorFlow Lite's int8 specification:
 
 * activations: asymmetric int8 per tensor, the calibrated range widened to include 0;
@@ -26,11 +26,11 @@ from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.errors import TflcError
-from tflc.passes._qat_weight_grids import trained_grid
-from tflc.passes._quantize_common import float_weights, qconst, quant_element_type, symmetric_int8
-from tflc.passes._tfl_rewrite import defining_op, func_blocks, is_none
-from tflc.passes.quantize_calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
+from tflc.passes.quantize.qat_weight_grids import trained_grid
 from tflc.passes.registry import Pass
+from tflc.passes.rewrite.tfl import defining_op, func_blocks, is_none
 
 WEIGHTED = {  # op -> (input operand, weight operand, bias operand, output-channel axis)
     "tfl.conv_2d": (0, 1, 2, 0),
@@ -362,7 +362,7 @@ class _Int8Rewriter:
             return
         self._as_quantized(op, xi, None)
         in_scale = params_of(op.operands[xi])[0]
-        # QAT weights keep the grid training put them on (passes/_qat_weight_grids.py).
+        # QAT weights keep the grid training put them on (passes/quantize/qat_weight_grids.py).
         grid = trained_grid(w, axis, self.per_tensor) if self.keep_weight_grids else None
         if grid is not None:
             q, scales, w_axis = grid

@@ -3,6 +3,7 @@
 A tflc pass is a module `passes/<name_with_underscores>.py` defining `PASS = Pass(...)`; its
 name is `tfl-<name-with-dashes>` (or `tf-...` for tf passes). Pipelines mix them with upstream
 MLIR passes by name: `tfl-canonicalize,cse,tfl-dce`. Upstream passes are never re-implemented.
+The helpers passes share live in subpackages (`quantize/`, `rewrite/`, `tosa/`, ...), not scanned.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def get_all_passes() -> dict[str, Pass]:
 
     passes = {}
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_") or info.name == "registry":
+        if info.ispkg or info.name.startswith("_") or info.name == "registry":
             continue
         module = importlib.import_module(f"tflc.passes.{info.name}")
         p = getattr(module, "PASS", None)

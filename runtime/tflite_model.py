@@ -460,6 +460,17 @@ def validate_model(model: Model) -> None:
                         f"{where} ({model.operator_name(op)}): output tensor index {i} out of range ({n} tensors)",
                         src,
                     )
+    # Shapes last: shape functions read tensors and constants the checks above vouched for.
+    # (Imported here: the shape functions share the kernels' geometry, whose package imports
+    # this module.)
+    from tflc.runtime.shape_inference import check_operator_shapes
+
+    for si, sg in enumerate(model.subgraphs):
+        for oi, op in enumerate(sg.operators):
+            problem = check_operator_shapes(model, si, oi)
+            if problem:
+                name = model.operator_name(op)
+                raise TflcError(f"subgraph {si} operator {oi} ({name}): {problem}", model.source)
     for i, (_, b) in enumerate(model.metadata):
         if not 0 <= b < len(model.buffers):
             raise TflcError(f"metadata {i}: buffer index {b} out of range", src)

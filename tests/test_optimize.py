@@ -19,7 +19,8 @@ import pytest
 import tflc
 from mlir import ir
 from tflc.dialects import tfl
-from tflc.passes._tfl_rewrite import (
+from tflc.passes.optimize import optimize
+from tflc.passes.rewrite.tfl import (
     activation,
     float_const,
     make_const,
@@ -27,7 +28,6 @@ from tflc.passes._tfl_rewrite import (
     set_activation,
     static_shape,
 )
-from tflc.passes.optimize import optimize
 from tflc.runtime.kernels.geometry import same_padding
 
 RTOL = 1e-5

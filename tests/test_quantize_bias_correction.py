@@ -77,7 +77,7 @@ def test_correction_removes_a_systematic_weight_rounding_shift(activation):
 def test_a_correction_that_worsens_the_outputs_is_undone(monkeypatch):
     """The check on the model's outputs: corrections pushed the wrong way (twice the estimate,
     negated) make the outputs worse on the samples, and the model keeps its first biases."""
-    from tflc.passes import quantize_bias_correction
+    from tflc.passes.quantize import bias_correction as quantize_bias_correction
 
     estimate = quantize_bias_correction._mean_error
     monkeypatch.setattr(quantize_bias_correction, "_mean_error", lambda *a: -2 * estimate(*a))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tflc
 from tflc.errors import TflcError
-from tflc.passes.calibration_ranges import METHODS, best_clipping, range_rule
+from tflc.passes.quantize.calibration_ranges import METHODS, best_clipping, range_rule
 from tflc.passes.quantize_int8 import activation_params
 from tflc.runtime.tflite_model import read_model
 

@@ -8,8 +8,8 @@ import corpus
 import numpy as np
 import pytest
 import tflc
-from tflc.passes._sparse_constants import sparse_constant_value
-from tflc.passes._tfl_rewrite import func_blocks
+from tflc.passes.quantize.sparse_constants import sparse_constant_value
+from tflc.passes.rewrite.tfl import func_blocks
 
 SPARSE_MODELS = ["pose_detection", "face_detection_full_range_sparse"]
 

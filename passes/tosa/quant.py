@@ -20,9 +20,9 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
-from tflc.passes._tfl_rewrite import attr_str, defining_op
-from tflc.passes._tosa_build import TosaBuilder, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError
+from tflc.passes.rewrite.tfl import attr_str, defining_op
+from tflc.passes.tosa.build import TosaBuilder, shape_of, tensor
+from tflc.passes.tosa.lower_nn import LoweringError
 
 CAST = "builtin.unrealized_conversion_cast"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from mlir.dialects import quant
-from tflc.passes._tfl_rewrite import defining_op
+from tflc.passes.rewrite.tfl import defining_op
 
 INT8_MIN, INT8_MAX = -128, 127
 
@@ -88,7 +88,7 @@ def float_weights(value: ir.Value) -> np.ndarray | None:
 def _constant(op: ir.Operation | None) -> np.ndarray | None:
     """The value of a dense constant or of `tfl.densify` over a sparse one."""
     from tflc.dialects.tfl import constant_value
-    from tflc.passes._sparse_constants import sparse_constant_value
+    from tflc.passes.quantize.sparse_constants import sparse_constant_value
 
     if op is None:
         return None

@@ -33,10 +33,10 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects.tfl import constant_value
-from tflc.passes._quantize_common import float_weights, qconst
-from tflc.passes._tfl_rewrite import activation, defining_op, func_blocks, is_none
-from tflc.passes.quantize_calibrate import RANGE_ATTR, instrumented_flatbuffer, progress_bar
+from tflc.passes.quantize.calibrate import RANGE_ATTR, instrumented_flatbuffer, progress_bar
+from tflc.passes.quantize.common import float_weights, qconst
 from tflc.passes.quantize_int8 import WEIGHTED, params_of
+from tflc.passes.rewrite.tfl import activation, defining_op, func_blocks, is_none
 
 # Samples used (the first ones): a mean per channel over this many inputs' positions is
 # precise, and every sample's live tensors are held at once.

@@ -3,7 +3,7 @@
 Every float32 tensor of the main function (its inputs and each op's results) becomes an extra
 output of a temporary copy of the model; the representative samples run through
 `tflc.runtime.interpreter.Interpreter`, and each tensor's range (summarized by the chosen
-calibration method: passes/calibration_ranges.py) is stored on the IR:
+calibration method: passes/quantize/calibration_ranges.py) is stored on the IR:
 `tflc.range = array<f32: min, max>` on the producing op (result 0), and `tflc.arg_ranges` on the
 function for its arguments. `tfl-quantize-int8` reads them, so calibrated IR can be printed,
 edited and fed to tfl-opt.
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
-from tflc.passes._tfl_rewrite import func_blocks
-from tflc.passes.calibration_ranges import DEFAULT_METHOD, range_rule
+from tflc.passes.quantize.calibration_ranges import DEFAULT_METHOD, range_rule
+from tflc.passes.rewrite.tfl import func_blocks
 
 RANGE_ATTR = "tflc.range"
 ARG_RANGES_ATTR = "tflc.arg_ranges"
@@ -79,7 +79,7 @@ def calibrate(
     method: str = DEFAULT_METHOD,
 ) -> None:
     """Runs `samples` through the model and annotates every float tensor with its range,
-    summarized by the calibration `method` (passes/calibration_ranges.py)."""
+    summarized by the calibration `method` (passes/quantize/calibration_ranges.py)."""
     from tflc.runtime.interpreter import Interpreter
 
     block = next(func_blocks(module.operation))

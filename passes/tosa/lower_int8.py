@@ -1,5 +1,5 @@
 """int8 tfl ops (`!quant.uniform` tensors) → tosa ops on their storage types (see
-_tosa_quant.py for the requantization and the casts). Each `lower_*` returns the i8 value that
+quant.py for the requantization and the casts). Each `lower_*` returns the i8 value that
 replaces the op's result.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
-from tflc.passes._tfl_rewrite import attr_str, defining_op, is_none
-from tflc.passes._tosa_build import TosaBuilder, i64_array, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError, _windowed_input, reduction_axes
-from tflc.passes._tosa_quant import (
+from tflc.passes.rewrite.tfl import attr_str, defining_op, is_none
+from tflc.passes.tosa.build import TosaBuilder, i64_array, shape_of, tensor
+from tflc.passes.tosa.lower_nn import LoweringError, _windowed_input, reduction_axes
+from tflc.passes.tosa.quant import (
     clamp_real,
     fused_activation_int8,
     i8,

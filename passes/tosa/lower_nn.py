@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import attr_str, const_value, is_none
-from tflc.passes._tosa_build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
+from tflc.passes.rewrite.tfl import attr_str, const_value, is_none
+from tflc.passes.tosa.build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
 from tflc.runtime.kernels.geometry import conv_axis, effective_kernel
 
 # fused_activation_function → clamp bounds (TANH is a separate op).

@@ -1,12 +1,12 @@
-"""float32 tfl elementwise and data-movement ops → tosa ops (see _tosa_lower_nn.py for the form)."""
+"""float32 tfl elementwise and data-movement ops → tosa ops (see lower_nn.py for the form)."""
 
 from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import attr_str, const_value
-from tflc.passes._tosa_build import F32_MAX, TosaBuilder, shape_of
-from tflc.passes._tosa_lower_nn import LoweringError, fused_activation
+from tflc.passes.rewrite.tfl import attr_str, const_value
+from tflc.passes.tosa.build import F32_MAX, TosaBuilder, shape_of
+from tflc.passes.tosa.lower_nn import LoweringError, fused_activation
 
 
 def binary_lowering(name: str):

@@ -1,5 +1,5 @@
 """More float32 tfl ops → tosa: the corpus's transformer, activation and tensor-op models and the
-float16-weight mediapipe models (see _tosa_lower_nn.py for the form)."""
+float16-weight mediapipe models (see lower_nn.py for the form)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 from mlir import ir
-from tflc.passes._tfl_rewrite import attr_str, const_value, is_none
-from tflc.passes._tosa_build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
-from tflc.passes._tosa_lower_nn import LoweringError, fused_activation
+from tflc.passes.rewrite.tfl import attr_str, const_value, is_none
+from tflc.passes.tosa.build import F32_MAX, TosaBuilder, i64_array, shape_of, tensor
+from tflc.passes.tosa.lower_nn import LoweringError, fused_activation
 from tflc.runtime.kernels.geometry import conv_axis
 
 

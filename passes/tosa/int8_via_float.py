@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
-from tflc.passes._tfl_rewrite import defining_op
-from tflc.passes._tosa_build import TosaBuilder, shape_of, tensor
-from tflc.passes._tosa_lower_int8 import dequantized, quantized
-from tflc.passes._tosa_quant import is_quantized, qparams, quantized_axis
+from tflc.passes.rewrite.tfl import defining_op
+from tflc.passes.tosa.build import TosaBuilder, shape_of, tensor
+from tflc.passes.tosa.lower_int8 import dequantized, quantized
+from tflc.passes.tosa.quant import is_quantized, qparams, quantized_axis
 
 
 def dequantized_operand(b: TosaBuilder, value: ir.Value) -> ir.Value:

@@ -1,0 +1,1 @@
+"""What the quantization passes share: calibration, range rules, bias correction, weight access."""

@@ -1,0 +1,1 @@
+"""What the tfl passes share for rewriting IR: op sweeps, constants, activations, biases."""

@@ -1,0 +1,1 @@
+"""The tfl -> TOSA lowering of tfl-legalize-to-tosa: builders, requantization, lowerings."""
