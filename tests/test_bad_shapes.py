@@ -1,0 +1,108 @@
+"""An operator whose declared output shape its inputs and options contradict, or whose options
+give no shape at all, is one `error:` line naming the operator and the tensor, the same from
+every entry point (runtime/shape_inference.py: one shape function per op).
+
+Before, the compiled targets sized buffers from the declared shapes: SIGSEGV in cpu code,
+"malloc(): invalid size", or garbage; the interpreter crashed on a dilation of INT_MIN.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import corpus
+import pytest
+from test_bad_tensors import _assert_every_entry_point_fails
+from tflc.backends.tflite.flatbuffer_writer import write_model
+from tflc.errors import TflcError
+from tflc.runtime.interpreter import Interpreter
+from tflc.runtime.tflite_model import Model, Operator, read_model
+
+_COMPILE = """
+import sys
+import tflc
+for target in ("cpu", "mcu"):
+    options = {"measure_flash": False} if target == "mcu" else {}
+    try:
+        tflc.compile(sys.argv[1], target=target, **options)
+        print(f"{target}: compiled", file=sys.stderr)
+    except tflc.TflcError as e:
+        print(f"error: {e}", file=sys.stderr)
+"""
+
+
+def _first(model: Model, op_name: str) -> tuple[int, Operator]:
+    ops = model.subgraphs[0].operators
+    return next((i, op) for i, op in enumerate(ops) if model.operator_name(op) == op_name)
+
+
+def _declare_half_height(model: Model) -> str:
+    index, conv = _first(model, "CONV_2D")
+    out = model.subgraphs[0].tensors[conv.outputs[0]]
+    declared = list(out.shape)
+    out.shape = [declared[0], declared[1] // 2, *declared[2:]]
+    return (
+        f"operator {index} (CONV_2D): output tensor {conv.outputs[0]} '{out.name}' is declared "
+        f"{out.shape}, but its inputs and options give {declared}"
+    )
+
+
+def _option(op_name: str, field: str, value: int, problem: str):
+    def edit(model: Model) -> str:
+        index, op = _first(model, op_name)
+        op.builtin_options[1][field] = value
+        return f"operator {index} ({op_name}): {problem}"
+
+    return edit
+
+
+CASES = [
+    ("declared-shape", "cnn", _declare_half_height),
+    ("stride-zero", "cnn", _option("CONV_2D", "stride_h", 0, "stride_h 0 must be at least 1")),
+    (
+        "dilation-int-min",
+        "cnn",
+        _option(
+            "DEPTHWISE_CONV_2D", "dilation_w_factor", -(2**31), "dilation_w_factor -2147483648"
+        ),
+    ),
+    ("pool-filter-zero", "cnn", _option("MAX_POOL_2D", "filter_width", 0, "filter_width 0 must")),
+    ("concat-axis", "cnn", _option("CONCATENATION", "axis", 7, "axis 7 is outside rank 4")),
+]
+
+
+def _bad_model(tmp_path, name: str, mode: str, edit) -> tuple[str, str]:
+    model = read_model(corpus.tf_model_path(name, mode))
+    problem = edit(model)
+    path = tmp_path / f"{name}.{mode}.tflite"
+    path.write_bytes(write_model(model))
+    return str(path), f"subgraph 0 {problem}"
+
+
+@pytest.mark.parametrize("mode", ["float32", "int8"])
+@pytest.mark.parametrize("name,edit", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_contradicted_shape_is_one_error_everywhere(tmp_path, name, edit, mode):
+    path, problem = _bad_model(tmp_path, name, mode, edit)
+    _assert_every_entry_point_fails(path, problem, tmp_path)
+    with pytest.raises(TflcError, match=re.escape(problem)):
+        Interpreter(model_path=path)
+
+
+def test_compiled_targets_refuse_a_contradicted_shape(tmp_path):
+    path, problem = _bad_model(tmp_path, "cnn", "int8", _declare_half_height)
+    result = subprocess.run(
+        [sys.executable, "-c", _COMPILE, path], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"crashed (status {result.returncode}):\n{result.stderr}"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(problem in line for line in lines), result.stderr
+
+
+def test_every_corpus_model_passes_the_shape_check():
+    """No false alarm: every op of every corpus model, TF-converted and mediapipe, infers the
+    shapes its file declares (read_model runs the check)."""
+    paths = [corpus.tf_model_path(n, m) for n in corpus.SMALL_TF_MODELS for m in corpus.MODES]
+    for path in paths + corpus.mediapipe_models():
+        read_model(path)
