@@ -35,8 +35,9 @@ def convert(
     if output not in ("module", "flatbuffer"):
         raise TflcError(f"output must be 'module' or 'flatbuffer', not {output!r}")
     from tflc.dialects.tf_importer import import_tf_model
+    from tflc.passes.legalize_tf import supported_tf_ops
 
-    module = import_tf_model(model, signature, context, batch_size)
+    module = import_tf_model(model, signature, context, batch_size, supported_tf_ops())
     legalize_tf_module(module, allow_select_tf_ops, _source_name(model))
     if optimize:
         from tflc.passes.registry import run_pipeline
@@ -54,8 +55,11 @@ def import_tf(model: Any, signature: str | None = None, batch_size: int = 1) -> 
     (`tfl-translate --tf-to-mlir`): TensorFlow's ops and attributes, node names and Python lines
     as locations, If / While bodies as functions."""
     from tflc.dialects.tf_importer import import_tf_model
+    from tflc.passes.legalize_tf import supported_tf_ops
 
-    return import_tf_model(model, signature, batch_size=batch_size)
+    return import_tf_model(
+        model, signature, batch_size=batch_size, legalized_ops=supported_tf_ops()
+    )
 
 
 def legalize_tf_module(

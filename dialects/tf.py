@@ -34,6 +34,17 @@ def op_type(op: ir.Operation) -> str:
     return op.name[3:]
 
 
+# The serialized NodeDef the importer keeps on op types tflc cannot legalize: with
+# --allow-select-tf-ops they become Flex custom ops, whose options carry it to the Flex delegate.
+NODE_DEF_ATTR = "tf._node_def"
+
+
+def node_def_attr(serialized: bytes) -> ir.Attribute:
+    """A serialized NodeDef as the ui8 tensor attribute stored under `NODE_DEF_ATTR`."""
+    arr = np.frombuffer(serialized, dtype=np.uint8)
+    return ir.DenseElementsAttr.get(arr, type=ir.IntegerType.get_unsigned(8), shape=[arr.size])
+
+
 def node_name(loc: ir.Location) -> str | None:
     """The TensorFlow node name a location carries."""
     names = location_names(loc)

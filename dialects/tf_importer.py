@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import sysconfig
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,6 @@ from mlir.dialects import func
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects.tf_importer_sources import FrozenSignature, frozen_signatures
 from tflc.errors import TflcError
-from tflc.passes.legalize_tf import supported_tf_ops
-from tflc.passes.legalize_tf_flex import NODE_DEF_ATTR, node_def_attr
 
 _INLINED_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROPPED_OPS = ("NoOp",)
@@ -35,13 +34,19 @@ def import_tf_model(
     signature: str | None = None,
     context: ir.Context | None = None,
     batch_size: int = 1,
+    legalized_ops: Collection[str] = (),
 ) -> ir.Module:
-    """A `tf` dialect module with one public function per signature of `obj`."""
+    """A `tf` dialect module with one public function per signature of `obj`.
+
+    `legalized_ops`: the op types the caller's legalization handles (the converter passes
+    `passes/legalize_tf.py`'s `supported_tf_ops()`); every other op keeps its serialized
+    NodeDef (`tf_dialect.NODE_DEF_ATTR`) for --allow-select-tf-ops. Given by the caller so
+    that the dialect does not depend on the passes."""
     signatures = frozen_signatures(obj, signature, batch_size)
     context = context or tf_dialect.make_context()
     with context, ir.Location.unknown():
         module = ir.Module.create()
-        importer = _ModuleImporter(module)
+        importer = _ModuleImporter(module, legalized_ops)
         for sig in signatures:
             importer.import_signature(sig)
         importer.set_signature_defs(signatures)
@@ -49,13 +54,13 @@ def import_tf_model(
 
 
 class _ModuleImporter:
-    def __init__(self, module: ir.Module):
+    def __init__(self, module: ir.Module, legalized_ops: Collection[str]):
         self.module = module
         self.functions: dict[str, str] = {}  # library name -> symbol
         self.library: dict[str, Any] = {}  # FunctionDef by name
         self.sources: dict[str, tuple[str, int]] = {}
         self.signature_symbols: list[str] = []
-        self.supported = supported_tf_ops()
+        self.supported = frozenset(legalized_ops)
 
     def import_signature(self, sig: FrozenSignature) -> None:
         graph = sig.graph
@@ -160,7 +165,9 @@ class _ModuleImporter:
             attrs[key] = self._attribute(value, op, operands)
         if op.type not in self.supported:
             # Kept for --allow-select-tf-ops, which hands the NodeDef to the Flex delegate.
-            attrs[NODE_DEF_ATTR] = node_def_attr(op.node_def.SerializeToString())
+            attrs[tf_dialect.NODE_DEF_ATTR] = tf_dialect.node_def_attr(
+                op.node_def.SerializeToString()
+            )
         loc = self.location(op)
         created = ir.Operation.create(
             f"tf.{op.type}",

@@ -1,10 +1,10 @@
 """tfl-legalize-tf: tf dialect ops -> tfl ops, then the fusions TensorFlow's converter makes.
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
-legalize_tf_nn.py, legalize_tf_math.py, legalize_tf_shape.py, legalize_tf_einsum.py,
-legalize_tf_misc.py, legalize_tf_quant.py (QAT fake quantization) and legalize_tf_control.py.
-Every tf op left without a legalizer is reported in one error, each with its node name and
-Python line; with `allow_select_tf_ops` they become Flex custom ops instead (legalize_tf_flex.py).
+tf_to_tfl/: nn.py, math.py, shape.py, einsum.py, misc.py, quant.py (QAT fake quantization) and
+control.py. Every tf op left without a legalizer is reported in one error, each with its node
+name and Python line; with `allow_select_tf_ops` they become Flex custom ops instead
+(tf_to_tfl/flex.py).
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.errors import TflcError
-from tflc.passes.legalize_tf_common import LEGALIZERS, TfOp, Unsupported
 from tflc.passes.registry import Pass
+from tflc.passes.tf_to_tfl.common import LEGALIZERS, TfOp, Unsupported
 
 
 def _load_legalizers() -> None:
     # Imported for their @legalizes registrations.
-    from tflc.passes import (  # noqa: F401
-        legalize_tf_control,
-        legalize_tf_einsum,
-        legalize_tf_math,
-        legalize_tf_misc,
-        legalize_tf_nn,
-        legalize_tf_quant,
-        legalize_tf_shape,
+    from tflc.passes.tf_to_tfl import (  # noqa: F401
+        control,
+        einsum,
+        math,
+        misc,
+        nn,
+        quant,
+        shape,
     )
 
 
@@ -60,14 +60,14 @@ def legalize_tf(module: ir.Operation, allow_select_tf_ops: bool = False) -> None
             if reason is not None:
                 failures.append((op, reason))
     if failures and allow_select_tf_ops:
-        from tflc.passes.legalize_tf_flex import to_flex_op
+        from tflc.passes.tf_to_tfl.flex import to_flex_op
 
         for op, _ in failures:
             to_flex_op(op)
         failures = []
     if failures:
         raise unsupported_error(failures)
-    from tflc.passes.legalize_tf_fuse import fuse_tfl
+    from tflc.passes.tf_to_tfl.fuse import fuse_tfl
 
     fuse_tfl(module)
     _erase_unused_constants(module)

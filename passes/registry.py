@@ -3,7 +3,8 @@
 A tflc pass is a module `passes/<name_with_underscores>.py` defining `PASS = Pass(...)`; its
 name is `tfl-<name-with-dashes>` (or `tf-...` for tf passes). Pipelines mix them with upstream
 MLIR passes by name: `tfl-canonicalize,cse,tfl-dce`. Upstream passes are never re-implemented.
-The helpers passes share live in subpackages (`quantize/`, `rewrite/`, `tosa/`, ...), not scanned.
+The helpers passes share live in subpackages (`quantize/`, `rewrite/`, `tf_to_tfl/`,
+`tosa/`), not scanned.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ import numpy as np
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects import tfl
-from tflc.passes.legalize_tf_common import numpy_dtype, python_value, static_shape, with_shape
 from tflc.passes.registry import Pass
 from tflc.passes.tf_prepare import make_const
+from tflc.passes.tf_to_tfl.common import numpy_dtype, python_value, static_shape, with_shape
 
 LIST_OPS = {
     "tf.TensorListReserve",

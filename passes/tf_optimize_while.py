@@ -16,9 +16,9 @@ from collections import Counter
 
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
-from tflc.passes.legalize_tf_common import python_value
 from tflc.passes.registry import Pass
 from tflc.passes.tf_prepare import prepare_tf
+from tflc.passes.tf_to_tfl.common import python_value
 
 _WHILE = ("tf.While", "tf.StatelessWhile")
 

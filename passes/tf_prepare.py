@@ -1,7 +1,7 @@
 """tf-prepare: readies a tf module for legalization.
 
 Removes identities and no-ops, folds shape queries of statically shaped tensors (Shape, Rank,
-Size) and every op whose inputs are all constants (passes/tf_fold_kernels.py), and drops ops
+Size) and every op whose inputs are all constants (passes/tf_to_tfl/fold_kernels.py), and drops ops
 left without users. Inference-mode batch norm needs nothing here: its statistics are frozen
 constants, so FusedBatchNormV3 and the decomposed form of `tf.nn.batch_normalization` both fold
 to one multiply and one add, which legalization then folds into the producing convolution.
@@ -13,9 +13,9 @@ import numpy as np
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects.tf_importer import dense_attr
-from tflc.passes.legalize_tf_common import numpy_dtype, python_value, static_shape
 from tflc.passes.registry import Pass
-from tflc.passes.tf_fold_kernels import FOLDERS
+from tflc.passes.tf_to_tfl.common import numpy_dtype, python_value, static_shape
+from tflc.passes.tf_to_tfl.fold_kernels import FOLDERS
 
 IDENTITIES = {
     "Identity",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
-from tflc.passes.legalize_tf_common import static_shape
+from tflc.passes.tf_to_tfl.common import static_shape
 from tflc.runtime.kernels.geometry import same_padding
 
 _AFFINE = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.passes.legalize_tf_common import (
+from tflc.passes.tf_to_tfl.common import (
     TfOp,
     Unsupported,
     element_of,

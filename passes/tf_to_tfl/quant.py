@@ -11,8 +11,8 @@ channel, so the weights sit on the grid training used and int8 quantization reco
 from __future__ import annotations
 
 import numpy as np
-from tflc.passes.legalize_tf_common import TfOp, Unsupported, const, emit, legalizes
 from tflc.passes.quantize_fake_quant import fake_quantize
+from tflc.passes.tf_to_tfl.common import TfOp, Unsupported, const, emit, legalizes
 
 
 def _options(op: TfOp) -> tuple[int, bool]:

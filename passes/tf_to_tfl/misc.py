@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
-from tflc.passes.legalize_tf_common import (
+from tflc.passes.tf_to_tfl.common import (
     TfOp,
     Unsupported,
     const,

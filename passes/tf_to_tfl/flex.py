@@ -2,7 +2,7 @@
 
 The custom options are what TensorFlow's converter writes and the Flex delegate reads: a
 flexbuffer vector of the op type and the serialized NodeDef, which the importer kept on the op
-as `tf._node_def` for every op type that has no legalizer.
+as `tf._node_def` (`dialects/tf.py`'s NODE_DEF_ATTR) for every op type that has no legalizer.
 """
 
 from __future__ import annotations
@@ -12,13 +12,6 @@ from flatbuffers import flexbuffers
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects import tfl
-
-NODE_DEF_ATTR = "tf._node_def"
-
-
-def node_def_attr(serialized: bytes) -> ir.Attribute:
-    arr = np.frombuffer(serialized, dtype=np.uint8)
-    return ir.DenseElementsAttr.get(arr, type=ir.IntegerType.get_unsigned(8), shape=[arr.size])
 
 
 def flex_options(op_type: str, node_def: bytes) -> bytes:
@@ -32,8 +25,8 @@ def flex_options(op_type: str, node_def: bytes) -> bytes:
 
 def to_flex_op(op: ir.Operation) -> None:
     kind = tf_dialect.op_type(op)
-    if NODE_DEF_ATTR in op.attributes:
-        node_def = np.array(op.attributes[NODE_DEF_ATTR]).astype(np.uint8).tobytes()
+    if tf_dialect.NODE_DEF_ATTR in op.attributes:
+        node_def = np.array(op.attributes[tf_dialect.NODE_DEF_ATTR]).astype(np.uint8).tobytes()
     else:
         node_def = b""
     options = np.frombuffer(flex_options(kind, node_def), dtype=np.uint8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.dialects import tfl
-from tflc.passes.legalize_tf_common import (
+from tflc.passes.tf_to_tfl.common import (
     TfOp,
     Unsupported,
     element_of,

@@ -8,7 +8,7 @@ other function of the module.
 from __future__ import annotations
 
 from mlir import ir
-from tflc.passes.legalize_tf_common import TfOp, Unsupported, emit_multi, legalizes
+from tflc.passes.tf_to_tfl.common import TfOp, Unsupported, emit_multi, legalizes
 
 
 @legalizes("While", "StatelessWhile")
