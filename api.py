@@ -82,6 +82,8 @@ def _parse_module(text: str, source: str):
 
 
 def to_flatbuffer(module: ir.Module, source: str = "<module>") -> bytes:
+    """The .tflite bytes of a tfl module, verified first. Defined in backends/tflite/exporter.py,
+    which the layers below the API (passes, backends) call directly."""
     from tflc.backends.tflite.exporter import export_flatbuffer
 
     return export_flatbuffer(module, source)

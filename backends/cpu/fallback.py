@@ -24,7 +24,7 @@ def _descriptor(value: ir.Value, name: str) -> dict[str, Any]:
 
 
 def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[ir.Operation]):
-    from tflc.api import to_flatbuffer
+    from tflc.backends.tflite.exporter import export_flatbuffer
 
     start = time.perf_counter()
     name = str(options.get("name", "model"))
@@ -52,7 +52,7 @@ def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[i
                 natives[part_name] = part
                 entry["ops"] = len(step.ops)
             else:
-                hosts[part_name] = to_flatbuffer(sub, describe_op(step.ops[0]))
+                hosts[part_name] = export_flatbuffer(sub, describe_op(step.ops[0]))
                 entry["op"] = describe_op(step.ops[0])
             entry["inputs"] = [vid(v) for v in step.inputs]
             entry["outputs"] = [vid(v) for v in step.outputs]

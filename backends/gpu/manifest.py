@@ -139,7 +139,7 @@ def build_manifest(
 
 def host_model(context: ir.Context, graph: Graph, group: Group) -> bytes:
     """A one-op .tflite model running `group`'s op on the CPU (its constants inlined)."""
-    from tflc.api import to_flatbuffer
+    from tflc.backends.tflite.exporter import export_flatbuffer
     from tflc.dialects import tfl
 
     node = group.nodes[0]
@@ -177,4 +177,4 @@ def host_model(context: ir.Context, graph: Graph, group: Group) -> bytes:
                     op.name, results=result_types, operands=operands, attributes=attrs
                 )
                 func.ReturnOp(new.results)
-    return to_flatbuffer(module, node.where)
+    return export_flatbuffer(module, node.where)

@@ -173,10 +173,10 @@ class McuTarget:
 
 
 def _tflm_arena(module, input_count: int) -> int | None:
-    from tflc.api import to_flatbuffer
+    from tflc.backends.tflite.exporter import export_flatbuffer
 
     try:
-        data = to_flatbuffer(module)
+        data = export_flatbuffer(module)
     except TflcError:
         return None
     with tempfile.TemporaryDirectory(prefix="tflc-tflm-") as tmp:

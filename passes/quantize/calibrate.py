@@ -44,7 +44,7 @@ def calibration_points(block: ir.Block) -> list[ir.Value]:
 
 def instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir.Value]) -> bytes:
     """The model with `points` appended to the main function's results (restored after)."""
-    from tflc.api import to_flatbuffer
+    from tflc.backends.tflite.exporter import export_flatbuffer
 
     fn = block.owner
     ret = list(block.operations)[-1].operation
@@ -63,7 +63,7 @@ def instrumented_flatbuffer(module: ir.Module, block: ir.Block, points: list[ir.
         if signature is not None:
             del attrs["tfl.signature_defs"]
         try:
-            return to_flatbuffer(module)
+            return export_flatbuffer(module)
         finally:
             block.append(ret)
             new_ret.erase()
