@@ -19,7 +19,9 @@ import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
 from tflc.passes.quantize.calibration_ranges import DEFAULT_METHOD as DEFAULT_CALIBRATION_METHOD
-from tflc.passes.quantize.calibration_ranges import METHODS as CALIBRATION_METHODS  # noqa: F401  (API)
+from tflc.passes.quantize.calibration_ranges import (
+    METHODS as CALIBRATION_METHODS,  # noqa: F401  (API)
+)
 
 MODES = ("dynamic", "float16", "int8")
 IO_TYPES = ("float32", "int8", "uint8")
@@ -43,7 +45,8 @@ def quantize(
     one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
     a mode the model cannot take or bad data. `bias_correction` (int8, calibrated): the mean
     int8 error of each conv / fully-connected output on the samples is folded into its bias,
-    unless that takes the model's outputs further from float (passes/quantize/bias_correction.py)."""
+    unless that takes the model's outputs further from float
+    (passes/quantize/bias_correction.py)."""
     import tflc
     from tflc.passes.quantize.calibration_ranges import check_method
     from tflc.passes.registry import run_pipeline
