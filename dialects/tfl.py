@@ -246,7 +246,7 @@ def constant(
     value: np.ndarray, loc: ir.Location | None = None, result_type: ir.Type | None = None
 ) -> ir.Value:
     """A `tfl.pseudo_const` holding `value` (inside an insertion point)."""
-    arr = np.ascontiguousarray(value)
+    arr = np.ascontiguousarray(value).reshape(np.shape(value))  # ascontiguousarray makes 0-d 1-d
     attr = (
         ir.DenseElementsAttr.get(
             arr,
@@ -254,7 +254,8 @@ def constant(
             shape=list(arr.shape),
         )
         if result_type is not None
-        else ir.DenseElementsAttr.get(arr)
+        # The explicit shape keeps a 0-d float16 array rank 0 (the bindings make it 1xf16).
+        else ir.DenseElementsAttr.get(arr, shape=list(arr.shape))
     )
     return ir.Operation.create(
         "tfl.pseudo_const", results=[attr.type], attributes={"value": attr}, loc=loc

@@ -251,6 +251,10 @@ class OpDef:
         return options_table(self.options).fields if self.options else ()
 
     @property
+    def attribute_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.attributes)
+
+    @property
     def fixed_arity(self) -> bool:
         return not any(o.variadic for o in self.operands)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mlir import ir
 from tflc.dialects.tfl import quantization_of, tensor_type_name
 from tflc.dialects.tfl_ops import EXTRA_OPS, OpDef, ops_by_mlir_name
+from tflc.dialects.tfl_shapes import shape_problem
 from tflc.errors import TflcError
 from tflc.runtime.tensor_validation import quantization_problem
 from tflc.runtime.tflite_model import Tensor
@@ -116,6 +117,9 @@ def verify_op(op: ir.Operation) -> None:
         problem = quant_type_problem(result.type)
         if problem:
             raise VerificationError(f"'{name}' op result {i}: {problem}", op)
+    problem = shape_problem(op, d) if d is not None else None
+    if problem:
+        raise VerificationError(f"'{name}' op {problem}", op)
 
 
 def quant_type_problem(t: ir.Type) -> str | None:

@@ -509,7 +509,7 @@ class SteppedRun:
     """One run of the main graph that its caller advances node by node: runs of several inputs
     can go in lockstep, and a constant can change between nodes (int8 bias correction measures
     a layer on every sample, corrects its bias and reruns it before going on:
-    passes/quantize_bias_correction.py). Intermediate tensors are freed after their last
+    passes/quantize/bias_correction.py). Intermediate tensors are freed after their last
     reader (one node late, so that the last node can be rerun), and so are the graph outputs
     listed in `transient`."""
 

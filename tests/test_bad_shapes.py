@@ -106,3 +106,20 @@ def test_every_corpus_model_passes_the_shape_check():
     paths = [corpus.tf_model_path(n, m) for n in corpus.SMALL_TF_MODELS for m in corpus.MODES]
     for path in paths + corpus.mediapipe_models():
         read_model(path)
+
+
+def test_contradicted_shape_in_mlir_text(tmp_path):
+    """The tfl verifier runs the same shape functions on MLIR (dialects/tfl_shapes.py): a stride
+    edited in the text contradicts the result type the file declares."""
+    import tflc
+
+    text = tflc.to_text(tflc.load(corpus.tf_model_path("cnn", "float32")), elide_larger_than=None)
+    line = next(line for line in text.splitlines() if "tfl.conv_2d" in line)
+    assert "stride_h = 2 : i32" in line and "-> tensor<1x16x16x16xf32>" in line
+    path = tmp_path / "bad.mlir"
+    path.write_text(text.replace(line, line.replace("stride_h = 2 : i32", "stride_h = 1 : i32")))
+    problem = (
+        "'tfl.conv_2d' op result 0 is declared [1, 16, 16, 16], but operands and attributes "
+        "give [1, 32, 16, 16]"
+    )
+    _assert_every_entry_point_fails(str(path), problem, tmp_path, f"{path}:")

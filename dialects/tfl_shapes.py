@@ -1,0 +1,77 @@
+"""The op table's shape functions (runtime/shape_inference.py) applied to tfl ops in MLIR.
+
+The tfl verifier runs this on every op, so an `.mlir` file or a pass that declares a result
+shape its operands and attributes contradict is refused at the op's location, as the flatbuffer
+reader refuses such a file. Ops with unranked or dynamic operands are not checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mlir import ir
+from tflc.dialects.tfl import attribute_value
+from tflc.dialects.tfl_ops import OpDef
+from tflc.runtime.shape_inference import (
+    SHAPE_FUNCTIONS,
+    MissingInput,
+    OpView,
+    Shape,
+    ShapeError,
+    infer_output_shapes,
+    shape_mismatch,
+)
+
+_CONSTANT_OPS = ("tfl.pseudo_const", "arith.constant")
+
+
+def _static_shape(t: ir.Type) -> Shape | None:
+    if not isinstance(t, ir.ShapedType) or not ir.ShapedType(t).has_rank:
+        return None
+    shaped = ir.ShapedType(t)
+    if any(ir.ShapedType.is_dynamic_size(d) for d in shaped.shape):
+        return None
+    return tuple(shaped.shape)
+
+
+def _integer_constant(value: ir.Value) -> np.ndarray | None:
+    """The value of an integer constant operand (shapes, axes, paddings): what shape functions
+    read; float weights are never needed and never copied."""
+    owner = value.owner
+    if not isinstance(owner, ir.OpView | ir.Operation) or owner.name not in _CONSTANT_OPS:
+        return None
+    attr = owner.attributes["value"]
+    if not isinstance(attr, ir.DenseIntElementsAttr):
+        return None
+    return np.array(attr)
+
+
+def shape_problem(op: ir.Operation, d: OpDef) -> str | None:
+    """What contradicts the op's declared result shapes, or None."""
+    if d.opcode not in SHAPE_FUNCTIONS:
+        return None
+    inputs: list[Shape | None] = []
+    for operand in op.operands:
+        if isinstance(operand.type, ir.NoneType):
+            inputs.append(None)
+            continue
+        shape = _static_shape(operand.type)
+        if shape is None:
+            return None
+        inputs.append(shape)
+    options = {
+        name: attribute_value(op.attributes[name])
+        for name in (a.name if hasattr(a, "name") else a for a in op.attributes)
+        if name in d.attribute_names
+    }
+    view = OpView(d.opcode, inputs, [_integer_constant(v) for v in op.operands], options)
+    try:
+        inferred = infer_output_shapes(view)
+    except ShapeError as e:
+        return str(e)
+    except MissingInput:
+        return None
+    for i, (result, shape) in enumerate(zip(op.results, inferred or [], strict=False)):
+        declared = _static_shape(result.type)
+        if declared is not None and shape_mismatch(declared, shape):
+            return f"result {i} is declared {list(declared)}, but operands and attributes give {list(shape)}"
+    return None
