@@ -192,6 +192,13 @@ def attribute_value(attr: ir.Attribute):
     return attr
 
 
+def builtin_options(op: ir.Operation, d: OpDef) -> dict[str, object]:
+    """The op's options as the interpreter's kernels and shape functions read them: snake_case
+    names, Python values."""
+    names = (a.name if hasattr(a, "name") else a for a in op.attributes)
+    return {n: attribute_value(op.attributes[n]) for n in names if n in d.attribute_names}
+
+
 def option_value(f: OptionField, attr: ir.Attribute, subgraph_index: dict[str, int] | None = None):
     """The flatbuffer value of one options attribute (inverse of `option_attr`)."""
     if isinstance(attr, ir.FlatSymbolRefAttr) and subgraph_index is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.dialects.tfl import attribute_value
+from tflc.dialects.tfl import builtin_options
 from tflc.dialects.tfl_ops import OpDef
 from tflc.runtime.shape_inference import (
     SHAPE_FUNCTIONS,
@@ -58,12 +58,8 @@ def shape_problem(op: ir.Operation, d: OpDef) -> str | None:
         if shape is None:
             return None
         inputs.append(shape)
-    options = {
-        name: attribute_value(op.attributes[name])
-        for name in (a.name if hasattr(a, "name") else a for a in op.attributes)
-        if name in d.attribute_names
-    }
-    view = OpView(d.opcode, inputs, [_integer_constant(v) for v in op.operands], options)
+    constants = [_integer_constant(v) for v in op.operands]
+    view = OpView(d.opcode, inputs, constants, builtin_options(op, d))
     try:
         inferred = infer_output_shapes(view)
     except ShapeError as e:

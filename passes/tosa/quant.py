@@ -14,8 +14,6 @@ shift.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from mlir import ir
 from mlir.dialects import quant
@@ -23,6 +21,7 @@ from tflc.dialects import tfl
 from tflc.passes.rewrite.tfl import attr_str, defining_op
 from tflc.passes.tosa.build import TosaBuilder, shape_of, tensor
 from tflc.passes.tosa.lower_nn import LoweringError
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int, tflite_round
 
 CAST = "builtin.unrealized_conversion_cast"
 
@@ -102,19 +101,15 @@ def storage(b: TosaBuilder, value: ir.Value) -> ir.Value:
 
 
 def quantize_multiplier(m: float) -> tuple[int, int]:
-    """TFLite's QuantizeMultiplier as (multiplier, TOSA right shift): m ≈ q · 2^-shift."""
-    if m == 0.0:
+    """TFLite's QuantizeMultiplier (the runtime's one definition) as (multiplier, TOSA right
+    shift): m ≈ q · 2^-shift. Scales TFLite flushes to zero rescale to 0."""
+    q, shift = quantize_multiplier_int(m)
+    if q == 0:
         return 0, 2
-    fraction, exponent = math.frexp(m)
-    q = round(fraction * (1 << 31))
-    if q == 1 << 31:
-        q, exponent = q // 2, exponent + 1
-    shift = 31 - exponent
-    if shift > 62:  # below TOSA's range: drop low multiplier bits instead
-        q, shift = q >> (shift - 62), 62
-    if shift < 2:
+    right_shift = 31 - shift
+    if right_shift < 2:
         raise LoweringError(f"requantization scale {m} is out of range")
-    return q, shift
+    return q, right_shift
 
 
 def rescale(
@@ -153,16 +148,12 @@ def zero_point(b: TosaBuilder, value: int, elem: ir.Type) -> ir.Value:
     return b.const(np.array([value], dtype), elem)
 
 
-def round_away(x: float) -> int:
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
 def clamp_real(b: TosaBuilder, y: ir.Value, like: ir.Value, lo, hi) -> ir.Value:
     """Clamps stored int8 values to the real range [lo, hi] (None: unbounded) in `like`'s
     quantization, as TFLite's CalculateActivationRangeQuantized does."""
     (scale,), (zp,) = qparams(like)
-    qlo = -128 if lo is None else max(-128, int(zp) + round_away(lo / scale))
-    qhi = 127 if hi is None else min(127, int(zp) + round_away(hi / scale))
+    qlo = -128 if lo is None else max(-128, int(zp) + int(tflite_round(lo / scale)))
+    qhi = 127 if hi is None else min(127, int(zp) + int(tflite_round(hi / scale)))
     if (qlo, qhi) == (-128, 127):
         return y
     with b.loc:
