@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from tflc.dialects import tfl_traits
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_CODES,
     BUILTIN_OPTIONS_CODES,
@@ -257,6 +258,27 @@ class OpDef:
     @property
     def fixed_arity(self) -> bool:
         return not any(o.variadic for o in self.operands)
+
+    @property
+    def elementwise(self) -> str | None:
+        """ "unary", "binary" (broadcasting) or None (dialects/tfl_traits.py)."""
+        if self.opcode in tfl_traits.ELEMENTWISE_UNARY:
+            return "unary"
+        return "binary" if self.opcode in tfl_traits.ELEMENTWISE_BINARY else None
+
+    @property
+    def int8_rule(self) -> str | None:
+        """How the int8 op takes its output quantization, or None when it has no int8 form
+        tflc produces (dialects/tfl_traits.py)."""
+        return tfl_traits.INT8_RULES.get(self.opcode)
+
+    @property
+    def int8_fixed_output(self) -> tuple[float, int] | None:
+        return tfl_traits.INT8_FIXED_OUTPUT.get(self.opcode)
+
+    @property
+    def weighted_operands(self) -> tuple[int, int, int, int] | None:
+        return tfl_traits.WEIGHTED_OPERANDS.get(self.opcode)
 
 
 def _operands(spec: str) -> tuple[Operand, ...]:

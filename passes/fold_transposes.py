@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
+from tflc.dialects.tfl_ops import op_table
 from tflc.passes.fold_reshapes import fold_transpose_chain
 from tflc.passes.rewrite.tfl import (
     const_value,
@@ -24,28 +25,9 @@ from tflc.passes.rewrite.tfl import (
     static_shape,
 )
 
-UNARY = {
-    "tfl.relu",
-    "tfl.relu6",
-    "tfl.relu_n1_to_1",
-    "tfl.leaky_relu",
-    "tfl.tanh",
-    "tfl.logistic",
-    "tfl.neg",
-    "tfl.abs",
-    "tfl.exp",
-    "tfl.log",
-    "tfl.sqrt",
-    "tfl.rsqrt",
-    "tfl.square",
-    "tfl.hard_swish",
-    "tfl.gelu",
-    "tfl.cast",
-    "tfl.floor",
-    "tfl.quantize",
-    "tfl.dequantize",
-}
-BINARY = {"tfl.add", "tfl.sub", "tfl.mul", "tfl.div", "tfl.maximum", "tfl.minimum"}
+# Elementwise ops commute with a transpose of all their operands (the op table's traits).
+UNARY = {d.mlir_name for d in op_table().values() if d.elementwise == "unary"}
+BINARY = {d.mlir_name for d in op_table().values() if d.elementwise == "binary"}
 
 
 def _transpose_perm(value: ir.Value) -> tuple[ir.Operation, np.ndarray] | None:

@@ -25,6 +25,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
+from tflc.dialects.tfl_ops import op_table
 from tflc.errors import TflcError
 from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
 from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
@@ -32,68 +33,16 @@ from tflc.passes.quantize.qat_weight_grids import trained_grid
 from tflc.passes.registry import Pass
 from tflc.passes.rewrite.tfl import defining_op, func_blocks, is_none
 
-WEIGHTED = {  # op -> (input operand, weight operand, bias operand, output-channel axis)
-    "tfl.conv_2d": (0, 1, 2, 0),
-    "tfl.depthwise_conv_2d": (0, 1, 2, 3),
-    "tfl.fully_connected": (0, 1, 2, 0),
-    "tfl.transpose_conv": (2, 1, 3, 0),
-}
+# The ops quantized to int8, by how their output takes its parameters (the op table's traits,
+# dialects/tfl_traits.py): op -> (input, weights, bias, output-channel axis) for conv-like ops,
+# op -> (scale, zero point) for fixed outputs, and the sets of the other rules.
+WEIGHTED = {d.mlir_name: d.weighted_operands for d in op_table().values() if d.weighted_operands}
 FIXED_OUTPUT = {
-    "tfl.softmax": (1 / 256, -128),
-    "tfl.logistic": (1 / 256, -128),
-    "tfl.tanh": (1 / 128, 0),
-    "tfl.l2_normalization": (1 / 128, 0),
-    "tfl.log_softmax": (16 / 256, 127),
+    d.mlir_name: d.int8_fixed_output for d in op_table().values() if d.int8_fixed_output
 }
-SAME_AS_INPUT = {
-    "tfl.reshape",
-    "tfl.squeeze",
-    "tfl.expand_dims",
-    "tfl.transpose",
-    "tfl.max_pool_2d",
-    "tfl.average_pool_2d",
-    "tfl.pad",
-    "tfl.slice",
-    "tfl.strided_slice",
-    "tfl.gather",
-    "tfl.depth_to_space",
-    "tfl.space_to_depth",
-    "tfl.resize_bilinear",
-    "tfl.resize_nearest_neighbor",
-    "tfl.batch_to_space_nd",
-    "tfl.space_to_batch_nd",
-    "tfl.split",
-    "tfl.split_v",
-    "tfl.unpack",
-    "tfl.reduce_max",
-    "tfl.reduce_min",
-    "tfl.tile",
-}
-SAME_ALL_OPERANDS = {"tfl.concatenation", "tfl.pack", "tfl.maximum", "tfl.minimum"}
-OWN_OUTPUT = {  # any output parameters; constant float operands are quantized per tensor
-    "tfl.add",
-    "tfl.sub",
-    "tfl.mul",
-    "tfl.div",
-    "tfl.mean",
-    "tfl.sum",
-    "tfl.relu",
-    "tfl.relu6",
-    "tfl.relu_n1_to_1",
-    "tfl.hard_swish",
-    "tfl.leaky_relu",
-    "tfl.prelu",
-    "tfl.batch_matmul",
-    "tfl.squared_difference",
-    "tfl.gelu",
-    "tfl.elu",
-    "tfl.exp",
-    "tfl.log",
-    "tfl.rsqrt",
-    "tfl.sqrt",
-    "tfl.abs",
-    "tfl.neg",
-}
+SAME_AS_INPUT = {d.mlir_name for d in op_table().values() if d.int8_rule == "same_as_input"}
+SAME_ALL_OPERANDS = {d.mlir_name for d in op_table().values() if d.int8_rule == "same_all_operands"}
+OWN_OUTPUT = {d.mlir_name for d in op_table().values() if d.int8_rule == "own"}
 WEIGHT_READERS = {"tfl.dequantize", "tfl.densify"}  # float16 / sparse constant -> weights
 SUPPORTED = set(WEIGHTED) | set(FIXED_OUTPUT) | SAME_AS_INPUT | SAME_ALL_OPERANDS | OWN_OUTPUT
 MIN_RANGE = 1e-6

@@ -18,6 +18,7 @@ from tflc.backends.mcu.ops_common import (
     per_channel_values,
     struct,
 )
+from tflc.dialects.tfl_ops import ops_by_mlir_name
 from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.quant_math import quantize_multiplier_int
 
@@ -320,8 +321,11 @@ def _softmax(lw: Lowering) -> None:
             [params],
         )
         return
-    if y.dtype != "int8" or abs(y.scale - 1 / 256) > 1e-12 or y.zero_point != -128:
-        raise lw.fail("int8 softmax needs an int8 output with scale 1/256 and zero point -128")
+    scale, zero_point = ops_by_mlir_name()["tfl.softmax"].int8_fixed_output
+    if y.dtype != "int8" or abs(y.scale - scale) > 1e-12 or y.zero_point != zero_point:
+        raise lw.fail(
+            f"int8 softmax needs an int8 output with scale {scale} and zero point {zero_point}"
+        )
     table = lw.param("exp_table", "int32_t", qz.softmax_exp_table(x.scale, qz.f32(beta)))
     params = lw.param("params", "tflc_softmax_s8_params", struct([rows, depth, table.name]))
     lw.emit(

@@ -1,0 +1,54 @@
+"""Traits of tfl ops: what passes and backends ask about an op beyond its operands and options.
+
+Read through the op table (`OpDef.elementwise`, `OpDef.int8_rule`, ...), so a per-pass or
+per-backend list of "elementwise ops" or "ops quantized like their input" is derived here, not
+kept again. Keyed by builtin opcode.
+"""
+
+from __future__ import annotations
+
+# Elementwise: each output element depends on the input element(s) at the same position (after
+# broadcasting), so the op commutes with transposes and reshapes of all its operands.
+ELEMENTWISE_UNARY = frozenset(
+    """ABS CAST CEIL COS DEQUANTIZE ELU EXP FLOOR GELU HARD_SWISH LEAKY_RELU LOG LOGICAL_NOT
+    LOGISTIC NEG QUANTIZE RELU RELU6 RELU_0_TO_1 RELU_N1_TO_1 ROUND RSQRT SIGN SIN SQRT SQUARE
+    TANH""".split()
+)
+ELEMENTWISE_BINARY = frozenset(
+    """ADD DIV EQUAL FLOOR_DIV FLOOR_MOD GREATER GREATER_EQUAL LESS LESS_EQUAL LOGICAL_AND
+    LOGICAL_OR MAXIMUM MINIMUM MUL NOT_EQUAL POW PRELU SQUARED_DIFFERENCE SUB""".split()
+)
+
+# How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):
+# - "weighted": conv-like, weights quantized per output channel; see WEIGHTED_OPERANDS;
+# - "fixed": the kernel requires the output parameters in INT8_FIXED_OUTPUT;
+# - "same_as_input": output shares input 0's parameters (data movement, max/min pooling);
+# - "same_all_operands": every operand and the output share parameters;
+# - "own": any output parameters, from calibration.
+WEIGHTED_OPERANDS = {  # (input, weights, bias, output-channel axis of the weights)
+    "CONV_2D": (0, 1, 2, 0),
+    "DEPTHWISE_CONV_2D": (0, 1, 2, 3),
+    "FULLY_CONNECTED": (0, 1, 2, 0),
+    "TRANSPOSE_CONV": (2, 1, 3, 0),
+}
+INT8_FIXED_OUTPUT = {  # (scale, zero point)
+    "SOFTMAX": (1 / 256, -128),
+    "LOGISTIC": (1 / 256, -128),
+    "TANH": (1 / 128, 0),
+    "L2_NORMALIZATION": (1 / 128, 0),
+    "LOG_SOFTMAX": (16 / 256, 127),
+}
+_SAME_AS_INPUT = """AVERAGE_POOL_2D BATCH_TO_SPACE_ND DEPTH_TO_SPACE EXPAND_DIMS GATHER MAX_POOL_2D
+    PAD REDUCE_MAX REDUCE_MIN RESHAPE RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR SLICE
+    SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V SQUEEZE STRIDED_SLICE TILE TRANSPOSE UNPACK"""
+_SAME_ALL_OPERANDS = "CONCATENATION MAXIMUM MINIMUM PACK"
+_OWN = """ABS ADD BATCH_MATMUL DIV ELU EXP GELU HARD_SWISH LEAKY_RELU LOG MEAN MUL NEG PRELU RELU
+    RELU6 RELU_N1_TO_1 RSQRT SQRT SQUARED_DIFFERENCE SUB SUM"""
+
+INT8_RULES: dict[str, str] = {
+    **{op: "same_as_input" for op in _SAME_AS_INPUT.split()},
+    **{op: "same_all_operands" for op in _SAME_ALL_OPERANDS.split()},
+    **{op: "own" for op in _OWN.split()},
+    **{op: "fixed" for op in INT8_FIXED_OUTPUT},
+    **{op: "weighted" for op in WEIGHTED_OPERANDS},
+}
