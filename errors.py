@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class TflcError(Exception):
     """A user-facing error: bad input, unsupported op, wrong shape.
@@ -23,3 +25,13 @@ class TflcError(Exception):
         if self.where is None:
             self.where = where
         return self
+
+
+def brief(values: Iterable[object], limit: int = 8) -> str:
+    """A list for an error message: `[1, 2, 3]`, or its first entries and its length when long
+    (a corrupt file can hold a million-entry shape)."""
+    values = list(values)
+    if len(values) <= limit:
+        return str(values)
+    head = ", ".join(str(v) for v in values[:limit])
+    return f"[{head}, ...] ({len(values)} entries)"

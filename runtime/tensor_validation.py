@@ -1,4 +1,5 @@
-"""Checks one tensor of a .tflite model: its quantization parameters and its constant buffer.
+"""Checks one tensor of a .tflite model: its quantization parameters, its constant buffer and
+its size against the tensor limit (runtime/limits.py).
 
 Compiler-free (numpy only): the runtime reader calls it for every tensor, and the tfl importer
 calls it again before it builds a tensor's MLIR type, because MLIR's quant type constructors
@@ -11,7 +12,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from tflc.errors import TflcError
+from tflc.errors import TflcError, brief
+from tflc.runtime.limits import tensor_size_problem
 
 if TYPE_CHECKING:
     from tflc.runtime.tflite_model import Model, Quantization, Tensor
@@ -31,10 +33,15 @@ _UNQUANTIZABLE_TYPES = ("FLOAT16", "FLOAT32", "FLOAT64", "BFLOAT16", "BOOL", "ST
 
 def validate_tensor(model: Model, subgraph_index: int, tensor_index: int) -> None:
     """Raises a `TflcError` naming the file, subgraph, tensor index and name when the tensor's
-    quantization parameters or its constant buffer cannot be right."""
+    quantization parameters or its constant buffer cannot be right, or it is too large."""
     tensor = model.subgraphs[subgraph_index].tensors[tensor_index]
     is_constant = bool(len(model.buffer_data(tensor)))
-    problem = quantization_problem(tensor, is_constant) or buffer_problem(model, tensor)
+    problem = (
+        quantization_problem(tensor, is_constant)
+        or buffer_problem(model, tensor)
+        or size_problem(tensor)
+        or sparsity_problem(model, tensor)
+    )
     if problem:
         raise TflcError(
             f"subgraph {subgraph_index} tensor {tensor_index} '{tensor.name}': {problem}",
@@ -97,5 +104,68 @@ def buffer_problem(model: Model, tensor: Tensor) -> str | None:
     else:
         return None
     if tensor.sparsity is None and size != needed:
-        return f"buffer holds {size} bytes; {tensor.type} of shape {tensor.shape} needs {needed}"
+        return f"buffer holds {size} bytes; {tensor.type} of shape {brief(tensor.shape)} needs {needed}"
+    return None
+
+
+def size_problem(tensor: Tensor) -> str | None:
+    """A declared shape over the tensor limit (unknown dimensions count as 1)."""
+    if tensor.type == "INT4":
+        itemsize = 0.5
+    else:
+        itemsize = tensor.dtype.itemsize if tensor.dtype is not None else 1
+    return tensor_size_problem(tensor.shape, itemsize, f"{tensor.type} tensor")
+
+
+def sparsity_problem(model: Model, tensor: Tensor) -> str | None:
+    """Sparse metadata that does not describe the tensor's shape and values: the walk DENSIFY
+    makes over the levels, sizes only (TFLite's format: traversal order over the dimensions and
+    then the blocks, a block map, one DENSE or SPARSE_CSR level per traversed dimension)."""
+    sp = tensor.sparsity
+    if sp is None:
+        return None
+    shape, rank = tensor.shape, len(tensor.shape)
+    order, levels = list(sp.traversal_order), len(sp.traversal_order)
+    if sorted(order) != list(range(levels)) or levels < rank:
+        return f"sparse traversal order {order} is not a permutation of {max(levels, rank)} levels"
+    if sorted(order[:rank]) != list(range(rank)):
+        return f"sparse traversal order {order} does not list the {rank} dimensions first"
+    if len(sp.block_map) != levels - rank or any(not 0 <= d < rank for d in sp.block_map):
+        return f"sparse block map {list(sp.block_map)} does not fit rank {rank}"
+    if len(sp.dim_metadata) != levels:
+        return f"{len(sp.dim_metadata)} sparse dimension metadata for {levels} levels"
+    block_size = {
+        sp.block_map[order[lv] - rank]: sp.dim_metadata[lv].dense_size for lv in range(rank, levels)
+    }
+    total = max(math.prod(shape), 1)
+    count = 1  # entries at the current level
+    for lv, meta in enumerate(sp.dim_metadata):
+        if lv < rank:
+            block = block_size.get(order[lv], 1)
+            if block < 1 or shape[order[lv]] % block:
+                return f"sparse block size {block} does not divide dimension {order[lv]}"
+            size = shape[order[lv]] // block
+        else:
+            size = meta.dense_size
+        if meta.format == 0:  # DENSE
+            if meta.dense_size != size:
+                return f"sparse level {lv}: dense size {meta.dense_size}, the shape gives {size}"
+            count *= size
+        else:  # SPARSE_CSR
+            if meta.array_segments is None or meta.array_indices is None:
+                return f"sparse level {lv}: segments or indices missing"
+            segments, indices = meta.array_segments[1], meta.array_indices[1]
+            if len(segments) != count + 1 or segments[0] != 0 or segments[-1] != len(indices):
+                return f"sparse level {lv}: {len(segments)} segments do not index {count} rows"
+            if any(b < a for a, b in zip(segments, segments[1:], strict=False)):
+                return f"sparse level {lv}: segments decrease"
+            if any(not 0 <= i < size for i in indices):
+                return f"sparse level {lv}: an index is outside the dimension's size {size}"
+            count = len(indices)
+        if count > total:
+            return f"sparse level {lv} holds {count} entries, more than the tensor's {total}"
+    itemsize = tensor.dtype.itemsize if tensor.dtype is not None else 1
+    values = len(model.buffer_data(tensor)) // itemsize
+    if values != count:
+        return f"sparse metadata describes {count} values, the buffer holds {values}"
     return None

@@ -6,13 +6,14 @@ way everywhere: a `TflcError` naming the file and the field, never a traceback o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import tflite
 from tflc.errors import TflcError
-from tflc.runtime.tensor_validation import validate_tensor
+from tflc.runtime.model_validation import validate_model
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_NAMES,
     BUILTIN_OPTIONS2_NAMES,
@@ -197,6 +198,10 @@ class Model:
         return code.custom_code if code.name == "CUSTOM" and code.custom_code else code.name
 
 
+# What would break an error line: C0 and C1 controls and Unicode's line separators.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 class _Reader:
     """Reads one flatbuffer; every index and length is checked against the file."""
 
@@ -227,6 +232,11 @@ class _Reader:
 
     def string(self, raw: bytes | None) -> str:
         return raw.decode("utf-8", errors="replace") if raw else ""
+
+    def name(self, raw: bytes | None) -> str:
+        """A name (tensor, subgraph, signature, custom op): control characters escaped, so that
+        an error naming it stays one line."""
+        return _CONTROL_CHARACTERS.sub(lambda m: ascii(m[0])[1:-1], self.string(raw))
 
 
 def read_model(source: str | Path | bytes | bytearray | memoryview) -> Model:
@@ -264,7 +274,7 @@ def _read_model(r: _Reader) -> Model:
         custom = c.CustomCode()
         codes.append(
             OperatorCode(
-                builtin, custom.decode() if custom else None, c.Version(), c.DeprecatedBuiltinCode()
+                builtin, r.name(custom) if custom else None, c.Version(), c.DeprecatedBuiltinCode()
             )
         )
     buffers: list[bytes | memoryview] = []
@@ -290,19 +300,19 @@ def _read_model(r: _Reader) -> Model:
     metadata = []
     for i in range(r.length(m, "Metadata", "metadata")):
         md = m.Metadata(i)
-        metadata.append((r.string(md.Name()), md.Buffer()))
+        metadata.append((r.name(md.Name()), md.Buffer()))
     signatures = []
     for i in range(r.length(m, "SignatureDefs", "signature_defs")):
         s = m.SignatureDefs(i)
         ins = [
-            (r.string(s.Inputs(j).Name()), s.Inputs(j).TensorIndex())
+            (r.name(s.Inputs(j).Name()), s.Inputs(j).TensorIndex())
             for j in range(r.length(s, "Inputs", "signature inputs"))
         ]
         outs = [
-            (r.string(s.Outputs(j).Name()), s.Outputs(j).TensorIndex())
+            (r.name(s.Outputs(j).Name()), s.Outputs(j).TensorIndex())
             for j in range(r.length(s, "Outputs", "signature outputs"))
         ]
-        signatures.append(SignatureDef(r.string(s.SignatureKey()), s.SubgraphIndex(), ins, outs))
+        signatures.append(SignatureDef(r.name(s.SignatureKey()), s.SubgraphIndex(), ins, outs))
     return Model(
         version=m.Version(),
         description=r.string(m.Description()),
@@ -350,7 +360,7 @@ def _read_subgraph(r: _Reader, sg, index: int) -> SubGraph:
             )
         )
     return SubGraph(
-        r.string(sg.Name()),
+        r.name(sg.Name()),
         tensors,
         r.ints(sg, "Inputs", where),
         r.ints(sg, "Outputs", where),
@@ -388,7 +398,7 @@ def _read_tensor(r: _Reader, t, where: str) -> Tensor:
     if type_code not in TENSOR_TYPE_NAMES:
         raise r.fail(f"{where}: unknown tensor type {type_code}")
     return Tensor(
-        name=r.string(t.Name()),
+        name=r.name(t.Name()),
         shape=r.ints(t, "Shape", where),
         type=TENSOR_TYPE_NAMES[type_code],
         buffer=t.Buffer(),
@@ -412,70 +422,3 @@ def _sparse_index_vector(r: _Reader, kind: int, table) -> tuple[str, list[int]] 
     cls = getattr(tflite, name)()
     cls.Init(table.Bytes, table.Pos)
     return name, r.ints(cls, "Values", "sparsity")
-
-
-def validate_model(model: Model) -> None:
-    """Checks every index the file holds against what it points into."""
-    src = model.source
-    if not model.subgraphs:
-        raise TflcError("model has no subgraphs", src)
-    for si, sg in enumerate(model.subgraphs):
-        n = len(sg.tensors)
-        for ti, t in enumerate(sg.tensors):
-            if not 0 <= t.buffer < max(len(model.buffers), 1):
-                raise TflcError(
-                    f"subgraph {si} tensor {ti} '{t.name}': buffer index {t.buffer} out of range (model has {len(model.buffers)} buffers)",
-                    src,
-                )
-            if any(d < -1 for d in t.shape):
-                raise TflcError(
-                    f"subgraph {si} tensor {ti} '{t.name}': invalid shape {t.shape}", src
-                )
-            validate_tensor(model, si, ti)
-        for name, idx in (("input", sg.inputs), ("output", sg.outputs)):
-            for i in idx:
-                if not 0 <= i < n:
-                    raise TflcError(
-                        f"subgraph {si}: {name} tensor index {i} out of range ({n} tensors)", src
-                    )
-        for oi, op in enumerate(sg.operators):
-            where = f"subgraph {si} operator {oi}"
-            if not 0 <= op.opcode_index < len(model.operator_codes):
-                raise TflcError(
-                    f"{where}: opcode index {op.opcode_index} out of range ({len(model.operator_codes)} operator codes)",
-                    src,
-                )
-            code = model.operator_codes[op.opcode_index]
-            if code.builtin_code not in BUILTIN_OPERATOR_NAMES:
-                raise TflcError(f"{where}: unknown builtin opcode {code.builtin_code}", src)
-            for i in op.inputs:
-                if not -1 <= i < n:
-                    raise TflcError(
-                        f"{where} ({model.operator_name(op)}): input tensor index {i} out of range ({n} tensors)",
-                        src,
-                    )
-            for i in op.outputs + op.intermediates:
-                if not 0 <= i < n:
-                    raise TflcError(
-                        f"{where} ({model.operator_name(op)}): output tensor index {i} out of range ({n} tensors)",
-                        src,
-                    )
-    # Shapes last: shape functions read tensors and constants the checks above vouched for.
-    # (Imported here: the shape functions share the kernels' geometry, whose package imports
-    # this module.)
-    from tflc.runtime.shape_inference import check_operator_shapes
-
-    for si, sg in enumerate(model.subgraphs):
-        for oi, op in enumerate(sg.operators):
-            problem = check_operator_shapes(model, si, oi)
-            if problem:
-                name = model.operator_name(op)
-                raise TflcError(f"subgraph {si} operator {oi} ({name}): {problem}", model.source)
-    for i, (_, b) in enumerate(model.metadata):
-        if not 0 <= b < len(model.buffers):
-            raise TflcError(f"metadata {i}: buffer index {b} out of range", src)
-    for s in model.signature_defs:
-        if not 0 <= s.subgraph_index < len(model.subgraphs):
-            raise TflcError(
-                f"signature '{s.key}': subgraph index {s.subgraph_index} out of range", src
-            )

@@ -1,0 +1,149 @@
+"""Checks one operator of a .tflite model against the op table, and the calls between subgraphs.
+
+The runtime reader runs these for every operator, so the interpreter, the tfl importer, the
+compilers and the CLIs all refuse the same file with the same line: an options table that
+belongs to another op, an input or output count the op does not take, a required input given
+as index -1 (an absent optional one), a control-flow subgraph index out of range, or subgraphs
+that call themselves. Kernels and backends behind the reader index operands without checking.
+
+The op table (dialects/tfl_ops.py) is plain Python over the schema package, no MLIR, so the
+runtime can read it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_code
+from tflc.errors import TflcError
+from tflc.runtime.tflite_schema import options_table
+
+if TYPE_CHECKING:
+    from tflc.runtime.tflite_model import Model, Operator
+
+
+def validate_operator(model: Model, subgraph_index: int, operator_index: int) -> None:
+    """Raises a `TflcError` naming the file, subgraph, operator index and op when the operator
+    does not fit its op's definition."""
+    op = model.subgraphs[subgraph_index].operators[operator_index]
+    d = ops_by_code().get(model.operator_codes[op.opcode_index].builtin_code)
+    problem = _subgraph_problem(op, len(model.subgraphs)) or _enum_problem(op)
+    if d is not None:  # custom and StableHLO ops: their kernels check what they take
+        problem = problem or _options_problem(d, op) or _arity_problem(d, op)
+        problem = problem or _absent_input_problem(d, op)
+    if problem:
+        raise TflcError(
+            f"subgraph {subgraph_index} operator {operator_index} ({model.operator_name(op)}): "
+            f"{problem}",
+            model.source,
+        )
+
+
+def _options_problem(d: OpDef, op: Operator) -> str | None:
+    # The union tag names the table; a table of another op means the file is corrupt (reading
+    # it as the op's own would give every field its default, a WHILE calling subgraph 0).
+    table = (op.builtin_options or op.builtin_options_2 or (None,))[0]
+    if table is not None and d.options is not None and table != d.options:
+        return f"has options {table}, but {d.opcode} takes {d.options}"
+    return None
+
+
+def _enum_problem(op: Operator) -> str | None:
+    # The reader names known enum values ("SAME", "RELU6"); an integer left is no member.
+    for options in (op.builtin_options, op.builtin_options_2):
+        if options is None:
+            continue
+        table, values = options
+        for f in options_table(table).fields:
+            if f.enum is not None and not isinstance(values.get(f.name, ""), str):
+                return f"option {f.name} {values[f.name]} is none of {', '.join(f.enum.values())}"
+    return None
+
+
+def _arity_problem(d: OpDef, op: Operator) -> str | None:
+    fixed = [o for o in d.operands if not o.variadic]
+    required = sum(1 for o in fixed if not o.optional)
+    if not d.fixed_arity:
+        if len(op.inputs) < required:
+            return f"has {len(op.inputs)} inputs, expected at least {required}"
+        return None
+    if not required <= len(op.inputs) <= len(d.operands):
+        expected = (
+            f"{required}" if required == len(d.operands) else f"{required} to {len(d.operands)}"
+        )
+        return f"has {len(op.inputs)} inputs, expected {expected}"
+    if all(not r.variadic for r in d.results) and len(op.outputs) != len(d.results):
+        return f"has {len(op.outputs)} outputs, expected {len(d.results)}"
+    return None
+
+
+# Ops whose variadic inputs are a fixed list by position, where index -1 omits an optional
+# one (the op table writes them `inputs*`, as it writes CONCATENATION's `values*`).
+_VARIADIC_WITH_ABSENT_INPUTS = frozenset(
+    {
+        "BIDIRECTIONAL_SEQUENCE_LSTM",
+        "BIDIRECTIONAL_SEQUENCE_RNN",
+        "DELEGATE",
+        "LSTM",
+        "SVDF",
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    }
+)
+
+
+def _absent_input_problem(d: OpDef, op: Operator) -> str | None:
+    for position, index in enumerate(op.inputs):
+        if index >= 0:
+            continue
+        operand = d.operands[min(position, len(d.operands) - 1)] if d.operands else None
+        if operand is None or operand.optional:
+            continue
+        if operand.variadic and d.opcode in _VARIADIC_WITH_ABSENT_INPUTS:
+            continue
+        return f"input {position} ({operand.name}) is required, but the file gives index {index}"
+    return None
+
+
+def _subgraph_problem(op: Operator, count: int) -> str | None:
+    for name, value in op.options.items():
+        if name in SUBGRAPH_FIELDS and not 0 <= int(value) < count:
+            return f"{name} {value} out of range ({count} subgraphs)"
+    return None
+
+
+def called_subgraphs(model: Model, subgraph_index: int) -> list[tuple[int, int]]:
+    """(operator index, subgraph index) of each subgraph the subgraph's control flow calls."""
+    calls = []
+    for oi, op in enumerate(model.subgraphs[subgraph_index].operators):
+        for name, value in op.options.items():
+            if name in SUBGRAPH_FIELDS:
+                calls.append((oi, int(value)))
+    return calls
+
+
+def validate_subgraph_calls(model: Model) -> None:
+    """Refuses recursion (a subgraph that calls itself, directly or not): run, it never ends."""
+    state: dict[int, str] = {}  # "open" while on the DFS path, then "done"
+    for root in range(len(model.subgraphs)):
+        if root in state:
+            continue
+        state[root] = "open"
+        stack = [(root, iter(called_subgraphs(model, root)))]
+        while stack:
+            si, calls = stack[-1]
+            step = next(calls, None)
+            if step is None:
+                state[si] = "done"
+                stack.pop()
+                continue
+            oi, callee = step
+            if state.get(callee) == "open":
+                op = model.subgraphs[si].operators[oi]
+                raise TflcError(
+                    f"subgraph {si} operator {oi} ({model.operator_name(op)}): calls subgraph "
+                    f"{callee}, which is already running: recursion never ends",
+                    model.source,
+                )
+            if callee not in state:
+                state[callee] = "open"
+                stack.append((callee, iter(called_subgraphs(model, callee))))

@@ -1,0 +1,71 @@
+"""A short seeded run of the model fuzzer (tests/fuzz_models): no mutant of the corpus crashes,
+hangs or ends in a raw traceback at any entry point. Long runs: benchmarks/fuzz_models.py.
+
+Also checks the fuzzer itself: mutants are a function of (seed, index), and a crash or hang in a
+batch of mutants is caught and charged to the mutant that caused it.
+"""
+
+from __future__ import annotations
+
+from fuzz_models import (
+    FAST_ENTRY_POINTS,
+    FuzzConfig,
+    Mutant,
+    format_report,
+    load_corpus,
+    make_mutant,
+    run_fuzz,
+    run_mutants,
+)
+from fuzz_models.worker import CLEAN, CRASH, HANG, TRACEBACK
+
+SEED = 14
+
+
+def test_fast_entry_points_never_crash_hang_or_trace_back():
+    """240 mutants of every corpus model through tflc.load, the Interpreter and tfl-translate."""
+    report = run_fuzz(
+        FuzzConfig(
+            seed=SEED, mutants=240, entry_points=FAST_ENTRY_POINTS, workers=2, batch=40, timeout=60
+        )
+    )
+    assert len(report.outcomes) == 240 * len(FAST_ENTRY_POINTS)
+    assert not report.failures(), format_report(report)
+
+
+def test_compilers_never_crash_hang_or_trace_back():
+    """60 mutants of the small TF models compiled for cpu and mcu, then called."""
+    report = run_fuzz(
+        FuzzConfig(
+            seed=SEED,
+            mutants=60,
+            models="small",
+            entry_points=("cpu", "mcu"),
+            workers=2,
+            batch=15,
+            timeout=120,
+        )
+    )
+    assert len(report.outcomes) == 60 * 2
+    assert not report.failures(), format_report(report)
+
+
+def test_mutants_are_a_function_of_seed_and_index():
+    corpus = load_corpus("small")
+    again = load_corpus("small")
+    for index in (0, 1, 57):
+        a, b = make_mutant(corpus, SEED, index), make_mutant(again, SEED, index)
+        assert (a.model, a.mutation, a.data) == (b.model, b.mutation, b.data)
+    assert make_mutant(corpus, SEED, 0).data != make_mutant(corpus, SEED + 1, 0).data
+
+
+def test_a_crash_or_hang_is_charged_to_its_mutant():
+    """A batch where mutant 1 segfaults the worker and mutant 3 hangs: the others still run."""
+    kinds = [b"clean", b"Segfault", b"clean", b"Hang", b"Traceback", b"clean"]
+    mutants = [Mutant(i, "self-test", kind.decode(), kind) for i, kind in enumerate(kinds)]
+    report = run_mutants(
+        FuzzConfig(entry_points=("self-test",), batch=len(kinds), timeout=5), mutants
+    )
+    assert [o.cls for o in report.outcomes] == [CLEAN, CRASH, CLEAN, HANG, TRACEBACK, CLEAN]
+    assert report.outcomes[1].type == "signal 11"
+    assert report.outcomes[4].type == "KeyError"

@@ -1,0 +1,205 @@
+"""Each distinct failure the model fuzzer found (tests/fuzz_models), kept as a regression case:
+the mutant rebuilt from its corpus model, run through every entry point (tflc.load, the
+Interpreter, cpu and mcu compile + call, tfl-translate) in a worker subprocess, must give the
+same one clear error line naming the place and the problem — not a traceback or a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import corpus
+import pytest
+from fuzz_models import ALL_ENTRY_POINTS, FuzzConfig, Mutant, run_mutants
+from fuzz_models.worker import ERROR
+from tflc.backends.tflite.flatbuffer_writer import write_model
+from tflc.errors import TflcError
+from tflc.runtime.limits import set_max_tensor_bytes
+from tflc.runtime.tflite_model import Model, OperatorCode, read_model
+from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
+
+
+def _mediapipe(stem: str):
+    return next(p for p in corpus.mediapipe_models() if p.stem == stem)
+
+
+def _set_input(op_index: int, position: int, value: int) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        m.subgraphs[0].operators[op_index].inputs[position] = value
+
+    return edit
+
+
+def _opcode(op_index: int, name: str, options=None) -> Callable[[Model], None]:
+    """Operator `op_index` becomes `name` (a new operator code), with `options` if given."""
+
+    def edit(m: Model) -> None:
+        code = BUILTIN_OPERATOR_CODES[name]
+        m.operator_codes.append(OperatorCode(code, None, 1, min(code, 127)))
+        op = m.subgraphs[0].operators[op_index]
+        op.opcode_index = len(m.operator_codes) - 1
+        if options is not None:
+            op.builtin_options = options
+
+    return edit
+
+
+def _set_option(op_index: int, name: str, value) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        m.subgraphs[0].operators[op_index].builtin_options[1][name] = value
+
+    return edit
+
+
+def _constant_as_graph_input(m: Model) -> None:
+    sg = m.subgraphs[0]
+    sg.inputs.append(next(i for i, t in enumerate(sg.tensors) if len(m.buffer_data(t))))
+
+
+def _huge_shape(m: Model) -> None:
+    m.subgraphs[0].tensors[m.subgraphs[0].inputs[0]].shape = [1, 2**31 - 1, 2**31 - 1, 3]
+
+
+def _name_with_a_line_break(m: Model) -> None:
+    t = m.subgraphs[0].tensors[0]
+    t.name, t.shape = "line\nbreak\u2028", [-5]
+
+
+def _sparse_index_out_of_range(m: Model) -> None:
+    t = next(t for t in m.subgraphs[0].tensors if t.sparsity is not None)
+    kind, indices = t.sparsity.dim_metadata[-1].array_indices
+    t.sparsity.dim_metadata[-1].array_indices = (kind, [200, *indices[1:]])
+
+
+# (case, corpus model, edit, the expected problem after "<file>: ")
+CASES = [
+    # AttributeError 'NoneType' in the interpreter's kernels and the cpu/mcu lowerings.
+    (
+        "required-input-absent",
+        ("cnn", "float16"),
+        _set_input(0, 0, -1),
+        "subgraph 0 operator 0 (DEQUANTIZE): input 0 (input) is required, but the file gives "
+        "index -1",
+    ),
+    (
+        "required-filter-absent",
+        ("mlp", "int8"),
+        _set_input(1, 1, -1),
+        "subgraph 0 operator 1 (FULLY_CONNECTED): input 1 (filter) is required",
+    ),
+    (
+        "variadic-input-absent",
+        ("upsample", "int8"),
+        _set_input(5, 1, -1),
+        "subgraph 0 operator 5 (CONCATENATION): input 1 (values) is required",
+    ),
+    # TypeError in the interpreter: the RFFT2D kernel called with a FULLY_CONNECTED's inputs.
+    (
+        "options-of-another-op",
+        ("mlp", "dynamic"),
+        _opcode(0, "RFFT2D"),
+        "subgraph 0 operator 0 (RFFT2D): has options FullyConnectedOptions, but RFFT2D takes "
+        "Rfft2dOptions",
+    ),
+    (
+        "wrong-input-count",
+        ("mlp", "float32"),
+        _opcode(3, "RFFT2D", options=("Rfft2dOptions", {})),
+        "subgraph 0 operator 3 (RFFT2D): has 1 inputs, expected 2",
+    ),
+    # A WHILE whose condition and body are the graph it runs in: endless recursion.
+    (
+        "subgraph-recursion",
+        ("mlp", "float32"),
+        _opcode(3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 0, "body_subgraph_index": 0})),
+        "subgraph 0 operator 3 (WHILE): calls subgraph 0, which is already running",
+    ),
+    (
+        "subgraph-index-out-of-range",
+        ("mlp", "float32"),
+        _opcode(3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 5, "body_subgraph_index": 0})),
+        "subgraph 0 operator 3 (WHILE): cond_subgraph_index 5 out of range (1 subgraphs)",
+    ),
+    # KeyError when the mcu target wrote the options back: an enum value of no name.
+    (
+        "unknown-enum-option",
+        ("transformer", "int8"),
+        _set_option(13, "quantized_bias_type", 99),
+        "subgraph 0 operator 13 (FULLY_CONNECTED): option quantized_bias_type 99 is none of "
+        "FLOAT32, FLOAT16",
+    ),
+    # AttributeError in the cpu lowering; generated C that does not compile on the mcu.
+    (
+        "constant-graph-input",
+        ("cnn", "dynamic"),
+        _constant_as_graph_input,
+        "subgraph 0: input tensor 1 'cnn_1/conv2d_1/Relu6;cnn_1/conv2d_1/BiasAdd;"
+        "cnn_1/conv2d_1/convolution;cnn_1/conv2d_1/Squeeze' is a constant (buffer 2 holds its "
+        "data)",
+    ),
+    # A tensor over the size limit, refused before anything is allocated.
+    (
+        "tensor-over-the-limit",
+        ("cnn", "float32"),
+        _huge_shape,
+        "subgraph 0 tensor 0 'xs_0': FLOAT32 tensor of shape [1, 2147483647, 2147483647, 3] "
+        "needs 51539607504.0 GiB, over the limit of 1.0 GiB (TFLC_MAX_TENSOR_BYTES)",
+    ),
+    # A name from the file broke tfl-translate's one error line in two.
+    (
+        "name-with-a-line-break",
+        ("cnn", "float32"),
+        _name_with_a_line_break,
+        "subgraph 0 tensor 0 'line\\nbreak\\u2028': invalid shape [-5]",
+    ),
+    # IndexError in the interpreter's DENSIFY.
+    (
+        "sparse-index-out-of-range",
+        "face_detection_full_range_sparse",
+        _sparse_index_out_of_range,
+        "subgraph 0 tensor 14 'model_1/model/conv2d_1/Conv2D_dequantize': sparse level 3: an "
+        "index is outside the dimension's size 32",
+    ),
+]
+
+
+def _source(model):
+    return _mediapipe(model) if isinstance(model, str) else corpus.tf_model_path(*model)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, list]:
+    """Every case through every entry point, in one batch per worker."""
+    mutants = []
+    for index, (case, model, edit, _) in enumerate(CASES):
+        m = read_model(_source(model))
+        edit(m)
+        mutants.append(Mutant(index, str(model), case, write_model(m)))
+    config = FuzzConfig(entry_points=ALL_ENTRY_POINTS, workers=2, batch=5, timeout=120)
+    report = run_mutants(config, mutants)
+    by_case: dict[str, list] = {}
+    for o in report.outcomes:
+        by_case.setdefault(o.mutation, []).append(o)
+    return by_case
+
+
+@pytest.mark.parametrize("case,problem", [(c[0], c[3]) for c in CASES], ids=[c[0] for c in CASES])
+def test_fuzzer_finding_is_one_clear_error_everywhere(outcomes, case, problem):
+    runs = outcomes[case]
+    assert sorted(o.entry for o in runs) == sorted(ALL_ENTRY_POINTS)
+    for o in runs:
+        assert o.cls == ERROR, f"{o.entry}: {o.cls} {o.type} at {o.frame}: {o.message}"
+        assert problem in o.message, f"{o.entry}: {o.message}"
+    # The same line from each: the reader refuses the file before any entry point's own code.
+    assert len({o.message.split(": ", 1)[1] for o in runs}) == 1, [o.message for o in runs]
+
+
+def test_tensor_limit_is_settable():
+    path = corpus.tf_model_path("cnn", "float32")
+    set_max_tensor_bytes(4000)
+    try:
+        with pytest.raises(TflcError, match=r"tensor 0 'xs_0': FLOAT32 tensor of shape"):
+            read_model(path)
+    finally:
+        set_max_tensor_bytes(None)
+    read_model(path)
