@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from tflc.dialects import tfl_traits
+from tflc.runtime import op_traits
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_CODES,
     BUILTIN_OPTIONS_CODES,
@@ -261,24 +261,24 @@ class OpDef:
 
     @property
     def elementwise(self) -> str | None:
-        """ "unary", "binary" (broadcasting) or None (dialects/tfl_traits.py)."""
-        if self.opcode in tfl_traits.ELEMENTWISE_UNARY:
+        """ "unary", "binary" (broadcasting) or None (dialects/op_traits.py)."""
+        if self.opcode in op_traits.ELEMENTWISE_UNARY:
             return "unary"
-        return "binary" if self.opcode in tfl_traits.ELEMENTWISE_BINARY else None
+        return "binary" if self.opcode in op_traits.ELEMENTWISE_BINARY else None
 
     @property
     def int8_rule(self) -> str | None:
         """How the int8 op takes its output quantization, or None when it has no int8 form
-        tflc produces (dialects/tfl_traits.py)."""
-        return tfl_traits.INT8_RULES.get(self.opcode)
+        tflc produces (dialects/op_traits.py)."""
+        return op_traits.INT8_RULES.get(self.opcode)
 
     @property
     def int8_fixed_output(self) -> tuple[float, int] | None:
-        return tfl_traits.INT8_FIXED_OUTPUT.get(self.opcode)
+        return op_traits.INT8_FIXED_OUTPUT.get(self.opcode)
 
     @property
     def weighted_operands(self) -> tuple[int, int, int, int] | None:
-        return tfl_traits.WEIGHTED_OPERANDS.get(self.opcode)
+        return op_traits.WEIGHTED_OPERANDS.get(self.opcode)
 
 
 def _operands(spec: str) -> tuple[Operand, ...]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tflc.runtime.kernels.geometry import conv_axis
+from tflc.runtime.op_traits import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 
 if TYPE_CHECKING:
     from tflc.runtime.tflite_model import Model
@@ -93,22 +94,17 @@ def broadcast(*shapes: Shape) -> Shape:
         raise ShapeError(f"input shapes {listed} do not broadcast") from None
 
 
+# Same shape as input 0: the elementwise unary ops, and a few that work along an axis.
 @shape_function(
-    "ABS", "CAST", "CEIL", "COS", "DENSIFY", "DEQUANTIZE", "ELU", "EXP", "FLOOR", "GELU", "HARD_SWISH",
-    "L2_NORMALIZATION", "LEAKY_RELU", "LOCAL_RESPONSE_NORMALIZATION", "LOG", "LOGICAL_NOT",
-    "LOGISTIC", "LOG_SOFTMAX", "NEG", "ONES_LIKE", "QUANTIZE", "RELU", "RELU6", "RELU_0_TO_1",
-    "RELU_N1_TO_1", "ROUND", "RSQRT", "SIGN", "SIN", "SOFTMAX", "SQRT", "SQUARE", "TANH",
+    *ELEMENTWISE_UNARY,
+    *"DENSIFY L2_NORMALIZATION LOCAL_RESPONSE_NORMALIZATION LOG_SOFTMAX ONES_LIKE SOFTMAX".split(),
     "ZEROS_LIKE",
-)  # fmt: skip
+)
 def _same_as_input(v: OpView) -> list[Shape]:
     return [v.shape(0)]
 
 
-@shape_function(
-    "ADD", "DIV", "EQUAL", "FLOOR_DIV", "FLOOR_MOD", "GREATER", "GREATER_EQUAL", "LESS",
-    "LESS_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "MAXIMUM", "MINIMUM", "MUL", "NOT_EQUAL", "POW",
-    "PRELU", "SQUARED_DIFFERENCE", "SUB",
-)  # fmt: skip
+@shape_function(*ELEMENTWISE_BINARY)
 def _broadcasting_binary(v: OpView) -> list[Shape]:
     return [broadcast(v.shape(0), v.shape(1))]
 

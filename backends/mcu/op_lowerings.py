@@ -31,6 +31,7 @@ from tflc.backends.mcu.ops_nn import (
     _softmax,
     _transpose_conv,
 )
+from tflc.runtime.op_traits import INT8_TABLE
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -70,13 +71,8 @@ HANDLERS = {
     "tfl.squared_difference": lambda lw: _binary(lw, "squared_difference"),
     "tfl.batch_matmul": _batch_matmul,
     "tfl.neg": _neg,
-    "tfl.tanh": _unary_lut,
-    "tfl.rsqrt": _unary_lut,
-    "tfl.elu": _unary_lut,
-    "tfl.logistic": _unary_lut,
-    "tfl.gelu": _unary_lut,
-    "tfl.leaky_relu": _unary_lut,
-    "tfl.hard_swish": _unary_lut,
+    # int8: the interpreter's 256-entry table; float: the C library's formula
+    **{f"tfl.{op.lower()}": _unary_lut for op in INT8_TABLE},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
 }

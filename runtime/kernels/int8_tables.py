@@ -15,6 +15,7 @@ import numpy as np
 from tflc.runtime.kernels.node import Node
 from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
 from tflc.runtime.kernels.unary import rsqrt_int8_table
+from tflc.runtime.op_traits import INT8_TABLE
 
 INT8_VALUES = np.arange(-128, 128, dtype=np.int8)
 
@@ -25,16 +26,10 @@ def _kernel_on_every_value(node: Node) -> np.ndarray:
     return run_builtin(node, INT8_VALUES)[0]
 
 
-# The table-able int8 ops and how each gets its table. RSQRT's kernel refuses negative inputs
-# (LiteRT does), so its table comes from the kernel's own prepare, which fills them with 0.
+# How each table-able op (runtime/op_traits.py) gets its table. RSQRT's kernel refuses negative
+# inputs (LiteRT does), so its table comes from the kernel's own prepare, which fills them with 0.
 INT8_TABLE_OPS: dict[str, TableFn] = {
-    "LOGISTIC": _kernel_on_every_value,
-    "TANH": _kernel_on_every_value,
-    "ELU": _kernel_on_every_value,
-    "GELU": _kernel_on_every_value,
-    "HARD_SWISH": _kernel_on_every_value,
-    "LEAKY_RELU": _kernel_on_every_value,
-    "RSQRT": rsqrt_int8_table,
+    op: rsqrt_int8_table if op == "RSQRT" else _kernel_on_every_value for op in INT8_TABLE
 }
 
 

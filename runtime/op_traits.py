@@ -1,8 +1,10 @@
-"""Traits of tfl ops: what passes and backends ask about an op beyond its operands and options.
+"""Traits of builtin ops: what passes, backends and the runtime ask about an op beyond its
+operands and options.
 
-Read through the op table (`OpDef.elementwise`, `OpDef.int8_rule`, ...), so a per-pass or
+The compiler reads them through the op table (`OpDef.elementwise`, `OpDef.int8_rule`, ...);
+the runtime's shape functions and int8 tables derive their op groups from them. A per-pass or
 per-backend list of "elementwise ops" or "ops quantized like their input" is derived here, not
-kept again. Keyed by builtin opcode.
+kept again. Compiler-free; keyed by builtin opcode.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ ELEMENTWISE_BINARY = frozenset(
     """ADD DIV EQUAL FLOOR_DIV FLOOR_MOD GREATER GREATER_EQUAL LESS LESS_EQUAL LOGICAL_AND
     LOGICAL_OR MAXIMUM MINIMUM MUL NOT_EQUAL POW PRELU SQUARED_DIFFERENCE SUB""".split()
 )
+
+# int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
+# the compiled targets store the interpreter's table instead of re-deriving the arithmetic.
+INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT TANH".split())
 
 # How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):
 # - "weighted": conv-like, weights quantized per output channel; see WEIGHTED_OPERANDS;
