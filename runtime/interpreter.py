@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.kernels import Node, lookup, unsupported_reason
+from tflc.runtime.kernels import Node, input_count_problem, lookup, unsupported_reason
 from tflc.runtime.profile import Profile
 from tflc.runtime.tflite_model import Model, Tensor, read_model
 
@@ -93,7 +93,8 @@ class _Graph:
             if fn is None:
                 self.problems.append((oi, name, f"no kernel for op '{name}'"))
                 continue
-            reason = _type_problem(node) or unsupported_reason(name, node)
+            reason = _type_problem(node) or input_count_problem(fn, node)
+            reason = reason or unsupported_reason(name, node)
             if reason:
                 self.problems.append((oi, name, reason))
             self.steps.append(_Step(node, fn, free_at[oi]))

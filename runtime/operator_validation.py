@@ -55,7 +55,7 @@ def _enum_problem(op: Operator) -> str | None:
             continue
         table, values = options
         for f in options_table(table).fields:
-            if f.enum is not None and not isinstance(values.get(f.name, ""), str):
+            if f.kind == "scalar" and f.enum and not isinstance(values.get(f.name, ""), str):
                 return f"option {f.name} {values[f.name]} is none of {', '.join(f.enum.values())}"
     return None
 

@@ -163,6 +163,19 @@ CASES = [
 ]
 
 
+# Findings in the interpreter alone: the other entry points refuse these files too, each for its
+# own reason (the tfl dialect has no StableHLO ops), so only the interpreter's line is checked.
+INTERPRETER_CASES = [
+    # TypeError: the STABLEHLO_DIVIDE kernel called with a SOFTMAX's one input.
+    (
+        "kernel-input-count",
+        ("mlp", "dynamic"),
+        _opcode(3, "STABLEHLO_DIVIDE"),
+        "node 3 (STABLEHLO_DIVIDE): has 1 inputs, its kernel takes 2",
+    ),
+]
+
+
 def _source(model):
     return _mediapipe(model) if isinstance(model, str) else corpus.tf_model_path(*model)
 
@@ -171,7 +184,7 @@ def _source(model):
 def outcomes() -> dict[str, list]:
     """Every case through every entry point, in one batch per worker."""
     mutants = []
-    for index, (case, model, edit, _) in enumerate(CASES):
+    for index, (case, model, edit, _) in enumerate(CASES + INTERPRETER_CASES):
         m = read_model(_source(model))
         edit(m)
         mutants.append(Mutant(index, str(model), case, write_model(m)))
@@ -192,6 +205,17 @@ def test_fuzzer_finding_is_one_clear_error_everywhere(outcomes, case, problem):
         assert problem in o.message, f"{o.entry}: {o.message}"
     # The same line from each: the reader refuses the file before any entry point's own code.
     assert len({o.message.split(": ", 1)[1] for o in runs}) == 1, [o.message for o in runs]
+
+
+@pytest.mark.parametrize(
+    "case,problem", [(c[0], c[3]) for c in INTERPRETER_CASES], ids=[c[0] for c in INTERPRETER_CASES]
+)
+def test_interpreter_finding_is_a_clear_error(outcomes, case, problem):
+    runs = {o.entry: o for o in outcomes[case]}
+    assert sorted(runs) == sorted(ALL_ENTRY_POINTS)
+    for o in runs.values():
+        assert o.cls == ERROR, f"{o.entry}: {o.cls} {o.type} at {o.frame}: {o.message}"
+    assert problem in runs["interpreter"].message, runs["interpreter"].message
 
 
 def test_tensor_limit_is_settable():

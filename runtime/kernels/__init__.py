@@ -12,7 +12,9 @@ before any work is done.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 from collections.abc import Callable
 
 from tflc.runtime.kernels.node import Node
@@ -103,6 +105,30 @@ def unsupported_reason(name: str, node: Node) -> str | None:
     return CHECKS[name](node)
 
 
+def input_count_problem(fn: KernelFn, node: Node) -> str | None:
+    """Why `fn` cannot take `node`'s inputs, read off its signature (an opcode the file changed
+    leaves another op's operands), or None; kernels taking *args are not checked."""
+    fn = KERNELS.get(getattr(fn, "alias_of", ""), fn)  # a StableHLO alias runs a builtin
+    low, high = _input_range(fn)
+    if low is None or low <= len(node.inputs) <= high:
+        return None
+    expected = f"{low}" if low == high else f"{low} to {high}"
+    return f"has {len(node.inputs)} inputs, its kernel takes {expected}"
+
+
+@functools.cache
+def _input_range(fn: KernelFn) -> tuple[int | None, int]:
+    try:
+        params = list(inspect.signature(fn).parameters.values())[1:]  # after `node`
+    except (TypeError, ValueError):  # not introspectable: a C callable
+        return None, 0
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return None, 0
+    required = sum(1 for p in positional if p.default is p.empty)
+    return required, len(positional)
+
+
 def supported_ops() -> list[str]:
     _load_builtin_kernels()
     return sorted(set(KERNELS) | set(_USER_KERNELS))
@@ -121,6 +147,7 @@ __all__ = [
     "KERNELS",
     "Node",
     "builtin_kernel",
+    "input_count_problem",
     "kernel",
     "lookup",
     "register_kernel",

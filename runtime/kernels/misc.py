@@ -240,6 +240,7 @@ def _alias(name: str, builtin: str) -> None:
     def run(node: Node, *args):
         return KERNELS[builtin](node, *args)  # looked up when run: modules load in any order
 
+    run.alias_of = builtin  # the interpreter checks the builtin's input count
     KERNELS[name] = run
 
 
