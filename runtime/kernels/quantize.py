@@ -155,7 +155,14 @@ def densify_tensor(node: Node, t: Tensor) -> np.ndarray:
     return dense
 
 
-@kernel("DENSIFY")
+def _check_densify(node: Node) -> str | None:
+    t = node.input(0)
+    if t is None or t.sparsity is None or not len(node.model.buffer_data(t)):
+        return "input 0 is not a sparse constant"
+    return None
+
+
+@kernel("DENSIFY", check=_check_densify)
 def densify(node: Node, x: np.ndarray):
     return densify_tensor(node, node.input(0))
 
