@@ -166,8 +166,8 @@ def _pool_2d(v: OpView) -> list[Shape]:
 
 @shape_function("TRANSPOSE_CONV")
 def _transpose_conv(v: OpView) -> list[Shape] | None:
-    out = v.const(0)
-    return None if out is None else [tuple(int(d) for d in np.ravel(out))]
+    out = _const_ints(v, 0)
+    return None if out is None else [tuple(out)]
 
 
 @shape_function("FULLY_CONNECTED")
@@ -206,7 +206,7 @@ def _element_count(shape: Shape) -> int:
 
 @shape_function("RESHAPE")
 def _reshape(v: OpView) -> list[Shape] | None:
-    target = v.const(1) if len(v.inputs) > 1 and v.inputs[1] is not None else None
+    target = _const_ints(v, 1) if len(v.inputs) > 1 and v.inputs[1] is not None else None
     if target is None:
         target = v.option("new_shape")
         if not target or len(v.inputs) > 1 and v.inputs[1] is not None:
@@ -239,7 +239,11 @@ def _concatenation(v: OpView) -> list[Shape]:
 
 def _const_ints(v: OpView, i: int) -> list[int] | None:
     value = v.const(i)
-    return None if value is None else [int(x) for x in np.ravel(value)]
+    if value is None:
+        return None
+    if np.asarray(value).dtype.kind not in "iu":  # a float NaN or a string has no int()
+        raise ShapeError(f"input {i} holds {np.asarray(value).dtype} values, not integers")
+    return [int(x) for x in np.ravel(value)]
 
 
 @shape_function("TRANSPOSE")
@@ -267,11 +271,13 @@ def _reduce(v: OpView) -> list[Shape] | None:
 
 @shape_function("PAD", "PADV2", "MIRROR_PAD")
 def _pad(v: OpView) -> list[Shape] | None:
-    paddings = v.const(1)
+    paddings = _const_ints(v, 1)
     if paddings is None:
         return None
     x = v.shape(0)
-    pads = np.asarray(paddings).reshape(-1, 2) if np.size(paddings) else np.zeros((0, 2))
+    if len(paddings) % 2:
+        raise ShapeError(f"paddings {paddings} are not (before, after) pairs")
+    pads = np.asarray(paddings).reshape(-1, 2) if paddings else np.zeros((0, 2))
     if len(pads) != len(x) or (pads < 0).any():
         raise ShapeError(f"paddings {pads.tolist()} do not pad rank {len(x)}")
     return [tuple(int(n + lo + hi) for n, (lo, hi) in zip(x, pads, strict=True))]

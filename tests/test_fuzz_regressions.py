@@ -61,6 +61,21 @@ def _first_op_becomes(old: str, new: str) -> Callable[[Model], None]:
     return edit
 
 
+def _set_type(tensor_index: int, type_name: str) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        m.subgraphs[0].tensors[tensor_index].type = type_name
+
+    return edit
+
+
+def _odd_paddings(m: Model) -> None:
+    sg = m.subgraphs[0]
+    pad = next(op for op in sg.operators if m.operator_name(op) == "PAD")
+    paddings = sg.tensors[pad.inputs[1]]
+    paddings.shape = [7]
+    m.buffers[paddings.buffer] = bytes(m.buffers[paddings.buffer])[:28]
+
+
 def _constant_as_graph_input(m: Model) -> None:
     sg = m.subgraphs[0]
     sg.inputs.append(next(i for i, t in enumerate(sg.tensors) if len(m.buffer_data(t))))
@@ -154,6 +169,19 @@ CASES = [
         _huge_shape,
         "subgraph 0 tensor 0 'xs_0': FLOAT32 tensor of shape [1, 2147483647, 2147483647, 3] "
         "needs 51539607504.0 GiB, over the limit of 1.0 GiB (TFLC_MAX_TENSOR_BYTES)",
+    ),
+    # ValueError in the shape functions: int() of a STRING constant, a reshape of odd paddings.
+    (
+        "string-output-shape",
+        ("upsample", "float16"),
+        _set_type(4, "STRING"),
+        "subgraph 0 operator 8 (TRANSPOSE_CONV): input 0 holds object values, not integers",
+    ),
+    (
+        "odd-paddings",
+        ("upsample", "float32"),
+        _odd_paddings,
+        "subgraph 0 operator 6 (PAD): paddings [0, 0, 1, 2, 0, 3, 0] are not (before, after) pairs",
     ),
     # A name from the file broke tfl-translate's one error line in two.
     (
