@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_code
 from tflc.errors import TflcError
+from tflc.runtime.op_traits import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, WEIGHTED_OPERANDS
 from tflc.runtime.tflite_schema import options_table
 
 if TYPE_CHECKING:
-    from tflc.runtime.tflite_model import Model, Operator
+    from tflc.runtime.tflite_model import Model, Operator, Tensor
 
 
 def validate_operator(model: Model, subgraph_index: int, operator_index: int) -> None:
@@ -31,6 +32,7 @@ def validate_operator(model: Model, subgraph_index: int, operator_index: int) ->
     if d is not None:  # custom and StableHLO ops: their kernels check what they take
         problem = problem or _options_problem(d, op) or _arity_problem(d, op)
         problem = problem or _absent_input_problem(d, op)
+        problem = problem or _type_problem(model.subgraphs[subgraph_index].tensors, d, op)
     if problem:
         raise TflcError(
             f"subgraph {subgraph_index} operator {operator_index} ({model.operator_name(op)}): "
@@ -101,6 +103,46 @@ def _absent_input_problem(d: OpDef, op: Operator) -> str | None:
         if operand.variadic and d.opcode in _VARIADIC_WITH_ABSENT_INPUTS:
             continue
         return f"input {position} ({operand.name}) is required, but the file gives index {index}"
+    return None
+
+
+_COMPARISONS = frozenset("EQUAL NOT_EQUAL GREATER GREATER_EQUAL LESS LESS_EQUAL".split())
+# Type-changing unary ops, and MUL, which TFLite also runs from int16 inputs to an int8 output.
+_OWN_OUTPUT_TYPE = frozenset({"CAST", "DEQUANTIZE", "QUANTIZE", "MUL"}) | _COMPARISONS
+_QUANTIZED_TYPES = ("INT8", "UINT8", "INT16")
+
+
+def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
+    """Operand types no kernel of the op takes (the op traits say which ops keep one type):
+    an elementwise op's operands and result of different types, a conv-like op whose output
+    type is not its input's, or whose integer input or output has no quantization."""
+
+    def describe(kind: str, position: int, t: Tensor) -> str:
+        return f"{kind} {position} '{t.name}' is {t.type}"
+
+    ins = [(k, tensors[i]) for k, i in enumerate(op.inputs) if i >= 0]
+    outs = [(k, tensors[i]) for k, i in enumerate(op.outputs)]
+    if not ins or not outs:
+        return None
+    first = ins[0][1]
+    if d.opcode in ELEMENTWISE_BINARY:
+        for k, t in ins[1:]:
+            if t.type != first.type:
+                return f"{describe('input', k, t)}, input 0 is {first.type}: one type expected"
+    if d.opcode in ELEMENTWISE_BINARY | ELEMENTWISE_UNARY and d.opcode not in _OWN_OUTPUT_TYPE:
+        k, t = outs[0]
+        if t.type != first.type:
+            return f"{describe('output', k, t)}, its input is {first.type}"
+    if d.opcode in WEIGHTED_OPERANDS:
+        position = WEIGHTED_OPERANDS[d.opcode][0]
+        x = tensors[op.inputs[position]] if position < len(op.inputs) else None
+        for kind, k, t in (("input", position, x), ("output", 0, outs[0][1])):
+            if t is None:
+                continue
+            if t.type != outs[0][1].type:
+                return f"{describe('output', 0, outs[0][1])}, its input is {t.type}"
+            if t.type in _QUANTIZED_TYPES and not (t.quantization and t.quantization.scale):
+                return f"{describe(kind, k, t)} without quantization parameters"
     return None
 
 

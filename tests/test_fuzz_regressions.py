@@ -68,6 +68,17 @@ def _set_type(tensor_index: int, type_name: str) -> Callable[[Model], None]:
     return edit
 
 
+def _all_types(old: str, new: str) -> Callable[[Model], None]:
+    """Every `old` tensor typed `new` (its bytes left as they are)."""
+
+    def edit(m: Model) -> None:
+        for t in m.subgraphs[0].tensors:
+            if t.type == old and not len(m.buffer_data(t)):
+                t.type = new
+
+    return edit
+
+
 def _odd_paddings(m: Model) -> None:
     sg = m.subgraphs[0]
     pad = next(op for op in sg.operators if m.operator_name(op) == "PAD")
@@ -182,6 +193,32 @@ CASES = [
         ("upsample", "float32"),
         _odd_paddings,
         "subgraph 0 operator 6 (PAD): paddings [0, 0, 1, 2, 0, 3, 0] are not (before, after) pairs",
+    ),
+    # TypeError / AttributeError in the cpu and mcu lowerings: operand types no kernel takes.
+    (
+        "elementwise-output-type",
+        ("tensor_ops", "float16"),
+        _set_type(39, "INT32"),
+        "subgraph 0 operator 18 (ADD): output 0 'add' is INT32, its input is FLOAT32",
+    ),
+    (
+        "elementwise-input-types",
+        ("tensor_ops", "int8"),
+        _set_type(17, "BOOL"),
+        "subgraph 0 operator 19 (MINIMUM): input 1 'Minimum/y' is BOOL, input 0 is INT8: one "
+        "type expected",
+    ),
+    (
+        "conv-output-type",
+        ("cnn", "int8"),
+        _set_type(19, "FLOAT32"),
+        "subgraph 0 operator 3 (CONV_2D): output 0 'cnn_1/conv2d_1_2/BiasAdd;",
+    ),
+    (
+        "conv-input-unquantized",
+        ("cnn", "float32"),
+        _all_types("FLOAT32", "INT8"),
+        "subgraph 0 operator 0 (CONV_2D): input 0 'xs_0' is INT8 without quantization parameters",
     ),
     # A name from the file broke tfl-translate's one error line in two.
     (
