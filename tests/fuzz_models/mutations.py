@@ -158,6 +158,20 @@ def _tensor(rng, model: Model):
     return sg.tensors[ti], f"sg{si}.t{ti}"
 
 
+def _tensor_where(rng, model: Model, want):
+    """A tensor of any subgraph for which `want` holds, drawn uniformly, and its place."""
+    found = [
+        (si, ti, t)
+        for si, sg in enumerate(model.subgraphs)
+        for ti, t in enumerate(sg.tensors)
+        if want(t)
+    ]
+    if not found:
+        return None
+    si, ti, t = found[int(rng.integers(len(found)))]
+    return t, f"sg{si}.t{ti}"
+
+
 def _operator(rng, model: Model, want=lambda op: True):
     ops = [
         (si, oi, op) for si, sg in enumerate(model.subgraphs) for oi, op in enumerate(sg.operators)
@@ -244,16 +258,13 @@ def _option(rng, model):
 
 
 def _quantization(rng, model):
-    quantized = [
-        (si, ti, t)
-        for si, sg in enumerate(model.subgraphs)
-        for ti, t in enumerate(sg.tensors)
-        if t.quantization is not None and t.quantization.scale
-    ]
-    if not quantized:
+    picked = _tensor_where(
+        rng, model, lambda t: t.quantization is not None and t.quantization.scale
+    )
+    if picked is None:
         return None
-    si, ti, t = quantized[int(rng.integers(len(quantized)))]
-    q, where = t.quantization, f"sg{si}.t{ti}"
+    t, where = picked
+    q = t.quantization
     choice = int(rng.integers(4))
     if choice == 0:
         q.scale[int(rng.integers(len(q.scale)))] = float(_pick(rng, SCALES))
@@ -269,17 +280,12 @@ def _quantization(rng, model):
 
 
 def _buffer(rng, model):
-    constants = [
-        (si, ti, t)
-        for si, sg in enumerate(model.subgraphs)
-        for ti, t in enumerate(sg.tensors)
-        if len(model.buffer_data(t))
-    ]
-    if not constants:
+    picked = _tensor_where(rng, model, lambda t: len(model.buffer_data(t)))
+    if picked is None:
         return None
-    si, ti, t = constants[int(rng.integers(len(constants)))]
+    t, where = picked
     data = bytearray(model.buffers[t.buffer])
-    where = f"sg{si}.t{ti}.buffer"
+    where += ".buffer"
     choice = rng.random()
     if t.type in ("INT32", "INT64") and choice < 0.6:
         # Shape, axis, padding and index operands: one element set to an extreme.
