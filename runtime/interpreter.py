@@ -500,7 +500,8 @@ def _call_kernel(step: _Step, args: list) -> Any:
     try:
         with np.errstate(all="ignore"):
             return step.fn(step.node, *args)
-    except TflcError:
+    except TflcError as e:
+        e.at(step.node.where)  # a helper's error (a size limit) gets the node's place
         raise
     except Exception as e:  # a kernel bug or data it cannot handle: say where
         raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e

@@ -47,6 +47,14 @@ def format_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
+def check_allocation(shape, itemsize: float, what: str) -> None:
+    """Raises a `TflcError` (located by its caller) when an array of `shape` would be over the
+    limit: kernels call it before they allocate a buffer whose size the model's options set."""
+    problem = tensor_size_problem(shape, itemsize, what)
+    if problem:
+        raise TflcError(problem)
+
+
 def tensor_size_problem(shape: list[int], itemsize: float, what: str = "tensor") -> str | None:
     """Why a `what` of `shape` (unknown dimensions as 1) is too large, or None."""
     count = 1

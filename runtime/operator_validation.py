@@ -2,12 +2,13 @@
 
 The runtime reader runs these for every operator, so the interpreter, the tfl importer, the
 compilers and the CLIs all refuse the same file with the same line: an options table that
-belongs to another op, an input or output count the op does not take, a required input given
-as index -1 (an absent optional one), a control-flow subgraph index out of range, or subgraphs
-that call themselves. Kernels and backends behind the reader index operands without checking.
+belongs to another op, an enum option of no name, an input or output count the op does not
+take, a required input given as index -1 (an absent optional one), operand types no kernel of
+the op takes, a control-flow subgraph index out of range, or subgraphs that call themselves.
+Kernels and backends behind the reader index operands without checking.
 
 The op table (dialects/tfl_ops.py) is plain Python over the schema package, no MLIR, so the
-runtime can read it.
+runtime can read it; the op groups come from runtime/op_traits.py.
 """
 
 from __future__ import annotations
@@ -134,14 +135,13 @@ def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
         if t.type != first.type:
             return f"{describe('output', k, t)}, its input is {first.type}"
     if d.opcode in WEIGHTED_OPERANDS:
-        position = WEIGHTED_OPERANDS[d.opcode][0]
-        x = tensors[op.inputs[position]] if position < len(op.inputs) else None
-        for kind, k, t in (("input", position, x), ("output", 0, outs[0][1])):
-            if t is None:
-                continue
-            if t.type != outs[0][1].type:
-                return f"{describe('output', 0, outs[0][1])}, its input is {t.type}"
-            if t.type in _QUANTIZED_TYPES and not (t.quantization and t.quantization.scale):
+        x_at, w_at = WEIGHTED_OPERANDS[d.opcode][:2]
+        x, w = (tensors[op.inputs[k]] if 0 <= op.inputs[k] else None for k in (x_at, w_at))
+        if x is not None and x.type != outs[0][1].type:
+            return f"{describe('output', 0, outs[0][1])}, its input is {x.type}"
+        for kind, k, t in (("input", x_at, x), ("input", w_at, w), ("output", 0, outs[0][1])):
+            quantized = t is not None and t.quantization and t.quantization.scale
+            if t is not None and t.type in ("INT4", *_QUANTIZED_TYPES) and not quantized:
                 return f"{describe(kind, k, t)} without quantization parameters"
     return None
 

@@ -44,9 +44,9 @@ def _opcode(op_index: int, name: str, options=None) -> Callable[[Model], None]:
     return edit
 
 
-def _set_option(op_index: int, name: str, value) -> Callable[[Model], None]:
+def _set_option(op_index: int, name: str, value, **more) -> Callable[[Model], None]:
     def edit(m: Model) -> None:
-        m.subgraphs[0].operators[op_index].builtin_options[1][name] = value
+        m.subgraphs[0].operators[op_index].builtin_options[1].update({name: value, **more})
 
     return edit
 
@@ -77,6 +77,16 @@ def _all_types(old: str, new: str) -> Callable[[Model], None]:
                 t.type = new
 
     return edit
+
+
+def _int8_weights_unquantized(m: Model) -> None:
+    sg = m.subgraphs[0]
+    conv = next(
+        op
+        for op in sg.operators
+        if m.operator_name(op) == "CONV_2D" and sg.tensors[op.inputs[1]].type == "INT8"
+    )
+    sg.tensors[conv.inputs[1]].quantization = None
 
 
 def _odd_paddings(m: Model) -> None:
@@ -220,6 +230,13 @@ CASES = [
         _all_types("FLOAT32", "INT8"),
         "subgraph 0 operator 0 (CONV_2D): input 0 'xs_0' is INT8 without quantization parameters",
     ),
+    (
+        "weights-unquantized",
+        ("cnn", "dynamic"),
+        _int8_weights_unquantized,
+        "subgraph 0 operator 9 (CONV_2D): input 1 'cnn_1/conv2d_3_1/convolution' is INT8 without "
+        "quantization parameters",
+    ),
     # A name from the file broke tfl-translate's one error line in two.
     (
         "name-with-a-line-break",
@@ -248,6 +265,27 @@ INTERPRETER_CASES = [
         ("mlp", "dynamic"),
         _opcode(3, "STABLEHLO_DIVIDE"),
         "node 3 (STABLEHLO_DIVIDE): has 1 inputs, its kernel takes 2",
+    ),
+    # IndexError: DEQUANTIZE of an integer tensor without scales.
+    (
+        "dequantize-unquantized",
+        ("cnn", "float16"),
+        _set_type(15, "INT16"),
+        "node 0 (DEQUANTIZE): input 0 'cnn_1/re_lu_1/Relu6;",
+    ),
+    # MemoryError: a dilation of 2^16 keeps SAME's output size and pads the input by as much;
+    # a transpose conv's stride of 2^31 - 1 sizes its accumulator (limit 1 GiB in the worker).
+    (
+        "padded-input-over-the-limit",
+        ("cnn", "float32"),
+        _set_option(0, "dilation_h_factor", 2**16, dilation_w_factor=2**16),
+        "node 0 (CONV_2D): padded input of shape [1, 131103, 131103, 3] needs",
+    ),
+    (
+        "accumulator-over-the-limit",
+        ("upsample", "float32"),
+        _set_option(0, "stride_h", 2**31 - 1),
+        "node 0 (TRANSPOSE_CONV): accumulator of shape [1, 15032385532, 17, 16] needs 15232.0 GiB",
     ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (

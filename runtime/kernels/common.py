@@ -8,6 +8,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from tflc.runtime.kernels.node import Node
 from tflc.runtime.kernels.quant_math import tflite_round
+from tflc.runtime.limits import check_allocation
 
 _F32_EXACT = float(1 << 24)
 _F64_EXACT = float(1 << 53)
@@ -62,6 +63,9 @@ def pad_hw(x: np.ndarray, pads: tuple[int, int, int, int], value=0) -> np.ndarra
     top, bottom, left, right = pads
     if not any(pads):
         return x
+    # A huge dilation keeps SAME's output size but pads the input by as much.
+    n, h, w, c = x.shape
+    check_allocation((n, h + top + bottom, w + left + right, c), x.itemsize, "padded input")
     return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
 
 

@@ -19,6 +19,7 @@ from tflc.runtime.kernels.quant_math import (
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_64,
 )
+from tflc.runtime.limits import check_allocation
 
 
 def transpose_conv_accumulate(
@@ -41,6 +42,7 @@ def transpose_conv_accumulate(
     sh, sw = stride
     full_h = max((h - 1) * sh + kh, pads[0] + out_hw[0])
     full_w = max((wd - 1) * sw + kw, pads[1] + out_hw[1])
+    check_allocation((n, full_h, full_w, o), np.dtype(dtype).itemsize, "accumulator")
     full = np.zeros((n, full_h, full_w, o), dtype=dtype)
     rows = x.reshape(-1, c).astype(dtype, copy=False)
     # One GEMM for all taps: (N*H*W, C) x (C, KH*KW*O).

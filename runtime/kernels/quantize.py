@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.runtime.kernels import kernel
-from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
+from tflc.runtime.kernels.node import Node, channel_scales, is_quantized, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
     multiply_by_quantized_multiplier,
@@ -85,7 +85,16 @@ def _quantize_int8(x: np.ndarray, scale: float, zp: int) -> np.ndarray:
     return np.clip(out + zp, -128, 127).reshape(x.shape)
 
 
-@kernel("DEQUANTIZE")
+def _check_dequantize(node: Node) -> str | None:
+    t = node.input(0)
+    if t is None or t.type == "FLOAT16":
+        return None
+    if t.type not in ("INT4", "INT8", "UINT8", "INT16") or not is_quantized(t):
+        return f"input 0 '{t.name}' is {t.type} without quantization parameters"
+    return None
+
+
+@kernel("DEQUANTIZE", check=_check_dequantize)
 def dequantize(node: Node, x: np.ndarray):
     in_t = node.input(0)
     if x.dtype == np.float16:
