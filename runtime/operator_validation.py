@@ -81,11 +81,13 @@ def _arity_problem(d: OpDef, op: Operator) -> str | None:
 
 
 # Ops whose variadic inputs are a fixed list by position, where index -1 omits an optional
-# one (the op table writes them `inputs*`, as it writes CONCATENATION's `values*`).
+# one (the op table writes them `inputs*`, as it writes CONCATENATION's `values*`); a custom
+# op's inputs mean what its kernel says, absent ones included.
 _VARIADIC_WITH_ABSENT_INPUTS = frozenset(
     {
         "BIDIRECTIONAL_SEQUENCE_LSTM",
         "BIDIRECTIONAL_SEQUENCE_RNN",
+        "CUSTOM",
         "DELEGATE",
         "LSTM",
         "SVDF",
