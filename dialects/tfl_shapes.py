@@ -11,15 +11,7 @@ import numpy as np
 from mlir import ir
 from tflc.dialects.tfl import builtin_options
 from tflc.dialects.tfl_ops import OpDef
-from tflc.runtime.shape_inference import (
-    SHAPE_FUNCTIONS,
-    MissingInput,
-    OpView,
-    Shape,
-    ShapeError,
-    infer_output_shapes,
-    shape_mismatch,
-)
+from tflc.runtime.shape_inference import SHAPE_FUNCTIONS, OpView, Shape, declared_shapes_problem
 
 _CONSTANT_OPS = ("tfl.pseudo_const", "arith.constant")
 
@@ -60,14 +52,6 @@ def shape_problem(op: ir.Operation, d: OpDef) -> str | None:
         inputs.append(shape)
     constants = [_integer_constant(v) for v in op.operands]
     view = OpView(d.opcode, inputs, constants, builtin_options(op, d))
-    try:
-        inferred = infer_output_shapes(view)
-    except ShapeError as e:
-        return str(e)
-    except MissingInput:
-        return None
-    for i, (result, shape) in enumerate(zip(op.results, inferred or [], strict=False)):
-        declared = _static_shape(result.type)
-        if declared is not None and shape_mismatch(declared, shape):
-            return f"result {i} is declared {list(declared)}, but operands and attributes give {list(shape)}"
-    return None
+    declared = [(_static_shape(r.type), True) for r in op.results]
+    names = [f"result {i}" for i in range(len(op.results))]
+    return declared_shapes_problem(view, declared, names, "operands and attributes")

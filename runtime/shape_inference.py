@@ -415,19 +415,26 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
         [model.constant(t) if t is not None and not t.is_variable else None for t in tensors],
         op.builtin_options[1] if op.builtin_options else {},
     )
+    declared = [(tuple(graph.tensors[i].shape), graph.tensors[i].has_rank) for i in op.outputs]
+    names = [f"output tensor {i} '{graph.tensors[i].name}'" for i in op.outputs]
+    return declared_shapes_problem(view, declared, names, "its inputs and options")
+
+
+def declared_shapes_problem(
+    view: OpView,
+    declared: list[tuple[Shape | None, bool]],
+    names: list[str],
+    sources: str,
+) -> str | None:
+    """Infers `view`'s output shapes and compares them with the declared ones ((shape or None
+    when unknown, has_rank) per output, named by `names`); what is wrong, or None."""
     try:
         inferred = infer_output_shapes(view)
     except ShapeError as e:
         return str(e)
     except MissingInput:
         return None
-    if inferred is None:
-        return None
-    for i, shape in zip(op.outputs, inferred, strict=False):
-        t = graph.tensors[i]
-        if shape_mismatch(tuple(t.shape), shape, t.has_rank):
-            return (
-                f"output tensor {i} '{t.name}' is declared {list(t.shape)}, but its inputs and "
-                f"options give {list(shape)}"
-            )
+    for shape, (stated, has_rank), name in zip(inferred or [], declared, names, strict=False):
+        if stated is not None and shape_mismatch(stated, shape, has_rank):
+            return f"{name} is declared {list(stated)}, but {sources} give {list(shape)}"
     return None
