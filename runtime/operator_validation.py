@@ -30,6 +30,7 @@ def validate_operator(model: Model, subgraph_index: int, operator_index: int) ->
     op = model.subgraphs[subgraph_index].operators[operator_index]
     d = ops_by_code().get(model.operator_codes[op.opcode_index].builtin_code)
     problem = _subgraph_problem(op, len(model.subgraphs)) or _enum_problem(op)
+    problem = problem or _option_range_problem(op)
     if d is not None:  # custom and StableHLO ops: their kernels check what they take
         problem = problem or _options_problem(d, op) or _arity_problem(d, op)
         problem = problem or _absent_input_problem(d, op)
@@ -60,6 +61,20 @@ def _enum_problem(op: Operator) -> str | None:
         for f in options_table(table).fields:
             if f.kind == "scalar" and f.enum and not isinstance(values.get(f.name, ""), str):
                 return f"option {f.name} {values[f.name]} is none of {', '.join(f.enum.values())}"
+    return None
+
+
+# Window options of every op that has them: a stride, dilation or pool filter below 1 gives no
+# window (division by zero, or an endless loop, in the kernels that trust them).
+_AT_LEAST_ONE = ("stride_", "dilation_", "filter_height", "filter_width")
+
+
+def _option_range_problem(op: Operator) -> str | None:
+    if op.builtin_options is None:
+        return None
+    for name, value in op.builtin_options[1].items():
+        if name.startswith(_AT_LEAST_ONE) and isinstance(value, int) and value < 1:
+            return f"{name} {value} must be at least 1"
     return None
 
 
@@ -142,9 +157,38 @@ def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
         if x is not None and x.type != outs[0][1].type:
             return f"{describe('output', 0, outs[0][1])}, its input is {x.type}"
         for kind, k, t in (("input", x_at, x), ("input", w_at, w), ("output", 0, outs[0][1])):
-            quantized = t is not None and t.quantization and t.quantization.scale
-            if t is not None and t.type in ("INT4", *_QUANTIZED_TYPES) and not quantized:
+            if t is not None and t.type in ("INT4", *_QUANTIZED_TYPES) and not _quantized(t):
                 return f"{describe(kind, k, t)} without quantization parameters"
+        return _bias_problem(tensors, d, op, w)
+    if d.opcode in _QUANTIZED_ARITHMETIC and first.type in ("INT8", "UINT8"):
+        for kind, k, t in [("input", k, t) for k, t in ins] + [("output", *outs[0])]:
+            if not _quantized(t):
+                return f"{describe(kind, k, t)} without quantization parameters"
+    return None
+
+
+# int8 arithmetic rescales by its operands' scales (comparisons and MAXIMUM/MINIMUM do not).
+_QUANTIZED_ARITHMETIC = frozenset("ADD DIV MUL PRELU SQUARED_DIFFERENCE SUB".split())
+
+
+def _quantized(t: Tensor) -> bool:
+    return bool(t.quantization and t.quantization.scale)
+
+
+def _bias_problem(tensors: list[Tensor], d: OpDef, op: Operator, w: Tensor | None) -> str | None:
+    """A bias must hold one value per output channel (TFLite's Prepare checks the same)."""
+    _, _, b_at, axis = WEIGHTED_OPERANDS[d.opcode]
+    if w is None or b_at >= len(op.inputs) or op.inputs[b_at] < 0 or len(w.shape) <= axis:
+        return None
+    bias, channels = tensors[op.inputs[b_at]], w.shape[axis]
+    count = 1
+    for n in bias.shape:
+        count *= n
+    if channels >= 0 and min(bias.shape, default=0) >= 0 and count != channels:
+        return (
+            f"input {b_at} '{bias.name}' of shape {bias.shape} is no bias for {channels} output "
+            "channels"
+        )
     return None
 
 

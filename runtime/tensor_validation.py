@@ -37,7 +37,12 @@ def validate_tensor(model: Model, subgraph_index: int, tensor_index: int) -> Non
     tensor = model.subgraphs[subgraph_index].tensors[tensor_index]
     is_constant = bool(len(model.buffer_data(tensor)))
     problem = (
-        quantization_problem(tensor, is_constant)
+        (
+            "INT4 is for constants only (packed weights)"
+            if tensor.type == "INT4" and not is_constant
+            else None
+        )
+        or quantization_problem(tensor, is_constant)
         or buffer_problem(model, tensor)
         or size_problem(tensor)
         or sparsity_problem(model, tensor)

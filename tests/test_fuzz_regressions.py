@@ -89,6 +89,13 @@ def _int8_weights_unquantized(m: Model) -> None:
     sg.tensors[conv.inputs[1]].quantization = None
 
 
+def _unquantize(tensor_index: int) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        m.subgraphs[0].tensors[tensor_index].quantization = None
+
+    return edit
+
+
 def _odd_paddings(m: Model) -> None:
     sg = m.subgraphs[0]
     pad = next(op for op in sg.operators if m.operator_name(op) == "PAD")
@@ -236,6 +243,36 @@ CASES = [
         _int8_weights_unquantized,
         "subgraph 0 operator 9 (CONV_2D): input 1 'cnn_1/conv2d_3_1/convolution' is INT8 without "
         "quantization parameters",
+    ),
+    # AttributeError in the cpu int8 and float lowerings: a bias that is some other tensor.
+    (
+        "bias-of-another-size",
+        ("cnn", "float16"),
+        _set_input(17, 2, 0),
+        "subgraph 0 operator 17 (CONV_2D): input 2 'xs_0' of shape [1, 32, 32, 3] is no bias for "
+        "32 output channels",
+    ),
+    # TypeError in the mcu lowering: int8 arithmetic on a tensor without scales.
+    (
+        "int8-add-unquantized",
+        ("tensor_ops", "int8"),
+        _unquantize(21),
+        "subgraph 0 operator 3 (ADD): input 1 'Max' is INT8 without quantization parameters",
+    ),
+    # KeyError in the cpu graph: an INT4 activation.
+    (
+        "int4-activation",
+        ("upsample", "int8"),
+        _set_type(20, "INT4"),
+        "subgraph 0 tensor 20 'upsample_1/concatenate_1/concat': INT4 is for constants only",
+    ),
+    # ZeroDivisionError in the window geometry (cpu and mcu): TRANSPOSE_CONV has no shape
+    # function to check its stride, the reader checks every op's window options.
+    (
+        "transpose-conv-stride-zero",
+        ("upsample", "dynamic"),
+        _set_option(0, "stride_w", 0),
+        "subgraph 0 operator 0 (TRANSPOSE_CONV): stride_w 0 must be at least 1",
     ),
     # A name from the file broke tfl-translate's one error line in two.
     (
