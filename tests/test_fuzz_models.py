@@ -23,30 +23,30 @@ SEED = 14
 
 
 def test_fast_entry_points_never_crash_hang_or_trace_back():
-    """240 mutants of every corpus model through tflc.load, the Interpreter and tfl-translate."""
+    """300 mutants of every corpus model through tflc.load, the Interpreter and tfl-translate."""
     report = run_fuzz(
         FuzzConfig(
-            seed=SEED, mutants=240, entry_points=FAST_ENTRY_POINTS, workers=2, batch=40, timeout=60
+            seed=SEED, mutants=300, entry_points=FAST_ENTRY_POINTS, workers=2, batch=50, timeout=60
         )
     )
-    assert len(report.outcomes) == 240 * len(FAST_ENTRY_POINTS)
+    assert len(report.outcomes) == 300 * len(FAST_ENTRY_POINTS)
     assert not report.failures(), format_report(report)
 
 
 def test_compilers_never_crash_hang_or_trace_back():
-    """60 mutants of the small TF models compiled for cpu and mcu, then called."""
+    """80 mutants of the small TF models compiled for cpu and mcu, then called."""
     report = run_fuzz(
         FuzzConfig(
             seed=SEED,
-            mutants=60,
+            mutants=80,
             models="small",
             entry_points=("cpu", "mcu"),
             workers=2,
-            batch=15,
+            batch=20,
             timeout=120,
         )
     )
-    assert len(report.outcomes) == 60 * 2
+    assert len(report.outcomes) == 80 * 2
     assert not report.failures(), format_report(report)
 
 
