@@ -32,7 +32,8 @@ def validate_operator(model: Model, subgraph_index: int, operator_index: int) ->
     problem = _subgraph_problem(op, len(model.subgraphs)) or _enum_problem(op)
     problem = problem or _option_range_problem(op)
     if d is not None:  # custom and StableHLO ops: their kernels check what they take
-        problem = problem or _options_problem(d, op) or _arity_problem(d, op)
+        problem = problem or _options_problem(d, op) or _missing_options_problem(d, op)
+        problem = problem or _arity_problem(d, op)
         problem = problem or _absent_input_problem(d, op)
         problem = problem or _type_problem(model.subgraphs[subgraph_index].tensors, d, op)
     if problem:
@@ -72,9 +73,23 @@ _AT_LEAST_ONE = ("stride_", "dilation_", "filter_height", "filter_width")
 def _option_range_problem(op: Operator) -> str | None:
     if op.builtin_options is None:
         return None
-    for name, value in op.builtin_options[1].items():
+    values = op.builtin_options[1]
+    for name, value in values.items():
         if name.startswith(_AT_LEAST_ONE) and isinstance(value, int) and value < 1:
             return f"{name} {value} must be at least 1"
+    # TensorFlow's ResizeBilinear refuses the pair (its sampling is defined for one or the other).
+    if values.get("align_corners") and values.get("half_pixel_centers"):
+        if op.builtin_options[0] == "ResizeBilinearOptions":
+            return "align_corners and half_pixel_centers cannot both be set"
+    return None
+
+
+def _missing_options_problem(d: OpDef, op: Operator) -> str | None:
+    # Control flow names its subgraphs in its options: without them there is nothing to run.
+    if d.options is None or op.builtin_options is not None:
+        return None
+    if any(f.name in SUBGRAPH_FIELDS for f in options_table(d.options).fields):
+        return f"has no {d.options}, which name the subgraphs it runs"
     return None
 
 

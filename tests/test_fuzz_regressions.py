@@ -274,6 +274,21 @@ CASES = [
         _set_option(0, "stride_w", 0),
         "subgraph 0 operator 0 (TRANSPOSE_CONV): stride_w 0 must be at least 1",
     ),
+    # IndexError in the interpreter's bilinear sampling.
+    (
+        "resize-align-and-half-pixel",
+        ("upsample", "float32"),
+        _set_option(1, "align_corners", True),
+        "subgraph 0 operator 1 (RESIZE_BILINEAR): align_corners and half_pixel_centers cannot "
+        "both be set",
+    ),
+    # KeyError in the interpreter's WHILE: no options, no subgraphs to run.
+    (
+        "while-without-options",
+        ("tensor_ops", "float16"),
+        _opcode(0, "WHILE"),
+        "subgraph 0 operator 0 (WHILE): has no WhileOptions, which name the subgraphs it runs",
+    ),
     # A name from the file broke tfl-translate's one error line in two.
     (
         "name-with-a-line-break",
