@@ -30,7 +30,7 @@ def validate_operator(model: Model, subgraph_index: int, operator_index: int) ->
     op = model.subgraphs[subgraph_index].operators[operator_index]
     d = ops_by_code().get(model.operator_codes[op.opcode_index].builtin_code)
     problem = _subgraph_problem(op, len(model.subgraphs)) or _enum_problem(op)
-    problem = problem or _option_range_problem(op)
+    problem = problem or _option_range_problem(d, op)
     if d is not None:  # custom and StableHLO ops: their kernels check what they take
         problem = problem or _options_problem(d, op) or _missing_options_problem(d, op)
         problem = problem or _arity_problem(d, op)
@@ -70,16 +70,22 @@ def _enum_problem(op: Operator) -> str | None:
 _AT_LEAST_ONE = ("stride_", "dilation_", "filter_height", "filter_width")
 
 
-def _option_range_problem(op: Operator) -> str | None:
-    if op.builtin_options is None:
+def _option_range_problem(d: OpDef | None, op: Operator) -> str | None:
+    # Absent options are the schema's defaults, and TransposeConvOptions' stride default is 0.
+    absent = op.builtin_options is None and d is not None and d.options is not None
+    if absent:
+        values = {f.name: f.default for f in options_table(d.options).fields}
+    elif op.builtin_options is not None:
+        values = op.builtin_options[1]
+    else:
         return None
-    values = op.builtin_options[1]
     for name, value in values.items():
         if name.startswith(_AT_LEAST_ONE) and isinstance(value, int) and value < 1:
-            return f"{name} {value} must be at least 1"
+            default = f" (no {d.options} in the file: the schema's default)" if absent else ""
+            return f"{name} {value} must be at least 1{default}"
     # TensorFlow's ResizeBilinear refuses the pair (its sampling is defined for one or the other).
     if values.get("align_corners") and values.get("half_pixel_centers"):
-        if op.builtin_options[0] == "ResizeBilinearOptions":
+        if d is not None and d.opcode == "RESIZE_BILINEAR":
             return "align_corners and half_pixel_centers cannot both be set"
     return None
 

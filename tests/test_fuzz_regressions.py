@@ -96,6 +96,13 @@ def _unquantize(tensor_index: int) -> Callable[[Model], None]:
     return edit
 
 
+def _drop_options(op_index: int) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        m.subgraphs[0].operators[op_index].builtin_options = None
+
+    return edit
+
+
 def _odd_paddings(m: Model) -> None:
     sg = m.subgraphs[0]
     pad = next(op for op in sg.operators if m.operator_name(op) == "PAD")
@@ -273,6 +280,13 @@ CASES = [
         ("upsample", "dynamic"),
         _set_option(0, "stride_w", 0),
         "subgraph 0 operator 0 (TRANSPOSE_CONV): stride_w 0 must be at least 1",
+    ),
+    (
+        "transpose-conv-without-options",
+        ("upsample", "dynamic"),
+        _drop_options(7),
+        "subgraph 0 operator 7 (TRANSPOSE_CONV): stride_w 0 must be at least 1 (no "
+        "TransposeConvOptions in the file: the schema's default)",
     ),
     # IndexError in the interpreter's bilinear sampling.
     (
