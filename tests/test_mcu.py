@@ -267,6 +267,14 @@ def test_float_op_in_int8_only_build_is_an_error():
         )
 
 
+@pytest.mark.parametrize("name", ["mlp", "cnn", "upsample"])
+def test_dynamic_range_op_is_an_error_naming_it(name):
+    # fully connected, depthwise and transpose conv with float activations and int8 weights:
+    # refused by name, not lowered into float kernels that read int8 weights
+    with pytest.raises(TflcError, match=r"hybrid \(dynamic-range\) 'tfl\.\w+' with float"):
+        tflc_compile(str(tf_model_path(name, "dynamic")), target="mcu", compare_tflm=False)
+
+
 def test_op_without_kernel_is_an_error_naming_it(tmp_path):
     text = """
     func.func @main(%arg0: tensor<1x4xf32>) -> tensor<1x4xf32> {

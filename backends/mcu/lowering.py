@@ -19,6 +19,7 @@ from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
+TYPE_CONVERSION_OPS = ("tfl.quantize", "tfl.dequantize")
 
 
 def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | list[int] | None]:
@@ -143,6 +144,12 @@ class Lowering:
         kinds |= {self.tensor(r).dtype for r in op.results}
         if self.int8_only and "float32" in kinds:
             raise self.fail(f"float op '{op.name}' in an int8-only build")
+        if {"float32", "int8"} <= kinds and op.name not in TYPE_CONVERSION_OPS:
+            # dynamic-range ops: float activations with int8 weights, quantized at run time
+            raise self.fail(
+                f"hybrid (dynamic-range) '{op.name}' with float and int8 operands is not "
+                "supported by the MCU target"
+            )
         handler(self)
 
     def emit(

@@ -135,8 +135,6 @@ def _fully_connected(lw: Lowering) -> None:
     act = lw.attr("fused_activation_function")
     bias = f"{{t:{b.id}}}" if b else "0"
     if x.dtype == "float32":
-        if w.dtype != "float32":
-            raise lw.fail("hybrid (dynamic-range) fully connected is not supported")
         lo, hi = float_act(act)
         params = lw.param(
             "params", "tflc_fully_connected_f32_params", struct([batches, depth, units, lo, hi])
