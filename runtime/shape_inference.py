@@ -5,9 +5,9 @@ point (the flatbuffer reader behind `tflc.Interpreter` and the tfl importer, and
 verifier on MLIR) checks each operator's declared output shapes against these, so a compiled
 backend never sizes a buffer from a shape its op contradicts. An op without a function here, or
 whose shape depends on a non-constant input, is not checked (`infer_output_shapes` -> None).
-STRIDED_SLICE is left out on purpose: LiteRT's masks on partial specs do not follow numpy's or
-TensorFlow's indexing (a shrunk axis with fewer specs than the rank keeps its batch), so only its
-kernel knows its shape.
+STRIDED_SLICE's shape is not inferred on purpose: LiteRT's masks on partial specs do not follow
+numpy's or TensorFlow's indexing (a shrunk axis with fewer specs than the rank keeps its batch),
+so only its kernel knows its shape; its function checks the specs its kernels index by.
 """
 
 from __future__ import annotations
@@ -244,6 +244,28 @@ def _const_ints(v: OpView, i: int) -> list[int] | None:
     if np.asarray(value).dtype.kind not in "iu":  # a float NaN or a string has no int()
         raise ShapeError(f"input {i} holds {np.asarray(value).dtype} values, not integers")
     return [int(x) for x in np.ravel(value)]
+
+
+@shape_function("STRIDED_SLICE")
+def _strided_slice(v: OpView) -> None:
+    # begin, end and strides: integers, one per sliced axis (TFLite's Prepare checks the same)
+    specs = [_const_ints(v, i) for i in (1, 2, 3)]
+    shapes = [v.shape(i) for i in (1, 2, 3)]
+    if any(len(s) != 1 for s in shapes) or len({s[0] for s in shapes}) != 1:
+        raise ShapeError(
+            f"begin, end and strides of shapes {[list(s) for s in shapes]} are not vectors of "
+            "one length"
+        )
+    count = shapes[0][0]
+    if (
+        not v.option("new_axis_mask", 0)
+        and not v.option("ellipsis_mask", 0)
+        and count > len(v.shape(0))
+    ):
+        raise ShapeError(f"{count} slice specs for rank {len(v.shape(0))}")
+    if specs[2] is not None and 0 in specs[2]:
+        raise ShapeError(f"strides {specs[2]} hold a zero")
+    return None
 
 
 @shape_function("TRANSPOSE")

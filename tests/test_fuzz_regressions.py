@@ -89,6 +89,14 @@ def _int8_weights_unquantized(m: Model) -> None:
     sg.tensors[conv.inputs[1]].quantization = None
 
 
+def _zero_data(tensor_index: int) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        t = m.subgraphs[0].tensors[tensor_index]
+        m.buffers[t.buffer] = bytes(len(m.buffer_data(t)))
+
+    return edit
+
+
 def _unquantize(tensor_index: int) -> Callable[[Model], None]:
     def edit(m: Model) -> None:
         m.subgraphs[0].tensors[tensor_index].quantization = None
@@ -309,6 +317,19 @@ CASES = [
         ("cnn", "float32"),
         _name_with_a_line_break,
         "subgraph 0 tensor 0 'line\\nbreak\\u2028': invalid shape [-5]",
+    ),
+    # TypeError and ValueError in the cpu and mcu slicing: begin of floats, a zero stride.
+    (
+        "strided-slice-float-begin",
+        ("tensor_ops", "float32"),
+        _set_type(7, "FLOAT32"),
+        "subgraph 0 operator 7 (STRIDED_SLICE): input 1 holds float32 values, not integers",
+    ),
+    (
+        "strided-slice-zero-stride",
+        ("tensor_ops", "float32"),
+        _zero_data(5),
+        "subgraph 0 operator 7 (STRIDED_SLICE): strides [0, 0] hold a zero",
     ),
     # IndexError in the interpreter's DENSIFY.
     (
