@@ -115,6 +115,34 @@ def test_int8_op_without_a_kernel_is_rejected_with_the_op_named() -> None:
     assert "log_softmax" in str(e.value)
 
 
+_MEAN_OF_GRAPH_AXES = """
+    func.func @main(%x: tensor<2x4xf32>, %k: tensor<1xi32>) -> tensor<2xf32> {
+      %y = "tfl.mean"(%x, %k) {keep_dims = false} : (tensor<2x4xf32>, tensor<1xi32>) -> tensor<2xf32>
+      return %y : tensor<2xf32>
+    }
+"""
+_FULLY_CONNECTED_OF_GRAPH_WEIGHTS = """
+    func.func @main(%x: tensor<2x4xf32>, %w: tensor<3x4xf32>) -> tensor<2x3xf32> {
+      %n = "tfl.no_value"() {value} : () -> none
+      %y = "tfl.fully_connected"(%x, %w, %n) {asymmetric_quantize_inputs = false, quantized_bias_type = "FLOAT32",
+        fused_activation_function = "NONE", keep_num_dims = false, weights_format = "DEFAULT"}
+        : (tensor<2x4xf32>, tensor<3x4xf32>, none) -> tensor<2x3xf32>
+      return %y : tensor<2x3xf32>
+    }
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [_MEAN_OF_GRAPH_AXES, _FULLY_CONNECTED_OF_GRAPH_WEIGHTS], ids=["mean", "fc"]
+)
+def test_operand_read_at_compile_time_must_be_constant(text: str) -> None:
+    # graph inputs where the cpu kernels compute with values while generating code
+    module = tflc.parse(textwrap.dedent(text), "operands.mlir")
+    with pytest.raises(TflcError, match=r"needs operand 1 of '\w+' to be a constant") as e:
+        tflc_compile(module, target="cpu")
+    assert "operands.mlir:" in str(e.value)
+
+
 def test_saved_model_loads_without_the_compiler(tmp_path: Path) -> None:
     path = tf_model_path("cnn", "float32")
     cm = tflc_compile(str(path), target="cpu")

@@ -16,6 +16,7 @@ from mlir.dialects import quant
 from tflc.dialects.tfl import attribute_value, constant_value
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
+from tflc.runtime.op_traits import WEIGHTED_OPERANDS
 
 _NUMPY_TYPES = {
     "f32": np.float32,
@@ -144,6 +145,30 @@ def dequantized(t: Tensor) -> np.ndarray:
     return ((v.astype(np.float64) - zp) * scale).astype(np.float32)
 
 
+# Operands the cpu kernels read while generating code (weights packed into panels, axes and
+# slice specs turned into loops and index tables): checked once here, so kernels read `.value`.
+COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
+    **{op.lower(): (w, b) for op, (_, w, b, _) in WEIGHTED_OPERANDS.items()},
+    "custom:Convolution2DTransposeBias": (1, 2),
+    **dict.fromkeys(("mean", "sum", "reduce_max", "reduce_min", "reduce_prod"), (1,)),
+    **dict.fromkeys(("transpose", "tile", "gather", "pad", "mirror_pad", "reverse_v2"), (1,)),
+    **dict.fromkeys(("slice", "split_v"), (1, 2)),
+    "padv2": (1, 2),
+    "strided_slice": (1, 2, 3),
+    "split": (0,),
+}
+
+
+def _check_compile_time_operands(key: str, ins: list[Tensor | None], where: str) -> None:
+    for i in COMPILE_TIME_OPERANDS.get(key, ()):
+        if i < len(ins) and ins[i] is not None and not ins[i].is_const:
+            raise TflcError(
+                f"the cpu target needs operand {i} of '{key}' to be a constant (it computes with "
+                "its values at compile time)",
+                where,
+            )
+
+
 def extract_graph(module, supported: set[str]) -> Graph:
     """The graph of `@main`; raises on the first op without a kernel (before any codegen)."""
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
@@ -197,6 +222,7 @@ def extract_graph(module, supported: set[str]) -> Graph:
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
+        _check_compile_time_operands(key, ins, where)
         nodes.append(Node(short, ins, outs, attrs, where))
     return Graph(inputs, outputs, nodes, b.tensors)
 
