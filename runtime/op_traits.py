@@ -21,6 +21,15 @@ ELEMENTWISE_BINARY = frozenset(
     LOGICAL_OR MAXIMUM MINIMUM MUL NOT_EQUAL POW PRELU SQUARED_DIFFERENCE SUB""".split()
 )
 
+# Operands, by their name in the op table, that hold integer positions, sizes or counts (axes,
+# shapes, slice specs, paddings, gather indices): no kernel takes another type for them.
+INTEGER_OPERANDS = frozenset(
+    """axes axis begin block_shape crops depth dim dims end fft_length indices k max_output_size
+    multiples num_samples num_segments output_shape padding paddings perm seq_lengths
+    segment_ids shape size size_splits split_dim start_indices strides""".split()
+)
+INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
+
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic.
 INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT TANH".split())

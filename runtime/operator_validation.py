@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_code
 from tflc.errors import TflcError
-from tflc.runtime.op_traits import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, WEIGHTED_OPERANDS
+from tflc.runtime.op_traits import (
+    ELEMENTWISE_BINARY,
+    ELEMENTWISE_UNARY,
+    INTEGER_OPERANDS,
+    INTEGER_TYPES,
+    WEIGHTED_OPERANDS,
+)
 from tflc.runtime.tflite_schema import options_table
 
 if TYPE_CHECKING:
@@ -146,8 +152,12 @@ def _absent_input_problem(d: OpDef, op: Operator) -> str | None:
 
 
 _COMPARISONS = frozenset("EQUAL NOT_EQUAL GREATER GREATER_EQUAL LESS LESS_EQUAL".split())
-# Type-changing unary ops, and MUL, which TFLite also runs from int16 inputs to an int8 output.
-_OWN_OUTPUT_TYPE = frozenset({"CAST", "DEQUANTIZE", "QUANTIZE", "MUL"}) | _COMPARISONS
+_OWN_OUTPUT_TYPE = frozenset({"CAST", "DEQUANTIZE", "QUANTIZE"}) | _COMPARISONS
+# (input type, output type) pairs TFLite's kernels also take, beside one type throughout.
+_MIXED_OUTPUT_TYPES = {"MUL": {("INT16", "INT8")}}
+# Weights and biases of conv-like ops (storage types; quantization is checked separately).
+_WEIGHT_TYPES = frozenset("FLOAT32 FLOAT16 INT8 UINT8 INT4".split())
+_BIAS_TYPES = frozenset("FLOAT32 FLOAT16 INT32 INT64".split())
 _QUANTIZED_TYPES = ("INT8", "UINT8", "INT16")
 
 
@@ -164,19 +174,33 @@ def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
     if not ins or not outs:
         return None
     first = ins[0][1]
+    for k, t in ins:
+        name = d.operands[min(k, len(d.operands) - 1)].name if d.operands else ""
+        if name in INTEGER_OPERANDS and t.type not in INTEGER_TYPES:
+            return f"{describe('input', k, t)}, but its {name} must be integers"
     if d.opcode in ELEMENTWISE_BINARY:
         for k, t in ins[1:]:
             if t.type != first.type:
                 return f"{describe('input', k, t)}, input 0 is {first.type}: one type expected"
     if d.opcode in ELEMENTWISE_BINARY | ELEMENTWISE_UNARY and d.opcode not in _OWN_OUTPUT_TYPE:
         k, t = outs[0]
-        if t.type != first.type:
+        if t.type != first.type and (first.type, t.type) not in _MIXED_OUTPUT_TYPES.get(
+            d.opcode, ()
+        ):
             return f"{describe('output', k, t)}, its input is {first.type}"
     if d.opcode in WEIGHTED_OPERANDS:
         x_at, w_at = WEIGHTED_OPERANDS[d.opcode][:2]
         x, w = (tensors[op.inputs[k]] if 0 <= op.inputs[k] else None for k in (x_at, w_at))
         if x is not None and x.type != outs[0][1].type:
             return f"{describe('output', 0, outs[0][1])}, its input is {x.type}"
+        if w is not None and w.type not in _WEIGHT_TYPES:
+            return f"{describe('input', w_at, w)}: weights are one of {', '.join(sorted(_WEIGHT_TYPES))}"
+        b_at = WEIGHTED_OPERANDS[d.opcode][2]
+        b = tensors[op.inputs[b_at]] if b_at < len(op.inputs) and op.inputs[b_at] >= 0 else None
+        if b is not None and b.type not in _BIAS_TYPES:
+            return (
+                f"{describe('input', b_at, b)}: a bias is one of {', '.join(sorted(_BIAS_TYPES))}"
+            )
         for kind, k, t in (("input", x_at, x), ("input", w_at, w), ("output", 0, outs[0][1])):
             if t is not None and t.type in ("INT4", *_QUANTIZED_TYPES) and not _quantized(t):
                 return f"{describe(kind, k, t)} without quantization parameters"

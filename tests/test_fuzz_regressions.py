@@ -218,7 +218,9 @@ CASES = [
         "string-output-shape",
         ("upsample", "float16"),
         _set_type(4, "STRING"),
-        "subgraph 0 operator 8 (TRANSPOSE_CONV): input 0 holds object values, not integers",
+        "subgraph 0 operator 8 (TRANSPOSE_CONV): input 0 "
+        "'upsample_1/conv2d_transpose_1/conv_transpose/input_sizes' is STRING, but its "
+        "output_shape must be integers",
     ),
     (
         "odd-paddings",
@@ -323,13 +325,35 @@ CASES = [
         "strided-slice-float-begin",
         ("tensor_ops", "float32"),
         _set_type(7, "FLOAT32"),
-        "subgraph 0 operator 7 (STRIDED_SLICE): input 1 holds float32 values, not integers",
+        "subgraph 0 operator 7 (STRIDED_SLICE): input 1 'strided_slice_1/stack' is FLOAT32, but "
+        "its begin must be integers",
     ),
     (
         "strided-slice-zero-stride",
         ("tensor_ops", "float32"),
         _zero_data(5),
         "subgraph 0 operator 7 (STRIDED_SLICE): strides [0, 0] hold a zero",
+    ),
+    # Operand types no kernel takes, which reached the interpreter's kernels ("kernel failed").
+    (
+        "float-mul-bool-output",
+        ("upsample", "float32"),
+        _set_type(25, "BOOL"),
+        "subgraph 0 operator 10 (MUL): output 0 'Identity' is BOOL, its input is FLOAT32",
+    ),
+    (
+        "conv-uint32-weights",
+        ("cnn", "float32"),
+        _set_type(10, "UINT32"),
+        "subgraph 0 operator 3 (CONV_2D): input 1 'cnn_1/conv2d_1_2/convolution' is UINT32: "
+        "weights are one of FLOAT16, FLOAT32, INT4, INT8, UINT8",
+    ),
+    (
+        "mean-variant-axes",
+        ("upsample", "int8"),
+        _set_type(5, "VARIANT"),
+        "subgraph 0 operator 9 (MEAN): input 1 'upsample_1/Mean/reduction_indices' is VARIANT, "
+        "but its axis must be integers",
     ),
     # IndexError in the interpreter's DENSIFY.
     (
