@@ -11,8 +11,6 @@ TensorFlow graphs are matched earlier by tf-fuse-gelu.)
 
 from __future__ import annotations
 
-import math
-
 from mlir import ir
 from tflc.passes.rewrite.tfl import (
     activation,
@@ -26,9 +24,7 @@ from tflc.passes.rewrite.tfl import (
     scalar_const,
     split_const_operand,
 )
-
-SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
-CUBIC = 0.044715
+from tflc.runtime.kernels.float_formulas import GELU_TANH_CUBIC, SQRT_2_OVER_PI
 
 
 def _factors(value: ir.Value, root: bool = True) -> list[ir.Value]:
@@ -77,7 +73,7 @@ def _tanh_argument_is_of(t: ir.Operation, x: ir.Value) -> bool:
     for xi, ci in ((0, 1), (1, 0)):
         if inner.operands[xi] != x:
             continue
-        cubic = _split(_factors(inner.operands[ci], root=False), CUBIC)
+        cubic = _split(_factors(inner.operands[ci], root=False), GELU_TANH_CUBIC)
         if cubic is not None and _is_cube_of(cubic, x):
             return True
     return False

@@ -11,13 +11,10 @@ constants in either operand order):
 
 from __future__ import annotations
 
-import math
-
 from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.passes.registry import Pass
-
-_INV_SQRT2 = 1 / math.sqrt(2)
+from tflc.runtime.kernels.float_formulas import GELU_TANH_CUBIC, SQRT1_2, SQRT_2_OVER_PI
 
 
 def _op(value: ir.Value, name: str) -> ir.Operation | None:
@@ -64,7 +61,7 @@ def _gelu_input(half_x: ir.Value, gate: ir.Value) -> tuple[ir.Value, bool] | Non
         return None
     erfc = _op(gate, "tf.Erfc")
     if erfc is not None:
-        scaled = _scaled(erfc.operands[0], _INV_SQRT2)
+        scaled = _scaled(erfc.operands[0], SQRT1_2)
         neg = _op(scaled, "tf.Neg") if scaled is not None else None
         return (x, False) if neg is not None and neg.operands[0] == x else None
     inner = _one_plus(gate)
@@ -72,16 +69,16 @@ def _gelu_input(half_x: ir.Value, gate: ir.Value) -> tuple[ir.Value, bool] | Non
         return None
     erf = _op(inner, "tf.Erf")
     if erf is not None:
-        return (x, False) if _scaled(erf.operands[0], _INV_SQRT2) == x else None
+        return (x, False) if _scaled(erf.operands[0], SQRT1_2) == x else None
     tanh = _op(inner, "tf.Tanh")
     if tanh is None:
         return None
-    poly = _scaled(tanh.operands[0], math.sqrt(2 / math.pi))
+    poly = _scaled(tanh.operands[0], SQRT_2_OVER_PI)
     add = _op(poly, "tf.AddV2") if poly is not None else None
     if add is None:
         return None
     for lhs, rhs in (add.operands, reversed(list(add.operands))):
-        pow_op = _op(_scaled(rhs, 0.044715) or rhs, "tf.Pow")
+        pow_op = _op(_scaled(rhs, GELU_TANH_CUBIC) or rhs, "tf.Pow")
         if lhs == x and pow_op is not None and pow_op.operands[0] == x:
             if _const_near(pow_op.operands[1], 3.0):
                 return x, True

@@ -4,7 +4,7 @@ An artifact directory holds `manifest.json`, `weights.bin` and `shaders/*.wgsl`.
 binds the same two buffers, the activation arena (binding 0, read-write) and the weights
 (binding 1, read-only); tensor offsets are constants in the shader code. Steps run in order:
 `dispatch` steps in compute passes, `host` steps (ops without a shader, compiled with
-`fallback=cpu`) on the CPU through tflc's numpy interpreter, between two submissions.
+`fallback="runtime"`) on the CPU through tflc's numpy interpreter, between two submissions.
 
     model = GpuModel.load("out/")
     (probs,) = model(image)

@@ -22,107 +22,28 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.kernels import Node, input_count_problem, lookup, unsupported_reason
+from tflc.runtime.float_order import (
+    FLOAT_ORDERS,
+    check_float_order,
+    has_dynamic_range_layers,
+    uses_litert_order,
+)
+from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
 from tflc.runtime.profile import Profile
-from tflc.runtime.tflite_model import Model, Tensor, read_model
+from tflc.runtime.signature_runner import SignatureRunner
+from tflc.runtime.stepped_run import SteppedRun
+from tflc.runtime.tensor_details import fits_signature, tensor_details
+from tflc.runtime.tflite_model import Tensor, read_model
 
-# Tensor types that carry no numpy data of their own (handles, strings); kernels that accept
-# them manage the values.
-_OPAQUE_TYPES = {"RESOURCE", "VARIANT", "STRING"}
-
-
-class _Step:
-    """A node with everything the run loop needs, resolved once."""
-
-    __slots__ = ("fn", "free", "inputs", "node", "outputs")
-
-    def __init__(self, node: Node, fn, free: list[int]):
-        self.node = node
-        self.fn = fn
-        self.inputs = tuple(node.inputs)
-        self.outputs = tuple(node.outputs)
-        self.free = free
-
-
-class _Graph:
-    """One subgraph: its nodes in run order and its constant tensors."""
-
-    def __init__(self, interp: Interpreter, model: Model, index: int):
-        sg = model.subgraphs[index]
-        self.index = index
-        self.subgraph = sg
-        self.template: list[np.ndarray | None] = [None] * len(sg.tensors)
-        self.variables: list[int] = []
-        for ti, t in enumerate(sg.tensors):
-            if t.is_variable:
-                self.variables.append(ti)
-            elif t.sparsity is None:
-                value = model.constant(t)
-                if value is not None:
-                    self.template[ti] = value
-            else:  # sparse constants are read by DENSIFY through node.const()
-                self.template[ti] = np.zeros(0, dtype=t.dtype or np.uint8)
-        self.steps: list[_Step] = []
-        self.problems: list[tuple[int, str, str]] = []  # (node, op, what is wrong)
-        keep = set(sg.outputs) | set(sg.inputs) | set(self.variables)
-        last_use: dict[int, int] = {}
-        for oi, op in enumerate(sg.operators):
-            for t in op.inputs:
-                if t >= 0:
-                    last_use[t] = oi
-        free_at: list[list[int]] = [[] for _ in sg.operators]
-        for t, oi in last_use.items():
-            if t not in keep and self.template[t] is None:
-                free_at[oi].append(t)
-        for oi, op in enumerate(sg.operators):
-            code = model.operator_codes[op.opcode_index]
-            name = model.operator_name(op)
-            node = Node(
-                interp,
-                model,
-                index,
-                oi,
-                name,
-                code.version,
-                op.options,
-                op.custom_options,
-                list(op.inputs),
-                list(op.outputs),
-            )
-            fn = lookup(name)
-            if fn is None:
-                self.problems.append((oi, name, f"no kernel for op '{name}'"))
-                continue
-            reason = _type_problem(node) or input_count_problem(fn, node)
-            reason = reason or unsupported_reason(name, node)
-            if reason:
-                self.problems.append((oi, name, reason))
-            self.steps.append(_Step(node, fn, free_at[oi]))
-
-    def fresh_values(self, interp: Interpreter) -> list[np.ndarray | None]:
-        values = list(self.template)
-        for ti in self.variables:
-            values[ti] = interp._variable_value(self.index, ti)
-        return values
-
-
-FLOAT_ORDERS = ("auto", "litert", "blas")
-
-
-def has_dynamic_range_layers(model) -> bool:
-    """Whether an op computes float outputs from int8 constant weights (a hybrid kernel)."""
-    for sg in model.subgraphs:
-        for op in sg.operators:
-            if model.operator_codes[op.opcode_index].name == "DEQUANTIZE":
-                continue
-            outs = [sg.tensors[i].type for i in op.outputs if i >= 0]
-            if "FLOAT32" not in outs:
-                continue
-            for i in op.inputs:
-                t = sg.tensors[i] if i >= 0 else None
-                if t is not None and t.type == "INT8" and len(model.buffer_data(t)):
-                    return True
-    return False
+# The run plan, stepped runs, signature runners and float-order choice live in their own
+# modules; these names stay importable from here.
+__all__ = [
+    "FLOAT_ORDERS",
+    "Interpreter",
+    "SignatureRunner",
+    "SteppedRun",
+    "has_dynamic_range_layers",
+]
 
 
 class Interpreter:
@@ -144,30 +65,17 @@ class Interpreter:
         experimental_preserve_all_tensors: bool = False,
         float_order: str = "auto",
     ):
-        if float_order not in FLOAT_ORDERS:
-            raise TflcError(
-                f"float_order must be one of {', '.join(FLOAT_ORDERS)}, got '{float_order}'",
-                "Interpreter",
-            )
+        check_float_order(float_order)
         if (model_path is None) == (model_content is None):
             raise TflcError("give exactly one of model_path= or model_content=", "Interpreter")
         self._model = read_model(model_path if model_path is not None else model_content)
         self._source = self._model.source
         self._preserve_all = experimental_preserve_all_tensors
-        # Float kernels sum in the order of LiteRT's builtin kernels (conv, fully-connected and
-        # transpose-conv products as its Eigen GEMM/GEMV, depthwise, mean; kernels/litert_gemm.py):
-        # deep float models then match LiteRT, and so do dynamic-range models, which re-quantize
-        # float activations at every hybrid layer (a last-bit difference flips an int8
-        # rounding). BLAS order is faster on large layers, a few ulp off each: "auto" keeps
-        # LiteRT's order for the models whose quantization amplifies those ulps.
-        if float_order == "auto":
-            self.litert_float_order = has_dynamic_range_layers(self._model)
-        else:
-            self.litert_float_order = float_order == "litert"
-        self._graphs = [_Graph(self, self._model, i) for i in range(len(self._model.subgraphs))]
+        self.litert_float_order = uses_litert_order(float_order, self._model)
+        self._graphs = [GraphPlan(self, self._model, i) for i in range(len(self._model.subgraphs))]
         problems = [(g.index, *p) for g in self._graphs for p in g.problems]
         if problems:
-            raise TflcError(_problems_message(problems), self._source)
+            raise TflcError(problems_message(problems), self._source)
         self._main = self._graphs[0]
         main = self._main.subgraph
         self._input_shapes: dict[int, tuple[int, ...]] = {
@@ -283,7 +191,7 @@ class Interpreter:
         for ti, value in zip(main.inputs, inputs, strict=True):
             arr = np.asarray(value)
             t = main.tensors[ti]
-            if arr.shape != self._input_shapes[ti] and _fits_signature(t, arr.shape):
+            if arr.shape != self._input_shapes[ti] and fits_signature(t, arr.shape):
                 self.resize_tensor_input(ti, arr.shape)
             arrays[ti] = self._checked_input(ti, t, arr)
         return arrays
@@ -355,7 +263,7 @@ class Interpreter:
             for ti, v in zip(step.inputs, list(inputs) + [None] * len(step.inputs), strict=False)
         ]
         values: list = [None] * len(template)
-        self._store(step.node, step.outputs, _call_kernel(step, args), values)
+        store_outputs(step.node, step.outputs, call_kernel(step, args), values)
         return [values[ti] for ti in step.outputs]
 
     def _variable_value(self, subgraph: int, ti: int) -> np.ndarray:
@@ -379,60 +287,16 @@ class Interpreter:
 
     # --- internals --------------------------------------------------------------------
 
-    def _run(self, graph: _Graph, values: list, keep_all: bool) -> None:
+    def _run(self, graph: GraphPlan, values: list, keep_all: bool) -> None:
         profile = self._profile if graph is self._main else None
         for step in graph.steps:
             start = time.perf_counter() if profile is not None else 0.0
-            self._execute(graph, step, values)
+            graph.execute(step, values)
             if profile is not None:
                 profile.record(step.node.index, step.node.op, time.perf_counter() - start)
             if not keep_all:
                 for ti in step.free:
                     values[ti] = None
-
-    def _execute(self, graph: _Graph, step: _Step, values: list) -> None:
-        """Runs one node's kernel on `values` and stores its outputs there."""
-        node = step.node
-        tensors = graph.subgraph.tensors
-        args = []
-        for ti in step.inputs:
-            if ti < 0:
-                args.append(None)
-                continue
-            v = values[ti]
-            if v is None and tensors[ti].type not in _OPAQUE_TYPES:
-                raise TflcError(
-                    f"input tensor {ti} '{tensors[ti].name}' has no value (it is neither "
-                    "a constant nor produced by an earlier node)",
-                    node.where,
-                )
-            args.append(v)
-        result = _call_kernel(step, args)
-        self._store(node, step.outputs, result, values)
-
-    @staticmethod
-    def _store(node: Node, outputs: tuple[int, ...], result: Any, values: list) -> None:
-        results = result if isinstance(result, list | tuple) else (result,)
-        if len(results) != len(outputs):
-            raise TflcError(
-                f"kernel returned {len(results)} output(s), the op has {len(outputs)}",
-                node.where,
-            )
-        tensors = node.tensors
-        for ti, r in zip(outputs, results, strict=True):
-            t = tensors[ti]
-            if t.type in _OPAQUE_TYPES:
-                values[ti] = r
-                continue
-            arr = np.asarray(r)
-            expected = t.dtype
-            if expected is not None and arr.dtype != expected:
-                raise TflcError(
-                    f"kernel produced {arr.dtype} for output '{t.name}', the model declares "
-                    f"{expected}",
-                    node.where,
-                )
-            values[ti] = arr
 
     def _input_tensor(self, tensor_index: int) -> Tensor:
         main = self._main.subgraph
@@ -453,7 +317,7 @@ class Interpreter:
             raise TflcError(f"got dtype {value.dtype}, expected {expected}", self._tensor_where(ti))
         shape = self._input_shapes[ti]
         if value.shape != shape:
-            hint = " (call resize_tensor_input() first)" if _fits_signature(t, value.shape) else ""
+            hint = " (call resize_tensor_input() first)" if fits_signature(t, value.shape) else ""
             raise TflcError(
                 f"got shape {list(value.shape)}, expected {list(shape)}{hint}",
                 self._tensor_where(ti),
@@ -475,172 +339,4 @@ class Interpreter:
             shape = self._values[ti].shape
         else:
             shape = tuple(t.shape)
-        q = t.quantization
-        scales = np.asarray(q.scale if q else [], dtype=np.float32)
-        zps = np.asarray(q.zero_point if q else [], dtype=np.int32)
-        return {
-            "name": t.name,
-            "index": ti,
-            "shape": np.asarray(shape, dtype=np.int32),
-            "shape_signature": np.asarray(t.shape_signature or t.shape, dtype=np.int32),
-            "dtype": t.dtype.type if t.dtype is not None else np.object_,
-            "quantization": (float(scales[0]), int(zps[0])) if len(scales) == 1 else (0.0, 0),
-            "quantization_parameters": {
-                "scales": scales,
-                "zero_points": zps,
-                "quantized_dimension": q.quantized_dimension if q else 0,
-            },
-            "sparsity_parameters": {},
-        }
-
-
-def _call_kernel(step: _Step, args: list) -> Any:
-    """`step`'s kernel on `args`. Float overflow and NaN are silent, as in LiteRT: inf and NaN
-    are the values the model computes. A kernel's other failures name the node."""
-    try:
-        with np.errstate(all="ignore"):
-            return step.fn(step.node, *args)
-    except TflcError as e:
-        e.at(step.node.where)  # a helper's error (a size limit) gets the node's place
-        raise
-    except Exception as e:  # a kernel bug or data it cannot handle: say where
-        raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e
-
-
-class SteppedRun:
-    """One run of the main graph that its caller advances node by node: runs of several inputs
-    can go in lockstep, and a constant can change between nodes (int8 bias correction measures
-    a layer on every sample, corrects its bias and reruns it before going on:
-    passes/quantize/bias_correction.py). Intermediate tensors are freed after their last
-    reader (one node late, so that the last node can be rerun), and so are the graph outputs
-    listed in `transient`."""
-
-    def __init__(self, interp: Interpreter, inputs: dict[int, np.ndarray], transient=()):
-        self._interp = interp
-        self._graph = interp._main
-        self.values = self._graph.fresh_values(interp)
-        for ti, value in inputs.items():
-            self.values[ti] = value
-        self._producer = {ti: i for i, s in enumerate(self._graph.steps) for ti in s.outputs}
-        last_read = {ti: i for i, s in enumerate(self._graph.steps) for ti in s.inputs}
-        self._free_after = [list(s.free) for s in self._graph.steps]
-        for ti in transient:
-            if ti in last_read:
-                self._free_after[last_read[ti]].append(ti)
-        self._next = 0
-
-    def run_until(self, tensor_index: int) -> np.ndarray:
-        """Runs nodes until `tensor_index` has its value, and returns it."""
-        producer = self._producer.get(tensor_index)
-        if producer is None or (producer < self._next and self.values[tensor_index] is None):
-            raise TflcError(f"tensor {tensor_index} is not computed after this point", "run")
-        while self._next <= producer:
-            self._step()
-        return self.values[tensor_index]
-
-    def outputs(self) -> list[np.ndarray]:
-        """Runs the remaining nodes and returns the graph's outputs."""
-        while self._next < len(self._graph.steps):
-            self._step()
-        return [self.values[ti] for ti in self._graph.subgraph.outputs]
-
-    def _step(self) -> None:
-        """Frees what the previous node read last, and runs the next node."""
-        if self._next:
-            for ti in self._free_after[self._next - 1]:
-                self.values[ti] = None
-        self._interp._execute(self._graph, self._graph.steps[self._next], self.values)
-        self._next += 1
-
-    def rerun(self, tensor_index: int, operands: dict[int, np.ndarray]) -> np.ndarray:
-        """Reruns the last node, which computed `tensor_index`, with the operands at the given
-        positions (constants, typically) replaced; returns the new value."""
-        if self._producer.get(tensor_index) != self._next - 1:
-            raise TflcError(f"tensor {tensor_index} is not the last node's output", "run")
-        step = self._graph.steps[self._next - 1]
-        for position, value in operands.items():
-            self.values[step.inputs[position]] = value
-        self._interp._execute(self._graph, step, self.values)
-        return self.values[tensor_index]
-
-
-class SignatureRunner:
-    """Runs one signature of the model with named inputs: `runner(x=...) -> {name: array}`."""
-
-    def __init__(self, interp: Interpreter, signature):
-        self._interp = interp
-        self._signature = signature
-
-    def get_input_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.inputs}
-
-    def get_output_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.outputs}
-
-    def __call__(self, **inputs: np.ndarray) -> dict[str, np.ndarray]:
-        sig = self._signature
-        graph = self._interp._graphs[sig.subgraph_index]
-        names = [n for n, _ in sig.inputs]
-        unknown = sorted(set(inputs) - set(names))
-        if unknown:
-            raise TflcError(
-                f"unknown input(s) {unknown}; expected {names}", f"signature '{sig.key}'"
-            )
-        missing = [n for n in names if n not in inputs]
-        if missing:
-            raise TflcError(f"missing input(s) {missing}", f"signature '{sig.key}'")
-        by_tensor = {ti: n for n, ti in sig.inputs}
-        ordered = []
-        for ti in graph.subgraph.inputs:
-            t = graph.subgraph.tensors[ti]
-            arr = np.asarray(inputs[by_tensor[ti]])
-            if t.dtype is not None and arr.dtype != t.dtype:
-                raise TflcError(
-                    f"got dtype {arr.dtype}, expected {t.dtype}",
-                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
-                )
-            if not _fits_signature(t, arr.shape):
-                raise TflcError(
-                    f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
-                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
-                )
-            ordered.append(arr)
-        outputs = self._interp.run_subgraph(sig.subgraph_index, ordered)
-        by_out = dict(zip(graph.subgraph.outputs, outputs, strict=True))
-        return {n: np.array(by_out[ti], copy=True) for n, ti in sig.outputs}
-
-
-def _plain_details(t: Tensor, ti: int) -> dict[str, Any]:
-    return {"name": t.name, "index": ti, "shape": np.asarray(t.shape, np.int32), "dtype": t.dtype}
-
-
-def _fits_signature(t: Tensor, shape: tuple[int, ...]) -> bool:
-    signature = t.shape_signature or t.shape
-    return len(signature) == len(shape) and all(
-        s == -1 or s == d for s, d in zip(signature, shape, strict=True)
-    )
-
-
-def _type_problem(node: Node) -> str | None:
-    """Tensor types no kernel can hold (their numpy dtype is unknown)."""
-    for i in list(node.inputs) + list(node.outputs):
-        if i >= 0:
-            t = node.tensors[i]
-            if t.dtype is None and t.type not in _OPAQUE_TYPES and t.type != "INT4":
-                return f"tensor '{t.name}' has type {t.type}, which the interpreter cannot hold"
-    return None
-
-
-def _problems_message(problems: list[tuple[int, int, str, str]]) -> str:
-    """One message for every node the interpreter cannot run, the first in full."""
-    sg, oi, op, what = problems[0]
-    place = f"subgraph {sg} node {oi}" if sg else f"node {oi}"
-    msg = f"{place} ({op}): {what}"
-    if len(problems) > 1:
-        ops = sorted({p[2] for p in problems})
-        msg += f" (and {len(problems) - 1} more node(s); ops affected: {', '.join(ops)})"
-    if any(w.startswith("no kernel") for *_, w in problems):
-        msg += "; register a kernel with tflc.register_kernel(name, fn)"
-    return msg
+        return tensor_details(t, ti, shape)

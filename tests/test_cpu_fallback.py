@@ -41,7 +41,7 @@ def _custom_model() -> object:
 
 
 def test_without_fallback_the_error_names_the_op_and_the_option() -> None:
-    with pytest.raises(TflcError, match="Cube.*fallback=runtime") as e:
+    with pytest.raises(TflcError, match="Cube.*--fallback runtime") as e:
         tflc_compile(_custom_model(), target="cpu")
     assert "cube.mlir:4" in str(e.value)
 

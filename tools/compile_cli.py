@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from tflc.backends import fallback_option
+
 
 def add_command(subparsers) -> None:
     p = subparsers.add_parser(
@@ -23,10 +25,9 @@ def add_command(subparsers) -> None:
         help="backend option (repeatable)",
     )
     p.add_argument(
-        "--fallback",
-        choices=["cpu", "runtime"],
-        help="ops the target cannot lower run elsewhere, at a cost the report states: "
-        "gpu target: 'cpu'; cpu target: 'runtime' (tflc's interpreter kernels)",
+        fallback_option.CLI_FLAG,
+        choices=fallback_option.ACCEPTED,
+        help=fallback_option.CLI_HELP,
     )
     p.add_argument(
         "--max-arena",
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     options = parse_options(args.option)
     if args.max_arena is not None:
         options["max_arena"] = args.max_arena
-    if args.fallback:
-        options["fallback"] = args.fallback
+    if args.fallback and args.fallback != fallback_option.NONE:
+        options[fallback_option.OPTION] = args.fallback
     compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():

@@ -1,4 +1,4 @@
-"""`fallback="runtime"`: compiles a model whose ops the cpu target cannot all lower as a pipeline
+"""`fallback="runtime"` (backends/fallback_option.py): compiles a model whose ops the cpu target cannot all lower as a pipeline
 of native libraries and host steps (see partition.py and runtime/cpu_pipeline.py)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 from mlir import ir
 from tflc.backends.cpu.graph import _Builder, tensor_descriptor
 from tflc.backends.cpu.partition import describe_op, main_function, split_steps, step_module
+from tflc.backends.fallback_option import CLI_FLAG, NONE, OPTION, RUNTIME, warn_if_nothing_compiled
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 from tflc.runtime.cpu_pipeline import PIPELINE_FORMAT, CompiledCpuPipeline
@@ -44,10 +45,10 @@ def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[i
             sub = step_module(step)
             entry = {"name": part_name, "kind": step.kind}
             if step.kind == "native":
-                part = target.emit(sub, {**options, "name": part_name, "fallback": "none"})
+                part = target.emit(sub, {**options, "name": part_name, OPTION: NONE})
                 if not hasattr(part, "_lib"):
                     raise TflcError(
-                        "fallback=runtime needs a model compiled for this host", "--option"
+                        f"{CLI_FLAG} {RUNTIME} needs a model compiled for this host", "--option"
                     )
                 natives[part_name] = part
                 entry["ops"] = len(step.ops)
@@ -73,6 +74,7 @@ def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[i
         "gflop_native": round(sum(r["gflop"] for r in parts), 4),
         "compile_seconds": round(time.perf_counter() - start, 3),
     }
+    warn_if_nothing_compiled(report, "cpu", len(natives))
     manifest = {
         "target": "cpu",
         "format": PIPELINE_FORMAT,

@@ -11,6 +11,7 @@ from tflc.backends.cpu.emitter import Function, activation, vty
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
+from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
 
 UNARY_OPS = {
     "relu",
@@ -49,6 +50,54 @@ BINARY_OPS = {
 REDUCE_OPS = {"mean", "sum", "reduce_max", "reduce_min", "reduce_prod"}
 
 
+class _MlirFormula:
+    """float_formulas' primitives as arith / math ops on `ty` (f32 or a vector of f32)."""
+
+    def __init__(self, fn: Function, ty: str, const):
+        self.fn, self.ty, self.const = fn, ty, const
+
+    def _op(self, name: str, *args: str) -> str:
+        return self.fn.op(f"{name} {', '.join(args)} : {self.ty}")
+
+    def add(self, a, b):
+        return self._op("arith.addf", a, b)
+
+    def sub(self, a, b):
+        return self._op("arith.subf", a, b)
+
+    def mul(self, a, b):
+        return self._op("arith.mulf", a, b)
+
+    def div(self, a, b):
+        return self._op("arith.divf", a, b)
+
+    def min(self, a, b):
+        return self._op("arith.minimumf", a, b)
+
+    def max(self, a, b):
+        return self._op("arith.maximumf", a, b)
+
+    def neg(self, a):
+        return self._op("arith.negf", a)
+
+    def exp(self, a):
+        return self._op("math.exp", a)
+
+    def expm1(self, a):
+        return self._op("math.expm1", a)
+
+    def tanh(self, a):
+        return self._op("math.tanh", a)
+
+    def abs(self, a):
+        return self._op("math.absf", a)
+
+    def select_lt(self, a, b, then, otherwise):
+        lt = self.fn.op(f"arith.cmpf olt, {a}, {b} : {self.ty}")
+        mask = self.ty.replace("f32", "i1")
+        return self.fn.op(f"arith.select {lt}, {then}, {otherwise} : {mask}, {self.ty}")
+
+
 def _unary(fn: Function, op: str, x: str, ty: str, node: Node) -> str:
     n = int(ty.split("<")[1].split("x")[0]) if ty != "f32" else None
 
@@ -60,40 +109,9 @@ def _unary(fn: Function, op: str, x: str, ty: str, node: Node) -> str:
     if op == "relu_0_to_1":
         x = fn.op(f"arith.maximumf {x}, {c(0.0)} : {ty}")
         return fn.op(f"arith.minimumf {x}, {c(1.0)} : {ty}")
-    if op == "leaky_relu":
-        alpha = node.attr("alpha", 0.2)
-        ax = fn.op(f"arith.mulf {x}, {c(alpha)} : {ty}")
-        ge = fn.op(f"arith.cmpf oge, {x}, {c(0.0)} : {ty}")
-        return fn.op(f"arith.select {ge}, {x}, {ax} : {ty.replace('f32', 'i1')}, {ty}")
-    if op == "logistic":
-        neg = fn.op(f"arith.negf {x} : {ty}")
-        e = fn.op(f"math.exp {neg} : {ty}")
-        d = fn.op(f"arith.addf {e}, {c(1.0)} : {ty}")
-        return fn.op(f"arith.divf {c(1.0)}, {d} : {ty}")
-    if op == "hard_swish":
-        t = fn.op(f"arith.addf {x}, {c(3.0)} : {ty}")
-        t = activation(fn, t, "RELU6", ty)
-        t = fn.op(f"arith.mulf {x}, {t} : {ty}")
-        return fn.op(f"arith.divf {t}, {c(6.0)} : {ty}")
-    if op == "elu":
-        e = fn.op(f"math.expm1 {x} : {ty}")
-        gt = fn.op(f"arith.cmpf ogt, {x}, {c(0.0)} : {ty}")
-        return fn.op(f"arith.select {gt}, {x}, {e} : {ty.replace('f32', 'i1')}, {ty}")
-    if op == "gelu":
-        if node.attr("approximate", False):
-            x3 = fn.op(f"arith.mulf {x}, {x} : {ty}")
-            x3 = fn.op(f"arith.mulf {x3}, {x} : {ty}")
-            inner = fn.op(f"math.fma {x3}, {c(0.044715)}, {x} : {ty}")
-            inner = fn.op(f"arith.mulf {inner}, {c(0.7978845608028654)} : {ty}")
-            t = fn.op(f"math.tanh {inner} : {ty}")
-        else:
-            s = fn.op(f"arith.mulf {x}, {c(0.7071067811865476)} : {ty}")
-            t = fn.op(f"math.erf {s} : {ty}")
-        t = fn.op(f"arith.addf {t}, {c(1.0)} : {ty}")
-        t = fn.op(f"arith.mulf {t}, {x} : {ty}")
-        return fn.op(f"arith.mulf {t}, {c(0.5)} : {ty}")
+    if op in FORMULA_OPS:  # the activations every target shares
+        return render_op(op, _MlirFormula(fn, ty, c), x, node.attr)
     simple = {
-        "tanh": "math.tanh",
         "exp": "math.exp",
         "neg": "arith.negf",
         "abs": "math.absf",

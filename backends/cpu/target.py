@@ -12,7 +12,7 @@ Options (`tflc.compile(m, target="cpu", **options)` or `--option key=value`):
                  run-time quantization turns one-ulp differences into whole steps
     fallback     "none" (default: an op without a cpu kernel is an error) or "runtime" (such
                  ops, e.g. custom ops, run with tflc's interpreter kernels between native
-                 steps, at the cost the report and profile() state)
+                 steps, at the cost the report and profile() state): backends/fallback_option.py
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
 from tflc.backends.cpu.partition import op_label, unsupported_ops
+from tflc.backends.fallback_option import OPTION as FALLBACK
+from tflc.backends.fallback_option import fallback_enabled, suggest_fallback
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
@@ -47,7 +49,7 @@ KNOWN_OPTIONS = {
     "num_threads",
     "source",
     "float_order",
-    "fallback",
+    FALLBACK,
 }
 
 
@@ -84,18 +86,16 @@ class CpuTarget:
         name = str(options.get("name", "model"))
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise TflcError(f"name must be a C identifier, got '{name}'", "--option name")
-        fallback = options.get("fallback", "none")
-        if fallback not in ("none", "runtime"):
-            raise TflcError(f"fallback must be 'none' or 'runtime', got '{fallback}'", "--option")
+        fallback = fallback_enabled(options, self.name)
         with module.context:
             missing = unsupported_ops(module, SUPPORTED_OPS)
-        if missing and fallback == "runtime":
+        if missing and fallback:
             return emit_with_fallback(self, module, options, missing)
         if missing:
             op = missing[0]
             raise TflcError(
                 f"the cpu target cannot compile {op_label(op)}: no kernel for it yet "
-                "(--option fallback=runtime runs it with tflc's runtime kernels)",
+                f"({suggest_fallback('it')})",
                 f"'{op.name}' at {describe_location(op.location) or '<unknown>'}",
             )
         spec = codegen.target_spec(options.get("triple"), options.get("cpu"))

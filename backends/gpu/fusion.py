@@ -4,13 +4,14 @@ An elementwise op joins the group that produced one of its operands when that op
 group's result, has no other reader (no other op, no reshape alias, not a model output) and has
 the op's output shape: its value then never leaves registers. Conv + bias + activation (the
 activation is an attribute) + residual add + hard_swish becomes one dispatch. Ops with no shader
-lowering become host groups when `fallback="cpu"`, else an error lists them.
+lowering become host groups when `fallback="runtime"`, else an error lists them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tflc.backends.fallback_option import suggest_fallback
 from tflc.backends.gpu.graph import Graph, Node
 from tflc.backends.gpu.lowering import has_lowering, is_elementwise
 from tflc.errors import TflcError
@@ -54,17 +55,19 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
     return None
 
 
-def fuse(graph: Graph, fallback: str | None = None) -> list[Group]:
+def fuse(graph: Graph, fallback: bool = False) -> list[Group]:
+    """The groups of `graph`, one dispatch each; with `fallback`, ops without a shader lowering
+    are host groups (else an error lists them)."""
     users = graph.consumers()
     aliased = {t.alias_of for t in graph.tensors if t.alias_of is not None}
     pinned = {graph.root(t) for t in graph.outputs} | set(graph.outputs) | aliased
     missing = [(n, r) for n in graph.nodes if (r := unsupported_reason(n, graph))]
-    if missing and fallback != "cpu":
+    if missing and not fallback:
         listing = "; ".join(f"{op_label(n)} at {n.where}: {r}" for n, r in missing)
         ops = sorted({op_label(n) for n, _ in missing})
         raise TflcError(
             f"ops with no shader lowering: {', '.join(ops)} ({listing}); "
-            "compile with --option fallback=cpu to run them on the CPU",
+            + suggest_fallback("them"),
             "gpu backend",
         )
     host = {n.index for n, _ in missing}

@@ -15,6 +15,7 @@ import numpy as np
 from tflc.backends.gpu.graph import Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.errors import TflcError
+from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
 
 
 @dataclass
@@ -126,57 +127,41 @@ def _relu_n(lo: float | None, hi: float | None):
     return fn
 
 
-def _logistic(b, x, node):
-    return b.fdiv(b.f32(1.0), b.fadd(b.f32(1.0), b.math("exp", b.fneg(x))))
+class _ShaderFormula:
+    """float_formulas' primitives through the kernel builder (WGSL has no expm1: exp(x) - 1)."""
+
+    def __init__(self, b: KernelBuilder):
+        self.b = b
+        self.const = b.f32
+        self.add, self.sub, self.mul, self.div = b.fadd, b.fsub, b.fmul, b.fdiv
+        self.min, self.max, self.neg = b.fmin, b.fmax, b.fneg
+
+    def exp(self, x):
+        return self.b.math("exp", x)
+
+    def expm1(self, x):
+        return self.b.fsub(self.b.math("exp", x), self.b.f32(1.0))
+
+    def tanh(self, x):
+        return self.b.math("tanh", x)
+
+    def abs(self, x):
+        return self.b.math("absf", x)
+
+    def select_lt(self, a, b, then, otherwise):
+        return self.b.select(self.b.fcmp("olt", a, b), then, otherwise)
 
 
-def _hard_swish(b, x, node):
-    r6 = b.fmin(b.fmax(b.fadd(x, b.f32(3.0)), b.f32(0.0)), b.f32(6.0))
-    return b.fmul(x, b.fmul(r6, b.f32(1.0 / 6.0)))
-
-
-def _leaky_relu(b, x, node):
-    alpha = b.f32(node.attrs.get("alpha", 0.2))
-    return b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fmul(x, alpha))
-
-
-def _elu(b, x, node):
-    return b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fsub(b.math("exp", x), b.f32(1.0)))
-
-
-def _erf(b: KernelBuilder, x: str) -> str:
-    """Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7): WGSL has no erf."""
-    ax = b.math("absf", x)
-    t = b.fdiv(b.f32(1.0), b.fadd(b.f32(1.0), b.fmul(b.f32(0.3275911), ax)))
-    poly = b.f32(1.061405429)
-    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
-        poly = b.fadd(b.fmul(poly, t), b.f32(c))
-    poly = b.fmul(poly, t)
-    y = b.fsub(b.f32(1.0), b.fmul(poly, b.math("exp", b.fneg(b.fmul(ax, ax)))))
-    return b.select(b.fcmp("olt", x, b.f32(0.0)), b.fneg(y), y)
-
-
-def _gelu(b: KernelBuilder, x: str, node: Node) -> str:
-    if node.attrs.get("approximate", False):
-        inner = b.fmul(
-            b.f32(0.7978845608028654), b.fadd(x, b.fmul(b.f32(0.044715), b.fmul(x, b.fmul(x, x))))
-        )
-        return b.fmul(b.fmul(b.f32(0.5), x), b.fadd(b.f32(1.0), b.math("tanh", inner)))
-    cdf = b.fadd(b.f32(1.0), _erf(b, b.fmul(x, b.f32(0.7071067811865476))))
-    return b.fmul(b.fmul(b.f32(0.5), x), cdf)
+def _formula(op: str):
+    return lambda b, x, node: render_op(op, _ShaderFormula(b), x, node.attrs.get)
 
 
 UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
-    "gelu": _gelu,
+    **{op: _formula(op) for op in FORMULA_OPS},
     "relu": _relu_n(0.0, None),
     "relu6": _relu_n(0.0, 6.0),
     "relu_n1_to_1": _relu_n(-1.0, 1.0),
     "relu_0_to_1": _relu_n(0.0, 1.0),
-    "logistic": _logistic,
-    "tanh": lambda b, x, n: b.math("tanh", x),
-    "hard_swish": _hard_swish,
-    "leaky_relu": _leaky_relu,
-    "elu": _elu,
     "exp": lambda b, x, n: b.math("exp", x),
     "neg": lambda b, x, n: b.fneg(x),
     "abs": lambda b, x, n: b.math("absf", x),

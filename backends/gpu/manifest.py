@@ -4,7 +4,7 @@ out/manifest.json   format, bindings, inputs/outputs (arena offsets), steps (sha
                     workgroup size, ops fused), buffer plan, weights file
 out/weights.bin     float32 constants (filters repacked), 64-byte aligned chunks
 out/shaders/*.wgsl  one compute shader per dispatch
-out/host/*.tflite   one-op models for ops run on the CPU (`fallback=cpu`)
+out/host/*.tflite   one-op models for ops run on the CPU (`fallback="runtime"`)
 out/kernels.mlir    the gpu-dialect module the shaders were printed from
 """
 

@@ -1,6 +1,6 @@
 """The gpu target: tfl -> fused groups -> `gpu.func`s (MLIR) -> WGSL, run through wgpu.
 
-cm = tflc.compile("model.tflite", target="gpu")            # fallback="cpu" for missing ops
+cm = tflc.compile("model.tflite", target="gpu")        # fallback="runtime" for missing ops
 outputs = cm(image)
 cm.save("out/")   # manifest.json, weights.bin, shaders/*.wgsl: runtime/gpu_runtime.py runs it
 """
@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 from mlir import ir, passmanager
+from tflc.backends.fallback_option import OPTION as FALLBACK
+from tflc.backends.fallback_option import fallback_enabled, warn_if_nothing_compiled
 from tflc.backends.gpu.buffer_plan import plan_buffers
 from tflc.backends.gpu.fusion import Group, fuse
 from tflc.backends.gpu.graph import Graph, build_graph
@@ -29,7 +31,7 @@ from tflc.errors import TflcError
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
-OPTIONS = {"fallback", "split_k", "source"}
+OPTIONS = {FALLBACK, "split_k", "source"}
 SPLIT_MAX_OUTPUTS = 1 << 16  # below this many outputs a GPU has idle lanes to share the K loop
 SPLIT_WORKGROUP = 256
 CPU_LANES = (8, 4)  # output channels per invocation in convolutions on CPU Vulkan devices
@@ -145,9 +147,7 @@ def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
     unknown = set(options) - OPTIONS
     if unknown:
         raise TflcError(f"unknown gpu option(s): {', '.join(sorted(unknown))}", "--option")
-    fallback = options.get("fallback")
-    if fallback not in (None, "none", "cpu"):
-        raise TflcError(f"fallback must be 'cpu' or 'none', got '{fallback}'", "--option")
+    fallback = fallback_enabled(options, "gpu")
     graph = build_graph(module)
     for t in [*graph.inputs, *graph.outputs]:
         if graph.tensors[t].dtype != "f32":
@@ -195,6 +195,7 @@ class GpuCompiledModel:
             "weight_bytes": manifest["weights"]["bytes"],
             "compile_seconds": round(compile_seconds, 3),
         }
+        warn_if_nothing_compiled(self.report, "gpu", len(dispatches))
         self._runtime = None
 
     @property

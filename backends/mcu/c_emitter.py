@@ -16,6 +16,7 @@ import re
 from importlib import resources
 
 import numpy as np
+from tflc.backends.mcu.float_formulas_c import FORMULAS_HEADER, float_formulas_header
 from tflc.backends.mcu.memory_planner import ALIGNMENT, ArenaPlan
 from tflc.backends.mcu.program import COMMON_HEADERS, KERNELS, Program, Tensor
 
@@ -158,7 +159,10 @@ class CEmitter:
         }
         package = resources.files("tflc.backends.mcu")
         for path in self.kernel_files():
-            out[f"kernels/{path}"] = (package / "kernels" / path).read_text()
+            if path == FORMULAS_HEADER:
+                out[f"kernels/{path}"] = float_formulas_header()
+            else:
+                out[f"kernels/{path}"] = (package / "kernels" / path).read_text()
         for path in FIRMWARE_FILES:
             out[f"firmware/{path}"] = (package / "firmware" / path).read_text()
         out["build.ninja"] = self.build_ninja()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from tflc.backends.mcu.float_formulas_c import FORMULAS_HEADER
 
 C_TYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float", "int64": "int64_t"}
 ALIAS_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
@@ -71,6 +72,7 @@ class Program:
 
 
 # Kernel name -> (C sources, headers) under kernels/; model.c includes the headers.
+# FORMULAS_HEADER is generated (backends/mcu/float_formulas_c.py), the rest are files.
 KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "conv_s8": (["conv_s8.c"], ["conv_s8.h"]),
     "depthwise_conv_s8": (["depthwise_conv_s8.c"], ["conv_s8.h"]),
@@ -95,8 +97,8 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "elementwise_f32": (["elementwise_f32.c"], ["float_ops.h"]),
     "pool_f32": (["pool_f32.c"], ["float_ops.h"]),
     "reduce_f32": (["reduce_f32.c"], ["float_ops.h"]),
-    "elu_f32": (["elu_f32.c"], ["float_ops.h"]),
-    "unary_f32": (["unary_f32.c"], ["float_ops.h"]),
+    "elu_f32": (["elu_f32.c"], ["float_ops.h", FORMULAS_HEADER]),
+    "unary_f32": (["unary_f32.c"], ["float_ops.h", FORMULAS_HEADER]),
     "transpose_conv_f32": (["transpose_conv_f32.c"], ["float_ops.h"]),
     "resize_f32": (["resize_f32.c"], ["float_ops.h"]),
     "batch_matmul_f32": (["batch_matmul_f32.c"], ["float_ops.h"]),

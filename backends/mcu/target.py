@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tflc.backends.fallback_option import without_fallback
 from tflc.backends.mcu import toolchain
 from tflc.backends.mcu.c_emitter import CEmitter
 from tflc.backends.mcu.lowering import lower
@@ -126,6 +127,11 @@ class McuTarget:
     name = "mcu"
 
     def emit(self, module, options: dict[str, Any]) -> McuCompiledModel:
+        options = without_fallback(
+            options,
+            self.name,
+            "its C sources run where no interpreter does; every op needs a C kernel",
+        )
         unknown = set(options) - KNOWN_OPTIONS
         if unknown:
             raise TflcError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tflc.backends.fallback_option import without_fallback
 from tflc.errors import TflcError
 
 
@@ -34,6 +35,7 @@ class TfliteTarget:
     def emit(self, module, options: dict[str, Any]) -> CompiledFlatbuffer:
         from tflc.backends.tflite.exporter import export_flatbuffer
 
+        options = without_fallback(options, self.name, None)  # an interpreter runs every op
         unknown = set(options) - {"source"}
         if unknown:
             raise TflcError(f"unknown tflite option(s): {', '.join(sorted(unknown))}", "--option")

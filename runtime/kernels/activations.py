@@ -1,7 +1,8 @@
 """Activation ops: relu family, logistic, tanh, hard-swish, gelu, (leaky) relu, elu, prelu,
 softmax, log-softmax and normalizations. Float math is done in float64 and rounded once to
-float32 where that is cheap, so results sit within an ulp of the exact value; quantized inputs
-go to `quantized_activations`."""
+float32 where that is cheap, so results sit within an ulp of the exact value; the activation
+formulas every target shares are `float_formulas`; quantized inputs go to
+`quantized_activations`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels import quantized_activations as qa
 from tflc.runtime.kernels.common import float_activation
+from tflc.runtime.kernels.float_formulas import evaluate, formula_name
 from tflc.runtime.kernels.node import Node
 
 
@@ -60,96 +62,40 @@ def relu_0_to_1(node: Node, x: np.ndarray):
     return np.clip(x, 0, 1).astype(x.dtype, copy=False)
 
 
-def sigmoid64(x: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
-
-
 @kernel("LOGISTIC", check=_quantized_input(("INT16",)))
 def logistic(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.logistic(node, x)
-    return _f32(sigmoid64(x))
+    return _f32(evaluate("logistic", x))
 
 
 @kernel("TANH", check=_quantized_input(("INT16",)))
 def tanh(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.tanh(node, x)
-    return _f32(np.tanh(x.astype(np.float64)))
-
-
-def hard_swish64(x: np.ndarray) -> np.ndarray:
-    x = x.astype(np.float64)
-    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+    return _f32(evaluate("tanh", x))
 
 
 @kernel("HARD_SWISH", check=_quantized_input(("INT16",)))
 def hard_swish(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.hard_swish(node, x)
-    return _f32(hard_swish64(x))
-
-
-def erf64(x: np.ndarray) -> np.ndarray:
-    """erf in float64 with |error| < 1.2e-7 (Numerical Recipes' erfc Chebyshev fit)."""
-    z = np.abs(x)
-    t = 1.0 / (1.0 + 0.5 * z)
-    poly = (
-        -z * z
-        - 1.26551223
-        + t
-        * (
-            1.00002368
-            + t
-            * (
-                0.37409196
-                + t
-                * (
-                    0.09678418
-                    + t
-                    * (
-                        -0.18628806
-                        + t
-                        * (
-                            0.27886807
-                            + t
-                            * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))
-                        )
-                    )
-                )
-            )
-        )
-    )
-    erfc = t * np.exp(poly)
-    return np.where(x >= 0, 1.0 - erfc, erfc - 1.0)
-
-
-def gelu64(x: np.ndarray, approximate: bool) -> np.ndarray:
-    x = x.astype(np.float64)
-    if approximate:
-        return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x**3)))
-    return 0.5 * x * (1.0 + erf64(x / np.sqrt(2.0)))
+    return _f32(evaluate("hard_swish", x))
 
 
 @kernel("GELU", check=_quantized_input(("INT16",)))
 def gelu(node: Node, x: np.ndarray):
-    approximate = bool(node.options.get("approximate", False))
+    name = formula_name("gelu", bool(node.options.get("approximate", False)))
     if _quantized(x):
-        return qa.lut_activation(node, x, lambda v: gelu64(v, approximate))
-    return _f32(gelu64(x, approximate))
-
-
-def elu64(x: np.ndarray) -> np.ndarray:
-    x = x.astype(np.float64)
-    return np.where(x < 0, np.expm1(np.minimum(x, 0)), x)
+        return qa.lut_activation(node, x, lambda v: evaluate(name, v))
+    return _f32(evaluate(name, x))
 
 
 @kernel("ELU", check=_quantized_input(("INT16",)))
 def elu(node: Node, x: np.ndarray):
     if _quantized(x):
-        return qa.lut_activation(node, x, elu64)
-    return _f32(elu64(x))
+        return qa.lut_activation(node, x, lambda v: evaluate("elu", v))
+    return _f32(evaluate("elu", x))
 
 
 @kernel("LEAKY_RELU")
@@ -157,7 +103,7 @@ def leaky_relu(node: Node, x: np.ndarray):
     alpha = np.float32(node.options.get("alpha", 0.2))
     if _quantized(x):
         return qa.leaky_relu(node, x, float(alpha))
-    return np.where(x > 0, x, x * alpha).astype(x.dtype)
+    return evaluate("leaky_relu", x, alpha=float(alpha)).astype(x.dtype)
 
 
 @kernel("PRELU")

@@ -1,6 +1,8 @@
-/* float32 unary ops with TFLite's reference formulas. Needs C99 <math.h>. Safe in place. */
+/* float32 unary ops: the shared activation formulas (float_formulas.h, generated), and RSQRT.
+   Needs C99 <math.h>. Safe in place. */
 #include <math.h>
 
+#include "float_formulas.h"
 #include "float_ops.h"
 
 void tflc_unary_f32(int32_t size, int32_t op, float alpha, const float *input, float *output) {
@@ -9,18 +11,12 @@ void tflc_unary_f32(int32_t size, int32_t op, float alpha, const float *input, f
     const float x = input[i];
     float v;
     switch (op) {
-      case TFLC_F32_TANH: v = tanhf(x); break;
-      case TFLC_F32_LOGISTIC: v = 1.0f / (1.0f + expf(-x)); break;
-      case TFLC_F32_HARD_SWISH: {
-        const float r = x + 3.0f;
-        v = x * (r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r)) / 6.0f;
-        break;
-      }
-      case TFLC_F32_LEAKY_RELU: v = x > 0.0f ? x : x * alpha; break;
-      case TFLC_F32_GELU: v = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); break;
-      case TFLC_F32_GELU_TANH:
-        v = 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-        break;
+      case TFLC_F32_TANH: v = tflc_formula_tanh(x); break;
+      case TFLC_F32_LOGISTIC: v = tflc_formula_logistic(x); break;
+      case TFLC_F32_HARD_SWISH: v = tflc_formula_hard_swish(x); break;
+      case TFLC_F32_LEAKY_RELU: v = tflc_formula_leaky_relu(x, alpha); break;
+      case TFLC_F32_GELU: v = tflc_formula_gelu(x); break;
+      case TFLC_F32_GELU_TANH: v = tflc_formula_gelu_tanh(x); break;
       default: v = 1.0f / sqrtf(x); break; /* RSQRT */
     }
     output[i] = v;

@@ -1,0 +1,60 @@
+"""Runs one signature of a model with named inputs (LiteRT's `SignatureRunner`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from tflc.errors import TflcError
+from tflc.runtime.tensor_details import fits_signature, plain_details
+
+if TYPE_CHECKING:
+    from tflc.runtime.interpreter import Interpreter
+
+
+class SignatureRunner:
+    """Runs one signature of the model with named inputs: `runner(x=...) -> {name: array}`."""
+
+    def __init__(self, interp: Interpreter, signature):
+        self._interp = interp
+        self._signature = signature
+
+    def get_input_details(self) -> dict[str, dict[str, Any]]:
+        g = self._interp._graphs[self._signature.subgraph_index]
+        return {n: plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.inputs}
+
+    def get_output_details(self) -> dict[str, dict[str, Any]]:
+        g = self._interp._graphs[self._signature.subgraph_index]
+        return {n: plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.outputs}
+
+    def __call__(self, **inputs: np.ndarray) -> dict[str, np.ndarray]:
+        sig = self._signature
+        graph = self._interp._graphs[sig.subgraph_index]
+        names = [n for n, _ in sig.inputs]
+        unknown = sorted(set(inputs) - set(names))
+        if unknown:
+            raise TflcError(
+                f"unknown input(s) {unknown}; expected {names}", f"signature '{sig.key}'"
+            )
+        missing = [n for n in names if n not in inputs]
+        if missing:
+            raise TflcError(f"missing input(s) {missing}", f"signature '{sig.key}'")
+        by_tensor = {ti: n for n, ti in sig.inputs}
+        ordered = []
+        for ti in graph.subgraph.inputs:
+            t = graph.subgraph.tensors[ti]
+            arr = np.asarray(inputs[by_tensor[ti]])
+            if t.dtype is not None and arr.dtype != t.dtype:
+                raise TflcError(
+                    f"got dtype {arr.dtype}, expected {t.dtype}",
+                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
+                )
+            if not fits_signature(t, arr.shape):
+                raise TflcError(
+                    f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
+                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
+                )
+            ordered.append(arr)
+        outputs = self._interp.run_subgraph(sig.subgraph_index, ordered)
+        by_out = dict(zip(graph.subgraph.outputs, outputs, strict=True))
+        return {n: np.array(by_out[ti], copy=True) for n, ti in sig.outputs}

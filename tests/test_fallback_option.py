@@ -1,0 +1,84 @@
+"""The one `fallback` option (backends/fallback_option.py): every target's error suggests the
+spelling `tflc compile --help` documents, that spelling works, older values still do, and a
+compile that falls back for every op says so."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import numpy as np
+import pytest
+import tflc
+from test_gpu_support import cumsum_model, make_model
+from tflc.compiler import compile as tflc_compile
+from tflc.errors import TflcError
+from tflc.tools.tflc_cli import main
+
+ONLY_CUBE = textwrap.dedent("""
+    func.func @main(%arg0: tensor<1x8xf32>) -> tensor<1x8xf32> {
+      %0 = "tfl.custom"(%arg0) {custom_code = "Cube", custom_option = #tfl<const_bytes : "0x">}
+        : (tensor<1x8xf32>) -> tensor<1x8xf32>
+      return %0 : tensor<1x8xf32>
+    }
+""")
+
+
+@pytest.fixture
+def cube_kernel():
+    tflc.register_kernel("Cube", lambda node, x: x * x * x)
+    yield
+    from tflc.runtime.kernels import unregister_kernel
+
+    unregister_kernel("Cube")
+
+
+def _only_cumsum() -> bytes:
+    return make_model(
+        [(2, 6)], lambda b, args: b.op("cumsum", [next(args), np.array(1, np.int32)], (2, 6))
+    )
+
+
+def _suggested_flags(message: str) -> list[str]:
+    (flag,) = re.findall(r"--fallback \w+", message)
+    return flag.split()
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_the_error_suggests_the_documented_flag_and_that_flag_compiles(target, tmp_path, capsys):
+    path = tmp_path / "cumsum.tflite"
+    path.write_bytes(cumsum_model())
+    with pytest.raises(TflcError) as e:
+        tflc_compile(str(path), target=target)
+    flags = _suggested_flags(str(e.value))
+    with pytest.raises(SystemExit):  # --help prints and exits
+        main(["compile", "--help"])
+    assert flags[0] in capsys.readouterr().out
+    args = ["compile", str(path), "--target", target, "-o", str(tmp_path / target), *flags]
+    assert main(args) == 0
+    assert "fallback_warning" not in capsys.readouterr().out  # relu and add still compile
+
+
+def test_older_gpu_spelling_still_accepted_and_bad_values_are_one_line_errors():
+    assert tflc_compile(cumsum_model(), target="gpu", fallback="cpu").report["host_ops"]
+    with pytest.raises(TflcError, match="fallback must be one of none, runtime, cpu, got 'gpu'"):
+        tflc_compile(cumsum_model(), target="gpu", fallback="gpu")
+
+
+def test_gpu_compile_that_dispatches_nothing_warns():
+    with pytest.warns(UserWarning, match="compiled nothing"):
+        cm = tflc_compile(_only_cumsum(), target="gpu", fallback="runtime")
+    assert cm.report["dispatch_count"] == 0 and "fallback_warning" in cm.report
+
+
+def test_cpu_compile_with_no_native_step_warns_and_still_runs(cube_kernel):
+    with pytest.warns(UserWarning, match="compiled nothing"):
+        cm = tflc_compile(tflc.parse(ONLY_CUBE, "cube.mlir"), target="cpu", fallback="runtime")
+    assert cm.report["native_steps"] == 0 and "fallback_warning" in cm.report
+    x = np.linspace(-2, 2, 8, dtype=np.float32).reshape(1, 8)
+    np.testing.assert_allclose(cm(x)[0], x**3, rtol=1e-6)
+
+
+def test_mcu_refuses_a_fallback_and_says_why():
+    with pytest.raises(TflcError, match="mcu target has no fallback"):
+        tflc_compile(cumsum_model(), target="mcu", fallback="runtime")
