@@ -499,7 +499,7 @@ def litert_run(
             interpreter.resize_tensor_input(detail["index"], np.shape(value))
     interpreter.allocate_tensors()
     for detail, value in zip(details, inputs, strict=True):
-        interpreter.set_tensor(detail["index"], np.ascontiguousarray(value))
+        interpreter.set_tensor(detail["index"], np.require(value, requirements="C"))  # keeps 0-d
     interpreter.invoke()
     return [interpreter.get_tensor(d["index"]).copy() for d in interpreter.get_output_details()]
 

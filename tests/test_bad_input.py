@@ -21,6 +21,7 @@ def _translate_fails(path, capsys, expected: str) -> None:
     assert tfl_translate.main(["--tflite-to-mlir", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: "), err
+    assert err.count("\n") == 1, err  # one line
     assert expected in err
     assert "Traceback" not in err
 
@@ -40,7 +41,7 @@ def test_truncated_file(tmp_path, capsys, mediapipe_model_paths, fraction):
     data = _model_bytes(mediapipe_model_paths)
     path = tmp_path / "truncated.tflite"
     path.write_bytes(data[: int(len(data) * fraction)])
-    _translate_fails(path, capsys, "")
+    _translate_fails(path, capsys, "corrupt flatbuffer")
 
 
 def test_corrupted_bytes_never_crash(tmp_path, capsys, mediapipe_model_paths):

@@ -93,10 +93,7 @@ def test_unsupported_op_is_named_before_codegen() -> None:
           return %0 : tensor<4xf32>
         }
     """)
-    try:
-        module = tflc.parse(text, "custom.mlir")
-    except TflcError:
-        pytest.skip("the tfl dialect does not parse this custom-op spelling")
+    module = tflc.parse(text, "custom.mlir")
     with pytest.raises(TflcError, match="MyOp") as e:
         tflc_compile(module, target="cpu")
     assert "custom.mlir:3" in str(e.value)
@@ -265,5 +262,4 @@ def test_mediapipe_models_match_litert(mediapipe_model_paths: list[Path]) -> Non
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["float32", "float16"])
 def test_mobilenet_v2_matches_litert(mode: str) -> None:
-    cm = check_against_litert(tf_model_path("mobilenet_v2", mode))
-    assert cm.report["compile_seconds"] < 20
+    check_against_litert(tf_model_path("mobilenet_v2", mode))  # compile time: benchmarks/cpu.py

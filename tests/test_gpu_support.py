@@ -13,17 +13,15 @@ RTOL = 1e-3  # max |ours - LiteRT| over max |LiteRT|, per output
 
 @functools.cache
 def vulkan_skip_reason() -> str | None:
+    """Why the GPU tests cannot run here: a missing dependency, named. Any other failure of the
+    adapter lookup (tflc's own code) is an error, not a skip."""
     try:
         import wgpu  # noqa: F401
     except ImportError:
         return "wgpu is not installed (pip install -r .ci/requirements-gpu.txt)"
     from tflc.runtime.gpu_runtime import vulkan_adapter
 
-    try:
-        adapter = vulkan_adapter()
-    except Exception as e:  # noqa: BLE001 - any loader failure means: no device here
-        return f"no Vulkan adapter ({type(e).__name__}: {e})"
-    if adapter is None:
+    if vulkan_adapter() is None:
         return "no Vulkan adapter found (apt-get install mesa-vulkan-drivers gives lavapipe)"
     return None
 

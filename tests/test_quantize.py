@@ -111,14 +111,29 @@ def test_cli_quantize_already_quantized_writes_nothing(tmp_path):
     assert not out.exists()
 
 
+# Floors of the worst output's SQNR against the float model, both run in LiteRT on seeded random
+# inputs. float16 weights keep 11 significant bits (about 66 dB each) and MobileNetV2, the
+# deepest model, measured 40.8 dB. Dynamic-range int8 outputs must at least be closer to the
+# float outputs than all zeros (0 dB): random inputs push the landmark models' activations far
+# outside their trained ranges, where per-tensor activation quantization is coarse
+# (hand_landmark_lite measured 3.8 dB).
+MIN_SQNR_DB = {"float16": 35.0, "dynamic": 0.0}
+# Below the floor today (measured 2026-12: -12.1 dB on the 117-value output at seed 0, worse
+# than a zero output); the test fails when this set changes either way, so a fix removes it.
+KNOWN_BELOW_FLOOR = {"dynamic": {"pose_landmark_full"}, "float16": set()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["float16", "dynamic"])
-def test_every_model_quantizes_and_runs_in_litert(mediapipe_model_paths, mode):
+def test_every_model_quantizes_close_to_float_in_litert(mediapipe_model_paths, mode):
     paths = [corpus.tf_model_path(n, "float32") for n in corpus.TF_MODELS]
+    below = {}
     for path in paths + list(mediapipe_model_paths):
         if not corpus.litert_can_run(path):
             continue
         data = tflc.to_flatbuffer(tflc.quantize(path, mode=mode))
         inputs = corpus.sample_inputs(path, seed=0)
-        outputs = corpus.litert_run(data, inputs)
-        assert all(np.all(np.isfinite(y)) for y in outputs if y.dtype.kind == "f"), path
+        sqnr = min_sqnr(corpus.litert_run(path, inputs), corpus.litert_run(data, inputs))
+        if not sqnr >= MIN_SQNR_DB[mode]:  # NaN counts as below
+            below[path.stem] = round(sqnr, 1)
+    assert set(below) == KNOWN_BELOW_FLOOR[mode], below

@@ -48,7 +48,10 @@ def run_dequantized(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
 def sqnr(reference: list[np.ndarray], actual: list[np.ndarray]) -> float:
     """The worst output's signal-to-quantization-noise ratio, in dB."""
     return min(
-        10 * np.log10(np.sum(r.astype(np.float64) ** 2) / max(np.sum((r - a) ** 2), 1e-30))
+        10
+        * np.log10(
+            np.sum(r.astype(np.float64) ** 2) / max(np.sum((r.astype(np.float64) - a) ** 2), 1e-30)
+        )
         for r, a in zip(reference, actual, strict=True)
     )
 
@@ -197,10 +200,18 @@ def test_int8_on_float16_weight_model(mediapipe_model_paths):
 
 
 @pytest.mark.slow
-def test_int8_every_mediapipe_model_runs_in_litert(mediapipe_model_paths):
+def test_int8_every_mediapipe_model_beats_a_zero_output(mediapipe_model_paths):
+    """On random inputs the landmark models' int8 outputs are coarse (hand_landmark_lite
+    measured 0.6 dB), so the floor is the one property every output must keep: closer to the
+    float output than all zeros (SQNR >= 0 dB; an output int8 rounds to zeros scores exactly 0,
+    as pose_landmark_full's 0.006 presence score does)."""
+    below = {}
     for path in mediapipe_model_paths:
         if corpus.litert_can_run(path):
-            assert np.isfinite(_int8_on_mediapipe(path)), path.name
+            sqnr_db = _int8_on_mediapipe(path)
+            if not sqnr_db >= 0.0:  # NaN counts as below
+                below[path.stem] = round(sqnr_db, 1)
+    assert not below, below
 
 
 def _dense(a: np.ndarray) -> str:

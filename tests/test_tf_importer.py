@@ -48,7 +48,9 @@ def test_ops_keep_tensorflow_names_and_attributes(text):
 
 def test_variables_are_frozen_to_constants(text):
     assert "dense<[[1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00]]>" in text
-    assert "ReadVariableOp" not in text.split("loc(")[0] or '"tf.ReadVariableOp"' not in text
+    for variable_op in ("ReadVariableOp", "VarHandleOp", "AssignVariableOp"):
+        assert f'"tf.{variable_op}"' not in text, variable_op
+    assert "tf_type.resource" not in text
 
 
 def test_loop_bodies_are_private_functions_referenced_by_symbol(text):
