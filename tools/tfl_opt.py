@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from tflc.tools.cli_common import run_main
+from tflc.version import add_version_flag
 
 SPLIT_MARKER = "// -----"
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="elide constants with more than N elements",
     )
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
+    add_version_flag(p)
     p.add_argument("--list-passes", action="store_true", help="list tflc passes and exit")
     return p
 
