@@ -162,14 +162,17 @@ class CpuTarget:
             files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
             report["compile_seconds"] = round(time.perf_counter() - start, 3)
             return CrossCompiledModel(manifest, files)
-        tmp = Path(tempfile.mkdtemp(prefix="tflc-cpu-"))
-        (tmp / f"{name}.o").write_bytes(obj)
-        codegen.link_shared(tmp / f"{name}.o", tmp / f"lib{name}.so")
-        files[f"lib{name}.so"] = (tmp / f"lib{name}.so").read_bytes()
-        manifest["files"] = [*files, MANIFEST]
-        report["compile_seconds"] = round(time.perf_counter() - start, 3)
-        files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
-        return CompiledCpuModel(tmp / f"lib{name}.so", manifest, files)
+        # The linker needs files; once loaded, the library stays mapped after they are deleted,
+        # and save() writes the bytes kept in `files`: nothing is left in the temp folder.
+        with tempfile.TemporaryDirectory(prefix="tflc-cpu-") as build:
+            tmp = Path(build)
+            (tmp / f"{name}.o").write_bytes(obj)
+            codegen.link_shared(tmp / f"{name}.o", tmp / f"lib{name}.so")
+            files[f"lib{name}.so"] = (tmp / f"lib{name}.so").read_bytes()
+            manifest["files"] = [*files, MANIFEST]
+            report["compile_seconds"] = round(time.perf_counter() - start, 3)
+            files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
+            return CompiledCpuModel(tmp / f"lib{name}.so", manifest, files)
 
 
 TARGET = CpuTarget()
