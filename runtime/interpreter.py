@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from tflc.errors import TflcError
 from tflc.runtime.kernels import Node, input_count_problem, lookup, unsupported_reason
+from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
 from tflc.runtime.tflite_model import Model, Tensor, read_model
 
@@ -125,10 +126,12 @@ def has_dynamic_range_layers(model) -> bool:
     return False
 
 
-class Interpreter:
+class Interpreter(LiteRTCompatibility):
     """A LiteRT-compatible interpreter over numpy reference kernels.
 
-    `num_threads` is accepted for compatibility and ignored (numpy's BLAS decides);
+    `num_threads` is accepted for compatibility and changes nothing (numpy's BLAS picks its
+    own thread count); `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
+    `LiteRTCompatibility`;
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
     `float_order`: "litert" makes float kernels sum in the order of LiteRT's builtin kernels
     (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
@@ -467,14 +470,17 @@ class Interpreter:
             return f"input {main.inputs.index(ti)} '{t.name}' (tensor {ti})"
         return f"tensor {ti} '{t.name}'"
 
-    def _details(self, ti: int) -> dict[str, Any]:
-        t = self._main.subgraph.tensors[ti]
-        if ti in self._input_shapes:
+    def _details(self, ti: int, subgraph: int = 0) -> dict[str, Any]:
+        """LiteRT's details of tensor `ti`; the main graph's with their current shapes."""
+        t = self._graphs[subgraph].subgraph.tensors[ti]
+        if subgraph != self._main.index:
+            shape = tuple(t.shape)
+        elif ti in self._input_shapes:
             shape = self._input_shapes[ti]
         elif self._values[ti] is not None and isinstance(self._values[ti], np.ndarray):
             shape = self._values[ti].shape
         else:
-            shape = tuple(t.shape)
+            shape = self._resized_shape(ti) or tuple(t.shape)
         q = t.quantization
         scales = np.asarray(q.scale if q else [], dtype=np.float32)
         zps = np.asarray(q.zero_point if q else [], dtype=np.int32)
@@ -572,12 +578,12 @@ class SignatureRunner:
         self._signature = signature
 
     def get_input_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.inputs}
+        sig = self._signature
+        return {n: self._interp._details(ti, sig.subgraph_index) for n, ti in sig.inputs}
 
     def get_output_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: _plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.outputs}
+        sig = self._signature
+        return {n: self._interp._details(ti, sig.subgraph_index) for n, ti in sig.outputs}
 
     def __call__(self, **inputs: np.ndarray) -> dict[str, np.ndarray]:
         sig = self._signature
@@ -601,19 +607,17 @@ class SignatureRunner:
                     f"got dtype {arr.dtype}, expected {t.dtype}",
                     f"signature '{sig.key}' input '{by_tensor[ti]}'",
                 )
-            if not _fits_signature(t, arr.shape):
+            if arr.ndim != len(t.shape):
                 raise TflcError(
                     f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
                     f"signature '{sig.key}' input '{by_tensor[ti]}'",
                 )
+            if graph is self._interp._main and arr.shape != self._interp._input_shapes[ti]:
+                self._interp.resize_tensor_input(ti, arr.shape)  # as LiteRT's runner does
             ordered.append(arr)
         outputs = self._interp.run_subgraph(sig.subgraph_index, ordered)
         by_out = dict(zip(graph.subgraph.outputs, outputs, strict=True))
         return {n: np.array(by_out[ti], copy=True) for n, ti in sig.outputs}
-
-
-def _plain_details(t: Tensor, ti: int) -> dict[str, Any]:
-    return {"name": t.name, "index": ti, "shape": np.asarray(t.shape, np.int32), "dtype": t.dtype}
 
 
 def _fits_signature(t: Tensor, shape: tuple[int, ...]) -> bool:
