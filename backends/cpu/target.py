@@ -34,7 +34,7 @@ from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
 from tflc.backends.cpu.partition import op_label, unsupported_ops
 from tflc.dialects.tfl_verifier import describe_location
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
 KNOWN_OPTIONS = {
@@ -66,6 +66,7 @@ class CrossCompiledModel:
             "compiled model call",
         )
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from tflc.backends.gpu.lowering import (
 )
 from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
@@ -209,6 +209,7 @@ class GpuCompiledModel:
     def __call__(self, *arrays) -> list[np.ndarray]:
         return self.runtime(*arrays)
 
+    @saving_errors
     def save(self, directory) -> None:
         self.artifacts.save(directory)
 

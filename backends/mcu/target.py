@@ -23,7 +23,7 @@ from tflc.backends.mcu.c_emitter import CEmitter
 from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
 from tflc.backends.mcu.program import Program
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 KNOWN_OPTIONS = {
     "name",
@@ -58,6 +58,7 @@ class McuCompiledModel:
         self.outputs = [_descriptor(program, t) for t in program.outputs]
         self._build_dir: tempfile.TemporaryDirectory | None = None
 
+    @saving_errors
     def save(self, directory) -> Path:
         root = Path(directory)
         for rel, data in self.files.items():

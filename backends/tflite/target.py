@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 
 class CompiledFlatbuffer:
@@ -22,6 +22,7 @@ class CompiledFlatbuffer:
     def __call__(self, *arrays):
         return self.interpreter(*arrays)
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
