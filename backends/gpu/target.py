@@ -188,10 +188,10 @@ class GpuCompiledModel:
         dispatches = [s for s in manifest["steps"] if s["kind"] == "dispatch"]
         self.report: dict[str, Any] = {
             "dispatch_count": len(dispatches),
-            "host_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
+            "fallback_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
             "fused_ops": sum(len(s["ops"]) for s in dispatches),
             "arena_bytes": 4 * manifest["arena_floats"],
-            "arena_bytes_unplanned": manifest["buffer_plan"]["unplanned_bytes"],
+            "arena_bytes_without_reuse": manifest["buffer_plan"]["unplanned_bytes"],
             "weight_bytes": manifest["weights"]["bytes"],
             "compile_seconds": round(compile_seconds, 3),
         }
