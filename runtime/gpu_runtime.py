@@ -39,7 +39,7 @@ def _wgpu():
     try:
         import wgpu
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise TflcError("the gpu runtime needs the `wgpu` package (pip install wgpu)", "gpu") from e
+        raise TflcError("the gpu runtime needs the `wgpu` package (pip install 'tflc[gpu]')", "gpu") from e
     return wgpu
 
 
