@@ -64,10 +64,14 @@ _EXPORTS = {
     "register_kernel": ("tflc.runtime.kernels", "register_kernel"),
 }
 
-__all__ = ["TflcError", *_EXPORTS]
+__all__ = ["TflcError", "__version__", *_EXPORTS]
 
 
 def __getattr__(name: str):
+    if name == "__version__":
+        from tflc.version import tflc_version
+
+        return tflc_version()
     if name not in _EXPORTS:
         raise AttributeError(f"module 'tflc' has no attribute '{name}'")
     module, attribute = _EXPORTS[name]
@@ -77,4 +81,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_EXPORTS) | {"__version__"})

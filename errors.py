@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 
 
 class TflcError(Exception):
@@ -35,3 +36,19 @@ def brief(values: Iterable[object], limit: int = 8) -> str:
         return str(values)
     head = ", ".join(str(v) for v in values[:limit])
     return f"[{head}, ...] ({len(values)} entries)"
+
+
+def saving_errors(save: Callable) -> Callable:
+    """For a compiled model's `save(directory)`: a directory that cannot be written (read-only,
+    a file in the way, a full disk) is a one-line TflcError naming the path, not an OSError."""
+
+    @functools.wraps(save)
+    def checked_save(self, directory, *args, **kwargs):
+        try:
+            return save(self, directory, *args, **kwargs)
+        except OSError as e:
+            where = e.filename if e.filename is not None else directory
+            what = e.strerror or str(e)
+            raise TflcError(f"cannot save the compiled model: {what}", str(where)) from None
+
+    return checked_save

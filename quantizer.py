@@ -209,17 +209,29 @@ def _file_samples(path: Path, specs) -> list[list[np.ndarray]]:
 
 
 def _stacked_samples(arrays: dict, specs, where: str) -> list[list[np.ndarray]]:
-    """Splits arrays that stack samples along a leading axis; keys are input names or, in
-    order, anything else (`arr_0`, ...)."""
+    """Splits arrays that stack samples along a leading axis; keys are the input names, or
+    `arr_0`, `arr_1`, ... in input order (`np.savez(path, a, b)`). Any other key is refused:
+    a misspelt input or an extra array would otherwise calibrate the wrong tensor."""
     names = [s[0] for s in specs]
-    if set(arrays) >= set(names):
+    positional = [f"arr_{i}" for i in range(len(specs))]
+    if sorted(arrays) == sorted(names):
         ordered = [np.asarray(arrays[n]) for n in names]
-    elif len(arrays) == len(specs):
-        ordered = [np.asarray(arrays[k]) for k in arrays]
+    elif sorted(arrays) == sorted(positional):
+        ordered = [np.asarray(arrays[k]) for k in positional]
     else:
+        known = set(names) if set(arrays) & set(names) else set(positional)
+        unknown = [k for k in arrays if k not in known]
+        missing = [k for k in (names if known == set(names) else positional) if k not in arrays]
+        problem = (
+            f"unexpected {', '.join(repr(k) for k in unknown)}"
+            if unknown
+            else f"missing {', '.join(repr(k) for k in missing)}"
+        )
         raise TflcError(
-            f"calibration data holds {len(arrays)} arrays ({', '.join(arrays)}); the model "
-            f"has {len(specs)} inputs ({', '.join(names)})",
+            f"calibration data holds {len(arrays)} array{'s' if len(arrays) != 1 else ''} "
+            f"({', '.join(repr(k) for k in arrays)})"
+            f", {problem}; expected one array per model input, named "
+            f"{', '.join(repr(n) for n in names)} (or {', '.join(positional)} in that order)",
             where,
         )
     per_input = []

@@ -33,7 +33,7 @@ def import_tensorflow_module() -> Any:
         import tensorflow as tf
     except ImportError:
         raise TflcError(
-            "converting TensorFlow models needs TensorFlow: pip install 'tflc[tensorflow]'"
+            "converting TensorFlow models needs TensorFlow: pip install 'tflc[tf]'"
         ) from None
     finally:
         sys.setdlopenflags(flags)

@@ -31,7 +31,7 @@ from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
 from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
 from tflc.passes.quantize.qat_weight_grids import trained_grid
 from tflc.passes.registry import Pass
-from tflc.passes.rewrite.tfl import defining_op, func_blocks, is_none
+from tflc.passes.rewrite.tfl import defining_op, func_blocks, is_none, value_location
 
 # The ops quantized to int8, by how their output takes its parameters (the op table's traits,
 # dialects/tfl_traits.py): op -> (input, weights, bias, output-channel axis) for conv-like ops,
@@ -228,18 +228,23 @@ class _Int8Rewriter:
                 ret.operands[i] = v = source
             elif params is not None and self.io == "float32":
                 ftype = _with_element(v, ir.F32Type.get())
-                v = self._create(ret, "dequantize", [v], ftype)
+                v = self._output_conversion(ret, "dequantize", v, ftype)
                 ret.operands[i] = v
             elif params is not None and self.io == "uint8":
                 el = quant_element_type([params[0]], [params[1] + 128], signed=False)
                 utype = _with_element(v, el)
-                v = self._create(ret, "quantize", [v], utype)
+                v = self._output_conversion(ret, "quantize", v, utype)
                 ret.operands[i] = v
             results.append(v.type)
         ftype = ir.FunctionType(ir.TypeAttr(self.fn.attributes["function_type"]).value)
         self.fn.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get(ftype.inputs, results)
         )
+
+    def _output_conversion(self, ret, name, v, result_type) -> ir.Value:
+        """A quantize / dequantize that becomes a model output, named as the output it replaces."""
+        with ir.InsertionPoint(ret), value_location(v):
+            return tfl.create(name, [v], [result_type]).result
 
     # -- ops
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 MANIFEST = "manifest.json"
 WORKSPACE_ALIGNMENT = 64
@@ -96,6 +96,7 @@ class CompiledCpuModel:
             f.result()
         return outs
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)

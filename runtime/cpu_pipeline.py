@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel, check_inputs
 
 PIPELINE_FORMAT = "tflc-cpu-pipeline/1"
@@ -86,6 +86,7 @@ class CompiledCpuPipeline:
             "per_host_step_ms": {k: float(np.median(v)) for k, v in self.host_ms.items()},
         }
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ import numpy as np
 from tflc.errors import TflcError
 
 MANIFEST_FORMAT = "tflc-gpu/1"
+_XDG_RUNTIME_DIR: tempfile.TemporaryDirectory | None = None
 _PREFERENCE = {"DiscreteGPU": 0, "IntegratedGPU": 1, "VirtualGPU": 2, "CPU": 3, "Unknown": 4}
 
 
@@ -30,12 +31,17 @@ def _wgpu():
     # Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid" on every adapter query
     # where the variable is unset (headless machines, CI); give them the private directory
     # the variable names (only when there is none).
+    # The directory is removed when the process exits.
+    global _XDG_RUNTIME_DIR
     if not os.environ.get("XDG_RUNTIME_DIR"):
-        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="tflc-xdg-")
+        _XDG_RUNTIME_DIR = tempfile.TemporaryDirectory(prefix="tflc-xdg-")
+        os.environ["XDG_RUNTIME_DIR"] = _XDG_RUNTIME_DIR.name
     try:
         import wgpu
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise TflcError("the gpu runtime needs the `wgpu` package (pip install wgpu)", "gpu") from e
+        raise TflcError(
+            "the gpu runtime needs the `wgpu` package (pip install 'tflc[gpu]')", "gpu"
+        ) from e
     return wgpu
 
 

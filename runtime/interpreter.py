@@ -29,6 +29,7 @@ from tflc.runtime.float_order import (
     uses_litert_order,
 )
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
+from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
 from tflc.runtime.signature_runner import SignatureRunner
 from tflc.runtime.stepped_run import SteppedRun
@@ -46,10 +47,12 @@ __all__ = [
 ]
 
 
-class Interpreter:
+class Interpreter(LiteRTCompatibility):
     """A LiteRT-compatible interpreter over numpy reference kernels.
 
-    `num_threads` is accepted for compatibility and ignored (numpy's BLAS decides);
+    `num_threads` is accepted for compatibility and changes nothing (numpy's BLAS picks its
+    own thread count); `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
+    `LiteRTCompatibility`;
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
     `float_order`: "litert" makes float kernels sum in the order of LiteRT's builtin kernels
     (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
@@ -331,12 +334,15 @@ class Interpreter:
             return f"input {main.inputs.index(ti)} '{t.name}' (tensor {ti})"
         return f"tensor {ti} '{t.name}'"
 
-    def _details(self, ti: int) -> dict[str, Any]:
-        t = self._main.subgraph.tensors[ti]
-        if ti in self._input_shapes:
+    def _details(self, ti: int, subgraph: int = 0) -> dict[str, Any]:
+        """LiteRT's details of tensor `ti`; the main graph's with their current shapes."""
+        t = self._graphs[subgraph].subgraph.tensors[ti]
+        if subgraph != self._main.index:
+            shape = tuple(t.shape)
+        elif ti in self._input_shapes:
             shape = self._input_shapes[ti]
         elif self._values[ti] is not None and isinstance(self._values[ti], np.ndarray):
             shape = self._values[ti].shape
         else:
-            shape = tuple(t.shape)
+            shape = self._resized_shape(ti) or tuple(t.shape)
         return tensor_details(t, ti, shape)

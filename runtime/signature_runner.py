@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.tensor_details import fits_signature, plain_details
 
 if TYPE_CHECKING:
     from tflc.runtime.interpreter import Interpreter
@@ -20,12 +19,12 @@ class SignatureRunner:
         self._signature = signature
 
     def get_input_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.inputs}
+        sig = self._signature
+        return {n: self._interp._details(ti, sig.subgraph_index) for n, ti in sig.inputs}
 
     def get_output_details(self) -> dict[str, dict[str, Any]]:
-        g = self._interp._graphs[self._signature.subgraph_index]
-        return {n: plain_details(g.subgraph.tensors[ti], ti) for n, ti in self._signature.outputs}
+        sig = self._signature
+        return {n: self._interp._details(ti, sig.subgraph_index) for n, ti in sig.outputs}
 
     def __call__(self, **inputs: np.ndarray) -> dict[str, np.ndarray]:
         sig = self._signature
@@ -49,11 +48,13 @@ class SignatureRunner:
                     f"got dtype {arr.dtype}, expected {t.dtype}",
                     f"signature '{sig.key}' input '{by_tensor[ti]}'",
                 )
-            if not fits_signature(t, arr.shape):
+            if arr.ndim != len(t.shape):
                 raise TflcError(
                     f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
                     f"signature '{sig.key}' input '{by_tensor[ti]}'",
                 )
+            if graph is self._interp._main and arr.shape != self._interp._input_shapes[ti]:
+                self._interp.resize_tensor_input(ti, arr.shape)  # as LiteRT's runner does
             ordered.append(arr)
         outputs = self._interp.run_subgraph(sig.subgraph_index, ordered)
         by_out = dict(zip(graph.subgraph.outputs, outputs, strict=True))

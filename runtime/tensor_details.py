@@ -30,11 +30,6 @@ def tensor_details(t: Tensor, ti: int, shape: tuple[int, ...]) -> dict[str, Any]
     }
 
 
-def plain_details(t: Tensor, ti: int) -> dict[str, Any]:
-    """The short details a signature runner gives: name, index, declared shape, dtype."""
-    return {"name": t.name, "index": ti, "shape": np.asarray(t.shape, np.int32), "dtype": t.dtype}
-
-
 def fits_signature(t: Tensor, shape: tuple[int, ...]) -> bool:
     signature = t.shape_signature or t.shape
     return len(signature) == len(shape) and all(

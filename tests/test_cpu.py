@@ -68,7 +68,7 @@ def test_two_threads_give_identical_results() -> None:
 def test_report_and_workspace_reuse() -> None:
     cm = tflc_compile(str(tf_model_path("cnn", "float32")), target="cpu")
     r = cm.report
-    assert 0 < r["workspace_bytes"] < r["activation_bytes_without_reuse"]
+    assert 0 < r["arena_bytes"] < r["arena_bytes_without_reuse"]
     assert r["weight_bytes"] > 0 and r["code_bytes"] > 0 and r["compile_seconds"] > 0
     assert cm.inputs[0]["shape"] == [1, 32, 32, 3] and cm.inputs[0]["dtype"] == "float32"
     assert cm.outputs[0]["shape"] == [1, 10]
@@ -147,7 +147,7 @@ def test_saved_model_loads_without_the_compiler(tmp_path: Path) -> None:
     names = {p.name for p in tmp_path.iterdir()}
     assert {"model.o", "model.h", "libmodel.so", "manifest.json"} <= names
     manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert manifest["workspace_bytes"] == cm.report["workspace_bytes"]
+    assert manifest["workspace_bytes"] == cm.report["arena_bytes"]
     x = sample_inputs(path, seed=1)[0]
     np.save(tmp_path / "x.npy", x)
     script = textwrap.dedent(f"""
@@ -170,7 +170,7 @@ def test_c_api_links_and_runs(tmp_path: Path) -> None:
     cm = tflc_compile(str(path), target="cpu")
     cm.save(tmp_path)
     header = (tmp_path / "model.h").read_text()
-    assert f"#define MODEL_WORKSPACE_SIZE {cm.report['workspace_bytes']}u" in header
+    assert f"#define MODEL_WORKSPACE_SIZE {cm.report['arena_bytes']}u" in header
     n_in, n_out = cm.inputs[0]["bytes"] // 4, cm.outputs[0]["bytes"] // 4
     (tmp_path / "main.c").write_text(
         textwrap.dedent(f"""
@@ -232,7 +232,7 @@ def test_cli_writes_artifacts(tmp_path: Path) -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "out" / "model.o").exists() and "workspace_bytes" in proc.stdout
+    assert (tmp_path / "out" / "model.o").exists() and "arena_bytes" in proc.stdout
 
 
 @pytest.mark.slow

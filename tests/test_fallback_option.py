@@ -60,7 +60,7 @@ def test_the_error_suggests_the_documented_flag_and_that_flag_compiles(target, t
 
 
 def test_older_gpu_spelling_still_accepted_and_bad_values_are_one_line_errors():
-    assert tflc_compile(cumsum_model(), target="gpu", fallback="cpu").report["host_ops"]
+    assert tflc_compile(cumsum_model(), target="gpu", fallback="cpu").report["fallback_ops"]
     with pytest.raises(TflcError, match="fallback must be one of none, runtime, cpu, got 'gpu'"):
         tflc_compile(cumsum_model(), target="gpu", fallback="gpu")
 

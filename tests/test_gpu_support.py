@@ -18,7 +18,7 @@ def vulkan_skip_reason() -> str | None:
     try:
         import wgpu  # noqa: F401
     except ImportError:
-        return "wgpu is not installed (pip install -r .ci/requirements-gpu.txt)"
+        return "wgpu is not installed (pip install -e '.[gpu]')"
     from tflc.runtime.gpu_runtime import vulkan_adapter
 
     if vulkan_adapter() is None:

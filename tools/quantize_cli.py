@@ -17,8 +17,8 @@ def add_command(subparsers) -> None:
     p.add_argument(
         "--calibration",
         metavar="DATA",
-        help="int8: an .npz (one array per input, samples stacked on a leading axis) or a "
-        "directory of .npz / .npy samples",
+        help="int8: an .npz (one array per input, named as the input or arr_0, arr_1, ... in "
+        "input order, samples stacked on a leading axis) or a directory of .npz / .npy samples",
     )
     p.add_argument(
         "--calibration-method",

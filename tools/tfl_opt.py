@@ -2,6 +2,7 @@
 
 tfl-opt in.mlir -p 'tfl-dce,canonicalize' [-o out.mlir]
 tfl-opt in.mlir --split-input-file --verify-diagnostics
+tfl-opt in.mlir -p PIPELINE --mlir-pass-pipeline-crash-reproducer repro.mlir
 tfl-opt --list-passes
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import tempfile
 from pathlib import Path
 
 from tflc.tools.cli_common import run_main
+from tflc.version import add_version_flag
 
 SPLIT_MARKER = "// -----"
 
@@ -51,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="elide constants with more than N elements",
     )
     p.add_argument("--mlir-print-debuginfo", action="store_true", help="print locations")
+    p.add_argument(
+        "--mlir-pass-pipeline-crash-reproducer",
+        dest="reproducer",
+        metavar="FILE",
+        help="when the pipeline fails, save the IR that entered it to FILE",
+    )
+    add_version_flag(p)
     p.add_argument("--list-passes", action="store_true", help="list tflc passes and exit")
     return p
 
@@ -90,7 +98,8 @@ def process_chunk(chunk: str, args: argparse.Namespace, source: str) -> str:
 
     module = tflc.parse(chunk, source)
     if args.pipeline:
-        original = tflc.to_text(module, None, debug_info=True)
+        # Printed before the pipeline changes the module, only when a reproducer is asked for.
+        original = tflc.to_text(module, None, debug_info=True) if args.reproducer else ""
         try:
             run_pipeline(
                 module,
@@ -99,18 +108,27 @@ def process_chunk(chunk: str, args: argparse.Namespace, source: str) -> str:
                 source=source,
             )
         except PipelineError as e:
-            e.what += "\n" + reproducer(original, args.pipeline)
+            e.what += "\n" + reproducer(original, args, source)
             raise
     return tflc.to_text(
         module, args.mlir_elide_elementsattrs_if_larger, debug_info=args.mlir_print_debuginfo
     )
 
 
-def reproducer(ir_text: str, pipeline: str) -> str:
-    """Saves the IR that entered the failing pipeline and names the command that replays it."""
-    with tempfile.NamedTemporaryFile("w", suffix=".mlir", prefix="tflc-repro-", delete=False) as f:
-        f.write(ir_text)
-    return f"note: reproduce with: tfl-opt {f.name} -p {shlex.quote(pipeline)}"
+def reproducer(ir_text: str, args: argparse.Namespace, source: str) -> str:
+    """The command that replays a failed pipeline. The input file replays it as it is; a copy of
+    the IR is written only where the user asked for one (stdin has nothing to point at)."""
+    pipeline = shlex.quote(args.pipeline)
+    if args.reproducer:
+        Path(args.reproducer).write_text(ir_text)
+        return f"note: reproduce with: tfl-opt {shlex.quote(args.reproducer)} -p {pipeline}"
+    if args.input == "-":
+        return (
+            "note: rerun with --mlir-pass-pipeline-crash-reproducer FILE to save the IR "
+            "that entered the pipeline"
+        )
+    split = " --split-input-file" if args.split_input_file else ""
+    return f"note: reproduce with: tfl-opt {shlex.quote(source)} -p {pipeline}{split}"
 
 
 def optimize(args: argparse.Namespace) -> int:

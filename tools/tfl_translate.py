@@ -16,12 +16,14 @@ import sys
 from pathlib import Path
 
 from tflc.tools.cli_common import run_main
+from tflc.version import add_version_flag
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tfl-translate", description="Translate between .tflite flatbuffers and tfl MLIR."
     )
+    add_version_flag(p)
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument(
         "--tflite-to-mlir", action="store_true", help="import a .tflite flatbuffer to tfl MLIR text"

@@ -11,6 +11,7 @@ import importlib
 import sys
 
 from tflc.tools.cli_common import run_main
+from tflc.version import add_version_flag
 
 # (module, subcommand) — imported lazily so `tflc run` never loads the compiler.
 COMMANDS: list[tuple[str, str]] = [
@@ -26,6 +27,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tflc", description="Ahead-of-time compiler for TensorFlow and TFLite models."
     )
+    add_version_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = argv[0] if argv and not argv[0].startswith("-") else None
     known = {command for _, command in COMMANDS}

@@ -69,9 +69,9 @@ def emit_with_fallback(target, module, options: dict[str, Any], host_ops: list[i
         "host_steps": len(hosts),
         "fallback_ops": [s["op"] for s in manifest_steps if s["kind"] == "host"],
         "fallback_cost": HOST_COST_NOTE,
-        "workspace_bytes": sum(r["workspace_bytes"] for r in parts),
+        "arena_bytes": sum(r["arena_bytes"] for r in parts),
         "weight_bytes": sum(r["weight_bytes"] for r in parts),
-        "gflop_native": round(sum(r["gflop"] for r in parts), 4),
+        "gflop": round(sum(r["gflop"] for r in parts), 4),
         "compile_seconds": round(time.perf_counter() - start, 3),
     }
     warn_if_nothing_compiled(report, "cpu", len(natives))

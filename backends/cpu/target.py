@@ -36,7 +36,7 @@ from tflc.backends.cpu.partition import op_label, unsupported_ops
 from tflc.backends.fallback_option import OPTION as FALLBACK
 from tflc.backends.fallback_option import fallback_enabled, suggest_fallback
 from tflc.dialects.tfl_verifier import describe_location
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
 
 KNOWN_OPTIONS = {
@@ -68,6 +68,7 @@ class CrossCompiledModel:
             "compiled model call",
         )
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -128,10 +129,10 @@ class CpuTarget:
             "triple": spec.triple,
             "cpu": spec.cpu,
             "vector_lanes_f32": lanes,
-            "kernels": len(built.kernels),
+            "kernel_count": len(built.kernels),
             "gflop": round(sum(k.flops for k in built.kernels) / 1e9, 4),
-            "workspace_bytes": built.workspace_bytes,
-            "activation_bytes_without_reuse": plan.naive_bytes,
+            "arena_bytes": built.workspace_bytes,
+            "arena_bytes_without_reuse": plan.naive_bytes,
             "weight_bytes": built.blob.size,
             "object_bytes": len(obj),
             "code_bytes": max(len(obj) - built.blob.size, 0),
@@ -162,14 +163,17 @@ class CpuTarget:
             files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
             report["compile_seconds"] = round(time.perf_counter() - start, 3)
             return CrossCompiledModel(manifest, files)
-        tmp = Path(tempfile.mkdtemp(prefix="tflc-cpu-"))
-        (tmp / f"{name}.o").write_bytes(obj)
-        codegen.link_shared(tmp / f"{name}.o", tmp / f"lib{name}.so")
-        files[f"lib{name}.so"] = (tmp / f"lib{name}.so").read_bytes()
-        manifest["files"] = [*files, MANIFEST]
-        report["compile_seconds"] = round(time.perf_counter() - start, 3)
-        files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
-        return CompiledCpuModel(tmp / f"lib{name}.so", manifest, files)
+        # The linker needs files; once loaded, the library stays mapped after they are deleted,
+        # and save() writes the bytes kept in `files`: nothing is left in the temp folder.
+        with tempfile.TemporaryDirectory(prefix="tflc-cpu-") as build:
+            tmp = Path(build)
+            (tmp / f"{name}.o").write_bytes(obj)
+            codegen.link_shared(tmp / f"{name}.o", tmp / f"lib{name}.so")
+            files[f"lib{name}.so"] = (tmp / f"lib{name}.so").read_bytes()
+            manifest["files"] = [*files, MANIFEST]
+            report["compile_seconds"] = round(time.perf_counter() - start, 3)
+            files[MANIFEST] = (json.dumps(manifest, indent=1) + "\n").encode()
+            return CompiledCpuModel(tmp / f"lib{name}.so", manifest, files)
 
 
 TARGET = CpuTarget()

@@ -27,7 +27,7 @@ from tflc.backends.gpu.lowering import (
 )
 from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
@@ -188,10 +188,10 @@ class GpuCompiledModel:
         dispatches = [s for s in manifest["steps"] if s["kind"] == "dispatch"]
         self.report: dict[str, Any] = {
             "dispatch_count": len(dispatches),
-            "host_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
+            "fallback_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
             "fused_ops": sum(len(s["ops"]) for s in dispatches),
             "arena_bytes": 4 * manifest["arena_floats"],
-            "arena_bytes_unplanned": manifest["buffer_plan"]["unplanned_bytes"],
+            "arena_bytes_without_reuse": manifest["buffer_plan"]["unplanned_bytes"],
             "weight_bytes": manifest["weights"]["bytes"],
             "compile_seconds": round(compile_seconds, 3),
         }
@@ -210,6 +210,7 @@ class GpuCompiledModel:
     def __call__(self, *arrays) -> list[np.ndarray]:
         return self.runtime(*arrays)
 
+    @saving_errors
     def save(self, directory) -> None:
         self.artifacts.save(directory)
 

@@ -24,7 +24,7 @@ from tflc.backends.mcu.c_emitter import CEmitter
 from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
 from tflc.backends.mcu.program import Program
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 KNOWN_OPTIONS = {
     "name",
@@ -59,6 +59,7 @@ class McuCompiledModel:
         self.outputs = [_descriptor(program, t) for t in program.outputs]
         self._build_dir: tempfile.TemporaryDirectory | None = None
 
+    @saving_errors
     def save(self, directory) -> Path:
         root = Path(directory)
         for rel, data in self.files.items():
@@ -154,9 +155,9 @@ class McuTarget:
         weights = sum(t.nbytes for t in emitter.weights)
         report: dict[str, Any] = {
             "arena_bytes": plan.arena_size,
-            "weights_bytes": weights,
-            "ops": len(program.calls),
-            "kernels": ", ".join(emitter.kernels()),
+            "weight_bytes": weights,
+            "kernel_count": len(program.calls),
+            "kernel_names": list(emitter.kernels()),
         }
         compiled = McuCompiledModel(files, program, plan, report)
         measure_flash = options.get("measure_flash")
@@ -166,14 +167,14 @@ class McuTarget:
             root = compiled.build("cortex-m/libmodel.a")
             sizes = toolchain.arm_size(root / "cortex-m/libmodel.a")
             report["flash_bytes"] = sizes["text"] + sizes["data"]
-            report["flash_weights_bytes"] = toolchain.arm_size_by_object(
+            report["flash_weight_bytes"] = toolchain.arm_size_by_object(
                 root / "cortex-m/libmodel.a"
             ).get("weights.o", 0)
-            report["flash_code_bytes"] = report["flash_bytes"] - report["flash_weights_bytes"]
+            report["flash_code_bytes"] = report["flash_bytes"] - report["flash_weight_bytes"]
         if options.get("compare_tflm", True):
             tflm = _tflm_arena(module, len(program.inputs))
-            report["tflm_arena_bytes"] = tflm
-            if tflm:
+            if tflm:  # absent, not None, where tflite-micro is not installed
+                report["tflm_arena_bytes"] = tflm
                 report["arena_vs_tflm"] = round(plan.arena_size / tflm, 3)
         return compiled
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tflc.backends.fallback_option import without_fallback
-from tflc.errors import TflcError
+from tflc.errors import TflcError, saving_errors
 
 
 class CompiledFlatbuffer:
@@ -23,6 +23,7 @@ class CompiledFlatbuffer:
     def __call__(self, *arrays):
         return self.interpreter(*arrays)
 
+    @saving_errors
     def save(self, directory) -> None:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)

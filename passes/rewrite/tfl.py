@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from mlir import ir
 from tflc.dialects import tfl
+from tflc.dialects.tfl_verifier import location_names
 
 # Ops whose `fused_activation_function` applies to their (single) result.
 FUSED_ACTIVATION_OPS = {
@@ -65,6 +66,20 @@ def rewrite_to_fixpoint(
 def defining_op(value: ir.Value) -> ir.Operation | None:
     owner = value.owner
     return owner.operation if isinstance(owner, ir.Operation | ir.OpView) else None
+
+
+def value_location(value: ir.Value) -> ir.Location:
+    """The location that names `value`'s tensor, for an op that takes its place as a model
+    input or output: the block argument's, or its op's (only its own name when the op's
+    fused location names each result)."""
+    op = defining_op(value)
+    if op is None:
+        return value.location
+    names = location_names(op.location)
+    k = ir.OpResult(value).result_number
+    if len(names) > 1 and k < len(names):
+        return ir.Location.name(names[k])
+    return op.location
 
 
 def const_value(value: ir.Value) -> np.ndarray | None:
