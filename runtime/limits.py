@@ -1,9 +1,11 @@
-"""Resource limits: the largest tensor tflc plans, allocates or runs.
+"""Resource limits: the largest buffer tflc plans, allocates or runs — one tensor, the cpu
+target's workspace, the mcu target's arena.
 
-A model can declare a tensor of any size; one over the limit is refused with an error naming it
-before anything is allocated, rather than failing deep in numpy or a compiled backend (or
-swapping the machine to a halt). The limit is settable: `TFLC_MAX_TENSOR_BYTES` in the
-environment, or `set_max_tensor_bytes()` in a process (None restores the default).
+A model can declare a tensor of any size, and many tensors each under the limit can plan a
+workspace over it; either is refused with an error naming it before anything is allocated,
+rather than failing deep in numpy or a compiled backend (or swapping the machine to a halt).
+The limit is settable: `TFLC_MAX_TENSOR_BYTES` in the environment, or `set_max_tensor_bytes()`
+in a process (None restores the default).
 """
 
 from __future__ import annotations
@@ -68,3 +70,15 @@ def tensor_size_problem(shape: list[int], itemsize: float, what: str = "tensor")
             f"{format_bytes(limit)} ({ENVIRONMENT_VARIABLE})"
         )
     return None
+
+
+def check_planned_buffer(size: int, what: str, where: str) -> None:
+    """Raises a `TflcError` at `where` when a planned buffer (a workspace, an arena) of `size`
+    bytes is over the limit: backends call it on their memory plan, before building code."""
+    limit = max_tensor_bytes()
+    if size > limit:
+        raise TflcError(
+            f"the {what} needs {format_bytes(size)}, over the limit of {format_bytes(limit)} "
+            f"({ENVIRONMENT_VARIABLE})",
+            where,
+        )

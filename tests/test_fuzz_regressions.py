@@ -13,6 +13,7 @@ import pytest
 from fuzz_models import ALL_ENTRY_POINTS, FuzzConfig, Mutant, run_mutants
 from fuzz_models.worker import CLEAN, ERROR
 from tflc.backends.tflite.flatbuffer_writer import write_model
+from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 from tflc.runtime.limits import set_max_tensor_bytes
 from tflc.runtime.tflite_model import Model, OperatorCode, read_model
@@ -460,3 +461,15 @@ def test_tensor_limit_is_settable():
     finally:
         set_max_tensor_bytes(None)
     read_model(path)
+
+
+@pytest.mark.parametrize("target,what", [("cpu", "cpu workspace"), ("mcu", "mcu arena")])
+def test_planned_buffer_over_the_limit_is_refused_before_codegen(target, what):
+    # upsample: every tensor is at most 78,400 bytes, but the plans hold about 200 KiB at once
+    path = corpus.tf_model_path("upsample", "float32")
+    set_max_tensor_bytes(100_000)
+    try:
+        with pytest.raises(TflcError, match=rf"the {what} needs \d+\.\d KiB, over the limit of "):
+            tflc_compile(str(path), target=target)
+    finally:
+        set_max_tensor_bytes(None)

@@ -38,6 +38,7 @@ from tflc.backends.fallback_option import fallback_enabled, suggest_fallback
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError, saving_errors
 from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
+from tflc.runtime.limits import check_planned_buffer
 
 KNOWN_OPTIONS = {
     "name",
@@ -115,6 +116,8 @@ class CpuTarget:
         )
         insert_output_copies(graph)
         plan = plan_memory(graph)
+        source = str(options.get("source", "<module>"))
+        check_planned_buffer(plan.workspace_bytes, "cpu workspace", f"{source} (cpu target)")
         built = build_module(graph, plan, tiling, name)
         t_ir = time.perf_counter()
         llvm_ir = codegen.lower_to_llvm_ir(built.text)

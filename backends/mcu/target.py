@@ -25,6 +25,7 @@ from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
 from tflc.backends.mcu.program import Program
 from tflc.errors import TflcError, saving_errors
+from tflc.runtime.limits import check_planned_buffer
 
 KNOWN_OPTIONS = {
     "name",
@@ -143,6 +144,7 @@ class McuTarget:
         source = str(options.get("source", "<model>"))
         program = lower(module, source, bool(options.get("int8_only", False)))
         plan = plan_arena(program, bool(options.get("in_place", True)))
+        check_planned_buffer(plan.arena_size, "mcu arena", f"{source} (mcu target)")
         max_arena = options.get("max_arena")
         if max_arena is not None and plan.arena_size > int(max_arena):
             raise TflcError(
