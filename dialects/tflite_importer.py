@@ -3,7 +3,9 @@
 Each subgraph becomes a `func.func` (subgraph 0 first); tensor names become value locations;
 constants become `tfl.pseudo_const` / `tfl.pseudo_qconst` / `tfl.pseudo_sparse_const` next to
 their first use; an input index of -1 becomes a `tfl.no_value`. Model-level data (description,
-metadata buffers, signature defs) are module attributes, so export reproduces them.
+metadata buffers, signature defs) are module attributes, so export reproduces them. The model
+comes from `read_model`, whose verifier (runtime/model_validation.py) checked indices, arities,
+options and quantization: nothing is checked again here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from tflc.dialects import tfl
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_code
 from tflc.dialects.tfl_verifier import verify
 from tflc.errors import TflcError
-from tflc.runtime.tensor_validation import validate_tensor
 from tflc.runtime.tflite_model import Model, Operator, SubGraph, Tensor, read_model
 from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
@@ -132,14 +133,11 @@ class _SubgraphImporter:
         self.index = index
         self.values: dict[int, ir.Value] = {}
         self.no_value: ir.Value | None = None
-        self.validated: set[int] = set()
 
     def tensor_type(self, index: int) -> ir.Type:
+        # read_model validated every tensor's quantization, so building a quant type cannot
+        # reach MLIR's assertions (which abort the process).
         t = self.sg.tensors[index]
-        if index not in self.validated:
-            # Before any quant type is built: MLIR aborts the process on bad parameters.
-            validate_tensor(self.model, self.index, index)
-            self.validated.add(index)
         try:
             signature = None if self.parent.static_shapes else t.shape_signature
             return tfl.tensor_type(t.shape, t.type, t.quantization, signature)
@@ -279,12 +277,9 @@ class _SubgraphImporter:
                     f"{where}: operator {code.name} is not supported by the tfl dialect"
                 )
             name = d.mlir_name
-            self._check_arity(d, op, where)
             values = op.options
             for f in d.attributes:
                 v = values.get(f.name, f.default)
-                if f.name in SUBGRAPH_FIELDS and not 0 <= v < len(self.parent.functions):
-                    raise self.parent.fail(f"{where}: {f.name} {v} out of range")
                 attrs[f.name] = tfl.option_attr(
                     f,
                     v if v is not None else ([] if f.kind == "vector" else ""),
@@ -317,20 +312,6 @@ class _SubgraphImporter:
             raise self.parent.fail(f"{where}: {e}") from None
         for i, r in zip(op.outputs, result.results, strict=True):
             self.values[i] = r
-
-    def _check_arity(self, d, op: Operator, where: str) -> None:
-        if not d.fixed_arity:
-            return
-        required = sum(1 for o in d.operands if not o.optional)
-        if not required <= len(op.inputs) <= len(d.operands):
-            expected = (
-                f"{required}" if required == len(d.operands) else f"{required} to {len(d.operands)}"
-            )
-            raise self.parent.fail(f"{where}: has {len(op.inputs)} inputs, expected {expected}")
-        if all(not r.variadic for r in d.results) and len(op.outputs) != len(d.results):
-            raise self.parent.fail(
-                f"{where}: has {len(op.outputs)} outputs, expected {len(d.results)}"
-            )
 
 
 def import_flatbuffer(
