@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fuzz_models.mutations import CorpusModel, Mutant, corpus_model, make_mutant
-from fuzz_models.worker import CRASH, FAILURES, HANG, TRACEBACK
+from fuzz_models.worker import CLASSES, CRASH, FAILURES, HANG
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 ALL_ENTRY_POINTS = ("load", "interpreter", "cpu", "mcu", "translate")
@@ -243,7 +243,7 @@ def _run_worker(config: FuzzConfig, jobs, pending, tmp: Path) -> list[tuple[int,
                     started = (msg["start"], msg["entry"])
                     deadline = time.monotonic() + config.timeout
                 elif "done" in msg:
-                    outcome = {k: v for k, v in msg.items() if k not in ("done", "entry", "place")}
+                    outcome = {k: v for k, v in msg.items() if k not in ("done", "entry")}
                     outcome["cls"] = outcome.pop("class")
                     results.append((msg["done"], msg["entry"], outcome))
                     started = None
@@ -293,7 +293,7 @@ def format_report(report: FuzzReport, classes=FAILURES, examples: int = 1) -> st
     """Counts per entry point and class, then one row per distinct failure."""
     c = report.config
     entries = [e for e in ALL_ENTRY_POINTS if e in c.entry_points]
-    classes_seen = ["clean", "error", "internal", TRACEBACK, CRASH, HANG]
+    classes_seen = CLASSES
     by = Counter((o.entry, o.cls) for o in report.outcomes)
     mutants = len({o.index for o in report.outcomes})
     lines = [

@@ -30,15 +30,17 @@ from pathlib import Path
 import numpy as np
 
 # Classes of outcome.
-CLEAN, ERROR, INTERNAL, TRACEBACK, CRASH, HANG = (
+CLEAN, ERROR, INTERNAL, UNPLACED, TRACEBACK, CRASH, HANG = (
     "clean",
     "error",
     "internal",
+    "unplaced",  # a TflcError that names no place: the user cannot tell where the problem is
     "traceback",
     "crash",
     "hang",
 )
-FAILURES = (TRACEBACK, CRASH, HANG)  # what the fuzzer must never see
+CLASSES = (CLEAN, ERROR, INTERNAL, UNPLACED, TRACEBACK, CRASH, HANG)
+FAILURES = (UNPLACED, TRACEBACK, CRASH, HANG)  # what the fuzzer must never see
 MAX_INPUT_BYTES = 256 << 20  # random inputs larger than this are not built
 
 # TflcErrors that are not about the model but wrap a failure of tflc itself.
@@ -217,7 +219,10 @@ def classify(error: BaseException | None) -> dict:
                 frame = innermost_tflc_frame(cause.__traceback__) if cause else "-"
                 kind = found.group(1) if found.groups() else label
                 return {**outcome, "class": INTERNAL, "type": kind, "frame": frame}
-        return {**outcome, "class": ERROR, "place": bool(getattr(error, "where", True))}
+        if isinstance(error, TflcError) and not error.where:
+            frame = innermost_tflc_frame(error.__traceback__)
+            return {**outcome, "class": UNPLACED, "frame": frame}
+        return {**outcome, "class": ERROR}
     return {**outcome, "class": TRACEBACK, "frame": innermost_tflc_frame(error.__traceback__)}
 
 
