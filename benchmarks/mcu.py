@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in models:
         path = corpus.tf_model_path(name, "int8")
         try:
-            cm = tflc_compile(str(path), target="mcu")
+            cm = tflc_compile(str(path), target="mcu", measure_flash=True)
         except TflcError as e:
             print(f"{name:<14} not compiled: {e.what}")
             continue

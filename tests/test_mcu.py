@@ -201,7 +201,8 @@ def test_generated_c_is_warning_free_for_host_and_cortex_m(tmp_path):
 @needs_arm
 def test_flash_is_measured_with_arm_size():
     path = tf_model_path("mlp", "int8")
-    cm = tflc_compile(str(path), target="mcu", compare_tflm=False)
+    assert "flash_bytes" not in tflc_compile(str(path), target="mcu", compare_tflm=False).report
+    cm = tflc_compile(str(path), target="mcu", compare_tflm=False, measure_flash=True)
     report = cm.report
     assert report["flash_bytes"] == report["flash_code_bytes"] + report["flash_weight_bytes"]
     assert report["flash_weight_bytes"] >= report["weight_bytes"]
