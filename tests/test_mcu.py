@@ -289,6 +289,18 @@ def test_op_without_kernel_is_an_error_naming_it(tmp_path):
     assert "tfl.exp" in str(info.value.where)
 
 
+def test_custom_op_without_kernel_is_an_error_naming_its_code():
+    text = """
+    func.func @main(%arg0: tensor<4xf32>) -> tensor<4xf32> {
+      %0 = "tfl.custom"(%arg0) {custom_code = "MyOp", custom_option = #tfl<const_bytes : "0x">}
+        : (tensor<4xf32>) -> tensor<4xf32>
+      return %0 : tensor<4xf32>
+    }
+    """
+    with pytest.raises(TflcError, match=r"custom op 'MyOp' has no MCU kernel"):
+        tflc_compile(tflc.parse(text), target="mcu", compare_tflm=False)
+
+
 def test_unknown_option_is_an_error():
     with pytest.raises(TflcError, match="unknown MCU option"):
         tflc_compile(str(tf_model_path("mlp", "int8")), target="mcu", arena_limit=1)

@@ -139,7 +139,10 @@ class Lowering:
 
         handler = HANDLERS.get(op.name)
         if handler is None:
-            raise self.fail(f"op '{op.name}' has no MCU kernel")
+            what = f"op '{op.name}'"
+            if op.name == "tfl.custom" and "custom_code" in op.attributes:
+                what = f"custom op '{ir.StringAttr(op.attributes['custom_code']).value}'"
+            raise self.fail(f"{what} has no MCU kernel")
         kinds = {self.operand(i).dtype for i in range(len(op.operands)) if self.operand(i)}
         kinds |= {self.tensor(r).dtype for r in op.results}
         if self.int8_only and "float32" in kinds:
