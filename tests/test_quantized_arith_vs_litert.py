@@ -101,6 +101,15 @@ def test_sqrt(type_name):
         _assert_same_as_litert(model, [_values(rng, type_name, (4, 64), lo=zi)])
 
 
+def test_sqrt_of_a_negative_value_is_an_error_like_litert():
+    model = single_op_model("SQRT", [spec((3,), "INT8", 0.1, 4)], [spec((3,), "INT8", 0.1, 0)])
+    x = np.array([9, 3, 5], np.int8)  # 3 is below the zero point: a negative real value
+    with pytest.raises(RuntimeError):
+        litert_run(model, [x], kernels="builtin")
+    with pytest.raises(TflcError, match="SQRT.*non-negative"):
+        Interpreter(model_content=model)(x)
+
+
 @pytest.mark.parametrize("type_name,zero_point", [("INT8", 127), ("UINT8", 255)])
 def test_log_softmax(type_name, zero_point):
     rng = np.random.default_rng(seed_of("log_softmax", type_name))
