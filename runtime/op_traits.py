@@ -32,7 +32,7 @@ INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".sp
 
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic.
-INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT TANH".split())
+INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT SQRT TANH".split())
 
 # How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):
 # - "weighted": conv-like, weights quantized per output channel; see WEIGHTED_OPERANDS;
@@ -40,6 +40,8 @@ INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT TANH".spli
 # - "same_as_input": output shares input 0's parameters (data movement, max/min pooling);
 # - "same_all_operands": every operand and the output share parameters;
 # - "own": any output parameters, from calibration.
+# Not listed, so kept float between a dequantize and a quantize: NEG, whose int8 kernel
+# negates the stored values whatever the scales (-128 wraps), as TensorFlow's converter keeps it.
 WEIGHTED_OPERANDS = {  # (input, weights, bias, output-channel axis of the weights)
     "CONV_2D": (0, 1, 2, 0),
     "DEPTHWISE_CONV_2D": (0, 1, 2, 3),
@@ -57,7 +59,7 @@ _SAME_AS_INPUT = """AVERAGE_POOL_2D BATCH_TO_SPACE_ND DEPTH_TO_SPACE EXPAND_DIMS
     PAD REDUCE_MAX REDUCE_MIN RESHAPE RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR SLICE
     SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V SQUEEZE STRIDED_SLICE TILE TRANSPOSE UNPACK"""
 _SAME_ALL_OPERANDS = "CONCATENATION MAXIMUM MINIMUM PACK"
-_OWN = """ABS ADD BATCH_MATMUL DIV ELU EXP GELU HARD_SWISH LEAKY_RELU LOG MEAN MUL NEG PRELU RELU
+_OWN = """ABS ADD BATCH_MATMUL DIV ELU EXP GELU HARD_SWISH LEAKY_RELU LOG MEAN MUL PRELU RELU
     RELU6 RELU_N1_TO_1 RSQRT SQRT SQUARED_DIFFERENCE SUB SUM"""
 
 INT8_RULES: dict[str, str] = {

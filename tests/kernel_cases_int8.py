@@ -21,16 +21,10 @@ def moved(op, shape, out_shape, extra=(), options=None, table=None, version=1) -
     return C(op, [x, *extra], [same(x, out_shape)], options, table, version)
 
 
-def own(op, *shapes, ranges=None, known_mismatch=None) -> C:
+def own(op, *shapes, ranges=None) -> C:
     """An op whose int8 output has its own parameters (`shapes`: inputs..., output)."""
     *ins, out = shapes
-    return C(op, [q(s) for s in ins], [q(out)], ranges=ranges or {}, known_mismatch=known_mismatch)
-
-
-NO_INT8_KERNEL = (
-    "the interpreter has no int8 kernel (TflcError) where LiteRT has one, though the int8 "
-    "quantizer emits the op (op_traits.INT8_RULES)"
-)
+    return C(op, [q(s) for s in ins], [q(out)], ranges=ranges or {})
 
 
 def shared(op, shapes, out_shape, options=None, table=None) -> C:
@@ -54,23 +48,16 @@ _nonnegative = q((3, 7), zp=-128)  # SQRT's domain: the lowest int8 is 0.0
 
 CASES: list[C] = [
     own("ABS", (3, 7), (3, 7)),
-    own(
-        "NEG",
-        (3, 7),
-        (3, 7),
-        known_mismatch="LiteRT's int8 NEG negates the raw values (ignoring scales and zero "
-        "points, -128 wraps); tflc's negates the real value",
-    ),
-    own("DIV", (2, 6), (2, 6), (2, 6), ranges={1: (25, 127)}, known_mismatch=NO_INT8_KERNEL),
+    own("NEG", (3, 7), (3, 7)),  # the quantizer keeps NEG float; other converters may not
+    own("DIV", (2, 6), (2, 6), (2, 6), ranges={1: (25, 127)}),
     own("SQUARED_DIFFERENCE", (2, 6), (1, 6), (2, 6)),
-    C("SQRT", [_nonnegative], [q((3, 7))], known_mismatch=NO_INT8_KERNEL),
+    C("SQRT", [_nonnegative], [q((3, 7))]),
     C(
         "LOG_SOFTMAX",
         [q((2, 9))],
         [spec((2, 9), "INT8", 16 / 256, 127)],
         {},
         "LogSoftmaxOptions",
-        known_mismatch=NO_INT8_KERNEL,
     ),
     shared("MAXIMUM", [(2, 5), (2, 5)], (2, 5)),
     shared("MINIMUM", [(2, 5), (1, 5)], (2, 5)),

@@ -232,6 +232,29 @@ def test_requantize_rounds_like_litert_blocks_and_tail() -> None:
     _run_both(text, [np.resize(ties, 37).astype(np.int8)])
 
 
+def test_neg_negates_stored_values_like_litert() -> None:
+    # LiteRT's int8 NEG ignores both quantizations and wraps -128 to itself: every input value.
+    qi, qo = "!quant.uniform<i8:f32, 0.05:-7>", "!quant.uniform<i8:f32, 0.02:11>"
+    text = f"""
+    func.func @main(%x: tensor<256x{qi}>) -> tensor<256x{qo}> {{
+      %y = "tfl.neg"(%x) : (tensor<256x{qi}>) -> tensor<256x{qo}>
+      return %y : tensor<256x{qo}>
+    }}
+    """
+    _run_both(text, [np.arange(-128, 128).astype(np.int8)])
+
+
+def test_sqrt_table_matches_litert_on_every_non_negative_input() -> None:
+    qi, qo = "!quant.uniform<i8:f32, 0.037:-90>", "!quant.uniform<i8:f32, 0.013:-128>"
+    text = f"""
+    func.func @main(%x: tensor<218x{qi}>) -> tensor<218x{qo}> {{
+      %y = "tfl.sqrt"(%x) : (tensor<218x{qi}>) -> tensor<218x{qo}>
+      return %y : tensor<218x{qo}>
+    }}
+    """
+    _run_both(text, [np.arange(-90, 128).astype(np.int8)])
+
+
 def test_int8_ops_without_a_kernel_are_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""

@@ -21,6 +21,7 @@ from corpus import litert_run, sample_inputs, tf_model_path
 from tflc.backends.mcu.memory_planner import window_overlap
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
+from tflc.runtime.op_traits import INT8_TABLE
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 needs_arm = pytest.mark.skipif(
@@ -377,8 +378,8 @@ def test_fully_connected_rounds_once_like_litert_reference():
         np.testing.assert_array_equal(cm(x)[0], litert_run(data, [x], kernels="reference")[0])
 
 
-# Each int8 table op with its output quantization (None: random) and options; RSQRT's inputs
-# stop at its zero point, since LiteRT refuses negative values.
+# Each int8 table op with its output quantization (None: random) and options; RSQRT's and
+# SQRT's inputs start at their zero point, since LiteRT refuses negative values.
 TABLE_OPS = {
     "LOGISTIC": ((1 / 256, -128), None),
     "TANH": ((1 / 128, 0), None),
@@ -387,7 +388,12 @@ TABLE_OPS = {
     "GELU": (None, ({"approximate": False}, "GeluOptions")),
     "LEAKY_RELU": (None, ({"alpha": 0.1}, "LeakyReluOptions")),
     "RSQRT": (None, None),
+    "SQRT": (None, None),
 }
+
+
+def test_every_int8_table_op_is_checked_on_every_input():
+    assert set(TABLE_OPS) == INT8_TABLE
 
 
 @needs_gcc
@@ -400,7 +406,7 @@ def test_int8_table_ops_bit_exact_with_litert_on_every_input(op, tmp_path):
     rng = np.random.default_rng(sum(map(ord, op)))
     out_q, options = TABLE_OPS[op]
     in_scale, in_zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
-    if op == "RSQRT":
+    if op in ("RSQRT", "SQRT"):
         in_zp = -128
     out_scale, out_zp = out_q or (float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
     x = np.arange(max(-128, in_zp), 128, dtype=np.int8)[None, :]

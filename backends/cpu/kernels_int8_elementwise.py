@@ -19,21 +19,17 @@ from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
 from tflc.runtime.kernels.quant_math import quantize_multiplier
 from tflc.runtime.kernels.quantized_elementwise import REF, VEC, lane_kinds
+from tflc.runtime.op_traits import INT8_TABLE
 
-TABLE_UNARY_OPS = {
-    "logistic",
-    "tanh",
-    "hard_swish",
-    "leaky_relu",
-    "elu",
-    "gelu",
+# Ops whose int8 output is a function of one input value: the op table's int8 table ops and a
+# few more whose tables are as cheap (the interpreter's kernel gives every table).
+TABLE_UNARY_OPS = {op.lower() for op in INT8_TABLE} | {
     "relu",
     "relu6",
     "relu_n1_to_1",
     "relu_0_to_1",
     "neg",
     "abs",
-    "rsqrt",
     "quantize",
     "dequantize",
 }

@@ -11,7 +11,8 @@ from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels import quantized_activations as qa
 from tflc.runtime.kernels.common import float_activation
 from tflc.runtime.kernels.float_formulas import evaluate, formula_name
-from tflc.runtime.kernels.node import Node
+from tflc.runtime.kernels.node import Node, scale_zp
+from tflc.runtime.op_traits import INT8_FIXED_OUTPUT
 
 
 def _quantized(x: np.ndarray) -> bool:
@@ -113,6 +114,22 @@ def prelu(node: Node, x: np.ndarray, alpha: np.ndarray):
     return np.where(x >= 0, x, x * alpha).astype(x.dtype)
 
 
+# LogSoftmaxPrepare's fixed output parameters of the quantized kernels.
+_LOG_SOFTMAX_OUTPUT = {"INT8": INT8_FIXED_OUTPUT["LOG_SOFTMAX"], "UINT8": (16 / 256, 255)}
+
+
+def _check_log_softmax(node: Node) -> str | None:
+    t = node.input(0)
+    if t is None or t.type not in ("INT8", "UINT8", "INT16"):
+        return None
+    if t.type == "INT16":
+        return "INT16 input is not supported"
+    scale, zero_point = _LOG_SOFTMAX_OUTPUT[t.type]
+    if scale_zp(node.output()) != (scale, zero_point):
+        return f"a quantized output needs scale {scale} and zero point {zero_point}"
+    return None
+
+
 @kernel("SOFTMAX")
 def softmax(node: Node, x: np.ndarray):
     beta = float(np.float32(node.options.get("beta", 1.0)))
@@ -123,7 +140,7 @@ def softmax(node: Node, x: np.ndarray):
     return _f32(e / e.sum(axis=-1, keepdims=True))
 
 
-@kernel("LOG_SOFTMAX", check=_quantized_input(("INT8", "UINT8", "INT16")))
+@kernel("LOG_SOFTMAX", check=_check_log_softmax)
 def log_softmax(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.log_softmax(node, x)

@@ -24,12 +24,6 @@ def _is_q(node: Node) -> bool:
     return out.type in ("INT8", "UINT8", "INT16") and is_quantized(out)
 
 
-def _check_quantized_div(node: Node) -> str | None:
-    if _is_q(node):
-        return f"quantized ({node.output().type}) DIV is not supported"
-    return None
-
-
 def _is_pot(scale: float) -> bool:
     log2 = np.log2(np.float32(scale))
     return abs(log2 - np.round(log2)) < 1e-3
@@ -80,7 +74,7 @@ def mul(node: Node, a: np.ndarray, b: np.ndarray):
     return _activated(node, np.multiply(a, b, dtype=node.out_dtype()))
 
 
-@kernel("DIV", check=_check_quantized_div)
+@kernel("DIV")
 def div(node: Node, a: np.ndarray, b: np.ndarray):
     if _is_q(node):
         return quantized_div(node, a, b)

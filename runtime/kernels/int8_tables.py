@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from tflc.runtime.kernels.node import Node
 from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
-from tflc.runtime.kernels.unary import rsqrt_int8_table
+from tflc.runtime.kernels.unary import rsqrt_int8_table, sqrt_int8_table
 from tflc.runtime.op_traits import INT8_TABLE
 
 INT8_VALUES = np.arange(-128, 128, dtype=np.int8)
@@ -26,10 +26,12 @@ def _kernel_on_every_value(node: Node) -> np.ndarray:
     return run_builtin(node, INT8_VALUES)[0]
 
 
-# How each table-able op (runtime/op_traits.py) gets its table. RSQRT's kernel refuses negative
-# inputs (LiteRT does), so its table comes from the kernel's own prepare, which fills them with 0.
+# How each table-able op (runtime/op_traits.py) gets its table. The RSQRT and SQRT kernels refuse
+# negative inputs (LiteRT does), so their tables come from the kernels' own prepare, which fills
+# those entries with 0.
+_DOMAIN_LIMITED: dict[str, TableFn] = {"RSQRT": rsqrt_int8_table, "SQRT": sqrt_int8_table}
 INT8_TABLE_OPS: dict[str, TableFn] = {
-    op: rsqrt_int8_table if op == "RSQRT" else _kernel_on_every_value for op in INT8_TABLE
+    op: _DOMAIN_LIMITED.get(op, _kernel_on_every_value) for op in INT8_TABLE
 }
 
 

@@ -80,6 +80,17 @@ def rounding_divide_by_pot(x: np.ndarray, exponent: np.ndarray | int) -> np.ndar
     return (x >> exponent) + (remainder > threshold)
 
 
+def rounding_divide_by_pot_x86(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
+    """RoundingDivideByPOT of int32 values as LiteRT's x86 build computes it for any exponent
+    >= 0: past 31 (undefined in C++, reached by DIV's small quotients) the mask truncates to
+    int32 (all ones) and the arithmetic shift counts modulo 32."""
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64) & 63
+    mask = np.where(exponent >= 32, -1, (np.int64(1) << (exponent & 31)) - 1)
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> (exponent & 31)) + ((x & mask) > threshold)
+
+
 def rounding_shift_right_neon(x: np.ndarray, exponent: np.ndarray | int) -> np.ndarray:
     """SRSHL by a negative amount: x / 2^exponent, ties upward."""
     x = np.asarray(x, dtype=np.int64)
@@ -129,6 +140,15 @@ def multiply_by_quantized_multiplier_64(
     reduced = np.where(multiplier < 0x7FFF0000, (multiplier + (1 << 15)) >> 16, 0x7FFF)
     total_shift = 15 - np.asarray(shift, dtype=np.int64)
     return (x * reduced + (np.int64(1) << (total_shift - 1))) >> total_shift
+
+
+def count_leading_sign_bits(x: np.ndarray) -> np.ndarray:
+    """CountLeadingSignBits of int32 values: the left shift that keeps each value in int32
+    (31 for 0 and -1)."""
+    x = np.asarray(x, dtype=np.int64)
+    magnitude = np.where(x < 0, -x - 1, x)  # ~x for negatives: same sign-bit run
+    _, bit_length = np.frexp(magnitude.astype(np.float64))  # exact below 2^53
+    return 31 - bit_length.astype(np.int64)
 
 
 def saturate(x: np.ndarray, type_name: str) -> np.ndarray:
@@ -246,6 +266,33 @@ def exp_on_negative_values_int(a: int, integer_bits: int = 5) -> int:
         if integer_bits > exponent and remainder & (1 << (fractional_bits + exponent)):
             result = srdhm_int(result, multiplier)
     return INT32_MAX if a == 0 else result
+
+
+def rounding_half_sum_int(a: int, b: int) -> int:
+    """gemmlowp RoundingHalfSum: (a + b) / 2, halves away from zero."""
+    total = a + b
+    total += 1 if total >= 0 else -1
+    return total // 2 if total >= 0 else -((-total) // 2)
+
+
+def one_over_one_plus_x_for_x_in_0_1_int(a: int) -> int:
+    """gemmlowp's 1 / (1 + a) for a Q0.31 `a` in [0, 1): three Newton-Raphson steps in Q2.29,
+    result in Q0.31."""
+    half_denominator = rounding_half_sum_int(a, INT32_MAX)
+    x = wrap32(1515870810 + srdhm_int(half_denominator, -1010580540))  # 48/17 - 32/17 * d
+    for _ in range(3):
+        one_minus_dx = wrap32((1 << 29) - srdhm_int(half_denominator, x))
+        x = wrap32(x + saturating_rounding_multiply_by_pot_int(srdhm_int(x, one_minus_dx), 2))
+    return saturating_rounding_multiply_by_pot_int(x, 1)
+
+
+def reciprocal_int(x: int, integer_digits: int = 31) -> tuple[int, int]:
+    """GetReciprocal of a positive int32 `x` with `integer_digits` integer bits: (1/x as a
+    Q0.31 multiplier, the number of bits x has above 1.0)."""
+    headroom_plus_one = 32 - x.bit_length()
+    bits_over_unit = integer_digits - headroom_plus_one
+    shifted_minus_one = wrap32((x << headroom_plus_one) - (1 << 31))
+    return one_over_one_plus_x_for_x_in_0_1_int(shifted_minus_one), bits_over_unit
 
 
 def inv_sqrt_quantized_multiplier_exp(value: int, reverse_shift: int) -> tuple[int, int]:

@@ -192,7 +192,24 @@ def softmax(node: Node, x: np.ndarray, beta: float) -> np.ndarray:
 
 
 def log_softmax(node: Node, x: np.ndarray) -> np.ndarray:
-    raise node.error(f"quantized LOG_SOFTMAX ({x.dtype}) is not supported")
+    """optimized_ops::LogSoftmax for int8/uint8 (what LiteRT's builtin kernel runs): the
+    softmax exp table summed in float32, logf, and one float rescale rounded half to even."""
+    in_s, _ = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    table = node.cache.get("table")
+    if table is None:
+        table = node.cache["table"] = softmax_exp_table(in_s, 1.0)
+    xi = x.astype(np.int64)
+    max_val = xi.max(axis=-1, keepdims=True)
+    sum_exp = np.cumsum(table[max_val - xi], axis=-1, dtype=np.float32)[..., -1:]
+    log_sum = _f32(np.log(sum_exp.astype(np.float64)))
+    in_s32, out_s32 = np.float32(in_s), np.float32(out_s)
+    scale = in_s32 / out_s32
+    precomputed = (in_s32 * max_val.astype(np.float32) + log_sum) / out_s32
+    log_prob = scale * xi.astype(np.float32) - precomputed
+    q = np.rint(log_prob).astype(np.int64) + out_zp
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(q, lo, hi).astype(node.out_dtype())
 
 
 def l2_normalization(node: Node, x: np.ndarray) -> np.ndarray:

@@ -13,9 +13,13 @@ import numpy as np
 from tflc.runtime.kernels.node import Node, scale_zp
 from tflc.runtime.kernels.quant_math import (
     activation_range_quantized,
+    count_leading_sign_bits,
     multiply_by_quantized_multiplier,
     quantize_multiplier,
+    reciprocal_int,
     rounding_divide_by_pot,
+    rounding_divide_by_pot_x86,
+    srdhm,
     srdhm_neon,
 )
 
@@ -194,8 +198,49 @@ def quantized_mul(node: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(out + p["zo"], lo, hi).astype(node.out_dtype()).reshape(out_shape)
 
 
+def _div_params(node: Node) -> dict:
+    p = node.cache.get("div")
+    if p is None:
+        s1, z1 = scale_zp(node.input(0))
+        s2, z2 = scale_zp(node.input(1))
+        so, zo = scale_zp(node.output())
+        # div.cc: float scale1 / (float scale2 * float scale_out), widened to double.
+        real = float(np.float32(s1) / np.float32(np.float32(s2) * np.float32(so)))
+        m, sh = quantize_multiplier(real)
+        p = node.cache["div"] = dict(z1=z1, z2=z2, zo=zo, m=int(m), s=int(sh), recip={})
+    return p
+
+
+def _reciprocals(p: dict, divisors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GetReciprocal of each positive divisor, cached per value (an int8 / int16 divisor
+    takes few distinct values)."""
+    table = p["recip"]
+    values, inverse = np.unique(divisors, return_inverse=True)
+    for v in values.tolist():
+        if v not in table:
+            table[v] = reciprocal_int(v)
+    pairs = np.array([table[v] for v in values.tolist()], dtype=np.int64).reshape(-1, 2)
+    return pairs[inverse, 0].reshape(divisors.shape), pairs[inverse, 1].reshape(divisors.shape)
+
+
 def quantized_div(node: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    raise node.error(f"quantized DIV ({node.output().type}) is not supported")
+    """DIV int8/uint8/int16 (reference_ops DivElementwise, which LiteRT's optimized kernel
+    uses too): a fixed-point reciprocal of the divisor, the dividend shifted to full headroom,
+    one requantization."""
+    p = _div_params(node)
+    out_shape = np.broadcast_shapes(a.shape, b.shape)
+    x1 = np.broadcast_to(a.astype(np.int64) - p["z1"], out_shape)
+    x2 = np.broadcast_to(b.astype(np.int64) - p["z2"], out_shape)
+    if np.any(x2 == 0):  # div.cc's CheckNonZero: an error in LiteRT too
+        raise node.error("division by zero (a divisor equal to its zero point)")
+    x1 = np.where(x2 < 0, -x1, x1)  # the reciprocal must be a positive multiplier
+    inverse, recip_shift = _reciprocals(p, np.abs(x2))
+    headroom = count_leading_sign_bits(x1)
+    unscaled = srdhm(x1 << headroom, inverse)
+    total_shift = p["s"] - recip_shift - headroom
+    out = rounding_divide_by_pot_x86(srdhm(unscaled, p["m"]), -total_shift)
+    lo, hi = _out_range(node)
+    return np.clip(out + p["zo"], lo, hi).astype(node.out_dtype())
 
 
 def quantized_squared_difference(node: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:

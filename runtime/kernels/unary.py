@@ -55,7 +55,6 @@ def _refuse_quantized(node: Node) -> str | None:
 for _name, _fn in {
     "EXP": np.exp,
     "LOG": np.log,
-    "SQRT": np.sqrt,
     "SIN": np.sin,
     "COS": np.cos,
     "FLOOR": np.floor,
@@ -68,7 +67,7 @@ for _name, _fn in {
 
 
 def _requantized(node: Node, values: np.ndarray) -> np.ndarray:
-    """Maps integer values on the input scale to the output scale (ABS/NEG int8)."""
+    """Maps integer values on the input scale to the output scale (ABS int8 / int16)."""
     in_s, _ = scale_zp(node.input(0))
     out_s, out_zp = scale_zp(node.output())
     m, s = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
@@ -87,12 +86,9 @@ def abs_(node: Node, x: np.ndarray):
 
 @kernel("NEG")
 def neg(node: Node, x: np.ndarray):
-    if x.dtype in (np.int8, np.int16) and is_quantized(node.input(0)):
-        _, in_zp = scale_zp(node.input(0))
-        _, out_zp = scale_zp(node.output())
-        out = -(x.astype(np.int64) - in_zp) + out_zp
-        lo, hi = QUANT_RANGES[node.output().type]
-        return np.clip(out, lo, hi).astype(x.dtype)
+    # LiteRT negates the stored integers of every integer type, quantized or not: scales and
+    # zero points are ignored and -128 wraps to itself (neg.cc, reference_ops::Negate). The
+    # int8 quantizer therefore keeps NEG in float, as TensorFlow's converter does.
     return np.negative(x)
 
 
@@ -120,6 +116,56 @@ def complex_abs(node: Node, x: np.ndarray):
 def bitcast(node: Node, x: np.ndarray):
     out_t = node.output()
     return np.ascontiguousarray(x).view(node.out_dtype()).reshape(out_t.shape)
+
+
+_sqrt_float = _float_unary(np.sqrt)
+
+
+def _check_sqrt(node: Node) -> str | None:
+    t = node.input(0)
+    if t is None or not is_quantized(t) or t.type not in ("UINT8", "INT16"):
+        return None
+    if t.type == "UINT8":
+        return "quantized UINT8 input is not supported"
+    if scale_zp(t)[1] != 0 or scale_zp(node.output())[1] != 0:
+        return "quantized INT16 input and output need zero points of 0"
+    return None
+
+
+@kernel("SQRT", check=_check_sqrt)
+def sqrt(node: Node, x: np.ndarray):
+    if x.dtype in (np.int8, np.int16) and is_quantized(node.input(0)):
+        _, in_zp = scale_zp(node.input(0))
+        if x.size and int(x.min()) < in_zp:
+            raise node.error("SQRT is only defined for non-negative values")
+        if x.dtype == np.int8:
+            lut = node.cache.get("lut")
+            if lut is None:
+                lut = node.cache["lut"] = sqrt_int8_table(node)
+            return lut[x.astype(np.int64) + 128]
+        return _sqrt_quantized(node, x.astype(np.int64))
+    return _sqrt_float(node, x)
+
+
+def _sqrt_quantized(node: Node, values: np.ndarray) -> np.ndarray:
+    """SqrtEvalQuantized: dequantize and sqrt in float32, then divide by the output scale and
+    truncate toward zero (a cast, not a rounding)."""
+    in_s, in_zp = scale_zp(node.input(0))
+    out_s, out_zp = scale_zp(node.output())
+    dequantized = np.float32(in_s) * (values - in_zp).astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        root = np.sqrt(np.maximum(dequantized, np.float32(0)))
+    out = np.trunc(root / np.float32(out_s)).astype(np.int64) + out_zp
+    lo, hi = QUANT_RANGES[node.output().type]
+    return np.clip(out, lo, hi).astype(node.out_dtype())
+
+
+def sqrt_int8_table(node: Node) -> np.ndarray:
+    """SQRT int8 for every input value (entry q + 128); 0 for the values below the zero point,
+    which LiteRT refuses."""
+    _, in_zp = scale_zp(node.input(0))
+    values = np.arange(-128, 128, dtype=np.int64)
+    return np.where(values < in_zp, 0, _sqrt_quantized(node, values)).astype(np.int8)
 
 
 _rsqrt_float = _float_unary(lambda v: 1.0 / np.sqrt(v))
