@@ -58,7 +58,11 @@ BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"}
 
-FLOAT_ONLY = set(EMITTERS) - data.TABLE_OPS - {"copy", "concatenation"} | {"custom"}
+# Ops that move elements without reading them: one kernel serves every element type.
+ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation"}
+FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS | {"custom"}
+FLOAT_OPS = set(EMITTERS) | ALIASES  # float kernels (benchmarks/op_coverage.py reports them)
+INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"}
 
 
 @dataclass
