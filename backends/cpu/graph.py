@@ -14,6 +14,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects.tfl import attribute_value, constant_value
+from tflc.dialects.tfl_ops import ops_by_mlir_name
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 from tflc.runtime.op_traits import WEIGHTED_OPERANDS
@@ -156,6 +157,9 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     "padv2": (1, 2),
     "strided_slice": (1, 2, 3),
     "split": (0,),
+    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "gather_nd", "one_hot"), (1,)),
+    "fill": (0,),
+    "range": (0, 1, 2),
 }
 
 
@@ -171,6 +175,8 @@ def _check_compile_time_operands(key: str, ins: list[Tensor | None], where: str)
 
 def extract_graph(module, supported: set[str]) -> Graph:
     """The graph of `@main`; raises on the first op without a kernel (before any codegen)."""
+    from tflc.backends.cpu import compile_time  # it runs on this module's Node
+
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
     # The entry is @main, else the first function (subgraph 0 of a .tflite).
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), None)
@@ -222,8 +228,15 @@ def extract_graph(module, supported: set[str]) -> Graph:
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
+        node = Node(short, ins, outs, attrs, where)
+        if compile_time.foldable(node):
+            try:
+                compile_time.fold(node, ops_by_mlir_name()[name].opcode)
+            except (ValueError, IndexError, TypeError, ArithmeticError, TflcError) as e:
+                raise TflcError(f"cannot compute '{name}' at compile time: {e}", where) from None
+            continue
         _check_compile_time_operands(key, ins, where)
-        nodes.append(Node(short, ins, outs, attrs, where))
+        nodes.append(node)
     return Graph(inputs, outputs, nodes, b.tensors)
 
 
