@@ -173,10 +173,14 @@ def _check_compile_time_operands(key: str, ins: list[Tensor | None], where: str)
             )
 
 
+# Ops the extraction rewrites into other nodes rather than giving a kernel (see _inline_if).
+GRAPH_OPS = {"if"}
+# Integer division traps on a zero divisor, which an untaken branch may hold.
+_TRAPPING = {"div", "floor_div", "floor_mod"}
+
+
 def extract_graph(module, supported: set[str]) -> Graph:
     """The graph of `@main`; raises on the first op without a kernel (before any codegen)."""
-    from tflc.backends.cpu import compile_time  # it runs on this module's Node
-
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
     # The entry is @main, else the first function (subgraph 0 of a .tflite).
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), None)
@@ -189,6 +193,15 @@ def extract_graph(module, supported: set[str]) -> Graph:
     for i, (t, a) in enumerate(zip(inputs, block.arguments, strict=True)):
         t.name = describe_location(a.location) or f"input{i}"
     nodes: list[Node] = []
+    by_name = {f.attributes["sym_name"].value: f for f in funcs}
+    outputs = _extract_block(block, b, nodes, supported, by_name)
+    return Graph(inputs, outputs, nodes, b.tensors)
+
+
+def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> list[Tensor]:
+    """Appends the nodes of `block` to `nodes`; returns the tensors it returns."""
+    from tflc.backends.cpu import compile_time  # it runs on this module's Node
+
     outputs: list[Tensor] = []
     for op in block.operations:
         op = op.operation
@@ -228,6 +241,9 @@ def extract_graph(module, supported: set[str]) -> Graph:
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
+        if short == "if":
+            _inline_if(op, ins, outs, b, nodes, supported, funcs, where)
+            continue
         node = Node(short, ins, outs, attrs, where)
         if compile_time.foldable(node):
             try:
@@ -237,7 +253,44 @@ def extract_graph(module, supported: set[str]) -> Graph:
             continue
         _check_compile_time_operands(key, ins, where)
         nodes.append(node)
-    return Graph(inputs, outputs, nodes, b.tensors)
+    return outputs
+
+
+def _inline_if(op, ins, outs, b: _Builder, nodes: list[Node], supported, funcs, where) -> None:
+    """`tfl.if` by if-conversion: both branches' nodes, then a select_v2 of each result on the
+    condition. Branches of tfl ops have no side effects, so the selected values are the taken
+    branch's; both are computed (cheap for the small branches of converted `tf.cond`s), and a
+    branch with integer division is refused, since the untaken one may divide by zero."""
+    cond = ins[0]
+    if cond.dtype != "i1" or cond.size != 1:
+        raise TflcError("tfl.if needs a one-element bool condition", where)
+    results = []
+    for branch in ("then_subgraph_index", "else_subgraph_index"):
+        fn = funcs.get(ir.FlatSymbolRefAttr(op.attributes[branch]).value)
+        if fn is None:
+            raise TflcError(f"tfl.if names no function for {branch}", where)
+        block = fn.regions[0].blocks[0]
+        if len(block.arguments) != len(ins) - 1:
+            raise TflcError(
+                f"tfl.if passes {len(ins) - 1} values to a branch taking {len(block.arguments)}",
+                where,
+            )
+        for a, t in zip(block.arguments, ins[1:], strict=True):
+            b.by_value[a] = t
+        for inner in block.operations:  # a function inlined again gets tensors of its own
+            for r in inner.results:
+                b.by_value.pop(r, None)
+        first = len(nodes)
+        results.append(_extract_block(block, b, nodes, supported, funcs))
+        for n in nodes[first:]:
+            if n.op in _TRAPPING and n.outputs[0].dtype != "f32":
+                raise TflcError(
+                    f"integer '{n.op}' in a branch of tfl.if: the cpu target computes both "
+                    "branches, and the untaken one may divide by zero",
+                    n.where,
+                )
+    for out, then_t, else_t in zip(outs, *results, strict=True):
+        nodes.append(Node("select_v2", [cond, then_t, else_t], [out], {}, where))
 
 
 def _densify(op: ir.Operation, shape: tuple[int, ...], where: str) -> np.ndarray:

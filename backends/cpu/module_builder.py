@@ -22,7 +22,7 @@ from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.compile_time import COMPILE_TIME_OPS
-from tflc.backends.cpu.graph import Graph, Node
+from tflc.backends.cpu.graph import GRAPH_OPS, Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
@@ -65,6 +65,7 @@ EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
+SUPPORTED_OPS |= GRAPH_OPS
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack"}
@@ -72,7 +73,9 @@ ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack"}
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot"}
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
-FLOAT_OPS = set(EMITTERS) | ALIASES  # float kernels (benchmarks/op_coverage.py reports them)
+FLOAT_OPS = (
+    set(EMITTERS) | ALIASES | GRAPH_OPS
+)  # float kernels (benchmarks/op_coverage.py reports them)
 INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"}
 
 
