@@ -29,7 +29,7 @@ TF_TEST_MODULES = (
     "test_tf_big_models.py",
     "test_quantize_qat_tf.py",
     "test_tf_classifier_targets.py",
-    "test_tf_cpu_control_flow.py",
+    "test_tf_cpu_models.py",
 )
 
 
