@@ -22,7 +22,7 @@ pytest.importorskip("ai_edge_litert")
 
 from kernel_case import KernelCase, expected_outputs, model_of, random_value  # noqa: E402
 from kernel_cases import ALL_CASES  # noqa: E402
-from test_interpreter_ops import FLOAT_CASES, assert_close, is_graph_input  # noqa: E402
+from test_interpreter_ops import FLOAT_CASES, assert_close, is_graph_input, spec  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
@@ -82,3 +82,28 @@ def test_cpu_kernel_matches_oracle(case: KernelCase, request) -> None:
                 assert_close(a, e, FLOAT_RTOL)
             else:
                 np.testing.assert_array_equal(a, e)
+
+
+REFUSED = [
+    pytest.param(
+        KernelCase("GATHER_ND", [spec((3, 5, 4)), spec((2, 2), "INT32")], [spec((2, 4))]),
+        "needs operand 1 of 'gather_nd' to be a constant",
+        id="gather_nd-indices-not-constant",
+    ),
+    pytest.param(
+        KernelCase(
+            "EQUAL",
+            [spec((2, 3), "INT8", 0.5, 1), spec((2, 3), "INT8", 0.25, -2)],
+            [spec((2, 3), "BOOL")],
+        ),
+        "no quantized i8 kernel for 'equal'",
+        id="equal-int8",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), REFUSED)
+def test_cpu_refuses_with_a_one_line_error(case: KernelCase, message: str) -> None:
+    with pytest.raises(TflcError, match=message) as e:
+        tflc_compile(model_of(case), target="cpu", optimize=False)
+    assert "\n" not in str(e.value)
