@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tflc
 from test_gpu_support import cumsum_model, make_model
+from tflc.api import to_flatbuffer
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 from tflc.tools.tflc_cli import main
@@ -22,6 +23,27 @@ ONLY_CUBE = textwrap.dedent("""
       return %0 : tensor<1x8xf32>
     }
 """)
+
+
+RELU_CUBE_ADD = textwrap.dedent("""
+    func.func @main(%arg0: tensor<2x6xf32>) -> tensor<2x6xf32> {
+      %0 = "tfl.relu"(%arg0) : (tensor<2x6xf32>) -> tensor<2x6xf32>
+      %1 = "tfl.custom"(%0) {custom_code = "Cube", custom_option = #tfl<const_bytes : "0x">}
+        : (tensor<2x6xf32>) -> tensor<2x6xf32>
+      %2 = "tfl.pseudo_const"() {value = dense<1.0> : tensor<6xf32>} : () -> tensor<6xf32>
+      %3 = "tfl.add"(%1, %2) {fused_activation_function = "NONE", pot_scale_int16 = true}
+        : (tensor<2x6xf32>, tensor<6xf32>) -> tensor<2x6xf32>
+      return %3 : tensor<2x6xf32>
+    }
+""")
+
+
+def _model_with_an_op_lacking_a_kernel(target: str) -> bytes:
+    """relu -> an op `target` has no kernel for -> add. The cpu target compiles cumsum, so its
+    model holds a custom op instead (run by the `cube_kernel` fixture's kernel)."""
+    if target == "cpu":
+        return to_flatbuffer(tflc.parse(RELU_CUBE_ADD, "cube.mlir"))
+    return cumsum_model()
 
 
 @pytest.fixture
@@ -45,9 +67,11 @@ def _suggested_flags(message: str) -> list[str]:
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
-def test_the_error_suggests_the_documented_flag_and_that_flag_compiles(target, tmp_path, capsys):
-    path = tmp_path / "cumsum.tflite"
-    path.write_bytes(cumsum_model())
+def test_the_error_suggests_the_documented_flag_and_that_flag_compiles(
+    target, tmp_path, capsys, cube_kernel
+):
+    path = tmp_path / "model.tflite"
+    path.write_bytes(_model_with_an_op_lacking_a_kernel(target))
     with pytest.raises(TflcError) as e:
         tflc_compile(str(path), target=target)
     flags = _suggested_flags(str(e.value))

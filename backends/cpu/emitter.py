@@ -75,7 +75,7 @@ class Function:
         return self._const(f"dense<{f32_literal(v)}>", f"vector<{n}xf32>")
 
     def true(self) -> str:
-        return self._const("true", "i1")
+        return self._const("1", "i1")  # `true : i1` does not parse: a bool literal has its type
 
     # ---- index arithmetic (folds constants in Python) ----------------------------------------
 
@@ -126,16 +126,19 @@ class Function:
         self.line("}")
 
     @contextlib.contextmanager
-    def loop_carried(self, lo: int | str, hi: int | str, step: int, inits: list[str], ty: str):
+    def loop_carried(
+        self, lo: int | str, hi: int | str, step: int, inits: list[str], ty: str | list[str]
+    ):
         """scf.for with iter_args: yields (iv, carried values, results); the body must set
-        `results[:]` to the values it yields; after the block `results` holds the loop results."""
+        `results[:]` to the values it yields; after the block `results` holds the loop results.
+        `ty`: the type of every carried value, or a list of one type per value."""
         iv = self.fresh("i")
         carried = [self.fresh("acc") for _ in inits]
         outs = [self.fresh("r") for _ in inits]
         lo_s = self.idx(lo) if isinstance(lo, int) else lo
         hi_s = self.idx(hi) if isinstance(hi, int) else hi
         iters = ", ".join(f"{c} = {i}" for c, i in zip(carried, inits, strict=True))
-        tys = ", ".join([ty] * len(inits))
+        tys = ", ".join([ty] * len(inits) if isinstance(ty, str) else ty)
         head = (
             f"scf.for {iv} = {lo_s} to {hi_s} step {self.idx(step)} iter_args({iters}) -> ({tys})"
         )

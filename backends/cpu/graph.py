@@ -14,6 +14,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects.tfl import attribute_value, constant_value
+from tflc.dialects.tfl_ops import ops_by_mlir_name
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 from tflc.runtime.op_traits import WEIGHTED_OPERANDS
@@ -156,6 +157,9 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     "padv2": (1, 2),
     "strided_slice": (1, 2, 3),
     "split": (0,),
+    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "gather_nd", "one_hot"), (1,)),
+    "fill": (0,),
+    "range": (0, 1, 2),
 }
 
 
@@ -167,6 +171,12 @@ def _check_compile_time_operands(key: str, ins: list[Tensor | None], where: str)
                 "its values at compile time)",
                 where,
             )
+
+
+# Ops the extraction rewrites into other nodes rather than giving a kernel (see _inline_if).
+GRAPH_OPS = {"if"}
+# Integer division traps on a zero divisor, which an untaken branch may hold.
+_TRAPPING = {"div", "floor_div", "floor_mod"}
 
 
 def extract_graph(module, supported: set[str]) -> Graph:
@@ -183,6 +193,15 @@ def extract_graph(module, supported: set[str]) -> Graph:
     for i, (t, a) in enumerate(zip(inputs, block.arguments, strict=True)):
         t.name = describe_location(a.location) or f"input{i}"
     nodes: list[Node] = []
+    by_name = {f.attributes["sym_name"].value: f for f in funcs}
+    outputs = _extract_block(block, b, nodes, supported, by_name)
+    return Graph(inputs, outputs, nodes, b.tensors)
+
+
+def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> list[Tensor]:
+    """Appends the nodes of `block` to `nodes`; returns the tensors it returns."""
+    from tflc.backends.cpu import compile_time  # it runs on this module's Node
+
     outputs: list[Tensor] = []
     for op in block.operations:
         op = op.operation
@@ -222,9 +241,56 @@ def extract_graph(module, supported: set[str]) -> Graph:
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
+        if short == "if":
+            _inline_if(op, ins, outs, b, nodes, supported, funcs, where)
+            continue
+        node = Node(short, ins, outs, attrs, where)
+        if compile_time.foldable(node):
+            try:
+                compile_time.fold(node, ops_by_mlir_name()[name].opcode)
+            except (ValueError, IndexError, TypeError, ArithmeticError, TflcError) as e:
+                raise TflcError(f"cannot compute '{name}' at compile time: {e}", where) from None
+            continue
         _check_compile_time_operands(key, ins, where)
-        nodes.append(Node(short, ins, outs, attrs, where))
-    return Graph(inputs, outputs, nodes, b.tensors)
+        nodes.append(node)
+    return outputs
+
+
+def _inline_if(op, ins, outs, b: _Builder, nodes: list[Node], supported, funcs, where) -> None:
+    """`tfl.if` by if-conversion: both branches' nodes, then a select_v2 of each result on the
+    condition. Branches of tfl ops have no side effects, so the selected values are the taken
+    branch's; both are computed (cheap for the small branches of converted `tf.cond`s), and a
+    branch with integer division is refused, since the untaken one may divide by zero."""
+    cond = ins[0]
+    if cond.dtype != "i1" or cond.size != 1:
+        raise TflcError("tfl.if needs a one-element bool condition", where)
+    results = []
+    for branch in ("then_subgraph_index", "else_subgraph_index"):
+        fn = funcs.get(ir.FlatSymbolRefAttr(op.attributes[branch]).value)
+        if fn is None:
+            raise TflcError(f"tfl.if names no function for {branch}", where)
+        block = fn.regions[0].blocks[0]
+        if len(block.arguments) != len(ins) - 1:
+            raise TflcError(
+                f"tfl.if passes {len(ins) - 1} values to a branch taking {len(block.arguments)}",
+                where,
+            )
+        for a, t in zip(block.arguments, ins[1:], strict=True):
+            b.by_value[a] = t
+        for inner in block.operations:  # a function inlined again gets tensors of its own
+            for r in inner.results:
+                b.by_value.pop(r, None)
+        first = len(nodes)
+        results.append(_extract_block(block, b, nodes, supported, funcs))
+        for n in nodes[first:]:
+            if n.op in _TRAPPING and n.outputs[0].dtype != "f32":
+                raise TflcError(
+                    f"integer '{n.op}' in a branch of tfl.if: the cpu target computes both "
+                    "branches, and the untaken one may divide by zero",
+                    n.where,
+                )
+    for out, then_t, else_t in zip(outs, *results, strict=True):
+        nodes.append(Node("select_v2", [cond, then_t, else_t], [out], {}, where))
 
 
 def _densify(op: ir.Operation, shape: tuple[int, ...], where: str) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Data-movement kernels: copies, concatenation, resize, and index-table gathers.
 
-Shapes are static, so transpose, strided_slice, slice, tile, gather with constant indices,
-depth_to_space, space_to_depth, pad, split and the like are all `out[i] = in[table[i]]` with a
+Shapes are static, so transpose, strided_slice, slice, tile, gather and gather_nd with constant
+indices, depth_to_space, space_to_depth, pad, split, fill and the like are all `out[i] = in[table[i]]` with a
 table computed at compile time by applying the op to `np.arange` (a negative entry means the pad
 value). Concatenation copies contiguous runs.
 """
@@ -31,6 +31,8 @@ TABLE_OPS = {
     "broadcast_to",
     "unpack",
     "resize_nearest_neighbor",
+    "gather_nd",
+    "fill",
 }
 
 
@@ -104,6 +106,11 @@ def _table(node: Node, src: np.ndarray, out_index: int) -> np.ndarray:
         return np.take(src, out_index, axis=node.attr("axis", 0))
     if op == "resize_nearest_neighbor":
         return _nearest(node, src)
+    if op == "gather_nd":
+        indices = _const(node, 1)
+        return src[tuple(np.moveaxis(indices, -1, 0))]
+    if op == "fill":  # the value operand, everywhere
+        return np.broadcast_to(src.reshape(()), node.outputs[0].shape)
     raise NotImplementedError(op)
 
 
@@ -116,7 +123,8 @@ def _nearest(node: Node, src: np.ndarray) -> np.ndarray:
         scale = (size - 1) / (out - 1) if align and out > 1 else size / out
         o = np.arange(out, dtype=np.float32)
         v = (o + (0.5 if half else 0.0)) * np.float32(scale)
-        v = np.round(v) if align else np.floor(v)
+        # TFLite rounds halves away from zero (std::round); np.round would round them to even
+        v = np.floor(v.astype(np.float64) + 0.5) if align else np.floor(v)
         return np.minimum(v.astype(np.int64), size - 1)
 
     return src[:, coords(oh, h)][:, :, coords(ow, w)]
@@ -124,7 +132,7 @@ def _nearest(node: Node, src: np.ndarray) -> np.ndarray:
 
 def emit_table_gather(k: Kernel, t: Tiling, node: Node) -> None:
     fn = k.fn
-    x_t = node.inputs[1] if node.op == "split" else node.inputs[0]
+    x_t = node.inputs[1] if node.op in ("split", "fill") else node.inputs[0]
     src = np.arange(x_t.size, dtype=np.int64).reshape(x_t.shape)
     x = k.arg_tensor(x_t)
     pad_value = 0.0
@@ -133,7 +141,11 @@ def emit_table_gather(k: Kernel, t: Tiling, node: Node) -> None:
     for i, y_t in enumerate(node.outputs):
         table = np.ascontiguousarray(_table(node, src, i)).reshape(-1)
         if table.size != y_t.size:
-            raise TflcError(f"internal: {node.op} table has {table.size} entries", node.where)
+            raise TflcError(
+                f"{node.op} gives {table.size} elements where the graph declares {y_t.size} "
+                f"(output shape {list(y_t.shape)})",
+                node.where,
+            )
         y = k.arg_tensor(y_t)
         elem = x[1].split("x")[-1].rstrip(">")
         tb = k.arg_const(table.astype(np.int32))

@@ -51,6 +51,7 @@ INT8_EMITTERS = {
     "reduce_min": reduce.emit_reduce_extreme,
     "softmax": reduce.emit_softmax,
     "concatenation": _emit_concatenation,
+    "pack": _emit_concatenation,
     "pad": _emit_pad,
     "padv2": data.emit_table_gather,
     "batch_matmul": matmul.emit_batch_matmul,

@@ -16,10 +16,13 @@ from tflc.backends.cpu import kernels_conv as conv
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
+from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
 from tflc.backends.cpu import kernels_transpose_conv as tconv
+from tflc.backends.cpu import kernels_typed as typed
 from tflc.backends.cpu import kernels_window as window
-from tflc.backends.cpu.graph import Graph, Node
+from tflc.backends.cpu.compile_time import COMPILE_TIME_OPS
+from tflc.backends.cpu.graph import GRAPH_OPS, Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
@@ -54,11 +57,26 @@ EMITTERS |= {op: ew.emit_unary for op in ew.UNARY_OPS}
 EMITTERS |= {op: ew.emit_binary for op in ew.BINARY_OPS}
 EMITTERS |= {op: ew.emit_reduce for op in ew.REDUCE_OPS}
 EMITTERS |= {op: data.emit_table_gather for op in data.TABLE_OPS}
+EMITTERS |= {op: typed.emit_elementwise for op in typed.ELEMENTWISE_OPS}
+EMITTERS |= {op: typed.with_integer_kernels(EMITTERS[op]) for op in typed.INTEGER_ARITHMETIC}
+EMITTERS |= {"arg_max": index.emit_arg_extreme, "arg_min": index.emit_arg_extreme}
+EMITTERS |= {"cumsum": index.emit_cumsum, "one_hot": index.emit_one_hot}
+EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of elements
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
-SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"}
+SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
+SUPPORTED_OPS |= GRAPH_OPS
 
-FLOAT_ONLY = set(EMITTERS) - data.TABLE_OPS - {"copy", "concatenation"} | {"custom"}
+# Ops that move elements without reading them: one kernel serves every element type.
+ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack"}
+# Kernels that check their element types themselves (kernels_typed.value_type).
+TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
+TYPED_OPS |= {"cumsum", "one_hot"}
+FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
+# What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors,
+# and ops the compiled code handles on int8 tensors.
+FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS
+INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"}
 
 
 @dataclass
@@ -77,7 +95,7 @@ def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
     if int8.int8_emitter(node) is not None:
         return
-    if node.op in FLOAT_ONLY | int8.INT8_OPS | {"quantize"}:
+    if node.op in FLOAT_ONLY | (int8.INT8_OPS - ANY_DTYPE_OPS - TYPED_OPS) | {"quantize"}:
         for t in [*node.inputs, *node.outputs]:
             if t is not None and not t.is_const and t.dtype != "f32":
                 raise TflcError(
