@@ -35,6 +35,12 @@ def add_command(subparsers) -> None:
         metavar="BYTES",
         help="mcu: fail, writing nothing, when the arena would need more than BYTES",
     )
+    p.add_argument(
+        "--dump-ir",
+        metavar="DIR",
+        help="write the module after each stage (01-import.mlir, then one file per pass and "
+        "per backend lowering, numbered in the order they ran) into DIR",
+    )
     p.set_defaults(func=run)
 
 
@@ -66,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         options["max_arena"] = args.max_arena
     if args.fallback and args.fallback != fallback_option.NONE:
         options[fallback_option.OPTION] = args.fallback
+    if args.dump_ir:
+        options["dump_ir"] = args.dump_ir
     compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():
