@@ -124,8 +124,9 @@ def run_pipeline(
                     ) from None
             if ir_dump.active():
                 pm.add(ir_dump.pass_writing_stage(name), name="DumpIR", argument="tflc-dump-ir")
+        ambiguous = _upstream_run_longer_than_one(elements, registry)
         try:
-            with ir_printing.printed(pm, instrumentation):
+            with ir_printing.printed(pm, instrumentation, ambiguous) as printing:
                 if instrumentation and instrumentation.timing:
                     pm.enable_timing()
                 pm.run(module.operation)
@@ -135,8 +136,8 @@ def run_pipeline(
                 if isinstance(error, TflcError):
                     raise PipelineError(error.what, error.where or source, name) from None
                 raise error from None
-            culprit = _failed_upstream(elements, registry, finished)
-            raise PipelineError(f"pass {culprit} failed: {e}", source, culprit) from None
+            culprit = printing.failed_pass or _failed_upstream(elements, registry, finished)
+            raise PipelineError(f"pass '{culprit}' failed: {e}", source, culprit) from None
         finally:
             del pm  # MLIR prints the timing report when its PassManager is destroyed
 
@@ -165,12 +166,17 @@ def _as_mlir_pass(p: Pass, index: int, source: str, failure: list, finished: lis
     return run
 
 
+def _upstream_run_longer_than_one(elements: list[str], registry: dict[str, Pass]) -> bool:
+    """Whether two upstream elements follow each other: a failure between tflc passes would not
+    name its pass by itself."""
+    upstream = [element_name(e) not in registry for e in elements]
+    return any(a and b for a, b in zip(upstream, upstream[1:], strict=False))
+
+
 def _failed_upstream(elements: list[str], registry: dict[str, Pass], finished: list[int]) -> str:
-    """The upstream elements that ran between the last tflc pass that finished and the next."""
+    """The upstream element after the last tflc pass that finished."""
     start = finished[-1] + 1 if finished else 0
-    suspects = []
     for element in elements[start:]:
-        if element_name(element) in registry:
-            break
-        suspects.append(f"'{element}'")
-    return suspects[0] if len(suspects) == 1 else "one of " + ", ".join(suspects)
+        if element_name(element) not in registry:
+            return element
+    return elements[-1]
