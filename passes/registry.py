@@ -9,6 +9,8 @@ The helpers passes share live in subpackages (`quantize/`, `rewrite/`, `tf_to_tf
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import functools
 import importlib
 import pkgutil
@@ -100,6 +102,26 @@ def run_pipeline(
     """Runs `pipeline` on `module` in place, in one MLIR PassManager (tflc passes join it as
     Python passes, so MLIR's own IR printing and timing see every pass); raises `PipelineError`
     naming the failing pass."""
+    if instrumentation is None and _enclosing.get() is not None:
+        # A pipeline a pass runs (tfl-optimize's) prints as the one around it asked, as MLIR's
+        # dynamic pipelines do; its timing stays in its pass's line of the enclosing report.
+        instrumentation = dataclasses.replace(_enclosing.get(), timing=False)
+    token = _enclosing.set(instrumentation)
+    try:
+        _run_in_one_pass_manager(module, pipeline, instrumentation, source)
+    finally:
+        _enclosing.reset(token)
+
+
+# The instrumentation of the pipeline being run, for the pipelines its passes run.
+_enclosing: contextvars.ContextVar[Instrumentation | None] = contextvars.ContextVar(
+    "tflc_pipeline_instrumentation", default=None
+)
+
+
+def _run_in_one_pass_manager(
+    module, pipeline: str, instrumentation: Instrumentation | None, source: str
+) -> None:
     registry = get_all_passes()
     elements = split_pipeline(pipeline)
     failure: list[tuple[str, BaseException]] = []

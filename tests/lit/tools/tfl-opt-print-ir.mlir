@@ -4,6 +4,7 @@
 // RUN: tfl-opt %s --tfl-fold-duplicates '--func.func(cse)' --mlir-print-ir-after=cse,tfl-fold-duplicates 2>&1 >/dev/null | filecheck %s --check-prefix=NESTED
 // RUN: tfl-opt %s -p 'tfl-fold-duplicates,tfl-dce' --mlir-print-ir-after-all 2>&1 >/dev/null | filecheck %s --check-prefix=ALL
 // RUN: tfl-opt %s --tfl-dce --mlir-print-ir-before-all 2>&1 >/dev/null | filecheck %s --check-prefix=BEFORE-ALL
+// RUN: tfl-opt %s --tfl-optimize --mlir-print-ir-after=tfl-dce 2>&1 >/dev/null | filecheck %s --check-prefix=INSIDE
 // RUN: not tfl-opt %s --tfl-dce --mlir-print-ir-after=no-such-pass 2>&1 | filecheck %s --check-prefix=UNKNOWN
 
 // Before tfl-dce: the duplicates are folded, the unused mul is still there.
@@ -31,6 +32,11 @@
 
 // BEFORE-ALL: IR Dump Before TflDce (tfl-dce)
 // BEFORE-ALL-COUNT-2: "tfl.pseudo_const"
+
+// The passes tfl-optimize runs print as the enclosing pipeline asked (its first round here).
+// INSIDE: IR Dump After TflDce (tfl-dce)
+// INSIDE-NOT: "tfl.mul"
+// INSIDE-NOT: IR Dump After TflOptimize
 
 // UNKNOWN: error: --mlir-print-ir-after: unknown pass 'no-such-pass'
 
