@@ -58,6 +58,7 @@ _EXPORTS = {
     "to_text": ("tflc.api", "to_text"),
     "convert": ("tflc.converter", "convert"),
     "quantize": ("tflc.quantizer", "quantize"),
+    "quantization_report": ("tflc.quantizer", "quantization_report"),
     "compile": ("tflc.compiler", "compile"),
     "load_compiled": ("tflc.runtime.cpu_loader", "load_compiled"),
     "Interpreter": ("tflc.runtime.interpreter", "Interpreter"),

@@ -14,21 +14,35 @@ def compile(model, target: str = "cpu", optimize: bool = True, **options: Any) -
 
     A .tflite is read with its concrete shapes (unknown batch dims as 1, TFLite's default), since
     every backend plans memory for static shapes. `optimize` runs the tfl optimization pipeline
-    first (on a copy when given a module).
+    first (on a copy when given a module). `dump_ir=DIR` writes the module after each stage
+    (`01-import.mlir`, then one file per pass and per backend lowering, in the order they ran).
     """
+    from tflc.passes import ir_dump
+
+    dump_dir = options.pop("dump_ir", None)
+    if dump_dir is None:
+        return _compile(model, target, optimize, options)
+    with ir_dump.dumping_to(dump_dir):
+        return _compile(model, target, optimize, options)
+
+
+def _compile(model, target: str, optimize: bool, options: dict[str, Any]) -> CompiledModel:
     from tflc.api import load
+    from tflc.passes import ir_dump
 
     start = time.perf_counter()
+    compile_target = get_target(target)  # an unknown target fails before any work
     if isinstance(model, str | Path):
         options.setdefault("source", str(model))
     if isinstance(model, str | Path | bytes):
         module = load(model, static_shapes=True)
     else:
         module = model.operation.clone().opview if optimize else model
+    ir_dump.write_stage("import", module)
     if optimize:
         from tflc.passes.registry import run_pipeline
 
         run_pipeline(module, "tfl-optimize", source=str(options.get("source", "<module>")))
-    compiled = get_target(target).emit(module, options)
+    compiled = compile_target.emit(module, options)
     compiled.report.setdefault("compile_seconds", round(time.perf_counter() - start, 3))
     return compiled

@@ -107,6 +107,31 @@ def quantize(
     return module
 
 
+def quantization_report(
+    model, quantized: ir.Module, calibration: CalibrationSource, optimize: bool = True
+):
+    """Per-layer error of the int8 `quantized` (from `quantize(model, mode="int8", ...)`) against
+    the float `model` (.tflite path or bytes) on the calibration samples, like TensorFlow's
+    QuantizationDebugger: a `LayerReport` (passes/quantize/layer_report.py) with `.rows`,
+    `.table()`, `.write_csv(path)` and `.write_png(path)`. `optimize` must match the quantize
+    call's, so that the float model has the same tensors."""
+    import tflc
+    from tflc.passes.quantize.layer_report import layer_report
+
+    if _is_module(model):
+        raise TflcError("give the float model as a .tflite path or bytes", "report")
+    source = str(model) if isinstance(model, str | Path) else "<model>"
+    float_module = tflc.load(model)
+    if optimize:
+        from tflc.passes.optimize import optimize as run_optimize
+
+        run_optimize(float_module, source)
+    samples = load_calibration(calibration, input_specs(float_module))
+    return layer_report(
+        tflc.to_flatbuffer(float_module, source), tflc.to_flatbuffer(quantized, source), samples
+    )
+
+
 def _check_float_model(module: ir.Module, source: str) -> None:
     """Refuses models that hold quantized tensors or that have no float computation."""
     from mlir.dialects import quant

@@ -35,6 +35,18 @@ def add_command(subparsers) -> None:
         metavar="BYTES",
         help="mcu: fail, writing nothing, when the arena would need more than BYTES",
     )
+    p.add_argument(
+        "--dump-ir",
+        metavar="DIR",
+        help="write the module after each stage (01-import.mlir, then one file per pass and "
+        "per backend lowering, numbered in the order they ran) into DIR",
+    )
+    p.add_argument(
+        "--report",
+        metavar="FILE.png",
+        help="mcu: draw the arena timeline (each tensor a bar over the kernel calls it lives "
+        "through, at its arena offset) into FILE.png",
+    )
     p.set_defaults(func=run)
 
 
@@ -58,16 +70,29 @@ def run(args: argparse.Namespace) -> int:
 
     from tflc.compiler import compile
     from tflc.errors import TflcError
+    from tflc.tools.cli_common import check_output_file
 
     if Path(args.output).exists() and not Path(args.output).is_dir():
         raise TflcError("exists and is not a directory; -o names the output directory", args.output)
+    if args.report:
+        if args.target != "mcu":
+            raise TflcError("the arena timeline is drawn for --target mcu", "--report")
+        if not args.report.endswith(".png"):
+            raise TflcError("give a .png file", args.report)
+        check_output_file(args.report)
     options = parse_options(args.option)
     if args.max_arena is not None:
         options["max_arena"] = args.max_arena
     if args.fallback and args.fallback != fallback_option.NONE:
         options[fallback_option.OPTION] = args.fallback
+    if args.dump_ir:
+        options["dump_ir"] = args.dump_ir
     compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():
         print(f"{key}: {value}")
+    if args.report:
+        from tflc.backends.mcu.arena_timeline import write_arena_timeline
+
+        print(f"wrote {write_arena_timeline(compiled, args.report)}")
     return 0

@@ -40,6 +40,13 @@ def add_command(subparsers) -> None:
     p.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor")
     p.add_argument("--no-optimize", action="store_true", help="skip the optimization pipeline")
     p.add_argument("-o", "--output", required=True, help="output .tflite file")
+    p.add_argument(
+        "--report",
+        metavar="FILE.csv|FILE.png|DIR",
+        help="int8: print the per-layer error of the int8 model against the float model on "
+        "the calibration samples (SQNR, scale, zero point, range used, clipped share) and "
+        "write it as a CSV table, a PNG plot of per-layer SQNR, or both into DIR",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if not Path(args.model).is_file():
         raise TflcError("no such file", args.model)
     check_output_file(args.output)
+    report_files = _report_files(args) if args.report else []
     module = quantize(
         args.model,
         mode=args.mode,
@@ -66,4 +74,33 @@ def run(args: argparse.Namespace) -> int:
         bias_correction=not args.no_bias_correction,
     )
     tflc.save(module, args.output)
+    if report_files:
+        from tflc.quantizer import quantization_report
+
+        report = quantization_report(
+            args.model, module, args.calibration, optimize=not args.no_optimize
+        )
+        print(report.table())
+        for path in report_files:
+            (report.write_png if path.suffix == ".png" else report.write_csv)(path)
+            print(f"wrote {path}")
     return 0
+
+
+def _report_files(args: argparse.Namespace) -> list:
+    """The files `--report` names, checked before the quantization runs."""
+    from pathlib import Path
+
+    from tflc.errors import TflcError
+    from tflc.tools.cli_common import check_output_file
+
+    if args.mode != "int8" or args.calibration is None:
+        raise TflcError("the per-layer report needs --mode int8 and --calibration", "--report")
+    target = Path(args.report)
+    if target.suffix in (".csv", ".png"):
+        check_output_file(args.report)
+        return [target]
+    if target.exists() and not target.is_dir():
+        raise TflcError("give a .csv or .png file, or a directory", args.report)
+    target.mkdir(parents=True, exist_ok=True)
+    return [target / "quantization_report.csv", target / "quantization_report.png"]

@@ -1,6 +1,8 @@
 """`tfl-opt`: run a pass pipeline over tfl MLIR, as mlir-opt does.
 
 tfl-opt in.mlir -p 'tfl-dce,canonicalize' [-o out.mlir]
+tfl-opt in.mlir --tfl-dce --canonicalize            # the same, passes as flags, in order
+tfl-opt in.mlir --tfl-dce --mlir-timing --mlir-print-ir-after=tfl-dce
 tfl-opt in.mlir --split-input-file --verify-diagnostics
 tfl-opt in.mlir -p PIPELINE --mlir-pass-pipeline-crash-reproducer repro.mlir
 tfl-opt --list-passes
@@ -13,6 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from tflc.errors import TflcError
 from tflc.tools.cli_common import run_main
 from tflc.version import add_version_flag
 
@@ -21,7 +24,11 @@ SPLIT_MARKER = "// -----"
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="tfl-opt", description="Run tflc and upstream MLIR passes over tfl MLIR."
+        prog="tfl-opt",
+        description="Run tflc and upstream MLIR passes over tfl MLIR. Passes are given with -p "
+        "or as flags in the order they run (--tfl-dce --canonicalize; options as "
+        "--canonicalize='max-iterations=3').",
+        allow_abbrev=False,  # a pass flag must never be read as an abbreviated option
     )
     p.add_argument("input", nargs="?", default="-", help="input .mlir file (default: stdin)")
     p.add_argument(
@@ -43,7 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="check errors against expected-error comments",
     )
     p.add_argument(
+        "--mlir-print-ir-before-all", action="store_true", help="print the IR before every pass"
+    )
+    p.add_argument(
         "--mlir-print-ir-after-all", action="store_true", help="print the IR after every pass"
+    )
+    p.add_argument(
+        "--mlir-print-ir-before",
+        action="append",
+        default=[],
+        metavar="PASS",
+        help="print the IR before the named passes (comma-separated, repeatable)",
+    )
+    p.add_argument(
+        "--mlir-print-ir-after",
+        action="append",
+        default=[],
+        metavar="PASS",
+        help="print the IR after the named passes (comma-separated, repeatable)",
+    )
+    p.add_argument(
+        "--mlir-timing", action="store_true", help="print a per-pass timing report on stderr"
     )
     p.add_argument(
         "--mlir-elide-elementsattrs-if-larger",
@@ -77,6 +104,58 @@ def list_passes() -> int:
     return 0
 
 
+def pipeline_from_flags(extras: list[str], pipeline: str) -> str:
+    """`--tfl-dce --canonicalize='max-iterations=3'` -> `tfl-dce,canonicalize{max-iterations=3}`."""
+    elements = []
+    for arg in extras:
+        if not arg.startswith("-") or arg == "-":
+            raise TflcError(f"unexpected argument '{arg}' (one input file at most)", "tfl-opt")
+        name, has_options, options = arg.lstrip("-").partition("=")
+        if not is_pass(name):
+            raise TflcError(f"unknown option or pass '{arg}' (see --list-passes)", "tfl-opt")
+        elements.append(f"{name}{{{options}}}" if has_options else name)
+    if elements and pipeline:
+        raise TflcError("give the passes either as flags or with -p, not both", "tfl-opt")
+    return ",".join(elements) or pipeline
+
+
+def is_pass(name: str) -> bool:
+    """A tflc pass, or an upstream MLIR pass that MLIR's registry knows by that name."""
+    from mlir import ir
+    from mlir.passmanager import PassManager
+    from tflc.passes import get_all_passes
+
+    if name in get_all_passes():
+        return True
+    with ir.Context():
+        try:
+            PassManager.parse(f"builtin.module({name})")
+        except ValueError:
+            return False
+    return True
+
+
+def instrumentation(args: argparse.Namespace):
+    """What the --mlir-print-ir-* and --mlir-timing flags ask of the pipeline."""
+    from tflc.passes.registry import Instrumentation
+
+    def names(option: str, values: list[str]) -> frozenset[str]:
+        found = frozenset(n.strip() for v in values for n in v.split(",") if n.strip())
+        for name in found:
+            if not is_pass(name):
+                raise TflcError(f"unknown pass '{name}'", option)
+        return found
+
+    return Instrumentation(
+        print_before=names("--mlir-print-ir-before", args.mlir_print_ir_before),
+        print_after=names("--mlir-print-ir-after", args.mlir_print_ir_after),
+        print_before_all=args.mlir_print_ir_before_all,
+        print_after_all=args.mlir_print_ir_after_all,
+        timing=args.mlir_timing,
+        large_elements_limit=args.mlir_elide_elementsattrs_if_larger,
+    )
+
+
 def split_chunks(text: str) -> list[str]:
     """Chunks padded with blank lines, so every line number is the line in the whole file."""
     chunks, current, start = [], [], 0
@@ -104,7 +183,7 @@ def process_chunk(chunk: str, args: argparse.Namespace, source: str) -> str:
             run_pipeline(
                 module,
                 args.pipeline,
-                print_ir_after_all=args.mlir_print_ir_after_all,
+                instrumentation=args.instrumentation,
                 source=source,
             )
         except PipelineError as e:
@@ -137,6 +216,7 @@ def optimize(args: argparse.Namespace) -> int:
     if args.list_passes:
         return list_passes()
     source = "<stdin>" if args.input == "-" else args.input
+    args.instrumentation = instrumentation(args)
     text = read_mlir_text(args.input, "for a .tflite file use tfl-translate --tflite-to-mlir")
     chunks = split_chunks(text) if args.split_input_file else [text]
     if args.verify_diagnostics:
@@ -152,8 +232,14 @@ def optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    args, extras = build_parser().parse_known_args(argv)
+    args.pipeline = pipeline_from_flags(extras, args.pipeline)
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run_main(lambda: optimize(build_parser().parse_args(argv)))
+    return run_main(lambda: optimize(parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from mlir import ir
 from mlir.dialects import llvm as llvm_dialect
 from mlir.passmanager import PassManager
 from tflc.errors import TflcError
+from tflc.passes import ir_dump
 
 LOWERING_PIPELINE = (
     "builtin.module(canonicalize,cse,math-expand-ops,convert-math-to-llvm,convert-math-to-libm,"
@@ -88,7 +89,9 @@ def lower_to_llvm_ir(mlir_text: str) -> str:
     with ir.Context(), ir.Location.unknown():
         try:
             module = ir.Module.parse(mlir_text)
+            ir_dump.write_stage("cpu-kernels", module)
             PassManager.parse(LOWERING_PIPELINE).run(module.operation)
+            ir_dump.write_stage("cpu-llvm", module)
         except ir.MLIRError as e:
             raise TflcError(
                 f"internal error lowering the cpu kernels: {e}", "cpu codegen"

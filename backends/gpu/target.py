@@ -28,6 +28,7 @@ from tflc.backends.gpu.lowering import (
 from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
 from tflc.errors import TflcError, saving_errors
+from tflc.passes import ir_dump
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
@@ -117,7 +118,9 @@ def lower_to_gpu_module(
             kernels.append(_kernel(g, f"{g.name}_cpu", size, ctx, 1, parts > 1, lanes))
         kernels.append(_kernel(g, g.name, g.workgroup_size, ctx, parts, keep_layout=parts > 1))
     module = ir.Module.parse(gpu_module_text(kernels))
+    ir_dump.write_stage("gpu-kernels", module)
     passmanager.PassManager.parse(GPU_PIPELINE).run(module.operation)
+    ir_dump.write_stage("gpu-canonicalized", module)
     return module
 
 

@@ -108,7 +108,7 @@ def correct_biases(
     int8_tensors = _extra_outputs(int8_model, len(ops))
     model_outputs = int8_model.get_output_details()[: -len(ops)]
     outputs = len(model_outputs)
-    uncorrected = [int8_model(*_as_inputs_of(int8_model, s))[:outputs] for s in samples]
+    uncorrected = [int8_model(*as_inputs_of(int8_model, s))[:outputs] for s in samples]
     original_biases = [op.operands[WEIGHTED[op.name][2]] for op in ops]
     # Every sample runs in lockstep through both models, one corrected op at a time. The
     # added outputs are freed once read (not those that are also model outputs).
@@ -118,7 +118,7 @@ def correct_biases(
     ]
     int8_runs = [
         int8_model.stepped_run(
-            *_as_inputs_of(int8_model, s), transient=_added_only(int8_model, int8_tensors)
+            *as_inputs_of(int8_model, s), transient=_added_only(int8_model, int8_tensors)
         )
         for s in samples
     ]
@@ -146,7 +146,7 @@ def correct_biases(
         progress_bar("correcting biases", len(ops), len(ops))
 
 
-def _as_inputs_of(model, sample: Sequence[np.ndarray]) -> list[np.ndarray]:
+def as_inputs_of(model, sample: Sequence[np.ndarray]) -> list[np.ndarray]:
     """`sample` (float inputs) quantized for the int8 model's int8 / uint8 inputs (io="int8")."""
     inputs = []
     for detail, x in zip(model.get_input_details(), sample, strict=True):
