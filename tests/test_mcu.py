@@ -19,9 +19,11 @@ import pytest
 import tflc
 from corpus import litert_run, sample_inputs, tf_model_path
 from tflc.backends.mcu.memory_planner import window_overlap
+from tflc.backends.tflite.flatbuffer_writer import write_model
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 from tflc.runtime.op_traits import INT8_TABLE
+from tflc.runtime.tflite_model import read_model
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 needs_arm = pytest.mark.skipif(
@@ -416,3 +418,22 @@ def test_int8_table_ops_bit_exact_with_litert_on_every_input(op, tmp_path):
     path.write_bytes(model)
     cm = tflc_compile(str(path), target="mcu", measure_flash=False)
     np.testing.assert_array_equal(cm(x, sanitize=True)[0], litert_run(model, [x], "builtin")[0])
+
+
+@needs_gcc
+def test_multiplier_past_shift_30_saturates_as_in_litert(tmp_path):
+    # A fully connected output scale of 1e-45 makes its multiplier about 2^130: TFLite's
+    # QuantizeMultiplier saturates it to (2^31 - 1, shift 30); the C once got a shift of 130.
+    model = read_model(tf_model_path("mlp", "int8"))
+    sg = model.subgraphs[0]
+    fc = next(op for op in sg.operators if model.operator_name(op) == "FULLY_CONNECTED")
+    sg.tensors[fc.outputs[0]].quantization.scale = [1e-45]
+    path = tmp_path / "tiny_scale.tflite"
+    path.write_bytes(write_model(model))
+    x = sample_inputs(path, 0)
+    got = tflc_compile(str(path), target="mcu", measure_flash=False, compare_tflm=False)(*x)
+    for g, w in zip(got, litert_run(path, x, kernels="reference"), strict=True):
+        np.testing.assert_array_equal(g, w)
+    ours = tflc.Interpreter(model_path=str(path))(*x)
+    for g, w in zip(ours, litert_run(path, x, kernels="builtin"), strict=True):
+        np.testing.assert_array_equal(g, w)

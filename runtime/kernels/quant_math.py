@@ -44,10 +44,14 @@ def quantize_multiplier(real: np.ndarray | float) -> tuple[np.ndarray, np.ndarra
     carry = q_fixed == (1 << 31)
     q_fixed = np.where(carry, q_fixed // 2, q_fixed)
     shift = np.where(carry, shift + 1, shift).astype(np.int64)
-    # Shifts below -31 flush the multiplier to zero, as TFLite does.
+    # Shifts below -31 flush the multiplier to zero, and shifts above 30 saturate it (the
+    # single-rounding multiply takes no more), as TFLite does.
     tiny = shift < -31
     q_fixed = np.where(tiny | (real == 0), 0, q_fixed)
     shift = np.where(tiny | (real == 0), 0, shift)
+    huge = shift > 30
+    q_fixed = np.where(huge, INT32_MAX, q_fixed)
+    shift = np.where(huge, 30, shift)
     return q_fixed, shift
 
 
