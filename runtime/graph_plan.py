@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tflc.errors import TflcError
 from tflc.runtime.kernels import Node, input_count_problem, lookup, unsupported_reason
+from tflc.runtime.shape_inference import OpView, ShapeError, infer_output_shapes
 from tflc.runtime.tflite_model import Model
 
 if TYPE_CHECKING:
@@ -133,7 +134,30 @@ def call_kernel(step: Step, args: list) -> Any:
         e.at(step.node.where)  # a helper's error (a size limit) gets the node's place
         raise
     except Exception as e:  # a kernel bug or data it cannot handle: say where
+        problem = run_time_shape_problem(step.node, args)
+        if problem:  # shapes computed at run time that the op cannot take: the model's fault
+            raise TflcError(f"at run time, {problem}", step.node.where) from None
         raise TflcError(f"kernel failed: {type(e).__name__}: {e}", step.node.where) from e
+
+
+def run_time_shape_problem(node: Node, args: list) -> str | None:
+    """Why the op's shape function refuses the arrays a kernel failed on, or None. The reader
+    checked the declared shapes; shapes computed in the graph (a RESHAPE fed by SHAPE and
+    arithmetic) are only known now."""
+    arrays = [a if isinstance(a, np.ndarray) else None for a in args]
+    view = OpView(
+        node.op,
+        [None if a is None else tuple(a.shape) for a in arrays],
+        [a if a is not None and a.dtype.kind in "iu" and a.size <= 64 else None for a in arrays],
+        node.options or {},
+    )
+    try:
+        infer_output_shapes(view)
+    except ShapeError as e:
+        return str(e)
+    except Exception:  # noqa: BLE001 - a diagnosis only; the kernel's own error stands
+        return None
+    return None
 
 
 def store_outputs(node: Node, outputs: tuple[int, ...], result: Any, values: list) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import corpus
+import numpy as np
 import pytest
 from fuzz_models import ALL_ENTRY_POINTS, FuzzConfig, Mutant, run_mutants
 from fuzz_models.worker import CLEAN, ERROR
@@ -94,6 +95,16 @@ def _zero_data(tensor_index: int) -> Callable[[Model], None]:
     def edit(m: Model) -> None:
         t = m.subgraphs[0].tensors[tensor_index]
         m.buffers[t.buffer] = bytes(len(m.buffer_data(t)))
+
+    return edit
+
+
+def _set_element(tensor_index: int, position: int, value: int) -> Callable[[Model], None]:
+    def edit(m: Model) -> None:
+        t = m.subgraphs[0].tensors[tensor_index]
+        data = np.frombuffer(m.buffer_data(t), dtype=t.dtype).copy()
+        data[position] = value
+        m.buffers[t.buffer] = data.tobytes()
 
     return edit
 
@@ -398,6 +409,15 @@ INTERPRETER_CASES = [
         ("upsample", "float32"),
         _set_option(0, "stride_h", 2**31 - 1),
         "node 0 (TRANSPOSE_CONV): accumulator of shape [1, 15032385532, 17, 16] needs 15232.0 GiB",
+    ),
+    # ValueError in CONCATENATION: a shape computed in the graph (from a corrupted constant)
+    # that its shape function refuses, known only at run time.
+    (
+        "run-time-shape-mismatch",
+        ("tensor_ops", "int8"),
+        _set_element(14, 2, -1000),
+        "node 16 (CONCATENATION): at run time, input shapes [[1, 5, 24], [1, 3, 1]] differ off "
+        "axis 1",
     ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (
