@@ -1,0 +1,3 @@
+"""The shape function of each builtin op, by op family (runtime/shape_inference.py is the\nframework). Importing this package registers them all."""
+
+from tflc.runtime.shape_functions import elementwise, indexing, layout, nn  # noqa: F401
