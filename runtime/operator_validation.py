@@ -20,6 +20,7 @@ from tflc.errors import TflcError
 from tflc.runtime.op_traits import (
     ELEMENTWISE_BINARY,
     ELEMENTWISE_UNARY,
+    INT8_RULES,
     INTEGER_OPERANDS,
     INTEGER_TYPES,
     WEIGHTED_OPERANDS,
@@ -175,9 +176,23 @@ def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
         return None
     first = ins[0][1]
     for k, t in ins:
-        name = d.operands[min(k, len(d.operands) - 1)].name if d.operands else ""
+        name = _operand_name(d, k)
         if name in INTEGER_OPERANDS and t.type not in INTEGER_TYPES:
             return f"{describe('input', k, t)}, but its {name} must be integers"
+    rule = INT8_RULES.get(d.opcode)
+    if rule in ("same_as_input", "same_all_operands"):
+        # data movement, pooling, max/min: the output is of the data's type (SPLIT's data is
+        # its second operand, after the axis)
+        data = [(k, t) for k, t in ins if _operand_name(d, k) not in INTEGER_OPERANDS]
+        same = data if rule == "same_all_operands" else data[:1]
+        if same:
+            j, first_data = same[0]
+            for k, t in same[1:]:
+                if t.type != first_data.type:
+                    return f"{describe('input', k, t)}, input {j} is {first_data.type}: one type expected"
+            for k, t in outs:
+                if t.type != first_data.type:
+                    return f"{describe('output', k, t)}, its input is {first_data.type}"
     if d.opcode in ELEMENTWISE_BINARY:
         for k, t in ins[1:]:
             if t.type != first.type:
@@ -210,6 +225,11 @@ def _type_problem(tensors: list[Tensor], d: OpDef, op: Operator) -> str | None:
             if not _quantized(t):
                 return f"{describe(kind, k, t)} without quantization parameters"
     return None
+
+
+def _operand_name(d: OpDef, position: int) -> str:
+    """The op table's name of the operand at `position` (a variadic last one repeats)."""
+    return d.operands[min(position, len(d.operands) - 1)].name if d.operands else ""
 
 
 # int8 arithmetic rescales by its operands' scales (comparisons and MAXIMUM/MINIMUM do not).

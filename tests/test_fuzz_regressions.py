@@ -367,6 +367,14 @@ CASES = [
         "subgraph 0 operator 9 (MEAN): input 1 'upsample_1/Mean/reduction_indices' is VARIANT, "
         "but its axis must be integers",
     ),
+    # KeyError in the interpreter's int16 pooling: a pool whose output is not its input's type.
+    (
+        "pool-output-type",
+        ("cnn", "int16x8"),
+        _set_type(21, "FLOAT32"),
+        "subgraph 0 operator 6 (AVERAGE_POOL_2D): output 0 'cnn_1/average_pooling2d_1/AvgPool' "
+        "is FLOAT32, its input is INT16",
+    ),
     # IndexError in the interpreter's DENSIFY.
     (
         "sparse-index-out-of-range",
@@ -418,6 +426,13 @@ INTERPRETER_CASES = [
         _set_element(14, 2, -1000),
         "node 16 (CONCATENATION): at run time, input shapes [[1, 5, 24], [1, 3, 1]] differ off "
         "axis 1",
+    ),
+    # AttributeError in the LSTM kernel: a gate's weights absent.
+    (
+        "lstm-without-gate-weights",
+        ("mlp", "float32"),
+        _opcode(3, "LSTM", options=("LSTMOptions", {})),
+        "node 3 (LSTM): input 2 is required by the LSTM kernel, but the operator has none there",
     ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (

@@ -304,6 +304,18 @@ def test_custom_op_without_kernel_is_an_error_naming_its_code():
         tflc_compile(tflc.parse(text), target="mcu", compare_tflm=False)
 
 
+def test_unsupported_fused_activation_names_the_op(tmp_path):
+    model = read_model(tf_model_path("upsample", "float32"))
+    sg = model.subgraphs[0]
+    conv = next(op for op in sg.operators if model.operator_name(op) == "TRANSPOSE_CONV")
+    conv.builtin_options[1]["fused_activation_function"] = "SIGN_BIT"
+    path = tmp_path / "sign_bit.tflite"
+    path.write_bytes(write_model(model))
+    with pytest.raises(TflcError, match="fused activation SIGN_BIT is not supported") as e:
+        tflc_compile(str(path), target="mcu", compare_tflm=False)
+    assert "'tfl.transpose_conv' at " in str(e.value.where)
+
+
 def test_unknown_option_is_an_error():
     with pytest.raises(TflcError, match="unknown MCU option"):
         tflc_compile(str(tf_model_path("mlp", "int8")), target="mcu", arena_limit=1)

@@ -153,7 +153,10 @@ class Lowering:
                 f"hybrid (dynamic-range) '{op.name}' with float and int8 operands is not "
                 "supported by the MCU target"
             )
-        handler(self)
+        try:
+            handler(self)
+        except TflcError as e:  # a helper's error (an unsupported activation) gets the op's place
+            raise e.at(self.fail("").where) from None
 
     def emit(
         self, kernel: str, call: str, inputs, outputs, params=(), overlap=None, overlap_inputs=(0,)
