@@ -28,6 +28,7 @@ from tflc.runtime.float_order import (
     has_dynamic_range_layers,
     uses_litert_order,
 )
+from tflc.runtime.delegation import DelegatedPlan, delegated_plan
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
 from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
@@ -58,6 +59,8 @@ class Interpreter(LiteRTCompatibility):
     (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
     each), "auto" (default) picks "litert" for models with dynamic-range layers and "blas"
     otherwise. The attribute `litert_float_order` holds the choice.
+    `experimental_delegates`: tflc's compiled targets (`tflc.delegates.cpu()`) run the nodes
+    they compile; `delegated_nodes` lists those nodes (runtime/delegation.py).
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class Interpreter(LiteRTCompatibility):
         num_threads: int | None = None,
         experimental_preserve_all_tensors: bool = False,
         float_order: str = "auto",
+        experimental_delegates: Sequence[Any] | None = None,
     ):
         check_float_order(float_order)
         if (model_path is None) == (model_content is None):
@@ -80,6 +84,9 @@ class Interpreter(LiteRTCompatibility):
         if problems:
             raise TflcError(problems_message(problems), self._source)
         self._main = self._graphs[0]
+        self._delegation: DelegatedPlan | None = None
+        if experimental_delegates:
+            self._delegation = delegated_plan(self._main, self._model, experimental_delegates)
         main = self._main.subgraph
         self._input_shapes: dict[int, tuple[int, ...]] = {
             ti: tuple(main.tensors[ti].shape) for ti in main.inputs
@@ -232,6 +239,11 @@ class Interpreter(LiteRTCompatibility):
     def profile(self) -> Profile | None:
         return self._profile
 
+    @property
+    def delegated_nodes(self) -> tuple[int, ...]:
+        """Main-graph nodes that delegates run in compiled code (empty without delegates)."""
+        return self._delegation.delegated_nodes if self._delegation else ()
+
     # --- used by kernels --------------------------------------------------------------
 
     def run_subgraph(self, index: int, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -292,11 +304,12 @@ class Interpreter(LiteRTCompatibility):
 
     def _run(self, graph: GraphPlan, values: list, keep_all: bool) -> None:
         profile = self._profile if graph is self._main else None
-        for step in graph.steps:
+        plan = self._delegation if graph is self._main and self._delegation else graph
+        for step in plan.steps:
             start = time.perf_counter() if profile is not None else 0.0
-            graph.execute(step, values)
+            plan.execute(step, values)
             if profile is not None:
-                profile.record(step.node.index, step.node.op, time.perf_counter() - start)
+                profile.record(step.index, step.op, time.perf_counter() - start, step.name)
             if not keep_all:
                 for ti in step.free:
                     values[ti] = None

@@ -31,12 +31,14 @@ class Profile:
         self._model = model
         self.nodes: dict[int, NodeTiming] = {}
 
-    def record(self, index: int, op: str, seconds: float) -> None:
+    def record(self, index: int, op: str, seconds: float, name: str | None = None) -> None:
+        """`name` None: the node's first output tensor names it."""
         timing = self.nodes.get(index)
         if timing is None:
-            sg = self._model.subgraphs[0]
-            outs = sg.operators[index].outputs
-            name = sg.tensors[outs[0]].name if outs else ""
+            if name is None:
+                sg = self._model.subgraphs[0]
+                outs = sg.operators[index].outputs
+                name = sg.tensors[outs[0]].name if outs else ""
             timing = self.nodes[index] = NodeTiming(index, op, name)
         timing.times.append(seconds)
 
