@@ -18,33 +18,11 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError, saving_errors
+from tflc.runtime.input_errors import checked_inputs
 from tflc.runtime.profile import Profile
 
 MANIFEST = "manifest.json"
 WORKSPACE_ALIGNMENT = 64
-
-
-def check_inputs(descs: list[dict[str, Any]], arrays) -> list[np.ndarray]:
-    """The call's arrays, contiguous, after checking their count, dtypes and shapes."""
-    if len(arrays) != len(descs):
-        raise TflcError(f"expected {len(descs)} inputs, got {len(arrays)}", "compiled model call")
-    out = []
-    for i, (desc, x) in enumerate(zip(descs, arrays, strict=True)):
-        dtype = np.dtype(desc["dtype"])
-        arr = np.asarray(x)
-        if arr.dtype != dtype:
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must be {dtype}, got {arr.dtype}",
-                "compiled model call",
-            )
-        if tuple(arr.shape) != tuple(desc["shape"]):
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must have shape {tuple(desc['shape'])}, "
-                f"got {tuple(arr.shape)}",
-                "compiled model call",
-            )
-        out.append(np.ascontiguousarray(arr))
-    return out
 
 
 def _aligned_empty(nbytes: int) -> np.ndarray:
@@ -86,7 +64,7 @@ class CompiledCpuModel:
 
     def _buffers(self, arrays) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
         """The checked inputs, fresh outputs, and the run functions' pointer arguments."""
-        ins = check_inputs(self.inputs, arrays)
+        ins = checked_inputs(self.inputs, arrays)
         outs = [np.empty(d["shape"], np.dtype(d["dtype"])) for d in self.outputs]
         ptrs = [a.ctypes.data for a in ins] + [a.ctypes.data for a in outs]
         ptrs.append(self._workspace.ctypes.data)

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError, saving_errors
-from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel, check_inputs
+from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
+from tflc.runtime.input_errors import checked_inputs
 from tflc.runtime.profile import Profile
 
 PIPELINE_FORMAT = "tflc-cpu-pipeline/1"
@@ -60,7 +61,7 @@ class CompiledCpuPipeline:
         return self._interpreters[name]
 
     def __call__(self, *arrays) -> list[np.ndarray]:
-        values: dict[int, np.ndarray] = dict(enumerate(check_inputs(self.inputs, arrays)))
+        values: dict[int, np.ndarray] = dict(enumerate(checked_inputs(self.inputs, arrays)))
         for step in self.manifest["steps"]:
             args = [values[i] for i in step["inputs"]]
             if step["kind"] == "native":
@@ -92,7 +93,7 @@ class CompiledCpuPipeline:
         wall time of each host step, one row each, in run order."""
         profile = Profile()
         for _ in range(runs):
-            values: dict[int, np.ndarray] = dict(enumerate(check_inputs(self.inputs, arrays)))
+            values: dict[int, np.ndarray] = dict(enumerate(checked_inputs(self.inputs, arrays)))
             row = 0
             for step in self.manifest["steps"]:
                 args = [values[i] for i in step["inputs"]]

@@ -30,6 +30,7 @@ from tflc.runtime.float_order import (
 )
 from tflc.runtime.delegation import DelegatedPlan, delegated_plan
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
+from tflc.runtime.input_errors import input_place, wrong_count, wrong_dtype, wrong_shape
 from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
 from tflc.runtime.signature_runner import SignatureRunner
@@ -194,9 +195,7 @@ class Interpreter(LiteRTCompatibility):
         the input's signature resizes it."""
         main = self._main.subgraph
         if len(inputs) != len(main.inputs):
-            raise TflcError(
-                f"the model takes {len(main.inputs)} input(s), got {len(inputs)}", self._source
-            )
+            raise wrong_count(len(main.inputs), len(inputs))
         arrays = {}
         for ti, value in zip(main.inputs, inputs, strict=True):
             arr = np.asarray(value)
@@ -330,21 +329,18 @@ class Interpreter(LiteRTCompatibility):
         value = np.asarray(value)
         expected = t.dtype
         if expected is not None and value.dtype != expected:
-            raise TflcError(f"got dtype {value.dtype}, expected {expected}", self._tensor_where(ti))
+            raise wrong_dtype(self._tensor_where(ti), value.dtype, expected)
         shape = self._input_shapes[ti]
         if value.shape != shape:
             hint = " (call resize_tensor_input() first)" if fits_signature(t, value.shape) else ""
-            raise TflcError(
-                f"got shape {list(value.shape)}, expected {list(shape)}{hint}",
-                self._tensor_where(ti),
-            )
+            raise wrong_shape(self._tensor_where(ti), value.shape, shape, hint)
         return value
 
     def _tensor_where(self, ti: int) -> str:
         t = self._main.subgraph.tensors[ti]
         main = self._main.subgraph
         if ti in main.inputs:
-            return f"input {main.inputs.index(ti)} '{t.name}' (tensor {ti})"
+            return input_place(main.inputs.index(ti), t.name)
         return f"tensor {ti} '{t.name}'"
 
     def _details(self, ti: int, subgraph: int = 0) -> dict[str, Any]:
