@@ -99,7 +99,9 @@ class CompiledCpuModel:
     def run_timed(self, arrays, profile: Profile, first_row: int) -> list[np.ndarray]:
         """One run, kernel by kernel, recording kernel i as row `first_row + i`."""
         if self._kernels is None:
-            raise TflcError("compiled before per-kernel profiling existed: compile it again", "profile")
+            raise TflcError(
+                "compiled before per-kernel profiling existed: compile it again", "profile"
+            )
         _, outs, ptrs = self._buffers(arrays)
         for i, label in enumerate(self.manifest["kernels"]):
             start = time.perf_counter()

@@ -31,11 +31,15 @@ def wrong_dtype(place: str, got: Any, expected: Any) -> TflcError:
     return TflcError(f"got dtype {np.dtype(got)}, expected {np.dtype(expected)}", place)
 
 
-def wrong_shape(place: str, got: Sequence[int], expected: Sequence[int], hint: str = "") -> TflcError:
+def wrong_shape(
+    place: str, got: Sequence[int], expected: Sequence[int], hint: str = ""
+) -> TflcError:
     return TflcError(f"got shape {list(got)}, expected {list(expected)}{hint}", place)
 
 
-def checked_inputs(descriptors: Sequence[dict[str, Any]], arrays: Sequence[Any]) -> list[np.ndarray]:
+def checked_inputs(
+    descriptors: Sequence[dict[str, Any]], arrays: Sequence[Any]
+) -> list[np.ndarray]:
     """`arrays` as contiguous arrays, after checking their count, then each one's dtype and
     shape against `descriptors` (dicts with `name`, `shape` and `dtype`)."""
     if len(arrays) != len(descriptors):

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.delegation import DelegatedPlan, delegated_plan
 from tflc.runtime.float_order import (
     FLOAT_ORDERS,
     check_float_order,
     has_dynamic_range_layers,
     uses_litert_order,
 )
-from tflc.runtime.delegation import DelegatedPlan, delegated_plan
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
 from tflc.runtime.input_errors import input_place, wrong_count, wrong_dtype, wrong_shape
 from tflc.runtime.litert_compat import LiteRTCompatibility

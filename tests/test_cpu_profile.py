@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-import tflc
 from corpus import sample_inputs, tf_model_path
 from test_cpu_fallback import _custom_model, cube_kernel  # noqa: F401 - a fixture
 from tflc.compiler import compile as tflc_compile

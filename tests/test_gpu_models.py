@@ -11,8 +11,8 @@ import json
 import corpus
 import numpy as np
 import pytest
-from tflc.errors import TflcError
 from test_gpu_support import assert_close, cumsum_model, litert_outputs, require_vulkan
+from tflc.errors import TflcError
 
 pytestmark = require_vulkan()
 
