@@ -65,7 +65,7 @@ _EXPORTS = {
     "register_kernel": ("tflc.runtime.kernels", "register_kernel"),
 }
 
-__all__ = ["TflcError", "__version__", *_EXPORTS]
+__all__ = ["TflcError", "__version__", "delegates", *_EXPORTS]
 
 
 def __getattr__(name: str):
@@ -73,6 +73,8 @@ def __getattr__(name: str):
         from tflc.version import tflc_version
 
         return tflc_version()
+    if name == "delegates":  # a module of constructors: tflc.delegates.cpu()
+        return importlib.import_module("tflc.delegates")
     if name not in _EXPORTS:
         raise AttributeError(f"module 'tflc' has no attribute '{name}'")
     module, attribute = _EXPORTS[name]
@@ -82,4 +84,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS) | {"__version__"})
+    return sorted(set(globals()) | set(_EXPORTS) | {"__version__", "delegates"})

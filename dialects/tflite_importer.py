@@ -23,6 +23,18 @@ from tflc.runtime.tflite_model import Model, Operator, SubGraph, Tensor, read_mo
 from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
 CUSTOM_CODE = BUILTIN_OPERATOR_CODES["CUSTOM"]
+# Ops the importer makes for tensors rather than for operators: every other op of a function
+# is its subgraph's operator of the same position.
+TENSOR_OPS = frozenset(
+    {
+        "tfl.pseudo_const",
+        "tfl.pseudo_qconst",
+        "tfl.pseudo_sparse_const",
+        "tfl.pseudo_raw_const",
+        "tfl.no_value",
+        "tfl.variable",
+    }
+)
 
 
 def _bytes_attr(data: bytes | memoryview) -> ir.DenseElementsAttr:
@@ -318,7 +330,13 @@ def import_flatbuffer(
     source: str | Path | bytes, context: ir.Context | None = None, static_shapes: bool = False
 ) -> ir.Module:
     """Reads a .tflite file (path or bytes) into a verified tfl module."""
-    model = read_model(source)
+    return import_model(read_model(source), context, static_shapes)
+
+
+def import_model(
+    model: Model, context: ir.Context | None = None, static_shapes: bool = False
+) -> ir.Module:
+    """A model the runtime reader has read (and checked) as a verified tfl module."""
     module = FlatbufferImporter(model, context, static_shapes).import_module()
     with module.context:
         verify(module, model.source)

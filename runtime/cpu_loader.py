@@ -11,38 +11,18 @@ from __future__ import annotations
 
 import ctypes
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError, saving_errors
+from tflc.runtime.input_errors import checked_inputs
+from tflc.runtime.profile import Profile
 
 MANIFEST = "manifest.json"
 WORKSPACE_ALIGNMENT = 64
-
-
-def check_inputs(descs: list[dict[str, Any]], arrays) -> list[np.ndarray]:
-    """The call's arrays, contiguous, after checking their count, dtypes and shapes."""
-    if len(arrays) != len(descs):
-        raise TflcError(f"expected {len(descs)} inputs, got {len(arrays)}", "compiled model call")
-    out = []
-    for i, (desc, x) in enumerate(zip(descs, arrays, strict=True)):
-        dtype = np.dtype(desc["dtype"])
-        arr = np.asarray(x)
-        if arr.dtype != dtype:
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must be {dtype}, got {arr.dtype}",
-                "compiled model call",
-            )
-        if tuple(arr.shape) != tuple(desc["shape"]):
-            raise TflcError(
-                f"input {i} ('{desc['name']}') must have shape {tuple(desc['shape'])}, "
-                f"got {tuple(arr.shape)}",
-                "compiled model call",
-            )
-        out.append(np.ascontiguousarray(arr))
-    return out
 
 
 def _aligned_empty(nbytes: int) -> np.ndarray:
@@ -74,14 +54,24 @@ class CompiledCpuModel:
             self._slice = getattr(self._lib, manifest["slice_symbol"])
             self._slice.restype = None
             self._slice.argtypes = [ctypes.c_void_p] * n + [ctypes.c_int64, ctypes.c_int64]
+        self._kernels = None
+        if manifest.get("kernels_symbol"):
+            self._kernels = getattr(self._lib, manifest["kernels_symbol"])
+            self._kernels.restype = None
+            self._kernels.argtypes = [ctypes.c_void_p] * n + [ctypes.c_int64, ctypes.c_int64]
         self._pool: ThreadPoolExecutor | None = None
         self.num_threads = int(manifest.get("num_threads", 1))
 
-    def __call__(self, *arrays) -> list[np.ndarray]:
-        ins = check_inputs(self.inputs, arrays)
+    def _buffers(self, arrays) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
+        """The checked inputs, fresh outputs, and the run functions' pointer arguments."""
+        ins = checked_inputs(self.inputs, arrays)
         outs = [np.empty(d["shape"], np.dtype(d["dtype"])) for d in self.outputs]
         ptrs = [a.ctypes.data for a in ins] + [a.ctypes.data for a in outs]
         ptrs.append(self._workspace.ctypes.data)
+        return ins, outs, ptrs
+
+    def __call__(self, *arrays) -> list[np.ndarray]:
+        ins, outs, ptrs = self._buffers(arrays)
         nt = self.num_threads
         if nt <= 1 or self._slice is None:
             self._run(*ptrs)
@@ -95,6 +85,40 @@ class CompiledCpuModel:
         for f in futures:
             f.result()
         return outs
+
+    def profile_kernels(self, *arrays, runs: int = 1) -> Profile:
+        """Times every kernel of the generated code on `arrays`, `runs` times, one thread:
+        each kernel is one call of `<name>_run_kernels(i, i + 1)` from Python, so each row
+        includes one ctypes call (the profile's note states its measured cost)."""
+        profile = Profile()
+        for _ in range(runs):
+            self.run_timed(arrays, profile, 0)
+        profile.notes.append(self.call_overhead_note())
+        return profile
+
+    def run_timed(self, arrays, profile: Profile, first_row: int) -> list[np.ndarray]:
+        """One run, kernel by kernel, recording kernel i as row `first_row + i`."""
+        if self._kernels is None:
+            raise TflcError(
+                "compiled before per-kernel profiling existed: compile it again", "profile"
+            )
+        _, outs, ptrs = self._buffers(arrays)
+        for i, label in enumerate(self.manifest["kernels"]):
+            start = time.perf_counter()
+            self._kernels(*ptrs, i, i + 1)
+            profile.record(first_row + i, label["op"], time.perf_counter() - start, label["name"])
+        return outs
+
+    def call_overhead_note(self) -> str:
+        _, _, ptrs = self._buffers([np.zeros(d["shape"], d["dtype"]) for d in self.inputs])
+        start = time.perf_counter()
+        for _ in range(100):
+            self._kernels(*ptrs, 0, 0)
+        overhead_us = (time.perf_counter() - start) * 1e4
+        return (
+            "Per-kernel times of compiled code (one thread); each includes one call from Python "
+            f"(about {overhead_us:.1f} us, measured on an empty range)"
+        )
 
     @saving_errors
     def save(self, directory) -> None:

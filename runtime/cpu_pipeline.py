@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError, saving_errors
-from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel, check_inputs
+from tflc.runtime.cpu_loader import MANIFEST, CompiledCpuModel
+from tflc.runtime.input_errors import checked_inputs
+from tflc.runtime.profile import Profile
 
 PIPELINE_FORMAT = "tflc-cpu-pipeline/1"
 
@@ -59,7 +61,7 @@ class CompiledCpuPipeline:
         return self._interpreters[name]
 
     def __call__(self, *arrays) -> list[np.ndarray]:
-        values: dict[int, np.ndarray] = dict(enumerate(check_inputs(self.inputs, arrays)))
+        values: dict[int, np.ndarray] = dict(enumerate(checked_inputs(self.inputs, arrays)))
         for step in self.manifest["steps"]:
             args = [values[i] for i in step["inputs"]]
             if step["kind"] == "native":
@@ -85,6 +87,29 @@ class CompiledCpuPipeline:
             "total_ms": float(np.median(total)),
             "per_host_step_ms": {k: float(np.median(v)) for k, v in self.host_ms.items()},
         }
+
+    def profile_kernels(self, *arrays, runs: int = 1) -> Profile:
+        """Per-kernel times of the native steps (CompiledCpuModel.profile_kernels) and the
+        wall time of each host step, one row each, in run order."""
+        profile = Profile()
+        for _ in range(runs):
+            values: dict[int, np.ndarray] = dict(enumerate(checked_inputs(self.inputs, arrays)))
+            row = 0
+            for step in self.manifest["steps"]:
+                args = [values[i] for i in step["inputs"]]
+                if step["kind"] == "native":
+                    part = self._natives[step["name"]]
+                    results = part.run_timed(args, profile, row)
+                    row += len(part.manifest["kernels"])
+                else:
+                    start = time.perf_counter()
+                    results = self._interpreter(step["name"])(*args)
+                    profile.record(row, "host step", time.perf_counter() - start, step["op"])
+                    row += 1
+                values.update(zip(step["outputs"], results, strict=True))
+        if self._natives:
+            profile.notes.append(next(iter(self._natives.values())).call_overhead_note())
+        return profile
 
     @saving_errors
     def save(self, directory) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.input_errors import checked_inputs
 
 MANIFEST_FORMAT = "tflc-gpu/1"
 _XDG_RUNTIME_DIR: tempfile.TemporaryDirectory | None = None
@@ -176,14 +177,7 @@ class GpuModel:
         return self._download()
 
     def _upload(self, arrays) -> None:
-        if len(arrays) != len(self.inputs):
-            raise ValueError(f"expected {len(self.inputs)} inputs, got {len(arrays)}")
-        for spec, array in zip(self.inputs, arrays, strict=True):
-            data = np.ascontiguousarray(array, dtype=np.float32)
-            if list(data.shape) != list(spec["shape"]):
-                raise ValueError(
-                    f"input '{spec['name']}' has shape {list(data.shape)}, expected {spec['shape']}"
-                )
+        for spec, data in zip(self.inputs, checked_inputs(self.inputs, arrays), strict=True):
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], data)
 
     def _encode(self, steps, encoder, query_set=None) -> None:

@@ -34,6 +34,17 @@ class Step:
         self.outputs = tuple(node.outputs)
         self.free = free
 
+    # What the profile shows (runtime/delegation.DelegatedStep answers the same).
+    name = None  # named by its first output tensor
+
+    @property
+    def index(self) -> int:
+        return self.node.index
+
+    @property
+    def op(self) -> str:
+        return self.node.op
+
 
 class GraphPlan:
     """One subgraph: its nodes in run order and its constant tensors. Nodes that cannot run

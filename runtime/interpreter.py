@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.delegation import DelegatedPlan, delegated_plan
 from tflc.runtime.float_order import (
     FLOAT_ORDERS,
     check_float_order,
@@ -29,6 +30,7 @@ from tflc.runtime.float_order import (
     uses_litert_order,
 )
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
+from tflc.runtime.input_errors import input_place, wrong_count, wrong_dtype, wrong_shape
 from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
 from tflc.runtime.signature_runner import SignatureRunner
@@ -58,6 +60,8 @@ class Interpreter(LiteRTCompatibility):
     (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
     each), "auto" (default) picks "litert" for models with dynamic-range layers and "blas"
     otherwise. The attribute `litert_float_order` holds the choice.
+    `experimental_delegates`: tflc's compiled targets (`tflc.delegates.cpu()`) run the nodes
+    they compile; `delegated_nodes` lists those nodes (runtime/delegation.py).
     """
 
     def __init__(
@@ -67,6 +71,7 @@ class Interpreter(LiteRTCompatibility):
         num_threads: int | None = None,
         experimental_preserve_all_tensors: bool = False,
         float_order: str = "auto",
+        experimental_delegates: Sequence[Any] | None = None,
     ):
         check_float_order(float_order)
         if (model_path is None) == (model_content is None):
@@ -80,6 +85,9 @@ class Interpreter(LiteRTCompatibility):
         if problems:
             raise TflcError(problems_message(problems), self._source)
         self._main = self._graphs[0]
+        self._delegation: DelegatedPlan | None = None
+        if experimental_delegates:
+            self._delegation = delegated_plan(self._main, self._model, experimental_delegates)
         main = self._main.subgraph
         self._input_shapes: dict[int, tuple[int, ...]] = {
             ti: tuple(main.tensors[ti].shape) for ti in main.inputs
@@ -187,9 +195,7 @@ class Interpreter(LiteRTCompatibility):
         the input's signature resizes it."""
         main = self._main.subgraph
         if len(inputs) != len(main.inputs):
-            raise TflcError(
-                f"the model takes {len(main.inputs)} input(s), got {len(inputs)}", self._source
-            )
+            raise wrong_count(len(main.inputs), len(inputs))
         arrays = {}
         for ti, value in zip(main.inputs, inputs, strict=True):
             arr = np.asarray(value)
@@ -231,6 +237,11 @@ class Interpreter(LiteRTCompatibility):
     @property
     def profile(self) -> Profile | None:
         return self._profile
+
+    @property
+    def delegated_nodes(self) -> tuple[int, ...]:
+        """Main-graph nodes that delegates run in compiled code (empty without delegates)."""
+        return self._delegation.delegated_nodes if self._delegation else ()
 
     # --- used by kernels --------------------------------------------------------------
 
@@ -292,11 +303,12 @@ class Interpreter(LiteRTCompatibility):
 
     def _run(self, graph: GraphPlan, values: list, keep_all: bool) -> None:
         profile = self._profile if graph is self._main else None
-        for step in graph.steps:
+        plan = self._delegation if graph is self._main and self._delegation else graph
+        for step in plan.steps:
             start = time.perf_counter() if profile is not None else 0.0
-            graph.execute(step, values)
+            plan.execute(step, values)
             if profile is not None:
-                profile.record(step.node.index, step.node.op, time.perf_counter() - start)
+                profile.record(step.index, step.op, time.perf_counter() - start, step.name)
             if not keep_all:
                 for ti in step.free:
                     values[ti] = None
@@ -317,21 +329,18 @@ class Interpreter(LiteRTCompatibility):
         value = np.asarray(value)
         expected = t.dtype
         if expected is not None and value.dtype != expected:
-            raise TflcError(f"got dtype {value.dtype}, expected {expected}", self._tensor_where(ti))
+            raise wrong_dtype(self._tensor_where(ti), value.dtype, expected)
         shape = self._input_shapes[ti]
         if value.shape != shape:
             hint = " (call resize_tensor_input() first)" if fits_signature(t, value.shape) else ""
-            raise TflcError(
-                f"got shape {list(value.shape)}, expected {list(shape)}{hint}",
-                self._tensor_where(ti),
-            )
+            raise wrong_shape(self._tensor_where(ti), value.shape, shape, hint)
         return value
 
     def _tensor_where(self, ti: int) -> str:
         t = self._main.subgraph.tensors[ti]
         main = self._main.subgraph
         if ti in main.inputs:
-            return f"input {main.inputs.index(ti)} '{t.name}' (tensor {ti})"
+            return input_place(main.inputs.index(ti), t.name)
         return f"tensor {ti} '{t.name}'"
 
     def _details(self, ti: int, subgraph: int = 0) -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tflc.runtime.tflite_model import Model
+if TYPE_CHECKING:
+    from tflc.runtime.tflite_model import Model
 
 
 @dataclass
@@ -25,18 +27,22 @@ class NodeTiming:
 
 
 class Profile:
-    """Collects the time of every node of the main subgraph over one or more invokes."""
+    """Collects the time of every node of the main subgraph over one or more invokes (or of
+    every kernel of compiled code, which names its rows itself: `model` None)."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model | None = None):
         self._model = model
         self.nodes: dict[int, NodeTiming] = {}
+        self.notes: list[str] = []  # lines printed after the summary (how it was measured)
 
-    def record(self, index: int, op: str, seconds: float) -> None:
+    def record(self, index: int, op: str, seconds: float, name: str | None = None) -> None:
+        """`name` None: the node's first output tensor names it."""
         timing = self.nodes.get(index)
         if timing is None:
-            sg = self._model.subgraphs[0]
-            outs = sg.operators[index].outputs
-            name = sg.tensors[outs[0]].name if outs else ""
+            if name is None:
+                sg = self._model.subgraphs[0]
+                outs = sg.operators[index].outputs
+                name = sg.tensors[outs[0]].name if outs else ""
             timing = self.nodes[index] = NodeTiming(index, op, name)
         timing.times.append(seconds)
 
@@ -86,5 +92,6 @@ class Profile:
             "",
             f"Timings (microseconds): count={runs} avg={1e3 * self.total_ms():.1f}",
             f"Number of nodes executed: {len(self.nodes)}",
+            *self.notes,
         ]
         return "\n".join(lines)

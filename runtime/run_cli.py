@@ -1,6 +1,9 @@
-"""`tflc run`: runs a .tflite model in the interpreter, without compiling it.
+"""`tflc run`: runs a .tflite model in the interpreter, without compiling it, or as compiled
+cpu code (`--target cpu` compiles it first; a directory saved by `tflc compile --target cpu`
+runs as it is).
 
     tflc run model.tflite --input x.npy [--input y.npy] [--output out.npz] [--profile]
+    tflc run model.tflite --target cpu --random-inputs --profile   # per-kernel times
 
 Inputs are .npy files in the model's input order (or one .npz keyed by input name); outputs go
 to an .npz keyed by output name, or are summarized on stdout.
@@ -23,7 +26,20 @@ def add_run_command(subparsers) -> argparse.ArgumentParser:
         help="run a .tflite model in the numpy interpreter",
         description="Run a .tflite model in tflc's interpreter (no compilation).",
     )
-    p.add_argument("model", help="the .tflite file")
+    p.add_argument("model", help="the .tflite file, or a directory of a compiled cpu model")
+    p.add_argument(
+        "--target",
+        choices=["interpreter", "cpu"],
+        default="interpreter",
+        help="run in the interpreter (default) or compile for this cpu first",
+    )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a cpu target option, with --target cpu (repeatable)",
+    )
     p.add_argument(
         "--input",
         "-i",
@@ -42,7 +58,8 @@ def add_run_command(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--profile",
         action="store_true",
-        help="print per-op timings (run order and summary by op type)",
+        help="print per-op timings (run order and summary by op type); of every kernel of "
+        "the generated code for a compiled model",
     )
     p.add_argument("--runs", type=int, default=1, help="invocations to time (default 1)")
     p.add_argument(
@@ -62,26 +79,62 @@ add_command = add_run_command  # the name the `tflc` driver looks for
 def run_command(args: argparse.Namespace) -> int:
     if args.runs < 1:
         raise TflcError("--runs must be at least 1", "tflc run")
+    if args.target == "cpu" or Path(args.model).is_dir():
+        return _run_compiled(args)
+    if args.option:
+        raise TflcError("--option needs --target cpu", "tflc run")
     interp = Interpreter(model_path=args.model, float_order=args.float_order)
-    details = interp.get_input_details()
-    if args.random_inputs:
-        if args.input:
-            raise TflcError("give --input files or --random-inputs, not both", "tflc run")
-        inputs = random_inputs(details, args.seed)
-    else:
-        inputs = load_inputs(args.input, details)
+    inputs = _inputs(args, interp.get_input_details())
     profile = interp.enable_profiling() if args.profile else None
     for _ in range(args.runs):
         outputs = interp(*inputs)
-    out_details = interp.get_output_details()
-    if args.output:
-        save_outputs(Path(args.output), out_details, outputs)
-    else:
-        for d, y in zip(out_details, outputs, strict=True):
-            print(_summary(d["name"], y))
+    _print_outputs(args, interp.get_output_details(), outputs)
     if profile is not None:
         print(profile.report())
     return 0
+
+
+def _run_compiled(args: argparse.Namespace) -> int:
+    if Path(args.model).is_dir():
+        from tflc.runtime.cpu_loader import load_compiled
+
+        compiled = load_compiled(args.model)
+    else:  # the one place `tflc run` needs the compiler; plain runs never load it
+        from tflc.compiler import compile as tflc_compile
+        from tflc.tools.compile_cli import parse_options
+
+        compiled = tflc_compile(args.model, target="cpu", **parse_options(args.option))
+    inputs = _inputs(args, _details(compiled.inputs))
+    for _ in range(args.runs):
+        outputs = compiled(*inputs)
+    _print_outputs(args, _details(compiled.outputs), outputs)
+    if args.profile:
+        print(compiled.profile_kernels(*inputs, runs=args.runs).report())
+    return 0
+
+
+def _details(descriptors: list[dict]) -> list[dict]:
+    """A compiled model's tensor descriptors as the interpreter's details read here."""
+    return [
+        {"name": d["name"], "shape": np.array(d["shape"]), "dtype": np.dtype(d["dtype"])}
+        for d in descriptors
+    ]
+
+
+def _inputs(args: argparse.Namespace, details: list[dict]) -> list[np.ndarray]:
+    if args.random_inputs:
+        if args.input:
+            raise TflcError("give --input files or --random-inputs, not both", "tflc run")
+        return random_inputs(details, args.seed)
+    return load_inputs(args.input, details)
+
+
+def _print_outputs(args: argparse.Namespace, details: list[dict], outputs) -> None:
+    if args.output:
+        save_outputs(Path(args.output), details, outputs)
+    else:
+        for d, y in zip(details, outputs, strict=True):
+            print(_summary(d["name"], y))
 
 
 def _describe(details: list[dict]) -> str:

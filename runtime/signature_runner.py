@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.input_errors import wrong_dtype, wrong_shape
 
 if TYPE_CHECKING:
     from tflc.runtime.interpreter import Interpreter
@@ -43,16 +44,11 @@ class SignatureRunner:
         for ti in graph.subgraph.inputs:
             t = graph.subgraph.tensors[ti]
             arr = np.asarray(inputs[by_tensor[ti]])
+            place = f"signature '{sig.key}' input '{by_tensor[ti]}'"
             if t.dtype is not None and arr.dtype != t.dtype:
-                raise TflcError(
-                    f"got dtype {arr.dtype}, expected {t.dtype}",
-                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
-                )
+                raise wrong_dtype(place, arr.dtype, t.dtype)
             if arr.ndim != len(t.shape):
-                raise TflcError(
-                    f"got shape {list(arr.shape)}, expected {t.shape_signature or t.shape}",
-                    f"signature '{sig.key}' input '{by_tensor[ti]}'",
-                )
+                raise wrong_shape(place, arr.shape, t.shape_signature or t.shape)
             if graph is self._interp._main and arr.shape != self._interp._input_shapes[ti]:
                 self._interp.resize_tensor_input(ti, arr.shape)  # as LiteRT's runner does
             ordered.append(arr)

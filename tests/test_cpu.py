@@ -77,11 +77,11 @@ def test_report_and_workspace_reuse() -> None:
 def test_bad_inputs_raise_clear_errors() -> None:
     cm = tflc_compile(str(tf_model_path("mlp", "float32")), target="cpu")
     shape = tuple(cm.inputs[0]["shape"])
-    with pytest.raises(TflcError, match="must have shape"):
+    with pytest.raises(TflcError, match=r"got shape \[2, .*\], expected"):
         cm(np.zeros((2, *shape), np.float32))
-    with pytest.raises(TflcError, match="must be float32"):
+    with pytest.raises(TflcError, match="got dtype float64, expected float32"):
         cm(np.zeros(shape, np.float64))
-    with pytest.raises(TflcError, match="expected 1 inputs"):
+    with pytest.raises(TflcError, match=r"takes 1 input\(s\), got 0"):
         cm()
 
 

@@ -12,6 +12,7 @@ import corpus
 import numpy as np
 import pytest
 from test_gpu_support import assert_close, cumsum_model, litert_outputs, require_vulkan
+from tflc.errors import TflcError
 
 pytestmark = require_vulkan()
 
@@ -116,5 +117,5 @@ def test_cli_artifacts_run_with_the_runtime_alone(tmp_path):
 
 def test_wrong_input_shape_is_an_error():
     cm = _compile(corpus.tf_model_path("mlp", "float32"))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(TflcError, match=r"input 0 '.*': got shape \[3, 3\], expected"):
         cm(np.zeros((3, 3), np.float32))

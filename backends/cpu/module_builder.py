@@ -2,6 +2,9 @@
 
     func.func @<name>_run(%in0: memref<..>, ..., %out0: memref<..>, ..., %ws: memref<Nxi8>)
 
+and beside it `<name>_run_slice` (one thread's share of every kernel) and `<name>_run_kernels`
+(kernels first..last-1 only: per-kernel timings, `profile_kernels` in runtime/cpu_loader.py).
+
 With the bare-pointer calling convention every memref argument becomes a plain pointer, so the
 C signature is `void <name>_run(const T *in0, ..., T *out0, ..., void *workspace)`. Weights live
 in one global byte blob (`@<name>_weights`, defined by the codegen step); activations are
@@ -85,6 +88,7 @@ class BuiltModule:
     blob: WeightBlob
     kernels: list[Kernel]
     workspace_bytes: int  # activations and the barrier state
+    kernel_labels: list[dict[str, str]]  # per kernel, in run order: its op and its node's place
 
 
 def _elem(dtype: str) -> str:
@@ -107,6 +111,7 @@ def check_node(node: Node) -> None:
 def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str) -> BuiltModule:
     blob = WeightBlob()
     kernels: list[Kernel] = []
+    labels: list[dict[str, str]] = []
     for node in graph.nodes:
         check_node(node)
     for i, node in enumerate(graph.nodes):
@@ -124,6 +129,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                 f"the cpu target cannot compile this '{node.op}' ({e!r})", node.where
             ) from None
         kernels.append(k)
+        labels.append({"op": node.op, "name": node.outputs[0].name if node.outputs else node.where})
     # Kernels are parameterized by their arguments only (weights are views passed in), so
     # layers of the same shape share one function.
     unique: dict[str, str] = {}
@@ -138,11 +144,11 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
     lines += bodies
-    lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded=False)
-    lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded=True)
+    for mode in ("run", "slice", "range"):
+        lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode)
     lines.append("func.func private @sched_yield() -> i32")
     text = "module {\n" + "\n".join(lines) + "\n}\n"
-    return BuiltModule(text, blob, kernels, ws_bytes)
+    return BuiltModule(text, blob, kernels, ws_bytes, labels)
 
 
 def thread_state_size(n_kernels: int) -> int:
@@ -205,17 +211,23 @@ CHUNK_LOOP = """  %w{i} = scf.while : () -> index {{
   }}"""
 
 
-def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> list[str]:
-    """`<name>_run(ins, outs, ws)`, or `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
-    thread runs its share of each kernel, then waits at a barrier."""
+ENTRY_SUFFIX = {"run": "", "slice": "_slice", "range": "_kernels"}
+
+
+def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[str]:
+    """`<name>_run(ins, outs, ws)`; `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
+    thread runs its share of each kernel, then waits at a barrier; or
+    `<name>_run_kernels(ins, outs, ws, first, last)`: kernels first..last-1, one thread."""
+    threaded = mode == "slice"
     args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
     args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
     ws_ty = f"memref<{ws_bytes}xi8>"
     if threaded:
         args += ["%tid: index", "%nt: index"]
-    suffix = "_slice" if threaded else ""
-    body = [f"func.func @{name}_run{suffix}({', '.join(args)}) {{"]
+    elif mode == "range":
+        args += ["%first: index", "%last: index"]
+    body = [f"func.func @{name}_run{ENTRY_SUFFIX[mode]}({', '.join(args)}) {{"]
     body.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
     if threaded:
         state = ws_bytes - thread_state_size(len(kernels))
@@ -277,6 +289,15 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, threaded: bool) -> 
             body += ["  scf.if %first {", f"    {call}", "  }"]
         elif threaded:
             body.append(CHUNK_LOOP.format(i=i, n=offset(n), k=n_counters, call=call))
+        elif mode == "range":
+            body += [
+                f"  %from{i} = arith.cmpi ule, %first, {offset(i)} : index",
+                f"  %upto{i} = arith.cmpi ult, {offset(i)}, %last : index",
+                f"  %take{i} = arith.andi %from{i}, %upto{i} : i1",
+                f"  scf.if %take{i} {{",
+                f"    {call}",
+                "  }",
+            ]
         else:
             body.append(f"  {call}")
         if threaded:

@@ -155,6 +155,8 @@ class CpuTarget:
             "outputs": outputs,
             "workspace_bytes": built.workspace_bytes,
             "slice_symbol": f"{name}_run_slice",
+            "kernels_symbol": f"{name}_run_kernels",
+            "kernels": built.kernel_labels,
             "num_threads": int(options.get("num_threads", 1)),
             "report": report,
         }

@@ -116,7 +116,10 @@ class Lowering:
 
     def run(self) -> Program:
         block = self.func.regions[0].blocks[0]
-        inputs = [self.tensor(a, f"input{i}").id for i, a in enumerate(block.arguments)]
+        inputs = [
+            self.tensor(a, describe_location(a.location) or f"input{i}").id
+            for i, a in enumerate(block.arguments)
+        ]
         outputs: list[int] = []
         for op in block.operations:
             self.op = op = op.operation

@@ -26,6 +26,7 @@ from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
 from tflc.backends.mcu.program import Program
 from tflc.errors import TflcError, saving_errors
+from tflc.runtime.input_errors import checked_inputs
 from tflc.runtime.limits import check_planned_buffer
 
 KNOWN_OPTIONS = {
@@ -81,16 +82,9 @@ class McuCompiledModel:
         return root
 
     def pack_inputs(self, arrays) -> bytes:
-        if len(arrays) != len(self.inputs):
-            raise TflcError(f"model takes {len(self.inputs)} inputs, got {len(arrays)}")
         chunks = []
-        for k, (array, d) in enumerate(zip(arrays, self.inputs, strict=True)):
-            a = np.asarray(array)
-            if list(a.shape) != d["shape"] or a.dtype != d["dtype"]:
-                raise TflcError(
-                    f"input {k} must be {d['dtype']} {d['shape']}, got {a.dtype} {list(a.shape)}"
-                )
-            data = np.ascontiguousarray(a).tobytes()
+        for a in checked_inputs(self.inputs, arrays):
+            data = a.tobytes()
             chunks.append(data + bytes(-len(data) % 4))
         return b"".join(chunks)
 
@@ -111,14 +105,16 @@ class McuCompiledModel:
 
     def __call__(self, *arrays, sanitize: bool = False) -> list[np.ndarray]:
         target = "asan/model_test" if sanitize else "host/model_test"
+        packed = self.pack_inputs(arrays)  # bad inputs are refused before the build
         root = self.build(target)
-        data = toolchain.run_host(root / target, self.pack_inputs(arrays), self.output_size)
+        data = toolchain.run_host(root / target, packed, self.output_size)
         return self.unpack_outputs(data)
 
     def run_firmware(self, *arrays) -> tuple[int, list[np.ndarray] | None, str]:
         """Builds the Cortex-M firmware and runs it under qemu: (status, outputs, console)."""
+        packed = self.pack_inputs(arrays)
         root = self.build("cortex-m/firmware.elf")
-        status, text = toolchain.run_qemu(root / "cortex-m/firmware.elf", self.pack_inputs(arrays))
+        status, text = toolchain.run_qemu(root / "cortex-m/firmware.elf", packed)
         try:
             outputs = self.unpack_outputs(toolchain.parse_firmware_output(text))
         except TflcError:
