@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
     _concatenation,
@@ -18,10 +19,10 @@ from tflc.backends.mcu.ops_data import (
 from tflc.backends.mcu.ops_elementwise import (
     _binary,
     _dequantize,
-    _neg,
     _quantize,
     _relu,
-    _unary_lut,
+    UNARY_OPS,
+    _unary,
 )
 from tflc.backends.mcu.ops_nn import (
     _batch_matmul,
@@ -31,7 +32,6 @@ from tflc.backends.mcu.ops_nn import (
     _softmax,
     _transpose_conv,
 )
-from tflc.runtime.op_traits import INT8_TABLE
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -69,10 +69,13 @@ HANDLERS = {
     "tfl.transpose_conv": _transpose_conv,
     "tfl.prelu": lambda lw: _binary(lw, "prelu"),
     "tfl.squared_difference": lambda lw: _binary(lw, "squared_difference"),
+    "tfl.div": lambda lw: _binary(lw, "div"),
+    "tfl.pow": lambda lw: _binary(lw, "pow"),
+    "tfl.floor_div": lambda lw: _binary(lw, "floor_div"),
+    "tfl.floor_mod": lambda lw: _binary(lw, "floor_mod"),
+    **ANY_TYPE_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
-    "tfl.neg": _neg,
-    # int8: the interpreter's 256-entry table; float: the C library's formula
-    **{f"tfl.{op.lower()}": _unary_lut for op in INT8_TABLE},
+    **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
 }
