@@ -96,3 +96,33 @@ def test_mcu_kernel_matches_litert(case: KernelCase, request) -> None:
                 assert_close(a, e, FLOAT_RTOL)
             else:
                 np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
+    """int8 DIV's fixed-point path over random scales and zero points, with full-range inputs
+    (the kernel case keeps its divisors far from zero): every rounding branch, against LiteRT's
+    reference kernels."""
+    from test_interpreter_ops import single_op_model, spec
+
+    rng = np.random.default_rng(1000 + trial)
+    scales = np.exp(rng.uniform(np.log(1e-3), np.log(0.5), 3))
+    s1, s2 = float(scales[0]), float(scales[1])
+    so = s1 / s2 * float(scales[2]) * 8
+    z1, z2, zo = (int(v) for v in rng.integers(-128, 128, 3))
+    act = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"][trial % 4]
+    shapes = [((2, 3, 5), (2, 3, 5)), ((4, 6), (1, 6)), ((3, 1, 4), (5, 1))][trial % 3]
+    out_shape = np.broadcast_shapes(*shapes)
+    model = single_op_model(
+        "DIV",
+        [spec(shapes[0], "INT8", s1, z1), spec(shapes[1], "INT8", s2, z2)],
+        [spec(out_shape, "INT8", so, zo)],
+        {"fused_activation_function": act},
+        "DivOptions",
+    )
+    compiled = tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
+    a = rng.integers(-128, 128, shapes[0]).astype(np.int8)
+    b = rng.integers(-128, 128, shapes[1]).astype(np.int8)
+    b[b == z2] = np.int8(z2 + 1 if z2 < 127 else z2 - 1)  # LiteRT refuses a zero divisor
+    expected = litert_run(model, [a, b], kernels="reference")[0]
+    np.testing.assert_array_equal(compiled(a, b)[0], expected)

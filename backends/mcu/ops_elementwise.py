@@ -11,7 +11,9 @@ from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_any_type import binary_s32, broadcast_strides, out4_of
 from tflc.backends.mcu.ops_common import act_range, float_act, float_literal, struct
 from tflc.runtime.kernels.int8_tables import int8_table
-from tflc.runtime.kernels.quant_math import quantize_multiplier_int
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int, reciprocal_int
+from tflc.runtime.kernels.quantized_elementwise import div_params
+from tflc.runtime.kernels.standalone import TensorSpec, standalone_node
 from tflc.runtime.op_traits import INT8_TABLE
 
 
@@ -49,6 +51,9 @@ def _binary(lw: Lowering, kind: str) -> None:
             overlap=0 if same else None,
             overlap_inputs=(0, 1),
         )
+        return
+    if kind == "div" and a.scale is not None and b.scale is not None:
+        _div_s8(lw, out4, sa, sb, act)
         return
     if kind not in INT8_BINARY or a.scale is None or b.scale is None:
         raise lw.fail(f"{lw.op.name} of int8 has no MCU kernel")
@@ -120,6 +125,33 @@ def _binary(lw: Lowering, kind: str) -> None:
         [params],
         overlap=0 if same else None,
         overlap_inputs=(0, 1),
+    )
+
+
+def _div_s8(lw: Lowering, out4, sa: list[int], sb: list[int], act: str) -> None:
+    a, b, y = lw.operand(0), lw.operand(1), lw.result()
+    node = standalone_node(
+        "DIV",
+        [TensorSpec(a.shape, "INT8", a.scale, a.zero_point)]
+        + [TensorSpec(b.shape, "INT8", b.scale, b.zero_point)],
+        [TensorSpec(y.shape, "INT8", y.scale, y.zero_point)],
+    )
+    p = div_params(node)
+    # GetReciprocal of |divisor| for every raw divisor value (0 where it is the zero point)
+    divisors = [abs(v - p["z2"]) for v in range(-128, 128)]
+    reciprocals = [reciprocal_int(d) if d else (0, 0) for d in divisors]
+    recip = lw.param("reciprocal", "int32_t", [r for r, _ in reciprocals])
+    recip_shift = lw.param("reciprocal_shift", "int8_t", [s for _, s in reciprocals])
+    lo, hi = act_range(act, y.scale, y.zero_point)
+    fields = [struct(out4), struct(sa), struct(sb), -p["z1"], -p["z2"], p["zo"], p["m"], p["s"]]
+    fields += [lo, hi, recip.name, recip_shift.name]
+    params = lw.param("params", "tflc_div_s8_params", struct(fields))
+    lw.emit(
+        "div_s8",
+        f"tflc_div_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        [a, b],
+        [y],
+        [recip, recip_shift, params],
     )
 
 

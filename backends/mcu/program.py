@@ -88,6 +88,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
     "prelu_s8": (["prelu_s8.c"], ["binary_s8.h"]),
     "squared_difference_s8": (["squared_difference_s8.c"], ["binary_s8.h"]),
+    "div_s8": (["div_s8.c"], ["div_s8.h"]),
     "batch_matmul_s8": (["batch_matmul_s8.c"], ["batch_matmul_s8.h"]),
     "minmax_s8": (["minmax_s8.c"], ["binary_s8.h"]),
     "pool_s8": (["pool_s8.c"], ["pool_s8.h"]),
