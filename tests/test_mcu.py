@@ -202,6 +202,24 @@ def test_generated_c_is_warning_free_for_host_and_cortex_m(tmp_path):
 
 
 @needs_arm
+def test_every_kernel_builds_warning_free_for_cortex_m(tmp_path):
+    """The whole kernel library, not only what one model uses, under the arm rule's flags."""
+    from tflc.backends.mcu.float_formulas_c import FORMULAS_HEADER, float_formulas_header
+    from tflc.backends.mcu.program import KERNELS
+
+    kernels = Path(tflc.__file__).parent / "backends" / "mcu" / "kernels"
+    (tmp_path / FORMULAS_HEADER).write_text(float_formulas_header())
+    flags = "-std=c99 -mcpu=cortex-m4 -mthumb -Os -Wall -Wextra -Werror".split()
+    sources = sorted({s for srcs, _ in KERNELS.values() for s in srcs})
+    for source in sources:
+        subprocess.run(
+            ["arm-none-eabi-gcc", *flags, f"-I{kernels}", f"-I{tmp_path}", "-c"]
+            + [str(kernels / source), "-o", str(tmp_path / f"{source}.o")],
+            check=True,
+        )
+
+
+@needs_arm
 def test_flash_is_measured_with_arm_size():
     path = tf_model_path("mlp", "int8")
     assert "flash_bytes" not in tflc_compile(str(path), target="mcu", compare_tflm=False).report

@@ -1,5 +1,6 @@
 """The single-op cases of the interpreter's kernel tests, compiled for the mcu target (the
-generated C built for the host with -Wall -Wextra -Werror and run) against LiteRT.
+generated C built for the host with -Wall -Wextra -Werror and the address and undefined-behaviour
+sanitizers, and run) against LiteRT.
 
 Every case whose op the mcu target lists (backends/mcu/op_lowerings.HANDLERS) runs here, so a
 new mcu kernel is tested by the cases its interpreter kernel already has. The cases compile
@@ -26,7 +27,15 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 from corpus import litert_run  # noqa: E402
 from kernel_case import KernelCase, expected_outputs, model_of, random_value  # noqa: E402
 from kernel_cases import ALL_CASES  # noqa: E402
-from test_interpreter_ops import FLOAT_CASES, assert_close, is_graph_input  # noqa: E402
+from test_interpreter_ops import (  # noqa: E402
+    FLOAT_CASES,
+    Quant,
+    assert_close,
+    i32,
+    is_graph_input,
+    seed_of,
+    spec,
+)
 from tflc.backends.mcu.op_lowerings import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
@@ -36,6 +45,8 @@ FLOAT_RTOL = 1e-5
 # case id -> the words the mcu target's error says (why it declines the case).
 DECLINED = {
     "REDUCE_MAX-FLOAT32-INT32": "reduction over non-adjacent axes",
+    "REDUCE_MIN-qINT8-INT32": "reduction over non-adjacent axes",
+    "REDUCE_MIN-INT32-INT32": "reduce_min of int32 has no MCU kernel",
     "GATHER-FLOAT32-INT32-1": "gather with batch_dims",
     # The case declares output shape [2]; LiteRT resizes it to (0, 4) at run time, and the mcu
     # target compiles the declared static shapes.
@@ -45,8 +56,36 @@ DECLINED = {
 }
 
 
+_q = Quant(seed_of("test_mcu_ops_vs_litert"))
+_x, _y = _q((3, 4, 5)), _q((3, 5, 4))
+# int8 forms of kernels whose shared cases are float or are declined here for other reasons
+MCU_CASES = [
+    KernelCase(
+        "REDUCE_MIN",
+        [_x, i32([1, 2])],
+        [spec((3,), "INT8", _x["scale"], _x["zp"])],
+        {"keep_dims": False},
+        "ReducerOptions",
+    ),
+    KernelCase(
+        "ARG_MAX",
+        [_y, i32([1])],
+        [spec((3, 4), "INT32")],
+        {"output_type": "INT32"},
+        "ArgMaxOptions",
+    ),
+    KernelCase(
+        "ARG_MIN",
+        [_y, i32([2])],
+        [spec((3, 5), "INT64")],
+        {"output_type": "INT64"},
+        "ArgMinOptions",
+    ),
+]
+
+
 def _cases() -> list[KernelCase]:
-    cases = list(ALL_CASES)
+    cases = list(ALL_CASES) + MCU_CASES
     cases += [
         KernelCase(op, ins, outs, opts, table, version)
         for op, ins, outs, opts, table, version in FLOAT_CASES
@@ -88,7 +127,7 @@ def test_mcu_kernel_matches_litert(case: KernelCase, request) -> None:
             expected = litert_run(model_of(case), xs, kernels="reference")
         else:
             expected = expected_outputs(case, xs)
-        actual = compiled(*xs)
+        actual = compiled(*xs, sanitize=True)
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected, strict=True):
             assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
@@ -103,7 +142,7 @@ def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
     """int8 DIV's fixed-point path over random scales and zero points, with full-range inputs
     (the kernel case keeps its divisors far from zero): every rounding branch, against LiteRT's
     reference kernels."""
-    from test_interpreter_ops import single_op_model, spec
+    from test_interpreter_ops import single_op_model
 
     rng = np.random.default_rng(1000 + trial)
     scales = np.exp(rng.uniform(np.log(1e-3), np.log(0.5), 3))
@@ -125,4 +164,4 @@ def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
     b = rng.integers(-128, 128, shapes[1]).astype(np.int8)
     b[b == z2] = np.int8(z2 + 1 if z2 < 127 else z2 - 1)  # LiteRT refuses a zero divisor
     expected = litert_run(model, [a, b], kernels="reference")[0]
-    np.testing.assert_array_equal(compiled(a, b)[0], expected)
+    np.testing.assert_array_equal(compiled(a, b, sanitize=True)[0], expected)

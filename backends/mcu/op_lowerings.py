@@ -5,6 +5,7 @@ from __future__ import annotations
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
+    _arg_minmax,
     _concatenation,
     _gather,
     _mean,
@@ -17,13 +18,14 @@ from tflc.backends.mcu.ops_data import (
     _transpose,
 )
 from tflc.backends.mcu.ops_elementwise import (
+    UNARY_OPS,
     _binary,
     _dequantize,
     _quantize,
     _relu,
-    UNARY_OPS,
     _unary,
 )
+from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
 from tflc.backends.mcu.ops_nn import (
     _batch_matmul,
     _conv,
@@ -59,6 +61,9 @@ HANDLERS = {
     "tfl.minimum": lambda lw: _binary(lw, "minimum"),
     "tfl.reduce_max": lambda lw: _mean(lw, "max"),
     "tfl.sum": lambda lw: _mean(lw, "sum"),
+    "tfl.reduce_min": lambda lw: _mean(lw, "min"),
+    "tfl.arg_max": lambda lw: _arg_minmax(lw, False),
+    "tfl.arg_min": lambda lw: _arg_minmax(lw, True),
     "tfl.transpose": _transpose,
     "tfl.strided_slice": _strided_slice,
     "tfl.slice": _slice,
@@ -74,6 +79,7 @@ HANDLERS = {
     "tfl.floor_div": lambda lw: _binary(lw, "floor_div"),
     "tfl.floor_mod": lambda lw: _binary(lw, "floor_mod"),
     **ANY_TYPE_HANDLERS,
+    **LAYOUT_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),

@@ -16,7 +16,6 @@ from tflc.runtime.kernels.quantized_elementwise import div_params
 from tflc.runtime.kernels.standalone import TensorSpec, standalone_node
 from tflc.runtime.op_traits import INT8_TABLE
 
-
 INT8_BINARY = {"add", "sub", "mul", "maximum", "minimum", "prelu", "squared_difference"}
 
 

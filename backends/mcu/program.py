@@ -112,5 +112,6 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "batch_matmul_f32": (["batch_matmul_f32.c"], ["float_ops.h"]),
     "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
     "elementwise_any": (["elementwise_any.c"], ["elementwise_any.h"]),
+    "arg_minmax": (["arg_minmax.c"], ["arg_minmax.h", "elementwise_any.h"]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

@@ -1,4 +1,4 @@
-/* Type-agnostic data movement: concatenation, padding, copies. */
+/* Type-agnostic data movement: concatenation, padding, copies, index-table gathers. */
 #include "data_movement.h"
 
 static void copy_bytes(uint8_t *dst, const uint8_t *src, int32_t n) {
@@ -56,6 +56,33 @@ void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, voi
     int32_t at = p->offset;
     for (k = 0; k < 8; ++k) {
       at += idx[k] * p->in_strides[k];
+    }
+    copy_bytes(out, in + at * p->elem, p->elem);
+    out += p->elem;
+    for (k = 7; k >= 0; --k) {
+      if (++idx[k] < p->out_shape[k]) {
+        break;
+      }
+      idx[k] = 0;
+    }
+  }
+}
+
+void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  const int32_t *table[8];
+  int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int32_t total = 1, start = 0, i, k;
+  for (k = 0; k < 8; ++k) {
+    table[k] = p->index + start;
+    start += p->out_shape[k];
+    total *= p->out_shape[k];
+  }
+  for (i = 0; i < total; ++i) {
+    int32_t at = 0;
+    for (k = 0; k < 8; ++k) {
+      at += table[k][idx[k]] * p->in_strides[k];
     }
     copy_bytes(out, in + at * p->elem, p->elem);
     out += p->elem;

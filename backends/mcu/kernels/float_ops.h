@@ -117,7 +117,7 @@ void tflc_max_pool_f32(const tflc_pool_f32_params *p, const float *input, float 
 
 typedef struct {
   int32_t outer, reduced, inner;
-  int32_t mode; /* 0: mean, 1: sum, 2: max */
+  int32_t mode; /* 0: mean, 1: sum, 2: max, 3: min */
 } tflc_reduce_f32_params;
 void tflc_reduce_f32(const tflc_reduce_f32_params *p, const float *input, float *output);
 
