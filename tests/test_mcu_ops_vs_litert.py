@@ -57,7 +57,7 @@ DECLINED = {
 
 
 _q = Quant(seed_of("test_mcu_ops_vs_litert"))
-_x, _y = _q((3, 4, 5)), _q((3, 5, 4))
+_x, _y, _z = _q((3, 4, 5)), _q((3, 5, 4)), _q((5, 6, 4))
 # int8 forms of kernels whose shared cases are float or are declined here for other reasons
 MCU_CASES = [
     KernelCase(
@@ -80,6 +80,14 @@ MCU_CASES = [
         [spec((3, 5), "INT64")],
         {"output_type": "INT64"},
         "ArgMinOptions",
+    ),
+    KernelCase(  # indices computed at run time (the tables' gathers have constant indices)
+        "GATHER",
+        [_z, spec((2, 3), "INT32")],
+        [spec((5, 2, 3, 4), "INT8", _z["scale"], _z["zp"])],
+        {"axis": 1},
+        "GatherOptions",
+        ranges={1: (0, 5)},
     ),
 ]
 
@@ -165,3 +173,28 @@ def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
     b[b == z2] = np.int8(z2 + 1 if z2 < 127 else z2 - 1)  # LiteRT refuses a zero divisor
     expected = litert_run(model, [a, b], kernels="reference")[0]
     np.testing.assert_array_equal(compiled(a, b, sanitize=True)[0], expected)
+
+
+REFUSED = [
+    pytest.param(
+        KernelCase(
+            "EQUAL",
+            [spec((2, 3), "INT8", 0.5, 1), spec((2, 3), "INT8", 0.25, -2)],
+            [spec((2, 3), "BOOL")],
+        ),
+        "tfl.equal of quantized int8 has no MCU kernel",
+        id="equal-int8",
+    ),
+    pytest.param(
+        KernelCase("GATHER", [spec((5, 3)), spec((2,), "INT64")], [spec((2, 3))]),
+        "gather with int64 indices computed at run time",
+        id="gather-int64-indices",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), REFUSED)
+def test_mcu_refuses_with_a_one_line_error(case: KernelCase, message: str) -> None:
+    with pytest.raises(TflcError, match=message) as e:
+        _compile(case)
+    assert "\n" not in str(e.value)

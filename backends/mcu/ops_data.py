@@ -172,9 +172,20 @@ def _gather(lw: Lowering) -> None:
     if lw.attr("batch_dims"):
         raise lw.fail("gather with batch_dims is not supported")
     axis = lw.attr("axis") % len(x.shape)
-    indices = [int(i) % x.shape[axis] for i in np.ravel(lw.const(idx_t))]
     outer = int(np.prod(x.shape[:axis], dtype=np.int64))
     inner = int(np.prod(x.shape[axis + 1 :], dtype=np.int64)) * np.dtype(x.dtype).itemsize
+    if idx_t.data is None and idx_t.id not in lw.aliases:  # indices computed at run time
+        if idx_t.dtype != "int32":
+            raise lw.fail(f"gather with {idx_t.dtype} indices computed at run time")
+        lw.emit(
+            "data_movement",
+            f"tflc_gather({outer}, {x.shape[axis]}, {inner}, {idx_t.size}, {{t:{idx_t.id}}}, "
+            f"{{t:{x.id}}}, {{t:{y.id}}})",
+            [x, idx_t],
+            [y],
+        )
+        return
+    indices = [int(i) % x.shape[axis] for i in np.ravel(lw.const(idx_t))]
     table = lw.param("indices", "int32_t", indices)
     lw.emit(
         "data_movement",

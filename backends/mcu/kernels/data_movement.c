@@ -102,7 +102,14 @@ void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t 
   int32_t o, k;
   for (o = 0; o < outer; ++o) {
     for (k = 0; k < count; ++k) {
-      copy_bytes(out, in + (o * axis_size + indices[k]) * inner_bytes, inner_bytes);
+      if (indices[k] >= 0 && indices[k] < axis_size) {
+        copy_bytes(out, in + (o * axis_size + indices[k]) * inner_bytes, inner_bytes);
+      } else { /* LiteRT refuses the index; zeros here, never a read out of bounds */
+        int32_t b;
+        for (b = 0; b < inner_bytes; ++b) {
+          out[b] = 0;
+        }
+      }
       out += inner_bytes;
     }
   }

@@ -34,7 +34,8 @@ typedef struct {
 } tflc_axis_gather_params;
 void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void *output);
 
-/* GATHER with constant indices along one axis: [outer, axis_size, inner] -> [outer, count, inner]. */
+/* GATHER along one axis: [outer, axis_size, inner] -> [outer, count, inner]; indices from the
+ * compiler or computed at run time (one outside [0, axis_size) gives zeros). */
 void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
                  const int32_t *indices, const void *input, void *output);
 
