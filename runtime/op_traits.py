@@ -31,8 +31,11 @@ INTEGER_OPERANDS = frozenset(
 INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
 
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
-# the compiled targets store the interpreter's table instead of re-deriving the arithmetic.
-INT8_TABLE = frozenset("ELU GELU HARD_SWISH LEAKY_RELU LOGISTIC RSQRT SQRT TANH".split())
+# the compiled targets store the interpreter's table instead of re-deriving the arithmetic. NEG
+# is one too (its int8 kernel negates the stored value), though the quantizer keeps NEG float.
+INT8_TABLE = frozenset(
+    "ABS ELU EXP GELU HARD_SWISH LEAKY_RELU LOG LOGISTIC NEG RSQRT SQRT TANH".split()
+)
 
 # How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):
 # - "weighted": conv-like, weights quantized per output channel; see WEIGHTED_OPERANDS;

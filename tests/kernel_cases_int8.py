@@ -48,6 +48,8 @@ _nonnegative = q((3, 7), zp=-128)  # SQRT's domain: the lowest int8 is 0.0
 
 CASES: list[C] = [
     own("ABS", (3, 7), (3, 7)),
+    own("EXP", (3, 7), (3, 7)),
+    own("LOG", (3, 7), (3, 7)),
     own("NEG", (3, 7), (3, 7)),  # the quantizer keeps NEG float; other converters may not
     own("DIV", (2, 6), (2, 6), (2, 6), ranges={1: (25, 127)}),
     own("SQUARED_DIFFERENCE", (2, 6), (1, 6), (2, 6)),

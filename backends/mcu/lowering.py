@@ -31,7 +31,14 @@ def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | li
         q = quant.UniformQuantizedType(elem)
         return _storage(q), qz.f32(q.scale), int(q.zero_point)
     name = tfl.tensor_type_name(elem)
-    dtype = {"FLOAT32": "float32", "INT32": "int32", "INT8": "int8", "INT64": "int64"}.get(name)
+    dtype = {
+        "FLOAT32": "float32",
+        "INT32": "int32",
+        "INT8": "int8",
+        "INT64": "int64",
+        "UINT8": "uint8",
+        "BOOL": "bool",
+    }.get(name)
     if dtype is None:
         raise TflcError(f"element type {elem} is not supported by the MCU target")
     return dtype, None, None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
+    _arg_minmax,
     _concatenation,
     _gather,
     _mean,
@@ -16,13 +18,14 @@ from tflc.backends.mcu.ops_data import (
     _transpose,
 )
 from tflc.backends.mcu.ops_elementwise import (
+    UNARY_OPS,
     _binary,
     _dequantize,
-    _neg,
     _quantize,
     _relu,
-    _unary_lut,
+    _unary,
 )
+from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
 from tflc.backends.mcu.ops_nn import (
     _batch_matmul,
     _conv,
@@ -31,7 +34,6 @@ from tflc.backends.mcu.ops_nn import (
     _softmax,
     _transpose_conv,
 )
-from tflc.runtime.op_traits import INT8_TABLE
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -59,6 +61,9 @@ HANDLERS = {
     "tfl.minimum": lambda lw: _binary(lw, "minimum"),
     "tfl.reduce_max": lambda lw: _mean(lw, "max"),
     "tfl.sum": lambda lw: _mean(lw, "sum"),
+    "tfl.reduce_min": lambda lw: _mean(lw, "min"),
+    "tfl.arg_max": lambda lw: _arg_minmax(lw, False),
+    "tfl.arg_min": lambda lw: _arg_minmax(lw, True),
     "tfl.transpose": _transpose,
     "tfl.strided_slice": _strided_slice,
     "tfl.slice": _slice,
@@ -69,10 +74,14 @@ HANDLERS = {
     "tfl.transpose_conv": _transpose_conv,
     "tfl.prelu": lambda lw: _binary(lw, "prelu"),
     "tfl.squared_difference": lambda lw: _binary(lw, "squared_difference"),
+    "tfl.div": lambda lw: _binary(lw, "div"),
+    "tfl.pow": lambda lw: _binary(lw, "pow"),
+    "tfl.floor_div": lambda lw: _binary(lw, "floor_div"),
+    "tfl.floor_mod": lambda lw: _binary(lw, "floor_mod"),
+    **ANY_TYPE_HANDLERS,
+    **LAYOUT_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
-    "tfl.neg": _neg,
-    # int8: the interpreter's 256-entry table; float: the C library's formula
-    **{f"tfl.{op.lower()}": _unary_lut for op in INT8_TABLE},
+    **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
 }

@@ -1,5 +1,5 @@
 """Lowerings of data movement and reductions: aliases, concatenation, padding, slicing, gathers,
-resizing, MEAN / SUM / REDUCE_MAX.
+resizing, MEAN / SUM / REDUCE_MAX / REDUCE_MIN, ARG_MAX / ARG_MIN.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
+from tflc.backends.mcu.ops_any_type import TYPE_CODES
 from tflc.backends.mcu.ops_common import contiguous_strides, float_literal, nhwc, struct
 from tflc.backends.mcu.program import Tensor
 from tflc.runtime.kernels.quant_math import quantize_multiplier_int, tflite_round
@@ -22,9 +23,14 @@ def _concatenation(lw: Lowering) -> None:
     y = lw.result()
     if lw.attr("fused_activation_function") != "NONE":
         raise lw.fail("concatenation with a fused activation is not supported")
+    concat_blocks(lw, xs, y, lw.attr("axis") % len(y.shape))
+
+
+def concat_blocks(lw: Lowering, xs: list[Tensor], y: Tensor, axis: int) -> None:
+    """Each output row before `axis` holds every input's block from `axis` on, in order
+    (CONCATENATION, and PACK with the inputs' shape lacking the axis)."""
     if y.dtype == "int8" and any((x.scale, x.zero_point) != (y.scale, y.zero_point) for x in xs):
-        raise lw.fail("int8 concatenation of inputs with differing quantization is not supported")
-    axis = lw.attr("axis") % len(y.shape)
+        raise lw.fail(f"int8 {lw.op.name} of inputs with differing quantization is not supported")
     outer = int(np.prod(y.shape[:axis], dtype=np.int64))
     elem = np.dtype(y.dtype).itemsize
     inner = [int(np.prod(x.shape[axis:], dtype=np.int64)) * elem for x in xs]
@@ -68,7 +74,7 @@ def _pad(lw: Lowering) -> None:
     )
 
 
-def _strided_copy(lw: Lowering, x: Tensor, y: Tensor, shape, strides, offset: int) -> None:
+def strided_copy(lw: Lowering, x: Tensor, y: Tensor, shape, strides, offset: int) -> None:
     if len(shape) > 8:
         raise lw.fail("data movement over more than 8 dimensions is not supported")
     shape8 = [1] * (8 - len(shape)) + [int(d) for d in shape]
@@ -91,7 +97,7 @@ def _transpose(lw: Lowering) -> None:
     x, perm_t, y = lw.operand(0), lw.operand(1), lw.result()
     perm = [int(p) % len(x.shape) for p in np.ravel(lw.const(perm_t))]
     strides = contiguous_strides(x.shape)
-    _strided_copy(lw, x, y, [x.shape[p] for p in perm], [strides[p] for p in perm], 0)
+    strided_copy(lw, x, y, [x.shape[p] for p in perm], [strides[p] for p in perm], 0)
 
 
 def _strided_slice(lw: Lowering) -> None:
@@ -124,14 +130,14 @@ def _strided_slice(lw: Lowering) -> None:
         offset += b * strides[i]
     if int(np.prod(shape)) != y.size:
         raise lw.fail(f"strided_slice computed shape {shape}, the IR says {list(y.shape)}")
-    _strided_copy(lw, x, y, shape, in_strides, offset)
+    strided_copy(lw, x, y, shape, in_strides, offset)
 
 
 def _slice(lw: Lowering) -> None:
     x, y = lw.operand(0), lw.result()
     begin = np.ravel(lw.const(lw.operand(1))).tolist()
     strides = contiguous_strides(x.shape)
-    _strided_copy(
+    strided_copy(
         lw, x, y, y.shape, strides, sum(b * s for b, s in zip(begin, strides, strict=True))
     )
 
@@ -146,7 +152,7 @@ def _split(lw: Lowering, sizes_operand: bool = False) -> None:
     at = 0
     for k in range(len(lw.op.results)):
         y = lw.result(k)
-        _strided_copy(lw, x, y, y.shape, strides, at * strides[axis])
+        strided_copy(lw, x, y, y.shape, strides, at * strides[axis])
         at += y.shape[axis]
 
 
@@ -158,7 +164,7 @@ def _tile(lw: Lowering) -> None:
     for m, d, s in zip(multiples, x.shape, strides, strict=True):
         shape += [m, d]
         in_strides += [0, s]
-    _strided_copy(lw, x, y, shape, in_strides, 0)
+    strided_copy(lw, x, y, shape, in_strides, 0)
 
 
 def _gather(lw: Lowering) -> None:
@@ -166,9 +172,20 @@ def _gather(lw: Lowering) -> None:
     if lw.attr("batch_dims"):
         raise lw.fail("gather with batch_dims is not supported")
     axis = lw.attr("axis") % len(x.shape)
-    indices = [int(i) % x.shape[axis] for i in np.ravel(lw.const(idx_t))]
     outer = int(np.prod(x.shape[:axis], dtype=np.int64))
     inner = int(np.prod(x.shape[axis + 1 :], dtype=np.int64)) * np.dtype(x.dtype).itemsize
+    if idx_t.data is None and idx_t.id not in lw.aliases:  # indices computed at run time
+        if idx_t.dtype != "int32":
+            raise lw.fail(f"gather with {idx_t.dtype} indices computed at run time")
+        lw.emit(
+            "data_movement",
+            f"tflc_gather({outer}, {x.shape[axis]}, {inner}, {idx_t.size}, {{t:{idx_t.id}}}, "
+            f"{{t:{x.id}}}, {{t:{y.id}}})",
+            [x, idx_t],
+            [y],
+        )
+        return
+    indices = [int(i) % x.shape[axis] for i in np.ravel(lw.const(idx_t))]
     table = lw.param("indices", "int32_t", indices)
     lw.emit(
         "data_movement",
@@ -270,7 +287,7 @@ def _mean(lw: Lowering, kind: str = "mean") -> None:
     axes = [int(a) for a in np.ravel(lw.const(axis_t))]
     outer, reduced, inner = _reduce_view(lw, x, axes)
     if x.dtype == "float32":
-        mode = {"mean": 0, "sum": 1, "max": 2}[kind]
+        mode = {"mean": 0, "sum": 1, "max": 2, "min": 3}[kind]
         params = lw.param("params", "tflc_reduce_f32_params", struct([outer, reduced, inner, mode]))
         lw.emit(
             "reduce_f32",
@@ -280,12 +297,14 @@ def _mean(lw: Lowering, kind: str = "mean") -> None:
             [params],
         )
         return
+    if x.dtype != "int8" or x.scale is None or y.scale is None:
+        raise lw.fail(f"{lw.op.name} of {x.dtype} has no MCU kernel")
     rank = len(x.shape)
     norm = sorted(a % rank for a in axes)
     keep_dims = lw.attr("keep_dims")
     mult, shift = quantize_multiplier_int(x.scale / y.scale)
-    if kind == "max":
-        mode = 3
+    if kind in ("max", "min"):
+        mode = 3 if kind == "max" else 5
     elif kind == "sum":
         if 255 * reduced + 1 > MAX_SUM_TABLE:
             raise lw.fail(f"int8 sum over {reduced} elements is not supported (table too large)")
@@ -321,4 +340,20 @@ def _mean(lw: Lowering, kind: str = "mean") -> None:
         [x],
         [y],
         params_list,
+    )
+
+
+def _arg_minmax(lw: Lowering, is_min: bool) -> None:
+    x, y = lw.operand(0), lw.result()
+    if x.dtype not in ("float32", "int8", "int32") or y.dtype not in ("int32", "int64"):
+        raise lw.fail(f"{lw.op.name} of {x.dtype} to {y.dtype} has no MCU kernel")
+    outer, reduced, inner = _reduce_view(lw, x, np.ravel(lw.const(lw.operand(1))).tolist())
+    fields = [outer, reduced, inner, TYPE_CODES[x.dtype], int(is_min), TYPE_CODES[y.dtype]]
+    params = lw.param("params", "tflc_arg_minmax_params", struct(fields))
+    lw.emit(
+        "arg_minmax",
+        f"tflc_arg_minmax(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+        [x],
+        [y],
+        [params],
     )

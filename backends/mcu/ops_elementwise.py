@@ -8,33 +8,31 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.backends.mcu.lowering import Lowering
+from tflc.backends.mcu.ops_any_type import binary_s32, broadcast_strides, out4_of
 from tflc.backends.mcu.ops_common import act_range, float_act, float_literal, struct
 from tflc.runtime.kernels.int8_tables import int8_table
-from tflc.runtime.kernels.quant_math import quantize_multiplier_int
+from tflc.runtime.kernels.quant_math import quantize_multiplier_int, reciprocal_int
+from tflc.runtime.kernels.quantized_elementwise import div_params
+from tflc.runtime.kernels.standalone import TensorSpec, standalone_node
+from tflc.runtime.op_traits import INT8_TABLE
 
-
-def _broadcast_strides(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
-    shape4 = (1,) * (4 - len(shape)) + tuple(shape)
-    strides, acc = [0] * 4, 1
-    for i in range(3, -1, -1):
-        strides[i] = 0 if shape4[i] == 1 and out[i] != 1 else acc
-        acc *= shape4[i]
-    return strides
+INT8_BINARY = {"add", "sub", "mul", "maximum", "minimum", "prelu", "squared_difference"}
 
 
 def _binary(lw: Lowering, kind: str) -> None:
     a, b = lw.operand(0), lw.operand(1)
     y = lw.result()
-    if len(y.shape) > 4:
-        raise lw.fail("elementwise ops over more than 4 dimensions are not supported")
-    out4 = (1,) * (4 - len(y.shape)) + tuple(y.shape)
-    sa, sb = _broadcast_strides(a.shape, out4), _broadcast_strides(b.shape, out4)
+    out4 = out4_of(lw, y)
+    sa, sb = broadcast_strides(a.shape, out4), broadcast_strides(b.shape, out4)
     act = (
         lw.attr("fused_activation_function")
         if "fused_activation_function" in lw.op.attributes
         else "NONE"
     )
     same = a.shape == b.shape == y.shape
+    if y.dtype != "float32" and (y.dtype != "int8" or y.scale is None):
+        binary_s32(lw, kind, act)
+        return
     if y.dtype == "float32":
         lo, hi = float_act(act)
         op = "TFLC_F32_" + kind.upper()
@@ -53,6 +51,11 @@ def _binary(lw: Lowering, kind: str) -> None:
             overlap_inputs=(0, 1),
         )
         return
+    if kind == "div" and a.scale is not None and b.scale is not None:
+        _div_s8(lw, out4, sa, sb, act)
+        return
+    if kind not in INT8_BINARY or a.scale is None or b.scale is None:
+        raise lw.fail(f"{lw.op.name} of int8 has no MCU kernel")
     lo, hi = act_range(act, y.scale, y.zero_point)
     if kind in ("maximum", "minimum"):
         if (a.scale, a.zero_point) != (y.scale, y.zero_point) or (b.scale, b.zero_point) != (
@@ -121,6 +124,33 @@ def _binary(lw: Lowering, kind: str) -> None:
         [params],
         overlap=0 if same else None,
         overlap_inputs=(0, 1),
+    )
+
+
+def _div_s8(lw: Lowering, out4, sa: list[int], sb: list[int], act: str) -> None:
+    a, b, y = lw.operand(0), lw.operand(1), lw.result()
+    node = standalone_node(
+        "DIV",
+        [TensorSpec(a.shape, "INT8", a.scale, a.zero_point)]
+        + [TensorSpec(b.shape, "INT8", b.scale, b.zero_point)],
+        [TensorSpec(y.shape, "INT8", y.scale, y.zero_point)],
+    )
+    p = div_params(node)
+    # GetReciprocal of |divisor| for every raw divisor value (0 where it is the zero point)
+    divisors = [abs(v - p["z2"]) for v in range(-128, 128)]
+    reciprocals = [reciprocal_int(d) if d else (0, 0) for d in divisors]
+    recip = lw.param("reciprocal", "int32_t", [r for r, _ in reciprocals])
+    recip_shift = lw.param("reciprocal_shift", "int8_t", [s for _, s in reciprocals])
+    lo, hi = act_range(act, y.scale, y.zero_point)
+    fields = [struct(out4), struct(sa), struct(sb), -p["z1"], -p["z2"], p["zo"], p["m"], p["s"]]
+    fields += [lo, hi, recip.name, recip_shift.name]
+    params = lw.param("params", "tflc_div_s8_params", struct(fields))
+    lw.emit(
+        "div_s8",
+        f"tflc_div_s8(&{{p:{params.name}}}, {{t:{a.id}}}, {{t:{b.id}}}, {{t:{y.id}}})",
+        [a, b],
+        [y],
+        [recip, recip_shift, params],
     )
 
 
@@ -198,10 +228,24 @@ FLOAT_UNARY = {
     "tfl.leaky_relu": "TFLC_F32_LEAKY_RELU",
     "tfl.gelu": "TFLC_F32_GELU",
     "tfl.rsqrt": "TFLC_F32_RSQRT",
+    "tfl.sqrt": "TFLC_F32_SQRT",
+    "tfl.exp": "TFLC_F32_EXP",
+    "tfl.log": "TFLC_F32_LOG",
+    "tfl.abs": "TFLC_F32_ABS",
+    "tfl.neg": "TFLC_F32_NEG",
+    "tfl.square": "TFLC_F32_SQUARE",
+    "tfl.floor": "TFLC_F32_FLOOR",
+    "tfl.ceil": "TFLC_F32_CEIL",
+    "tfl.round": "TFLC_F32_ROUND",
+    "tfl.sin": "TFLC_F32_SIN",
+    "tfl.cos": "TFLC_F32_COS",
 }
+TABLE_OPS = {f"tfl.{op.lower()}" for op in INT8_TABLE}
+UNARY_OPS = sorted(TABLE_OPS | set(FLOAT_UNARY))
 
 
-def _unary_lut(lw: Lowering) -> None:
+def _unary(lw: Lowering) -> None:
+    """float: the C library's formula; int8: the interpreter's 256-entry table."""
     x, y = lw.operand(0), lw.result()
     if x.dtype == "float32" and lw.op.name in FLOAT_UNARY:
         op = FLOAT_UNARY[lw.op.name]
@@ -225,8 +269,8 @@ def _unary_lut(lw: Lowering) -> None:
             overlap=0,
         )
         return
-    if x.dtype != "int8" or y.dtype != "int8":
-        raise lw.fail(f"only int8 {lw.op.name} has an MCU kernel")
+    if lw.op.name not in TABLE_OPS or x.dtype != "int8" or y.dtype != "int8" or x.scale is None:
+        raise lw.fail(f"{lw.op.name} of {x.dtype} to {y.dtype} has no MCU kernel")
     options = {name: lw.attr(name) for name in lw.op.attributes}
     table = int8_table(
         lw.op.name.removeprefix("tfl.").upper(),
@@ -241,18 +285,5 @@ def _unary_lut(lw: Lowering) -> None:
         [x],
         [y],
         [lut],
-        overlap=0,
-    )
-
-
-def _neg(lw: Lowering) -> None:
-    x, y = lw.operand(0), lw.result()
-    if x.dtype != "float32":
-        raise lw.fail("only float neg has an MCU kernel")
-    lw.emit(
-        "elementwise_f32",
-        f"tflc_neg_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
-        [x],
-        [y],
         overlap=0,
     )

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from tflc.backends.mcu.float_formulas_c import FORMULAS_HEADER
 
-C_TYPES = {"int8": "int8_t", "int32": "int32_t", "float32": "float", "int64": "int64_t"}
+C_TYPES = {
+    "int8": "int8_t",
+    "int32": "int32_t",
+    "float32": "float",
+    "int64": "int64_t",
+    "uint8": "uint8_t",
+    "bool": "uint8_t",  # 0 or 1, as numpy's bool
+}
 ALIAS_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
 
@@ -19,7 +26,7 @@ class Tensor:
     id: int
     name: str
     shape: tuple[int, ...]
-    dtype: str  # "int8", "float32", "int32"
+    dtype: str  # a key of C_TYPES
     scale: float | list[float] | None = None
     zero_point: int | list[int] | None = None
     data: np.ndarray | None = None  # constants only
@@ -81,6 +88,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "mul_s8": (["mul_s8.c"], ["binary_s8.h"]),
     "prelu_s8": (["prelu_s8.c"], ["binary_s8.h"]),
     "squared_difference_s8": (["squared_difference_s8.c"], ["binary_s8.h"]),
+    "div_s8": (["div_s8.c"], ["div_s8.h"]),
     "batch_matmul_s8": (["batch_matmul_s8.c"], ["batch_matmul_s8.h"]),
     "minmax_s8": (["minmax_s8.c"], ["binary_s8.h"]),
     "pool_s8": (["pool_s8.c"], ["pool_s8.h"]),
@@ -103,5 +111,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "resize_f32": (["resize_f32.c"], ["float_ops.h"]),
     "batch_matmul_f32": (["batch_matmul_f32.c"], ["float_ops.h"]),
     "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
+    "elementwise_any": (["elementwise_any.c"], ["elementwise_any.h"]),
+    "arg_minmax": (["arg_minmax.c"], ["arg_minmax.h", "elementwise_any.h"]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

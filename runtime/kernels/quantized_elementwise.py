@@ -198,7 +198,8 @@ def quantized_mul(node: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(out + p["zo"], lo, hi).astype(node.out_dtype()).reshape(out_shape)
 
 
-def _div_params(node: Node) -> dict:
+def div_params(node: Node) -> dict:
+    """DIV's Prepare: zero points, and the output multiplier and shift (the mcu reads them)."""
     p = node.cache.get("div")
     if p is None:
         s1, z1 = scale_zp(node.input(0))
@@ -227,7 +228,7 @@ def quantized_div(node: Node, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """DIV int8/uint8/int16 (reference_ops DivElementwise, which LiteRT's optimized kernel
     uses too): a fixed-point reciprocal of the divisor, the dividend shifted to full headroom,
     one requantization."""
-    p = _div_params(node)
+    p = div_params(node)
     out_shape = np.broadcast_shapes(a.shape, b.shape)
     x1 = np.broadcast_to(a.astype(np.int64) - p["z1"], out_shape)
     x2 = np.broadcast_to(b.astype(np.int64) - p["z2"], out_shape)

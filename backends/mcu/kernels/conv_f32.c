@@ -37,7 +37,7 @@ void tflc_conv_f32(const tflc_conv_f32_params *p, const float *input, const floa
           if (bias) {
             acc += bias[oc];
           }
-          *output++ = TFLC_CLAMP(acc, p->act_min, p->act_max);
+          *output++ = tflc_activation_f32(acc, p->act_min, p->act_max);
         }
       }
     }
@@ -75,7 +75,7 @@ void tflc_depthwise_conv_f32(const tflc_conv_f32_params *p, const float *input,
               acc += bias[oc];
             }
             output[((b * p->out_h + oy) * p->out_w + ox) * p->out_c + oc] =
-                TFLC_CLAMP(acc, p->act_min, p->act_max);
+                tflc_activation_f32(acc, p->act_min, p->act_max);
           }
         }
       }

@@ -1,4 +1,4 @@
-/* Type-agnostic data movement: concatenation, padding, copies. */
+/* Type-agnostic data movement: concatenation, padding, copies, index-table gathers. */
 #include "data_movement.h"
 
 static void copy_bytes(uint8_t *dst, const uint8_t *src, int32_t n) {
@@ -68,6 +68,33 @@ void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, voi
   }
 }
 
+void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  const int32_t *table[8];
+  int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int32_t total = 1, start = 0, i, k;
+  for (k = 0; k < 8; ++k) {
+    table[k] = p->index + start;
+    start += p->out_shape[k];
+    total *= p->out_shape[k];
+  }
+  for (i = 0; i < total; ++i) {
+    int32_t at = 0;
+    for (k = 0; k < 8; ++k) {
+      at += table[k][idx[k]] * p->in_strides[k];
+    }
+    copy_bytes(out, in + at * p->elem, p->elem);
+    out += p->elem;
+    for (k = 7; k >= 0; --k) {
+      if (++idx[k] < p->out_shape[k]) {
+        break;
+      }
+      idx[k] = 0;
+    }
+  }
+}
+
 void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
                  const int32_t *indices, const void *input, void *output) {
   const uint8_t *in = (const uint8_t *)input;
@@ -75,7 +102,14 @@ void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t 
   int32_t o, k;
   for (o = 0; o < outer; ++o) {
     for (k = 0; k < count; ++k) {
-      copy_bytes(out, in + (o * axis_size + indices[k]) * inner_bytes, inner_bytes);
+      if (indices[k] >= 0 && indices[k] < axis_size) {
+        copy_bytes(out, in + (o * axis_size + indices[k]) * inner_bytes, inner_bytes);
+      } else { /* LiteRT refuses the index; zeros here, never a read out of bounds */
+        int32_t b;
+        for (b = 0; b < inner_bytes; ++b) {
+          out[b] = 0;
+        }
+      }
       out += inner_bytes;
     }
   }

@@ -24,7 +24,18 @@ typedef struct {
 } tflc_strided_copy_params;
 void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output);
 
-/* GATHER with constant indices along one axis: [outer, axis_size, inner] -> [outer, count, inner]. */
+/* out[i0..i7] = in[sum(index_k[ik] * in_strides[k])]: each axis reads through its own index
+ * table, the k-th run of out_shape[k] entries of `index` (MIRROR_PAD). */
+typedef struct {
+  int32_t out_shape[8];
+  int32_t in_strides[8];
+  int32_t elem;
+  const int32_t *index;
+} tflc_axis_gather_params;
+void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void *output);
+
+/* GATHER along one axis: [outer, axis_size, inner] -> [outer, count, inner]; indices from the
+ * compiler or computed at run time (one outside [0, axis_size) gives zeros). */
 void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
                  const int32_t *indices, const void *input, void *output);
 

@@ -1,7 +1,7 @@
-/* float32 binary ops (4-D broadcasting), activation clamps, NEG. Safe in place. */
-#include "float_ops.h"
+/* float32 binary ops (4-D broadcasting), activation clamps. Safe in place. */
+#include <math.h>
 
-#include "tflc_common.h"
+#include "float_ops.h"
 
 void tflc_binary_f32(const tflc_binary_f32_params *p, const float *in1, const float *in2,
                      float *out) {
@@ -23,9 +23,17 @@ void tflc_binary_f32(const tflc_binary_f32_params *p, const float *in1, const fl
             case TFLC_F32_MAXIMUM: v = x > y ? x : y; break;
             case TFLC_F32_MINIMUM: v = x < y ? x : y; break;
             case TFLC_F32_SQUARED_DIFFERENCE: v = (x - y) * (x - y); break;
-            default: v = x >= 0.0f ? x : x * y; break; /* PRELU */
+            case TFLC_F32_PRELU: v = x >= 0.0f ? x : x * y; break;
+            case TFLC_F32_DIV: v = x / y; break;
+            case TFLC_F32_POW: v = powf(x, y); break;
+            case TFLC_F32_FLOOR_DIV: v = floorf(x / y); break;
+            default: { /* FLOOR_MOD: the sign of the divisor */
+              const float r = fmodf(x, y);
+              v = (r != 0.0f && (y < 0.0f) != (r < 0.0f)) ? r + y : r;
+              break;
+            }
           }
-          *out++ = TFLC_CLAMP(v, p->act_min, p->act_max);
+          *out++ = tflc_activation_f32(v, p->act_min, p->act_max);
         }
       }
     }
@@ -35,13 +43,6 @@ void tflc_binary_f32(const tflc_binary_f32_params *p, const float *in1, const fl
 void tflc_clamp_f32(const tflc_clamp_f32_params *p, const float *input, float *output) {
   int32_t i;
   for (i = 0; i < p->size; ++i) {
-    output[i] = TFLC_CLAMP(input[i], p->act_min, p->act_max);
-  }
-}
-
-void tflc_neg_f32(int32_t size, const float *input, float *output) {
-  int32_t i;
-  for (i = 0; i < size; ++i) {
-    output[i] = -input[i];
+    output[i] = tflc_activation_f32(input[i], p->act_min, p->act_max);
   }
 }

@@ -5,6 +5,11 @@
 
 /* float32 kernels (TFLite reference_ops arithmetic, float accumulation). */
 
+/* ActivationFunctionWithMinMax: std::min(std::max(v, lo), hi), which keeps a NaN. */
+static inline float tflc_activation_f32(float v, float lo, float hi) {
+  return v < lo ? lo : (hi < v ? hi : v);
+}
+
 typedef struct {
   int32_t batches, in_h, in_w, in_c;
   int32_t out_h, out_w, out_c;
@@ -31,7 +36,11 @@ enum {
   TFLC_F32_MAXIMUM,
   TFLC_F32_MINIMUM,
   TFLC_F32_SQUARED_DIFFERENCE,
-  TFLC_F32_PRELU
+  TFLC_F32_PRELU,
+  TFLC_F32_DIV,
+  TFLC_F32_POW,
+  TFLC_F32_FLOOR_DIV,
+  TFLC_F32_FLOOR_MOD
 };
 typedef struct {
   int32_t out_shape[4];
@@ -39,6 +48,7 @@ typedef struct {
   float act_min, act_max;
   int32_t op; /* TFLC_F32_* */
 } tflc_binary_f32_params;
+/* Needs C99 <math.h> (POW, FLOOR_DIV, FLOOR_MOD). */
 void tflc_binary_f32(const tflc_binary_f32_params *p, const float *a, const float *b, float *out);
 
 enum {
@@ -48,7 +58,18 @@ enum {
   TFLC_F32_LEAKY_RELU,
   TFLC_F32_GELU,
   TFLC_F32_GELU_TANH,
-  TFLC_F32_RSQRT
+  TFLC_F32_RSQRT,
+  TFLC_F32_SQRT,
+  TFLC_F32_EXP,
+  TFLC_F32_LOG,
+  TFLC_F32_ABS,
+  TFLC_F32_NEG,
+  TFLC_F32_SQUARE,
+  TFLC_F32_FLOOR,
+  TFLC_F32_CEIL,
+  TFLC_F32_ROUND,
+  TFLC_F32_SIN,
+  TFLC_F32_COS
 };
 /* Unary float ops (reference_ops formulas); `alpha` for LEAKY_RELU. Needs C99 <math.h>. */
 void tflc_unary_f32(int32_t size, int32_t op, float alpha, const float *input, float *output);
@@ -83,9 +104,6 @@ typedef struct {
 } tflc_clamp_f32_params;
 void tflc_clamp_f32(const tflc_clamp_f32_params *p, const float *input, float *output);
 
-/* NEG: -x. */
-void tflc_neg_f32(int32_t size, const float *input, float *output);
-
 /* ELU: x < 0 ? expm1(x) : x (reference_ops::Elu). Needs C99 <math.h>. */
 void tflc_elu_f32(int32_t size, const float *input, float *output);
 
@@ -99,7 +117,7 @@ void tflc_max_pool_f32(const tflc_pool_f32_params *p, const float *input, float 
 
 typedef struct {
   int32_t outer, reduced, inner;
-  int32_t mode; /* 0: mean, 1: sum, 2: max */
+  int32_t mode; /* 0: mean, 1: sum, 2: max, 3: min */
 } tflc_reduce_f32_params;
 void tflc_reduce_f32(const tflc_reduce_f32_params *p, const float *input, float *output);
 

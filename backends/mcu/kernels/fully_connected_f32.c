@@ -15,7 +15,7 @@ void tflc_fully_connected_f32(const tflc_fully_connected_f32_params *p, const fl
       if (bias) {
         acc += bias[u];
       }
-      output[b * p->units + u] = TFLC_CLAMP(acc, p->act_min, p->act_max);
+      output[b * p->units + u] = tflc_activation_f32(acc, p->act_min, p->act_max);
     }
   }
 }

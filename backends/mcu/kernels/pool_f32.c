@@ -28,7 +28,7 @@ static void pool(const tflc_pool_f32_params *p, const float *input, float *outpu
           }
           v = average ? (count ? acc / (float)count : 0.0f) : acc;
           output[((b * p->out_h + oy) * p->out_w + ox) * p->channels + c] =
-              TFLC_CLAMP(v, p->act_min, p->act_max);
+              tflc_activation_f32(v, p->act_min, p->act_max);
         }
       }
     }

@@ -41,7 +41,7 @@ void tflc_transpose_conv_f32(const tflc_transpose_conv_f32_params *p, const floa
           if (bias) {
             acc += bias[oc];
           }
-          *output++ = TFLC_CLAMP(acc, p->act_min, p->act_max);
+          *output++ = tflc_activation_f32(acc, p->act_min, p->act_max);
         }
       }
     }

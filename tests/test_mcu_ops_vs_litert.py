@@ -1,0 +1,200 @@
+"""The single-op cases of the interpreter's kernel tests, compiled for the mcu target (the
+generated C built for the host with -Wall -Wextra -Werror and the address and undefined-behaviour
+sanitizers, and run) against LiteRT.
+
+Every case whose op the mcu target lists (backends/mcu/op_lowerings.HANDLERS) runs here, so a
+new mcu kernel is tested by the cases its interpreter kernel already has. The cases compile
+without the tfl optimization pipeline, which would fold ops on constant operands before the
+backend sees them. Oracles: int8 outputs must equal LiteRT's reference kernels bit for bit (the
+arithmetic TFLM shares), other integer and bool outputs LiteRT's builtin kernels; float outputs
+may differ by FLOAT_RTOL of the largest magnitude, test_mcu's float contract (the C library's
+expf / logf and the order of float operations differ from LiteRT's by a few ulp). A case the mcu
+declines must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case
+that starts compiling fails until its entry goes).
+"""
+
+from __future__ import annotations
+
+import shutil
+import zlib
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ai_edge_litert")
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+
+from corpus import litert_run  # noqa: E402
+from kernel_case import KernelCase, expected_outputs, model_of, random_value  # noqa: E402
+from kernel_cases import ALL_CASES  # noqa: E402
+from test_interpreter_ops import (  # noqa: E402
+    FLOAT_CASES,
+    Quant,
+    assert_close,
+    i32,
+    is_graph_input,
+    seed_of,
+    spec,
+)
+from tflc.backends.mcu.op_lowerings import SUPPORTED_OPS  # noqa: E402
+from tflc.compiler import compile as tflc_compile  # noqa: E402
+from tflc.errors import TflcError  # noqa: E402
+
+FLOAT_RTOL = 1e-5
+
+# case id -> the words the mcu target's error says (why it declines the case).
+DECLINED = {
+    "REDUCE_MAX-FLOAT32-INT32": "reduction over non-adjacent axes",
+    "REDUCE_MIN-qINT8-INT32": "reduction over non-adjacent axes",
+    "REDUCE_MIN-INT32-INT32": "reduce_min of int32 has no MCU kernel",
+    "GATHER-FLOAT32-INT32-1": "gather with batch_dims",
+    # The case declares output shape [2]; LiteRT resizes it to (0, 4) at run time, and the mcu
+    # target compiles the declared static shapes.
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "computed shape .* the IR says",
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "ellipsis or new axes",
+    "BATCH_MATMUL-FLOAT32-FLOAT32": "broadcast batch dimensions",
+}
+
+
+_q = Quant(seed_of("test_mcu_ops_vs_litert"))
+_x, _y, _z = _q((3, 4, 5)), _q((3, 5, 4)), _q((5, 6, 4))
+# int8 forms of kernels whose shared cases are float or are declined here for other reasons
+MCU_CASES = [
+    KernelCase(
+        "REDUCE_MIN",
+        [_x, i32([1, 2])],
+        [spec((3,), "INT8", _x["scale"], _x["zp"])],
+        {"keep_dims": False},
+        "ReducerOptions",
+    ),
+    KernelCase(
+        "ARG_MAX",
+        [_y, i32([1])],
+        [spec((3, 4), "INT32")],
+        {"output_type": "INT32"},
+        "ArgMaxOptions",
+    ),
+    KernelCase(
+        "ARG_MIN",
+        [_y, i32([2])],
+        [spec((3, 5), "INT64")],
+        {"output_type": "INT64"},
+        "ArgMinOptions",
+    ),
+    KernelCase(  # indices computed at run time (the tables' gathers have constant indices)
+        "GATHER",
+        [_z, spec((2, 3), "INT32")],
+        [spec((5, 2, 3, 4), "INT8", _z["scale"], _z["zp"])],
+        {"axis": 1},
+        "GatherOptions",
+        ranges={1: (0, 5)},
+    ),
+]
+
+
+def _cases() -> list[KernelCase]:
+    cases = list(ALL_CASES) + MCU_CASES
+    cases += [
+        KernelCase(op, ins, outs, opts, table, version)
+        for op, ins, outs, opts, table, version in FLOAT_CASES
+    ]
+    return [c for c in cases if f"tfl.{c.op.lower()}" in SUPPORTED_OPS and not c.known_mismatch]
+
+
+CASES = _cases()
+
+
+def _ids() -> list[str]:
+    seen: dict[str, int] = {}
+    ids = []
+    for c in CASES:
+        seen[c.id] = seen.get(c.id, -1) + 1
+        ids.append(c.id + (f"-{seen[c.id]}" if seen[c.id] else ""))
+    return ids
+
+
+def _compile(case: KernelCase):
+    return tflc_compile(model_of(case), target="mcu", optimize=False, compare_tflm=False)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids())
+def test_mcu_kernel_matches_litert(case: KernelCase, request) -> None:
+    case_id = request.node.callspec.id
+    if case_id in DECLINED:
+        with pytest.raises(TflcError, match=DECLINED[case_id]) as e:
+            _compile(case)
+        assert "\n" not in str(e.value)
+        return
+    compiled = _compile(case)
+    int8 = case.covers()[1] == "INT8"
+    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
+    graph_inputs = [(i, s) for i, s in enumerate(case.inputs) if is_graph_input(s)]
+    for _ in range(2 if graph_inputs else 1):
+        xs = [random_value(rng, s, case.ranges.get(i)) for i, s in graph_inputs]
+        if int8 and case.reference is None and case.tf_reference is None:
+            expected = litert_run(model_of(case), xs, kernels="reference")
+        else:
+            expected = expected_outputs(case, xs)
+        actual = compiled(*xs, sanitize=True)
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected, strict=True):
+            assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
+            if e.dtype.kind == "f":
+                assert_close(a, e, FLOAT_RTOL)
+            else:
+                np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("trial", range(6))
+def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
+    """int8 DIV's fixed-point path over random scales and zero points, with full-range inputs
+    (the kernel case keeps its divisors far from zero): every rounding branch, against LiteRT's
+    reference kernels."""
+    from test_interpreter_ops import single_op_model
+
+    rng = np.random.default_rng(1000 + trial)
+    scales = np.exp(rng.uniform(np.log(1e-3), np.log(0.5), 3))
+    s1, s2 = float(scales[0]), float(scales[1])
+    so = s1 / s2 * float(scales[2]) * 8
+    z1, z2, zo = (int(v) for v in rng.integers(-128, 128, 3))
+    act = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"][trial % 4]
+    shapes = [((2, 3, 5), (2, 3, 5)), ((4, 6), (1, 6)), ((3, 1, 4), (5, 1))][trial % 3]
+    out_shape = np.broadcast_shapes(*shapes)
+    model = single_op_model(
+        "DIV",
+        [spec(shapes[0], "INT8", s1, z1), spec(shapes[1], "INT8", s2, z2)],
+        [spec(out_shape, "INT8", so, zo)],
+        {"fused_activation_function": act},
+        "DivOptions",
+    )
+    compiled = tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
+    a = rng.integers(-128, 128, shapes[0]).astype(np.int8)
+    b = rng.integers(-128, 128, shapes[1]).astype(np.int8)
+    b[b == z2] = np.int8(z2 + 1 if z2 < 127 else z2 - 1)  # LiteRT refuses a zero divisor
+    expected = litert_run(model, [a, b], kernels="reference")[0]
+    np.testing.assert_array_equal(compiled(a, b, sanitize=True)[0], expected)
+
+
+REFUSED = [
+    pytest.param(
+        KernelCase(
+            "EQUAL",
+            [spec((2, 3), "INT8", 0.5, 1), spec((2, 3), "INT8", 0.25, -2)],
+            [spec((2, 3), "BOOL")],
+        ),
+        "tfl.equal of quantized int8 has no MCU kernel",
+        id="equal-int8",
+    ),
+    pytest.param(
+        KernelCase("GATHER", [spec((5, 3)), spec((2,), "INT64")], [spec((2, 3))]),
+        "gather with int64 indices computed at run time",
+        id="gather-int64-indices",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), REFUSED)
+def test_mcu_refuses_with_a_one_line_error(case: KernelCase, message: str) -> None:
+    with pytest.raises(TflcError, match=message) as e:
+        _compile(case)
+    assert "\n" not in str(e.value)
