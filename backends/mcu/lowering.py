@@ -19,7 +19,7 @@ from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
-TYPE_CONVERSION_OPS = ("tfl.quantize", "tfl.dequantize")
+TYPE_CONVERSION_OPS = ("tfl.quantize", "tfl.dequantize", "tfl.cast")
 
 
 def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | list[int] | None]:
