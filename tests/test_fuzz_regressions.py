@@ -375,6 +375,14 @@ CASES = [
         "subgraph 0 operator 6 (AVERAGE_POOL_2D): output 0 'cnn_1/average_pooling2d_1/AvgPool' "
         "is FLOAT32, its input is INT16",
     ),
+    # ValueError in the interpreter's STABLEHLO_CONCATENATE: operands that do not concatenate.
+    (
+        "stablehlo-concatenate-shapes",
+        ("transformer", "float32"),
+        _opcode(6, "STABLEHLO_CONCATENATE"),
+        "subgraph 0 operator 6 (STABLEHLO_CONCATENATE): input shapes [[1, 16, 1], [1, 1, 32]] "
+        "differ off axis 0",
+    ),
     # IndexError in the interpreter's DENSIFY.
     (
         "sparse-index-out-of-range",

@@ -38,11 +38,12 @@ def _reshape(v: OpView) -> list[Shape] | None:
     return [tuple(dims)]
 
 
-@shape_function("CONCATENATION")
+@shape_function("CONCATENATION", "STABLEHLO_CONCATENATE")
 def _concatenation(v: OpView) -> list[Shape]:
     shapes = [v.shape(i) for i in range(len(v.inputs))]
     rank = len(shapes[0])
-    axis = axis_index(int(v.option("axis", 0)), rank)
+    option = "dimension" if v.op == "STABLEHLO_CONCATENATE" else "axis"
+    axis = axis_index(int(v.option(option, 0)), rank)
     for s in shapes[1:]:
         if len(s) != rank or any(s[d] != shapes[0][d] for d in range(rank) if d != axis):
             raise ShapeError(f"input shapes {[list(x) for x in shapes]} differ off axis {axis}")
