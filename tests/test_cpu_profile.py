@@ -11,7 +11,7 @@ import pytest
 from corpus import sample_inputs, tf_model_path
 from test_cpu_fallback import _custom_model, cube_kernel  # noqa: F401 - a fixture
 from tflc.compiler import compile as tflc_compile
-from tflc.runtime import run_cli
+from tflc.tools import run_cli
 
 RUNS = 20
 

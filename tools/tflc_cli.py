@@ -15,7 +15,7 @@ from tflc.version import add_version_flag
 
 # (module, subcommand) — imported lazily so `tflc run` never loads the compiler.
 COMMANDS: list[tuple[str, str]] = [
-    ("tflc.runtime.run_cli", "run"),
+    ("tflc.tools.run_cli", "run"),
     ("tflc.tools.convert_cli", "convert"),
     ("tflc.tools.compile_cli", "compile"),
     ("tflc.tools.optimize_cli", "optimize"),

@@ -218,7 +218,7 @@ def _summary(name: str, y: np.ndarray) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point (`python -m tflc.runtime.run_cli`), same output as `tflc run`."""
+    """Standalone entry point (`python -m tflc.tools.run_cli`), same output as `tflc run`."""
     parser = argparse.ArgumentParser(prog="tflc")
     add_run_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
