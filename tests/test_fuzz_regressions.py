@@ -6,150 +6,15 @@ same one clear error line naming the place and the problem — not a traceback o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import corpus
-import numpy as np
 import pytest
-from fuzz_models import ALL_ENTRY_POINTS, FuzzConfig, Mutant, run_mutants
+from fuzz_models import ALL_ENTRY_POINTS, FuzzConfig, Mutant, edits, run_mutants
 from fuzz_models.worker import CLEAN, ERROR
 from tflc.backends.tflite.flatbuffer_writer import write_model
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 from tflc.runtime.limits import set_max_tensor_bytes
-from tflc.runtime.tflite_model import Model, OperatorCode, read_model
-from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
-
-
-def _mediapipe(stem: str):
-    return next(p for p in corpus.mediapipe_models() if p.stem == stem)
-
-
-def _set_input(op_index: int, position: int, value: int) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        m.subgraphs[0].operators[op_index].inputs[position] = value
-
-    return edit
-
-
-def _opcode(op_index: int, name: str, options=None) -> Callable[[Model], None]:
-    """Operator `op_index` becomes `name` (a new operator code), with `options` if given."""
-
-    def edit(m: Model) -> None:
-        code = BUILTIN_OPERATOR_CODES[name]
-        m.operator_codes.append(OperatorCode(code, None, 1, min(code, 127)))
-        op = m.subgraphs[0].operators[op_index]
-        op.opcode_index = len(m.operator_codes) - 1
-        if options is not None:
-            op.builtin_options = options
-
-    return edit
-
-
-def _set_option(op_index: int, name: str, value, **more) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        m.subgraphs[0].operators[op_index].builtin_options[1].update({name: value, **more})
-
-    return edit
-
-
-def _first_op_becomes(old: str, new: str) -> Callable[[Model], None]:
-    """The first `old` operator runs the model's own `new` operator code instead."""
-
-    def edit(m: Model) -> None:
-        op = next(op for op in m.subgraphs[0].operators if m.operator_name(op) == old)
-        op.opcode_index = next(i for i, c in enumerate(m.operator_codes) if c.name == new)
-
-    return edit
-
-
-def _set_type(tensor_index: int, type_name: str) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        m.subgraphs[0].tensors[tensor_index].type = type_name
-
-    return edit
-
-
-def _all_types(old: str, new: str) -> Callable[[Model], None]:
-    """Every `old` tensor typed `new` (its bytes left as they are)."""
-
-    def edit(m: Model) -> None:
-        for t in m.subgraphs[0].tensors:
-            if t.type == old and not len(m.buffer_data(t)):
-                t.type = new
-
-    return edit
-
-
-def _int8_weights_unquantized(m: Model) -> None:
-    sg = m.subgraphs[0]
-    conv = next(
-        op
-        for op in sg.operators
-        if m.operator_name(op) == "CONV_2D" and sg.tensors[op.inputs[1]].type == "INT8"
-    )
-    sg.tensors[conv.inputs[1]].quantization = None
-
-
-def _zero_data(tensor_index: int) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        t = m.subgraphs[0].tensors[tensor_index]
-        m.buffers[t.buffer] = bytes(len(m.buffer_data(t)))
-
-    return edit
-
-
-def _set_element(tensor_index: int, position: int, value: int) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        t = m.subgraphs[0].tensors[tensor_index]
-        data = np.frombuffer(m.buffer_data(t), dtype=t.dtype).copy()
-        data[position] = value
-        m.buffers[t.buffer] = data.tobytes()
-
-    return edit
-
-
-def _unquantize(tensor_index: int) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        m.subgraphs[0].tensors[tensor_index].quantization = None
-
-    return edit
-
-
-def _drop_options(op_index: int) -> Callable[[Model], None]:
-    def edit(m: Model) -> None:
-        m.subgraphs[0].operators[op_index].builtin_options = None
-
-    return edit
-
-
-def _odd_paddings(m: Model) -> None:
-    sg = m.subgraphs[0]
-    pad = next(op for op in sg.operators if m.operator_name(op) == "PAD")
-    paddings = sg.tensors[pad.inputs[1]]
-    paddings.shape = [7]
-    m.buffers[paddings.buffer] = bytes(m.buffers[paddings.buffer])[:28]
-
-
-def _constant_as_graph_input(m: Model) -> None:
-    sg = m.subgraphs[0]
-    sg.inputs.append(next(i for i, t in enumerate(sg.tensors) if len(m.buffer_data(t))))
-
-
-def _huge_shape(m: Model) -> None:
-    m.subgraphs[0].tensors[m.subgraphs[0].inputs[0]].shape = [1, 2**31 - 1, 2**31 - 1, 3]
-
-
-def _name_with_a_line_break(m: Model) -> None:
-    t = m.subgraphs[0].tensors[0]
-    t.name, t.shape = "line\nbreak\u2028", [-5]
-
-
-def _sparse_index_out_of_range(m: Model) -> None:
-    t = next(t for t in m.subgraphs[0].tensors if t.sparsity is not None)
-    kind, indices = t.sparsity.dim_metadata[-1].array_indices
-    t.sparsity.dim_metadata[-1].array_indices = (kind, [200, *indices[1:]])
-
+from tflc.runtime.tflite_model import read_model
 
 # (case, corpus model, edit, the expected problem after "<file>: ")
 CASES = [
@@ -157,54 +22,58 @@ CASES = [
     (
         "required-input-absent",
         ("cnn", "float16"),
-        _set_input(0, 0, -1),
+        edits.set_input(0, 0, -1),
         "subgraph 0 operator 0 (DEQUANTIZE): input 0 (input) is required, but the file gives "
         "index -1",
     ),
     (
         "required-filter-absent",
         ("mlp", "int8"),
-        _set_input(1, 1, -1),
+        edits.set_input(1, 1, -1),
         "subgraph 0 operator 1 (FULLY_CONNECTED): input 1 (filter) is required",
     ),
     (
         "variadic-input-absent",
         ("upsample", "int8"),
-        _set_input(5, 1, -1),
+        edits.set_input(5, 1, -1),
         "subgraph 0 operator 5 (CONCATENATION): input 1 (values) is required",
     ),
     # TypeError in the interpreter: the RFFT2D kernel called with a FULLY_CONNECTED's inputs.
     (
         "options-of-another-op",
         ("mlp", "dynamic"),
-        _opcode(0, "RFFT2D"),
+        edits.opcode(0, "RFFT2D"),
         "subgraph 0 operator 0 (RFFT2D): has options FullyConnectedOptions, but RFFT2D takes "
         "Rfft2dOptions",
     ),
     (
         "wrong-input-count",
         ("mlp", "float32"),
-        _opcode(3, "RFFT2D", options=("Rfft2dOptions", {})),
+        edits.opcode(3, "RFFT2D", options=("Rfft2dOptions", {})),
         "subgraph 0 operator 3 (RFFT2D): has 1 inputs, expected 2",
     ),
     # A WHILE whose condition and body are the graph it runs in: endless recursion.
     (
         "subgraph-recursion",
         ("mlp", "float32"),
-        _opcode(3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 0, "body_subgraph_index": 0})),
+        edits.opcode(
+            3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 0, "body_subgraph_index": 0})
+        ),
         "subgraph 0 operator 3 (WHILE): calls subgraph 0, which is already running",
     ),
     (
         "subgraph-index-out-of-range",
         ("mlp", "float32"),
-        _opcode(3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 5, "body_subgraph_index": 0})),
+        edits.opcode(
+            3, "WHILE", ("WhileOptions", {"cond_subgraph_index": 5, "body_subgraph_index": 0})
+        ),
         "subgraph 0 operator 3 (WHILE): cond_subgraph_index 5 out of range (1 subgraphs)",
     ),
     # KeyError when the mcu target wrote the options back: an enum value of no name.
     (
         "unknown-enum-option",
         ("transformer", "int8"),
-        _set_option(13, "quantized_bias_type", 99),
+        edits.set_option(13, "quantized_bias_type", 99),
         "subgraph 0 operator 13 (FULLY_CONNECTED): option quantized_bias_type 99 is none of "
         "FLOAT32, FLOAT16",
     ),
@@ -212,7 +81,7 @@ CASES = [
     (
         "constant-graph-input",
         ("cnn", "dynamic"),
-        _constant_as_graph_input,
+        edits.constant_as_graph_input,
         "subgraph 0: input tensor 1 'cnn_1/conv2d_1/Relu6;cnn_1/conv2d_1/BiasAdd;"
         "cnn_1/conv2d_1/convolution;cnn_1/conv2d_1/Squeeze' is a constant (buffer 2 holds its "
         "data)",
@@ -221,7 +90,7 @@ CASES = [
     (
         "tensor-over-the-limit",
         ("cnn", "float32"),
-        _huge_shape,
+        edits.huge_shape,
         "subgraph 0 tensor 0 'xs_0': FLOAT32 tensor of shape [1, 2147483647, 2147483647, 3] "
         "needs 51539607504.0 GiB, over the limit of 1.0 GiB (TFLC_MAX_TENSOR_BYTES)",
     ),
@@ -229,7 +98,7 @@ CASES = [
     (
         "string-output-shape",
         ("upsample", "float16"),
-        _set_type(4, "STRING"),
+        edits.set_type(4, "STRING"),
         "subgraph 0 operator 8 (TRANSPOSE_CONV): input 0 "
         "'upsample_1/conv2d_transpose_1/conv_transpose/input_sizes' is STRING, but its "
         "output_shape must be integers",
@@ -237,39 +106,39 @@ CASES = [
     (
         "odd-paddings",
         ("upsample", "float32"),
-        _odd_paddings,
+        edits.odd_paddings,
         "subgraph 0 operator 6 (PAD): paddings [0, 0, 1, 2, 0, 3, 0] are not (before, after) pairs",
     ),
     # TypeError / AttributeError in the cpu and mcu lowerings: operand types no kernel takes.
     (
         "elementwise-output-type",
         ("tensor_ops", "float16"),
-        _set_type(39, "INT32"),
+        edits.set_type(39, "INT32"),
         "subgraph 0 operator 18 (ADD): output 0 'add' is INT32, its input is FLOAT32",
     ),
     (
         "elementwise-input-types",
         ("tensor_ops", "int8"),
-        _set_type(17, "BOOL"),
+        edits.set_type(17, "BOOL"),
         "subgraph 0 operator 19 (MINIMUM): input 1 'Minimum/y' is BOOL, input 0 is INT8: one "
         "type expected",
     ),
     (
         "conv-output-type",
         ("cnn", "int8"),
-        _set_type(19, "FLOAT32"),
+        edits.set_type(19, "FLOAT32"),
         "subgraph 0 operator 3 (CONV_2D): output 0 'cnn_1/conv2d_1_2/BiasAdd;",
     ),
     (
         "conv-input-unquantized",
         ("cnn", "float32"),
-        _all_types("FLOAT32", "INT8"),
+        edits.all_types("FLOAT32", "INT8"),
         "subgraph 0 operator 0 (CONV_2D): input 0 'xs_0' is INT8 without quantization parameters",
     ),
     (
         "weights-unquantized",
         ("cnn", "dynamic"),
-        _int8_weights_unquantized,
+        edits.int8_weights_unquantized,
         "subgraph 0 operator 9 (CONV_2D): input 1 'cnn_1/conv2d_3_1/convolution' is INT8 without "
         "quantization parameters",
     ),
@@ -277,7 +146,7 @@ CASES = [
     (
         "bias-of-another-size",
         ("cnn", "float16"),
-        _set_input(17, 2, 0),
+        edits.set_input(17, 2, 0),
         "subgraph 0 operator 17 (CONV_2D): input 2 'xs_0' of shape [1, 32, 32, 3] is no bias for "
         "32 output channels",
     ),
@@ -285,14 +154,14 @@ CASES = [
     (
         "int8-add-unquantized",
         ("tensor_ops", "int8"),
-        _unquantize(21),
+        edits.unquantize(21),
         "subgraph 0 operator 3 (ADD): input 1 'Max' is INT8 without quantization parameters",
     ),
     # KeyError in the cpu graph: an INT4 activation.
     (
         "int4-activation",
         ("upsample", "int8"),
-        _set_type(20, "INT4"),
+        edits.set_type(20, "INT4"),
         "subgraph 0 tensor 20 'upsample_1/concatenate_1/concat': INT4 is for constants only",
     ),
     # ZeroDivisionError in the window geometry (cpu and mcu): TRANSPOSE_CONV has no shape
@@ -300,13 +169,13 @@ CASES = [
     (
         "transpose-conv-stride-zero",
         ("upsample", "dynamic"),
-        _set_option(0, "stride_w", 0),
+        edits.set_option(0, "stride_w", 0),
         "subgraph 0 operator 0 (TRANSPOSE_CONV): stride_w 0 must be at least 1",
     ),
     (
         "transpose-conv-without-options",
         ("upsample", "dynamic"),
-        _drop_options(7),
+        edits.drop_options(7),
         "subgraph 0 operator 7 (TRANSPOSE_CONV): stride_w 0 must be at least 1 (no "
         "TransposeConvOptions in the file: the schema's default)",
     ),
@@ -314,7 +183,7 @@ CASES = [
     (
         "resize-align-and-half-pixel",
         ("upsample", "float32"),
-        _set_option(1, "align_corners", True),
+        edits.set_option(1, "align_corners", True),
         "subgraph 0 operator 1 (RESIZE_BILINEAR): align_corners and half_pixel_centers cannot "
         "both be set",
     ),
@@ -322,48 +191,48 @@ CASES = [
     (
         "while-without-options",
         ("tensor_ops", "float16"),
-        _opcode(0, "WHILE"),
+        edits.opcode(0, "WHILE"),
         "subgraph 0 operator 0 (WHILE): has no WhileOptions, which name the subgraphs it runs",
     ),
     # A name from the file broke tfl-translate's one error line in two.
     (
         "name-with-a-line-break",
         ("cnn", "float32"),
-        _name_with_a_line_break,
+        edits.name_with_a_line_break,
         "subgraph 0 tensor 0 'line\\nbreak\\u2028': invalid shape [-5]",
     ),
     # TypeError and ValueError in the cpu and mcu slicing: begin of floats, a zero stride.
     (
         "strided-slice-float-begin",
         ("tensor_ops", "float32"),
-        _set_type(7, "FLOAT32"),
+        edits.set_type(7, "FLOAT32"),
         "subgraph 0 operator 7 (STRIDED_SLICE): input 1 'strided_slice_1/stack' is FLOAT32, but "
         "its begin must be integers",
     ),
     (
         "strided-slice-zero-stride",
         ("tensor_ops", "float32"),
-        _zero_data(5),
+        edits.zero_data(5),
         "subgraph 0 operator 7 (STRIDED_SLICE): strides [0, 0] hold a zero",
     ),
     # Operand types no kernel takes, which reached the interpreter's kernels ("kernel failed").
     (
         "float-mul-bool-output",
         ("upsample", "float32"),
-        _set_type(25, "BOOL"),
+        edits.set_type(25, "BOOL"),
         "subgraph 0 operator 10 (MUL): output 0 'Identity' is BOOL, its input is FLOAT32",
     ),
     (
         "conv-uint32-weights",
         ("cnn", "float32"),
-        _set_type(10, "UINT32"),
+        edits.set_type(10, "UINT32"),
         "subgraph 0 operator 3 (CONV_2D): input 1 'cnn_1/conv2d_1_2/convolution' is UINT32: "
         "weights are one of FLOAT16, FLOAT32, INT4, INT8, UINT8",
     ),
     (
         "mean-variant-axes",
         ("upsample", "int8"),
-        _set_type(5, "VARIANT"),
+        edits.set_type(5, "VARIANT"),
         "subgraph 0 operator 9 (MEAN): input 1 'upsample_1/Mean/reduction_indices' is VARIANT, "
         "but its axis must be integers",
     ),
@@ -371,7 +240,7 @@ CASES = [
     (
         "pool-output-type",
         ("cnn", "int16x8"),
-        _set_type(21, "FLOAT32"),
+        edits.set_type(21, "FLOAT32"),
         "subgraph 0 operator 6 (AVERAGE_POOL_2D): output 0 'cnn_1/average_pooling2d_1/AvgPool' "
         "is FLOAT32, its input is INT16",
     ),
@@ -379,7 +248,7 @@ CASES = [
     (
         "stablehlo-concatenate-shapes",
         ("transformer", "float32"),
-        _opcode(6, "STABLEHLO_CONCATENATE"),
+        edits.opcode(6, "STABLEHLO_CONCATENATE"),
         "subgraph 0 operator 6 (STABLEHLO_CONCATENATE): input shapes [[1, 16, 1], [1, 1, 32]] "
         "differ off axis 0",
     ),
@@ -387,7 +256,7 @@ CASES = [
     (
         "sparse-index-out-of-range",
         "face_detection_full_range_sparse",
-        _sparse_index_out_of_range,
+        edits.sparse_index_out_of_range,
         "subgraph 0 tensor 14 'model_1/model/conv2d_1/Conv2D_dequantize': sparse level 3: an "
         "index is outside the dimension's size 32",
     ),
@@ -402,14 +271,14 @@ INTERPRETER_CASES = [
     (
         "kernel-input-count",
         ("mlp", "dynamic"),
-        _opcode(3, "STABLEHLO_DIVIDE"),
+        edits.opcode(3, "STABLEHLO_DIVIDE"),
         "node 3 (STABLEHLO_DIVIDE): has 1 inputs, its kernel takes 2",
     ),
     # IndexError: DEQUANTIZE of an integer tensor without scales.
     (
         "dequantize-unquantized",
         ("cnn", "float16"),
-        _set_type(15, "INT16"),
+        edits.set_type(15, "INT16"),
         "node 0 (DEQUANTIZE): input 0 'cnn_1/re_lu_1/Relu6;",
     ),
     # MemoryError: a dilation of 2^16 keeps SAME's output size and pads the input by as much;
@@ -417,13 +286,13 @@ INTERPRETER_CASES = [
     (
         "padded-input-over-the-limit",
         ("cnn", "float32"),
-        _set_option(0, "dilation_h_factor", 2**16, dilation_w_factor=2**16),
+        edits.set_option(0, "dilation_h_factor", 2**16, dilation_w_factor=2**16),
         "node 0 (CONV_2D): padded input of shape [1, 131103, 131103, 3] needs",
     ),
     (
         "accumulator-over-the-limit",
         ("upsample", "float32"),
-        _set_option(0, "stride_h", 2**31 - 1),
+        edits.set_option(0, "stride_h", 2**31 - 1),
         "node 0 (TRANSPOSE_CONV): accumulator of shape [1, 15032385532, 17, 16] needs 15232.0 GiB",
     ),
     # ValueError in CONCATENATION: a shape computed in the graph (from a corrupted constant)
@@ -431,7 +300,7 @@ INTERPRETER_CASES = [
     (
         "run-time-shape-mismatch",
         ("tensor_ops", "int8"),
-        _set_element(14, 2, -1000),
+        edits.set_element(14, 2, -1000),
         "node 16 (CONCATENATION): at run time, input shapes [[1, 5, 24], [1, 3, 1]] differ off "
         "axis 1",
     ),
@@ -439,21 +308,21 @@ INTERPRETER_CASES = [
     (
         "lstm-without-gate-weights",
         ("mlp", "float32"),
-        _opcode(3, "LSTM", options=("LSTMOptions", {})),
+        edits.opcode(3, "LSTM", options=("LSTMOptions", {})),
         "node 3 (LSTM): input 2 is required by the LSTM kernel, but the operator has none there",
     ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (
         "densify-dense-input",
         "pose_detection",
-        _first_op_becomes("DEQUANTIZE", "DENSIFY"),
+        edits.first_op_becomes("DEQUANTIZE", "DENSIFY"),
         "(DENSIFY): input 0 is not a sparse constant",
     ),
 ]
 
 
 def _source(model):
-    return _mediapipe(model) if isinstance(model, str) else corpus.tf_model_path(*model)
+    return edits.mediapipe(model) if isinstance(model, str) else corpus.tf_model_path(*model)
 
 
 @pytest.fixture(scope="module")
