@@ -14,9 +14,9 @@ A subgraph's tensor list becomes a sorted list of tensors (unreferenced ones inc
 Equal meanings in different spellings compare equal: builtin options equal to their table's
 defaults and absent options; an empty quantization table and none; an operator code's
 builtin_code and its deprecated_builtin_code (the larger is the op); an empty vector and an
-absent one. `has_rank` is
-compared where it means something, on tensors of shape []: a non-empty shape states the rank
-(TensorFlow's converter writes has_rank for every ranked tensor, older converters for none).
+absent one. `has_rank` is compared where it means something, on tensors of shape []: a
+non-empty shape states the rank (TensorFlow's converter writes has_rank for every ranked
+tensor, older converters for none).
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ def model_tree(data: bytes) -> dict[str, Any]:
     model = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
     buffers = [_bytes(b.data) for b in model.buffers or []]
     codes = [_operator_code(c) for c in model.operatorCodes or []]
-    subgraphs = []
+    subgraphs, tensors_of = [], []
     for sg in model.subgraphs or []:
         tensors = [_tensor(t, buffers) for t in sg.tensors or []]
+        tensors_of.append(tensors)
         subgraphs.append(
             {
                 **_fields(sg, skip=("tensors", "inputs", "outputs", "operators")),
@@ -47,11 +48,10 @@ def model_tree(data: bytes) -> dict[str, Any]:
         )
     signatures = []
     for s in model.signatureDefs or []:
-        sg_tensors = [_tensor(t, buffers) for t in model.subgraphs[s.subgraphIndex].tensors or []]
 
-        def tensor_map(maps, sg_tensors=sg_tensors):
+        def tensor_map(maps, tensors=tensors_of[s.subgraphIndex]):
             return [
-                {**_fields(m, skip=("tensorIndex",)), "tensor": sg_tensors[m.tensorIndex]}
+                {**_fields(m, skip=("tensorIndex",)), "tensor": tensors[m.tensorIndex]}
                 for m in maps or []
             ]
 
