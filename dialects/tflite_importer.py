@@ -102,6 +102,10 @@ class FlatbufferImporter:
                     for name, b in m.metadata
                 ]
             )
+        if m.metadata_buffers:
+            attrs["tfl.metadata_buffers"] = ir.ArrayAttr.get(
+                [_bytes_attr(m.buffers[b]) for b in m.metadata_buffers]
+            )
         if m.signature_defs:
             attrs["tfl.signature_defs"] = ir.ArrayAttr.get(
                 [self._signature(s) for s in m.signature_defs]

@@ -89,6 +89,9 @@ def validate_model(model: Model) -> None:
     for i, (_, b) in enumerate(model.metadata):
         if not 0 <= b < len(model.buffers):
             raise TflcError(f"metadata {i}: buffer index {b} out of range", src)
+    for i, b in enumerate(model.metadata_buffers):
+        if not 0 <= b < len(model.buffers):
+            raise TflcError(f"metadata_buffer {i}: buffer index {b} out of range", src)
     for s in model.signature_defs:
         if not 0 <= s.subgraph_index < len(model.subgraphs):
             raise TflcError(

@@ -171,6 +171,9 @@ class Model:
     metadata: list[tuple[str, int]]  # (name, buffer index)
     signature_defs: list[SignatureDef]
     source: str = "<model>"
+    # Buffer indices of the deprecated `metadata_buffer` vector (mediapipe keeps its own
+    # metadata flatbuffers there).
+    metadata_buffers: list[int] = field(default_factory=list)
 
     def buffer_data(self, tensor: Tensor) -> memoryview | bytes:
         return self.buffers[tensor.buffer] if 0 < tensor.buffer < len(self.buffers) else b""
@@ -322,6 +325,7 @@ def _read_model(r: _Reader) -> Model:
         metadata=metadata,
         signature_defs=signatures,
         source=r.source,
+        metadata_buffers=r.ints(m, "MetadataBuffer", "metadata_buffer"),
     )
 
 

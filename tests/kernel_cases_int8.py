@@ -47,6 +47,15 @@ _unpack_x = q((3, 4))
 _nonnegative = q((3, 7), zp=-128)  # SQRT's domain: the lowest int8 is 0.0
 
 CASES: list[C] = [
+    # A rescale by exactly 1/4: MultiplyByQuantizedMultiplier(x, 2^30, -1) meets a tie at every
+    # x = 2 (mod 4) and an odd product at every odd x, so both of its roundings are exercised.
+    C(
+        "QUANTIZE",
+        [spec((4, 64), "INT16", 1.0, 0)],
+        [spec((4, 64), "INT8", 4.0, 0)],
+        name="ties",
+        ranges={0: (-400, 400)},
+    ),
     own("ABS", (3, 7), (3, 7)),
     own("EXP", (3, 7), (3, 7)),
     own("LOG", (3, 7), (3, 7)),

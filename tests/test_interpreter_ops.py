@@ -185,6 +185,7 @@ CONV_GEOMETRIES = [
     (10, 10, 3, 5, 3, 2, "VALID", "RELU6"),
     (8, 8, 17, 33, 1, 1, "SAME", "RELU"),
     (7, 7, 16, 8, 5, 2, "SAME", "NONE"),
+    (8, 8, 4, 8, 3, 2, "SAME", "RELU"),  # odd SAME padding: the extra row and column go after
 ]
 
 

@@ -101,12 +101,15 @@ def _split_affine(op: ir.Operation, rng: np.random.Generator) -> None:
     s = rng.uniform(0.5, 2.0, channels).astype(np.float32)
     shape = [1] * w.ndim
     shape[output_channel_axis(op.name)] = channels
+    # conv(x, w / s, b0) * s + (bias - b0 * s) == conv(x, w) + bias; a nonzero b0 makes
+    # tfl-fuse-mul-into-weights scale the bias as well as the weights.
+    b0 = rng.uniform(-1.0, 1.0, channels).astype(np.float32)
     op.operands[1] = make_const(w / s.reshape(shape), op)
-    op.operands[2] = make_const(np.zeros_like(bias), op)
+    op.operands[2] = make_const(b0, op)
     set_activation(op, "NONE")
     t = op.result.type
     scale = make_const(s, op)
-    shift = make_const(bias, op)
+    shift = make_const(bias - b0 * s, op)
     y = _after(op, "mul", [op.result, scale], t)
     _redirect(op.result, y)
     z = _after(y.owner, "add", [y, shift], t)
@@ -293,6 +296,32 @@ def test_activation_patterns_fused_with_same_outputs():
     assert operator_count(after) == 3
     assert sorted(corpus.op_names(after)) == ["HARD_SWISH", "LEAKY_RELU", "RELU6"]
     x = [np.random.default_rng(0).uniform(-8, 8, (1, 8, 8, 4)).astype(np.float32)]
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+
+
+FUSABLE_ACTIVATIONS = """
+func.func @main(%x: tensor<1x8x8x4xf32>, %y: tensor<1x8x8x4xf32>) -> (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) {
+  %0 = "tfl.add"(%x, %y) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %1 = "tfl.relu6"(%0) : (tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %2 = "tfl.sub"(%x, %y) {fused_activation_function = "NONE", pot_scale_int16 = true} : (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %3 = "tfl.relu_n1_to_1"(%2) : (tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %4 = "tfl.mul"(%x, %y) {fused_activation_function = "NONE"} : (tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  %5 = "tfl.relu"(%4) : (tensor<1x8x8x4xf32>) -> tensor<1x8x8x4xf32>
+  return %1, %3, %5 : tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>, tensor<1x8x8x4xf32>
+}
+"""
+
+
+def test_activations_fuse_into_their_producers_with_same_outputs():
+    """relu, relu6 and relu_n1_to_1 become their producer's fused activation; inputs in [-8, 8]
+    reach past every clamp, so LiteRT's outputs tell the three apart."""
+    module = tflc.parse(FUSABLE_ACTIVATIONS)
+    before = tflc.to_flatbuffer(module)
+    optimize(module)
+    after = tflc.to_flatbuffer(module)
+    assert sorted(corpus.op_names(after)) == ["ADD", "MUL", "SUB"]
+    rng = np.random.default_rng(0)
+    x = [rng.uniform(-8, 8, (1, 8, 8, 4)).astype(np.float32) for _ in range(2)]
     assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
 
 

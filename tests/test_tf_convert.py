@@ -43,6 +43,24 @@ def _cond_in_while_model():
     return model, [RNG.random(3, dtype=np.float32), np.array(6, np.int32)]
 
 
+def _fused_batch_norm_model():
+    """tf.nn.fused_batch_norm in inference, which Keras 3's BatchNormalization no longer emits."""
+    rng = np.random.default_rng(11)
+    w = tf.constant(rng.normal(size=(3, 3, 2, 4)).astype(np.float32))
+    scale, offset, mean = (tf.constant(rng.normal(size=4).astype(np.float32)) for _ in range(3))
+    variance = tf.constant(rng.uniform(0.5, 1.5, 4).astype(np.float32))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 6, 6, 2], tf.float32)])
+    def model(x):
+        y = tf.nn.conv2d(x, w, 1, "SAME")
+        y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+            y, scale, offset, mean=mean, variance=variance, epsilon=1e-3, is_training=False
+        )
+        return tf.nn.relu(y)
+
+    return model, [rng.normal(size=(1, 6, 6, 2)).astype(np.float32)]
+
+
 def _keras(layers, shape):
     keras.utils.set_random_seed(3)
     inp = keras.Input(shape, batch_size=1)
@@ -161,6 +179,7 @@ CASES = {
     "tf_while_loop": _while_model,
     "cond_in_while": _cond_in_while_model,
     "mlp_batchnorm_dropout": _mlp,
+    "fused_batch_norm": _fused_batch_norm_model,
     "cnn": _cnn,
     "activations": _activations,
     "op_zoo": _op_zoo,

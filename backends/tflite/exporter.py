@@ -72,6 +72,10 @@ class FlatbufferExporter:
             for pair in ir.ArrayAttr(attrs["tfl.metadata"]):
                 name, data = list(ir.ArrayAttr(pair))
                 metadata.append((ir.StringAttr(name).value, self.add_buffer(_bytes(data))))
+        metadata_buffers = []
+        if "tfl.metadata_buffers" in attrs:
+            for data in ir.ArrayAttr(attrs["tfl.metadata_buffers"]):
+                metadata_buffers.append(self.add_buffer(_bytes(data)))
         signatures = []
         if "tfl.signature_defs" in attrs:
             for sig in ir.ArrayAttr(attrs["tfl.signature_defs"]):
@@ -90,6 +94,7 @@ class FlatbufferExporter:
             metadata=metadata,
             signature_defs=signatures,
             source=self.source,
+            metadata_buffers=metadata_buffers,
         )
 
     def _signature(self, sig: ir.DictAttr, subgraphs: list[SubGraph]) -> SignatureDef:
@@ -158,6 +163,7 @@ class _FunctionExporter:
             buffer=0,
             quantization=tfl.quantization_of(elem),
             shape_signature=signature,
+            has_rank=shaped.has_rank,  # as TensorFlow's converter writes it: a scalar is not unranked
         )
         self.tensors.append(tensor)
         self.index[value] = len(self.tensors) - 1

@@ -79,6 +79,9 @@ def write_model(model: Model) -> bytes:
         _table_vector(b, tflite.ModelStartSignatureDefsVector, signatures) if signatures else None
     )
     description = b.CreateString(model.description) if model.description else None
+    metadata_buffers = (
+        _vector(b, model.metadata_buffers, np.int32) if model.metadata_buffers else None
+    )
 
     tflite.ModelStart(b)
     tflite.ModelAddVersion(b, model.version)
@@ -87,6 +90,8 @@ def write_model(model: Model) -> bytes:
     if description is not None:
         tflite.ModelAddDescription(b, description)
     tflite.ModelAddBuffers(b, buffers)
+    if metadata_buffers is not None:
+        tflite.ModelAddMetadataBuffer(b, metadata_buffers)
     if metadata_vec is not None:
         tflite.ModelAddMetadata(b, metadata_vec)
     if signature_vec is not None:
