@@ -9,10 +9,10 @@ import tflc
 from corpus import sample_inputs, tf_model_path
 from tflc.backends.tflite.flatbuffer_writer import write_model
 from tflc.errors import TflcError
-from tflc.tools import run_cli
 from tflc.runtime.interpreter import Interpreter
 from tflc.runtime.kernels import unregister_kernel
 from tflc.runtime.tflite_model import OperatorCode, read_model
+from tflc.tools import run_cli
 
 
 @pytest.fixture(scope="module")
