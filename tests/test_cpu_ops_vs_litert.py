@@ -5,7 +5,7 @@ Every case whose op the cpu target lists as supported runs here, so a new cpu ke
 by the cases its interpreter kernel already has. The cases compile without the tfl optimization
 pipeline, which would fold ops on constant operands before the backend sees them: here the cpu
 target's own kernels and compile-time values (backends/cpu/compile_time.py) compute them. Integer and bool outputs must be equal; float
-outputs may differ by FLOAT_RTOL of the largest magnitude (the cpu's math functions and fused
+outputs may differ by compiled_kernel_cases.FLOAT_RTOL of the largest magnitude (the cpu's math functions and fused
 multiply-adds round differently from LiteRT's). A case the cpu declines must raise a one-line
 TflcError saying why, and is listed in DECLINED (strict: a case that starts compiling fails
 until its entry goes).
@@ -13,21 +13,16 @@ until its entry goes).
 
 from __future__ import annotations
 
-import zlib
-
-import numpy as np
 import pytest
 
 pytest.importorskip("ai_edge_litert")
 
-from kernel_case import KernelCase, expected_outputs, model_of, random_value  # noqa: E402
-from kernel_cases import ALL_CASES  # noqa: E402
-from test_interpreter_ops import FLOAT_CASES, assert_close, is_graph_input, spec  # noqa: E402
+from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
+from kernel_case import KernelCase, model_of  # noqa: E402
+from test_interpreter_ops import spec  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
-
-FLOAT_RTOL = 1e-5
 
 # case id -> the words the cpu target's error says (why it declines the case).
 DECLINED = {
@@ -40,51 +35,22 @@ DECLINED = {
     # int8 kernels the interpreter has (bit-exact with LiteRT) and the cpu target not yet.
     "DIV-qINT8-INT8": "no i8 kernel for 'div'",
     "LOG_SOFTMAX-qINT8": "no i8 kernel for 'log_softmax'",
+    # int16 (16x8) activations: the cpu target compiles float and int8.
+    "QUANTIZE-qINT16-ties": "no int8 kernel for 'quantize' with i16 tensors",
 }
 
 
-def _cases() -> list[KernelCase]:
-    cases = list(ALL_CASES)
-    cases += [
-        KernelCase(op, ins, outs, opts, table, version)
-        for op, ins, outs, opts, table, version in FLOAT_CASES
-    ]
-    return [c for c in cases if c.op.lower() in SUPPORTED_OPS and not c.known_mismatch]
+CASES = cases_for(lambda op: op.lower() in SUPPORTED_OPS)
 
 
-CASES = _cases()
-
-
-def _ids() -> list[str]:
-    seen: dict[str, int] = {}
-    ids = []
-    for c in CASES:
-        seen[c.id] = seen.get(c.id, -1) + 1
-        ids.append(c.id + (f"-{seen[c.id]}" if seen[c.id] else ""))
-    return ids
-
-
-@pytest.mark.parametrize("case", CASES, ids=_ids())
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_cpu_kernel_matches_oracle(case: KernelCase, request) -> None:
-    case_id = request.node.callspec.id
-    if case_id in DECLINED:
-        with pytest.raises(TflcError, match=DECLINED[case_id]):
-            tflc_compile(model_of(case), target="cpu", optimize=False)
-        return
-    compiled = tflc_compile(model_of(case), target="cpu", optimize=False)
-    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
-    graph_inputs = [(i, s) for i, s in enumerate(case.inputs) if is_graph_input(s)]
-    for _ in range(2 if graph_inputs else 1):
-        xs = [random_value(rng, s, case.ranges.get(i)) for i, s in graph_inputs]
-        expected = expected_outputs(case, xs)
-        actual = compiled(*xs)
-        assert len(actual) == len(expected)
-        for a, e in zip(actual, expected, strict=True):
-            assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
-            if e.dtype.kind == "f":
-                assert_close(a, e, FLOAT_RTOL)
-            else:
-                np.testing.assert_array_equal(a, e)
+    check_compiled_case(
+        case,
+        request.node.callspec.id,
+        DECLINED,
+        lambda c: tflc_compile(model_of(c), target="cpu", optimize=False),
+    )
 
 
 REFUSED = [

@@ -7,7 +7,7 @@ new mcu kernel is tested by the cases its interpreter kernel already has. The ca
 without the tfl optimization pipeline, which would fold ops on constant operands before the
 backend sees them. Oracles: int8 outputs must equal LiteRT's reference kernels bit for bit (the
 arithmetic TFLM shares), other integer and bool outputs LiteRT's builtin kernels; float outputs
-may differ by FLOAT_RTOL of the largest magnitude, test_mcu's float contract (the C library's
+may differ by compiled_kernel_cases.FLOAT_RTOL of the largest magnitude, test_mcu's float contract (the C library's
 expf / logf and the order of float operations differ from LiteRT's by a few ulp). A case the mcu
 declines must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case
 that starts compiling fails until its entry goes).
@@ -16,7 +16,6 @@ that starts compiling fails until its entry goes).
 from __future__ import annotations
 
 import shutil
-import zlib
 
 import numpy as np
 import pytest
@@ -24,23 +23,18 @@ import pytest
 pytest.importorskip("ai_edge_litert")
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
+from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
 from corpus import litert_run  # noqa: E402
-from kernel_case import KernelCase, expected_outputs, model_of, random_value  # noqa: E402
-from kernel_cases import ALL_CASES  # noqa: E402
+from kernel_case import KernelCase, expected_outputs, model_of  # noqa: E402
 from test_interpreter_ops import (  # noqa: E402
-    FLOAT_CASES,
     Quant,
-    assert_close,
     i32,
-    is_graph_input,
     seed_of,
     spec,
 )
 from tflc.backends.mcu.op_lowerings import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
-
-FLOAT_RTOL = 1e-5
 
 # case id -> the words the mcu target's error says (why it declines the case).
 DECLINED = {
@@ -53,6 +47,7 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "computed shape .* the IR says",
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "ellipsis or new axes",
     "BATCH_MATMUL-FLOAT32-FLOAT32": "broadcast batch dimensions",
+    "QUANTIZE-qINT16-ties": "quantized storage INT16 is not supported by the MCU target",
 }
 
 
@@ -92,57 +87,31 @@ MCU_CASES = [
 ]
 
 
-def _cases() -> list[KernelCase]:
-    cases = list(ALL_CASES) + MCU_CASES
-    cases += [
-        KernelCase(op, ins, outs, opts, table, version)
-        for op, ins, outs, opts, table, version in FLOAT_CASES
-    ]
-    return [c for c in cases if f"tfl.{c.op.lower()}" in SUPPORTED_OPS and not c.known_mismatch]
-
-
-CASES = _cases()
-
-
-def _ids() -> list[str]:
-    seen: dict[str, int] = {}
-    ids = []
-    for c in CASES:
-        seen[c.id] = seen.get(c.id, -1) + 1
-        ids.append(c.id + (f"-{seen[c.id]}" if seen[c.id] else ""))
-    return ids
+CASES = cases_for(lambda op: f"tfl.{op.lower()}" in SUPPORTED_OPS, MCU_CASES)
 
 
 def _compile(case: KernelCase):
     return tflc_compile(model_of(case), target="mcu", optimize=False, compare_tflm=False)
 
 
-@pytest.mark.parametrize("case", CASES, ids=_ids())
-def test_mcu_kernel_matches_litert(case: KernelCase, request) -> None:
-    case_id = request.node.callspec.id
-    if case_id in DECLINED:
-        with pytest.raises(TflcError, match=DECLINED[case_id]) as e:
-            _compile(case)
-        assert "\n" not in str(e.value)
-        return
-    compiled = _compile(case)
+def _oracle(case: KernelCase, xs: list[np.ndarray]) -> list[np.ndarray]:
+    """int8: LiteRT's reference kernels, the arithmetic TFLM shares; else the case's oracle."""
     int8 = case.covers()[1] == "INT8"
-    rng = np.random.default_rng(zlib.crc32(case.id.encode()))
-    graph_inputs = [(i, s) for i, s in enumerate(case.inputs) if is_graph_input(s)]
-    for _ in range(2 if graph_inputs else 1):
-        xs = [random_value(rng, s, case.ranges.get(i)) for i, s in graph_inputs]
-        if int8 and case.reference is None and case.tf_reference is None:
-            expected = litert_run(model_of(case), xs, kernels="reference")
-        else:
-            expected = expected_outputs(case, xs)
-        actual = compiled(*xs, sanitize=True)
-        assert len(actual) == len(expected)
-        for a, e in zip(actual, expected, strict=True):
-            assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
-            if e.dtype.kind == "f":
-                assert_close(a, e, FLOAT_RTOL)
-            else:
-                np.testing.assert_array_equal(a, e)
+    if int8 and case.reference is None and case.tf_reference is None:
+        return litert_run(model_of(case), xs, kernels="reference")
+    return expected_outputs(case, xs)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_mcu_kernel_matches_litert(case: KernelCase, request) -> None:
+    check_compiled_case(
+        case,
+        request.node.callspec.id,
+        DECLINED,
+        _compile,
+        run=lambda compiled, xs: compiled(*xs, sanitize=True),
+        oracle=_oracle,
+    )
 
 
 @pytest.mark.parametrize("trial", range(6))
