@@ -33,7 +33,7 @@ def import_tf_model(
     obj: Any,
     signature: str | None = None,
     context: ir.Context | None = None,
-    batch_size: int = 1,
+    batch_size: int | None = None,
     legalized_ops: Collection[str] = (),
 ) -> ir.Module:
     """A `tf` dialect module with one public function per signature of `obj`.

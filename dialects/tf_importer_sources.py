@@ -62,7 +62,7 @@ class FrozenSignature:
 
 
 def frozen_signatures(
-    obj: Any, signature: str | None = None, batch_size: int = 1
+    obj: Any, signature: str | None = None, batch_size: int | None = None
 ) -> list[FrozenSignature]:
     """The frozen entry points of `obj`: every signature, or only `signature` when given."""
     tf = import_tensorflow_module()
@@ -115,7 +115,7 @@ def _is_keras_model(obj: Any) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def _concrete_functions(obj: Any, tf: Any, batch_size: int, source: str) -> dict[str, Any]:
+def _concrete_functions(obj: Any, tf: Any, batch_size: int | None, source: str) -> dict[str, Any]:
     if _is_keras_model(obj):
         return {DEFAULT_SIGNATURE: _keras_function(obj, tf, batch_size, source)}
     if isinstance(obj, tf.types.experimental.ConcreteFunction):
@@ -149,11 +149,16 @@ def _trace(function: Any, source: str) -> Any:
         raise TflcError(f"tracing the function failed: {_first_line(e)}", source) from None
 
 
-def _keras_function(model: Any, tf: Any, batch_size: int, source: str) -> Any:
+def keras_batch_is_unknown(obj: Any) -> bool:
+    """Whether `obj` is a Keras model with an input whose batch dimension is unknown."""
+    return _is_keras_model(obj) and any(x.shape and x.shape[0] is None for x in obj.inputs)
+
+
+def _keras_function(model: Any, tf: Any, batch_size: int | None, source: str) -> Any:
     specs = []
     for x in model.inputs:
         shape = list(x.shape)
-        if shape and shape[0] is None:
+        if shape and shape[0] is None and batch_size is not None:
             shape[0] = batch_size
         specs.append(tf.TensorSpec(shape, x.dtype, name=_input_name(x)))
 

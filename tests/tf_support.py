@@ -30,6 +30,7 @@ TF_TEST_MODULES = (
     "test_quantize_qat_tf.py",
     "test_tf_classifier_targets.py",
     "test_tf_signatures.py",
+    "test_tf_dynamic_shapes.py",
 )
 
 
