@@ -31,6 +31,7 @@ TF_TEST_MODULES = (
     "test_tf_classifier_targets.py",
     "test_tf_signatures.py",
     "test_tf_dynamic_shapes.py",
+    "test_tf_indexing_ops.py",
 )
 
 
