@@ -38,14 +38,14 @@ def convert(
     if output not in ("module", "flatbuffer"):
         raise TflcError(f"output must be 'module' or 'flatbuffer', not {output!r}")
     from tflc.dialects.tf_importer import import_tf_model
-    from tflc.dialects.tf_importer_sources import keras_batch_is_unknown
+    from tflc.dialects.tf_importer_sources import keras_batch_may_be_unknown
     from tflc.passes.legalize_tf import supported_tf_ops
 
     try:
         module = import_tf_model(model, signature, context, batch_size, supported_tf_ops())
         legalize_tf_module(module, allow_select_tf_ops, _source_name(model))
     except TflcError as e:
-        if batch_size is not None or not keras_batch_is_unknown(model):
+        if batch_size is not None or not keras_batch_may_be_unknown(model):
             raise
         # Some lowerings need static shapes (TensorLists of recurrent layers): pin the batch.
         warnings.warn(

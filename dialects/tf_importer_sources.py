@@ -149,8 +149,11 @@ def _trace(function: Any, source: str) -> Any:
         raise TflcError(f"tracing the function failed: {_first_line(e)}", source) from None
 
 
-def keras_batch_is_unknown(obj: Any) -> bool:
-    """Whether `obj` is a Keras model with an input whose batch dimension is unknown."""
+def keras_batch_may_be_unknown(obj: Any) -> bool:
+    """Whether `obj` is a Keras model with an input whose batch dimension is unknown, or a
+    Keras file (which `batch_size` also applies to)."""
+    if isinstance(obj, str | Path):
+        return Path(obj).suffix in (".keras", ".h5")
     return _is_keras_model(obj) and any(x.shape and x.shape[0] is None for x in obj.inputs)
 
 

@@ -104,11 +104,16 @@ def test_static_backends_compile_at_batch_1():
     np.testing.assert_allclose(got, np.asarray(model(x)), rtol=1e-5, atol=1e-5)
 
 
-def test_recurrent_layer_with_unknown_batch_is_pinned_with_a_warning():
+@pytest.mark.parametrize("given", ["model", "keras_file"])
+def test_recurrent_layer_with_unknown_batch_is_pinned_with_a_warning(given, tmp_path):
     model, _ = _keras([keras.layers.GRU(4)], (5, 3))
+    source = model
+    if given == "keras_file":
+        source = tmp_path / "gru.keras"
+        model.save(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ours = tflc.convert(model, output="flatbuffer")
+        ours = tflc.convert(source, output="flatbuffer")
     assert any("converted with batch size 1" in str(w.message) for w in caught)
     assert _io_shapes(ours)[0] == ([1, 5, 3], [1, 5, 3])
     x = RNG.standard_normal((1, 5, 3)).astype(np.float32)
