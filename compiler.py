@@ -13,9 +13,10 @@ def compile(model, target: str = "cpu", optimize: bool = True, **options: Any) -
     """Compiles `model` (a .tflite path or bytes, or a tfl module) for `target`.
 
     A .tflite is read with its concrete shapes (unknown batch dims as 1, TFLite's default), since
-    every backend plans memory for static shapes. `optimize` runs the tfl optimization pipeline
-    first (on a copy when given a module). `dump_ir=DIR` writes the module after each stage
-    (`01-import.mlir`, then one file per pass and per backend lowering, in the order they ran).
+    every backend plans memory for static shapes; so is a module with unknown dims. `optimize`
+    runs the tfl optimization pipeline first (on a copy when given a module). `dump_ir=DIR`
+    writes the module after each stage (`01-import.mlir`, then one file per pass and per backend
+    lowering, in the order they ran).
     """
     from tflc.passes import ir_dump
 
@@ -36,6 +37,12 @@ def _compile(model, target: str, optimize: bool, options: dict[str, Any]) -> Com
         options.setdefault("source", str(model))
     if isinstance(model, str | Path | bytes):
         module = load(model, static_shapes=True)
+    elif _has_unknown_dims(model):
+        # A converted module keeps unknown dims (`?`, -1 in shape_signature); compile at the
+        # .tflite's concrete shape, as for a file.
+        from tflc.api import to_flatbuffer
+
+        module = load(to_flatbuffer(model), static_shapes=True)
     else:
         module = model.operation.clone().opview if optimize else model
     ir_dump.write_stage("import", module)
@@ -46,3 +53,26 @@ def _compile(model, target: str, optimize: bool, options: dict[str, Any]) -> Com
     compiled = compile_target.emit(module, options)
     compiled.report.setdefault("compile_seconds", round(time.perf_counter() - start, 3))
     return compiled
+
+
+def _has_unknown_dims(module) -> bool:
+    from mlir import ir
+
+    def unknown(t: ir.Type) -> bool:
+        if not isinstance(t, ir.ShapedType):
+            return False
+        shaped = ir.ShapedType(t)
+        return not shaped.has_rank or any(shaped.is_dynamic_dim(i) for i in range(shaped.rank))
+
+    def walk(op) -> bool:
+        for region in op.regions:
+            for block in region.blocks:
+                if any(unknown(a.type) for a in block.arguments):
+                    return True
+                for inner in block.operations:
+                    if any(unknown(r.type) for r in inner.results) or walk(inner.operation):
+                        return True
+        return False
+
+    with module.context:
+        return walk(module.operation)

@@ -33,7 +33,7 @@ def import_tf_model(
     obj: Any,
     signature: str | None = None,
     context: ir.Context | None = None,
-    batch_size: int = 1,
+    batch_size: int | None = None,
     legalized_ops: Collection[str] = (),
 ) -> ir.Module:
     """A `tf` dialect module with one public function per signature of `obj`.
@@ -48,7 +48,8 @@ def import_tf_model(
         module = ir.Module.create()
         importer = _ModuleImporter(module, legalized_ops)
         for sig in signatures:
-            importer.import_signature(sig)
+            # One signature is TensorFlow's "main" subgraph; several are named by their keys.
+            importer.import_signature(sig, "main" if len(signatures) == 1 else sig.name)
         importer.set_signature_defs(signatures)
     return module
 
@@ -62,7 +63,7 @@ class _ModuleImporter:
         self.signature_symbols: list[str] = []
         self.supported = frozenset(legalized_ops)
 
-    def import_signature(self, sig: FrozenSignature) -> None:
+    def import_signature(self, sig: FrozenSignature, symbol: str) -> None:
         graph = sig.graph
         for fdef in sig.library.function:
             self.library.setdefault(fdef.signature.name, fdef)
@@ -70,7 +71,7 @@ class _ModuleImporter:
         inputs = list(sig.inputs)
         arg_types = [tensor_type(t) for t in inputs]
         arg_locs = [ir.Location.name(n) for n in sig.input_names]
-        symbol = self._unique_symbol(sig.name)
+        symbol = self._unique_symbol(symbol)
         self.signature_symbols.append(symbol)
         outputs = list(sig.outputs)
         self._build_function(
@@ -82,8 +83,10 @@ class _ModuleImporter:
         for sig, symbol in zip(signatures, self.signature_symbols, strict=True):
 
             def pairs(names):
+                # Sorted by name, as TensorFlow's converter writes a SignatureDef's entries.
+                ordered = sorted((n, i) for i, n in enumerate(names))
                 return ir.ArrayAttr.get(
-                    [ir.ArrayAttr.get([ir.StringAttr.get(n), _i32(i)]) for i, n in enumerate(names)]
+                    [ir.ArrayAttr.get([ir.StringAttr.get(n), _i32(i)]) for n, i in ordered]
                 )
 
             defs.append(

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tflc.errors import TflcError
+
+# The signature key TensorFlow's converter gives a model that names none.
+DEFAULT_SIGNATURE = "serving_default"
+_CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
 def import_tensorflow_module() -> Any:
@@ -44,7 +49,7 @@ def import_tensorflow_module() -> Any:
 class FrozenSignature:
     """One entry point: its frozen function, the traced original (for Python source lines)."""
 
-    name: str  # the signature key: "serving_default", or "main"
+    name: str  # the signature key ("serving_default" where the model names none, as TF's)
     graph: Any  # tf.Graph with variables as constants, shapes inferred
     inputs: list[Any]  # its input (placeholder) tensors
     outputs: list[Any]  # its output tensors
@@ -57,7 +62,7 @@ class FrozenSignature:
 
 
 def frozen_signatures(
-    obj: Any, signature: str | None = None, batch_size: int = 1
+    obj: Any, signature: str | None = None, batch_size: int | None = None
 ) -> list[FrozenSignature]:
     """The frozen entry points of `obj`: every signature, or only `signature` when given."""
     tf = import_tensorflow_module()
@@ -110,19 +115,20 @@ def _is_keras_model(obj: Any) -> bool:
     return isinstance(obj, keras.Model)
 
 
-def _concrete_functions(obj: Any, tf: Any, batch_size: int, source: str) -> dict[str, Any]:
+def _concrete_functions(obj: Any, tf: Any, batch_size: int | None, source: str) -> dict[str, Any]:
     if _is_keras_model(obj):
-        return {"serving_default": _keras_function(obj, tf, batch_size, source)}
+        return {DEFAULT_SIGNATURE: _keras_function(obj, tf, batch_size, source)}
     if isinstance(obj, tf.types.experimental.ConcreteFunction):
-        return {"main": obj}
+        return {DEFAULT_SIGNATURE: obj}
     if isinstance(obj, tf.types.experimental.PolymorphicFunction):
-        return {"main": _trace(obj, source)}
+        return {DEFAULT_SIGNATURE: _trace(obj, source)}
     signatures = getattr(obj, "signatures", None)
     if signatures is not None and len(signatures):
-        return dict(signatures)
+        # Sorted by key: TensorFlow's converter writes one subgraph per signature in this order.
+        return dict(sorted(signatures.items()))
     call = getattr(obj, "__call__", None)  # noqa: B004  (a tf.function, not any callable)
     if isinstance(call, tf.types.experimental.PolymorphicFunction):
-        return {"main": _trace(call, source)}
+        return {DEFAULT_SIGNATURE: _trace(call, source)}
     raise TflcError(
         "expected a SavedModel, a Keras model, a tf.function with an input signature or a "
         f"concrete function, got {type(obj).__name__}",
@@ -143,11 +149,19 @@ def _trace(function: Any, source: str) -> Any:
         raise TflcError(f"tracing the function failed: {_first_line(e)}", source) from None
 
 
-def _keras_function(model: Any, tf: Any, batch_size: int, source: str) -> Any:
+def keras_batch_may_be_unknown(obj: Any) -> bool:
+    """Whether `obj` is a Keras model with an input whose batch dimension is unknown, or a
+    Keras file (which `batch_size` also applies to)."""
+    if isinstance(obj, str | Path):
+        return Path(obj).suffix in (".keras", ".h5")
+    return _is_keras_model(obj) and any(x.shape and x.shape[0] is None for x in obj.inputs)
+
+
+def _keras_function(model: Any, tf: Any, batch_size: int | None, source: str) -> Any:
     specs = []
     for x in model.inputs:
         shape = list(x.shape)
-        if shape and shape[0] is None:
+        if shape and shape[0] is None and batch_size is not None:
             shape[0] = batch_size
         specs.append(tf.TensorSpec(shape, x.dtype, name=_input_name(x)))
 
@@ -177,19 +191,49 @@ def _freeze(name: str, cf: Any, source: str, owner: Any) -> FrozenSignature:
     # `converted` indexes the captured inputs, as in TensorFlow's _construct_concrete_function.
     captures = cf.graph.internal_captures
     frozen_names = {captures[i].name for i in converted}
-    inputs = [graph.get_tensor_by_name(t.name) for t in cf.inputs if t.name not in frozen_names]
+    fed = [t for t in cf.inputs if t.name not in frozen_names]
+    fed.sort(key=_call_position(cf.graph, fed, "inputs"))
+    outputs = list(zip(cf.outputs, _output_names(cf, len(cf.outputs)), strict=True))
+    output_position = _call_position(cf.graph, list(cf.outputs), "outputs")
+    outputs.sort(key=lambda pair: output_position(pair[0]))
+    inputs = [graph.get_tensor_by_name(t.name) for t in fed]
     return FrozenSignature(
         name=name,
         graph=graph,
         inputs=inputs,
-        outputs=[graph.get_tensor_by_name(t.name) for t in cf.outputs],
+        outputs=[graph.get_tensor_by_name(t.name) for t, _ in outputs],
         library=graph_def.library,
         original_graph=cf.graph,
         input_names=[t.op.name for t in inputs],
-        output_names=_output_names(cf, len(cf.outputs)),
+        output_names=[n for _, n in outputs],
         source=source,
         keep=[owner, cf],
     )
+
+
+def _call_position(graph: Any, tensors: list[Any], side: str) -> Callable[[Any], int]:
+    """A sort key putting a signature's `tensors` ("inputs" or "outputs") in the order of the
+    user's function.
+
+    A SavedModel signature (and Keras' `export()`) is a wrapper whose arguments and results are
+    sorted by name ('output_10' before 'output_2') around one call of the user's function, which
+    keeps the function's order: follow that call when every tensor is one of its operands
+    (inputs) or an Identity of one of its results (outputs). Otherwise the order is the
+    function's own already, and a constant key keeps it.
+    """
+    calls = [op for op in graph.get_operations() if op.type in _CALL_OPS]
+    if len(calls) != 1:
+        return lambda t: 0
+    ends = [t.name for t in getattr(calls[0], side)]
+    position = {}
+    for t in tensors:
+        end = t
+        while side == "outputs" and end.op.type == "Identity" and end.name not in ends:
+            end = end.op.inputs[0]
+        if end.name not in ends:
+            return lambda t: 0
+        position[t.name] = ends.index(end.name)
+    return lambda t: position[t.name]
 
 
 def _frozen_graph_def(cf: Any) -> tuple[Any, set[int]]:

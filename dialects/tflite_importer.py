@@ -19,6 +19,7 @@ from tflc.dialects import tfl
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_code
 from tflc.dialects.tfl_verifier import verify
 from tflc.errors import TflcError
+from tflc.runtime.op_versions import OpSignature, builtin_version
 from tflc.runtime.tflite_model import Model, Operator, SubGraph, Tensor, read_model
 from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
 
@@ -272,6 +273,19 @@ class _SubgraphImporter:
             "tfl.pseudo_sparse_const", results=[rtype], attributes=attrs, loc=loc
         ).result
 
+    def rules_version(self, builtin: int, op: Operator) -> int:
+        """The version the exporter would write for `op` (1 for custom ops)."""
+        d = ops_by_code().get(builtin) if builtin != CUSTOM_CODE else None
+        if d is None:
+            return 1
+        tensors = self.sg.tensors
+        signature = OpSignature(
+            [tensors[i] if i >= 0 else None for i in op.inputs],
+            [tensors[i] for i in op.outputs],
+            op.options,
+        )
+        return builtin_version(d.opcode, signature)
+
     def operator(self, op: Operator, n: int) -> None:
         code = self.model.operator_codes[op.opcode_index]
         where = f"subgraph {self.index} operator {n} ({self.model.operator_name(op)})"
@@ -301,7 +315,9 @@ class _SubgraphImporter:
                     v if v is not None else ([] if f.kind == "vector" else ""),
                     self.parent.functions if f.name in SUBGRAPH_FIELDS else None,
                 )
-        if code.version != 1:
+        if code.version != self.rules_version(code.builtin_code, op):
+            # Only a version the rules would not give back is kept, so that export writes the
+            # file's version (runtime/op_versions.py).
             attrs["tfl.version"] = ir.IntegerAttr.get(ir.IntegerType.get_signless(32), code.version)
         if op.intermediates:
             attrs["tfl.intermediates"] = ir.ArrayAttr.get(

@@ -16,6 +16,7 @@ from tflc.passes.rewrite.tfl import (
     attr_str,
     const_value,
     defining_op,
+    ranked_type,
     rewrite_pass,
     static_shape,
 )
@@ -29,11 +30,19 @@ def _window(op: ir.Operation) -> tuple[int, int] | None:
     return int(attr_str(op, "filter_height")), int(attr_str(op, "filter_width"))
 
 
+def _spatial_static_shape(value: ir.Value) -> list[int] | None:
+    """An NHWC shape whose height and width are known (the batch may be unknown)."""
+    t = ranked_type(value)
+    if t is None or t.rank != 4 or t.is_dynamic_dim(1) or t.is_dynamic_dim(2):
+        return None
+    return list(t.shape)
+
+
 def _pad_matches(pad: ir.Operation, op: ir.Operation) -> bool:
     paddings = const_value(pad.operands[1])
-    shape = static_shape(pad.operands[0])
+    shape = _spatial_static_shape(pad.operands[0])
     window = _window(op)
-    if paddings is None or shape is None or window is None or len(shape) != 4:
+    if paddings is None or shape is None or window is None:
         return False
     if pad.name == "tfl.padv2":
         fill = const_value(pad.operands[2])

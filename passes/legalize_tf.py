@@ -21,6 +21,7 @@ def _load_legalizers() -> None:
     from tflc.passes.tf_to_tfl import (  # noqa: F401
         control,
         einsum,
+        indexing,
         math,
         misc,
         nn,

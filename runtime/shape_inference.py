@@ -125,6 +125,8 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
     graph = model.subgraphs[subgraph]
     op = graph.operators[index]
     tensors = [graph.tensors[i] if i >= 0 else None for i in op.inputs]
+    if any(t is not None and -1 in (t.shape_signature or ()) for t in tensors):
+        return None  # an unknown dimension's `shape` is a placeholder 1: known at run time
     view = OpView(
         model.operator_name(op),
         [tuple(t.shape) if t is not None else None for t in tensors],

@@ -390,7 +390,7 @@ def test_transposes_cancel_through_elementwise_ops():
 )
 def test_convert_then_optimize_reaches_tensorflow_op_count(name):
     """tflc's own TF importer + optimize: no more operators than TensorFlow's converter."""
-    module = tflc.convert(corpus.keras_model(name))
+    module = tflc.convert(corpus.keras_model(name), batch_size=1)  # as the reference
     unoptimized = tflc.to_flatbuffer(module)
     optimize(module)
     optimized = tflc.to_flatbuffer(module)

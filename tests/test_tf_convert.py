@@ -162,6 +162,19 @@ def _op_zoo():
     return model, [RNG.random((1, 4, 6, 2), dtype=np.float32)]
 
 
+def _broadcast_to():
+    """BROADCAST_TO has no version 1 in LiteRT: written as 1, LiteRT refused the model."""
+
+    @tf.function(
+        input_signature=[tf.TensorSpec([1, 3], tf.float32), tf.TensorSpec([2, 1], tf.int32)]
+    )
+    def model(x, k):
+        flags = tf.cast(tf.broadcast_to(x > 0.5, [2, 3]), tf.int32)
+        return tf.broadcast_to(x, [2, 3]), tf.broadcast_to(k, [2, 4]) + flags[:, :1]
+
+    return model, [RNG.random((1, 3), dtype=np.float32), np.array([[1], [-2]], np.int32)]
+
+
 def _attention():
     keras.utils.set_random_seed(4)
     inp = keras.Input((5, 8), batch_size=1)
@@ -183,6 +196,7 @@ CASES = {
     "cnn": _cnn,
     "activations": _activations,
     "op_zoo": _op_zoo,
+    "broadcast_to": _broadcast_to,
     "attention_einsum": _attention,
     "lstm_sequences": _rnn(lambda: keras.layers.LSTM(5, return_sequences=True)),
     "lstm_last": _rnn(lambda: keras.layers.LSTM(5)),

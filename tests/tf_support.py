@@ -31,6 +31,9 @@ TF_TEST_MODULES = (
     "test_quantize_int8_neg_tf.py",
     "test_tf_classifier_targets.py",
     "test_tf_cpu_models.py",
+    "test_tf_signatures.py",
+    "test_tf_dynamic_shapes.py",
+    "test_tf_indexing_ops.py",
 )
 
 

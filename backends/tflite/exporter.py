@@ -10,6 +10,7 @@ from tflc.dialects import tfl
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, ops_by_mlir_name
 from tflc.dialects.tfl_verifier import describe_location, location_names, verify
 from tflc.errors import TflcError
+from tflc.runtime.op_versions import OpSignature, builtin_version
 from tflc.runtime.tflite_model import (
     DimensionMetadata,
     Model,
@@ -52,7 +53,10 @@ class FlatbufferExporter:
         self.module = module
         self.source = source
         self.buffers: list[bytes] = [b""]
-        self.codes: dict[tuple[int, str | None, int], int] = {}
+        # Operators point at provisional codes (builtin, custom code, version read from a file
+        # or None); `_operator_codes` resolves them once every version is known.
+        self.codes: dict[tuple[int, str | None, int | None], int] = {}  # -> highest version
+        self.code_index: dict[tuple[int, str | None, int | None], int] = {}
         self.functions = [op for op in module.body.operations if op.operation.name == "func.func"]
         self.function_index = {
             f.attributes["sym_name"].value: i for i, f in enumerate(self.functions)
@@ -80,7 +84,7 @@ class FlatbufferExporter:
         if "tfl.signature_defs" in attrs:
             for sig in ir.ArrayAttr(attrs["tfl.signature_defs"]):
                 signatures.append(self._signature(ir.DictAttr(sig), subgraphs))
-        codes = [OperatorCode(b, c, v, min(b, 127)) for (b, c, v) in self.codes]
+        codes = self._operator_codes(subgraphs)
         return Model(
             version=ir.IntegerAttr(attrs["tfl.schema_version"]).value
             if "tfl.schema_version" in attrs
@@ -120,11 +124,26 @@ class FlatbufferExporter:
         self.buffers.append(data)
         return len(self.buffers) - 1
 
-    def opcode_index(self, builtin: int, custom: str | None, version: int) -> int:
-        key = (builtin, custom, version)
-        if key not in self.codes:
-            self.codes[key] = len(self.codes)
-        return self.codes[key]
+    def opcode_index(self, builtin: int, custom: str | None, version: int, kept: bool) -> int:
+        """A provisional code index for an operator at `version` (`kept`: read from a file)."""
+        key = (builtin, custom, version if kept else None)
+        self.codes[key] = max(version, self.codes.get(key, 0))
+        return self.code_index.setdefault(key, len(self.code_index))
+
+    def _operator_codes(self, subgraphs: list[SubGraph]) -> list[OperatorCode]:
+        """One code per operator kind and version. A version read from a file is kept as
+        written; tflc's own operators share one code at the highest version any of them needs,
+        as TensorFlow's converter writes them (its versioning raises a shared code)."""
+        final: dict[tuple[int, str | None, int], int] = {}
+        provisional_to_final = []
+        for provisional in self.code_index:  # in index order
+            builtin, custom, _ = provisional
+            key = (builtin, custom, self.codes[provisional])
+            provisional_to_final.append(final.setdefault(key, len(final)))
+        for sg in subgraphs:
+            for operator in sg.operators:
+                operator.opcode_index = provisional_to_final[operator.opcode_index]
+        return [OperatorCode(b, c, v, min(b, 127)) for b, c, v in final]
 
 
 class _FunctionExporter:
@@ -195,6 +214,15 @@ class _FunctionExporter:
         sg_name = "" if "tfl.unnamed" in fn.attributes else fn.attributes["sym_name"].value
         return SubGraph(sg_name, self.tensors, inputs, outputs, self.operators)
 
+    def signature(self, operator: Operator) -> OpSignature:
+        """The operator as written, for its version rules."""
+        options = operator.builtin_options[1] if operator.builtin_options else {}
+        return OpSignature(
+            [self.tensors[i] if i >= 0 else None for i in operator.inputs],
+            [self.tensors[i] for i in operator.outputs],
+            options,
+        )
+
     def input_index(self, value: ir.Value, user: ir.Operation) -> int:
         if value not in self.index:
             raise self.parent.fail(
@@ -224,7 +252,8 @@ class _FunctionExporter:
 
     def operator(self, op: ir.Operation) -> None:
         attrs = op.attributes
-        version = ir.IntegerAttr(attrs["tfl.version"]).value if "tfl.version" in attrs else 1
+        kept = "tfl.version" in attrs  # read from a .tflite: written back as it was
+        version = ir.IntegerAttr(attrs["tfl.version"]).value if kept else 1
         inputs = [self.input_index(v, op) for v in op.operands]
         names = [_tensor_name(op.location, k) for k in range(len(op.results))]
         outputs = [self.new_tensor(r, names[k], op) for k, r in enumerate(op.results)]
@@ -232,7 +261,7 @@ class _FunctionExporter:
         if op.name == "tfl.custom":
             code = ir.StringAttr(attrs["custom_code"]).value
             operator.opcode_index = self.parent.opcode_index(
-                BUILTIN_OPERATOR_CODES["CUSTOM"], code, version
+                BUILTIN_OPERATOR_CODES["CUSTOM"], code, version, kept
             )
             operator.custom_options = _bytes(attrs["custom_option"])
             if "tfl.custom_options_format" in attrs:
@@ -241,7 +270,6 @@ class _FunctionExporter:
                 ).value
         else:
             d = ops_by_mlir_name()[op.name]
-            operator.opcode_index = self.parent.opcode_index(d.code, None, version)
             if d.options:
                 values = {}
                 for f in d.attributes:
@@ -252,6 +280,9 @@ class _FunctionExporter:
                             self.parent.function_index if f.name in SUBGRAPH_FIELDS else None,
                         )
                 operator.builtin_options = (d.options, values)
+            if not kept:
+                version = builtin_version(d.opcode, self.signature(operator))
+            operator.opcode_index = self.parent.opcode_index(d.code, None, version, kept)
         if "tfl.intermediates" in attrs:
             raise self.parent.fail("operators with intermediate tensors are not exported yet", op)
         if "tfl.mutating_variable_inputs" in attrs:
