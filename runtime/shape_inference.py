@@ -125,17 +125,23 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
     graph = model.subgraphs[subgraph]
     op = graph.operators[index]
     tensors = [graph.tensors[i] if i >= 0 else None for i in op.inputs]
-    if any(t is not None and -1 in (t.shape_signature or ()) for t in tensors):
-        return None  # an unknown dimension's `shape` is a placeholder 1: known at run time
+    # An unknown input dimension's `shape` is a placeholder 1: the outputs are then compared
+    # with their shape signatures, whose unknown (-1) dimensions match anything.
+    dynamic = any(t is not None and -1 in (t.shape_signature or ()) for t in tensors)
     view = OpView(
         model.operator_name(op),
         [tuple(t.shape) if t is not None else None for t in tensors],
         [model.constant(t) if t is not None and not t.is_variable else None for t in tensors],
         op.builtin_options[1] if op.builtin_options else {},
     )
-    declared = [(tuple(graph.tensors[i].shape), graph.tensors[i].has_rank) for i in op.outputs]
+    outs = [graph.tensors[i] for i in op.outputs]
+    declared = [
+        (tuple(t.shape_signature or t.shape if dynamic else t.shape), t.has_rank) for t in outs
+    ]
     names = [f"output tensor {i} '{graph.tensors[i].name}'" for i in op.outputs]
-    return declared_shapes_problem(view, declared, names, "its inputs and options")
+    return declared_shapes_problem(
+        view, declared, names, "its inputs and options", placeholders=dynamic
+    )
 
 
 def declared_shapes_problem(
@@ -143,13 +149,16 @@ def declared_shapes_problem(
     declared: list[tuple[Shape | None, bool]],
     names: list[str],
     sources: str,
+    placeholders: bool = False,
 ) -> str | None:
     """Infers `view`'s output shapes and compares them with the declared ones ((shape or None
-    when unknown, has_rank) per output, named by `names`); what is wrong, or None."""
+    when unknown, has_rank) per output, named by `names`); what is wrong, or None.
+    `placeholders`: some input dimensions are unknown (1 in `view`), so inputs the op cannot
+    take prove nothing until run time, where the kernel's shape check names them."""
     try:
         inferred = infer_output_shapes(view)
     except ShapeError as e:
-        return str(e)
+        return None if placeholders else str(e)
     except MissingInput:
         return None
     for shape, (stated, has_rank), name in zip(inferred or [], declared, names, strict=False):

@@ -123,3 +123,22 @@ def test_contradicted_shape_in_mlir_text(tmp_path):
         "give [1, 32, 16, 16]"
     )
     _assert_every_entry_point_fails(str(path), problem, tmp_path, f"{path}:")
+
+
+def test_unknown_batch_does_not_hide_a_contradicted_shape(tmp_path):
+    """With the batch unknown (-1 in every shape signature, 1 in `shape`), declared shapes are
+    compared with their signatures: a halved height is still refused by name everywhere."""
+    model = read_model(corpus.tf_model_path("cnn", "float32"))
+    graph = model.subgraphs[0]
+    for t in graph.tensors:
+        if t.shape and not len(model.buffer_data(t)):
+            t.shape_signature = [-1, *t.shape[1:]]
+    problem = _declare_half_height(model)
+    _, conv = _first(model, "CONV_2D")
+    out = graph.tensors[conv.outputs[0]]
+    out.shape_signature = [-1, *out.shape[1:]]
+    path = tmp_path / "dynamic.tflite"
+    path.write_bytes(write_model(model))
+    declared = problem.split(" is declared ")[0]
+    with pytest.raises(TflcError, match=re.escape(declared) + r" is declared \[-1, 8, 16, 16\]"):
+        Interpreter(model_path=str(path))
