@@ -36,8 +36,14 @@ class CpuDelegate:
         # Segments the cpu target could not compile (they stay with the interpreter), and why.
         self.not_delegated: list[str] = []
 
-    def tflc_partition(self, model: Model) -> list[DelegatedSegment]:
+    def tflc_partition(
+        self, model: Model, num_threads: int | None = None
+    ) -> list[DelegatedSegment]:
         from tflc.backends.cpu.module_builder import SUPPORTED_OPS
+
+        options = dict(self.options)
+        if num_threads is not None:
+            options.setdefault("num_threads", num_threads)
         from tflc.backends.cpu.partition import main_function, split_steps, unsupported_ops
         from tflc.dialects.tflite_importer import TENSOR_OPS, import_model
 
@@ -65,12 +71,14 @@ class CpuDelegate:
             segments = []
             for i, step in enumerate(steps):
                 if step.kind == "native" and step.outputs:
-                    segment = self._segment(model, step, node_of, tensor_of, f"delegate_step{i}")
+                    segment = self._segment(
+                        model, step, node_of, tensor_of, f"delegate_step{i}", options
+                    )
                     if segment is not None:
                         segments.append(segment)
         return segments
 
-    def _segment(self, model, step, node_of, tensor_of, name) -> DelegatedSegment | None:
+    def _segment(self, model, step, node_of, tensor_of, name, options) -> DelegatedSegment | None:
         from tflc.backends.cpu.partition import describe_op, step_module
         from tflc.compiler import compile as tflc_compile
         from tflc.runtime.cpu_loader import CompiledCpuModel
@@ -82,7 +90,7 @@ class CpuDelegate:
             return None
         try:
             part = tflc_compile(
-                step_module(step), target="cpu", **self.options, name=name, fallback="none"
+                step_module(step), target="cpu", **options, name=name, fallback="none"
             )
         except TflcError as e:
             self.not_delegated.append(f"{where}: {e}")

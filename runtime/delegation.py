@@ -117,9 +117,12 @@ class DelegatedPlan:
             values[ti] = result
 
 
-def delegated_plan(graph: GraphPlan, model: Model, delegates: Sequence[Any]) -> DelegatedPlan:
+def delegated_plan(
+    graph: GraphPlan, model: Model, delegates: Sequence[Any], num_threads: int | None = None
+) -> DelegatedPlan:
     """The plan of `graph` (the main graph) with what each delegate takes; a node goes to the
-    first delegate that claims it."""
+    first delegate that claims it. `num_threads` (the interpreter's) is each delegate's thread
+    count unless the delegate sets its own, as LiteRT hands its delegates the interpreter's."""
     segments: list[DelegatedSegment] = []
     taken: set[int] = set()
     for i, delegate in enumerate(delegates):
@@ -131,7 +134,7 @@ def delegated_plan(graph: GraphPlan, model: Model, delegates: Sequence[Any]) -> 
                 "(tflc.delegates.cpu()); LiteRT delegates run in LiteRT's interpreter",
                 f"experimental_delegates[{i}]",
             )
-        for segment in partition(model):
+        for segment in partition(model, num_threads=num_threads):
             if not taken.intersection(segment.nodes):
                 segments.append(segment)
                 taken.update(segment.nodes)

@@ -52,8 +52,8 @@ __all__ = [
 class Interpreter(LiteRTCompatibility):
     """A LiteRT-compatible interpreter over numpy reference kernels.
 
-    `num_threads` is accepted for compatibility and changes nothing (numpy's BLAS picks its
-    own thread count); `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
+    `num_threads` is the thread count of the compiled code delegates run (as LiteRT hands it to
+    its delegates); the interpreter's own numpy kernels leave threads to numpy's BLAS; `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
     `LiteRTCompatibility`;
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
     `float_order`: "litert" makes float kernels sum in the order of LiteRT's builtin kernels
@@ -87,7 +87,9 @@ class Interpreter(LiteRTCompatibility):
         self._main = self._graphs[0]
         self._delegation: DelegatedPlan | None = None
         if experimental_delegates:
-            self._delegation = delegated_plan(self._main, self._model, experimental_delegates)
+            self._delegation = delegated_plan(
+                self._main, self._model, experimental_delegates, num_threads
+            )
         main = self._main.subgraph
         self._input_shapes: dict[int, tuple[int, ...]] = {
             ti: tuple(main.tensors[ti].shape) for ti in main.inputs

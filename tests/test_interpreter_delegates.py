@@ -106,3 +106,22 @@ def test_custom_ops_stay_with_the_interpreter(mediapipe_model_paths: list[Path])
     assert len(interp.delegated_nodes) + len(custom) == len(operators)  # DEQUANTIZEs: compiled in
     inputs = sample_inputs(path, seed=0)
     assert_close(interp(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
+
+
+@pytest.mark.parametrize(
+    ("interpreter_threads", "delegate_options", "expected"),
+    [
+        (2, {}, 2),  # the interpreter's num_threads, as LiteRT hands it to its delegates
+        (2, {"num_threads": 1}, 1),  # a delegate's own setting wins
+        (None, {}, 1),
+    ],
+)
+def test_num_threads_reaches_the_compiled_code(interpreter_threads, delegate_options, expected):
+    delegate = tflc.delegates.cpu(**delegate_options)
+    interp = tflc.Interpreter(
+        model_path=str(TINY_CNN), num_threads=interpreter_threads, experimental_delegates=[delegate]
+    )
+    runs = [s.segment.run for s in interp._delegation.steps if hasattr(s, "segment")]
+    assert runs and all(run.num_threads == expected for run in runs)
+    x = np.random.default_rng(4).random((1, 28, 28, 1), np.float32)
+    assert_close(interp(x), litert_run(TINY_CNN, [x]))
