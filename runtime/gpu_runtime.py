@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from tflc.errors import TflcError
 from tflc.runtime.input_errors import checked_inputs
-from tflc.runtime.kernels.quantize import quantize_int8
+from tflc.runtime.kernels.quantize import dequantize_values, quantize_int8
 
 MANIFEST_FORMAT = "tflc-gpu/1"
 _XDG_RUNTIME_DIR: tempfile.TemporaryDirectory | None = None
@@ -184,8 +184,7 @@ class GpuModel:
         for spec, data in zip(self.inputs, checked_inputs(self.inputs, arrays), strict=True):
             if "quantization" in spec:
                 q = spec["quantization"]
-                steps = (data.astype(np.int32) - q["zero_point"]).astype(np.float32)
-                data = steps * np.float32(q["scale"])
+                data = dequantize_values(data, q["scale"], q["zero_point"], None)
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], data)
 
     def _encode(self, steps, encoder, query_set=None) -> None:
