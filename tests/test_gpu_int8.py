@@ -138,3 +138,14 @@ def test_int8_model_runs_host_fallback_ops_in_float(monkeypatch):
     assert cm.report["fallback_ops"] == ["mean"]
     inputs = corpus.sample_inputs(path, seed=0)
     assert _steps_apart(corpus.litert_run(path, inputs), cm(*inputs)) <= STEPS
+
+
+def test_saved_int8_model_runs_with_the_runtime_alone(tmp_path):
+    """The manifest carries the int8 inputs' and outputs' quantization for the runtime."""
+    from tflc.runtime.gpu_runtime import GpuModel
+
+    path = corpus.tf_model_path("cnn", "int8")
+    _compile(path).save(tmp_path)
+    model = GpuModel.load(tmp_path)
+    inputs = corpus.sample_inputs(path, seed=1)
+    assert _steps_apart(corpus.litert_run(path, inputs), model(*inputs)) <= STEPS
