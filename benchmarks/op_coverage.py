@@ -7,9 +7,12 @@ kernel registry (`runtime/kernels.KERNELS`), the cpu module builder's emitters
 (`backends/cpu/module_builder`: float kernels, and the int8 ones with the ops whose kernel moves
 elements of any type), the mcu op table (`backends/mcu/op_lowerings.HANDLERS`; its registry does
 not tell float from int8, so mcu has one column) and the gpu lowering's elementwise and anchor
-tables and its reshape-like aliases (float only: the gpu target refuses other element types).
-Ops a target folds only on constant operands (`dequantize` of float16 weights) count as missing. `int8 form` marks the ops
-tflc's int8 quantizer produces (`runtime/op_traits.INT8_RULES`), which need an int8 kernel.
+tables and its reshape-like aliases. The gpu target runs int8 ops in float (as TFLite's GPU
+delegate does): its int8 column is its float ops plus `quantize` / `dequantize`
+(`backends/gpu/quantized.QUANTIZE_OPS`), which count only there.
+Ops a target folds only on constant operands (`dequantize` of float16 weights) count as
+missing. `int8 form` marks the ops tflc's int8 quantizer produces
+(`runtime/op_traits.INT8_RULES`), which need an int8 kernel.
 
 Prints one row per op and a summary; exits non-zero when a target misses an op the interpreter
 runs (issue 17's goal: every op on every target, except documented exclusions).
@@ -24,18 +27,19 @@ import sys
 from tflc.backends.cpu import module_builder as cpu
 from tflc.backends.gpu import lowering as gpu
 from tflc.backends.gpu.graph import ALIAS_OPS as GPU_ALIASES
+from tflc.backends.gpu.quantized import QUANTIZE_OPS as GPU_QUANTIZE_OPS
 from tflc.backends.mcu.op_lowerings import HANDLERS as MCU_HANDLERS
 from tflc.dialects.tfl_ops import op_table
 from tflc.runtime import kernels
 from tflc.runtime.op_traits import INT8_RULES
 
-COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "int8 form")
+COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "gpu int8", "int8 form")
 
 
 def coverage() -> dict[str, dict[str, bool]]:
     """op name (tfl dialect spelling) -> column -> supported."""
     kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
-    gpu_ops = set(gpu.UNARY) | set(gpu.BINARY) | set(gpu.ANCHORS) | GPU_ALIASES
+    gpu_ops = (set(gpu.UNARY) | set(gpu.BINARY) | set(gpu.ANCHORS) | GPU_ALIASES) - GPU_QUANTIZE_OPS
     rows = {}
     for opcode, d in sorted(op_table().items()):
         rows[d.name] = {
@@ -44,6 +48,7 @@ def coverage() -> dict[str, dict[str, bool]]:
             "cpu int8": d.name in cpu.INT8_CAPABLE_OPS,
             "mcu": d.mlir_name in MCU_HANDLERS,
             "gpu float": d.name in gpu_ops,
+            "gpu int8": d.name in gpu_ops | GPU_QUANTIZE_OPS,
             "int8 form": opcode in INT8_RULES,
         }
     return rows

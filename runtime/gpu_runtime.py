@@ -5,6 +5,9 @@ binds the same two buffers, the activation arena (binding 0, read-write) and the
 (binding 1, read-only); tensor offsets are constants in the shader code. Steps run in order:
 `dispatch` steps in compute passes, `host` steps (ops without a shader, compiled with
 `fallback="runtime"`) on the CPU through tflc's numpy interpreter, between two submissions.
+The arena holds float32 values only: an int8 model input or output (its manifest entry has
+`quantization`) is dequantized on upload and quantized on download, with LiteRT's QUANTIZE
+rounding, as TFLite's GPU delegate converts at the graph's edges.
 
     model = GpuModel.load("out/")
     (probs,) = model(image)
@@ -22,6 +25,7 @@ from typing import Any
 import numpy as np
 from tflc.errors import TflcError
 from tflc.runtime.input_errors import checked_inputs
+from tflc.runtime.kernels.quantize import dequantize_values, quantize_int8
 
 MANIFEST_FORMAT = "tflc-gpu/1"
 _XDG_RUNTIME_DIR: tempfile.TemporaryDirectory | None = None
@@ -178,6 +182,9 @@ class GpuModel:
 
     def _upload(self, arrays) -> None:
         for spec, data in zip(self.inputs, checked_inputs(self.inputs, arrays), strict=True):
+            if "quantization" in spec:
+                q = spec["quantization"]
+                data = dequantize_values(data, q["scale"], q["zero_point"], None)
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], data)
 
     def _encode(self, steps, encoder, query_set=None) -> None:
@@ -238,7 +245,11 @@ class GpuModel:
         results, at = [], 0
         for spec in self.outputs:
             n = int(np.prod(spec["shape"]))
-            results.append(data[at : at + n].reshape(spec["shape"]))
+            value = data[at : at + n].reshape(spec["shape"])
+            if "quantization" in spec:
+                q = spec["quantization"]
+                value = quantize_int8(value, q["scale"], q["zero_point"]).astype(np.int8)
+            results.append(value)
             at += n
         return results
 

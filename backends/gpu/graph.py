@@ -1,8 +1,9 @@
 """The dataflow graph the GPU backend schedules, read from a tfl module's `main` function.
 
 Constants become numpy arrays, folded where the GPU would only re-do compile-time work:
-`tfl.dequantize` of float16 weights, reshapes of constants. Reshape-like ops on activations
-(`reshape`, `squeeze`, `expand_dims`) become aliases: no dispatch, the same arena bytes.
+`tfl.dequantize` of float16 or int8 weights, reshapes of constants. Reshape-like ops on
+activations (`reshape`, `squeeze`, `expand_dims`) become aliases: no dispatch, the same arena
+bytes. Quantized tensors are float32 here (`quantized.py`: int8 models compute in float).
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from typing import Any
 
 import numpy as np
 from mlir import ir
+from tflc.backends.gpu.quantized import (
+    ActivationQuant,
+    activation_quant,
+    dequantize_constant,
+    is_quantized,
+)
 from tflc.dialects.tfl import constant_value
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
@@ -27,6 +34,7 @@ class Tensor:
     name: str = ""
     const: np.ndarray | None = None
     alias_of: int | None = None  # reshape-like: shares the storage of this tensor
+    quant: ActivationQuant | None = None  # an int8 activation, held as its float value
 
     @property
     def size(self) -> int:
@@ -112,6 +120,11 @@ def build_graph(module: ir.Module) -> Graph:
     def new_tensor(value: ir.Value, where: str, name: str = "", const=None) -> int:
         shape, dtype = _shape_and_dtype(value.type, where)
         t = Tensor(len(tensors), shape, dtype, name, const)
+        if is_quantized(value.type):
+            if const is not None:
+                t.const, t.dtype = dequantize_constant(const, value.type), "f32"
+            elif (q := activation_quant(value.type)) is not None:
+                t.quant, t.dtype = q, "f32"
         tensors.append(t)
         ids[value] = t.id
         return t.id
@@ -145,7 +158,7 @@ def build_graph(module: ir.Module) -> Graph:
         outs = [new_tensor(r, where, describe_location(op.location) or "") for r in op.results]
         name = op.name[4:] if op.name.startswith("tfl.") else op.name
         attrs = {k: attr_value(op.attributes[k]) for k in op.attributes}
-        if name in ALIAS_OPS and ins_or_none[0] is not None:
+        if (name in ALIAS_OPS or name == "dequantize") and ins_or_none[0] is not None:
             src = tensors[ins_or_none[0]]
             if src.size == tensors[outs[0]].size and tensors[outs[0]].dtype == src.dtype:
                 tensors[outs[0]].alias_of = src.id
@@ -162,7 +175,7 @@ def _fold(op: str, consts: list, results: list) -> np.ndarray | None:
     if not consts or any(c is None for c in consts[:1]):
         return None
     (shape, dtype) = results[0]
-    if op == "dequantize" and consts[0].dtype == np.float16:
+    if op == "dequantize" and consts[0].dtype.kind == "f":  # float16, or int8 dequantized
         return consts[0].astype(np.float32)
     if op in ALIAS_OPS:
         return consts[0].reshape(shape)

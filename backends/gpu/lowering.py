@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from tflc.backends.gpu.graph import Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
+from tflc.backends.gpu.quantized import ActivationQuant
 from tflc.errors import TflcError
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
 
@@ -152,6 +153,28 @@ class _ShaderFormula:
         return self.b.select(self.b.fcmp("olt", a, b), then, otherwise)
 
 
+def on_int8_grid(b: KernelBuilder, x: str, q: ActivationQuant) -> str:
+    """`x` as an int8 tensor of quantization `q` holds it: rounded to the grid (halves away from
+    zero, as LiteRT rounds) and clamped to the int8 range, as a real value again."""
+    v = b.fdiv(x, b.f32(q.scale))
+    half = b.f32(0.5)
+    steps = b.select(
+        b.fcmp("olt", v, b.f32(0.0)),
+        b.math("ceil", b.fsub(v, half)),
+        b.math("floor", b.fadd(v, half)),
+    )
+    lo, hi = q.qmin - q.zero_point, q.qmax - q.zero_point
+    return b.fmul(b.fmin(b.fmax(steps, b.f32(lo)), b.f32(hi)), b.f32(q.scale))
+
+
+def _stored(b: KernelBuilder, node: Node, ctx: KernelContext, value: str) -> str:
+    """An op's value as its output tensor stores it: int8 results (int8 models computed in
+    float) keep their int8 semantics, saturation and rounding, which measured necessary on the
+    corpus (tests/test_gpu_int8.py); float results unchanged."""
+    q = ctx.graph.tensors[node.outputs[0]].quant
+    return value if q is None else on_int8_grid(b, value, q)
+
+
 def _formula(op: str):
     return lambda b, x, node: render_op(op, _ShaderFormula(b), x, node.attrs.get)
 
@@ -171,6 +194,9 @@ UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
     "floor": lambda b, x, n: b.math("floor", x),
     "ceil": lambda b, x, n: b.math("ceil", x),
     "square": lambda b, x, n: b.fmul(x, x),
+    # int8 models (quantized.py): the rounding to the output's grid is `_stored`'s, as for
+    # every int8 result; `dequantize` is an alias.
+    "quantize": lambda b, x, n: x,
 }
 
 BINARY: dict[str, Callable[[KernelBuilder, str, str], str]] = {
@@ -281,13 +307,15 @@ def emit_group(
             first = b.mul(i, lanes)
             coords = b.unravel(first, list(out_shape))
             ctx.lanes = lanes
-            values = ANCHORS[anchor_key(nodes[0])](b, nodes[0], ctx, coords)
+            anchor_values = ANCHORS[anchor_key(nodes[0])](b, nodes[0], ctx, coords)
+            values = [_stored(b, nodes[0], ctx, v) for v in anchor_values]
             ctx.lanes = 1
             _, base = ctx.addr(out)
             for j, value in enumerate(values):
                 lane = coords[:-1] + [b.add(coords[-1], j) if j else coords[-1]]
                 for prev, node in zip(nodes, nodes[1:], strict=False):
                     value = apply_elementwise(b, node, ctx, lane, {prev.outputs[0]: value})
+                    value = _stored(b, node, ctx, value)
                 b.store(value, b.add(first, base + j))
         return
     else:
@@ -309,8 +337,10 @@ def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str
         value = apply_elementwise(b, first, ctx, coords, {})
     else:
         value = ANCHORS[anchor_key(first)](b, first, ctx, coords)
+    value = _stored(b, first, ctx, value)
     for prev, node in zip(nodes, nodes[1:], strict=False):
         value = apply_elementwise(b, node, ctx, coords, {prev.outputs[0]: value})
+        value = _stored(b, node, ctx, value)
     return value
 
 

@@ -58,6 +58,16 @@ def _tensor_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
     }
 
 
+def _io_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
+    """A model input or output: int8 ones carry the quantization the runtime converts with
+    (the arena holds their float values)."""
+    q = graph.tensors[tid].quant
+    if q is None:
+        return _tensor_spec(graph, plan, tid)
+    quantization = {"scale": q.scale, "zero_point": q.zero_point}
+    return {**_tensor_spec(graph, plan, tid), "dtype": "int8", "quantization": quantization}
+
+
 def build_manifest(
     graph: Graph,
     groups: list[Group],
@@ -117,8 +127,8 @@ def build_manifest(
         "bindings": BINDINGS,
         "arena_floats": plan.arena_floats,
         "weights": {"file": "weights.bin", "bytes": len(weight_bytes)},
-        "inputs": [_tensor_spec(graph, plan, t) for t in graph.inputs],
-        "outputs": [_tensor_spec(graph, plan, t) for t in graph.outputs],
+        "inputs": [_io_spec(graph, plan, t) for t in graph.inputs],
+        "outputs": [_io_spec(graph, plan, t) for t in graph.outputs],
         "steps": steps,
         "buffer_plan": {
             "arena_bytes": 4 * plan.arena_floats,
@@ -147,10 +157,14 @@ def host_model(context: ir.Context, graph: Graph, group: Group) -> bytes:
     with context, ir.Location.unknown():
         module = ir.Module.create()
         live = [t for t in node.inputs if t is not None and graph.tensors[t].const is None]
-        arg_types = [
-            ir.RankedTensorType.get(list(graph.tensors[t].shape), ir.F32Type.get()) for t in live
+        f32 = ir.F32Type.get()
+        arg_types = [ir.RankedTensorType.get(list(graph.tensors[t].shape), f32) for t in live]
+        result_types = [  # int8 results are float32 in the arena (quantized.py)
+            ir.RankedTensorType.get(list(graph.tensors[t].shape), f32)
+            if graph.tensors[t].quant is not None
+            else r.type
+            for t, r in zip(node.outputs, op.results, strict=True)
         ]
-        result_types = [r.type for r in op.results]
         from mlir.dialects import func
 
         with ir.InsertionPoint(module.body):

@@ -156,7 +156,7 @@ def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
         if graph.tensors[t].dtype != "f32":
             raise TflcError(
                 f"tensor '{graph.tensors[t].name}' is {graph.tensors[t].dtype}; the gpu target "
-                "takes float32 model inputs and outputs",
+                "takes float32 and int8 model inputs and outputs",
                 "gpu backend",
             )
     groups = fuse(graph, fallback)
@@ -186,8 +186,8 @@ class GpuCompiledModel:
     def __init__(self, artifacts: Artifacts, compile_seconds: float):
         self.artifacts = artifacts
         manifest = artifacts.manifest
-        self.inputs = [dict(s, dtype=np.float32) for s in manifest["inputs"]]
-        self.outputs = [dict(s, dtype=np.float32) for s in manifest["outputs"]]
+        self.inputs = [dict(s, dtype=np.dtype(s["dtype"]).type) for s in manifest["inputs"]]
+        self.outputs = [dict(s, dtype=np.dtype(s["dtype"]).type) for s in manifest["outputs"]]
         dispatches = [s for s in manifest["steps"] if s["kind"] == "dispatch"]
         self.report: dict[str, Any] = {
             "dispatch_count": len(dispatches),

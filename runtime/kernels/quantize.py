@@ -51,7 +51,7 @@ def quantize(node: Node, x: np.ndarray):
             return np.clip(q, lo, hi).astype(node.out_dtype())
         scale, zp = float(scales[0]), int(zps[0])
         if out_t.type == "INT8":
-            return _quantize_int8(x, scale, zp).astype(np.int8)
+            return quantize_int8(x, scale, zp).astype(np.int8)
         q = tflite_round(_f32(x / np.float32(scale))).astype(np.int64) + zp
         return np.clip(q, lo, hi).astype(node.out_dtype())
     # Requantize between integer types.
@@ -68,7 +68,7 @@ def quantize(node: Node, x: np.ndarray):
     return np.clip(out + out_zp, lo, hi).astype(node.out_dtype())
 
 
-def _quantize_int8(x: np.ndarray, scale: float, zp: int) -> np.ndarray:
+def quantize_int8(x: np.ndarray, scale: float, zp: int) -> np.ndarray:
     """optimized_ops::AffineQuantize<int8>: blocks of 8 multiply by a float reciprocal and
     round by adding +-0.5 in float; the tail divides in double."""
     flat = x.reshape(-1)
@@ -108,6 +108,13 @@ def dequantize(node: Node, x: np.ndarray):
 
         x = filter_values(node, x, 0)
     scales, zps, axis = channel_scales(in_t)
+    return dequantize_values(x, scales, zps, axis)
+
+
+def dequantize_values(x: np.ndarray, scales, zero_points, axis: int | None) -> np.ndarray:
+    """DEQUANTIZE's float32 arithmetic, (q - zero_point) * scale, per tensor or along `axis`
+    (the gpu target dequantizes int8 weights at compile time with it)."""
+    scales, zps = np.asarray(scales).reshape(-1), np.asarray(zero_points, np.int64).reshape(-1)
     if scales.size > 1:
         shape = [1] * x.ndim
         shape[axis] = -1
