@@ -7,7 +7,9 @@ Modes follow TensorFlow's converter: `float16` stores float32 constants as float
 dequantize; `dynamic` stores conv / fc weights as per-channel int8 for hybrid kernels; `int8`
 calibrates activation ranges on a representative dataset run through tflc's own interpreter
 and produces a fully integer model (per-channel int8 weights, int32 biases, asymmetric int8
-activations) with int8, uint8 or float32 inputs and outputs.
+activations) with int8, uint8 or float32 inputs and outputs. `int16x8` calibrates the same way
+and gives the ops that LiteRT runs in 16x8 symmetric int16 activations, per-channel int8
+weights and int64 conv / fc biases (the others stay float), with int16 or float32 I/O.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ from tflc.passes.quantize.calibration_ranges import (
     METHODS as CALIBRATION_METHODS,  # noqa: F401  (API)
 )
 
-MODES = ("dynamic", "float16", "int8")
-IO_TYPES = ("float32", "int8", "uint8")
+MODES = ("dynamic", "float16", "int8", "int16x8")
+IO_TYPES = ("float32", "int8", "uint8", "int16")
+CALIBRATED_MODES = {"int8": ("float32", "int8", "uint8"), "int16x8": ("float32", "int16")}
+# mse searches the clipping of an int8 grid: too narrow for int16's 65536 steps.
+INT16X8_CALIBRATION_METHODS = ("minmax", "moving-average")
 
 CalibrationSource = str | Path | dict | Iterable | Callable[[], Iterable]
 
@@ -41,8 +46,9 @@ def quantize(
     bias_correction: bool = True,
 ) -> ir.Module:
     """A quantized tfl module from a float `model` (.tflite path or bytes, or a module, which is
-    rewritten in place). `calibration_method` (int8) picks how sample ranges are summarized:
-    one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD`. Raises `TflcError` for
+    rewritten in place). `calibration_method` (int8, int16x8) picks how sample ranges are
+    summarized: one of `CALIBRATION_METHODS`, default `DEFAULT_CALIBRATION_METHOD` (int16x8:
+    minmax or moving-average, default minmax, as TensorFlow's converter). Raises `TflcError` for
     a mode the model cannot take or bad data. `bias_correction` (int8, calibrated): the mean
     int8 error of each conv / fully-connected output on the samples is folded into its bias,
     unless that takes the model's outputs further from float
@@ -57,13 +63,23 @@ def quantize(
         )
     if io not in IO_TYPES:
         raise TflcError(f"unknown input/output type '{io}'; use one of {', '.join(IO_TYPES)}", "io")
-    if mode != "int8" and io != "float32":
-        raise TflcError(f"--io {io} needs --mode int8 (mode '{mode}' keeps float inputs)", "io")
-    if mode != "int8" and calibration is not None:
+    if io not in CALIBRATED_MODES.get(mode, ("float32",)):
+        needs = " or ".join(m for m, ios in CALIBRATED_MODES.items() if io in ios)
+        raise TflcError(f"--io {io} needs --mode {needs} (not mode '{mode}')", "io")
+    if mode not in CALIBRATED_MODES and calibration is not None:
         raise TflcError(f"mode '{mode}' takes no calibration data", "calibration")
-    if calibration_method is not None and mode != "int8":
+    if calibration_method is not None and mode not in CALIBRATED_MODES:
         raise TflcError(f"mode '{mode}' takes no calibration method", "calibration_method")
-    method = check_method(calibration_method or DEFAULT_CALIBRATION_METHOD)
+    if mode == "int16x8":
+        method = check_method(calibration_method or "minmax")
+        if method not in INT16X8_CALIBRATION_METHODS:
+            raise TflcError(
+                f"calibration method '{method}' fits int8 grids; int16x8 takes "
+                f"{' or '.join(INT16X8_CALIBRATION_METHODS)}",
+                "calibration_method",
+            )
+    else:
+        method = check_method(calibration_method or DEFAULT_CALIBRATION_METHOD)
     source = model if isinstance(model, str | Path) else "<model>"
     module = model if _is_module(model) else tflc.load(model)
     _check_float_model(module, str(source))
@@ -75,6 +91,8 @@ def quantize(
             "int8 quantization needs a representative dataset (or a QAT model with fake_quant ops)",
             "calibration",
         )
+    if mode == "int16x8" and calibration is None:
+        raise TflcError("int16x8 quantization needs a representative dataset", "calibration")
     if optimize:
         from tflc.passes.optimize import optimize as run_optimize
 
@@ -98,9 +116,17 @@ def quantize(
         else:
             samples = load_calibration(calibration, input_specs(module))
             calibrate(module, samples, progress=progress, method=method)
-        reference = float_reference(module) if bias_correction and not trained else None
+        # Bias correction steps int32 biases by int8 errors; int16x8's error is ~256x smaller.
+        correct = bias_correction and not trained and mode == "int8"
+        reference = float_reference(module) if correct else None
         with module.context, ir.Location.unknown():
-            quantize_int8(module.operation, io=io, per_tensor=per_tensor, keep_weight_grids=trained)
+            quantize_int8(
+                module.operation,
+                io=io,
+                per_tensor=per_tensor,
+                keep_weight_grids=trained,
+                scheme=mode,
+            )
         if reference is not None:
             correct_biases(module, reference, samples, progress=progress)
         run_pipeline(module, "tfl-fold-duplicates,tfl-dce", source=str(source))

@@ -191,9 +191,9 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "quantize-int8: zero point's sign flipped",
-        "passes/quantize_int8.py",
-        "np.round(-128 - lo / scale)",
-        "np.round(-128 + lo / scale)",
+        "passes/quantize/schemes.py",
+        "np.round(qmin - lo / scale)",
+        "np.round(qmin + lo / scale)",
         ("tests/test_quantize_int8.py::test_int8_matches_tensorflow[cnn]",),
     ),
     # --- cpu backend ----------------------------------------------------------------------------

@@ -277,6 +277,15 @@ class OpDef:
         return op_traits.INT8_FIXED_OUTPUT.get(self.opcode)
 
     @property
+    def int16x8_rule(self) -> str | None:
+        """The int8 rule, for the ops whose 16x8 form tflc produces (op_traits.INT16X8_OPS)."""
+        return self.int8_rule if self.opcode in op_traits.INT16X8_OPS else None
+
+    @property
+    def int16_fixed_output(self) -> tuple[float, int] | None:
+        return op_traits.INT16_FIXED_OUTPUT.get(self.opcode)
+
+    @property
     def weighted_operands(self) -> tuple[int, int, int, int] | None:
         return op_traits.WEIGHTED_OPERANDS.get(self.opcode)
 

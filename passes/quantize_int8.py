@@ -1,7 +1,9 @@
 """tfl-quantize-int8: full integer quantization from calibrated ranges.
 
 Reads the ranges `calibrate` (passes/quantize/calibrate.py) stored on the IR and rewrites the
-main function to int8, following TensorFlow Lite's int8 specification:
+main function to int8, following TensorFlow Lite's int8 specification, or to 16x8 (int16
+activations: the other scheme of passes/quantize/schemes.py, with the same rules but symmetric
+int16 activations, int64 biases and its own op set). The int8 scheme:
 
 * activations: asymmetric int8 per tensor, the calibrated range widened to include 0;
 * weights of conv_2d / depthwise_conv_2d / fully_connected / transpose_conv: symmetric int8
@@ -15,8 +17,8 @@ main function to int8, following TensorFlow Lite's int8 specification:
   concatenation whose parameters differ are requantized;
 * ops without an int8 kernel here stay float between a dequantize and a quantize.
 
-Inputs and outputs are float32 (quantize / dequantize at the edges), int8, or uint8 (one
-requantizing `tfl.quantize` at each edge, as TensorFlow does).
+Inputs and outputs are float32 (quantize / dequantize at the edges), the activation type (int8
+or int16), or uint8 for int8 (one requantizing `tfl.quantize` at each edge, as TensorFlow does).
 """
 
 from __future__ import annotations
@@ -25,44 +27,23 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
-from tflc.dialects.tfl_ops import op_table
 from tflc.errors import TflcError
 from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
 from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
 from tflc.passes.quantize.qat_weight_grids import trained_grid
+from tflc.passes.quantize.schemes import INT8, SCHEMES, Scheme
 from tflc.passes.registry import Pass
 from tflc.passes.rewrite.tfl import defining_op, func_blocks, is_none, value_location
 
-# The ops quantized to int8, by how their output takes its parameters (the op table's traits,
-# dialects/tfl_traits.py): op -> (input, weights, bias, output-channel axis) for conv-like ops,
-# op -> (scale, zero point) for fixed outputs, and the sets of the other rules.
-WEIGHTED = {d.mlir_name: d.weighted_operands for d in op_table().values() if d.weighted_operands}
-FIXED_OUTPUT = {
-    d.mlir_name: d.int8_fixed_output for d in op_table().values() if d.int8_fixed_output
-}
-SAME_AS_INPUT = {d.mlir_name for d in op_table().values() if d.int8_rule == "same_as_input"}
-SAME_ALL_OPERANDS = {d.mlir_name for d in op_table().values() if d.int8_rule == "same_all_operands"}
-OWN_OUTPUT = {d.mlir_name for d in op_table().values() if d.int8_rule == "own"}
+WEIGHTED = INT8.weighted  # the conv-like ops, the same in every scheme
 WEIGHT_READERS = {"tfl.dequantize", "tfl.densify"}  # float16 / sparse constant -> weights
-SUPPORTED = set(WEIGHTED) | set(FIXED_OUTPUT) | SAME_AS_INPUT | SAME_ALL_OPERANDS | OWN_OUTPUT
-MIN_RANGE = 1e-6
+# ADD / SUB: TFLite's general int16 kernel (the power-of-two one needs power-of-two scales).
+GENERAL_INT16_KERNEL = {"tfl.add": "pot_scale_int16", "tfl.sub": "pot_scale_int16"}
+activation_params = INT8.activation_params
+BIAS_TYPE_OPTION = "quantized_bias_type"  # conv_2d, fully_connected, transpose_conv
 
 
 # ---- parameters --------------------------------------------------------------------------
-
-
-def activation_params(lo: float, hi: float) -> tuple[float, int]:
-    """Asymmetric int8 (scale, zero point) for [lo, hi], widened to include 0."""
-    lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
-    if hi - lo < MIN_RANGE:
-        hi = lo + MIN_RANGE
-    scale = (hi - lo) / 255.0
-    zero_point = int(np.clip(np.round(-128 - lo / scale), -128, 127))
-    return float(np.float32(scale)), zero_point
-
-
-def _element(params: tuple[float, int]) -> ir.Type:
-    return quant_element_type([params[0]], [params[1]])
 
 
 def params_of(value: ir.Value) -> tuple[float, int] | None:
@@ -94,16 +75,14 @@ def _with_element(value: ir.Value, element: ir.Type) -> ir.Type:
     return ir.RankedTensorType.get(list(ir.RankedTensorType(value.type).shape), element)
 
 
-def _quantize_array(x: np.ndarray, params: tuple[float, int]) -> np.ndarray:
-    scale, zp = params
-    return np.clip(np.round(x / scale) + zp, -128, 127).astype(np.int8)
-
-
 # ---- the rewrite -------------------------------------------------------------------------
 
 
 class _Int8Rewriter:
-    def __init__(self, block: ir.Block, io: str, per_tensor: bool, keep_weight_grids: bool):
+    def __init__(
+        self, block: ir.Block, io: str, per_tensor: bool, keep_weight_grids: bool, scheme: Scheme
+    ):
+        self.scheme = scheme
         self.block = block
         self.io = io
         self.per_tensor = per_tensor
@@ -122,7 +101,11 @@ class _Int8Rewriter:
                 # float16 or sparse weights: read through by the ops that quantize them; kept
                 # (with their small storage) for any op that stays float
                 continue
-            elif op.name in SUPPORTED and self._quantizable(op) and not self._float_island(op):
+            elif (
+                op.name in self.scheme.supported
+                and self._quantizable(op)
+                and not self._float_island(op)
+            ):
                 self._quantize_op(op)
             else:
                 self._keep_float(op)
@@ -152,8 +135,9 @@ class _Int8Rewriter:
         """All float results get parameters: from a range, a fixed rule or an input."""
         if not all(_is_f32(r) for r in op.results):
             return False
-        if op.name in FIXED_OUTPUT or op.name in SAME_AS_INPUT:
-            return op.name in FIXED_OUTPUT or self._first_activation(op) is not None
+        fixed, same = self.scheme.fixed_output, self.scheme.same_as_input
+        if op.name in fixed or op.name in same:
+            return op.name in fixed or self._first_activation(op) is not None
         return len(op.results) == 1 and self._range(op.result) is not None
 
     def _float_island(self, op: ir.Operation) -> bool:
@@ -176,7 +160,7 @@ class _Int8Rewriter:
                 if user.name == "func.return":
                     if self.io != "float32":
                         return False
-                elif user.name in SUPPORTED:
+                elif user.name in self.scheme.supported:
                     return False
         return True
 
@@ -198,10 +182,10 @@ class _Int8Rewriter:
             r = self._range(arg) if _is_f32(arg) else None
             if r is None:
                 continue
-            params = activation_params(*r)
-            qtype = _with_element(arg, _element(params))
+            params = self.scheme.activation_params(*r)
+            qtype = _with_element(arg, self.scheme.element(params))
             uses = [u for u in arg.uses]
-            if self.io == "int8":
+            if self.io == _storage_name(self.scheme):  # int8 / int16 inputs as they are
                 arg.set_type(qtype)
                 new_inputs[i] = qtype
                 continue
@@ -259,35 +243,38 @@ class _Int8Rewriter:
         v = op.operands[index]
         c = float_weights(v) if _is_f32(v) else None
         if c is not None:
-            params = params or activation_params(float(np.min(c)), float(np.max(c)))
-            op.operands[index] = qconst(_quantize_array(c, params), _element(params), op)
+            params = params or self.scheme.activation_params(float(np.min(c)), float(np.max(c)))
+            values = self.scheme.quantize_array(c, params)
+            op.operands[index] = qconst(values, self.scheme.element(params), op)
             return
         if _is_f32(v):
             r = self._range(v)
-            p = params or (activation_params(*r) if r is not None else None)
+            p = params or (self.scheme.activation_params(*r) if r is not None else None)
             if p is None:
-                raise TflcError(f"no calibrated range for an input of {op.name}", "int8")
-            qtype = _with_element(v, _element(p))
+                raise TflcError(f"no calibrated range for an input of {op.name}", self.scheme.name)
+            qtype = _with_element(v, self.scheme.element(p))
             op.operands[index] = self._create(op, "quantize", [v], qtype)
             return
         current = params_of(v)
         if params is not None and current is not None and not _same(current, params):
-            qtype = _with_element(v, _element(params))
+            qtype = _with_element(v, self.scheme.element(params))
             op.operands[index] = self._create(op, "quantize", [v], qtype)
 
     def _quantize_op(self, op: ir.Operation) -> None:
-        name = op.name
-        if name in WEIGHTED:
+        name, scheme = op.name, self.scheme
+        if name in scheme.weighted:
             self._quantize_weighted(op)
             return
-        if name in FIXED_OUTPUT:
+        if scheme.activation_bits == 16 and name in GENERAL_INT16_KERNEL:
+            op.attributes[GENERAL_INT16_KERNEL[name]] = ir.BoolAttr.get(False)
+        if name in scheme.fixed_output:
             self._as_quantized(op, 0, None)
-            out = FIXED_OUTPUT[name]
-        elif name in SAME_AS_INPUT:
+            out = scheme.fixed_output[name]
+        elif name in scheme.same_as_input:
             index = self._first_activation(op)
             self._as_quantized(op, index, None)
             out = params_of(op.operands[index])
-        elif name in SAME_ALL_OPERANDS:
+        elif name in scheme.same_all_operands:
             out = self._union_params(op)
             for i, v in enumerate(op.operands):
                 if _is_f32(v) or _is_quantized(v):
@@ -296,20 +283,21 @@ class _Int8Rewriter:
             for i, v in enumerate(op.operands):
                 if _is_f32(v) or _is_quantized(v):
                     self._as_quantized(op, i, None)
-            out = activation_params(*self._range(op.result))
+            out = scheme.activation_params(*self._range(op.result))
         for r in op.results:
-            r.set_type(_with_element(r, _element(out)))
+            r.set_type(_with_element(r, scheme.element(out)))
 
     def _union_params(self, op: ir.Operation) -> tuple[float, int]:
         lo, hi = self._range(op.result)
         for v in op.operands:
             p = params_of(v)
             if p is not None:
-                lo, hi = min(lo, (-128 - p[1]) * p[0]), max(hi, (127 - p[1]) * p[0])
-        return activation_params(lo, hi)
+                p_lo, p_hi = self.scheme.represented_range(p)
+                lo, hi = min(lo, p_lo), max(hi, p_hi)
+        return self.scheme.activation_params(lo, hi)
 
     def _quantize_weighted(self, op: ir.Operation) -> None:
-        xi, wi, bi, axis = WEIGHTED[op.name]
+        xi, wi, bi, axis = self.scheme.weighted[op.name]
         w = float_weights(op.operands[wi])
         if w is None:
             self._keep_float(op)
@@ -328,20 +316,25 @@ class _Int8Rewriter:
         if len(op.operands) > bi and not is_none(op.operands[bi]):
             bias = float_weights(op.operands[bi])
             if bias is None:
-                raise TflcError(f"{op.name} has a non-constant bias", "int8")
+                raise TflcError(f"{op.name} has a non-constant bias", self.scheme.name)
             bias_scales = (np.float64(in_scale) * scales.astype(np.float64)).astype(np.float32)
             if bias_scales.size == 1:
                 bias_scales = np.broadcast_to(bias_scales, bias.shape)
             exact = np.round(bias.astype(np.float64) / bias_scales.astype(np.float64))
-            b = np.clip(exact, -(2**31) + 1, 2**31 - 1).astype(np.int32)
-            el = (
+            bits = self.scheme.bias_bits
+            # float64 holds 2^31 - 1 exactly; 2^63 - 1 it rounds up to 2^63, which overflows
+            top = 2.0**31 - 1 if bits == 32 else np.nextafter(2.0**63, 0)
+            b = np.clip(exact, -top, top).astype(np.dtype(f"int{bits}"))
+            el = (  # int64 values keep an i32-storage element type (qconst)
                 quant_element_type(bias_scales[:1], [0], None, bits=32)
                 if per_tensor
                 else quant_element_type(bias_scales, [0] * bias_scales.size, 0, bits=32)
             )
             op.operands[bi] = qconst(b, el, op)
-        out = activation_params(*self._range(op.result))
-        op.result.set_type(_with_element(op.result, _element(out)))
+            if bits == 64 and BIAS_TYPE_OPTION in op.attributes:
+                op.attributes[BIAS_TYPE_OPTION] = ir.StringAttr.get("INT64")
+        out = self.scheme.activation_params(*self._range(op.result))
+        op.result.set_type(_with_element(op.result, self.scheme.element(out)))
 
     def _keep_float(self, op: ir.Operation) -> None:
         for i, v in enumerate(op.operands):
@@ -359,7 +352,7 @@ class _Int8Rewriter:
             rng = self._range(r)
             if rng is None:
                 continue
-            qtype = _with_element(r, _element(activation_params(*rng)))
+            qtype = _with_element(r, self.scheme.element(self.scheme.activation_params(*rng)))
             uses = list(r.uses)
             with ir.InsertionPoint(op), op.location:
                 q = tfl.create("quantize", [r], [qtype])
@@ -373,6 +366,10 @@ class _Int8Rewriter:
                 del op.operation.attributes[RANGE_ATTR]
         if ARG_RANGES_ATTR in self.fn.attributes:
             del self.fn.attributes[ARG_RANGES_ATTR]
+
+
+def _storage_name(scheme: Scheme) -> str:
+    return f"int{scheme.activation_bits}"
 
 
 def _float_source(value: ir.Value) -> ir.Value | None:
@@ -399,13 +396,15 @@ def quantize_int8(
     io: str = "float32",
     per_tensor: bool = False,
     keep_weight_grids: bool = False,
+    scheme: str = "int8",
 ) -> None:
-    """Rewrites the calibrated main function to int8 in place. `keep_weight_grids` (QAT
-    models): weights already on a symmetric int8 grid are quantized on that grid."""
+    """Rewrites the calibrated main function to int8 (or `scheme` "int16x8") in place.
+    `keep_weight_grids` (QAT models): weights already on a symmetric int8 grid are quantized
+    on that grid."""
     block = next(func_blocks(module))
     if ARG_RANGES_ATTR not in block.owner.attributes:
-        raise TflcError("the model is not calibrated: run calibration first", "int8")
-    _Int8Rewriter(block, io, per_tensor, keep_weight_grids).run()
+        raise TflcError("the model is not calibrated: run calibration first", scheme)
+    _Int8Rewriter(block, io, per_tensor, keep_weight_grids, SCHEMES[scheme]).run()
 
 
 def _run(module: ir.Operation) -> None:

@@ -72,3 +72,17 @@ INT8_RULES: dict[str, str] = {
     **{op: "fixed" for op in INT8_FIXED_OUTPUT},
     **{op: "weighted" for op in WEIGHTED_OPERANDS},
 }
+
+# The 16x8 scheme (16-bit activations, 8-bit weights): the ops tfl-quantize-int8 gives int16
+# activations, each by its INT8_RULES rule, where LiteRT and tflc's interpreter both have the
+# int16 kernel. Left float as TensorFlow's converter leaves them (it refuses them without float
+# fallback): HARD_SWISH, PRELU, ELU, NEG. Left float though TensorFlow quantizes them: TANH,
+# LOGISTIC, GELU, RSQRT (LiteRT's int16 kernels are not in tflc's interpreter, so no bit-exact
+# check) and SQUARED_DIFFERENCE (LiteRT 2.3 has no int16 kernel: TF's 16x8 model fails there).
+INT16X8_OPS = frozenset(
+    """ADD AVERAGE_POOL_2D BATCH_MATMUL CONCATENATION CONV_2D DEPTHWISE_CONV_2D EXPAND_DIMS
+    FULLY_CONNECTED GATHER LEAKY_RELU MAX_POOL_2D MAXIMUM MEAN MINIMUM MUL PACK PAD REDUCE_MAX
+    REDUCE_MIN RELU RELU6 RESHAPE RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR SLICE SOFTMAX SPLIT
+    SPLIT_V SQUEEZE STRIDED_SLICE SUB SUM TILE TRANSPOSE TRANSPOSE_CONV UNPACK""".split()
+)
+INT16_FIXED_OUTPUT = {"SOFTMAX": (1 / 32768, 0)}  # (scale, zero point) LiteRT's int16 kernel needs

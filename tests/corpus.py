@@ -31,8 +31,9 @@ import numpy as np
 CORPUS_VERSION = "2"
 MODES = ("float32", "dynamic", "float16", "int8")
 # Built only when asked for, not by `tf_model_cases`: 16-bit activations, 8-bit weights and
-# int64 biases (the converter's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8).
-EXTRA_MODES = ("int16x8",)
+# int64 biases (the converter's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8);
+# with "-float" the converter may leave ops without a 16x8 kernel float (TFLITE_BUILTINS too).
+EXTRA_MODES = ("int16x8", "int16x8-float")
 SMALL_TF_MODELS = ["mlp", "cnn", "upsample", "activations", "tensor_ops", "transformer"]
 SLOW_TF_MODELS = ["mobilenet_v2"]
 TF_MODELS = SMALL_TF_MODELS + SLOW_TF_MODELS
@@ -204,11 +205,12 @@ def _convert(name: str, model: Any, input_specs: list, mode: str) -> bytes:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-    elif mode == "int16x8":
+    elif mode in ("int16x8", "int16x8-float"):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: _calibration_samples(name, input_specs)
         ops_set = tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
-        converter.target_spec.supported_ops = [ops_set]
+        float_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] if mode == "int16x8-float" else []
+        converter.target_spec.supported_ops = [ops_set, *float_ops]
     with warnings.catch_warnings():
         # int8 I/O without input statistics is what we ask for; the converter warns anyway.
         warnings.filterwarnings("ignore", "Statistics for quantized inputs were expected")

@@ -1,4 +1,4 @@
-"""`tflc quantize model.tflite --mode {dynamic,float16,int8} -o out.tflite`."""
+"""`tflc quantize model.tflite --mode {dynamic,float16,int8,int16x8} -o out.tflite`."""
 
 from __future__ import annotations
 
@@ -10,22 +10,23 @@ def add_command(subparsers) -> None:
         "quantize",
         help="quantize a float .tflite model",
         description="Quantize a float .tflite model: float16 weights, dynamic-range int8 "
-        "weights, or full int8 calibrated on a representative dataset.",
+        "weights, or full int8 or 16x8 (int16 activations, int8 weights) calibrated on a "
+        "representative dataset.",
     )
     p.add_argument("model", help="float .tflite file or tfl .mlir module")
-    p.add_argument("--mode", required=True, choices=["dynamic", "float16", "int8"])
+    p.add_argument("--mode", required=True, choices=["dynamic", "float16", "int8", "int16x8"])
     p.add_argument(
         "--calibration",
         metavar="DATA",
-        help="int8: an .npz (one array per input, named as the input or arr_0, arr_1, ... in "
+        help="int8, int16x8: an .npz (one array per input, named as the input or arr_0, arr_1, ... in "
         "input order, samples stacked on a leading axis) or a directory of .npz / .npy samples",
     )
     p.add_argument(
         "--calibration-method",
         metavar="METHOD",
-        help="int8: how each tensor's range is taken from the samples: minmax (over all "
-        "samples), moving-average (of per-sample min/max) or mse (clipping that minimizes the "
-        "quantization error); default: mse",
+        help="int8, int16x8: how each tensor's range is taken from the samples: minmax (over "
+        "all samples), moving-average (of per-sample min/max) or mse (clipping that minimizes "
+        "the int8 quantization error; int8 only); default: mse (int16x8: minmax)",
     )
     p.add_argument(
         "--no-bias-correction",
@@ -35,7 +36,10 @@ def add_command(subparsers) -> None:
         "unless that takes the outputs further from float)",
     )
     p.add_argument(
-        "--io", default="float32", choices=["float32", "int8", "uint8"], help="int8: I/O type"
+        "--io",
+        default="float32",
+        choices=["float32", "int8", "uint8", "int16"],
+        help="I/O type: int8 or uint8 with --mode int8, int16 with --mode int16x8",
     )
     p.add_argument("--per-tensor", action="store_true", help="one weight scale per tensor")
     p.add_argument("--no-optimize", action="store_true", help="skip the optimization pipeline")

@@ -42,6 +42,8 @@ def qconst(values: np.ndarray, element: ir.Type, before: ir.Operation, loc=None)
     with ir.InsertionPoint(before), loc or before.location:
         rtype = ir.RankedTensorType.get(list(values.shape), element)
         width = quant.QuantizedType(element).storage_type_integral_width
+        if values.dtype == np.int64:  # 16x8 biases: MLIR's quant types stop at 32-bit storage,
+            width = 64  # so the element says i32 and the value keeps int64 (dialects/tfl.py)
         storage = ir.IntegerType.get_signless(width)
         value = ir.DenseElementsAttr.get(
             np.ascontiguousarray(values), type=storage, shape=list(values.shape)
