@@ -6,8 +6,9 @@ Every answer is read off the target's own registry, never a list kept here: the 
 kernel registry (`runtime/kernels.KERNELS`), the cpu module builder's emitters
 (`backends/cpu/module_builder`: float kernels, and the int8 ones with the ops whose kernel moves
 elements of any type), the mcu op table (`backends/mcu/op_lowerings.HANDLERS`; its registry does
-not tell float from int8, so mcu has one column) and the gpu lowering's elementwise and anchor
-tables and its reshape-like aliases (float only: the gpu target refuses other element types).
+not tell float from int8, so mcu has one column) and the gpu lowering's `shader_ops()`
+(elementwise and anchor tables, reshape-like aliases; float only: the gpu target refuses other
+element types).
 Ops a target folds only on constant operands (`dequantize` of float16 weights) count as missing. `int8 form` marks the ops
 tflc's int8 quantizer produces (`runtime/op_traits.INT8_RULES`), which need an int8 kernel.
 
@@ -23,7 +24,6 @@ import sys
 
 from tflc.backends.cpu import module_builder as cpu
 from tflc.backends.gpu import lowering as gpu
-from tflc.backends.gpu.graph import ALIAS_OPS as GPU_ALIASES
 from tflc.backends.mcu.op_lowerings import HANDLERS as MCU_HANDLERS
 from tflc.dialects.tfl_ops import op_table
 from tflc.runtime import kernels
@@ -35,7 +35,7 @@ COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "int8 for
 def coverage() -> dict[str, dict[str, bool]]:
     """op name (tfl dialect spelling) -> column -> supported."""
     kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
-    gpu_ops = set(gpu.UNARY) | set(gpu.BINARY) | set(gpu.ANCHORS) | GPU_ALIASES
+    gpu_ops = gpu.shader_ops()
     rows = {}
     for opcode, d in sorted(op_table().items()):
         rows[d.name] = {
