@@ -1,48 +1,99 @@
 """tflc's compiled targets as delegates of `tflc.Interpreter`:
 
     interp = tflc.Interpreter(model_path="m.tflite",
-                              experimental_delegates=[tflc.delegates.cpu()])
+                              experimental_delegates=[tflc.delegates.cpu()])   # or .gpu()
 
-The delegate partitions the main graph as the cpu target's `fallback="runtime"` does
-(backends/cpu/partition.py: runs of ops with cpu kernels, split at the ops without), compiles
-each run for this host, and hands the interpreter one segment per run (runtime/delegation.py);
-the interpreter runs the other nodes with its own kernels, state and subgraphs.
+A delegate partitions the main graph as its target's `fallback="runtime"` does
+(backends/cpu/partition.py: runs of ops the target compiles, split at the ops it does not),
+compiles each run, and hands the interpreter one segment per run (runtime/delegation.py); the
+interpreter runs the other nodes with its own kernels, state and subgraphs. The cpu and gpu
+delegates are one `TargetDelegate` each, told apart by their `DelegateTarget`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from tflc.backends.fallback_option import OPTION as FALLBACK
 from tflc.errors import TflcError
 from tflc.runtime.delegation import DelegatedSegment
 from tflc.runtime.tflite_model import Model
 
 CPU_SEGMENT_KIND = "TFLC_CPU_DELEGATE"
+GPU_SEGMENT_KIND = "TFLC_GPU_DELEGATE"
+# Compile options a delegate sets itself: it compiles each run for this machine, without
+# fallback (ops the target lacks stay with the interpreter), under its own names.
+_DELEGATE_OWNS = frozenset({"name", "triple", "cpu", FALLBACK, "source"})
 
 
-class CpuDelegate:
-    """Runs the nodes the cpu target compiles. `options` are the cpu target's (num_threads,
-    float_order, mr, nr, opt_level); `exclude_ops` names ops (tfl names without the prefix,
-    'custom:Code' for custom ops) left to the interpreter even where the cpu has a kernel."""
+def _cpu_registry() -> tuple[set[str], set[str]]:
+    from tflc.backends.cpu.module_builder import SUPPORTED_OPS
+    from tflc.backends.cpu.target import KNOWN_OPTIONS
 
-    def __init__(self, exclude_ops: Iterable[str] = (), **options: Any):
-        for key in ("name", "triple", "cpu", "fallback"):
-            if key in options:
-                raise TflcError(f"the cpu delegate does not take '{key}'", "tflc.delegates.cpu")
+    return SUPPORTED_OPS, KNOWN_OPTIONS
+
+
+def _gpu_registry() -> tuple[set[str], set[str]]:
+    from tflc.backends.gpu.lowering import shader_ops
+    from tflc.backends.gpu.target import OPTIONS
+
+    return shader_ops(), OPTIONS
+
+
+def _require_vulkan() -> None:
+    from tflc.runtime.gpu_runtime import require_vulkan_adapter
+
+    require_vulkan_adapter("tflc.delegates.gpu")
+
+
+@dataclass(frozen=True)
+class DelegateTarget:
+    """What a delegate needs of a compiled target; the facts are read from the backend."""
+
+    name: str  # the `tflc.compile` target
+    kind: str  # the node type the profile shows for one of its segments
+    registry: Callable[[], tuple[set[str], set[str]]]  # (ops it compiles, options it takes)
+    require: Callable[[], None] = lambda: None  # raises a TflcError when it cannot run here
+
+
+CPU = DelegateTarget("cpu", CPU_SEGMENT_KIND, _cpu_registry)
+GPU = DelegateTarget("gpu", GPU_SEGMENT_KIND, _gpu_registry, _require_vulkan)
+
+
+class TargetDelegate:
+    """Runs the nodes `target` compiles. `options` are the target's compile options (cpu:
+    num_threads, float_order, mr, nr, opt_level; gpu: split_k); `exclude_ops` names ops (tfl
+    names without the prefix, 'custom:Code' for custom ops) left to the interpreter even where
+    the target compiles them."""
+
+    def __init__(self, target: DelegateTarget, exclude_ops: Iterable[str] = (), **options: Any):
+        where = f"tflc.delegates.{target.name}"
+        supported, known = target.registry()
+        for key in sorted(options):
+            if key in _DELEGATE_OWNS:
+                raise TflcError(f"the {target.name} delegate does not take '{key}'", where)
+            if key not in known:
+                takes = ", ".join(sorted({"exclude_ops", *known} - _DELEGATE_OWNS))
+                raise TflcError(
+                    f"unknown {target.name} delegate option '{key}' (it takes {takes})", where
+                )
+        target.require()
+        self.target = target
+        self.supported = frozenset(supported) - frozenset(exclude_ops)
         self.exclude_ops = frozenset(exclude_ops)
         self.options = options
-        # Segments the cpu target could not compile (they stay with the interpreter), and why.
+        self._takes = known
+        # Segments the target could not compile (they stay with the interpreter), and why.
         self.not_delegated: list[str] = []
 
     def tflc_partition(
         self, model: Model, num_threads: int | None = None
     ) -> list[DelegatedSegment]:
-        from tflc.backends.cpu.module_builder import SUPPORTED_OPS
-
         options = dict(self.options)
-        if num_threads is not None:
+        if num_threads is not None and "num_threads" in self._takes:
             options.setdefault("num_threads", num_threads)
         from tflc.backends.cpu.partition import main_function, split_steps, unsupported_ops
         from tflc.dialects.tflite_importer import TENSOR_OPS, import_model
@@ -50,7 +101,7 @@ class CpuDelegate:
         module = import_model(model, static_shapes=True)
         main_graph = model.subgraphs[0]
         with module.context:
-            host_ops = unsupported_ops(module, SUPPORTED_OPS - self.exclude_ops)
+            host_ops = unsupported_ops(module, self.supported)
             steps, _ = split_steps(module, host_ops)
             block = main_function(module).regions[0].blocks[0]
             operators = [
@@ -62,7 +113,7 @@ class CpuDelegate:
                 raise TflcError(
                     f"the import has {len(operators)} ops for {len(main_graph.operators)} "
                     "operators",
-                    f"{model.source} (cpu delegate)",
+                    f"{model.source} ({self.target.name} delegate)",
                 )
             node_of = {op: n for n, op in enumerate(operators)}
             tensor_of = dict(zip(block.arguments, main_graph.inputs, strict=True))
@@ -71,17 +122,16 @@ class CpuDelegate:
             segments = []
             for i, step in enumerate(steps):
                 if step.kind == "native" and step.outputs:
-                    segment = self._segment(
-                        model, step, node_of, tensor_of, f"delegate_step{i}", options
-                    )
+                    if "name" in self._takes:  # the cpu target names its library's symbols
+                        options["name"] = f"delegate_step{i}"
+                    segment = self._segment(model, step, node_of, tensor_of, options)
                     if segment is not None:
                         segments.append(segment)
         return segments
 
-    def _segment(self, model, step, node_of, tensor_of, name, options) -> DelegatedSegment | None:
+    def _segment(self, model, step, node_of, tensor_of, options) -> DelegatedSegment | None:
         from tflc.backends.cpu.partition import describe_op, step_module
         from tflc.compiler import compile as tflc_compile
-        from tflc.runtime.cpu_loader import CompiledCpuModel
 
         where = f"ops from {describe_op(step.ops[0])}"
         values = [*step.inputs, *step.outputs]
@@ -90,12 +140,11 @@ class CpuDelegate:
             return None
         try:
             part = tflc_compile(
-                step_module(step), target="cpu", **options, name=name, fallback="none"
+                step_module(step), target=self.target.name, **options, fallback="none"
             )
         except TflcError as e:
             self.not_delegated.append(f"{where}: {e}")
             return None
-        assert isinstance(part, CompiledCpuModel)  # compiled for this host: no triple option
         tensors = model.subgraphs[0].tensors
         inputs = tuple(tensor_of[v] for v in step.inputs)
         outputs = tuple(tensor_of[v] for v in step.outputs)
@@ -111,10 +160,16 @@ class CpuDelegate:
             outputs=outputs,
             input_shapes=tuple(tuple(d["shape"]) for d in part.inputs),
             run=part,
-            kind=CPU_SEGMENT_KIND,
+            kind=self.target.kind,
         )
 
 
-def cpu(exclude_ops: Iterable[str] = (), **options: Any) -> CpuDelegate:
+def cpu(exclude_ops: Iterable[str] = (), **options: Any) -> TargetDelegate:
     """A delegate that runs every node the cpu target compiles as native code for this host."""
-    return CpuDelegate(exclude_ops, **options)
+    return TargetDelegate(CPU, exclude_ops, **options)
+
+
+def gpu(exclude_ops: Iterable[str] = (), **options: Any) -> TargetDelegate:
+    """A delegate that runs every node the gpu target compiles as compute shaders on the best
+    Vulkan adapter (a TflcError when `wgpu` or a Vulkan adapter is missing)."""
+    return TargetDelegate(GPU, exclude_ops, **options)

@@ -6,9 +6,9 @@ Every answer is read off the target's own registry, never a list kept here: the 
 kernel registry (`runtime/kernels.KERNELS`), the cpu module builder's emitters
 (`backends/cpu/module_builder`: float kernels, and the int8 ones with the ops whose kernel moves
 elements of any type), the mcu op table (`backends/mcu/op_lowerings.HANDLERS`; its registry does
-not tell float from int8, so mcu has one column) and the gpu lowering's elementwise and anchor
-tables and its reshape-like aliases. The gpu target runs int8 ops in float (as TFLite's GPU
-delegate does): its int8 column is its float ops plus `quantize` / `dequantize`
+not tell float from int8, so mcu has one column) and the gpu lowering's `shader_ops()`
+(elementwise and anchor tables, reshape-like aliases). The gpu target runs int8 ops in float (as
+TFLite's GPU delegate does): its int8 column is its float ops plus `quantize` / `dequantize`
 (`backends/gpu/quantized.QUANTIZE_OPS`), which count only there.
 Ops a target folds only on constant operands (`dequantize` of float16 weights) count as
 missing. `int8 form` marks the ops tflc's int8 quantizer produces
@@ -26,7 +26,6 @@ import sys
 
 from tflc.backends.cpu import module_builder as cpu
 from tflc.backends.gpu import lowering as gpu
-from tflc.backends.gpu.graph import ALIAS_OPS as GPU_ALIASES
 from tflc.backends.gpu.quantized import QUANTIZE_OPS as GPU_QUANTIZE_OPS
 from tflc.backends.mcu.op_lowerings import HANDLERS as MCU_HANDLERS
 from tflc.dialects.tfl_ops import op_table
@@ -39,7 +38,7 @@ COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "gpu int8
 def coverage() -> dict[str, dict[str, bool]]:
     """op name (tfl dialect spelling) -> column -> supported."""
     kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
-    gpu_ops = (set(gpu.UNARY) | set(gpu.BINARY) | set(gpu.ANCHORS) | GPU_ALIASES) - GPU_QUANTIZE_OPS
+    gpu_ops = gpu.shader_ops() - GPU_QUANTIZE_OPS
     rows = {}
     for opcode, d in sorted(op_table().items()):
         rows[d.name] = {

@@ -1,8 +1,8 @@
 """`Interpreter(experimental_delegates=[...])`: compiled code runs parts of the main graph.
 
 Runtime code (no compiler import): a delegate is any object with a
-`tflc_partition(model) -> list[DelegatedSegment]` method (`tflc.delegates.cpu()` is one; it
-compiles on its side). Each segment replaces consecutive nodes of the main graph with one call
+`tflc_partition(model) -> list[DelegatedSegment]` method (`tflc.delegates.cpu()` and
+`tflc.delegates.gpu()` are; they compile on their side). Each segment replaces consecutive nodes of the main graph with one call
 of compiled code on the tensors it reads; the interpreter runs every other node with its own
 kernels, in the original order. A segment runs where its first node was; the nodes between its
 first and last that it does not cover only compute constants (dequantized weights), which the
@@ -131,7 +131,8 @@ def delegated_plan(
             raise TflcError(
                 f"a {type(delegate).__module__}.{type(delegate).__qualname__} is not a tflc "
                 "delegate: tflc's interpreter takes its own compiled targets "
-                "(tflc.delegates.cpu()); LiteRT delegates run in LiteRT's interpreter",
+                "(tflc.delegates.cpu(), tflc.delegates.gpu()); LiteRT delegates run in LiteRT's "
+                "interpreter",
                 f"experimental_delegates[{i}]",
             )
         for segment in partition(model, num_threads=num_threads):

@@ -66,6 +66,18 @@ def vulkan_adapter(kind: str | None = None):
     return adapters[0] if adapters else None
 
 
+def require_vulkan_adapter(where: str = "gpu"):
+    """The adapter `vulkan_adapter()` picks; a one-line TflcError at `where` naming what is
+    missing (the `wgpu` package, or a Vulkan adapter) when there is none."""
+    try:
+        adapter = vulkan_adapter()
+    except TflcError as e:
+        raise TflcError(e.what, where) from None
+    if adapter is None:
+        raise TflcError("no Vulkan adapter found (install mesa-vulkan-drivers for lavapipe)", where)
+    return adapter
+
+
 class GpuModel:
     """A compiled model loaded on a Vulkan device."""
 
@@ -85,11 +97,7 @@ class GpuModel:
         self.manifest = manifest
         self.inputs = manifest["inputs"]
         self.outputs = manifest["outputs"]
-        self.adapter = adapter or vulkan_adapter()
-        if self.adapter is None:
-            raise TflcError(
-                "no Vulkan adapter found (install mesa-vulkan-drivers for lavapipe)", "gpu"
-            )
+        self.adapter = adapter or require_vulkan_adapter()
         limits = self.adapter.limits
         arena_bytes = 4 * manifest["arena_floats"]
         need = max(arena_bytes, len(weights))

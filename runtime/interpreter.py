@@ -60,7 +60,7 @@ class Interpreter(LiteRTCompatibility):
     (bit-exact, about 4x slower on large layers), "blas" uses BLAS products (a few ulp off
     each), "auto" (default) picks "litert" for models with dynamic-range layers and "blas"
     otherwise. The attribute `litert_float_order` holds the choice.
-    `experimental_delegates`: tflc's compiled targets (`tflc.delegates.cpu()`) run the nodes
+    `experimental_delegates`: tflc's compiled targets (`tflc.delegates.cpu()`, `.gpu()`) run the nodes
     they compile; `delegated_nodes` lists those nodes (runtime/delegation.py).
     """
 

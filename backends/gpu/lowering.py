@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tflc.backends.gpu.graph import Graph, Node
+from tflc.backends.gpu.graph import ALIAS_OPS, Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.quantized import ActivationQuant
 from tflc.errors import TflcError
@@ -271,6 +271,12 @@ def anchor_key(node: Node) -> str:
 
 def has_lowering(node: Node) -> bool:
     return is_elementwise(node) or anchor_key(node) in ANCHORS
+
+
+def shader_ops() -> set[str]:
+    """The ops the gpu target runs on float32 (tfl names without the prefix, 'custom:Code' for
+    custom ops): elementwise ops, anchors, and the reshape-like ops it runs as aliases."""
+    return set(UNARY) | set(BINARY) | set(ANCHORS) | ALIAS_OPS
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}

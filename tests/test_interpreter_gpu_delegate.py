@@ -1,0 +1,70 @@
+"""`tflc.Interpreter(experimental_delegates=[tflc.delegates.gpu()])`: compute shaders run the
+nodes the gpu target compiles, the interpreter the rest; float outputs match LiteRT within the
+gpu tests' tolerance (RTOL: max |ours - LiteRT| / max |LiteRT| per output, 1e-3)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import tflc
+from corpus import litert_run, sample_inputs, tf_model_path
+from test_gpu_support import RTOL, assert_close, require_vulkan
+from test_interpreter_delegates import SPLIT_AT, _node_types
+from tflc.errors import TflcError
+
+
+@require_vulkan()
+def test_both_sides_run_and_match_litert() -> None:
+    path = tf_model_path("cnn", "float32")
+    delegate = tflc.delegates.gpu(exclude_ops=[SPLIT_AT])
+    interp = tflc.Interpreter(model_path=str(path), experimental_delegates=[delegate])
+    assert delegate.not_delegated == []
+    assert 5 not in interp.delegated_nodes  # AVERAGE_POOL_2D, left to the interpreter
+    assert len(interp.delegated_nodes) == len(interp._main.subgraph.operators) - 1
+    interp.enable_profiling()
+    inputs = sample_inputs(path, seed=0)
+    assert_close(litert_run(path, inputs), interp(*inputs), RTOL)
+    assert _node_types(interp) == ["TFLC_GPU_DELEGATE", "AVERAGE_POOL_2D", "TFLC_GPU_DELEGATE"]
+
+
+@require_vulkan()
+def test_a_run_the_gpu_refuses_stays_with_the_interpreter() -> None:
+    # The gpu target computes in float32: the int8 model's runs are refused, not miscomputed.
+    path = tf_model_path("cnn", "int8")
+    delegate = tflc.delegates.gpu()
+    interp = tflc.Interpreter(model_path=str(path), experimental_delegates=[delegate])
+    assert interp.delegated_nodes == ()
+    assert delegate.not_delegated and all("takes float32" in r for r in delegate.not_delegated)
+    inputs = sample_inputs(path, seed=0)
+    for got, ref in zip(interp(*inputs), litert_run(path, inputs), strict=True):
+        assert got.dtype == np.int8 and np.array_equal(got, ref)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"num_threads": 2}, r"unknown gpu delegate option 'num_threads' \(it takes .*split_k"),
+        ({"fallback": "runtime"}, "the gpu delegate does not take 'fallback'"),
+    ],
+)
+def test_options_the_gpu_target_does_not_take_are_refused(options, message) -> None:
+    with pytest.raises(TflcError, match=rf"^tflc\.delegates\.gpu: {message}"):
+        tflc.delegates.gpu(**options)
+
+
+def test_a_missing_vulkan_adapter_is_named(monkeypatch) -> None:
+    from tflc.runtime import gpu_runtime
+
+    monkeypatch.setattr(gpu_runtime, "vulkan_adapter", lambda kind=None: None)
+    with pytest.raises(TflcError, match=r"^tflc\.delegates\.gpu: no Vulkan adapter found") as e:
+        tflc.delegates.gpu()
+    assert "\n" not in str(e.value)
+
+
+def test_a_missing_wgpu_is_named(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "wgpu", None)  # `import wgpu` raises ImportError
+    with pytest.raises(TflcError, match=r"^tflc\.delegates\.gpu: .*needs the `wgpu` package") as e:
+        tflc.delegates.gpu()
+    assert "\n" not in str(e.value)
