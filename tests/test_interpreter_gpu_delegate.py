@@ -31,15 +31,31 @@ def test_both_sides_run_and_match_litert() -> None:
 
 @require_vulkan()
 def test_a_run_the_gpu_refuses_stays_with_the_interpreter() -> None:
-    # The gpu target computes in float32: the int8 model's runs are refused, not miscomputed.
-    path = tf_model_path("cnn", "int8")
+    # The gpu target computes float32 and int8 models: a 16x8 model's run is refused, not
+    # miscomputed, and runs on the interpreter's kernels.
+    path = tf_model_path("cnn", "int16x8")
     delegate = tflc.delegates.gpu()
     interp = tflc.Interpreter(model_path=str(path), experimental_delegates=[delegate])
     assert interp.delegated_nodes == ()
-    assert delegate.not_delegated and all("takes float32" in r for r in delegate.not_delegated)
+    assert delegate.not_delegated and all(
+        "takes float32 and int8" in r for r in delegate.not_delegated
+    )
     inputs = sample_inputs(path, seed=0)
     for got, ref in zip(interp(*inputs), litert_run(path, inputs), strict=True):
-        assert got.dtype == np.int8 and np.array_equal(got, ref)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref)
+
+
+@require_vulkan()
+def test_an_int8_model_runs_on_the_gpu_delegate() -> None:
+    # int8 computed in float from dequantized weights (tests/test_gpu_int8.py: cnn is 0 steps
+    # from LiteRT on the gpu target)
+    path = tf_model_path("cnn", "int8")
+    delegate = tflc.delegates.gpu()
+    interp = tflc.Interpreter(model_path=str(path), experimental_delegates=[delegate])
+    assert len(interp.delegated_nodes) == len(interp._main.subgraph.operators)
+    inputs = sample_inputs(path, seed=0)
+    for got, ref in zip(interp(*inputs), litert_run(path, inputs), strict=True):
+        assert got.dtype == np.int8 and np.abs(got.astype(int) - ref.astype(int)).max() <= 2
 
 
 @pytest.mark.parametrize(
