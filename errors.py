@@ -23,7 +23,7 @@ class TflcError(Exception):
 
     def at(self, where: str) -> TflcError:
         """The same error, located at `where` unless it already names a place."""
-        if self.where is None:
+        if not self.where:
             self.where = where
         return self
 

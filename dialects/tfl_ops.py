@@ -224,6 +224,7 @@ SUBGRAPH_FIELDS = {
     "body_subgraph_index",
     "subgraph",
     "init_subgraph_index",
+    "decomposition_subgraph_index",  # STABLEHLO_COMPOSITE
 }
 
 

@@ -266,3 +266,20 @@ def test_int8_ops_without_a_kernel_are_named() -> None:
     with pytest.raises(TflcError, match="log_softmax") as e:
         tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
     assert "q.mlir:3" in str(e.value)
+
+
+def test_asymmetric_int8_weights_are_refused_naming_the_op(tmp_path) -> None:
+    # a fuzzer finding: the refusal named no place
+    from tflc.backends.tflite.flatbuffer_writer import write_model
+    from tflc.runtime.tflite_model import read_model
+
+    model = read_model(tf_model_path("mlp", "int8"))
+    graph = model.subgraphs[0]
+    fc = next(op for op in graph.operators if model.operator_name(op) == "FULLY_CONNECTED")
+    weights = graph.tensors[fc.inputs[1]]
+    weights.quantization.zero_point = [3] * len(weights.quantization.zero_point)
+    path = tmp_path / "asymmetric.tflite"
+    path.write_bytes(write_model(model))
+    with pytest.raises(TflcError, match="only symmetric int8 weights") as e:
+        tflc_compile(str(path), target="cpu")
+    assert str(e.value.where).startswith("'tfl.fully_connected' at ")

@@ -311,6 +311,14 @@ INTERPRETER_CASES = [
         edits.opcode(3, "LSTM", options=("LSTMOptions", {})),
         "node 3 (LSTM): input 2 is required by the LSTM kernel, but the operator has none there",
     ),
+    # KeyError in the interpreter's STABLEHLO_COMPOSITE: no subgraph to run.
+    (
+        "composite-without-decomposition",
+        ("mlp", "float32"),
+        edits.opcode(3, "STABLEHLO_COMPOSITE"),
+        "node 3 (STABLEHLO_COMPOSITE): has no decomposition_subgraph_index, which names the "
+        "subgraph it runs",
+    ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (
         "densify-dense-input",

@@ -31,7 +31,7 @@ def is_quantized_node(node: Node) -> bool:
 
 def scale_zp(t: Tensor) -> tuple[float, int]:
     if t.scale is None:
-        raise TflcError(f"tensor '{t.name}' is not quantized", "")
+        raise TflcError(f"tensor '{t.name}' is not quantized")
     return float(t.scale[0]), int(t.zero_point[0])
 
 

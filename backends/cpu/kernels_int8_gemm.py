@@ -44,7 +44,7 @@ def conv_multipliers(x_t: Tensor, w_t: Tensor, y_t: Tensor, n: int):
 
 def _weights(w_t: Tensor) -> np.ndarray:
     if w_t.dtype != "i8" or np.any(w_t.zero_point != 0):
-        raise TflcError("only symmetric int8 weights are supported by the cpu target", "")
+        raise TflcError("only symmetric int8 weights are supported by the cpu target")
     return w_t.value.astype(np.int64)
 
 
