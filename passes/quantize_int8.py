@@ -13,8 +13,10 @@ int16 activations, int64 biases and its own op set). The int8 scheme:
 * fixed output parameters: softmax and logistic 1/256 @ -128, tanh and l2_normalization
   1/128 @ 0, log_softmax 16/256 @ 127;
 * ops whose int8 kernels need equal input and output parameters (reshape, transpose,
-  pooling, pad, slicing, resizing, max/min, concatenation...) take their input's, and inputs of a
-  concatenation whose parameters differ are requantized;
+  pooling, pad, slicing, resizing, max/min, concatenation...) take their input's; an input of a
+  concatenation (or max/min) whose parameters differ is requantized, unless its producer takes
+  any output parameters and has no other use: then it outputs at the shared ones, as
+  TensorFlow's converter does;
 * ops without an int8 kernel here stay float between a dequantize and a quantize.
 
 Inputs and outputs are float32 (quantize / dequantize at the edges), the activation type (int8
@@ -258,7 +260,19 @@ class _Int8Rewriter:
         current = params_of(v)
         if params is not None and current is not None and not _same(current, params):
             qtype = _with_element(v, self.scheme.element(params))
+            if self._takes_any_output_params(v):
+                # its producer outputs at the shared parameters directly, as TensorFlow's
+                # quantizer propagates them, instead of a requantize after it
+                v.set_type(qtype)
+                return
             op.operands[index] = self._create(op, "quantize", [v], qtype)
+
+    def _takes_any_output_params(self, v: ir.Value) -> bool:
+        """Whether `v` is the only use of an op whose int8 kernel takes any output parameters
+        (its own calibrated ones were a choice, not a constraint)."""
+        producer = defining_op(v)
+        free = self.scheme.own_output | frozenset(self.scheme.weighted)
+        return producer is not None and producer.name in free and len(list(v.uses)) == 1
 
     def _quantize_op(self, op: ir.Operation) -> None:
         name, scheme = op.name, self.scheme

@@ -63,3 +63,20 @@ func.func @main(%arg0: tensor<1x1x1x3xf32>) -> tensor<1x1x1x2xf32> attributes {t
   %2 = "tfl.logistic"(%1) {tflc.range = array<f32: 0.0, 1.0>} : (tensor<1x1x1x2xf32>) -> tensor<1x1x1x2xf32>
   return %2 : tensor<1x1x1x2xf32>
 }
+
+// -----
+
+// A concatenation's operands share its parameters. The add feeds only the concatenation and
+// takes any output parameters, so it outputs at the shared ones (no requantize after it, as
+// TensorFlow's converter does); the second operand, a graph input, is requantized.
+// CHECK-LABEL: func.func @main
+func.func @main(%arg0: tensor<2xf32>, %arg1: tensor<2xf32>) -> tensor<4xf32> attributes {tflc.arg_ranges = [array<f32: -1.0, 1.0>, array<f32: -4.0, 4.0>]} {
+  // CHECK: %[[A:.*]] = "tfl.quantize"(%arg0) : (tensor<2xf32>) -> tensor<2x!quant.uniform<i8:f32, 0.0078431377{{[0-9]*}}>>
+  // CHECK: %[[B:.*]] = "tfl.quantize"(%arg1) : (tensor<2xf32>) -> tensor<2x!quant.uniform<i8:f32, 0.03137255{{[0-9]*}}>>
+  // CHECK: %[[S:.*]] = "tfl.add"(%[[A]], %[[A]]) {{.*}} -> tensor<2x!quant.uniform<i8:f32, 0.031434066{{[0-9]*}}>>
+  // CHECK-NEXT: %[[C:.*]] = "tfl.quantize"(%[[B]]) {{.*}} -> tensor<2x!quant.uniform<i8:f32, 0.031434066{{[0-9]*}}>>
+  // CHECK-NEXT: "tfl.concatenation"(%[[S]], %[[C]])
+  %0 = "tfl.add"(%arg0, %arg0) {fused_activation_function = "NONE", pot_scale_int16 = true, tflc.range = array<f32: -2.0, 2.0>} : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  %1 = "tfl.concatenation"(%0, %arg1) {axis = 0 : i32, fused_activation_function = "NONE", tflc.range = array<f32: -4.0, 4.0>} : (tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  return %1 : tensor<4xf32>
+}
