@@ -224,7 +224,10 @@ SUBGRAPH_FIELDS = {
     "body_subgraph_index",
     "subgraph",
     "init_subgraph_index",
-    "decomposition_subgraph_index",  # STABLEHLO_COMPOSITE
+    # StableHLO ops (runtime/op_traits.STABLEHLO_SUBGRAPH_FIELDS)
+    "decomposition_subgraph_index",
+    "comparator_subgraph_index",
+    "update_computation_subgraph_index",
 }
 
 

@@ -86,3 +86,14 @@ INT16X8_OPS = frozenset(
     SPLIT_V SQUEEZE STRIDED_SLICE SUB SUM TILE TRANSPOSE TRANSPOSE_CONV UNPACK""".split()
 )
 INT16_FIXED_OUTPUT = {"SOFTMAX": (1 / 32768, 0)}  # (scale, zero point) LiteRT's int16 kernel needs
+
+# StableHLO ops are not in the op table; the options fields naming the subgraphs their kernels
+# run (a reduction's body, a sort's comparator, ...) are required, as the control flow's are.
+STABLEHLO_SUBGRAPH_FIELDS = {
+    "STABLEHLO_COMPOSITE": ("decomposition_subgraph_index",),
+    "STABLEHLO_REDUCE": ("body_subgraph_index",),
+    "STABLEHLO_REDUCE_WINDOW": ("body_subgraph_index",),
+    "STABLEHLO_SCATTER": ("update_computation_subgraph_index",),
+    "STABLEHLO_SORT": ("comparator_subgraph_index",),
+    "STABLEHLO_WHILE": ("cond_subgraph_index", "body_subgraph_index"),
+}

@@ -23,6 +23,7 @@ from tflc.runtime.op_traits import (
     INT8_RULES,
     INTEGER_OPERANDS,
     INTEGER_TYPES,
+    STABLEHLO_SUBGRAPH_FIELDS,
     WEIGHTED_OPERANDS,
 )
 from tflc.runtime.tflite_schema import options_table
@@ -38,7 +39,9 @@ def validate_operator(model: Model, subgraph_index: int, operator_index: int) ->
     d = ops_by_code().get(model.operator_codes[op.opcode_index].builtin_code)
     problem = _subgraph_problem(op, len(model.subgraphs)) or _enum_problem(op)
     problem = problem or _option_range_problem(d, op)
-    if d is not None:  # custom and StableHLO ops: their kernels check what they take
+    if d is None:  # custom and StableHLO ops: their kernels check most of what they take
+        problem = problem or _stablehlo_subgraph_problem(model.operator_name(op), op)
+    else:
         problem = problem or _options_problem(d, op) or _missing_options_problem(d, op)
         problem = problem or _arity_problem(d, op)
         problem = problem or _absent_input_problem(d, op)
@@ -254,6 +257,13 @@ def _bias_problem(tensors: list[Tensor], d: OpDef, op: Operator, w: Tensor | Non
             f"input {b_at} '{bias.name}' of shape {bias.shape} is no bias for {channels} output "
             "channels"
         )
+    return None
+
+
+def _stablehlo_subgraph_problem(name: str, op: Operator) -> str | None:
+    for field in STABLEHLO_SUBGRAPH_FIELDS.get(name, ()):
+        if field not in op.options:
+            return f"has no {field}, which names the subgraph it runs"
     return None
 
 

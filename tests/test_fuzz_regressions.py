@@ -252,6 +252,30 @@ CASES = [
         "subgraph 0 operator 6 (STABLEHLO_CONCATENATE): input shapes [[1, 16, 1], [1, 1, 32]] "
         "differ off axis 0",
     ),
+    # KeyError in the interpreter's StableHLO kernels: no subgraph to run.
+    (
+        "composite-without-decomposition",
+        ("mlp", "float32"),
+        edits.opcode(3, "STABLEHLO_COMPOSITE"),
+        "subgraph 0 operator 3 (STABLEHLO_COMPOSITE): has no decomposition_subgraph_index, "
+        "which names the subgraph it runs",
+    ),
+    (
+        "stablehlo-while-without-subgraphs",
+        ("upsample", "float32"),
+        edits.opcode(4, "STABLEHLO_WHILE"),
+        "subgraph 0 operator 4 (STABLEHLO_WHILE): has no cond_subgraph_index, which names the "
+        "subgraph it runs",
+    ),
+    # ValueError in the interpreter's StableHLO elementwise kernels: operands that would need an
+    # implicit broadcast, which StableHLO does not have.
+    (
+        "stablehlo-operands-differ",
+        ("tensor_ops", "float32"),
+        edits.opcode(4, "STABLEHLO_MAXIMUM"),
+        "subgraph 0 operator 4 (STABLEHLO_MAXIMUM): operand shapes [1, 8] and [2] differ "
+        "(StableHLO does not broadcast)",
+    ),
     # IndexError in the interpreter's DENSIFY.
     (
         "sparse-index-out-of-range",
@@ -310,14 +334,6 @@ INTERPRETER_CASES = [
         ("mlp", "float32"),
         edits.opcode(3, "LSTM", options=("LSTMOptions", {})),
         "node 3 (LSTM): input 2 is required by the LSTM kernel, but the operator has none there",
-    ),
-    # KeyError in the interpreter's STABLEHLO_COMPOSITE: no subgraph to run.
-    (
-        "composite-without-decomposition",
-        ("mlp", "float32"),
-        edits.opcode(3, "STABLEHLO_COMPOSITE"),
-        "node 3 (STABLEHLO_COMPOSITE): has no decomposition_subgraph_index, which names the "
-        "subgraph it runs",
     ),
     # AttributeError: DENSIFY of a tensor without sparsity (LiteRT's Prepare refuses it too).
     (

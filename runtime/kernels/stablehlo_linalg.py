@@ -114,13 +114,7 @@ def stablehlo_while(node: Node, *inputs: np.ndarray):
     return while_(node, *inputs)
 
 
-def _check_composite(node: Node) -> str | None:
-    if "decomposition_subgraph_index" not in node.options:
-        return "has no decomposition_subgraph_index, which names the subgraph it runs"
-    return None
-
-
-@kernel("STABLEHLO_COMPOSITE", check=_check_composite)
+@kernel("STABLEHLO_COMPOSITE")
 def stablehlo_composite(node: Node, *inputs: np.ndarray):
     """Runs the decomposition: the composite's meaning by definition."""
     index = int(node.options["decomposition_subgraph_index"])

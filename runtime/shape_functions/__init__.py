@@ -1,3 +1,4 @@
-"""The shape function of each builtin op, by op family (runtime/shape_inference.py is the\nframework). Importing this package registers them all."""
+"""The shape function of each builtin op, by op family (runtime/shape_inference.py is the
+framework). Importing this package registers them all."""
 
-from tflc.runtime.shape_functions import elementwise, indexing, layout, nn  # noqa: F401
+from tflc.runtime.shape_functions import elementwise, indexing, layout, nn, stablehlo  # noqa: F401
