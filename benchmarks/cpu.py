@@ -81,16 +81,25 @@ def iree_ms(vmfb: Path, inputs, threads: int, runs: int, workdir: Path) -> float
     return ms
 
 
+# The ISA extensions the cpu target's kernels and LiteRT's XNNPACK pick between.
+ISA_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni",
+             "avx512_bf16", "amx_tile", "amx_int8", "asimddp", "i8mm")  # fmt: skip
+
+
 def machine() -> str:
-    name = platform.processor() or platform.machine()
+    """The CPU model, its ISA flags that matter here, the core count and the load."""
+    name, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and name == (platform.processor() or platform.machine()):
+                name = value.strip()
+            elif key.strip() in ("flags", "Features"):
+                flags = set(value.split())
     except OSError:
         pass
-    return f"{name}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}"
+    isa = " ".join(f for f in ISA_FLAGS if f in flags) or "unknown"
+    return f"{name} [{isa}], {os.cpu_count()} cpus, load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> int:

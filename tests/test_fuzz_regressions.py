@@ -276,6 +276,14 @@ CASES = [
         "subgraph 0 operator 4 (STABLEHLO_MAXIMUM): operand shapes [1, 8] and [2] differ "
         "(StableHLO does not broadcast)",
     ),
+    # ValueError in the interpreter's GATHER: batch_dims past the indices' rank.
+    (
+        "gather-batch-dims",
+        ("tensor_ops", "float16"),
+        edits.set_option(19, "batch_dims", 100),
+        "subgraph 0 operator 19 (GATHER): batch_dims 100 does not fit params [1, 8, 24], indices "
+        "[5] and axis 1",
+    ),
     # IndexError in the interpreter's DENSIFY.
     (
         "sparse-index-out-of-range",

@@ -139,7 +139,13 @@ def _expand_dims(v: OpView) -> list[Shape] | None:
 def _gather(v: OpView) -> list[Shape]:
     params, indices = v.shape(0), v.shape(1)
     axis = axis_index(int(v.option("axis", 0)), len(params))
-    batch = int(v.option("batch_dims", 0)) % max(len(indices), 1) if indices else 0
+    batch_dims = int(v.option("batch_dims", 0))
+    batch = batch_dims + len(indices) if batch_dims < 0 else batch_dims
+    if not 0 <= batch <= min(len(indices), axis) or params[:batch] != indices[:batch]:
+        raise ShapeError(
+            f"batch_dims {batch_dims} does not fit params {list(params)}, indices "
+            f"{list(indices)} and axis {axis}"
+        )
     return [(*params[:axis], *indices[batch:], *params[axis + 1 :])]
 
 
