@@ -78,7 +78,12 @@ def strided_copy(lw: Lowering, x: Tensor, y: Tensor, shape, strides, offset: int
     if len(shape) > 8:
         raise lw.fail("data movement over more than 8 dimensions is not supported")
     shape8 = [1] * (8 - len(shape)) + [int(d) for d in shape]
-    strides8 = [0] * (8 - len(strides)) + [int(s) for s in strides]
+    # a dimension of one element never steps (its stride may be a slice's huge step)
+    strides8 = [0] * (8 - len(strides)) + [
+        int(s) if n > 1 else 0 for s, n in zip(strides, shape, strict=True)
+    ]
+    if any(abs(v) >= 1 << 31 for v in [*strides8, int(offset)]):
+        raise lw.fail(f"strides {strides8[8 - len(shape) :]} do not fit the kernel's int32 steps")
     params = lw.param(
         "params",
         "tflc_strided_copy_params",
