@@ -87,6 +87,38 @@ INT16X8_OPS = frozenset(
 )
 INT16_FIXED_OUTPUT = {"SOFTMAX": (1 / 32768, 0)}  # (scale, zero point) LiteRT's int16 kernel needs
 
+# StableHLO elementwise ops that mean a TFLite builtin (without its fused activation): the
+# interpreter runs the builtin's kernel for them.
+STABLEHLO_ALIASES = {
+    "STABLEHLO_ADD": "ADD",
+    "STABLEHLO_SUBTRACT": "SUB",
+    "STABLEHLO_MULTIPLY": "MUL",
+    "STABLEHLO_DIVIDE": "DIV",
+    "STABLEHLO_MAXIMUM": "MAXIMUM",
+    "STABLEHLO_MINIMUM": "MINIMUM",
+    "STABLEHLO_POWER": "POW",
+    "STABLEHLO_ABS": "ABS",
+    "STABLEHLO_NEGATE": "NEG",
+    "STABLEHLO_EXPONENTIAL": "EXP",
+    "STABLEHLO_LOG": "LOG",
+    "STABLEHLO_COSINE": "COS",
+    "STABLEHLO_FLOOR": "FLOOR",
+    "STABLEHLO_RSQRT": "RSQRT",
+    "STABLEHLO_TANH": "TANH",
+    "STABLEHLO_LOGISTIC": "LOGISTIC",
+}
+# StableHLO's elementwise ops: the aliases of elementwise builtins, and those with kernels of
+# their own. StableHLO never broadcasts implicitly (converters write BROADCAST_IN_DIM).
+STABLEHLO_ELEMENTWISE_UNARY = frozenset(
+    {op for op, builtin in STABLEHLO_ALIASES.items() if builtin in ELEMENTWISE_UNARY}
+    | {"STABLEHLO_CBRT", "STABLEHLO_CONVERT"}
+)
+STABLEHLO_ELEMENTWISE_BINARY = frozenset(
+    {op for op, builtin in STABLEHLO_ALIASES.items() if builtin in ELEMENTWISE_BINARY}
+    | {"STABLEHLO_AND", "STABLEHLO_OR", "STABLEHLO_REMAINDER", "STABLEHLO_SHIFT_LEFT"}
+    | {"STABLEHLO_COMPARE"}
+)
+
 # StableHLO ops are not in the op table; the options fields naming the subgraphs their kernels
 # run (a reduction's body, a sort's comparator, ...) are required, as the control flow's are.
 STABLEHLO_SUBGRAPH_FIELDS = {

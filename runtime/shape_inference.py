@@ -136,7 +136,7 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
     )
     outs = [graph.tensors[i] for i in op.outputs]
     declared = [
-        (tuple(t.shape_signature or t.shape if dynamic else t.shape), t.has_rank) for t in outs
+        (tuple((t.shape_signature or t.shape) if dynamic else t.shape), t.has_rank) for t in outs
     ]
     names = [f"output tensor {i} '{graph.tensors[i].name}'" for i in op.outputs]
     return declared_shapes_problem(

@@ -10,6 +10,7 @@ from tflc.runtime.kernels import KERNELS, kernel
 from tflc.runtime.kernels.common import float_activation
 from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.node import Node
+from tflc.runtime.op_traits import STABLEHLO_ALIASES
 
 
 def _scalar(x) -> float:
@@ -296,22 +297,5 @@ def stablehlo_reshape(node: Node, x):
     return x.reshape(node.output().shape)
 
 
-for _stablehlo, _builtin in {
-    "STABLEHLO_ADD": "ADD",
-    "STABLEHLO_SUBTRACT": "SUB",
-    "STABLEHLO_MULTIPLY": "MUL",
-    "STABLEHLO_DIVIDE": "DIV",
-    "STABLEHLO_MAXIMUM": "MAXIMUM",
-    "STABLEHLO_MINIMUM": "MINIMUM",
-    "STABLEHLO_POWER": "POW",
-    "STABLEHLO_ABS": "ABS",
-    "STABLEHLO_NEGATE": "NEG",
-    "STABLEHLO_EXPONENTIAL": "EXP",
-    "STABLEHLO_LOG": "LOG",
-    "STABLEHLO_COSINE": "COS",
-    "STABLEHLO_FLOOR": "FLOOR",
-    "STABLEHLO_RSQRT": "RSQRT",
-    "STABLEHLO_TANH": "TANH",
-    "STABLEHLO_LOGISTIC": "LOGISTIC",
-}.items():
+for _stablehlo, _builtin in STABLEHLO_ALIASES.items():
     _alias(_stablehlo, _builtin)

@@ -4,11 +4,8 @@ predicate of a select and the scalar bounds of a clamp."""
 
 from __future__ import annotations
 
+from tflc.runtime.op_traits import STABLEHLO_ELEMENTWISE_BINARY, STABLEHLO_ELEMENTWISE_UNARY
 from tflc.runtime.shape_inference import OpView, Shape, ShapeError, shape_function
-
-_UNARY = """ABS CBRT CONVERT COSINE EXPONENTIAL FLOOR LOG LOGISTIC NEGATE RSQRT TANH""".split()
-_BINARY = """ADD AND COMPARE DIVIDE MAXIMUM MINIMUM MULTIPLY OR POWER REMAINDER SHIFT_LEFT
-    SUBTRACT""".split()
 
 
 def _same_shapes(v: OpView, indices, scalar_ok=()) -> Shape:
@@ -21,12 +18,12 @@ def _same_shapes(v: OpView, indices, scalar_ok=()) -> Shape:
     return first
 
 
-@shape_function(*(f"STABLEHLO_{op}" for op in _UNARY))
+@shape_function(*STABLEHLO_ELEMENTWISE_UNARY)
 def _unary(v: OpView) -> list[Shape]:
     return [v.shape(0)]
 
 
-@shape_function(*(f"STABLEHLO_{op}" for op in _BINARY))
+@shape_function(*STABLEHLO_ELEMENTWISE_BINARY)
 def _binary(v: OpView) -> list[Shape]:
     return [_same_shapes(v, (0, 1))]
 
