@@ -44,6 +44,17 @@ void tflc_pad(const tflc_pad_params *p, const void *input, const void *value, vo
   }
 }
 
+/* Steps an 8-D index to the next element of `shape` in row-major order. */
+static void next_index(int32_t idx[8], const int32_t shape[8]) {
+  int32_t k;
+  for (k = 7; k >= 0; --k) {
+    if (++idx[k] < shape[k]) {
+      return;
+    }
+    idx[k] = 0;
+  }
+}
+
 void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output) {
   const uint8_t *in = (const uint8_t *)input;
   uint8_t *out = (uint8_t *)output;
@@ -59,12 +70,7 @@ void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, voi
     }
     copy_bytes(out, in + at * p->elem, p->elem);
     out += p->elem;
-    for (k = 7; k >= 0; --k) {
-      if (++idx[k] < p->out_shape[k]) {
-        break;
-      }
-      idx[k] = 0;
-    }
+    next_index(idx, p->out_shape);
   }
 }
 
@@ -86,12 +92,7 @@ void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void 
     }
     copy_bytes(out, in + at * p->elem, p->elem);
     out += p->elem;
-    for (k = 7; k >= 0; --k) {
-      if (++idx[k] < p->out_shape[k]) {
-        break;
-      }
-      idx[k] = 0;
-    }
+    next_index(idx, p->out_shape);
   }
 }
 
