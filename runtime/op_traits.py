@@ -34,7 +34,8 @@ INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".sp
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic. NEG
 # is one too (its int8 kernel negates the stored value), though the quantizer keeps NEG float.
 INT8_TABLE = frozenset(
-    "ABS ELU EXP GELU HARD_SWISH LEAKY_RELU LOG LOGISTIC NEG RSQRT SQRT TANH".split()
+    """ABS ELU EXP GELU HARD_SWISH LEAKY_RELU LOG LOGISTIC NEG RELU RELU6 RELU_0_TO_1 RELU_N1_TO_1
+    RSQRT SQRT TANH""".split()
 )
 
 # How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):
