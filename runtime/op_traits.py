@@ -24,11 +24,20 @@ ELEMENTWISE_BINARY = frozenset(
 # Operands, by their name in the op table, that hold integer positions, sizes or counts (axes,
 # shapes, slice specs, paddings, gather indices): no kernel takes another type for them.
 INTEGER_OPERANDS = frozenset(
-    """axes axis begin block_shape crops depth dim dims end fft_length indices k max_output_size
-    multiples num_samples num_segments output_shape padding paddings perm seq_lengths
-    segment_ids shape size size_splits split_dim start_indices strides""".split()
+    """axes axis begin block_shape crops depth dilations dim dims end fft_length indices k
+    max_output_size multiples num_samples num_segments output_shape pad padding paddings perm
+    seq_lengths segment_ids shape size size_splits split_dim start_indices strides""".split()
 )
 INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
+
+# Data movement: each output element is an element of the data operand (the first operand the
+# op table does not name in INTEGER_OPERANDS) or a fill value (a second such operand, else 0),
+# so a compiled target stores where each comes from (runtime/kernels/gather_tables.py).
+DATA_MOVEMENT = frozenset(
+    """BATCH_TO_SPACE_ND BROADCAST_TO DEPTH_TO_SPACE DILATE FILL GATHER GATHER_ND MATRIX_DIAG
+    MIRROR_PAD PAD PADV2 RESIZE_NEAREST_NEIGHBOR REVERSE_SEQUENCE REVERSE_V2 SLICE
+    SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V STRIDED_SLICE TILE TRANSPOSE UNPACK""".split()
+)
 
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic. NEG
