@@ -27,9 +27,16 @@ IDENTITIES = {
     "EnsureShape",
 }
 _FOLD_LIMIT = 1 << 24  # elements; bigger results stay computed at run time
-# tf ops that are never removed for lack of users (none of the inference graph ops we keep is
-# stateful once variables are frozen, but a stateful call must survive).
-_KEEP = {"tf.StatefulPartitionedCall", "tf.Assert", "tf.PrintV2"}
+# tf ops that are never removed for lack of users: stateful calls and the writes of kept state.
+_KEEP = {
+    "tf.StatefulPartitionedCall",
+    "tf.Assert",
+    "tf.PrintV2",
+    "tf.AssignVariableOp",
+    "tf.AssignAddVariableOp",
+    "tf.AssignSubVariableOp",
+    "tf.LookupTableImportV2",
+}
 
 
 def prepare_tf(module: ir.Operation) -> None:

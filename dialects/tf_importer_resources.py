@@ -1,0 +1,263 @@
+"""The state a traced function captures: resource variables it writes and lookup tables.
+
+Variables that the function only reads are frozen to constants (dialects/tf_importer_sources.py).
+The others stay state, as TensorFlow's converter keeps them: a variable the function assigns
+becomes a `VarHandleOp` named by its shared name, and a lookup table a `HashTableV2`; both are
+filled, with their values at conversion time, by one initializer function the model runs once
+(`tfl.call_once` after legalization). Which captures are which is read off the ops using them,
+followed through the calls, loops and branches the function makes.
+
+In the tf module, handles are `tf.VarHandleOp` / `tf.HashTableV2` ops at the start of each
+function using them, and the initializer a private function named by the module attribute
+`tf.initializer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from mlir import ir
+from tflc.errors import TflcError
+
+ASSIGN_OPS = ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")
+VARIABLE_OPS = (*ASSIGN_OPS, "ReadVariableOp", "ResourceGather", "VariableShape")
+TABLE_OPS = ("LookupTableFindV2", "LookupTableSizeV2", "LookupTableImportV2")
+_CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
+_PASS_THROUGH = ("Identity",)
+# TFLite's hash tables: (key dtype, value dtype), as TensorFlow names them.
+TABLE_TYPES = (("string", "int64"), ("int64", "string"))
+
+
+@dataclass
+class CapturedResource:
+    """One captured resource kept as state: a written variable or a lookup table."""
+
+    kind: str  # "variable" or "table"
+    placeholder: str  # the capture's placeholder op name in the traced graph
+    shared_name: str  # the variable's name, or the table's
+    values: Any  # variable: its numpy value; table: (keys, values) numpy arrays
+    key_dtype: str = ""  # tables: TensorFlow dtype names
+    value_dtype: str = ""
+
+
+def captured_resources(cf: Any, owner: Any = None) -> list[CapturedResource]:
+    """The captures of concrete function `cf` that stay state, in capture order. `owner`: the
+    object the function came from (to find a table that the function only asks its size)."""
+    import tensorflow as tf
+
+    graph_def = cf.graph.as_graph_def()
+    library = {f.signature.name: f for f in graph_def.library.function}
+    uses = _Uses(library)
+    names = _variable_names(cf)
+    found: list[CapturedResource] = []
+    taken: set[str] = set()
+    for external, internal in cf.graph.captures:
+        if internal.dtype != tf.resource:
+            continue
+        placeholder = internal.op.name
+        uses.table_types.clear()
+        used = uses.of(list(graph_def.node), placeholder)
+        if used & set(ASSIGN_OPS):
+            name = _unique(names.get(id(external), placeholder), taken)
+            found.append(CapturedResource("variable", placeholder, name, _read(external, tf)))
+        elif used & set(TABLE_OPS):
+            name = _unique(placeholder.split("/")[0], taken)
+            types = _table_types(external, uses.table_types, owner, tf)
+            key_dtype, value_dtype, content = _export_table(external, types, tf)
+            found.append(
+                CapturedResource("table", placeholder, name, content, key_dtype, value_dtype)
+            )
+    return found
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    name = name.split(":")[0]
+    unique, k = name, 0
+    while unique in taken:
+        k += 1
+        unique = f"{name}_{k}"
+    taken.add(unique)
+    return unique
+
+
+def _variable_names(cf: Any) -> dict[int, str]:
+    """id(captured handle) -> the variable's name, where the function still knows it."""
+    try:
+        return {id(v.handle): v.name for v in cf.graph.variables}
+    except Exception:  # a variable of a loaded SavedModel that was garbage collected
+        return {}
+
+
+def _read(handle: Any, tf: Any) -> Any:
+    data = handle._handle_data  # the variable's dtype travels with its handle
+    dtype = tf.dtypes.as_dtype(data.shape_and_type[0].dtype)
+    return tf.raw_ops.ReadVariableOp(resource=handle, dtype=dtype).numpy()
+
+
+def _export_table(handle: Any, types: tuple[str, str] | None, tf: Any) -> tuple[str, str, Any]:
+    """(key dtype, value dtype, (keys, values)) of a table, sorted by key. The types must be the
+    table's: TensorFlow aborts the process on an export asking for others."""
+    if types not in TABLE_TYPES:
+        raise TflcError(
+            "a lookup table whose key and value types are not those of TFLite's hash tables "
+            "(string to int64, int64 to string)"
+        )
+    key_dtype, value_dtype = types
+    keys, values = tf.raw_ops.LookupTableExportV2(
+        table_handle=handle,
+        Tkeys=tf.dtypes.as_dtype(key_dtype),
+        Tvalues=tf.dtypes.as_dtype(value_dtype),
+    )
+    keys, values = keys.numpy(), values.numpy()
+    order = np.argsort(keys, kind="stable")  # a hash map's order is not deterministic
+    return key_dtype, value_dtype, (keys[order], values[order])
+
+
+def _table_types(handle: Any, found: dict[str, tuple[str, str]], owner: Any, tf: Any):
+    """A table's (key dtype, value dtype): from the ops using it, else from the table object
+    among `owner`'s tracked objects."""
+    if found:
+        return next(iter(found.values()))
+    try:
+        objects = tf.train.TrackableView(owner).descendants() if owner is not None else []
+    except Exception:  # not a trackable object
+        objects = []
+    for obj in objects:
+        if getattr(obj, "resource_handle", None) is handle and hasattr(obj, "key_dtype"):
+            return obj.key_dtype.name, obj.value_dtype.name
+    return None
+
+
+# Module attribute naming the function that initializes the kept state.
+INITIALIZER_ATTR = "tf.initializer"
+
+
+def resource_handle(resource: CapturedResource) -> ir.Value:
+    """The handle op of a kept variable or table, at the insertion point."""
+    from tflc.dialects.tf_importer import element_type
+
+    loc = ir.Location.name(resource.shared_name)
+    common = {
+        "container": ir.StringAttr.get(""),
+        "shared_name": ir.StringAttr.get(resource.shared_name),
+    }
+    if resource.kind == "variable":
+        value = np.asarray(resource.values)
+        attrs = {
+            **common,
+            "dtype": ir.TypeAttr.get(element_type(value.dtype)),
+            "shape": ir.DenseI64ArrayAttr.get(list(value.shape)),
+        }
+        name = "tf.VarHandleOp"
+    else:
+        attrs = {
+            **common,
+            "key_dtype": ir.TypeAttr.get(element_type(resource.key_dtype)),
+            "value_dtype": ir.TypeAttr.get(element_type(resource.value_dtype)),
+        }
+        name = "tf.HashTableV2"
+    resource_type = ir.RankedTensorType.get([], ir.Type.parse("!tf_type.resource"))
+    return ir.Operation.create(name, results=[resource_type], attributes=attrs, loc=loc).result
+
+
+def kept_variable_type(op_type: str, operands: list[ir.Value]) -> ir.Type | None:
+    """A kept variable's type for a read of it (the frozen graph lost the variable's shape)."""
+    if op_type != "ReadVariableOp" or not operands:
+        return None
+    owner = operands[0].owner
+    if not isinstance(owner, ir.OpView | ir.Operation) or owner.name != "tf.VarHandleOp":
+        return None
+    attrs = owner.attributes
+    shape = list(ir.DenseI64ArrayAttr(attrs["shape"]))
+    return ir.RankedTensorType.get(shape, ir.TypeAttr(attrs["dtype"]).value)
+
+
+def initialize(resource: CapturedResource) -> None:
+    """Ops giving `resource` its value at conversion time, at the insertion point."""
+    handle = resource_handle(resource)
+    loc = ir.Location.name(f"{resource.shared_name}/initializer")
+    if resource.kind == "variable":
+        value = np.asarray(resource.values)
+        operands = [handle, _const(value, loc)]
+        ir.Operation.create("tf.AssignVariableOp", operands=operands, loc=loc)
+        return
+    keys, values = resource.values
+    operands = [handle, _const(keys, loc), _const(values, loc)]
+    ir.Operation.create("tf.LookupTableImportV2", operands=operands, loc=loc)
+
+
+def _const(array: np.ndarray, loc: ir.Location) -> ir.Value:
+    import tensorflow as tf
+    from tflc.dialects.tf_importer import element_type, tensor_attr
+
+    proto = tf.make_tensor_proto(array)
+    shape = list(np.shape(array))
+    rtype = ir.RankedTensorType.get(shape, element_type(proto.dtype))
+    attrs = {"value": tensor_attr(proto), "dtype": ir.TypeAttr.get(rtype.element_type)}
+    return ir.Operation.create("tf.Const", results=[rtype], attributes=attrs, loc=loc).result
+
+
+class _Uses:
+    """The op types a resource reaches, following calls, loops, branches and identities."""
+
+    def __init__(self, library: dict[str, Any]):
+        self.library = library
+        # op type -> (key dtype, value dtype) of the table ops met by the last `of`
+        self.table_types: dict[str, tuple[str, str]] = {}
+        self._cache: dict[tuple[str, int], tuple[set[str], dict]] = {}
+
+    def of(self, nodes: list[Any], name: str) -> set[str]:
+        found: set[str] = set()
+        for node in nodes:
+            for j, inp in enumerate(node.input):
+                if inp.startswith("^") or inp.split(":")[0] != name:
+                    continue
+                found |= self._node_use(nodes, node, j)
+        return found
+
+    def _node_use(self, nodes: list[Any], node: Any, j: int) -> set[str]:
+        if node.op in _PASS_THROUGH:
+            return self.of(nodes, node.name)
+        bodies = self._bodies(node, j)
+        if bodies is None:
+            if node.op in TABLE_OPS and "Tin" in node.attr and "Tout" in node.attr:
+                key, value = (tf_dtype_name(node.attr[a].type) for a in ("Tin", "Tout"))
+                self.table_types[node.op] = (key, value)
+            return {node.op}
+        found: set[str] = set()
+        for fname, index in bodies:
+            found |= self._function_use(fname, index)
+        return found
+
+    def _bodies(self, node: Any, j: int) -> list[tuple[str, int]] | None:
+        if node.op in _CALL_OPS:
+            return [(node.attr["f"].func.name, j)]
+        if node.op in ("While", "StatelessWhile"):
+            return [(node.attr["cond"].func.name, j), (node.attr["body"].func.name, j)]
+        if node.op in ("If", "StatelessIf") and j > 0:
+            return [(node.attr[b].func.name, j - 1) for b in ("then_branch", "else_branch")]
+        return None
+
+    def _function_use(self, fname: str, index: int) -> set[str]:
+        key = (fname, index)
+        if key not in self._cache:
+            self._cache[key] = (set(), {})  # a recursive call adds nothing new
+            fdef = self.library.get(fname)
+            if fdef is not None and index < len(fdef.signature.input_arg):
+                arg = fdef.signature.input_arg[index].name
+                outer, self.table_types = self.table_types, {}
+                found = self.of(list(fdef.node_def), arg)
+                self._cache[key] = (found, self.table_types)
+                self.table_types = {**outer, **self.table_types}
+                return found
+        found, types = self._cache[key]
+        self.table_types.update(types)
+        return found
+
+
+def tf_dtype_name(enum: int) -> str:
+    import tensorflow as tf
+
+    return tf.dtypes.as_dtype(enum).name
