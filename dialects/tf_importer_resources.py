@@ -42,43 +42,64 @@ class CapturedResource:
     value_dtype: str = ""
 
 
-def captured_resources(cf: Any, owner: Any = None) -> list[CapturedResource]:
+class ModelState:
+    """What the signatures of one model share: the variables any of them writes (a variable one
+    signature writes is state in every signature reading it) and one shared name per handle."""
+
+    def __init__(self, functions: list[Any]):
+        self.written: set[int] = set()  # id() of the captured handles
+        self.shared_names: dict[int, str] = {}
+        self.uses: dict[int, _Uses] = {}  # by id() of the concrete function
+        for cf in functions:
+            uses = self.uses[id(cf)] = _Uses(cf)
+            for external, placeholder in _resource_captures(cf):
+                if uses.of_capture(placeholder) & set(ASSIGN_OPS):
+                    self.written.add(id(external))
+
+
+def _resource_captures(cf: Any) -> list[tuple[Any, str]]:
+    import tensorflow as tf
+
+    return [(e, i.op.name) for e, i in cf.graph.captures if i.dtype == tf.resource]
+
+
+def captured_resources(cf: Any, owner: Any, state: ModelState) -> list[CapturedResource]:
     """The captures of concrete function `cf` that stay state, in capture order. `owner`: the
     object the function came from (to find a table that the function only asks its size)."""
     import tensorflow as tf
 
-    graph_def = cf.graph.as_graph_def()
-    library = {f.signature.name: f for f in graph_def.library.function}
-    uses = _Uses(library)
+    uses = state.uses.get(id(cf)) or _Uses(cf)
     names = _variable_names(cf)
+    shared_names = state.shared_names
     found: list[CapturedResource] = []
-    taken: set[str] = set()
-    for external, internal in cf.graph.captures:
-        if internal.dtype != tf.resource:
-            continue
-        placeholder = internal.op.name
-        uses.table_types.clear()
-        used = uses.of(list(graph_def.node), placeholder)
-        if used & set(ASSIGN_OPS):
-            name = _unique(names.get(id(external), placeholder), taken)
+    for external, placeholder in _resource_captures(cf):
+        used = uses.of_capture(placeholder)
+        if id(external) in state.written:
+            name = _shared_name(external, names.get(id(external), placeholder), shared_names)
             found.append(CapturedResource("variable", placeholder, name, _read(external, tf)))
         elif used & set(TABLE_OPS):
-            name = _unique(placeholder.split("/")[0], taken)
+            name = _shared_name(external, placeholder.split("/")[0], shared_names)
             types = _table_types(external, uses.table_types, owner, tf)
-            key_dtype, value_dtype, content = _export_table(external, types, tf)
+            try:
+                key_dtype, value_dtype, content = _export_table(external, types, tf)
+            except TflcError as e:
+                raise e.at(f"lookup table '{placeholder}'") from None
             found.append(
                 CapturedResource("table", placeholder, name, content, key_dtype, value_dtype)
             )
     return found
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def _shared_name(handle: Any, name: str, shared_names: dict[int, str]) -> str:
+    if id(handle) in shared_names:
+        return shared_names[id(handle)]
     name = name.split(":")[0]
+    taken = set(shared_names.values())
     unique, k = name, 0
     while unique in taken:
         k += 1
         unique = f"{name}_{k}"
-    taken.add(unique)
+    shared_names[id(handle)] = unique
     return unique
 
 
@@ -167,7 +188,13 @@ def kept_variable_type(op_type: str, operands: list[ir.Value]) -> ir.Type | None
     if op_type != "ReadVariableOp" or not operands:
         return None
     owner = operands[0].owner
-    if not isinstance(owner, ir.OpView | ir.Operation) or owner.name != "tf.VarHandleOp":
+    if not isinstance(owner, ir.OpView | ir.Operation):
+        return None
+    while owner.name == "tf.Identity":  # a handle passed through a call's identities
+        owner = owner.operands[0].owner
+        if not isinstance(owner, ir.OpView | ir.Operation):
+            return None
+    if owner.name != "tf.VarHandleOp":
         return None
     attrs = owner.attributes
     shape = list(ir.DenseI64ArrayAttr(attrs["shape"]))
@@ -202,24 +229,29 @@ def _const(array: np.ndarray, loc: ir.Location) -> ir.Value:
 class _Uses:
     """The op types a resource reaches, following calls, loops, branches and identities."""
 
-    def __init__(self, library: dict[str, Any]):
-        self.library = library
-        # op type -> (key dtype, value dtype) of the table ops met by the last `of`
+    def __init__(self, cf: Any):
+        graph_def = cf.graph.as_graph_def()
+        self.library = {f.signature.name: f for f in graph_def.library.function}
+        self.graph = _consumers(graph_def.node)
+        self._functions: dict[str, dict[str, list[tuple[Any, int]]]] = {}
+        # op type -> (key dtype, value dtype) of the table ops met by the last `of_capture`
         self.table_types: dict[str, tuple[str, str]] = {}
         self._cache: dict[tuple[str, int], tuple[set[str], dict]] = {}
 
-    def of(self, nodes: list[Any], name: str) -> set[str]:
+    def of_capture(self, placeholder: str) -> set[str]:
+        """The op types using a captured resource; `table_types` says which tables they read."""
+        self.table_types.clear()
+        return self._of(self.graph, placeholder)
+
+    def _of(self, consumers: dict[str, list[tuple[Any, int]]], name: str) -> set[str]:
         found: set[str] = set()
-        for node in nodes:
-            for j, inp in enumerate(node.input):
-                if inp.startswith("^") or inp.split(":")[0] != name:
-                    continue
-                found |= self._node_use(nodes, node, j)
+        for node, j in consumers.get(name, ()):
+            found |= self._node_use(consumers, node, j)
         return found
 
-    def _node_use(self, nodes: list[Any], node: Any, j: int) -> set[str]:
+    def _node_use(self, consumers, node: Any, j: int) -> set[str]:
         if node.op in _PASS_THROUGH:
-            return self.of(nodes, node.name)
+            return self._of(consumers, node.name)
         bodies = self._bodies(node, j)
         if bodies is None:
             if node.op in TABLE_OPS and "Tin" in node.attr and "Tout" in node.attr:
@@ -246,15 +278,28 @@ class _Uses:
             self._cache[key] = (set(), {})  # a recursive call adds nothing new
             fdef = self.library.get(fname)
             if fdef is not None and index < len(fdef.signature.input_arg):
+                if fname not in self._functions:
+                    self._functions[fname] = _consumers(fdef.node_def)
                 arg = fdef.signature.input_arg[index].name
                 outer, self.table_types = self.table_types, {}
-                found = self.of(list(fdef.node_def), arg)
+                found = self._of(self._functions[fname], arg)
                 self._cache[key] = (found, self.table_types)
                 self.table_types = {**outer, **self.table_types}
                 return found
         found, types = self._cache[key]
         self.table_types.update(types)
         return found
+
+
+def _consumers(nodes) -> dict[str, list[tuple[Any, int]]]:
+    """Producer name -> (node, input position) of each data input naming it ("x", "x:1" or a
+    function's "call:output:0")."""
+    consumers: dict[str, list[tuple[Any, int]]] = {}
+    for node in nodes:
+        for j, inp in enumerate(node.input):
+            if not inp.startswith("^"):
+                consumers.setdefault(inp.split(":")[0], []).append((node, j))
+    return consumers
 
 
 def tf_dtype_name(enum: int) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tflc.dialects.tf_importer_resources import CapturedResource, captured_resources
+from tflc.dialects.tf_importer_resources import CapturedResource, ModelState, captured_resources
 from tflc.errors import TflcError
 
 # The signature key TensorFlow's converter gives a model that names none.
@@ -78,7 +78,11 @@ def frozen_signatures(
             known = ", ".join(sorted(functions)) or "none"
             raise TflcError(f"no signature named '{signature}' (the model has: {known})", source)
         functions = {signature: functions[signature]}
-    return [_freeze(name, cf, source, obj) for name, cf in functions.items()]
+    try:
+        state = ModelState(list(functions.values()))
+    except TflcError as e:
+        raise e.at(source) from None
+    return [_freeze(name, cf, source, obj, state) for name, cf in functions.items()]
 
 
 def _load_path(path: Path, tf: Any) -> Any:
@@ -182,9 +186,9 @@ def _input_name(tensor: Any) -> str:
     return name.split(":")[0].replace("/", "_")
 
 
-def _freeze(name: str, cf: Any, source: str, owner: Any) -> FrozenSignature:
+def _freeze(name: str, cf: Any, source: str, owner: Any, state: ModelState) -> FrozenSignature:
     try:
-        resources = captured_resources(cf, owner)
+        resources = captured_resources(cf, owner, state)
     except TflcError as e:
         raise e.at(source) from None
     kept = {r.placeholder for r in resources}

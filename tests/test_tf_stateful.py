@@ -48,6 +48,53 @@ class Accumulator(tf.Module):
         return self.total.read_value() + 0.5, before
 
 
+class ConditionalUpdate(tf.Module):
+    """Assignments inside the branches of a tf.cond (an If whose result nothing reads)."""
+
+    def __init__(self):
+        self.v = tf.Variable(1.0)
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+    def __call__(self, x):
+        if x > 0:
+            self.v.assign_add(x)
+        else:
+            self.v.assign(-x)
+        return self.v.read_value()
+
+
+class LoopUpdate(tf.Module):
+    """Assignments inside a tf.while_loop's body."""
+
+    def __init__(self):
+        self.v = tf.Variable([0.0, 1.0])
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.int32)])
+    def __call__(self, n):
+        for _ in tf.range(n):
+            self.v.assign(self.v * 2.0 + 1.0)
+        return self.v.read_value()
+
+
+class TwoSignatures(tf.Module):
+    """One signature writes a variable the other reads: state in both."""
+
+    def __init__(self):
+        self.a = tf.Variable(10.0)
+        self.b = tf.Variable(100.0)
+
+    @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+    def add(self, x):
+        self.a.assign_add(x)
+        self.b.assign_sub(x)
+        return {"a": self.a.read_value()}
+
+    @tf.function(input_signature=[])
+    def get(self):
+        self.b.assign_add(1.0)
+        return {"a": self.a.read_value(), "b": self.b.read_value()}
+
+
 def _string_to_id_table():
     keys = tf.constant(["apple", "banana", "cherry", "", "durian fruit"])
     values = tf.constant([3, 1, 4, 1, 5], tf.int64)
@@ -199,6 +246,45 @@ def test_counter_from_saved_model(tmp_path):
     for run in (Interpreter, tflc.Interpreter):
         got = [int(outs[0]) for outs in _invokes(run, flatbuffer, [[]] * INVOKES)]
         assert got == [1, 2, 3], run
+
+
+def test_assignments_in_cond_branches_and_loop_bodies():
+    _check(ConditionalUpdate, [[np.float32(2.0)], [np.float32(-5.0)], [np.float32(0.5)]])
+    _check(LoopUpdate, [[np.int32(3)], [np.int32(0)], [np.int32(2)]])
+
+
+def test_signatures_share_state(tmp_path):
+    model = TwoSignatures()
+    tf.saved_model.save(model, str(tmp_path), signatures={"add": model.add, "get": model.get})
+    flatbuffer = tflc.convert(str(tmp_path), output="flatbuffer")
+    reference = TwoSignatures()
+    calls = [("add", {"x": np.float32(2.0)}), ("get", {}), ("add", {"x": np.float32(3.0)})]
+    calls.append(("get", {}))
+    want = [
+        getattr(reference, key)(**{k: tf.constant(v) for k, v in kw.items()}) for key, kw in calls
+    ]
+    for make_interpreter in (Interpreter, tflc.Interpreter):
+        interpreter = make_interpreter(model_content=flatbuffer)
+        for (key, kwargs), ref in zip(calls, want, strict=True):
+            got = interpreter.get_signature_runner(key)(**kwargs)
+            assert sorted(got) == sorted(ref), make_interpreter
+            for name, value in ref.items():
+                np.testing.assert_array_equal(np.asarray(got[name]).reshape(()), value.numpy())
+
+
+def test_unsupported_table_types_are_one_line_errors():
+    class FloatValues(tf.Module):
+        def __init__(self):
+            init = tf.lookup.KeyValueTensorInitializer(tf.constant([1, 2]), tf.constant([0.5, 2.0]))
+            self.table = tf.lookup.StaticHashTable(init, -1.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.int32)])
+        def __call__(self, x):
+            return self.table.lookup(x)
+
+    with pytest.raises(TflcError) as e:
+        tflc.convert(FloatValues())
+    assert "lookup table" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_concrete_function_keeps_state():
