@@ -78,7 +78,7 @@ def captured_resources(cf: Any, owner: Any, state: ModelState) -> list[CapturedR
             name = _shared_name(external, names.get(id(external), placeholder), shared_names)
             found.append(CapturedResource("variable", placeholder, name, _read(external, tf)))
         elif used & set(TABLE_OPS):
-            name = _shared_name(external, placeholder.split("/")[0], shared_names)
+            name = _shared_name(external, "hash_table", shared_names)  # TensorFlow's name
             types = _table_types(external, uses.table_types, owner, tf)
             try:
                 key_dtype, value_dtype, content = _export_table(external, types, tf)
@@ -204,14 +204,18 @@ def kept_variable_type(op_type: str, operands: list[ir.Value]) -> ir.Type | None
 def initialize(resource: CapturedResource) -> None:
     """Ops giving `resource` its value at conversion time, at the insertion point."""
     handle = resource_handle(resource)
-    loc = ir.Location.name(f"{resource.shared_name}/initializer")
+    name = resource.shared_name
+    loc = ir.Location.name(f"{name}/initializer")
     if resource.kind == "variable":
-        value = np.asarray(resource.values)
-        operands = [handle, _const(value, loc)]
-        ir.Operation.create("tf.AssignVariableOp", operands=operands, loc=loc)
+        value = _const(np.asarray(resource.values), ir.Location.name(f"{name}/initial_value"))
+        ir.Operation.create("tf.AssignVariableOp", operands=[handle, value], loc=loc)
         return
     keys, values = resource.values
-    operands = [handle, _const(keys, loc), _const(values, loc)]
+    operands = [
+        handle,
+        _const(keys, ir.Location.name(f"{name}/keys")),
+        _const(values, ir.Location.name(f"{name}/values")),
+    ]
     ir.Operation.create("tf.LookupTableImportV2", operands=operands, loc=loc)
 
 

@@ -334,16 +334,28 @@ def test_string_inputs_outputs_and_constants():
     _check(StringPassThrough, [[words, np.arange(3, dtype=np.float32)]])
 
 
-def test_translate_round_trip_keeps_state(tmp_path):
+@pytest.mark.parametrize(
+    "make_model, inputs",
+    [(Counter, [[]] * INVOKES), (StringToId, [[WORDS], [WORDS[:3].copy()]])],
+    ids=["variable", "table"],
+)
+def test_translate_round_trip_keeps_state(tmp_path, make_model, inputs):
     from tflc.tools import tfl_translate
 
-    model = tmp_path / "counter.tflite"
-    model.write_bytes(tflc.convert(Counter(), output="flatbuffer"))
-    text, again = tmp_path / "counter.mlir", tmp_path / "again.tflite"
+    model = tmp_path / "model.tflite"
+    model.write_bytes(tflc.convert(make_model(), output="flatbuffer"))
+    text, again = tmp_path / "model.mlir", tmp_path / "again.tflite"
     assert tfl_translate.main(["--tflite-to-mlir", str(model), "-o", str(text)]) == 0
     assert tfl_translate.main(["--mlir-to-tflite", str(text), "-o", str(again)]) == 0
-    got = [int(o[0]) for o in _invokes(Interpreter, again.read_bytes(), [[]] * INVOKES)]
-    assert got == [1, 2, 3]
+    want = _tf_invokes(make_model(), inputs)
+    _assert_same(_invokes(Interpreter, again.read_bytes(), inputs), want)
+    _assert_same(_invokes(tflc.Interpreter, again.read_bytes(), inputs), want)
+
+
+@pytest.mark.parametrize("make_model", [Accumulator, StringToId, IdToString])
+def test_conversion_is_deterministic(make_model):
+    first = tflc.convert(make_model(), output="flatbuffer")
+    assert tflc.convert(make_model(), output="flatbuffer") == first
 
 
 @pytest.mark.parametrize("target", ["cpu", "mcu"])
