@@ -131,6 +131,14 @@ class StringPassThrough(tf.Module):
         return words, tf.constant(["a", "bc"]), x * 2.0
 
 
+class StringMatrix(tf.Module):
+    """A 2-D string input reshaped, and a 2-D string constant."""
+
+    @tf.function(input_signature=[tf.TensorSpec([2, 2], tf.string)])
+    def __call__(self, words):
+        return tf.reshape(words, [4]), tf.constant([["a", "b"], ["cc", ""]])
+
+
 WORDS = np.array([b"cherry", b"kiwi", b"", b"apple", b"durian fruit"], dtype=object)
 
 
@@ -285,6 +293,25 @@ def test_unsupported_table_types_are_one_line_errors():
     with pytest.raises(TflcError) as e:
         tflc.convert(FloatValues())
     assert "lookup table" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_string_matrix():
+    words = np.array([[b"p", b"q"], [b"rst", b""]], dtype=object)
+    _check(StringMatrix, [[words]])
+
+
+def test_tf_function_capturing_a_variable():
+    def make_function():
+        scale = tf.Variable([1.0, 2.0])
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def scaled(x):
+            scale.assign(scale * x)
+            return scale + 0.0
+
+        return scaled
+
+    _check(make_function, [[np.array([2.0, 3.0], np.float32)]] * INVOKES, round_trip=False)
 
 
 def test_concrete_function_keeps_state():
