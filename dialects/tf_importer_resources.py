@@ -1,7 +1,7 @@
 """The state a traced function captures: resource variables it writes and lookup tables.
 
 Variables that the function only reads are frozen to constants (dialects/tf_importer_sources.py).
-The others stay state, as TensorFlow's converter keeps them: a variable the function assigns
+The others stay state, as TensorFlow's converter keeps them: a variable some signature assigns
 becomes a `VarHandleOp` named by its shared name, and a lookup table a `HashTableV2`; both are
 filled, with their values at conversion time, by one initializer function the model runs once
 (`tfl.call_once` after legalization). Which captures are which is read off the ops using them,
@@ -22,7 +22,6 @@ from mlir import ir
 from tflc.errors import TflcError
 
 ASSIGN_OPS = ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")
-VARIABLE_OPS = (*ASSIGN_OPS, "ReadVariableOp", "ResourceGather", "VariableShape")
 TABLE_OPS = ("LookupTableFindV2", "LookupTableSizeV2", "LookupTableImportV2")
 _CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 _PASS_THROUGH = ("Identity",)
@@ -69,14 +68,20 @@ def captured_resources(cf: Any, owner: Any, state: ModelState) -> list[CapturedR
     import tensorflow as tf
 
     uses = state.uses.get(id(cf)) or _Uses(cf)
-    names = _variable_names(cf)
+    variables = _variables(cf)
     shared_names = state.shared_names
     found: list[CapturedResource] = []
     for external, placeholder in _resource_captures(cf):
         used = uses.of_capture(placeholder)
         if id(external) in state.written:
-            name = _shared_name(external, names.get(id(external), placeholder), shared_names)
-            found.append(CapturedResource("variable", placeholder, name, _read(external, tf)))
+            variable = variables.get(id(external))
+            known = variable.name if variable is not None else placeholder
+            name = _shared_name(external, known, shared_names)
+            try:
+                value = _read(external, variable, tf)
+            except TflcError as e:
+                raise e.at(f"variable '{placeholder}'") from None
+            found.append(CapturedResource("variable", placeholder, name, value))
         elif used & set(TABLE_OPS):
             name = _shared_name(external, "hash_table", shared_names)  # TensorFlow's name
             types = _table_types(external, uses.table_types, owner, tf)
@@ -103,18 +108,23 @@ def _shared_name(handle: Any, name: str, shared_names: dict[int, str]) -> str:
     return unique
 
 
-def _variable_names(cf: Any) -> dict[int, str]:
-    """id(captured handle) -> the variable's name, where the function still knows it."""
+def _variables(cf: Any) -> dict[int, Any]:
+    """id(captured handle) -> the variable, where the function still knows it."""
     try:
-        return {id(v.handle): v.name for v in cf.graph.variables}
+        return {id(v.handle): v for v in cf.graph.variables}
     except Exception:  # a variable of a loaded SavedModel that was garbage collected
         return {}
 
 
-def _read(handle: Any, tf: Any) -> Any:
-    data = handle._handle_data  # the variable's dtype travels with its handle
-    dtype = tf.dtypes.as_dtype(data.shape_and_type[0].dtype)
-    return tf.raw_ops.ReadVariableOp(resource=handle, dtype=dtype).numpy()
+def _read(handle: Any, variable: Any, tf: Any) -> np.ndarray:
+    """A variable's value now, from the variable or else from its handle."""
+    if variable is not None:
+        return variable.numpy()
+    try:
+        dtype = tf.dtypes.as_dtype(handle._handle_data.shape_and_type[0].dtype)
+        return tf.raw_ops.ReadVariableOp(resource=handle, dtype=dtype).numpy()
+    except Exception as e:  # no dtype with the handle, or not initialized
+        raise TflcError(f"cannot read the variable's value: {e}") from None
 
 
 def _export_table(handle: Any, types: tuple[str, str] | None, tf: Any) -> tuple[str, str, Any]:
