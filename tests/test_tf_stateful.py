@@ -143,6 +143,8 @@ WORDS = np.array([b"cherry", b"kiwi", b"", b"apple", b"durian fruit"], dtype=obj
 
 
 def _run(interpreter, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """One invoke. allocate_tensors runs before each: LiteRT keeps resource state through it,
+    and so must tflc's interpreter."""
     for detail, x in zip(interpreter.get_input_details(), inputs, strict=True):
         if list(detail["shape"]) != list(np.shape(x)):
             interpreter.resize_tensor_input(detail["index"], list(np.shape(x)))
