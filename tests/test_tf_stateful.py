@@ -139,6 +139,7 @@ class StringMatrix(tf.Module):
         return tf.reshape(words, [4]), tf.constant([["a", "b"], ["cc", ""]])
 
 
+IDS = np.array([20, 5, 10, 30], np.int64)
 WORDS = np.array([b"cherry", b"kiwi", b"", b"apple", b"durian fruit"], dtype=object)
 
 
@@ -346,8 +347,7 @@ def test_string_to_int64_lookup_table():
 
 
 def test_int64_to_string_lookup_table():
-    ids = np.array([20, 5, 10, 30], np.int64)
-    _check(IdToString, [[ids], [ids[::-1].copy()]])
+    _check(IdToString, [[IDS], [IDS[::-1].copy()]])
 
 
 def test_lookup_table_from_saved_model(tmp_path):
@@ -379,6 +379,21 @@ def test_translate_round_trip_keeps_state(tmp_path, make_model, inputs):
     want = _tf_invokes(make_model(), inputs)
     _assert_same(_invokes(Interpreter, again.read_bytes(), inputs), want)
     _assert_same(_invokes(tflc.Interpreter, again.read_bytes(), inputs), want)
+
+
+@pytest.mark.parametrize(
+    "make_model, inputs",
+    [(Accumulator, [[np.full((2, 3), 0.25, np.float32)]] * INVOKES), (IdToString, [[IDS]])],
+    ids=["variable", "table"],
+)
+def test_tensorflow_converter_models_through_tflc(make_model, inputs):
+    """TensorFlow's converter's stateful models (outputs in its own order): tflc.load and
+    export keep them running as LiteRT runs the original."""
+    original = _tf_converter(make_model())
+    again = tflc.api.to_flatbuffer(tflc.load(original))
+    want = _invokes(Interpreter, original, inputs)
+    _assert_same(_invokes(Interpreter, again, inputs), want)
+    _assert_same(_invokes(tflc.Interpreter, again, inputs), want)
 
 
 @pytest.mark.parametrize("make_model", [Accumulator, StringToId, IdToString])
