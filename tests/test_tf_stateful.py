@@ -411,3 +411,15 @@ def test_compile_refuses_state_by_name(target, make_model):
     message = str(e.value)
     assert "\n" not in message.strip()
     assert any(name in message for name in ("call_once", "CALL_ONCE", "var_handle", "hashtable"))
+
+
+def test_tflc_run_cli_runs_state_and_strings(tmp_path, capsys):
+    from tflc.tools import run_cli
+
+    counter, strings = tmp_path / "counter.tflite", tmp_path / "strings.tflite"
+    counter.write_bytes(tflc.convert(Counter(), output="flatbuffer"))
+    strings.write_bytes(tflc.convert(StringPassThrough(), output="flatbuffer"))
+    assert run_cli.main([str(counter), "--runs", str(INVOKES)]) == 0  # no inputs to give
+    assert f"first=[{INVOKES}]" in capsys.readouterr().out  # one interpreter, state kept
+    assert run_cli.main([str(strings), "--random-inputs"]) == 0
+    assert "object first=[b'" in capsys.readouterr().out
