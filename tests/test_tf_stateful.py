@@ -423,3 +423,16 @@ def test_tflc_run_cli_runs_state_and_strings(tmp_path, capsys):
     assert f"first=[{INVOKES}]" in capsys.readouterr().out  # one interpreter, state kept
     assert run_cli.main([str(strings), "--random-inputs"]) == 0
     assert "object first=[b'" in capsys.readouterr().out
+
+
+def test_keras_string_lookup_layer():
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(3)
+    words = keras.Input(shape=(3,), dtype="string")
+    ids = keras.layers.StringLookup(vocabulary=["apple", "banana", "cherry"])(words)
+    model = keras.Model(words, keras.layers.Embedding(5, 2)(ids))
+    x = np.array([[b"cherry", b"kiwi", b"apple"]], dtype=object)
+    flatbuffer = tflc.convert(model, output="flatbuffer", batch_size=1)
+    want = [[np.asarray(model(tf.constant(x)))]]
+    _assert_same(_invokes(Interpreter, flatbuffer, [[x]]), want)
+    _assert_same(_invokes(tflc.Interpreter, flatbuffer, [[x]]), want)
