@@ -198,8 +198,11 @@ def _freeze(name: str, cf: Any, source: str, owner: Any, state: ModelState) -> F
         raise TflcError(f"cannot freeze the variables: {_first_line(e)}", source) from None
     tf = import_tensorflow_module()
     graph = tf.Graph()
-    with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
+    try:
+        with graph.as_default():
+            tf.graph_util.import_graph_def(graph_def, name="")
+    except ValueError as e:  # a variable frozen although something assigns it (not seen)
+        raise TflcError(f"cannot import the frozen graph: {_first_line(e)}", source) from None
     if resources:
         _restore_shapes(graph, cf.graph)
     # `converted` indexes the captured inputs, as in TensorFlow's _construct_concrete_function.
