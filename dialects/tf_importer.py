@@ -20,8 +20,16 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import func
 from tflc.dialects import tf as tf_dialect
+from tflc.dialects.tf_importer_resources import (
+    INITIALIZER_ATTR,
+    CapturedResource,
+    initialize,
+    kept_variable_type,
+    resource_handle,
+)
 from tflc.dialects.tf_importer_sources import FrozenSignature, frozen_signatures
 from tflc.errors import TflcError
+from tflc.runtime.tflite_model import encode_strings
 
 _INLINED_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROPPED_OPS = ("NoOp",)
@@ -51,6 +59,7 @@ def import_tf_model(
             # One signature is TensorFlow's "main" subgraph; several are named by their keys.
             importer.import_signature(sig, "main" if len(signatures) == 1 else sig.name)
         importer.set_signature_defs(signatures)
+        importer.build_initializer()
     return module
 
 
@@ -62,6 +71,7 @@ class _ModuleImporter:
         self.sources: dict[str, tuple[str, int]] = {}
         self.signature_symbols: list[str] = []
         self.supported = frozenset(legalized_ops)
+        self.resources: dict[str, CapturedResource] = {}  # by shared name
 
     def import_signature(self, sig: FrozenSignature, symbol: str) -> None:
         graph = sig.graph
@@ -74,8 +84,18 @@ class _ModuleImporter:
         symbol = self._unique_symbol(symbol)
         self.signature_symbols.append(symbol)
         outputs = list(sig.outputs)
+        for resource, _ in sig.resources:
+            self.resources.setdefault(resource.shared_name, resource)
         self._build_function(
-            symbol, graph, inputs, outputs, arg_types, arg_locs, sig.output_names, public=True
+            symbol,
+            graph,
+            inputs,
+            outputs,
+            arg_types,
+            arg_locs,
+            sig.output_names,
+            public=True,
+            resources=sig.resources,
         )
 
     def set_signature_defs(self, signatures: list[FrozenSignature]) -> None:
@@ -101,6 +121,22 @@ class _ModuleImporter:
             )
         self.module.operation.attributes["tfl.signature_defs"] = ir.ArrayAttr.get(defs)
 
+    def build_initializer(self) -> None:
+        """The function that gives the kept state its values, run once before any signature
+        (named by the module attribute `INITIALIZER_ATTR`; legalization adds the call)."""
+        if not self.resources:
+            return
+        symbol = self._unique_symbol("NoOp")  # TensorFlow's converter's name for it
+        with ir.InsertionPoint(self.module.body):
+            fn = func.FuncOp(symbol, ir.FunctionType.get([], []))
+            fn.attributes["sym_visibility"] = ir.StringAttr.get("private")
+            block = fn.add_entry_block()
+        with ir.InsertionPoint(block):
+            for resource in self.resources.values():
+                initialize(resource)
+            func.ReturnOp([])
+        self.module.operation.attributes[INITIALIZER_ATTR] = ir.FlatSymbolRefAttr.get(symbol)
+
     def _unique_symbol(self, name: str) -> str:
         taken = {
             op.attributes["sym_name"].value
@@ -114,7 +150,16 @@ class _ModuleImporter:
         return symbol
 
     def _build_function(
-        self, symbol, graph, inputs, outputs, arg_types, arg_locs, output_names, public=False
+        self,
+        symbol,
+        graph,
+        inputs,
+        outputs,
+        arg_types,
+        arg_locs,
+        output_names,
+        public=False,
+        resources=(),
     ) -> None:
         with ir.InsertionPoint(self.module.body):
             fn = func.FuncOp(symbol, ir.FunctionType.get(arg_types, []))
@@ -123,6 +168,8 @@ class _ModuleImporter:
             block = fn.add_entry_block(arg_locs=arg_locs)
         values = {t.name: arg for t, arg in zip(inputs, block.arguments, strict=True)}
         with ir.InsertionPoint(block):
+            for resource, placeholder in resources:
+                values[placeholder.name] = resource_handle(resource)
             self._emit_graph(graph, values)
             results = [self._value(values, t, graph) for t in outputs]
             locs = [ir.Location.name(n) for n in output_names]
@@ -174,7 +221,7 @@ class _ModuleImporter:
         loc = self.location(op)
         created = ir.Operation.create(
             f"tf.{op.type}",
-            results=[tensor_type(t) for t in op.outputs],
+            results=[kept_variable_type(op.type, operands) or tensor_type(t) for t in op.outputs],
             operands=operands,
             attributes=attrs,
             loc=loc,
@@ -339,9 +386,19 @@ def tensor_attr(proto: Any) -> ir.Attribute:
     import tensorflow as tf
 
     array = tf.make_ndarray(proto)
+    if proto.dtype == tf.string.as_datatype_enum:
+        return string_attr(array)
     if array.dtype == object:
-        raise TflcError("string constants are not supported")
+        raise TflcError(f"{tf.dtypes.as_dtype(proto.dtype).name} constants are not supported")
     return dense_attr(array, element_type(proto.dtype))
+
+
+def string_attr(array: np.ndarray) -> ir.Attribute:
+    """A string tensor's value as TFLite's string buffer in a ui8 tensor attribute: MLIR's
+    string elements attributes cannot be read back through the Python bindings. The tf.Const
+    (and tfl.pseudo_raw_const) holding it has the string tensor type."""
+    data = np.frombuffer(encode_strings(np.asarray(array, dtype=object)), dtype=np.uint8)
+    return ir.DenseElementsAttr.get(data, type=ir.IntegerType.get_unsigned(8), shape=[data.size])
 
 
 def dense_attr(array: np.ndarray, elem: ir.Type | None = None) -> ir.Attribute:
@@ -375,9 +432,10 @@ def _topological(graph: Any) -> list[Any]:
                 order.append(op)
                 continue
             stack.append((op, True))
-            for t in op.inputs:
-                if id(t.op) not in done:
-                    stack.append((t.op, False))
+            # Control inputs too: they order a variable's reads after its assignments.
+            for producer in [t.op for t in op.inputs] + list(op.control_inputs):
+                if id(producer) not in done:
+                    stack.append((producer, False))
     return order
 
 

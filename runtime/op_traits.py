@@ -9,6 +9,13 @@ kept again. Compiler-free; keyed by builtin opcode.
 
 from __future__ import annotations
 
+# State kept between invokes (resource variables, hash tables) and the call that initializes it:
+# only an interpreter runs them, which keeps the state for the model's life.
+STATEFUL = frozenset(
+    """VAR_HANDLE READ_VARIABLE ASSIGN_VARIABLE CALL_ONCE HASHTABLE HASHTABLE_FIND
+    HASHTABLE_IMPORT HASHTABLE_SIZE""".split()
+)
+
 # Elementwise: each output element depends on the input element(s) at the same position (after
 # broadcasting), so the op commutes with transposes and reshapes of all its operands.
 ELEMENTWISE_UNARY = frozenset(
