@@ -37,13 +37,14 @@ INTEGER_OPERANDS = frozenset(
 )
 INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
 
-# Data movement: each output element is an element of the data operand (the first operand the
-# op table does not name in INTEGER_OPERANDS) or a fill value (a second such operand, else 0),
-# so a compiled target stores where each comes from (runtime/kernels/gather_tables.py).
+# Data movement: each output element is an element of the data operands (those the op table
+# does not name in INTEGER_OPERANDS) or a fill value (a pad's value operand, else 0), so a
+# compiled target stores where each comes from (runtime/kernels/gather_tables.py).
 DATA_MOVEMENT = frozenset(
     """BATCH_TO_SPACE_ND BROADCAST_TO DEPTH_TO_SPACE DILATE FILL GATHER GATHER_ND MATRIX_DIAG
-    MIRROR_PAD PAD PADV2 RESIZE_NEAREST_NEIGHBOR REVERSE_SEQUENCE REVERSE_V2 SLICE
-    SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V STRIDED_SLICE TILE TRANSPOSE UNPACK""".split()
+    MATRIX_SET_DIAG MIRROR_PAD PACK PAD PADV2 RESIZE_NEAREST_NEIGHBOR REVERSE_SEQUENCE REVERSE_V2
+    SLICE SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V STRIDED_SLICE TILE TRANSPOSE
+    UNPACK""".split()
 )
 
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):

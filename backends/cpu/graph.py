@@ -150,8 +150,8 @@ def dequantized(t: Tensor) -> np.ndarray:
 # Operands the cpu kernels read while generating code (weights packed into panels, axes and
 # slice specs turned into loops and index tables): checked once here, so kernels read `.value`.
 def _table_operands(op: str) -> tuple[int, ...]:
-    _, fill, integer = operand_roles(op)
-    return integer if fill is None else (*integer, fill)
+    roles = operand_roles(op)
+    return roles.integer if roles.fill is None else (*roles.integer, roles.fill)
 
 
 COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {

@@ -14,29 +14,32 @@ from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
-from tflc.runtime.kernels.gather_tables import gather_tables, operand_roles
+from tflc.runtime.kernels.gather_tables import gather_positions, operand_roles
 from tflc.runtime.op_traits import DATA_MOVEMENT
 
-TABLE_OPS = {op.lower() for op in DATA_MOVEMENT}
+# The data-movement ops of one data operand (pack has a kernel of its own below).
+TABLE_OPS = {op.lower() for op in DATA_MOVEMENT if len(operand_roles(op).data) == 1} - {"pack"}
 
 
 def _tables(node: Node) -> list[np.ndarray]:
     """Where each output element comes from (-1: the fill value), from the interpreter's kernel
     (runtime/kernels/gather_tables.py); the integer operands are constants (graph.py)."""
     ins = node.inputs
-    return gather_tables(
+    positions = gather_positions(
         node.op.upper(),
         [None if t is None else tuple(t.shape) for t in ins],
         [None if t is None or not t.is_const else np.asarray(t.value) for t in ins],
         [tuple(t.shape) for t in node.outputs],
         node.attrs,
     )
+    return [p - 1 for p in positions]
 
 
 def emit_table_gather(k: Kernel, t: Tiling, node: Node) -> None:
     fn = k.fn
-    data, fill, _ = operand_roles(node.op.upper())
-    x_t = node.inputs[data]
+    roles = operand_roles(node.op.upper())
+    fill = roles.fill
+    x_t = node.inputs[roles.data[0]]
     x = k.arg_tensor(x_t)
     pad_value = 0.0
     if fill is not None and fill < len(node.inputs) and node.inputs[fill] is not None:
