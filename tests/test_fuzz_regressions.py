@@ -357,6 +357,27 @@ INTERPRETER_CASES = [
         edits.opcode(3, "STABLEHLO_AND"),
         "node 3 (STABLEHLO_AND): input 0 'Mean' is FLOAT32: the op takes integers or booleans",
     ),
+    # ValueError, KeyError, IndexError in kernels the fuzzer's seed 2030 reached: segment ids
+    # that do not lead the data, a convolution without its dimension numbers, RNN gates of
+    # another op's operands.
+    (
+        "segment-ids-shape",
+        ("tensor_ops", "dynamic"),
+        edits.opcode(12, "SEGMENT_SUM"),
+        "node 12 (SEGMENT_SUM): segment ids of shape [3] do not lead data of shape [1, 8, 4, 6]",
+    ),
+    (
+        "stablehlo-convolution-without-options",
+        ("cnn", "float32"),
+        edits.opcode(4, "STABLEHLO_CONVOLUTION"),
+        "node 4 (STABLEHLO_CONVOLUTION): has no StablehloConvolutionOptions",
+    ),
+    (
+        "rnn-gates-of-another-op",
+        "face_detection_short_range",
+        edits.opcode(18, "BIDIRECTIONAL_SEQUENCE_RNN"),
+        "node 18 (BIDIRECTIONAL_SEQUENCE_RNN): input 0 must have rank 3",
+    ),
     # AttributeError in the LSTM kernel: a gate's weights absent.
     (
         "lstm-without-gate-weights",

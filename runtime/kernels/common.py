@@ -127,3 +127,9 @@ def quantize_batches_symmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     q = np.clip(tflite_round(x * inv[:, None]).astype(np.int64), -127, 127)
     q[zero] = 0
     return q, scale
+
+
+def flat_bias(b: np.ndarray | None) -> np.ndarray | None:
+    """A conv-like op's bias by its elements: LiteRT reads it so whatever its shape (the reader
+    checks it holds one value per output channel)."""
+    return None if b is None else b.reshape(-1)

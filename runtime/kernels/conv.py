@@ -12,6 +12,7 @@ from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
     exact_float_dtype,
+    flat_bias,
     float_activation,
     int_matmul,
     pad_hw,
@@ -83,6 +84,7 @@ def _grouped_gemm(cols: np.ndarray, w2: np.ndarray, groups: int, gemm) -> np.nda
 
 @kernel("CONV_2D")
 def conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None):
+    b = flat_bias(b)
     w = filter_values(node, w)
     out_type = node.output().type
     if x.dtype == np.float32 and w.dtype != np.float32:
@@ -278,6 +280,7 @@ def _depthwise_input(node, x):
 
 @kernel("DEPTHWISE_CONV_2D")
 def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None):
+    b = flat_bias(b)
     w = filter_values(node, w)
     _, kh, kw, _ = w.shape
     stride, dilation, out_hw, pads = _geometry(node, x.shape, kh, kw)

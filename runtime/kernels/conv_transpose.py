@@ -7,6 +7,7 @@ import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
+    flat_bias,
     float_activation,
     quantize_batches_asymmetric,
 )
@@ -67,6 +68,7 @@ def transpose_conv_accumulate(
 
 @kernel("TRANSPOSE_CONV")
 def transpose_conv(node: Node, out_shape, w, x, b=None):
+    b = flat_bias(b)
     w = filter_values(node, w)
     shape = [int(v) for v in np.asarray(out_shape).reshape(-1)]
     if len(shape) != 4 or shape[3] != w.shape[0]:

@@ -64,6 +64,10 @@ def landmarks_to_transform_matrix(node: Node, landmarks: np.ndarray):
     opts = _flex_options(node)
     if node.version == 1:
         return _landmarks_to_matrix_v1(node, landmarks, opts)
+    required = ("left_rotation_idx", "right_rotation_idx", "output_height", "output_width")
+    missing = [name for name in required if name not in opts]
+    if missing:
+        raise node.error(f"custom options lack {', '.join(missing)}")
     pts = landmarks.reshape(-1, 3).astype(np.float64)
     left, right = opts["left_rotation_idx"], opts["right_rotation_idx"]
     subset = list(opts.get("subset_idxs", []))

@@ -6,6 +6,7 @@ import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     activation_bounds,
+    flat_bias,
     float_activation,
     int_matmul,
     quantize_batches_asymmetric,
@@ -50,6 +51,7 @@ def _check_batch_matmul(node: Node) -> str | None:
 
 @kernel("FULLY_CONNECTED", check=_check_fc)
 def fully_connected(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None):
+    b = flat_bias(b)
     if node.input(1).sparsity is not None and node.const(1) is not None:
         w = _densified_weights(node)
     w = filter_values(node, w)

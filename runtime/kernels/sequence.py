@@ -206,10 +206,43 @@ def lstm(node: Node, *args: np.ndarray):
     return h if len(node.outputs) == 1 else (h, c, h)[: len(node.outputs)]
 
 
+# (input weights, recurrent weights, bias) slots per direction of the RNN kernels
+_RNN_GATES = {
+    "RNN": ((1, 2, 3),),
+    "UNIDIRECTIONAL_SEQUENCE_RNN": ((1, 2, 3),),
+    "BIDIRECTIONAL_SEQUENCE_RNN": ((1, 2, 3), (5, 6, 7)),
+}
+
+
 def _check_float_rnn(node: Node) -> str | None:
     t = node.input(0)
     if t is not None and t.type != "FLOAT32":
         return f"quantized ({t.type}) {node.op} is not supported"
+    return _rnn_gate_problem(node)
+
+
+def _rnn_gate_problem(node: Node) -> str | None:
+    """Missing or mis-shaped gate tensors, which LiteRT's Prepare refuses too: W [units, input],
+    R [units, units], b [units], an input of rank 3 (2 for RNN) with `input` features."""
+    if node.op not in _RNN_GATES:  # SVDF: its own weights
+        return None
+    x = node.input(0)
+    rank = 2 if node.op == "RNN" else 3
+    if x is None or len(x.shape) != rank:
+        return f"input 0 must have rank {rank}"
+    for w_at, r_at, b_at in _RNN_GATES[node.op]:
+        w, r, b = node.input(w_at), node.input(r_at), node.input(b_at)
+        for at, t in ((w_at, w), (r_at, r), (b_at, b)):
+            if t is None:
+                return f"input {at} is required by the {node.op} kernel, but the operator has none there"
+        units = w.shape[0] if len(w.shape) == 2 else -1
+        if len(w.shape) != 2 or w.shape[1] != x.shape[-1]:
+            return f"input {w_at}'s shape {w.shape} is not [units, {x.shape[-1]}]"
+        if list(r.shape) != [units, units] or list(b.shape) != [units]:
+            return (
+                f"inputs {r_at} and {b_at} of shapes {r.shape} and {b.shape} are not "
+                f"[{units}, {units}] and [{units}]"
+            )
     return None
 
 

@@ -161,6 +161,10 @@ def embedding_lookup(node: Node, ids: np.ndarray, table: np.ndarray):
 
 
 def _segments(node: Node, data, ids, num, reduce, init):
+    if data.shape[: ids.ndim] != ids.shape:
+        raise node.error(
+            f"segment ids of shape {list(ids.shape)} do not lead data of shape {list(data.shape)}"
+        )
     seg = ids.astype(np.int64).reshape(-1)
     out = np.full((num,) + data.shape[1:], init, dtype=data.dtype)
     if seg.size and (seg.min() < 0 or seg.max() >= num):

@@ -39,6 +39,8 @@ def stablehlo_dot_general(node: Node, lhs: np.ndarray, rhs: np.ndarray):
 
 
 def _check_convolution(node: Node) -> str | None:
+    if "input_batch_dimension" not in node.options:
+        return "has no StablehloConvolutionOptions (its dimension numbers)"
     if int(node.options.get("batch_group_count", 1) or 1) != 1:
         return "batch_group_count > 1 is not supported"
     return None
