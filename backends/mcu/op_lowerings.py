@@ -27,6 +27,7 @@ from tflc.backends.mcu.ops_elementwise import (
     _unary,
 )
 from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
+from tflc.backends.mcu.ops_logic import HANDLERS as LOGIC_HANDLERS
 from tflc.backends.mcu.ops_nn import (
     _batch_matmul,
     _conv,
@@ -79,6 +80,7 @@ HANDLERS = {
     "tfl.floor_mod": lambda lw: _binary(lw, "floor_mod"),
     **ANY_TYPE_HANDLERS,
     **LAYOUT_HANDLERS,
+    **LOGIC_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
