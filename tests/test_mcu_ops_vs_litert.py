@@ -84,6 +84,30 @@ MCU_CASES = [
         "GatherOptions",
         ranges={1: (0, 5)},
     ),
+    # ops whose interpreter tests are not in the case tables, and run-time indices
+    KernelCase(
+        "BUCKETIZE",
+        [spec((3, 7))],
+        [spec((3, 7), "INT32")],
+        {"boundaries": [-1.0, 0.0, 1.5]},
+        "BucketizeOptions",
+    ),
+    KernelCase(
+        "SPARSE_TO_DENSE",
+        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
+        [spec((5, 6))],
+    ),
+    KernelCase(
+        "GATHER_ND",
+        [_z, spec((2, 2), "INT32")],
+        [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
+        ranges={1: (0, 4)},
+    ),
+    KernelCase(
+        "TOPK_V2",
+        [_y, spec([], "INT32", data=np.array(3))],
+        [spec((3, 5, 3), "INT8", _y["scale"], _y["zp"]), spec((3, 5, 3), "INT32")],
+    ),
 ]
 
 
