@@ -26,6 +26,7 @@ from tflc.backends.mcu.ops_elementwise import (
     _relu,
     _unary,
 )
+from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
 from tflc.backends.mcu.ops_indexing import HANDLERS as INDEXING_HANDLERS
 from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
 from tflc.backends.mcu.ops_logic import HANDLERS as LOGIC_HANDLERS
@@ -83,6 +84,7 @@ HANDLERS = {
     **LAYOUT_HANDLERS,
     **LOGIC_HANDLERS,
     **INDEXING_HANDLERS,
+    **BLOCK_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
