@@ -103,6 +103,13 @@ MCU_CASES = [
         [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
         ranges={1: (0, 4)},
     ),
+    KernelCase(  # LiteRT's int8 kernel: output scale 1/128, zero point 0
+        "L2_NORMALIZATION",
+        [_q((2, 3, 40))],
+        [spec((2, 3, 40), "INT8", 1 / 128, 0)],
+        {},
+        "L2NormOptions",
+    ),
     KernelCase(
         "TOPK_V2",
         [_y, spec([], "INT32", data=np.array(3))],

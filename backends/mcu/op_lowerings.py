@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
+from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
     _arg_minmax,
@@ -26,7 +27,6 @@ from tflc.backends.mcu.ops_elementwise import (
     _relu,
     _unary,
 )
-from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
 from tflc.backends.mcu.ops_indexing import HANDLERS as INDEXING_HANDLERS
 from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
 from tflc.backends.mcu.ops_logic import HANDLERS as LOGIC_HANDLERS
@@ -38,6 +38,7 @@ from tflc.backends.mcu.ops_nn import (
     _softmax,
     _transpose_conv,
 )
+from tflc.backends.mcu.ops_norm import HANDLERS as NORM_HANDLERS
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -85,6 +86,7 @@ HANDLERS = {
     **LOGIC_HANDLERS,
     **INDEXING_HANDLERS,
     **BLOCK_HANDLERS,
+    **NORM_HANDLERS,
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
