@@ -1,9 +1,11 @@
 """Lowerings of normalizations over the last axis and L2 pooling (kernels/normalization_f32.c):
 L2_NORMALIZATION, LOG_SOFTMAX, LOCAL_RESPONSE_NORMALIZATION, L2_POOL_2D in float32, and int8
-L2_NORMALIZATION (kernels/l2_norm_s8.c)."""
+L2_NORMALIZATION and LOG_SOFTMAX (kernels/l2_norm_s8.c, log_softmax_s8.c: LiteRT's reference
+fixed-point arithmetic)."""
 
 from __future__ import annotations
 
+from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_common import float_act, float_literal, nhwc, struct
 from tflc.dialects.tfl_ops import ops_by_mlir_name
@@ -57,8 +59,25 @@ def _l2_normalization(lw: Lowering) -> None:
 
 
 def _log_softmax(lw: Lowering) -> None:
-    x, y = _float_only(lw)
+    x, y = lw.operand(0), lw.result()
     depth = x.shape[-1]
+    if x.dtype == "int8":
+        _fixed_int8_output(lw)
+        q = qz.log_softmax_params(x.scale)
+        diff_q5 = lw.param("diff_q5", "int32_t", q["diff_q5"])
+        exp_table = lw.param("exp_table", "int32_t", q["exp_table"])
+        fields = [x.size // depth, depth, q["diff_min"], q["reverse_multiplier"]]
+        fields += [q["reverse_shift"], diff_q5.name, exp_table.name]
+        params = lw.param("params", "tflc_log_softmax_s8_params", struct(fields))
+        lw.emit(
+            "log_softmax_s8",
+            f"tflc_log_softmax_s8(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+            [diff_q5, exp_table, params],
+        )
+        return
+    x, y = _float_only(lw)
     lw.emit(
         "normalization_f32",
         f"tflc_log_softmax_f32({x.size // depth}, {depth}, {{t:{x.id}}}, {{t:{y.id}}})",

@@ -3,22 +3,6 @@
 
 #include "tflc_common.h"
 
-/* gemmlowp::SaturatingRoundingMultiplyByPOT: saturating for exponent > 0, else rounding. */
-static int32_t saturating_multiply_by_pot(int32_t x, int exponent) {
-  int32_t threshold;
-  if (exponent <= 0) {
-    return tflc_rounding_divide_by_pot(x, -exponent);
-  }
-  threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
-  if (x > threshold) {
-    return INT32_MAX;
-  }
-  if (x < -threshold) {
-    return INT32_MIN;
-  }
-  return tflc_shift_left(x, exponent);
-}
-
 static int bit_length(uint32_t x) {
   int n = 0;
   while (x) {
@@ -48,10 +32,10 @@ static void inv_sqrt(int32_t value, int32_t *multiplier, int *shift) {
   value = tflc_shift_left(value, 2 * pairs);
   half_input = tflc_rounding_divide_by_pot(value >> 1, 1); /* Q3.28 */
   for (i = 0; i < 5; ++i) {
-    const int32_t x3 = saturating_multiply_by_pot(tflc_srdhm(tflc_srdhm(x, x), x), 6);
+    const int32_t x3 = tflc_saturating_multiply_by_pot(tflc_srdhm(tflc_srdhm(x, x), x), 6);
     const int32_t t =
         (int32_t)((uint32_t)tflc_srdhm(half_three, x) - (uint32_t)tflc_srdhm(half_input, x3));
-    x = saturating_multiply_by_pot(t, 3);
+    x = tflc_saturating_multiply_by_pot(t, 3);
   }
   x = tflc_srdhm(x, 1518500250); /* 1/sqrt(2) */
   if (s < 0) {
