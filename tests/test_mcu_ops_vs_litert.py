@@ -48,6 +48,8 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "ellipsis or new axes",
     "BATCH_MATMUL-FLOAT32-FLOAT32": "broadcast batch dimensions",
     "QUANTIZE-qINT16-ties": "quantized storage INT16 is not supported by the MCU target",
+    "BITCAST-FLOAT32-narrower": "element type i16 is not supported by the MCU target",
+    "BITCAST-INT16-wider": "element type i16 is not supported by the MCU target",
 }
 
 
@@ -109,6 +111,18 @@ MCU_CASES = [
         [spec((2, 3, 40), "INT8", 1 / 128, 0)],
         {},
         "L2NormOptions",
+    ),
+    KernelCase(  # SAME padding and a bias (the table's case is VALID without one)
+        "CONV_3D",
+        [
+            spec((1, 4, 5, 5, 3)),
+            spec((3, 3, 3, 3, 4), data=np.random.default_rng(9).standard_normal((3, 3, 3, 3, 4))),
+            spec((4,), data=np.arange(4.0) - 1.5),
+        ],
+        [spec((1, 2, 3, 3, 4))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+        name="same-bias",
     ),
     KernelCase(
         "TOPK_V2",

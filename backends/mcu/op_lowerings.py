@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
+from tflc.backends.mcu.ops_conv3d import HANDLERS as CONV3D_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
     _arg_minmax,
@@ -87,6 +88,8 @@ HANDLERS = {
     **INDEXING_HANDLERS,
     **BLOCK_HANDLERS,
     **NORM_HANDLERS,
+    **CONV3D_HANDLERS,
+    "tfl.bitcast": _alias,  # the same bytes read as another type
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),

@@ -1,5 +1,5 @@
 """Lowerings of logic, bit and small arithmetic ops (kernels/elementwise_extra.c): LOGICAL_*,
-BITWISE_XOR, RIGHT_SHIFT, SIGN, ATAN2, ADD_N, REDUCE_ALL / REDUCE_ANY / REDUCE_PROD over any
+BITWISE_XOR, RIGHT_SHIFT, SIGN, ATAN2, ADD_N, FAKE_QUANT, REDUCE_ALL / REDUCE_ANY / REDUCE_PROD over any
 axes; FILL and ZEROS_LIKE (data_movement.c); and the ops whose result the compiler knows
 (SHAPE and RANK of static shapes, BROADCAST_ARGS and RANGE of constants), computed by the
 interpreter's own kernel and stored as a constant."""
@@ -10,10 +10,11 @@ import numpy as np
 from mlir import ir
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_any_type import TYPE_CODES, _broadcast_param
-from tflc.backends.mcu.ops_common import contiguous_strides, struct
+from tflc.backends.mcu.ops_common import contiguous_strides, float_literal, struct
 from tflc.backends.mcu.program import Tensor
 from tflc.dialects.tfl import builtin_options, tensor_type_name
 from tflc.dialects.tfl_ops import ops_by_mlir_name
+from tflc.runtime.kernels.quantize import fake_quant_params
 from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
 
 INTEGER_TYPES = ("int8", "uint8", "int32", "int64")
@@ -116,6 +117,21 @@ def _reduce_axes(lw: Lowering, op: str) -> None:
     )
 
 
+def _fake_quant(lw: Lowering) -> None:
+    x, y = lw.operand(0), lw.result()
+    _require(lw, x, ("float32",))
+    options = builtin_options(lw.op, ops_by_mlir_name()[lw.op.name])
+    nmin, nmax, scale, inverse = (float_literal(v) for v in fake_quant_params(options))
+    lw.emit(
+        "elementwise_extra",
+        f"tflc_fake_quant_f32({x.size}, {nmin}, {nmax}, {scale}, {inverse}, {{t:{x.id}}}, "
+        f"{{t:{y.id}}})",
+        [x],
+        [y],
+        overlap=0,
+    )
+
+
 def fill_with(lw: Lowering, y: Tensor, value: np.ndarray, inputs=()) -> None:
     """y = `value` (one element of y's type) everywhere."""
     raw = [int(v) for v in np.asarray(value, dtype=y.dtype).reshape(1).view(np.uint8)]
@@ -185,6 +201,7 @@ HANDLERS = {
     "tfl.sign": _sign,
     "tfl.atan2": _atan2,
     "tfl.add_n": _add_n,
+    "tfl.fake_quant": _fake_quant,
     "tfl.reduce_all": lambda lw: _reduce_axes(lw, "ALL"),
     "tfl.reduce_any": lambda lw: _reduce_axes(lw, "ANY"),
     "tfl.reduce_prod": lambda lw: _reduce_axes(lw, "PROD"),

@@ -115,6 +115,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "arg_minmax": (["arg_minmax.c"], ["arg_minmax.h", "elementwise_any.h"]),
     "elementwise_extra": (["elementwise_extra.c"], ["elementwise_extra.h", "elementwise_any.h"]),
     "indexing": (["indexing.c"], ["indexing.h", "elementwise_any.h"]),
+    "conv3d_f32": (["conv3d_f32.c"], ["conv3d_f32.h", "float_ops.h"]),
     "l2_norm_s8": (["l2_norm_s8.c"], ["l2_norm_s8.h"]),
     "log_softmax_s8": (["log_softmax_s8.c"], ["log_softmax_s8.h"]),
     "normalization_f32": (["normalization_f32.c"], ["normalization_f32.h", "float_ops.h"]),

@@ -1,4 +1,4 @@
-/* Logic, bit operations, SIGN, ATAN2, ADD_N and reductions over any set of axes. */
+/* Logic, bit operations, SIGN, ATAN2, ADD_N, FAKE_QUANT and reductions over any set of axes. */
 #include "elementwise_extra.h"
 
 #include <math.h>
@@ -83,6 +83,17 @@ void tflc_add_n(int32_t size, int32_t type, int32_t count, const void *const *in
       }
       ((int32_t *)output)[i] = (int32_t)sum;
     }
+  }
+}
+
+void tflc_fake_quant_f32(int32_t size, float nudged_min, float nudged_max, float scale,
+                         float inverse_scale, const float *input, float *output) {
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    float x = input[i];
+    x = x < nudged_min ? nudged_min : x; /* a NaN stays NaN, as std::min / std::max keep it */
+    x = x > nudged_max ? nudged_max : x;
+    output[i] = roundf((x - nudged_min) * inverse_scale) * scale + nudged_min;
   }
 }
 

@@ -5,7 +5,7 @@
 
 #include "elementwise_any.h"
 
-/* Logic, bit operations, SIGN, ATAN2, ADD_N and reductions over any set of axes. */
+/* Logic, bit operations, SIGN, ATAN2, ADD_N, FAKE_QUANT and reductions over any set of axes. */
 
 enum { TFLC_LOGICAL_AND, TFLC_LOGICAL_OR, TFLC_BITWISE_XOR, TFLC_RIGHT_SHIFT };
 /* LOGICAL_AND / LOGICAL_OR of bools; BITWISE_XOR / RIGHT_SHIFT of integers of `type` (the shift
@@ -23,6 +23,10 @@ void tflc_atan2_f32(const tflc_broadcast4 *b, const float *in1, const float *in2
 /* ADD_N of float32 or int32 (wrapping) tensors, summed in input order as LiteRT sums them. */
 void tflc_add_n(int32_t size, int32_t type, int32_t count, const void *const *inputs,
                 void *output);
+
+/* FAKE_QUANT: x clamped to [nudged_min, nudged_max], rounded to a step of `scale`. */
+void tflc_fake_quant_f32(int32_t size, float nudged_min, float nudged_max, float scale,
+                         float inverse_scale, const float *input, float *output);
 
 enum { TFLC_REDUCE_ALL, TFLC_REDUCE_ANY, TFLC_REDUCE_PROD };
 /* REDUCE_ALL / REDUCE_ANY (bool) and REDUCE_PROD (float32, int32): the input walked in order,

@@ -1,0 +1,52 @@
+"""Lowering of float32 CONV_3D (kernels/conv3d_f32.c); geometry from runtime/kernels/geometry."""
+
+from __future__ import annotations
+
+from tflc.backends.mcu.lowering import Lowering
+from tflc.backends.mcu.ops_common import float_act, struct
+from tflc.runtime.kernels.geometry import conv_axis
+
+
+def _conv_3d(lw: Lowering) -> None:
+    x, w, bias, y = lw.operand(0), lw.operand(1), lw.operand(2), lw.result()
+    if x.dtype != "float32" or w.dtype != "float32":
+        raise lw.fail(f"conv_3d of {x.dtype} with {w.dtype} filters has no MCU kernel")
+    if len(x.shape) != 5:
+        raise lw.fail(f"conv_3d expects a 5-D NDHWC input, got shape {list(x.shape)}")
+    kd, kh, kw, in_c, out_c = w.shape
+    if in_c != x.shape[4]:
+        raise lw.fail(f"grouped conv_3d ({x.shape[4]} input channels, {in_c} per filter)")
+    strides = [lw.attr(f"stride_{a}") for a in "dhw"]
+    dilations = [lw.attr(f"dilation_{a}_factor") for a in "dhw"]
+    geometry = [
+        conv_axis(lw.attr("padding"), n, k, s, d)
+        for n, k, s, d in zip(x.shape[1:4], (kd, kh, kw), strides, dilations, strict=True)
+    ]
+    lo, hi = float_act(lw.attr("fused_activation_function"))
+    fields = [
+        x.shape[0],
+        struct(x.shape[1:4]),
+        in_c,
+        struct(y.shape[1:4]),
+        out_c,
+        struct([kd, kh, kw]),
+        struct(strides),
+        struct(dilations),
+        struct([g.before for g in geometry]),
+        lo,
+        hi,
+    ]
+    params = lw.param("params", "tflc_conv3d_f32_params", struct(fields))
+    inputs = [x, w] + ([bias] if bias is not None else [])
+    bias_arg = f"{{t:{bias.id}}}" if bias is not None else "0"
+    lw.emit(
+        "conv3d_f32",
+        f"tflc_conv3d_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias_arg}, "
+        f"{{t:{y.id}}})",
+        inputs,
+        [y],
+        [params],
+    )
+
+
+HANDLERS = {"tfl.conv_3d": _conv_3d}
