@@ -97,3 +97,22 @@ HANDLERS = {
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)
+
+_VALUE_SHAPED = "its output shape depends on input values; the static arena needs every shape"
+_RESOURCE = "resource tensors hold state between runs; the generated code keeps none"
+# Ops the interpreter runs that the MCU target does not compile by design: op -> why.
+EXCLUDED = {
+    "tfl.where": _VALUE_SHAPED,
+    "tfl.unique": _VALUE_SHAPED,
+    "tfl.non_max_suppression_v4": _VALUE_SHAPED,
+    "tfl.non_max_suppression_v5": _VALUE_SHAPED,
+    "tfl.embedding_lookup_sparse": _VALUE_SHAPED,
+    "tfl.var_handle": _RESOURCE,
+    "tfl.read_variable": _RESOURCE,
+    "tfl.assign_variable": _RESOURCE,
+    "tfl.hashtable": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_find": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_import": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_size": _RESOURCE,
+    "tfl.skip_gram": "string tensors have no MCU element type",
+}
