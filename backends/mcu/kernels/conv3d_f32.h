@@ -12,4 +12,10 @@ typedef struct {
 void tflc_conv3d_f32(const tflc_conv3d_f32_params *p, const float *input, const float *filter,
                      const float *bias, float *output);
 
+/* CONV_3D_TRANSPOSE in float32: filter [kd, kh, kw, out_c, in_c]; each input cell adds its
+ * products into the output cells its window reaches (reference_ops::Conv3DTranspose), then the
+ * bias and the clamp. */
+void tflc_conv3d_transpose_f32(const tflc_conv3d_f32_params *p, const float *input,
+                               const float *filter, const float *bias, float *output);
+
 #endif /* TFLC_CONV3D_F32_H */
