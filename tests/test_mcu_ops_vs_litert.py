@@ -148,6 +148,16 @@ MCU_CASES = [
         "Conv3DOptions",
         name="valid-bias",
     ),
+    KernelCase(  # test_interpreter_rare_ops' case (keys sorted), with lookups that miss
+        "HASHTABLE_LOOKUP",
+        [
+            spec((7,), "INT32"),
+            i32([-7, 0, 3, 11, 42]),
+            spec((5, 3), data=np.arange(15.0).reshape(5, 3)),
+        ],
+        [spec((7, 3)), spec((7,), "UINT8")],
+        ranges={0: (-8, 43)},
+    ),
     KernelCase(
         "TOPK_V2",
         [_y, spec([], "INT32", data=np.array(3))],

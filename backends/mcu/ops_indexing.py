@@ -1,6 +1,6 @@
 """Lowerings of ops that move elements by run-time indices (kernels/indexing.c): ONE_HOT,
-GATHER_ND, EMBEDDING_LOOKUP, SCATTER_ND, SPARSE_TO_DENSE, CUMSUM, SEGMENT_SUM and the
-UNSORTED_SEGMENT_* reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE, DYNAMIC_UPDATE_SLICE.
+GATHER_ND, EMBEDDING_LOOKUP, SCATTER_ND, SPARSE_TO_DENSE, HASHTABLE_LOOKUP, CUMSUM,
+SEGMENT_SUM and the UNSORTED_SEGMENT_* reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE, DYNAMIC_UPDATE_SLICE.
 Index operands, constant or computed, are read by the kernel; one out of range (which LiteRT
 refuses at run time) is skipped or gives zeros, never a read or write out of bounds."""
 
@@ -114,6 +114,21 @@ def _sparse_to_dense(lw: Lowering) -> None:
         [idx, values, default],
         [y],
         [tuples],
+    )
+
+
+def _hashtable_lookup(lw: Lowering) -> None:
+    lookups, keys, values = lw.operand(0), lw.operand(1), lw.operand(2)
+    y, hits = lw.result(0), lw.result(1)
+    if lookups.dtype != "int32" or keys.dtype != "int32":
+        raise lw.fail(f"hashtable_lookup with {keys.dtype} keys has no MCU kernel")
+    row_bytes = values.nbytes // max(values.shape[0], 1)
+    lw.emit(
+        "indexing",
+        f"tflc_hashtable_lookup({lookups.size}, {keys.size}, {row_bytes}, {{t:{lookups.id}}}, "
+        f"{{t:{keys.id}}}, {{t:{values.id}}}, {{t:{y.id}}}, {{t:{hits.id}}})",
+        [lookups, keys, values],
+        [y, hits],
     )
 
 
@@ -238,6 +253,7 @@ HANDLERS = {
     "tfl.embedding_lookup": _embedding_lookup,
     "tfl.scatter_nd": _scatter_nd,
     "tfl.sparse_to_dense": _sparse_to_dense,
+    "tfl.hashtable_lookup": _hashtable_lookup,
     "tfl.cumsum": _cumsum,
     "tfl.segment_sum": lambda lw: _segment(lw, "SUM"),
     "tfl.unsorted_segment_sum": lambda lw: _segment(lw, "SUM"),

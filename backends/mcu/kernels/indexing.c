@@ -110,6 +110,32 @@ void tflc_sparse_to_dense(const tflc_index_tuples *p, int32_t out_size, int32_t 
   }
 }
 
+void tflc_hashtable_lookup(int32_t count, int32_t key_count, int32_t row_bytes,
+                           const int32_t *lookups, const int32_t *keys, const void *values,
+                           void *output, uint8_t *hits) {
+  uint8_t *out = (uint8_t *)output;
+  int32_t i, b;
+  for (i = 0; i < count; ++i, out += row_bytes) {
+    int32_t lo = 0, hi = key_count; /* the first key >= the lookup */
+    while (lo < hi) {
+      const int32_t mid = lo + (hi - lo) / 2;
+      if (keys[mid] < lookups[i]) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    hits[i] = (uint8_t)(lo < key_count && keys[lo] == lookups[i]);
+    if (hits[i]) {
+      copy_bytes(out, (const uint8_t *)values + lo * row_bytes, row_bytes);
+    } else {
+      for (b = 0; b < row_bytes; ++b) {
+        out[b] = 0;
+      }
+    }
+  }
+}
+
 void tflc_cumsum(const tflc_cumsum_params *p, const void *input, void *output) {
   int32_t o, a, i;
   for (o = 0; o < p->outer; ++o) {

@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 /* Ops that move elements by indices computed at run time: ONE_HOT, GATHER_ND, SCATTER_ND,
- * SPARSE_TO_DENSE, CUMSUM, the segment reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE,
+ * SPARSE_TO_DENSE, HASHTABLE_LOOKUP, CUMSUM, the segment reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE,
  * DYNAMIC_UPDATE_SLICE. An index LiteRT refuses at run time (out of range) is skipped or gives
  * zeros here, never an access out of bounds. Index tensors are int32 or int64
  * (`index_is_64`). Element types are the TFLC_TYPE_* codes of elementwise_any.h. */
@@ -31,6 +31,12 @@ void tflc_scatter_nd(const tflc_index_tuples *p, int32_t type, int32_t out_size,
 void tflc_sparse_to_dense(const tflc_index_tuples *p, int32_t out_size, int32_t one_value,
                           const void *indices, const void *values, const void *default_value,
                           void *output);
+
+/* HASHTABLE_LOOKUP: out[i] = values[k] where keys[k] == lookups[i] (keys sorted), hits[i] = 1;
+ * a zero row and hits[i] = 0 where no key matches. */
+void tflc_hashtable_lookup(int32_t count, int32_t key_count, int32_t row_bytes,
+                           const int32_t *lookups, const int32_t *keys, const void *values,
+                           void *output, uint8_t *hits);
 
 /* CUMSUM over the middle axis of [outer, axis, inner] (float32, int32 wrapping, int64). */
 typedef struct {
