@@ -1,6 +1,7 @@
 """Lowerings of ops that move elements by run-time indices (kernels/indexing.c): ONE_HOT,
 GATHER_ND, EMBEDDING_LOOKUP, SCATTER_ND, SPARSE_TO_DENSE, HASHTABLE_LOOKUP, CUMSUM,
-SEGMENT_SUM and the UNSORTED_SEGMENT_* reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE, DYNAMIC_UPDATE_SLICE.
+SEGMENT_SUM and the UNSORTED_SEGMENT_* reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE,
+DYNAMIC_UPDATE_SLICE.
 Index operands, constant or computed, are read by the kernel; one out of range (which LiteRT
 refuses at run time) is skipped or gives zeros, never a read or write out of bounds."""
 
