@@ -55,6 +55,7 @@ DECLINED = {
 
 _q = Quant(seed_of("test_mcu_ops_vs_litert"))
 _x, _y, _z = _q((3, 4, 5)), _q((3, 5, 4)), _q((5, 6, 4))
+_s2b, _b2s = _q((1, 5, 6, 2)), _q((6, 3, 2, 2))
 # int8 forms of kernels whose shared cases are float or are declined here for other reasons
 MCU_CASES = [
     KernelCase(
@@ -157,6 +158,16 @@ MCU_CASES = [
         ],
         [spec((7, 3)), spec((7,), "UINT8")],
         ranges={0: (-8, 43)},
+    ),
+    KernelCase(  # int8 padding with the zero point, as LiteRT pads
+        "SPACE_TO_BATCH_ND",
+        [_s2b, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],
+        [spec((6, 3, 2, 2), "INT8", _s2b["scale"], _s2b["zp"])],
+    ),
+    KernelCase(
+        "BATCH_TO_SPACE_ND",
+        [_b2s, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],
+        [spec((1, 5, 6, 2), "INT8", _b2s["scale"], _b2s["zp"])],
     ),
     KernelCase(
         "TOPK_V2",
