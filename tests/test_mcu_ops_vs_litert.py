@@ -50,12 +50,36 @@ DECLINED = {
     "QUANTIZE-qINT16-ties": "quantized storage INT16 is not supported by the MCU target",
     "BITCAST-FLOAT32-narrower": "element type i16 is not supported by the MCU target",
     "BITCAST-INT16-wider": "element type i16 is not supported by the MCU target",
+    # float seeds with plain int8 keys meet the lowering's dynamic-range check (float and int8)
+    "LSH_PROJECTION-FLOAT32-INT8-sparse-2": "hybrid .dynamic-range. 'tfl.lsh_projection'",
 }
 
 
 _q = Quant(seed_of("test_mcu_ops_vs_litert"))
 _x, _y, _z = _q((3, 4, 5)), _q((3, 5, 4)), _q((5, 6, 4))
 _s2b, _b2s = _q((1, 5, 6, 2)), _q((6, 3, 2, 2))
+
+
+def _lsh_projection(kind: str, item_shape: tuple, type_: str, weighted: bool) -> KernelCase:
+    """test_interpreter_rare_ops' LSH_PROJECTION case: keys of 4 + the row's bytes."""
+    rng = np.random.default_rng(len(item_shape) * 10 + item_shape[0])
+    seeds = rng.standard_normal((4, 6)).astype(np.float32)
+    inputs = [spec(seeds.shape, data=seeds), spec((5, *item_shape), type_)]
+    if weighted:
+        inputs.append(spec([5]))
+    out = [4] if kind == "SPARSE" else [24]
+    name = f"{kind.lower()}-{'x'.join(map(str, item_shape))}{'-weighted' if weighted else ''}"
+    return KernelCase(
+        "LSH_PROJECTION",
+        inputs,
+        [spec(out, "INT32")],
+        {"type": kind},
+        "LSHProjectionOptions",
+        name=name,
+        ranges={1: (-100, 100)} if type_ != "FLOAT32" else {},
+    )
+
+
 # int8 forms of kernels whose shared cases are float or are declined here for other reasons
 MCU_CASES = [
     KernelCase(
@@ -169,6 +193,13 @@ MCU_CASES = [
         [_b2s, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],
         [spec((1, 5, 6, 2), "INT8", _b2s["scale"], _b2s["zp"])],
     ),
+    # every length branch of Fingerprint64: keys of 6, 8, 16, 32, 44 and 84 bytes
+    _lsh_projection("SPARSE", (2,), "INT8", False),
+    _lsh_projection("DENSE", (1,), "INT32", True),
+    _lsh_projection("SPARSE", (3,), "INT32", True),
+    _lsh_projection("DENSE", (7,), "FLOAT32", False),
+    _lsh_projection("SPARSE", (5, 2), "INT32", False),
+    _lsh_projection("DENSE", (20,), "INT32", True),
     KernelCase(
         "TOPK_V2",
         [_y, spec([], "INT32", data=np.array(3))],

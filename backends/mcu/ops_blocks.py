@@ -12,7 +12,7 @@ from tflc.backends.mcu.ops_logic import fill_with
 from tflc.backends.mcu.program import Tensor
 
 
-def _scratch(lw: Lowering, shape, like: Tensor) -> Tensor:
+def scratch_tensor(lw: Lowering, shape, like: Tensor) -> Tensor:
     """An arena tensor no model value names, typed like `like`."""
     tid = len(lw.tensors)
     t = Tensor(
@@ -64,7 +64,7 @@ def _space_to_batch_nd(lw: Lowering) -> None:
     source = x
     if any(p for pair in pads for p in pair):
         # LiteRT pads a quantized tensor with its zero point
-        source = _scratch(lw, padded_shape, x)
+        source = scratch_tensor(lw, padded_shape, x)
         fill_with(lw, source, np.array(x.zero_point if x.scale is not None else 0))
         strides = contiguous_strides(padded_shape)
         offset = sum(int(pads[i][0]) * strides[1 + i] for i in range(m))
@@ -96,7 +96,7 @@ def _batch_to_space_nd(lw: Lowering) -> None:
     order += list(range(1 + 2 * m, len(view)))
     full_shape = [n] + [s * b for s, b in zip(spatial, block, strict=True)] + rest
     cropped = any(c for pair in crops for c in pair)
-    target = _scratch(lw, full_shape, x) if cropped else y
+    target = scratch_tensor(lw, full_shape, x) if cropped else y
     strided_copy(lw, x, target, [view[k] for k in order], [strides[k] for k in order], 0)
     if cropped:
         full_strides = contiguous_strides(full_shape)

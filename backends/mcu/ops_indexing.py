@@ -1,5 +1,6 @@
 """Lowerings of ops that move elements by run-time indices (kernels/indexing.c): ONE_HOT,
-GATHER_ND, EMBEDDING_LOOKUP, SCATTER_ND, SPARSE_TO_DENSE, HASHTABLE_LOOKUP, CUMSUM,
+GATHER_ND, EMBEDDING_LOOKUP, SCATTER_ND, SPARSE_TO_DENSE, HASHTABLE_LOOKUP, LSH_PROJECTION
+(kernels/lsh_projection.c: FarmHash's Fingerprint64 as runtime/kernels/farmhash.py), CUMSUM,
 SEGMENT_SUM and the UNSORTED_SEGMENT_* reductions, BUCKETIZE, TOPK_V2, REVERSE_SEQUENCE,
 DYNAMIC_UPDATE_SLICE.
 Index operands, constant or computed, are read by the kernel; one out of range (which LiteRT
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_any_type import TYPE_CODES
+from tflc.backends.mcu.ops_blocks import scratch_tensor
 from tflc.backends.mcu.ops_common import struct
 from tflc.backends.mcu.program import Tensor
 
@@ -130,6 +132,29 @@ def _hashtable_lookup(lw: Lowering) -> None:
         f"{{t:{keys.id}}}, {{t:{values.id}}}, {{t:{y.id}}}, {{t:{hits.id}}})",
         [lookups, keys, values],
         [y, hits],
+    )
+
+
+def _lsh_projection(lw: Lowering) -> None:
+    seeds, x, weights, y = lw.operand(0), lw.operand(1), lw.operand(2), lw.result()
+    kind = lw.attr("type")
+    if kind not in ("SPARSE", "DENSE") or seeds.dtype != "float32":
+        raise lw.fail(f"lsh_projection of type {kind} has no MCU kernel")
+    num_hash, num_bits = seeds.shape
+    rows = x.shape[0] if x.shape else 0
+    row_bytes = x.nbytes // max(rows, 1)
+    key = scratch_tensor(lw, (4 + row_bytes,), Tensor(-1, "", (), "uint8"))
+    fields = [num_hash, num_bits, rows, row_bytes, int(kind == "SPARSE")]
+    params = lw.param("params", "tflc_lsh_projection_params", struct(fields))
+    inputs = [seeds, x] + ([weights] if weights is not None else [])
+    weights_arg = f"{{t:{weights.id}}}" if weights is not None else "0"
+    lw.emit(
+        "lsh_projection",
+        f"tflc_lsh_projection(&{{p:{params.name}}}, {{t:{seeds.id}}}, {{t:{x.id}}}, "
+        f"{weights_arg}, {{t:{key.id}}}, {{t:{y.id}}})",
+        inputs,
+        [y, key],
+        [params],
     )
 
 
@@ -255,6 +280,7 @@ HANDLERS = {
     "tfl.scatter_nd": _scatter_nd,
     "tfl.sparse_to_dense": _sparse_to_dense,
     "tfl.hashtable_lookup": _hashtable_lookup,
+    "tfl.lsh_projection": _lsh_projection,
     "tfl.cumsum": _cumsum,
     "tfl.segment_sum": lambda lw: _segment(lw, "SUM"),
     "tfl.unsorted_segment_sum": lambda lw: _segment(lw, "SUM"),
