@@ -265,6 +265,19 @@ def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
     np.testing.assert_array_equal(compiled(a, b, sanitize=True)[0], expected)
 
 
+def test_excluded_ops_are_interpreter_ops_the_mcu_does_not_compile() -> None:
+    """op_lowerings.EXCLUDED (what op_coverage does not count as missing) names only ops of the
+    op table that the interpreter runs and the mcu has no lowering for, each with a reason."""
+    from tflc.backends.mcu.op_lowerings import EXCLUDED, HANDLERS
+    from tflc.dialects.tfl_ops import ops_by_mlir_name
+    from tflc.runtime import kernels
+
+    kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
+    for op, why in EXCLUDED.items():
+        assert op not in HANDLERS and why, op
+        assert ops_by_mlir_name()[op].opcode in kernels.KERNELS, op
+
+
 REFUSED = [
     pytest.param(
         KernelCase(
