@@ -48,11 +48,38 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "ellipsis or new axes",
     "BATCH_MATMUL-FLOAT32-FLOAT32": "broadcast batch dimensions",
     "QUANTIZE-qINT16-ties": "quantized storage INT16 is not supported by the MCU target",
+    "BITCAST-FLOAT32-narrower": "element type i16 is not supported by the MCU target",
+    "BITCAST-INT16-wider": "element type i16 is not supported by the MCU target",
+    # float seeds with plain int8 keys meet the lowering's dynamic-range check (float and int8)
+    "LSH_PROJECTION-FLOAT32-INT8-sparse-2": "hybrid .dynamic-range. 'tfl.lsh_projection'",
 }
 
 
 _q = Quant(seed_of("test_mcu_ops_vs_litert"))
 _x, _y, _z = _q((3, 4, 5)), _q((3, 5, 4)), _q((5, 6, 4))
+_s2b, _b2s = _q((1, 5, 6, 2)), _q((6, 3, 2, 2))
+
+
+def _lsh_projection(kind: str, item_shape: tuple, type_: str, weighted: bool) -> KernelCase:
+    """test_interpreter_rare_ops' LSH_PROJECTION case: keys of 4 + the row's bytes."""
+    rng = np.random.default_rng(len(item_shape) * 10 + item_shape[0])
+    seeds = rng.standard_normal((4, 6)).astype(np.float32)
+    inputs = [spec(seeds.shape, data=seeds), spec((5, *item_shape), type_)]
+    if weighted:
+        inputs.append(spec([5]))
+    out = [4] if kind == "SPARSE" else [24]
+    name = f"{kind.lower()}-{'x'.join(map(str, item_shape))}{'-weighted' if weighted else ''}"
+    return KernelCase(
+        "LSH_PROJECTION",
+        inputs,
+        [spec(out, "INT32")],
+        {"type": kind},
+        "LSHProjectionOptions",
+        name=name,
+        ranges={1: (-100, 100)} if type_ != "FLOAT32" else {},
+    )
+
+
 # int8 forms of kernels whose shared cases are float or are declined here for other reasons
 MCU_CASES = [
     KernelCase(
@@ -83,6 +110,100 @@ MCU_CASES = [
         {"axis": 1},
         "GatherOptions",
         ranges={1: (0, 5)},
+    ),
+    # ops whose interpreter tests are not in the case tables, and run-time indices
+    KernelCase(
+        "BUCKETIZE",
+        [spec((3, 7))],
+        [spec((3, 7), "INT32")],
+        {"boundaries": [-1.0, 0.0, 1.5]},
+        "BucketizeOptions",
+    ),
+    KernelCase(
+        "SPARSE_TO_DENSE",
+        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
+        [spec((5, 6))],
+    ),
+    KernelCase(
+        "GATHER_ND",
+        [_z, spec((2, 2), "INT32")],
+        [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
+        ranges={1: (0, 4)},
+    ),
+    KernelCase(  # LiteRT's int8 kernel: output scale 1/128, zero point 0
+        "L2_NORMALIZATION",
+        [_q((2, 3, 40))],
+        [spec((2, 3, 40), "INT8", 1 / 128, 0)],
+        {},
+        "L2NormOptions",
+    ),
+    KernelCase(  # SAME padding and a bias (the table's case is VALID without one)
+        "CONV_3D",
+        [
+            spec((1, 4, 5, 5, 3)),
+            spec((3, 3, 3, 3, 4), data=np.random.default_rng(9).standard_normal((3, 3, 3, 3, 4))),
+            spec((4,), data=np.arange(4.0) - 1.5),
+        ],
+        [spec((1, 2, 3, 3, 4))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+        name="same-bias",
+    ),
+    KernelCase(  # test_interpreter_ops' case (not in the tables)
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 8, 8, 8, 5]),
+            spec((3, 3, 3, 5, 4), data=np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4))),
+            spec((1, 4, 4, 4, 4)),
+        ],
+        [spec((1, 8, 8, 8, 5))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+    ),
+    KernelCase(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 7, 6, 6, 2]),
+            spec((3, 3, 3, 2, 4), data=np.random.default_rng(8).standard_normal((3, 3, 3, 2, 4))),
+            spec((1, 3, 4, 4, 4)),
+            spec((2,), data=np.array([0.5, -1.0])),
+        ],
+        [spec((1, 7, 6, 6, 2))],
+        {"padding": "VALID", "stride_d": 2, "stride_h": 1, "stride_w": 1},
+        "Conv3DOptions",
+        name="valid-bias",
+    ),
+    KernelCase(  # test_interpreter_rare_ops' case (keys sorted), with lookups that miss
+        "HASHTABLE_LOOKUP",
+        [
+            spec((7,), "INT32"),
+            i32([-7, 0, 3, 11, 42]),
+            spec((5, 3), data=np.arange(15.0).reshape(5, 3)),
+        ],
+        [spec((7, 3)), spec((7,), "UINT8")],
+        ranges={0: (-8, 43)},
+    ),
+    KernelCase(  # int8 padding with the zero point, as LiteRT pads
+        "SPACE_TO_BATCH_ND",
+        [_s2b, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],
+        [spec((6, 3, 2, 2), "INT8", _s2b["scale"], _s2b["zp"])],
+    ),
+    KernelCase(
+        "BATCH_TO_SPACE_ND",
+        [_b2s, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],
+        [spec((1, 5, 6, 2), "INT8", _b2s["scale"], _b2s["zp"])],
+    ),
+    # every length branch of Fingerprint64: keys of 6, 8, 16, 32, 44 and 84 bytes
+    _lsh_projection("SPARSE", (2,), "INT8", False),
+    _lsh_projection("DENSE", (1,), "INT32", True),
+    _lsh_projection("SPARSE", (3,), "INT32", True),
+    _lsh_projection("DENSE", (7,), "FLOAT32", False),
+    _lsh_projection("SPARSE", (5, 2), "INT32", False),
+    _lsh_projection("DENSE", (20,), "INT32", True),
+    KernelCase(
+        "TOPK_V2",
+        [_y, spec([], "INT32", data=np.array(3))],
+        [spec((3, 5, 3), "INT8", _y["scale"], _y["zp"]), spec((3, 5, 3), "INT32")],
     ),
 ]
 
@@ -142,6 +263,19 @@ def test_int8_div_bit_exact_with_litert_reference(trial: int) -> None:
     b[b == z2] = np.int8(z2 + 1 if z2 < 127 else z2 - 1)  # LiteRT refuses a zero divisor
     expected = litert_run(model, [a, b], kernels="reference")[0]
     np.testing.assert_array_equal(compiled(a, b, sanitize=True)[0], expected)
+
+
+def test_excluded_ops_are_interpreter_ops_the_mcu_does_not_compile() -> None:
+    """op_lowerings.EXCLUDED (what op_coverage does not count as missing) names only ops of the
+    op table that the interpreter runs and the mcu has no lowering for, each with a reason."""
+    from tflc.backends.mcu.op_lowerings import EXCLUDED, HANDLERS
+    from tflc.dialects.tfl_ops import ops_by_mlir_name
+    from tflc.runtime import kernels
+
+    kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
+    for op, why in EXCLUDED.items():
+        assert op not in HANDLERS and why, op
+        assert ops_by_mlir_name()[op].opcode in kernels.KERNELS, op
 
 
 REFUSED = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
+from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
+from tflc.backends.mcu.ops_conv3d import HANDLERS as CONV3D_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
     _arg_minmax,
@@ -26,7 +28,9 @@ from tflc.backends.mcu.ops_elementwise import (
     _relu,
     _unary,
 )
+from tflc.backends.mcu.ops_indexing import HANDLERS as INDEXING_HANDLERS
 from tflc.backends.mcu.ops_layout import HANDLERS as LAYOUT_HANDLERS
+from tflc.backends.mcu.ops_logic import HANDLERS as LOGIC_HANDLERS
 from tflc.backends.mcu.ops_nn import (
     _batch_matmul,
     _conv,
@@ -35,6 +39,7 @@ from tflc.backends.mcu.ops_nn import (
     _softmax,
     _transpose_conv,
 )
+from tflc.backends.mcu.ops_norm import HANDLERS as NORM_HANDLERS
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -79,6 +84,12 @@ HANDLERS = {
     "tfl.floor_mod": lambda lw: _binary(lw, "floor_mod"),
     **ANY_TYPE_HANDLERS,
     **LAYOUT_HANDLERS,
+    **LOGIC_HANDLERS,
+    **INDEXING_HANDLERS,
+    **BLOCK_HANDLERS,
+    **NORM_HANDLERS,
+    **CONV3D_HANDLERS,
+    "tfl.bitcast": _alias,  # the same bytes read as another type
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
@@ -86,3 +97,22 @@ HANDLERS = {
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)
+
+_VALUE_SHAPED = "its output shape depends on input values; the static arena needs every shape"
+_RESOURCE = "resource tensors hold state between runs; the generated code keeps none"
+# Ops the interpreter runs that the MCU target does not compile by design: op -> why.
+EXCLUDED = {
+    "tfl.where": _VALUE_SHAPED,
+    "tfl.unique": _VALUE_SHAPED,
+    "tfl.non_max_suppression_v4": _VALUE_SHAPED,
+    "tfl.non_max_suppression_v5": _VALUE_SHAPED,
+    "tfl.embedding_lookup_sparse": _VALUE_SHAPED,
+    "tfl.var_handle": _RESOURCE,
+    "tfl.read_variable": _RESOURCE,
+    "tfl.assign_variable": _RESOURCE,
+    "tfl.hashtable": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_find": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_import": _RESOURCE + " (and string keys or values)",
+    "tfl.hashtable_size": _RESOURCE,
+    "tfl.skip_gram": "string tensors have no MCU element type",
+}

@@ -113,5 +113,12 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "softmax_f32": (["softmax_f32.c"], ["float_ops.h"]),
     "elementwise_any": (["elementwise_any.c"], ["elementwise_any.h"]),
     "arg_minmax": (["arg_minmax.c"], ["arg_minmax.h", "elementwise_any.h"]),
+    "elementwise_extra": (["elementwise_extra.c"], ["elementwise_extra.h", "elementwise_any.h"]),
+    "indexing": (["indexing.c"], ["indexing.h", "elementwise_any.h"]),
+    "conv3d_f32": (["conv3d_f32.c"], ["conv3d_f32.h", "float_ops.h"]),
+    "lsh_projection": (["lsh_projection.c"], ["lsh_projection.h"]),
+    "l2_norm_s8": (["l2_norm_s8.c"], ["l2_norm_s8.h"]),
+    "log_softmax_s8": (["log_softmax_s8.c"], ["log_softmax_s8.h"]),
+    "normalization_f32": (["normalization_f32.c"], ["normalization_f32.h", "float_ops.h"]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

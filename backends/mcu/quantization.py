@@ -46,6 +46,29 @@ def softmax_exp_table(input_scale: float, beta: float) -> list[int]:
     return table
 
 
+def log_softmax_params(input_scale: float) -> dict:
+    """reference_integer_ops::LogSoftmax's parameters (PreprocessLogSoftmaxScalingExp with beta
+    1, CalculateInputRadius): diff_min, the reverse scaling multiplier and shift, and for every
+    d = -255..0 its Q5.26 value and its exp in Q0.31 (the softmax table)."""
+    bits = SOFTMAX_SCALED_DIFF_INTEGER_BITS
+    real = min(float(input_scale) * (1 << (31 - bits)), (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier_int(real)
+    max_input_rescaled = 1.0 * ((1 << bits) - 1) * (1 << (31 - bits)) / (1 << left_shift)
+    reverse_multiplier, reverse_shift = quantize_multiplier_int(
+        (1 << (31 - left_shift)) / float(multiplier)
+    )
+    return {
+        "diff_min": -int(math.floor(max_input_rescaled)),
+        "reverse_multiplier": reverse_multiplier,
+        "reverse_shift": reverse_shift,
+        "diff_q5": [
+            multiply_by_quantized_multiplier_greater_than_one_int(d, multiplier, left_shift)
+            for d in range(-255, 1)
+        ],
+        "exp_table": softmax_exp_table(input_scale, 1.0),
+    }
+
+
 def quantized_sum_table(
     input_scale: float, input_zero_point: int, output_scale: float, output_zero_point: int, n: int
 ) -> list[int]:

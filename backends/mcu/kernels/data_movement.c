@@ -74,6 +74,33 @@ void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, voi
   }
 }
 
+void tflc_strided_scatter(const tflc_strided_copy_params *p, const void *input, void *output) {
+  const uint8_t *in = (const uint8_t *)input;
+  uint8_t *out = (uint8_t *)output;
+  int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int32_t total = 1, i, k;
+  for (k = 0; k < 8; ++k) {
+    total *= p->out_shape[k];
+  }
+  for (i = 0; i < total; ++i) {
+    int32_t at = p->offset;
+    for (k = 0; k < 8; ++k) {
+      at += idx[k] * p->in_strides[k];
+    }
+    copy_bytes(out + at * p->elem, in, p->elem);
+    in += p->elem;
+    next_index(idx, p->out_shape);
+  }
+}
+
+void tflc_fill(int32_t count, int32_t elem, const void *value, void *output) {
+  uint8_t *out = (uint8_t *)output;
+  int32_t i;
+  for (i = 0; i < count; ++i) {
+    copy_bytes(out + i * elem, (const uint8_t *)value, elem);
+  }
+}
+
 void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void *output) {
   const uint8_t *in = (const uint8_t *)input;
   uint8_t *out = (uint8_t *)output;

@@ -39,6 +39,14 @@ void tflc_axis_gather(const tflc_axis_gather_params *p, const void *input, void 
 void tflc_gather(int32_t outer, int32_t axis_size, int32_t inner_bytes, int32_t count,
                  const int32_t *indices, const void *input, void *output);
 
+/* out[offset + sum(ik * out_strides[k])] = in[i0..i7], the input read in order: the converse
+ * of tflc_strided_copy (in_strides holds the output's strides): DILATE, MATRIX_DIAG,
+ * MATRIX_SET_DIAG write a strided part of an output filled before. */
+void tflc_strided_scatter(const tflc_strided_copy_params *p, const void *input, void *output);
+
+/* `count` copies of one element of `elem` bytes (FILL, ZEROS_LIKE, a fill before a scatter). */
+void tflc_fill(int32_t count, int32_t elem, const void *value, void *output);
+
 /* A byte copy (RESHAPE between two caller buffers). */
 void tflc_copy(int32_t bytes, const void *input, void *output);
 

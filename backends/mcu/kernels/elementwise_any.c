@@ -3,35 +3,6 @@
 
 #include "tflc_common.h"
 
-static int32_t broadcast_total(const tflc_broadcast4 *b) {
-  return b->out_shape[0] * b->out_shape[1] * b->out_shape[2] * b->out_shape[3];
-}
-
-/* Element offset of operand k at output position idx. */
-static int32_t offset_of(const tflc_broadcast4 *b, int32_t k, const int32_t *idx) {
-  return idx[0] * b->strides[k][0] + idx[1] * b->strides[k][1] + idx[2] * b->strides[k][2] +
-         idx[3] * b->strides[k][3];
-}
-
-static void advance(const tflc_broadcast4 *b, int32_t *idx) {
-  int32_t k;
-  for (k = 3; k >= 0; --k) {
-    if (++idx[k] < b->out_shape[k]) {
-      return;
-    }
-    idx[k] = 0;
-  }
-}
-
-static int64_t integer_at(int32_t type, const void *data, int32_t i) {
-  switch (type) {
-    case TFLC_TYPE_S32: return ((const int32_t *)data)[i];
-    case TFLC_TYPE_S64: return ((const int64_t *)data)[i];
-    case TFLC_TYPE_S8: return ((const int8_t *)data)[i];
-    default: return ((const uint8_t *)data)[i]; /* U8, BOOL */
-  }
-}
-
 static int compare(int32_t op, int less, int equal) {
   switch (op) {
     case TFLC_CMP_EQUAL: return equal;
@@ -47,19 +18,19 @@ void tflc_compare(const tflc_broadcast4 *b, int32_t op, int32_t type, const void
                   const void *in2, uint8_t *output) {
   int32_t idx[4] = {0, 0, 0, 0};
   int32_t i;
-  const int32_t total = broadcast_total(b);
+  const int32_t total = tflc_broadcast_total(b);
   for (i = 0; i < total; ++i) {
-    const int32_t ia = offset_of(b, 0, idx), ib = offset_of(b, 1, idx);
+    const int32_t ia = tflc_broadcast_offset(b, 0, idx), ib = tflc_broadcast_offset(b, 1, idx);
     if (type == TFLC_TYPE_F32) {
       const float x = ((const float *)in1)[ia], y = ((const float *)in2)[ib];
       /* NaN: only NOT_EQUAL holds, as in C++ */
       output[i] = (uint8_t)(x != x || y != y ? op == TFLC_CMP_NOT_EQUAL
                                              : compare(op, x < y, x == y));
     } else {
-      const int64_t x = integer_at(type, in1, ia), y = integer_at(type, in2, ib);
+      const int64_t x = tflc_integer_at(type, in1, ia), y = tflc_integer_at(type, in2, ib);
       output[i] = (uint8_t)compare(op, x < y, x == y);
     }
-    advance(b, idx);
+    tflc_broadcast_next(b, idx);
   }
 }
 
@@ -67,16 +38,16 @@ void tflc_select(const tflc_broadcast4 *b, int32_t elem, const uint8_t *cond, co
                  const void *y, void *output) {
   int32_t idx[4] = {0, 0, 0, 0};
   int32_t i, k;
-  const int32_t total = broadcast_total(b);
+  const int32_t total = tflc_broadcast_total(b);
   uint8_t *out = (uint8_t *)output;
   for (i = 0; i < total; ++i) {
-    const uint8_t *src = cond[offset_of(b, 0, idx)]
-                             ? (const uint8_t *)x + offset_of(b, 1, idx) * elem
-                             : (const uint8_t *)y + offset_of(b, 2, idx) * elem;
+    const uint8_t *src = cond[tflc_broadcast_offset(b, 0, idx)]
+                             ? (const uint8_t *)x + tflc_broadcast_offset(b, 1, idx) * elem
+                             : (const uint8_t *)y + tflc_broadcast_offset(b, 2, idx) * elem;
     for (k = 0; k < elem; ++k) {
       *out++ = src[k];
     }
-    advance(b, idx);
+    tflc_broadcast_next(b, idx);
   }
 }
 
@@ -85,7 +56,7 @@ void tflc_cast(int32_t size, int32_t from, int32_t to, const void *input, void *
   for (i = 0; i < size; ++i) {
     const int is_float = from == TFLC_TYPE_F32;
     const float f = is_float ? ((const float *)input)[i] : 0.0f;
-    const int64_t v = is_float ? 0 : integer_at(from, input, i);
+    const int64_t v = is_float ? 0 : tflc_integer_at(from, input, i);
     switch (to) {
       case TFLC_TYPE_F32: ((float *)output)[i] = is_float ? f : (float)v; break;
       case TFLC_TYPE_S32: ((int32_t *)output)[i] = is_float ? (int32_t)f : (int32_t)v; break;
@@ -127,10 +98,10 @@ void tflc_binary_s32(const tflc_broadcast4 *b, int32_t op, int32_t act_min, int3
                      const int32_t *in1, const int32_t *in2, int32_t *output) {
   int32_t idx[4] = {0, 0, 0, 0};
   int32_t i;
-  const int32_t total = broadcast_total(b);
+  const int32_t total = tflc_broadcast_total(b);
   for (i = 0; i < total; ++i) {
-    const int32_t v = binary_s32(op, in1[offset_of(b, 0, idx)], in2[offset_of(b, 1, idx)]);
+    const int32_t v = binary_s32(op, in1[tflc_broadcast_offset(b, 0, idx)], in2[tflc_broadcast_offset(b, 1, idx)]);
     output[i] = TFLC_CLAMP(v, act_min, act_max);
-    advance(b, idx);
+    tflc_broadcast_next(b, idx);
   }
 }

@@ -13,6 +13,38 @@ typedef struct {
   int32_t strides[3][4];
 } tflc_broadcast4;
 
+static inline int32_t tflc_broadcast_total(const tflc_broadcast4 *b) {
+  return b->out_shape[0] * b->out_shape[1] * b->out_shape[2] * b->out_shape[3];
+}
+
+/* Element offset of operand k at output position idx. */
+static inline int32_t tflc_broadcast_offset(const tflc_broadcast4 *b, int32_t k,
+                                            const int32_t *idx) {
+  return idx[0] * b->strides[k][0] + idx[1] * b->strides[k][1] + idx[2] * b->strides[k][2] +
+         idx[3] * b->strides[k][3];
+}
+
+/* Element i of an integer or bool tensor of `type`, widened. */
+static inline int64_t tflc_integer_at(int32_t type, const void *data, int32_t i) {
+  switch (type) {
+    case TFLC_TYPE_S32: return ((const int32_t *)data)[i];
+    case TFLC_TYPE_S64: return ((const int64_t *)data)[i];
+    case TFLC_TYPE_S8: return ((const int8_t *)data)[i];
+    default: return ((const uint8_t *)data)[i]; /* U8, BOOL */
+  }
+}
+
+/* Steps idx to the next output position in row-major order. */
+static inline void tflc_broadcast_next(const tflc_broadcast4 *b, int32_t *idx) {
+  int32_t k;
+  for (k = 3; k >= 0; --k) {
+    if (++idx[k] < b->out_shape[k]) {
+      return;
+    }
+    idx[k] = 0;
+  }
+}
+
 enum {
   TFLC_CMP_EQUAL,
   TFLC_CMP_NOT_EQUAL,

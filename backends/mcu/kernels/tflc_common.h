@@ -65,6 +65,50 @@ static inline int32_t tflc_mul_by_quantized_multiplier_single(int32_t x, int32_t
   return (int32_t)(((int64_t)x * (int64_t)multiplier + round) >> total_shift);
 }
 
+/* gemmlowp::SaturatingRoundingMultiplyByPOT: x * 2^exponent, saturated to int32 for
+ * exponent > 0, a rounding division for exponent <= 0. */
+static inline int32_t tflc_saturating_multiply_by_pot(int32_t x, int exponent) {
+  int32_t threshold;
+  if (exponent <= 0) {
+    return tflc_rounding_divide_by_pot(x, -exponent);
+  }
+  threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
+  if (x > threshold) {
+    return INT32_MAX;
+  }
+  if (x < -threshold) {
+    return INT32_MIN;
+  }
+  return tflc_shift_left(x, exponent);
+}
+
+static inline int tflc_count_leading_zeros(uint32_t x) {
+  int n = 0;
+  if (x == 0) {
+    return 32;
+  }
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    ++n;
+  }
+  return n;
+}
+
+/* gemmlowp::one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out: Newton-Raphson in Q2.29. */
+static inline int32_t tflc_one_over_one_plus_x(int32_t a) {
+  const int64_t sum = (int64_t)a + INT32_MAX;
+  const int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  const int32_t one_q2 = 1 << 29;
+  int32_t x = 1515870810 + tflc_srdhm(half_denominator, -1010580540); /* 48/17 - 32/17 d */
+  int i;
+  for (i = 0; i < 3; ++i) {
+    const int32_t half_denominator_times_x = tflc_srdhm(half_denominator, x);
+    const int32_t one_minus = one_q2 - half_denominator_times_x;
+    x = x + tflc_saturating_multiply_by_pot(tflc_srdhm(x, one_minus), 2);
+  }
+  return tflc_saturating_multiply_by_pot(x, 1);
+}
+
 static inline int8_t tflc_sat_s8(int32_t x) {
   return (int8_t)TFLC_CLAMP(x, -128, 127);
 }
