@@ -203,6 +203,10 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
         p = binop(fn, "muli", ext(fn, a, v32, v64), ext(fn, load("mult"), v32, v64), v64)
         p = binop(fn, "addi", p, iconst(fn, 1 << 31, v64), v64)
         p = binop(fn, "shrsi", p, iconst(fn, 32, v64), v64)
+    elif lanes % 2 == 0:
+        s = srdhm_in_place(fn, acc, load("mult"), lanes)
+        s = binop(fn, "addi", s, load("half"), v32)
+        return binop(fn, "shrsi", s, load("right"), v32)
     else:
         p = binop(fn, "muli", ext(fn, acc, v32, v64), ext(fn, load("mult"), v32, v64), v64)
         p = binop(fn, "addi", p, iconst(fn, 1 << 30, v64), v64)
@@ -210,6 +214,34 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
     s = fn.op(f"arith.trunci {p} : {v64} to {v32}")
     s = binop(fn, "addi", s, load("half"), v32)
     return binop(fn, "shrsi", s, load("right"), v32)
+
+
+def srdhm_in_place(fn: Function, acc: str, mult: str, lanes: int) -> str:
+    """(acc * mult + 2^30) >> 31 per i32 lane (mult in [0, 2^31)) without widening the
+    vector: even and odd lanes of the i32 vectors seen as i64 lanes are multiplied apart (one
+    `vpmuldq` each on x86), and bits 31..62 of each product go back into the lane they came
+    from (a shift right for the even lanes, left for the odd ones, one blend). Widening to i64
+    and narrowing back costs about twice the instructions."""
+    v32, w64 = vec(lanes, "i32"), vec(lanes // 2, "i64")
+    c32, c31, c1 = (iconst(fn, c, w64) for c in (32, 31, 1))
+    a, m = (fn.op(f"vector.bitcast {v} : {v32} to {w64}") for v in (acc, mult))
+
+    def low(v: str) -> str:  # the even lane, sign-extended
+        return binop(fn, "shrsi", binop(fn, "shli", v, c32, w64), c32, w64)
+
+    def high(v: str) -> str:  # the odd lane, sign-extended
+        return binop(fn, "shrsi", v, c32, w64)
+
+    rounding = iconst(fn, 1 << 30, w64)
+    even = binop(fn, "addi", binop(fn, "muli", low(a), low(m), w64), rounding, w64)
+    odd = binop(fn, "addi", binop(fn, "muli", high(a), high(m), w64), rounding, w64)
+    even = fn.op(f"vector.bitcast {binop(fn, 'shrui', even, c31, w64)} : {w64} to {v32}")
+    odd = fn.op(f"vector.bitcast {binop(fn, 'shli', odd, c1, w64)} : {w64} to {v32}")
+    odd_lanes = fn._const(
+        "dense<[" + ", ".join("true" if i % 2 else "false" for i in range(lanes)) + "]>",
+        vec(lanes, "i1"),
+    )
+    return fn.op(f"arith.select {odd_lanes}, {odd}, {even} : {vec(lanes, 'i1')}, {v32}")
 
 
 def store_narrow(
