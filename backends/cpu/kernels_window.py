@@ -15,16 +15,26 @@ from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry, _interior, co
 
 
 def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) -> None:
-    """Loops over (batch, channel block, oh, ow); `pixel(n, cb, count, oh, ow, ih0, iw0, checked)`
-    emits one output vector of `count` channels starting at channel `cb`."""
+    """Loops over (batch, oh, ow, channel block); `pixel(n, cb, count, oh, ow, ih0, iw0,
+    checked)` emits one output vector of `count` channels starting at channel `cb`. Channels
+    are innermost, as NHWC lays them out: a pixel's window is read once, from cache lines it
+    uses whole, where channel blocks outermost streamed the whole input once per block."""
     fn = k.fn
     x_t, y_t = node.inputs[0], node.outputs[0]
     sh, sw, dh, dw, h, w, oh, ow, pt, pl = _conv_geometry(node, x_t.shape, y_t.shape, kh, kw)
     oh_lo, oh_hi = _interior(oh, h, kh, sh, dh, pt)
     ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
     batch = x_t.shape[0]
+    full = c - c % lanes
 
-    def row(n, cb, count, ohv, checked_row: bool):
+    def channels(n, ohv, owv, ih0, iw0, checked: bool):
+        if full:
+            with fn.loop(0, full, lanes) as cb:
+                pixel(n, cb, lanes, ohv, owv, ih0, iw0, checked)
+        if c % lanes:
+            pixel(n, fn.idx(full), c % lanes, ohv, owv, ih0, iw0, checked)
+
+    def row(n, ohv, checked_row: bool):
         ih0 = fn.add(fn.mul(ohv, sh), -pt)
         spans = [(0, ow_lo, True), (ow_lo, ow_hi, False), (ow_hi, ow, True)]
         if checked_row:
@@ -34,26 +44,12 @@ def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) 
                 continue
             with fn.loop(lo, hi) as owv:
                 iw0 = fn.add(fn.mul(owv, sw), -pl)
-                pixel(n, cb, count, ohv, owv, ih0, iw0, checked)
+                channels(n, ohv, owv, ih0, iw0, checked)
 
     tb, te = k.parallel_range(oh)
-
-    def block(n, cb, count):
-        with fn.loop(tb, te) as ohv:
-            inside = fn.in_range(ohv, oh_lo, oh_hi)
-            fn.if_else(
-                inside,
-                lambda: row(n, cb, count, ohv, False),
-                lambda: row(n, cb, count, ohv, True),
-            )
-
-    with fn.loop(0, batch) as n:
-        full = c - c % lanes
-        if full:
-            with fn.loop(0, full, lanes) as cb:
-                block(n, cb, lanes)
-        if c % lanes:
-            block(n, fn.idx(full), c % lanes)
+    with fn.loop(0, batch) as n, fn.loop(tb, te) as ohv:
+        inside = fn.in_range(ohv, oh_lo, oh_hi)
+        fn.if_else(inside, lambda: row(n, ohv, False), lambda: row(n, ohv, True))
 
 
 def _tap(fn: Function, checked: bool, ih: str, iw: str, h: int, w: int, acc: str, ty: str, body):
