@@ -87,7 +87,7 @@ class Int8Tile:
         # the final sums, whatever the dot product's offset: bias + sum((x - zp) * w)
         start = np.abs(bias - x_zp * w_sum)
         bound = int(np.max(start + 128 * np.abs(w_kn).sum(axis=0), initial=0))
-        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound)
+        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound, t.lanes)
         self.i32 = tabs32 is not None
         if self.i32:
             self.tabs = {name: k.arg_const(a) for name, a in tabs32.items()}

@@ -53,7 +53,7 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     interleave = ", ".join(f"{i}, {i + v}" for i in range(v))
     mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
     bound = int(np.max(np.abs(bpad[:cout]) + 255 * np.abs(wpad[:, :cout]).sum(axis=0)))
-    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound)
+    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound, v)
     tabs = tabs32 if tabs32 is not None else q.neon_requant_tables(mult, shift, cpad)
     any_left = bool(np.any(tabs.get("left", 0)))
     tabs = {name: k.arg_const(a) for name, a in tabs.items()}
