@@ -164,7 +164,7 @@ def requant_neon_vector(fn, acc64: str, tabs: dict, index: str, ty64: str, any_l
 
 
 def i32_requant_tables(
-    mult, shift, n_pad: int, acc_bound: int, lanes: int = 0
+    mult, shift, n_pad: int, acc_bound: int, out_zp: int, lanes: int = 0
 ) -> dict[str, np.ndarray] | None:
     """Per-channel constants of the "neon" rounding computed in i32 lanes, or None when the
     accumulators may not fit: with a = acc << (left + 1) exact in i32,
@@ -172,7 +172,8 @@ def i32_requant_tables(
     which equals the i64 form (nested floors of integer sums compose). Without left shifts
     (multipliers below one, the usual case) SRDHM is (acc * m + 2^30) >> 31 on the product;
     with 16 lanes (AVX-512, which shifts i64 lanes arithmetically) it is the one-rounding i64
-    form of `paired_requant_tables` instead."""
+    form of `paired_requant_tables` instead. `requant_i32_vector` adds the output zero point
+    `out_zp` (the paired form inside its rounding bias)."""
     mult = np.asarray(mult, np.int64).reshape(-1)
     shift = np.asarray(shift, np.int64).reshape(-1)
     left = np.maximum(shift, 0)
@@ -182,7 +183,9 @@ def i32_requant_tables(
         return None
     n = mult.size
     if lanes == 16 and not any_left:
-        return paired_requant_tables(mult, right, n_pad)
+        paired = paired_requant_tables(mult, right, n_pad, acc_bound, out_zp)
+        if paired is not None:
+            return paired
 
     def pad(a: np.ndarray) -> np.ndarray:
         out = np.zeros(n_pad, np.int32)
@@ -196,13 +199,20 @@ def i32_requant_tables(
     return tabs
 
 
-def paired_requant_tables(mult: np.ndarray, right: np.ndarray, n_pad: int) -> dict:
-    """The "neon" rounding in one i64 step, (acc * m + 2^30 + [r>0] 2^(30+r)) >> (31 + r), with
-    its constants split between even and odd channels (i64, one per i64 lane of an i32 vector
-    seen as i64 lanes): |acc * m| < 2^62, so nothing overflows."""
+def paired_requant_tables(
+    mult: np.ndarray, right: np.ndarray, n_pad: int, acc_bound: int, out_zp: int
+) -> dict | None:
+    """The "neon" rounding in one i64 step, (acc * m + 2^30 + [r>0] 2^(30+r)) >> (31 + r), plus
+    the output zero point folded into the bias (floor((P + zp 2^s) / 2^s) = floor(P / 2^s) +
+    zp), with its constants split between even and odd channels (i64, one per i64 lane of an
+    i32 vector seen as i64 lanes); None where the biased product might pass 2^63."""
+    s = 31 + right
     bias = (1 << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+    if acc_bound * (1 << 31) + (1 << 61) + (abs(out_zp) << int(s.max(initial=31))) >= 1 << 62:
+        return None
+    bias = bias + (np.int64(out_zp) << s)
     tabs = {}
-    for name, a, fill in (("mult", mult, 0), ("bias", bias, 0), ("shift", 31 + right, 31)):
+    for name, a, fill in (("mult", mult, 0), ("bias", bias, 0), ("shift", s, 31)):
         full = np.full(n_pad, fill, np.int64)
         full[: a.size] = a
         tabs[f"{name}_even"], tabs[f"{name}_odd"] = full[0::2].copy(), full[1::2].copy()
@@ -235,11 +245,15 @@ def requant_paired_vector(fn: Function, acc: str, tabs: dict, index: str, lanes:
     return fn.op(f"vector.shuffle {halves[0]}, {halves[1]} [{pick}] : {v32}, {v32}")
 
 
-def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: int) -> str:
-    """The "neon" requantization of an i32 vector with the tables of `i32_requant_tables`."""
+def requant_i32_vector(
+    fn: Function, acc: str, tabs: dict, index: str, lanes: int, out_zp: int
+) -> str:
+    """The "neon" requantization of an i32 vector with the tables of `i32_requant_tables`
+    (made for the same `out_zp`), plus the output zero point."""
     if "mult_even" in tabs:
         return requant_paired_vector(fn, acc, tabs, index, lanes)
     v32, v64 = vec(lanes, "i32"), vec(lanes, "i64")
+    zp = iconst(fn, out_zp, v32)
 
     def load(name: str) -> str:
         mem, mty = tabs[name]
@@ -253,14 +267,14 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
     elif lanes % 2 == 0:
         s = srdhm_in_place(fn, acc, load("mult"), lanes)
         s = binop(fn, "addi", s, load("half"), v32)
-        return binop(fn, "shrsi", s, load("right"), v32)
+        return binop(fn, "addi", binop(fn, "shrsi", s, load("right"), v32), zp, v32)
     else:
         p = binop(fn, "muli", ext(fn, acc, v32, v64), ext(fn, load("mult"), v32, v64), v64)
         p = binop(fn, "addi", p, iconst(fn, 1 << 30, v64), v64)
         p = binop(fn, "shrsi", p, iconst(fn, 31, v64), v64)
     s = fn.op(f"arith.trunci {p} : {v64} to {v32}")
     s = binop(fn, "addi", s, load("half"), v32)
-    return binop(fn, "shrsi", s, load("right"), v32)
+    return binop(fn, "addi", binop(fn, "shrsi", s, load("right"), v32), zp, v32)
 
 
 def srdhm_in_place(fn: Function, acc: str, mult: str, lanes: int) -> str:

@@ -87,7 +87,9 @@ class Int8Tile:
         # the final sums, whatever the dot product's offset: bias + sum((x - zp) * w)
         start = np.abs(bias - x_zp * w_sum)
         bound = int(np.max(start + 128 * np.abs(w_kn).sum(axis=0), initial=0))
-        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound, t.lanes)
+        y_t = node.outputs[0]
+        self.zo = q.scale_zp(y_t)[1]
+        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound, self.zo, t.lanes)
         self.i32 = tabs32 is not None
         if self.i32:
             self.tabs = {name: k.arg_const(a) for name, a in tabs32.items()}
@@ -95,8 +97,6 @@ class Int8Tile:
             tabs = q.neon_requant_tables(mult, shift, n_pad)
             self.any_left = bool(np.any(tabs["left"]))
             self.tabs = {name: k.arg_const(a) for name, a in tabs.items()}
-        y_t = node.outputs[0]
-        self.zo = q.scale_zp(y_t)[1]
         self.lo, self.hi = q.out_clamp(node)
 
     def emit(self, mr: int, nb, valid_cols: int, k_loops, out_rows) -> None:
@@ -120,8 +120,7 @@ class Int8Tile:
         fn, v = self.k.fn, self.t.lanes
         v64, v32 = q.vec(v, "i64"), q.vec(v, "i32")
         if self.i32:
-            r = q.requant_i32_vector(fn, acc, self.tabs, ch, v)
-            r = q.binop(fn, "addi", r, q.iconst(fn, self.zo, v32), v32)
+            r = q.requant_i32_vector(fn, acc, self.tabs, ch, v, self.zo)
             return q.clamp(fn, r, self.lo, self.hi, v32)
         a = q.ext(fn, acc, v32, v64)
         r = q.requant_neon_vector(fn, a, self.tabs, ch, v64, self.any_left)

@@ -53,12 +53,12 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     interleave = ", ".join(f"{i}, {i + v}" for i in range(v))
     mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
     bound = int(np.max(np.abs(bpad[:cout]) + 255 * np.abs(wpad[:, :cout]).sum(axis=0)))
-    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound, v)
+    zo = q.scale_zp(y_t)[1]
+    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound, zo, v)
     tabs = tabs32 if tabs32 is not None else q.neon_requant_tables(mult, shift, cpad)
     any_left = bool(np.any(tabs.get("left", 0)))
     tabs = {name: k.arg_const(a) for name, a in tabs.items()}
     x_zp = q.scale_zp(x_t)[1]
-    zo = q.scale_zp(y_t)[1]
     lo, hi = q.out_clamp(node)
     x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
     zp_v = q.iconst(fn, x_zp, v32)
@@ -146,8 +146,7 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
 
     def finish(n, cb, count, ohv, owv, acc: str) -> None:
         if tabs32 is not None:
-            r = q.requant_i32_vector(fn, acc, tabs, cb, v)
-            r = q.binop(fn, "addi", r, q.iconst(fn, zo, v32), v32)
+            r = q.requant_i32_vector(fn, acc, tabs, cb, v, zo)
             r = q.clamp(fn, r, lo, hi, v32)
         else:
             a64 = q.ext(fn, acc, v32, v64)
