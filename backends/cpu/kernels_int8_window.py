@@ -111,9 +111,15 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         acc = fn.op(f"vector.load {bpi[0]}[{cb}] : {bpi[1]}, {v32}")
         for p in range(pairs):
             a = raw_tap(n, cb, count, ih0, iw0, 2 * p, checked)
-            b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1, checked) if 2 * p + 1 < n_taps else a
-            xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
-            xy = q.ext(fn, q.ext(fn, xy, v16b, v16), v16, v32w)
+            if 2 * p + 1 < n_taps:
+                b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1, checked)
+                xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
+                xy = q.ext(fn, xy, v16b, v16)
+            else:
+                # A lone last tap (its pair's weight is 0): each input sign-extended to i32
+                # is the pair (x, sign bits), one vpmovsxbd instead of an interleave.
+                xy = fn.op(f"vector.bitcast {q.ext(fn, a, v8, v32)} : {v32} to {v16}")
+            xy = q.ext(fn, xy, v16, v32w)
             wi = fn.add(fn.mul(cb, 2), p * 2 * cpad)
             wv = fn.op(f"vector.load {wpp[0]}[{wi}] : {wpp[1]}, {v16}")
             prod = fn.op(f"arith.muli {xy}, {q.ext(fn, wv, v16, v32w)} : {v32w}")
