@@ -89,6 +89,9 @@ def srdhm(fn: Function, x: str, m: str | int, ty: str) -> str:
         p = binop(fn, "muli", x, m, ty)
         p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
         return binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+    lanes = int(ty[len("vector<") :].split("x")[0]) if ty.startswith("vector") else 0
+    if lanes % 2 == 0 and lanes:
+        return srdhm_in_place(fn, x, iconst(fn, m, ty) if isinstance(m, int) else m, lanes)
     wide = retype(ty, "i64")
     m = iconst(fn, m, wide) if isinstance(m, int) else ext(fn, m, ty, wide)
     p = binop(fn, "muli", ext(fn, x, ty, wide), m, wide)
