@@ -163,7 +163,7 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), cb)
         q.store_narrow(fn, r, v, y[0], y[1], out, count)
 
-    _window(k, v, node, kh, kw, cout, pixel)
+    _window(k, v, node, kh, kw, cout, pixel, byte_channels=True)
 
 
 def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
@@ -203,4 +203,4 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
         q.store_narrow(fn, acc, v, y[0], y[1], out, count)
 
-    _window(k, v, node, kh, kw, c, pixel)
+    _window(k, v, node, kh, kw, c, pixel, byte_channels=True)
