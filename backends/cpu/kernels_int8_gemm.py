@@ -6,9 +6,9 @@ output channel, and one step multiplies a broadcast group of inputs with a panel
 (kernels_int8_dot.py: int16 pairs through `vpmaddwd`, or, where the CPU has it, groups of four
 through the u8 x s8 `vpdpbusd`). The input zero point (and the dot product's own input offset)
 is folded into a per-channel initial accumulator (bias - (zp_in + offset) * sum(w)); padded
-taps read the input zero point, so they contribute nothing, as in TFLite. Requantization ("neon" rounding, as LiteRT's
-ruy/optimized paths), the output zero point and the activation clamp are applied to the
-accumulators before the one store of each tile.
+taps read the input zero point, so they contribute nothing, as in TFLite. Requantization
+("neon" rounding, as LiteRT's ruy/optimized paths), the output zero point and the activation
+clamp are applied to the accumulators before the one store of each tile.
 """
 
 from __future__ import annotations
