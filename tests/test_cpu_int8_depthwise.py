@@ -3,7 +3,7 @@ edges of its window kernel (backends/cpu/kernels_int8_window.py): taps in pairs 
 last one (9 and 25 taps) or none (4), channel counts that end in a partial vector (down to one
 channel), padded taps reading extreme input zero points, strides, dilation, a depth
 multiplier, per-channel scales; compiled for the host and, where this host runs them, for
-AVX2 (Haswell) and baseline x86-64.
+the other CPUs of test_cpu_int8_dot and baseline x86-64.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from test_cpu_int8_dot import CPUS, _cpu_param, _i8, _quant_weights, _run
 
-DW_CPUS = [*CPUS[:1], CPUS[2], _cpu_param("x86-64", set(), "")]
+# host: taps in fours through vpdpbusd where it has AVX512-VNNI and VBMI; Cascade Lake
+# (AVX512-VNNI, no VBMI) and Alder Lake (AVX-VNNI): pairs
+DW_CPUS = [*CPUS, _cpu_param("x86-64", set(), "")]
 
 # (input NHWC, (kh, kw), stride, padding, dilation, depth multiplier, input zero point, act)
 DEPTHWISE = {

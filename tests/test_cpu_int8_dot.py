@@ -1,7 +1,8 @@
 """int8 convs and fully-connected layers through each dot product of the cpu target
 (backends/cpu/kernels_int8_dot.py), bit-exact with LiteRT's builtin kernels: `vpdpbusd` on
 512-bit vectors (AVX512-VNNI) and on 256-bit ones (AVX-VNNI, compiled for Alder Lake) and int16
-pairs (AVX2, compiled for Haswell), each run on this host where it has the instructions.
+pairs (AVX2, compiled for Haswell), each run on this host where it has the instructions
+(Cascade Lake: AVX512-VNNI without VBMI's byte permutes).
 The shapes hit the packing's edges: reductions that are not a multiple of the group (K < 4,
 odd channel counts per tap), output channels past one panel or short of one vector, padded
 taps reading a nonzero (and extreme) input zero point, per-channel weight scales.
@@ -32,6 +33,7 @@ def _cpu_param(cpu: str | None, needs: set[str], why: str):
 CPUS = [
     _cpu_param(None, set(), ""),
     _cpu_param("alderlake", {"+avxvnni", "+avx2"}, "host has no AVX-VNNI"),
+    _cpu_param("cascadelake", {"+avx512vnni", "+avx512bw", "+avx512vl"}, "no AVX512-VNNI"),
     _cpu_param("haswell", {"+avx2", "+fma"}, "host has no AVX2"),
 ]
 

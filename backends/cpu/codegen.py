@@ -56,6 +56,11 @@ class TargetMachineSpec:
             return "+avxvnni" in f or {"+avx512vnni", "+avx512vl"} <= f
         return False
 
+    @property
+    def byte_permute(self) -> bool:
+        """AVX512-VBMI: any byte shuffle of a 512-bit vector is one vpermb / vpermt2b."""
+        return self.f32_lanes == 16 and "+avx512vbmi" in self.features.split(",")
+
 
 @functools.cache
 def _llvm():
@@ -89,17 +94,16 @@ _X86_FEATURES = {
     **dict.fromkeys(
         ["haswell", "broadwell", "skylake", "znver1", "znver2", "znver3", "x86-64-v3"], _AVX2
     ),
-    **dict.fromkeys(["skylake-avx512", "cannonlake", "x86-64-v4"], _AVX512),
+    **dict.fromkeys(["skylake-avx512", "x86-64-v4"], _AVX512),
+    "cannonlake": "+avx512vbmi," + _AVX512,
+    **dict.fromkeys(["cascadelake", "cooperlake"], "+avx512vnni," + _AVX512),
     **dict.fromkeys(
-        [
-            "cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake",
-            "rocketlake", "znver4", "znver5",
-        ],
-        "+avx512vnni," + _AVX512,
+        ["icelake-client", "icelake-server", "tigerlake", "rocketlake", "znver4", "znver5"],
+        "+avx512vnni,+avx512vbmi," + _AVX512,
     ),
     **dict.fromkeys(
         ["sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d"],
-        "+avx512vnni,+avxvnni," + _AVX512,
+        "+avx512vnni,+avxvnni,+avx512vbmi," + _AVX512,
     ),
     **dict.fromkeys(
         [

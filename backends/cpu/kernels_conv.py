@@ -30,6 +30,8 @@ class Tiling:
     fused_multiply_add: bool = True
     # The target has vpdpbusd at this vector width: int8 GEMMs take four products per lane.
     u8s8_dot: bool = False
+    # ... and permutes bytes across the whole vector in one instruction (AVX512-VBMI).
+    byte_permute: bool = False
 
 
 def _ceil_div(a: int, b: int) -> int:

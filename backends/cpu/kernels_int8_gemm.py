@@ -211,8 +211,8 @@ def int8_tiling(t: Tiling, dot: PairDot | QuadDot) -> Tiling:
     Quads (vpdpbusd reads its weights as they are packed): QUAD_TILES."""
     if isinstance(dot, QuadDot):
         mr, nr = QUAD_TILES[t.lanes]
-        return Tiling(t.lanes, mr, nr, t.fused_multiply_add, t.u8s8_dot)
-    return Tiling(t.lanes, 2, 2 * t.nr, t.fused_multiply_add, t.u8s8_dot)
+        return Tiling(t.lanes, mr, nr, t.fused_multiply_add, t.u8s8_dot, t.byte_permute)
+    return Tiling(t.lanes, 2, 2 * t.nr, t.fused_multiply_add, t.u8s8_dot, t.byte_permute)
 
 
 # rows x vectors of the vpdpbusd tiles per i32 lanes, within 32 (AVX-512) or 16 registers.

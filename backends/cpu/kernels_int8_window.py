@@ -16,6 +16,7 @@ from tflc.backends.cpu import kernels_int8_common as q
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry
+from tflc.backends.cpu.kernels_int8_dot import VPDPBUSD
 from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
 from tflc.backends.cpu.kernels_window import _tap, _window, clipped_window
 from tflc.errors import TflcError
@@ -43,13 +44,21 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     # Taps go in pairs through one i16 pair dot product (vpmaddwd on x86) on the raw inputs;
     # the input zero point is folded into the initial accumulator, and taps outside the image
     # read the zero point, so they add nothing.
+    # With vpdpbusd and a one-instruction byte interleave, the first taps go in fours through
+    # it instead (inputs made unsigned, -128 * their weights in the initial accumulator, as
+    # kernels_int8_dot.QuadDot): 27 instructions per 16 outputs of a 3x3 where pairs take 35,
+    # MobileNetV2's depthwise layers 11-14% faster (Zen, AVX-512). Unmeasured without VBMI.
     n_taps = kh * kw
-    pairs = -(-n_taps // 2)
+    quads = n_taps // 4 if t.u8s8_dot and t.byte_permute and mult_ch == 1 else 0
+    pairs = -(-(n_taps - 4 * quads) // 2)
     wpairs = np.zeros((pairs * 2, cpad), np.int16)
-    wpairs[:n_taps] = wpad
+    wpairs[: n_taps - 4 * quads] = wpad[4 * quads :]
     wpairs = wpairs.reshape(pairs, 2, cpad).transpose(0, 2, 1).reshape(-1)
+    wquads = wpad[: 4 * quads].astype(np.int8).reshape(quads, 4, cpad).transpose(0, 2, 1)
     interior_init = bpad.astype(np.int64) - q.scale_zp(x_t)[1] * wpad.astype(np.int64).sum(0)
+    interior_init -= 128 * wpad[: 4 * quads].astype(np.int64).sum(0)
     wpp, bpi = k.arg_const(wpairs), k.arg_const(interior_init.astype(np.int32))
+    wqp = k.arg_const(wquads.reshape(-1)) if quads else None
     interleave = ", ".join(f"{i}, {i + v}" for i in range(v))
     mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
     bound = int(np.max(np.abs(bpad[:cout]) + 255 * np.abs(wpad[:, :cout]).sum(axis=0)))
@@ -103,16 +112,34 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
             raw = fn.op(f"arith.select {ok}, {raw}, {zp_raw} : {q.vec(v, 'i8')}")
         return raw
 
+    def quad(n, cb, count, ih0, iw0, checked: bool, qd: int, acc: str) -> str:
+        """acc += four taps' products per channel: the taps' bytes interleaved per channel
+        (one byte permute on AVX512-VBMI), sign bits flipped, one vpdpbusd."""
+        v8, v2, v4 = q.vec(v, "i8"), q.vec(2 * v, "i8"), q.vec(4 * v, "i8")
+        t = [raw_tap(n, cb, count, ih0, iw0, 4 * qd + j, checked) for j in range(4)]
+        both = ", ".join(str(i) for i in range(2 * v))
+        ab = fn.op(f"vector.shuffle {t[0]}, {t[1]} [{both}] : {v8}, {v8}")
+        cd = fn.op(f"vector.shuffle {t[2]}, {t[3]} [{both}] : {v8}, {v8}")
+        per_channel = ", ".join(str(j * v + c) for c in range(v) for j in range(4))
+        x4 = fn.op(f"vector.shuffle {ab}, {cd} [{per_channel}] : {v2}, {v2}")
+        u8 = q.binop(fn, "xori", x4, q.iconst(fn, -128, v4), v4)
+        wv = fn.op(f"vector.load {wqp[0]}[{fn.add(fn.mul(cb, 4), qd * 4 * cpad)}] : {wqp[1]}, {v4}")
+        return fn.op(
+            f'llvm.call_intrinsic "{VPDPBUSD[v]}"({acc}, {u8}, {wv}) : ({v32}, {v4}, {v4}) -> {v32}'
+        )
+
     def paired(n, cb, count, ih0, iw0, checked: bool) -> str:
         v8, v16b = q.vec(v, "i8"), q.vec(2 * v, "i8")
         v16, v32w = q.vec(2 * v, "i16"), q.vec(2 * v, "i32")
         even = ", ".join(str(2 * i) for i in range(v))
         odd = ", ".join(str(2 * i + 1) for i in range(v))
         acc = fn.op(f"vector.load {bpi[0]}[{cb}] : {bpi[1]}, {v32}")
+        for qd in range(quads):
+            acc = quad(n, cb, count, ih0, iw0, checked, qd, acc)
         for p in range(pairs):
-            a = raw_tap(n, cb, count, ih0, iw0, 2 * p, checked)
-            if 2 * p + 1 < n_taps:
-                b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1, checked)
+            a = raw_tap(n, cb, count, ih0, iw0, 4 * quads + 2 * p, checked)
+            if 4 * quads + 2 * p + 1 < n_taps:
+                b = raw_tap(n, cb, count, ih0, iw0, 4 * quads + 2 * p + 1, checked)
                 xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
                 xy = q.ext(fn, xy, v16b, v16)
             else:

@@ -117,6 +117,7 @@ class CpuTarget:
             int(options.get("nr", 2)),
             not tflite_order,
             spec.u8s8_dot,
+            spec.byte_permute,
         )
         insert_output_copies(graph)
         plan = plan_memory(graph)
