@@ -47,7 +47,7 @@ def test_int8_gemm_uses_vnni_on_cpus_that_have_it(cpu, tmp):
     mnemonics, text = _instructions("cnn", "int8", cpu, tmp)
     dots = re.findall(r"\tvpdpbusd\s+(\S+)", text)
     assert dots and all("zmm" in d for d in dots), mnemonics.most_common(20)
-    # the depthwise kernels' pair products stay int16 ones, fused by VNNI too
+    # a 3x3 depthwise's lone ninth tap is an int16 pair product, fused by VNNI too
     assert mnemonics["vpdpwssd"] > 0, mnemonics.most_common(20)
 
 
