@@ -1,8 +1,10 @@
 """The cpu target picks instructions for the CPU it compiles for: objects cross-compiled for
-x86 CPUs this host may not be, disassembled. int8 GEMMs accumulate pairs of int16 products with
-one AVX512-VNNI `vpdpwssd` where the CPU has it (Zen 4, Sapphire Rapids), `vpmaddwd` + add on
-AVX2; float kernels use 512-bit FMAs on AVX-512 CPUs and 256-bit ones on AVX2. (That the paths
-this host runs are bit-exact with LiteRT is tests/test_cpu_int8.py's job.)
+x86 CPUs this host may not be, disassembled. int8 GEMMs and convs take four u8 x s8 products
+per lane with `vpdpbusd` where the CPU has it (AVX512-VNNI on Zen 4 and Sapphire Rapids with
+512-bit vectors, AVX-VNNI on Alder Lake with 256-bit ones), and pairs of int16 products with
+`vpmaddwd` + add on AVX2 without VNNI; float kernels use 512-bit FMAs on AVX-512 CPUs and
+256-bit ones on AVX2. (That the paths this host runs are bit-exact with LiteRT is
+tests/test_cpu_int8.py's job.)
 """
 
 from __future__ import annotations
@@ -43,13 +45,23 @@ def tmp(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("cpu", ["znver4", "sapphirerapids"])
 def test_int8_gemm_uses_vnni_on_cpus_that_have_it(cpu, tmp):
     mnemonics, text = _instructions("cnn", "int8", cpu, tmp)
+    dots = re.findall(r"\tvpdpbusd\s+(\S+)", text)
+    assert dots and all("zmm" in d for d in dots), mnemonics.most_common(20)
+    # a 3x3 depthwise's lone ninth tap is an int16 pair product, fused by VNNI too
     assert mnemonics["vpdpwssd"] > 0, mnemonics.most_common(20)
-    assert "zmm" in text
+
+
+def test_int8_gemm_uses_avx_vnni_on_256_bit_cpus(tmp):
+    mnemonics, text = _instructions("cnn", "int8", "alderlake", tmp)
+    dots = re.findall(r"\t\{vex\} vpdpbusd\s+(\S+)", text)  # AVX-VNNI's VEX encoding
+    assert dots and all("ymm" in d for d in dots), mnemonics.most_common(20)
+    assert "zmm" not in text
 
 
 def test_int8_gemm_uses_pair_products_on_avx2(tmp):
     mnemonics, text = _instructions("cnn", "int8", "haswell", tmp)
-    assert mnemonics["vpmaddwd"] > 0 and mnemonics["vpdpwssd"] == 0, mnemonics.most_common(20)
+    assert mnemonics["vpmaddwd"] > 0, mnemonics.most_common(20)
+    assert mnemonics["vpdpwssd"] == 0 and "vpdpbusd" not in text, mnemonics.most_common(20)
     assert "zmm" not in text
 
 

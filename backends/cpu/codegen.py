@@ -45,6 +45,22 @@ class TargetMachineSpec:
             return 8
         return 4
 
+    @property
+    def u8s8_dot(self) -> bool:
+        """vpdpbusd at the kernels' vector width: AVX512-VNNI on 512-bit vectors, AVX-VNNI
+        (or AVX512-VNNI with AVX512VL) on 256-bit ones."""
+        f = set(self.features.split(","))
+        if self.f32_lanes == 16:
+            return "+avx512vnni" in f
+        if self.f32_lanes == 8:
+            return "+avxvnni" in f or {"+avx512vnni", "+avx512vl"} <= f
+        return False
+
+    @property
+    def byte_permute(self) -> bool:
+        """AVX512-VBMI: any byte shuffle of a 512-bit vector is one vpermb / vpermt2b."""
+        return self.f32_lanes == 16 and "+avx512vbmi" in self.features.split(",")
+
 
 @functools.cache
 def _llvm():
@@ -71,15 +87,38 @@ def target_spec(triple: str | None = None, cpu: str | None = None) -> TargetMach
     return TargetMachineSpec(triple, cpu, features)
 
 
+_AVX2 = "+avx2,+avx,+fma"
+_AVX512 = "+avx512f,+avx512bw,+avx512vl," + _AVX2
+# The vector features of named x86 CPUs (for cross targets), as LLVM enables them.
+_X86_FEATURES = {
+    **dict.fromkeys(
+        ["haswell", "broadwell", "skylake", "znver1", "znver2", "znver3", "x86-64-v3"], _AVX2
+    ),
+    **dict.fromkeys(["skylake-avx512", "x86-64-v4"], _AVX512),
+    "cannonlake": "+avx512vbmi," + _AVX512,
+    **dict.fromkeys(["cascadelake", "cooperlake"], "+avx512vnni," + _AVX512),
+    **dict.fromkeys(
+        ["icelake-client", "icelake-server", "tigerlake", "rocketlake", "znver4", "znver5"],
+        "+avx512vnni,+avx512vbmi," + _AVX512,
+    ),
+    **dict.fromkeys(
+        ["sapphirerapids", "emeraldrapids", "graniterapids", "graniterapids-d"],
+        "+avx512vnni,+avxvnni,+avx512vbmi," + _AVX512,
+    ),
+    **dict.fromkeys(
+        [
+            "alderlake", "raptorlake", "meteorlake", "arrowlake", "arrowlake-s", "lunarlake",
+            "pantherlake", "gracemont", "sierraforest", "grandridge", "clearwaterforest",
+        ],
+        "+avxvnni," + _AVX2,
+    ),
+}  # fmt: skip
+
+
 def _features_of(triple: str, cpu: str) -> str:
     """Vector features implied by a named CPU (for cross targets), as LLVM would enable them."""
     if triple.startswith(("x86_64", "i686")):
-        wide = {"skylake-avx512", "icelake-server", "sapphirerapids", "znver4", "znver5"}
-        if cpu in wide:
-            return "+avx512f,+avx2,+avx,+fma"
-        if cpu in {"haswell", "skylake", "znver1", "znver2", "znver3", "x86-64-v3"}:
-            return "+avx2,+avx,+fma"
-        return ""
+        return _X86_FEATURES.get(cpu, "")
     if triple.startswith(("aarch64", "arm64")):
         return "+neon"
     return ""

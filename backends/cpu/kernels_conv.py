@@ -28,6 +28,10 @@ class Tiling:
     # False: float sums in TFLite's builtin order (separate multiply and add, bias added
     # after the products), so dynamic-range layers that quantize these sums see the same bits.
     fused_multiply_add: bool = True
+    # The target has vpdpbusd at this vector width: int8 GEMMs take four products per lane.
+    u8s8_dot: bool = False
+    # ... and permutes bytes across the whole vector in one instruction (AVX512-VBMI).
+    byte_permute: bool = False
 
 
 def _ceil_div(a: int, b: int) -> int:

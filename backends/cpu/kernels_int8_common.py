@@ -89,6 +89,9 @@ def srdhm(fn: Function, x: str, m: str | int, ty: str) -> str:
         p = binop(fn, "muli", x, m, ty)
         p = binop(fn, "addi", p, iconst(fn, 1 << 30, ty), ty)
         return binop(fn, "shrsi", p, iconst(fn, 31, ty), ty)
+    lanes = int(ty[len("vector<") :].split("x")[0]) if ty.startswith("vector") else 0
+    if lanes % 2 == 0 and lanes:
+        return srdhm_in_place(fn, x, iconst(fn, m, ty) if isinstance(m, int) else m, lanes)
     wide = retype(ty, "i64")
     m = iconst(fn, m, wide) if isinstance(m, int) else ext(fn, m, ty, wide)
     p = binop(fn, "muli", ext(fn, x, ty, wide), m, wide)
@@ -163,12 +166,17 @@ def requant_neon_vector(fn, acc64: str, tabs: dict, index: str, ty64: str, any_l
     return binop(fn, "shrsi", p, load("shift"), ty64)
 
 
-def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.ndarray] | None:
+def i32_requant_tables(
+    mult, shift, n_pad: int, acc_bound: int, out_zp: int, lanes: int = 0
+) -> dict[str, np.ndarray] | None:
     """Per-channel constants of the "neon" rounding computed in i32 lanes, or None when the
     accumulators may not fit: with a = acc << (left + 1) exact in i32,
     SRDHM(acc << left, m) = hi32(a * m + 2^31) and the rounding shift is (s + half) >> right,
     which equals the i64 form (nested floors of integer sums compose). Without left shifts
-    (multipliers below one, the usual case) SRDHM is (acc * m + 2^30) >> 31 on the product."""
+    (multipliers below one, the usual case) SRDHM is (acc * m + 2^30) >> 31 on the product;
+    with 16 lanes (AVX-512, which shifts i64 lanes arithmetically) it is the one-rounding i64
+    form of `paired_requant_tables` instead. `requant_i32_vector` adds the output zero point
+    `out_zp` (the paired form inside its rounding bias)."""
     mult = np.asarray(mult, np.int64).reshape(-1)
     shift = np.asarray(shift, np.int64).reshape(-1)
     left = np.maximum(shift, 0)
@@ -177,6 +185,10 @@ def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.
     if any_left and acc_bound * (1 << (int(left.max()) + 1)) >= 1 << 31 or np.any(right > 31):
         return None
     n = mult.size
+    if lanes == 16 and not any_left:
+        paired = paired_requant_tables(mult, right, n_pad, acc_bound, out_zp)
+        if paired is not None:
+            return paired
 
     def pad(a: np.ndarray) -> np.ndarray:
         out = np.zeros(n_pad, np.int32)
@@ -190,9 +202,61 @@ def i32_requant_tables(mult, shift, n_pad: int, acc_bound: int) -> dict[str, np.
     return tabs
 
 
-def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: int) -> str:
-    """The "neon" requantization of an i32 vector with the tables of `i32_requant_tables`."""
+def paired_requant_tables(
+    mult: np.ndarray, right: np.ndarray, n_pad: int, acc_bound: int, out_zp: int
+) -> dict | None:
+    """The "neon" rounding in one i64 step, (acc * m + 2^30 + [r>0] 2^(30+r)) >> (31 + r), plus
+    the output zero point folded into the bias (floor((P + zp 2^s) / 2^s) = floor(P / 2^s) +
+    zp), with its constants split between even and odd channels (i64, one per i64 lane of an
+    i32 vector seen as i64 lanes); None where the biased product might pass 2^63."""
+    s = 31 + right
+    bias = (1 << 30) + np.where(right > 0, np.int64(1) << (30 + right), 0)
+    if acc_bound * (1 << 31) + (1 << 61) + (abs(out_zp) << int(s.max(initial=31))) >= 1 << 62:
+        return None
+    bias = bias + (np.int64(out_zp) << s)
+    tabs = {}
+    for name, a, fill in (("mult", mult, 0), ("bias", bias, 0), ("shift", s, 31)):
+        full = np.full(n_pad, fill, np.int64)
+        full[: a.size] = a
+        tabs[f"{name}_even"], tabs[f"{name}_odd"] = full[0::2].copy(), full[1::2].copy()
+    return tabs
+
+
+def requant_paired_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: int) -> str:
+    """`paired_requant_tables`' rounding of an i32 vector: even and odd lanes multiplied apart
+    (vpmuldq), biased and shifted (vpsravq) as i64 lanes, the low halves interleaved back
+    (vpermt2d): about 8 instructions per 16 outputs."""
+    v32, w64 = vec(lanes, "i32"), vec(lanes // 2, "i64")
+    half_index = fn.op(f"arith.shrui {index}, {fn.idx(1)} : index")
+    c32 = iconst(fn, 32, w64)
+
+    def load(name: str) -> str:
+        mem, mty = tabs[name]
+        return fn.op(f"vector.load {mem}[{half_index}] : {mty}, {w64}")
+
+    def low(v: str) -> str:  # the even i32 lane, sign-extended (what vpmuldq reads)
+        return binop(fn, "shrsi", binop(fn, "shli", v, c32, w64), c32, w64)
+
+    a = fn.op(f"vector.bitcast {acc} : {v32} to {w64}")
+    halves = []
+    for part, x in (("even", low(a)), ("odd", binop(fn, "shrsi", a, c32, w64))):
+        p = binop(fn, "muli", x, low(load(f"mult_{part}")), w64)
+        p = binop(fn, "addi", p, load(f"bias_{part}"), w64)
+        p = binop(fn, "shrsi", p, load(f"shift_{part}"), w64)
+        halves.append(fn.op(f"vector.bitcast {p} : {w64} to {v32}"))
+    pick = ", ".join(f"{i}, {lanes + i}" for i in range(0, lanes, 2))
+    return fn.op(f"vector.shuffle {halves[0]}, {halves[1]} [{pick}] : {v32}, {v32}")
+
+
+def requant_i32_vector(
+    fn: Function, acc: str, tabs: dict, index: str, lanes: int, out_zp: int
+) -> str:
+    """The "neon" requantization of an i32 vector with the tables of `i32_requant_tables`
+    (made for the same `out_zp`), plus the output zero point."""
+    if "mult_even" in tabs:
+        return requant_paired_vector(fn, acc, tabs, index, lanes)
     v32, v64 = vec(lanes, "i32"), vec(lanes, "i64")
+    zp = iconst(fn, out_zp, v32)
 
     def load(name: str) -> str:
         mem, mty = tabs[name]
@@ -203,13 +267,45 @@ def requant_i32_vector(fn: Function, acc: str, tabs: dict, index: str, lanes: in
         p = binop(fn, "muli", ext(fn, a, v32, v64), ext(fn, load("mult"), v32, v64), v64)
         p = binop(fn, "addi", p, iconst(fn, 1 << 31, v64), v64)
         p = binop(fn, "shrsi", p, iconst(fn, 32, v64), v64)
+    elif lanes % 2 == 0:
+        s = srdhm_in_place(fn, acc, load("mult"), lanes)
+        s = binop(fn, "addi", s, load("half"), v32)
+        return binop(fn, "addi", binop(fn, "shrsi", s, load("right"), v32), zp, v32)
     else:
         p = binop(fn, "muli", ext(fn, acc, v32, v64), ext(fn, load("mult"), v32, v64), v64)
         p = binop(fn, "addi", p, iconst(fn, 1 << 30, v64), v64)
         p = binop(fn, "shrsi", p, iconst(fn, 31, v64), v64)
     s = fn.op(f"arith.trunci {p} : {v64} to {v32}")
     s = binop(fn, "addi", s, load("half"), v32)
-    return binop(fn, "shrsi", s, load("right"), v32)
+    return binop(fn, "addi", binop(fn, "shrsi", s, load("right"), v32), zp, v32)
+
+
+def srdhm_in_place(fn: Function, acc: str, mult: str, lanes: int) -> str:
+    """(acc * mult + 2^30) >> 31 per i32 lane (mult in [0, 2^31)) without widening the
+    vector: even and odd lanes of the i32 vectors seen as i64 lanes are multiplied apart (one
+    `vpmuldq` each on x86), and bits 31..62 of each product go back into the lane they came
+    from (a shift right for the even lanes, left for the odd ones, one blend). Widening to i64
+    and narrowing back costs about twice the instructions."""
+    v32, w64 = vec(lanes, "i32"), vec(lanes // 2, "i64")
+    c32, c31, c1 = (iconst(fn, c, w64) for c in (32, 31, 1))
+    a, m = (fn.op(f"vector.bitcast {v} : {v32} to {w64}") for v in (acc, mult))
+
+    def low(v: str) -> str:  # the even lane, sign-extended
+        return binop(fn, "shrsi", binop(fn, "shli", v, c32, w64), c32, w64)
+
+    def high(v: str) -> str:  # the odd lane, sign-extended
+        return binop(fn, "shrsi", v, c32, w64)
+
+    rounding = iconst(fn, 1 << 30, w64)
+    even = binop(fn, "addi", binop(fn, "muli", low(a), low(m), w64), rounding, w64)
+    odd = binop(fn, "addi", binop(fn, "muli", high(a), high(m), w64), rounding, w64)
+    even = fn.op(f"vector.bitcast {binop(fn, 'shrui', even, c31, w64)} : {w64} to {v32}")
+    odd = fn.op(f"vector.bitcast {binop(fn, 'shli', odd, c1, w64)} : {w64} to {v32}")
+    odd_lanes = fn._const(
+        "dense<[" + ", ".join("true" if i % 2 else "false" for i in range(lanes)) + "]>",
+        vec(lanes, "i1"),
+    )
+    return fn.op(f"arith.select {odd_lanes}, {odd}, {even} : {vec(lanes, 'i1')}, {v32}")
 
 
 def store_narrow(
@@ -219,6 +315,12 @@ def store_narrow(
     v8 = fn.op(f"arith.trunci {v32} : {vec(lanes, 'i32')} to {vec(lanes, elem)}")
     if count == lanes:
         fn.line(f"vector.store {v8}, {mem}[{index}] : {mty}, {vec(lanes, elem)}")
+        return
+    if count == 1:
+        # LLVM 22's x86 backend stores 4 bytes for a one-lane masked store of a truncated
+        # vector (AVX-512BW): past the tensor's end at its last element.
+        one = fn.op(f"vector.extract {v8}[0] : {elem} from {vec(lanes, elem)}")
+        fn.store(one, mem, mty, index)
         return
     m = fn.mask(count, lanes)
     fn.line(

@@ -1,15 +1,14 @@
 """int8 kernels of the GEMM family: fully_connected and conv_2d (1x1 as a GEMM, general convs
 with bounds-checked borders), register-tiled like the float kernels (MR pixels x NR vectors).
 
-Weights are packed at compile time as pairs of consecutive reduction steps, interleaved per
-output channel (`[Cout/NRV][K/2][NRV][2]`, int8, sign-extended to int16 as they are loaded), so
-that one step multiplies a broadcast pair of inputs with 2*lanes weights and adds adjacent
-products: LLVM turns that sext/mul/even-odd add into one `vpmaddwd` on x86 (plain vector code
-elsewhere). The input zero point is folded
-into a per-channel initial accumulator (bias - zp_in * sum(w)); padded taps read the input zero
-point, so they contribute nothing, as in TFLite. Requantization ("neon" rounding, as LiteRT's
-ruy/optimized paths), the output zero point and the activation clamp are applied to the
-accumulators before the one store of each tile.
+Weights are packed at compile time in groups of consecutive reduction steps, interleaved per
+output channel, and one step multiplies a broadcast group of inputs with a panel of weights
+(kernels_int8_dot.py: int16 pairs through `vpmaddwd`, or, where the CPU has it, groups of four
+through the u8 x s8 `vpdpbusd`). The input zero point (and the dot product's own input offset)
+is folded into a per-channel initial accumulator (bias - (zp_in + offset) * sum(w)); padded
+taps read the input zero point, so they contribute nothing, as in TFLite. Requantization
+("neon" rounding, as LiteRT's ruy/optimized paths), the output zero point and the activation
+clamp are applied to the accumulators before the one store of each tile.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from tflc.backends.cpu.kernels_conv import (
     row_of_tiles,
     split_row_tiles,
 )
+from tflc.backends.cpu.kernels_int8_dot import PairDot, QuadDot, dot_for, pack_groups
 from tflc.errors import TflcError
 from tflc.runtime.kernels.quant_math import quantize_multiplier
 
@@ -54,20 +54,6 @@ def _bias(b_t: Tensor | None, n: int) -> np.ndarray:
     return b_t.value.astype(np.int64).reshape(-1)
 
 
-def pack_pairs(w_kn: np.ndarray, nrv: int, k_groups: int = 1) -> np.ndarray:
-    """[K, N] int8 weights -> `[N/nrv][G][K'/2][nrv][2]` where the reduction splits into
-    `k_groups` equal groups, each padded to an even length with zeros."""
-    k, n = w_kn.shape
-    kg = k // k_groups
-    kg2 = kg + kg % 2
-    nb = _ceil_div(n, nrv)
-    padded = np.zeros((k_groups, kg2, nb * nrv), np.int8)
-    padded[:, :kg, :n] = w_kn.reshape(k_groups, kg, n)
-    # [G][K'/2][2][NB][nrv] -> [NB][G][K'/2][nrv][2]
-    p = padded.reshape(k_groups, kg2 // 2, 2, nb, nrv).transpose(3, 0, 1, 4, 2)
-    return np.ascontiguousarray(p).reshape(-1)
-
-
 class Int8Tile:
     """MR x NR i32 accumulators over one output-channel panel, requantized at the store."""
 
@@ -76,6 +62,7 @@ class Int8Tile:
         k: Kernel,
         t: Tiling,
         node: Node,
+        x,
         w_kn: np.ndarray,
         bias: np.ndarray,
         x_zp: int,
@@ -83,20 +70,26 @@ class Int8Tile:
         n: int,
         mult,
         shift,
+        dot: PairDot | QuadDot,
         k_groups: int = 1,
     ):
-        self.k, self.t, self.out, self.n = k, t, out, n
+        self.k, self.t, self.x, self.out, self.n, self.dot = k, t, x, out, n, dot
         nrv = t.nr * t.lanes
         self.nrv = nrv
-        self.w = k.arg_const(pack_pairs(w_kn, nrv, k_groups))
+        self.w = k.arg_const(pack_groups(w_kn, nrv, dot.group, k_groups))
         n_pad = _ceil_div(n, nrv) * nrv
+        w_sum = w_kn.sum(axis=0)
         init = np.zeros(n_pad, np.int64)
-        init[:n] = bias - x_zp * w_kn.sum(axis=0)
+        init[:n] = bias - (x_zp + dot.input_offset) * w_sum
         if np.any(np.abs(init) >= 1 << 31):
             raise TflcError("int8 accumulator initial value does not fit in int32", node.where)
         self.init = k.arg_const(init.astype(np.int32))
-        bound = int(np.max(np.abs(init[:n]) + 128 * np.abs(w_kn).sum(axis=0), initial=0))
-        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound)
+        # the final sums, whatever the dot product's offset: bias + sum((x - zp) * w)
+        start = np.abs(bias - x_zp * w_sum)
+        bound = int(np.max(start + 128 * np.abs(w_kn).sum(axis=0), initial=0))
+        y_t = node.outputs[0]
+        self.zo = q.scale_zp(y_t)[1]
+        tabs32 = q.i32_requant_tables(mult, shift, n_pad, bound, self.zo, t.lanes)
         self.i32 = tabs32 is not None
         if self.i32:
             self.tabs = {name: k.arg_const(a) for name, a in tabs32.items()}
@@ -104,8 +97,6 @@ class Int8Tile:
             tabs = q.neon_requant_tables(mult, shift, n_pad)
             self.any_left = bool(np.any(tabs["left"]))
             self.tabs = {name: k.arg_const(a) for name, a in tabs.items()}
-        y_t = node.outputs[0]
-        self.zo = q.scale_zp(y_t)[1]
         self.lo, self.hi = q.out_clamp(node)
 
     def emit(self, mr: int, nb, valid_cols: int, k_loops, out_rows) -> None:
@@ -129,8 +120,7 @@ class Int8Tile:
         fn, v = self.k.fn, self.t.lanes
         v64, v32 = q.vec(v, "i64"), q.vec(v, "i32")
         if self.i32:
-            r = q.requant_i32_vector(fn, acc, self.tabs, ch, v)
-            r = q.binop(fn, "addi", r, q.iconst(fn, self.zo, v32), v32)
+            r = q.requant_i32_vector(fn, acc, self.tabs, ch, v, self.zo)
             return q.clamp(fn, r, self.lo, self.hi, v32)
         a = q.ext(fn, acc, v32, v64)
         r = q.requant_neon_vector(fn, a, self.tabs, ch, v64, self.any_left)
@@ -150,47 +140,32 @@ class Int8Tile:
             self.emit(mr, full, self.n % self.nrv, k_loops, out_rows)
 
 
-def pair_of(fn: Function, x, index: str, lanes: int, single: bool = False) -> str:
-    """Two consecutive int8 inputs at `index` as their raw 16 bits (`single`: one input and a
-    zero byte); `splat_pair` broadcasts and sign-extends them (vpbroadcastw + vpmovsxbw)."""
-    if single:
-        return fn.op(f"arith.extui {fn.load(x[0], x[1], index)} : i8 to i16")
-    p8 = fn.op(f"vector.load {x[0]}[{index}] : {x[1]}, vector<2xi8>")
-    p16 = fn.op(f"vector.bitcast {p8} : vector<2xi8> to vector<1xi16>")
-    return fn.op(f"vector.extract {p16}[0] : i16 from vector<1xi16>")
-
-
-def splat_pair(fn: Function, raw16: str, lanes: int) -> str:
-    """A raw int8 pair -> vector of 2*lanes int16 (the pair repeated, sign-extended)."""
-    b = fn.op(f"vector.broadcast {raw16} : i16 to {q.vec(lanes, 'i16')}")
-    b8 = fn.op(f"vector.bitcast {b} : {q.vec(lanes, 'i16')} to {q.vec(2 * lanes, 'i8')}")
-    return q.ext(fn, b8, q.vec(2 * lanes, "i8"), q.vec(2 * lanes, "i16"))
-
-
-def madd_step(
-    fn: Function, w, w_index: str, nvec: int, lanes: int, pairs: list[str], accs: list[str]
+def reduce_run(
+    fn: Function, tile: Int8Tile, w_base, length: int, nvec: int, bases, accs, guard=None
 ) -> list[str]:
-    """accs[m][j] += pairwise dot(pair m, weights j): sext, mul, add even and odd lanes."""
-    v16, v32w = q.vec(2 * lanes, "i16"), q.vec(2 * lanes, "i32")
-    even = ", ".join(str(2 * i) for i in range(lanes))
-    odd = ", ".join(str(2 * i + 1) for i in range(lanes))
-    ws = []
-    for j in range(nvec):
-        v8 = q.vec(2 * lanes, "i8")
-        wv = fn.op(f"vector.load {w[0]}[{fn.add(w_index, 2 * j * lanes)}] : {w[1]}, {v8}")
-        ws.append(q.ext(fn, q.ext(fn, wv, v8, v16), v16, v32w))
-    out = list(accs)
-    for m, p in enumerate(pairs):
-        xv = q.ext(fn, splat_pair(fn, p, lanes), v16, v32w)
-        for j in range(nvec):
-            prod = fn.op(f"arith.muli {xv}, {ws[j]} : {v32w}")
-            e = fn.op(f"vector.shuffle {prod}, {prod} [{even}] : {v32w}, {v32w}")
-            o = fn.op(f"vector.shuffle {prod}, {prod} [{odd}] : {v32w}, {v32w}")
-            s = fn.op(f"arith.addi {e}, {o} : {q.vec(lanes, 'i32')}")
-            out[m * nvec + j] = fn.op(
-                f"arith.addi {out[m * nvec + j]}, {s} : {q.vec(lanes, 'i32')}"
-            )
-    return out
+    """accs += the products of `length` consecutive inputs at each row's `bases[m]` with the
+    weights packed from `w_base`: whole groups in a loop, then the short last group.
+    `guard(m, raw, ty)` may replace a row's raw group (a conv's padded taps)."""
+    dot, v, nrv = tile.dot, tile.t.lanes, tile.nrv
+    g = dot.group
+    stride = nrv * g  # packed weight bytes per group
+
+    def step(offset, count: int, widx, carried):
+        raws = []
+        for m, base in enumerate(bases):
+            raw = dot.load(fn, tile.x, fn.add(base, offset), count)
+            raws.append(guard(m, raw, dot.raw_type) if guard else raw)
+        return dot.step(fn, tile.w, widx, nvec, v, raws, carried)
+
+    if length // g:
+        acc_ty = q.vec(v, "i32")
+        with fn.loop_carried(0, length // g, 1, accs, acc_ty) as (kk, carried, res):
+            res[:] = step(fn.mul(kk, g), g, fn.add(w_base, fn.mul(kk, stride)), carried)
+        accs = res
+    if length % g:
+        full = length // g
+        accs = step(full * g, length % g, fn.add(w_base, full * stride), accs)
+    return accs
 
 
 def emit_gemm(
@@ -209,42 +184,42 @@ def emit_gemm(
     shift,
 ) -> None:
     """out[rows x n] = requant(x[rows x depth] @ w_kn[depth x n] + bias)."""
-    fn, v = k.fn, t.lanes
-    tile = Int8Tile(k, t, node, w_kn, bias, x_zp, out, n, mult, shift)
-    nrv = tile.nrv
-    half = _ceil_div(depth, 2)
+    fn = k.fn
+    dot = dot_for(t.lanes, t.u8s8_dot)
+    t = int8_tiling(t, dot)
+    tile = Int8Tile(k, t, node, x, w_kn, bias, x_zp, out, n, mult, shift, dot)
+    groups = _ceil_div(depth, dot.group)
     k.flops += 2 * rows * depth * n
-    acc_ty = q.vec(v, "i32")
 
     def tiles(mr: int, p0: str):
         def k_loops(fn: Function, nb, nvec: int, accs: list[str]) -> list[str]:
-            w_base = fn.mul(nb, half * nrv * 2)
+            w_base = fn.mul(nb, groups * tile.nrv * dot.group)
             bases = [fn.mul(fn.add(p0, m), depth) for m in range(mr)]
-            if depth // 2:
-                with fn.loop_carried(0, depth // 2, 1, accs, acc_ty) as (kk, carried, res):
-                    k2 = fn.mul(kk, 2)
-                    pairs = [pair_of(fn, x, fn.add(bases[m], k2), v) for m in range(mr)]
-                    widx = fn.add(w_base, fn.mul(kk, nrv * 2))
-                    res[:] = madd_step(fn, tile.w, widx, nvec, v, pairs, carried)
-                accs = res
-            if depth % 2:
-                pairs = [pair_of(fn, x, fn.add(bases[m], depth - 1), v, True) for m in range(mr)]
-                widx = fn.add(w_base, (half - 1) * nrv * 2)
-                accs = madd_step(fn, tile.w, widx, nvec, v, pairs, accs)
-            return accs
+            return reduce_run(fn, tile, w_base, depth, nvec, bases, accs)
 
         tile.all_panels(mr, k_loops, lambda m: fn.mul(fn.add(p0, m), n))
 
     split_row_tiles(k, rows, t.mr, tiles)
 
 
-def int8_tiling(t: Tiling) -> Tiling:
-    """Two rows by twice the float tile's channel vectors. An int8 input pair costs two
+def int8_tiling(t: Tiling, dot: PairDot | QuadDot) -> Tiling:
+    """Pairs: two rows by twice the float tile's channel vectors. An int8 input pair costs two
     instructions to broadcast and every weight vector needs a register of its own (sign
     extended from int8), so the register file holds rows * vecs accumulators + vecs weights + 2:
     2 x 4 fits AVX2's sixteen without spills where 4 x 3 does not. MobileNetV2 int8 CPU time
-    per run on AVX2: 2x4 9.8 ms, 3x3 10.1, 4x3 10.3, 6x2 10.6."""
-    return Tiling(t.lanes, 2, 2 * t.nr)
+    per run on AVX2: 2x4 9.8 ms, 3x3 10.1, 4x3 10.3, 6x2 10.6.
+    Quads (vpdpbusd reads its weights as they are packed): QUAD_TILES."""
+    if isinstance(dot, QuadDot):
+        mr, nr = QUAD_TILES[t.lanes]
+        return Tiling(t.lanes, mr, nr, t.fused_multiply_add, t.u8s8_dot, t.byte_permute)
+    return Tiling(t.lanes, 2, 2 * t.nr, t.fused_multiply_add, t.u8s8_dot, t.byte_permute)
+
+
+# rows x vectors of the vpdpbusd tiles per i32 lanes, within 32 (AVX-512) or 16 registers.
+# MobileNetV2 int8 on Zen (AVX-512), best of runs: 4x4, 3x6, 4x6, 5x4, 6x4, 6x3 and 8x2
+# within 3% of each other (requantization, not the dot products, bounds its small-K layers);
+# 2x4 12% slower.
+QUAD_TILES = {16: (4, 4), 8: (2, 4)}
 
 
 def _check_input(x_t: Tensor, node: Node) -> None:
@@ -255,7 +230,6 @@ def _check_input(x_t: Tensor, node: Node) -> None:
 def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     _check_input(x_t, node)
-    t = int8_tiling(t)
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     w = _weights(w_t)  # [N, K]
     n, depth = w.shape
@@ -282,7 +256,6 @@ def emit_fully_connected(k: Kernel, t: Tiling, node: Node) -> None:
 def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
     x_t, w_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
     _check_input(x_t, node)
-    t = int8_tiling(t)
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     filt = _weights(w_t)  # [Cout, KH, KW, Cin]
     cout, kh, kw, cin = filt.shape
@@ -312,19 +285,16 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
             shift,
         )
         return
-    fn, v = k.fn, t.lanes
+    fn = k.fn
+    dot = dot_for(t.lanes, t.u8s8_dot)
+    t = int8_tiling(t, dot)
     w_kn = filt.transpose(1, 2, 3, 0).reshape(kh * kw * cin, cout)
-    tile = Int8Tile(k, t, node, w_kn, bias, x_zp, y, cout, mult, shift, k_groups=kh * kw)
-    nrv = tile.nrv
-    cin2 = cin + cin % 2
+    tile = Int8Tile(k, t, node, x, w_kn, bias, x_zp, y, cout, mult, shift, dot, kh * kw)
+    tap_bytes = _ceil_div(cin, dot.group) * dot.group * tile.nrv  # packed weights per tap
     k.flops += 2 * batch * oh * ow * cout * kh * kw * cin
     ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
-    acc_ty = q.vec(v, "i32")
-    # A padded tap reads the zero point: the raw bytes (zp, zp), or (zp, 0) for a single.
-    byte = x_zp & 0xFF
-    pair_bits = byte << 8 | byte
-    zp_pair = fn._const(str(pair_bits - (1 << 16) if pair_bits >= 1 << 15 else pair_bits), "i16")
-    zp_single = fn._const(str(byte), "i16")
+    acc_ty = q.vec(t.lanes, "i32")
+    zp_group = dot.padding(fn, x_zp)  # what a padded tap reads
 
     def row_tiles(n_img, ohv, mr: int, ow0: str, checked: bool):
         ih0 = fn.add(fn.mul(ohv, sh), -pt)
@@ -352,36 +322,14 @@ def emit_conv(k: Kernel, t: Tiling, node: Node) -> None:
                             iw = fn.op(f"arith.minsi {iw}, {fn.idx(w - 1)} : index")
                         bases.append(fn.add(row, fn.mul(iw, cin)))
                     tap = fn.add(fn.mul(ky, kw), kx)
-                    w_base = fn.mul(fn.add(fn.mul(nb, kh * kw), tap), cin2 * nrv)
+                    w_base = fn.mul(fn.add(fn.mul(nb, kh * kw), tap), tap_bytes)
 
-                    def step(pairs_of, c, widx, single=False):
-                        pairs = []
-                        for m in range(mr):
-                            p = pairs_of(m)
-                            if checked:
-                                zp = zp_single if single else zp_pair
-                                p = fn.op(f"arith.select {valid[m]}, {p}, {zp} : i16")
-                            pairs.append(p)
-                        return madd_step(fn, tile.w, widx, nvec, v, pairs, c)
+                    def guard(m: int, raw: str, ty: str) -> str:
+                        return fn.op(f"arith.select {valid[m]}, {raw}, {zp_group} : {ty}")
 
-                    cur = c2
-                    if cin // 2:
-                        with fn.loop_carried(0, cin // 2, 1, c2, acc_ty) as (ci, c3, r3):
-                            c2i = fn.mul(ci, 2)
-                            r3[:] = step(
-                                lambda m: pair_of(fn, x, fn.add(bases[m], c2i), v),
-                                c3,
-                                fn.add(w_base, fn.mul(ci, nrv * 2)),
-                            )
-                        cur = r3
-                    if cin % 2:
-                        cur = step(
-                            lambda m: pair_of(fn, x, fn.add(bases[m], cin - 1), v, True),
-                            cur,
-                            fn.add(w_base, (cin2 // 2 - 1) * nrv * 2),
-                            True,
-                        )
-                    r2[:] = cur
+                    r2[:] = reduce_run(
+                        fn, tile, w_base, cin, nvec, bases, c2, guard if checked else None
+                    )
                 r1[:] = r2
             return r1
 

@@ -16,6 +16,7 @@ from tflc.backends.cpu import kernels_int8_common as q
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry
+from tflc.backends.cpu.kernels_int8_dot import VPDPBUSD
 from tflc.backends.cpu.kernels_int8_gemm import _bias, _weights, conv_multipliers
 from tflc.backends.cpu.kernels_window import _tap, _window, clipped_window
 from tflc.errors import TflcError
@@ -43,22 +44,30 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
     # Taps go in pairs through one i16 pair dot product (vpmaddwd on x86) on the raw inputs;
     # the input zero point is folded into the initial accumulator, and taps outside the image
     # read the zero point, so they add nothing.
+    # With vpdpbusd and a one-instruction byte interleave, the first taps go in fours through
+    # it instead (inputs made unsigned, -128 * their weights in the initial accumulator, as
+    # kernels_int8_dot.QuadDot): 27 instructions per 16 outputs of a 3x3 where pairs take 35,
+    # MobileNetV2's depthwise layers 11-14% faster (Zen, AVX-512). Unmeasured without VBMI.
     n_taps = kh * kw
-    pairs = -(-n_taps // 2)
+    quads = n_taps // 4 if t.u8s8_dot and t.byte_permute and mult_ch == 1 else 0
+    pairs = -(-(n_taps - 4 * quads) // 2)
     wpairs = np.zeros((pairs * 2, cpad), np.int16)
-    wpairs[:n_taps] = wpad
+    wpairs[: n_taps - 4 * quads] = wpad[4 * quads :]
     wpairs = wpairs.reshape(pairs, 2, cpad).transpose(0, 2, 1).reshape(-1)
+    wquads = wpad[: 4 * quads].astype(np.int8).reshape(quads, 4, cpad).transpose(0, 2, 1)
     interior_init = bpad.astype(np.int64) - q.scale_zp(x_t)[1] * wpad.astype(np.int64).sum(0)
+    interior_init -= 128 * wpad[: 4 * quads].astype(np.int64).sum(0)
     wpp, bpi = k.arg_const(wpairs), k.arg_const(interior_init.astype(np.int32))
+    wqp = k.arg_const(wquads.reshape(-1)) if quads else None
     interleave = ", ".join(f"{i}, {i + v}" for i in range(v))
     mult, shift = conv_multipliers(x_t, w_t, y_t, cout)
     bound = int(np.max(np.abs(bpad[:cout]) + 255 * np.abs(wpad[:, :cout]).sum(axis=0)))
-    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound)
+    zo = q.scale_zp(y_t)[1]
+    tabs32 = q.i32_requant_tables(mult, shift, cpad, bound, zo, v)
     tabs = tabs32 if tabs32 is not None else q.neon_requant_tables(mult, shift, cpad)
     any_left = bool(np.any(tabs.get("left", 0)))
     tabs = {name: k.arg_const(a) for name, a in tabs.items()}
     x_zp = q.scale_zp(x_t)[1]
-    zo = q.scale_zp(y_t)[1]
     lo, hi = q.out_clamp(node)
     x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
     zp_v = q.iconst(fn, x_zp, v32)
@@ -103,17 +112,41 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
             raw = fn.op(f"arith.select {ok}, {raw}, {zp_raw} : {q.vec(v, 'i8')}")
         return raw
 
+    def quad(n, cb, count, ih0, iw0, checked: bool, qd: int, acc: str) -> str:
+        """acc += four taps' products per channel: the taps' bytes interleaved per channel
+        (one byte permute on AVX512-VBMI), sign bits flipped, one vpdpbusd."""
+        v8, v2, v4 = q.vec(v, "i8"), q.vec(2 * v, "i8"), q.vec(4 * v, "i8")
+        t = [raw_tap(n, cb, count, ih0, iw0, 4 * qd + j, checked) for j in range(4)]
+        both = ", ".join(str(i) for i in range(2 * v))
+        ab = fn.op(f"vector.shuffle {t[0]}, {t[1]} [{both}] : {v8}, {v8}")
+        cd = fn.op(f"vector.shuffle {t[2]}, {t[3]} [{both}] : {v8}, {v8}")
+        per_channel = ", ".join(str(j * v + c) for c in range(v) for j in range(4))
+        x4 = fn.op(f"vector.shuffle {ab}, {cd} [{per_channel}] : {v2}, {v2}")
+        u8 = q.binop(fn, "xori", x4, q.iconst(fn, -128, v4), v4)
+        wv = fn.op(f"vector.load {wqp[0]}[{fn.add(fn.mul(cb, 4), qd * 4 * cpad)}] : {wqp[1]}, {v4}")
+        return fn.op(
+            f'llvm.call_intrinsic "{VPDPBUSD[v]}"({acc}, {u8}, {wv}) : ({v32}, {v4}, {v4}) -> {v32}'
+        )
+
     def paired(n, cb, count, ih0, iw0, checked: bool) -> str:
         v8, v16b = q.vec(v, "i8"), q.vec(2 * v, "i8")
         v16, v32w = q.vec(2 * v, "i16"), q.vec(2 * v, "i32")
         even = ", ".join(str(2 * i) for i in range(v))
         odd = ", ".join(str(2 * i + 1) for i in range(v))
         acc = fn.op(f"vector.load {bpi[0]}[{cb}] : {bpi[1]}, {v32}")
+        for qd in range(quads):
+            acc = quad(n, cb, count, ih0, iw0, checked, qd, acc)
         for p in range(pairs):
-            a = raw_tap(n, cb, count, ih0, iw0, 2 * p, checked)
-            b = raw_tap(n, cb, count, ih0, iw0, 2 * p + 1, checked) if 2 * p + 1 < n_taps else a
-            xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
-            xy = q.ext(fn, q.ext(fn, xy, v16b, v16), v16, v32w)
+            a = raw_tap(n, cb, count, ih0, iw0, 4 * quads + 2 * p, checked)
+            if 4 * quads + 2 * p + 1 < n_taps:
+                b = raw_tap(n, cb, count, ih0, iw0, 4 * quads + 2 * p + 1, checked)
+                xy = fn.op(f"vector.shuffle {a}, {b} [{interleave}] : {v8}, {v8}")
+                xy = q.ext(fn, xy, v16b, v16)
+            else:
+                # A lone last tap (its pair's weight is 0): each input sign-extended to i32
+                # is the pair (x, sign bits), one vpmovsxbd instead of an interleave.
+                xy = fn.op(f"vector.bitcast {q.ext(fn, a, v8, v32)} : {v32} to {v16}")
+            xy = q.ext(fn, xy, v16, v32w)
             wi = fn.add(fn.mul(cb, 2), p * 2 * cpad)
             wv = fn.op(f"vector.load {wpp[0]}[{wi}] : {wpp[1]}, {v16}")
             prod = fn.op(f"arith.muli {xy}, {q.ext(fn, wv, v16, v32w)} : {v32w}")
@@ -146,8 +179,7 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
 
     def finish(n, cb, count, ohv, owv, acc: str) -> None:
         if tabs32 is not None:
-            r = q.requant_i32_vector(fn, acc, tabs, cb, v)
-            r = q.binop(fn, "addi", r, q.iconst(fn, zo, v32), v32)
+            r = q.requant_i32_vector(fn, acc, tabs, cb, v, zo)
             r = q.clamp(fn, r, lo, hi, v32)
         else:
             a64 = q.ext(fn, acc, v32, v64)
@@ -158,7 +190,7 @@ def emit_depthwise(k: Kernel, t: Tiling, node: Node) -> None:
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), cout), cb)
         q.store_narrow(fn, r, v, y[0], y[1], out, count)
 
-    _window(k, v, node, kh, kw, cout, pixel)
+    _window(k, v, node, kh, kw, cout, pixel, byte_channels=True)
 
 
 def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
@@ -198,4 +230,4 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
         q.store_narrow(fn, acc, v, y[0], y[1], out, count)
 
-    _window(k, v, node, kh, kw, c, pixel)
+    _window(k, v, node, kh, kw, c, pixel, byte_channels=True)

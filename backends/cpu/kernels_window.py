@@ -14,17 +14,32 @@ from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling, _conv_geometry, _interior, const_float
 
 
-def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) -> None:
-    """Loops over (batch, channel block, oh, ow); `pixel(n, cb, count, oh, ow, ih0, iw0, checked)`
-    emits one output vector of `count` channels starting at channel `cb`."""
+def _window(
+    k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel, byte_channels=False
+) -> None:
+    """Loops over the output; `pixel(n, cb, count, oh, ow, ih0, iw0, checked)` emits one output
+    vector of `count` channels starting at channel `cb`. Float: (batch, channel block, oh, ow),
+    so a block's weights stay in registers across pixels, and a vector of channels is a whole
+    cache line. `byte_channels` (int8): (batch, oh, ow, channel block), as NHWC lays them out,
+    since a pass per block would use a quarter of each line it reads (MobileNetV2 int8: 15%
+    faster)."""
     fn = k.fn
     x_t, y_t = node.inputs[0], node.outputs[0]
     sh, sw, dh, dw, h, w, oh, ow, pt, pl = _conv_geometry(node, x_t.shape, y_t.shape, kh, kw)
     oh_lo, oh_hi = _interior(oh, h, kh, sh, dh, pt)
     ow_lo, ow_hi = _interior(ow, w, kw, sw, dw, pl)
     batch = x_t.shape[0]
+    full = c - c % lanes
 
-    def row(n, cb, count, ohv, checked_row: bool):
+    def channel_blocks(body) -> None:
+        """body(cb, count) for every block of channels."""
+        if full:
+            with fn.loop(0, full, lanes) as cb:
+                body(cb, lanes)
+        if c % lanes:
+            body(fn.idx(full), c % lanes)
+
+    def row(n, ohv, checked_row: bool, cb=None, count=None):
         ih0 = fn.add(fn.mul(ohv, sh), -pt)
         spans = [(0, ow_lo, True), (ow_lo, ow_hi, False), (ow_hi, ow, True)]
         if checked_row:
@@ -34,26 +49,28 @@ def _window(k: Kernel, lanes: int, node: Node, kh: int, kw: int, c: int, pixel) 
                 continue
             with fn.loop(lo, hi) as owv:
                 iw0 = fn.add(fn.mul(owv, sw), -pl)
-                pixel(n, cb, count, ohv, owv, ih0, iw0, checked)
+                args = (n, ohv, owv, ih0, iw0, checked)
+                if cb is None:
+                    channel_blocks(lambda cb, count, a=args: pixel(a[0], cb, count, *a[1:]))
+                else:
+                    pixel(n, cb, count, *args[1:])
 
     tb, te = k.parallel_range(oh)
 
-    def block(n, cb, count):
+    def rows(n, cb=None, count=None) -> None:
         with fn.loop(tb, te) as ohv:
             inside = fn.in_range(ohv, oh_lo, oh_hi)
             fn.if_else(
                 inside,
-                lambda: row(n, cb, count, ohv, False),
-                lambda: row(n, cb, count, ohv, True),
+                lambda: row(n, ohv, False, cb, count),
+                lambda: row(n, ohv, True, cb, count),
             )
 
     with fn.loop(0, batch) as n:
-        full = c - c % lanes
-        if full:
-            with fn.loop(0, full, lanes) as cb:
-                block(n, cb, lanes)
-        if c % lanes:
-            block(n, fn.idx(full), c % lanes)
+        if byte_channels:
+            rows(n)
+        else:
+            channel_blocks(lambda cb, count: rows(n, cb, count))
 
 
 def _tap(fn: Function, checked: bool, ih: str, iw: str, h: int, w: int, acc: str, ty: str, body):

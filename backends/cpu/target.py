@@ -112,7 +112,12 @@ class CpuTarget:
             raise TflcError(f"float_order must be 'fused' or 'tflite', got '{order}'", "--option")
         tflite_order = order == "tflite"
         tiling = Tiling(
-            lanes, int(options.get("mr", 6)), int(options.get("nr", 2)), not tflite_order
+            lanes,
+            int(options.get("mr", 6)),
+            int(options.get("nr", 2)),
+            not tflite_order,
+            spec.u8s8_dot,
+            spec.byte_permute,
         )
         insert_output_copies(graph)
         plan = plan_memory(graph)
