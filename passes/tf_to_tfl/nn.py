@@ -194,6 +194,21 @@ def _leaky_relu(op: TfOp):
     return [emit("leaky_relu", op.operands, op.result_type, alpha=op.attr("alpha", 0.2))]
 
 
+@legalizes("LRN")
+def _local_response_normalization(op: TfOp):
+    return [
+        emit(
+            "local_response_normalization",
+            op.operands,
+            op.result_type,
+            radius=op.attr("depth_radius", 5),
+            bias=op.attr("bias", 1.0),
+            alpha=op.attr("alpha", 1.0),
+            beta=op.attr("beta", 0.5),
+        )
+    ]
+
+
 @legalizes("Gelu")
 def _gelu(op: TfOp):
     return [emit("gelu", op.operands, op.result_type, approximate=op.attr("approximate", False))]
