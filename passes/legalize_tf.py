@@ -1,7 +1,7 @@
 """tfl-legalize-tf: tf dialect ops -> tfl ops, then the fusions TensorFlow's converter makes.
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
-tf_to_tfl/: nn.py, math.py, shape.py, einsum.py, indexing.py, matrix.py, image.py, signal.py
+tf_to_tfl/: nn.py, math.py, decomposed.py (ops written with other builtins), shape.py, einsum.py, indexing.py, matrix.py, image.py, signal.py
 (complex numbers), random.py, misc.py, quant.py (QAT fake quantization) and control.py. Every tf op left without a legalizer is reported in one error, each with its node
 name and Python line; with `allow_select_tf_ops` they become Flex custom ops instead
 (tf_to_tfl/flex.py).
@@ -20,6 +20,7 @@ def _load_legalizers() -> None:
     # Imported for their @legalizes registrations.
     from tflc.passes.tf_to_tfl import (  # noqa: F401
         control,
+        decomposed,
         einsum,
         image,
         indexing,

@@ -92,9 +92,27 @@ def compare(program: Program, outputs: list[np.ndarray], want: list[np.ndarray])
     try:
         if program.compare in ("random", "distribution"):
             return random_statistics_error(outputs, want)
-        return tf_support.max_relative_error(outputs, want)
+        return max_relative_error(outputs, want)
     except AssertionError:
         return float("inf")
+
+
+def max_relative_error(outputs: list[np.ndarray], want: list[np.ndarray]) -> float:
+    """tf_support.max_relative_error over the finite values, where NaN and infinities must sit
+    at the same places (an infinite reference would make every error relative to it 0)."""
+    finite_outputs, finite_want = [], []
+    for ours, ref in zip(outputs, want, strict=True):
+        ours, ref = np.asarray(ours), np.asarray(ref)
+        if ref.dtype.kind == "f" and ours.shape == ref.shape:
+            finite = np.isfinite(ref)
+            if not np.array_equal(ours[~finite], ref[~finite], equal_nan=True):
+                return float("inf")
+            if not np.all(np.isfinite(ours[finite])):
+                return float("inf")
+            ours, ref = np.where(finite, ours, 0), np.where(finite, ref, 0)
+        finite_outputs.append(ours)
+        finite_want.append(ref)
+    return tf_support.max_relative_error(finite_outputs, finite_want)
 
 
 def within(program: Program, error: float) -> bool:
@@ -169,9 +187,7 @@ def check(op: str, program: Program) -> Row:
     error = compare(program, in_litert, want)
     interpreter_error = compare(program, in_tflc, want)
     if program.compare == "random":  # same seeds: the interpreter draws LiteRT's numbers
-        interpreter_error = max(
-            interpreter_error, tf_support.max_relative_error(in_tflc, in_litert)
-        )
+        interpreter_error = max(interpreter_error, max_relative_error(in_tflc, in_litert))
     ok = within(program, error) and within(program, interpreter_error)
     row = Row(op, theirs.result, "matches" if ok else "converts", max(error, interpreter_error))
     row.version_differences = differences

@@ -66,6 +66,18 @@ def _complex(*shape: int) -> np.ndarray:
     return (floats(*shape) + 1j * floats(*shape)).astype(np.complex64)
 
 
+def _with_zeros(*shape: int) -> np.ndarray:
+    """Floats with about a third of them 0 (the NaN-safe ops' special case)."""
+    x = floats(*shape, low=0.5, high=2.0)
+    return np.where(RNG.random(shape) < 0.35, np.float32(0), x).astype(np.float32)
+
+
+def _inf_where_zero(*shape: int) -> list[np.ndarray]:
+    """x, y with x infinite where y is 0: x * y is NaN there, multiply_no_nan's 0."""
+    y = _with_zeros(*shape)
+    return [np.where(y == 0, np.float32(np.inf), floats(*shape)).astype(np.float32), y]
+
+
 def _image(*shape: int) -> np.ndarray:
     return floats(*shape, low=0.0, high=1.0)
 
@@ -161,6 +173,39 @@ PROGRAMS: dict[str, Callable[[], Program]] = {
     "HardSwish": _unary(lambda x: x * tf.nn.relu6(x + 3) / 6),
     "ClipByValue": _unary(lambda x: tf.clip_by_value(x, -0.5, 1.5)),
     "Relu1": _unary(lambda x: tf.minimum(tf.maximum(x, -1.0), 1.0)),
+    "ReluInt32": lambda: _program(tf.nn.relu, ints(3, 4)),
+    "IsNan": _unary(lambda x: tf.math.is_nan(tf.math.log(x))),
+    "IsInf": _unary(lambda x: tf.math.is_inf(1 / tf.round(x))),
+    "Rint": _unary(lambda x: tf.math.rint(x * 2)),
+    "Sinh": _unary(tf.math.sinh),
+    "Cosh": _unary(tf.math.cosh),
+    "Asin": _unary(tf.math.asin, -0.9, 0.9),
+    "Acos": _unary(tf.math.acos, -0.9, 0.9),
+    "Atan": _unary(tf.math.atan),
+    "Asinh": _unary(tf.math.asinh),
+    "Lgamma": _unary(tf.math.lgamma, 0.5, 12.0),
+    "LgammaReflected": _unary(tf.math.lgamma, -3.7, 0.5),
+    "Bitcast": lambda: _program(lambda x: tf.bitcast(x, tf.int32), floats(3, 4)),
+    "Complex": lambda: _program(lambda a, b: tf.abs(tf.complex(a, b)), floats(3, 4), floats(3, 4)),
+    "DivNoNan": lambda: _program(tf.math.divide_no_nan, floats(2, 3, 4), _with_zeros(3, 4)),
+    "MulNoNan": lambda: _program(tf.math.multiply_no_nan, *_inf_where_zero(2, 3, 4)),
+    "Xdivy": lambda: _program(tf.math.xdivy, _with_zeros(2, 3, 4), _with_zeros(3, 4)),
+    "Xlogy": lambda: _program(tf.math.xlogy, _with_zeros(2, 3, 4), _with_zeros(3, 4) + 0.5),
+    "TruncateDiv": _binary(tf.truncatediv, np.int32),
+    "TruncateMod": _binary(tf.truncatemod, np.int32),
+    "L2Loss": _unary(tf.nn.l2_loss),
+    "EuclideanNorm": _unary(lambda x: tf.norm(x, axis=1)),
+    "Size": _unary(lambda x: tf.size(x)),
+    "InvertPermutation": lambda: _program(
+        tf.math.invert_permutation, np.array([2, 0, 3, 1], np.int32)
+    ),
+    "SigmoidGrad": _binary(
+        lambda y, dy: tf.raw_ops.SigmoidGrad(y=y, dy=tf.broadcast_to(dy, tf.shape(y)))
+    ),
+    "ApproxTopK": _unary(lambda x: tf.math.approx_max_k(x, 2)),
+    "Sort": _unary(lambda x: tf.sort(x, axis=-1, direction="DESCENDING")),
+    "LinSpace": lambda: _program(lambda a, b: tf.linspace(a, b, 7), floats(), floats()),
+    "RangeFloat": lambda: _program(lambda a: tf.range(a, 5.0, 0.75), np.array(0.5, np.float32)),
     "Add": _binary(tf.add),
     "AddN": lambda: _program(lambda a, b, c: tf.add_n([a, b, c]), *[floats(2, 3)] * 3),
     "Sub": _binary(tf.subtract),
@@ -370,6 +415,38 @@ PROGRAMS: dict[str, Callable[[], Program]] = {
     "ResizeBilinearAlignCorners": lambda: _program(
         lambda x: tf.compat.v1.image.resize_bilinear(x, [7, 5], align_corners=True),
         _image(1, 4, 3, 2),
+    ),
+    "ResizeBicubic": lambda: _program(
+        lambda x: tf.image.resize(x, [7, 5], "bicubic"), _image(1, 4, 3, 2)
+    ),
+    "CropAndResize": lambda: _program(
+        lambda x: tf.image.crop_and_resize(x, [[0.1, 0.2, 0.8, 0.9]], [0], [3, 3]),
+        _image(1, 6, 6, 2),
+    ),
+    "ExtractImagePatches": lambda: _program(
+        lambda x: tf.image.extract_patches(x, [1, 2, 2, 1], [1, 2, 2, 1], [1, 1, 1, 1], "VALID"),
+        _image(1, 4, 4, 2),
+    ),
+    "Dilation2D": lambda: _program(
+        lambda x: tf.nn.dilation2d(
+            x, tf.constant(floats(2, 2, 2)), [1, 1, 1, 1], "VALID", "NHWC", [1, 1, 1, 1]
+        ),
+        _image(1, 4, 4, 2),
+    ),
+    "DepthwiseConvDilated": lambda: _program(
+        lambda x: tf.nn.depthwise_conv2d(
+            x, tf.constant(floats(3, 3, 3, 1)), [1, 1, 1, 1], "SAME", dilations=[2, 2]
+        ),
+        floats(1, 8, 8, 3),
+    ),
+    "Conv2DDilated": lambda: _program(
+        lambda x: tf.nn.conv2d(x, tf.constant(floats(3, 3, 3, 4)), 1, "VALID", dilations=2),
+        floats(1, 8, 8, 3),
+    ),
+    "MatMulAdjoint": lambda: _program(
+        lambda a, b: tf.matmul(a, b, transpose_a=True, adjoint_b=True),
+        floats(2, 5, 3),
+        floats(2, 4, 5),
     ),
     "ResizeNearestNeighbor": lambda: _program(
         lambda x: tf.image.resize(x, [8, 6], "nearest"), _image(1, 4, 3, 2)

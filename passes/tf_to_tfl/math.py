@@ -11,8 +11,6 @@ from tflc.passes.tf_to_tfl.common import (
     emit,
     i32,
     legalizes,
-    like,
-    numpy_dtype,
 )
 
 # TF op -> (tfl op, takes fused_activation_function)
@@ -39,6 +37,7 @@ _BINARY = {
     "LogicalOr": ("logical_or", False),
     "BitwiseXor": ("bitwise_xor", False),
     "RightShift": ("right_shift", False),
+    "TruncateDiv": ("div", True),  # integers: TFLite's DIV truncates, as TruncateDiv does
 }
 
 _UNARY = {
@@ -54,9 +53,11 @@ _UNARY = {
     "Floor": "floor",
     "Ceil": "ceil",
     "Round": "round",
+    "Rint": "round",  # TFLite's ROUND rounds half to even, as rint does
     "Sign": "sign",
     "LogicalNot": "logical_not",
     "ZerosLike": "zeros_like",
+    "Bitcast": "bitcast",
 }
 
 
@@ -64,8 +65,11 @@ _UNARY = {
 def _binary(op: TfOp):
     name, fused = _BINARY[op.type]
     options = {"fused_activation_function": "NONE"} if fused else {}
-    if op.type == "Div" and str(element_of(op.result_type)).startswith("i"):
+    integers = str(element_of(op.result_type)).startswith("i")
+    if op.type == "Div" and integers:
         name, options = "floor_div", {}
+    if op.type == "TruncateDiv" and not integers:
+        raise Unsupported("a float TruncateDiv (TFLite's DIV does not truncate floats)")
     divisor = op.const(1) if name == "div" else None
     if divisor is not None and np.issubdtype(divisor.dtype, np.floating):
         # x / c -> x * (1/c): a multiply folds into a producing convolution's weights.
@@ -86,44 +90,12 @@ def _reciprocal(op: TfOp):
     return [emit("div", [one, x], op.result_type, fused_activation_function="NONE")]
 
 
-def _plus_one(x):
-    return emit("add", [x, like(x, 1)], x.type, fused_activation_function="NONE")
-
-
-@legalizes("Log1p")
-def _log1p(op: TfOp):
-    return [emit("log", [_plus_one(op.operands[0])], op.result_type)]  # as TensorFlow writes it
-
-
-@legalizes("Expm1")
-def _expm1(op: TfOp):
-    x = op.operands[0]
-    exp = emit("exp", [x], x.type)
-    return [emit("sub", [exp, like(x, 1)], op.result_type, fused_activation_function="NONE")]
-
-
-@legalizes("Softsign")
-def _softsign(op: TfOp):
-    x = op.operands[0]
-    denominator = _plus_one(emit("abs", [x], x.type))
-    return [emit("div", [x, denominator], op.result_type, fused_activation_function="NONE")]
-
-
 @legalizes("Atan2")
 def _atan2(op: TfOp):
     y, x = op.operands
     if y.type != x.type:  # TFLite's ATAN2 does not broadcast
         raise Unsupported("operands of different shapes")
     return [emit("atan2", [y, x], op.result_type)]
-
-
-@legalizes("IsFinite")
-def _is_finite(op: TfOp):
-    # x - x is 0 for finite x and NaN for inf and NaN, as TensorFlow's converter writes it.
-    x = op.operands[0]
-    difference = emit("sub", [x, x], x.type, fused_activation_function="NONE")
-    zero = tfl.constant(np.zeros([], dtype=numpy_dtype(element_of(x.type))))
-    return [emit("equal", [difference, zero], op.result_type)]
 
 
 @legalizes("AddN")

@@ -104,6 +104,16 @@ def _dilated_padding(block, pads, crops, kernel) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+@legalizes("ApproxTopK")
+def _approx_top_k(op: TfOp):
+    # The exact top k is one answer the approximate op allows.
+    rank = len(static_shape(op.operands[0].type) or [])
+    if not op.attr("is_max_k", True) or op.attr("reduction_dimension", -1) not in (-1, rank - 1):
+        raise Unsupported("a min-k or a reduction over another than the last dimension")
+    k = i32(np.asarray(op.attr("k"), np.int32).reshape(()))
+    return emit_multi("topk_v2", [op.operands[0], k], [r.type for r in op.results])
+
+
 @legalizes("TopKV2")
 def _top_k(op: TfOp):
     k = op.const(1)

@@ -181,6 +181,9 @@ _UNARY = {
 
 @legalizes(*_UNARY)
 def _activation(op: TfOp):
+    x = op.operands[0]
+    if op.type == "Relu" and str(element_of(x.type)) in ("i32", "i64"):
+        return [emit("maximum", [x, like(x, 0)], op.result_type)]  # TFLite's RELU is float
     return [emit(_UNARY[op.type], op.operands, op.result_type)]
 
 
