@@ -371,6 +371,69 @@ PROGRAMS: dict[str, Callable[[], Program]] = {
         floats(6, 2),
         np.array([0, 1, 0, 3, 2, 3], np.int32),
     ),
+    # --- other dtypes and forms ------------------------------------------------------------
+    "SumInt": lambda: _program(lambda x: tf.reduce_sum(x, axis=[0, 2]), ints(2, 3, 4)),
+    "MaxInt64": lambda: _program(lambda x: tf.reduce_max(x, axis=1), ints(3, 5, dtype=np.int64)),
+    "MeanKeepDims": _unary(lambda x: tf.reduce_mean(x, axis=-1, keepdims=True)),
+    "ArgMaxInt": lambda: _program(lambda x: tf.argmax(x, axis=0), ints(4, 5, low=0, high=1000)),
+    "CumsumInt": lambda: _program(lambda x: tf.cumsum(x, axis=0), ints(4, 3)),
+    "TopKInt": lambda: _program(lambda x: tf.math.top_k(x, 3), ints(2, 6, low=0, high=1000)),
+    "GatherNdInt64": lambda: _program(
+        tf.gather_nd, ints(3, 4, low=0, high=99), np.array([[0, 1], [2, 3]], np.int64)
+    ),
+    "GatherV1": lambda: _program(
+        lambda x, i: tf.raw_ops.Gather(params=x, indices=i), floats(5, 3), ints(4, low=0, high=5)
+    ),
+    "ConcatV1": lambda: _program(
+        lambda a, b: tf.raw_ops.Concat(concat_dim=1, values=[a, b]), floats(2, 3), floats(2, 2)
+    ),
+    "TransposeInt64Perm": _unary(lambda x: tf.transpose(x, tf.constant([1, 2, 0], tf.int64))),
+    "CastBool": _unary(lambda x: tf.cast(x > 0, tf.float32)),
+    "CastInt64": lambda: _program(lambda x: tf.cast(x, tf.int64) * 3, ints(3, 4)),
+    "StridedSliceNewAxis": _unary(lambda x: x[..., tf.newaxis, 1:3]),
+    "StridedSliceShrink": _unary(lambda x: x[1, :, -1]),
+    "ExpandDimsNegative": _unary(lambda x: tf.expand_dims(x, -1)),
+    "SqueezeAll": lambda: _program(tf.squeeze, floats(1, 3, 1, 4)),
+    "PadInt": lambda: _program(lambda x: tf.pad(x, [[1, 0], [0, 2]]), ints(3, 4)),
+    "TileInt": lambda: _program(lambda x: tf.tile(x, [2, 1]), ints(3, 4)),
+    "ReshapeDynamic": lambda: _program(
+        lambda x, n: tf.reshape(x, [n, -1]), floats(4, 6), np.array(3, np.int32)
+    ),
+    "FillDynamic": lambda: _program(lambda n: tf.fill([n, 2], 1.5), np.array(3, np.int32)),
+    "ResizeNearestAlignCorners": lambda: _program(
+        lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, [7, 5], align_corners=True),
+        _image(1, 4, 3, 2),
+    ),
+    "ResizeBilinearHalfPixelDown": lambda: _program(
+        lambda x: tf.image.resize(x, [3, 2], "bilinear"), _image(1, 7, 5, 2)
+    ),
+    "MaxPool3D": lambda: _program(
+        lambda x: tf.nn.max_pool3d(x, 2, 2, "VALID"), floats(1, 4, 4, 4, 2)
+    ),
+    "AvgPool3D": lambda: _program(
+        lambda x: tf.nn.avg_pool3d(x, 2, 2, "VALID"), floats(1, 4, 4, 4, 2)
+    ),
+    "Conv2DExplicitPadding": lambda: _program(
+        lambda x: tf.nn.conv2d(
+            x, tf.constant(floats(3, 3, 2, 4)), 1, [[0, 0], [1, 2], [2, 1], [0, 0]]
+        ),
+        floats(1, 5, 5, 2),
+    ),
+    "SquaredDifferenceInt": _binary(tf.math.squared_difference, np.int32),
+    "MinimumInt": _binary(tf.minimum, np.int32),
+    "MulInt": _binary(tf.multiply, np.int32),
+    "NegInt": lambda: _program(tf.negative, ints(3, 4)),
+    "AbsInt": lambda: _program(tf.abs, ints(3, 4)),
+    "SignInt": lambda: _program(tf.sign, ints(3, 4)),
+    "SquareInt": lambda: _program(tf.square, ints(3, 4)),
+    "PowInt": lambda: _program(tf.pow, ints(3, 4, low=-3, high=4), ints(3, 4, low=0, high=4)),
+    "DivInt": lambda: _program(
+        lambda a, b: tf.raw_ops.Div(x=a, y=b), ints(3, 4), ints(3, 4, low=1)
+    ),
+    "DivIntFolded": lambda: _program(
+        lambda a: a + tf.raw_ops.Div(x=tf.constant([-7, 7, -7, 6]), y=tf.constant([2, -2, -2, 3])),
+        ints(4),
+    ),
     # --- neural network ops --------------------------------------------------------------------
     "MatMul": lambda: _program(tf.matmul, floats(3, 5), floats(5, 4)),
     "BatchMatMulV3": lambda: _program(tf.matmul, floats(2, 3, 5), floats(2, 5, 4)),

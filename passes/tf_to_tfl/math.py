@@ -66,8 +66,7 @@ def _binary(op: TfOp):
     name, fused = _BINARY[op.type]
     options = {"fused_activation_function": "NONE"} if fused else {}
     integers = str(element_of(op.result_type)).startswith("i")
-    if op.type == "Div" and integers:
-        name, options = "floor_div", {}
+    # Integer Div and TruncateDiv truncate toward zero, as TFLite's DIV does.
     if op.type == "TruncateDiv" and not integers:
         raise Unsupported("a float TruncateDiv (TFLite's DIV does not truncate floats)")
     divisor = op.const(1) if name == "div" else None
@@ -80,6 +79,10 @@ def _binary(op: TfOp):
 
 @legalizes(*_UNARY)
 def _unary(op: TfOp):
+    x = op.operands[0]
+    if op.type == "Square" and str(element_of(x.type)).startswith("i"):
+        # LiteRT's SQUARE is float only.
+        return [emit("mul", [x, x], op.result_type, fused_activation_function="NONE")]
     return [emit(_UNARY[op.type], op.operands, op.result_type)]
 
 

@@ -68,10 +68,12 @@ def _transpose(op: TfOp):
     return [emit("transpose", [op.operands[0], i32(perm)], op.result_type)]
 
 
-@legalizes("ConcatV2")
+@legalizes("ConcatV2", "Concat")
 def _concat(op: TfOp):
-    axis = int(op.require_const(len(op.operands) - 1, "axis"))
-    values = op.operands[:-1]
+    # ConcatV2 takes the axis last, the first Concat first.
+    axis_index = len(op.operands) - 1 if op.type == "ConcatV2" else 0
+    axis = int(op.require_const(axis_index, "axis"))
+    values = op.operands[:-1] if op.type == "ConcatV2" else op.operands[1:]
     if len(values) == 1:
         return [values[0]]
     rank = len(static_shape(op.result_type))
