@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tf_support
 import tflc
-from tf_op_programs import Program
+from tf_op_inputs import Program
 
 TOLERANCE = 1e-4  # relative to each output's largest magnitude; integers exactly
 
@@ -119,21 +119,23 @@ def within(program: Program, error: float) -> bool:
     return error <= (TOLERANCE if program.compare == "values" else RANDOM_TOLERANCE)
 
 
-def operator_versions(flatbuffer: bytes) -> dict[tuple[str, tuple[int, ...]], int]:
-    """(builtin operator name, its operators' counts of present inputs) -> the version its
-    operator code carries. A different operand set (tflc gives TRANSPOSE_CONV a zero bias,
-    where TensorFlow's converter leaves it out) may rightly get another version."""
+def operator_versions(flatbuffer: bytes) -> dict[tuple, int]:
+    """(builtin operator name, its operators' input counts and counts of present inputs) ->
+    the version its operator code carries. A different operand set may rightly get another
+    version: tflc gives TRANSPOSE_CONV a zero bias where TensorFlow's converter leaves it out
+    (v3, v1), and writes a FULLY_CONNECTED without bias with two inputs where TensorFlow's
+    converter writes an absent third (v6, v5)."""
     import tflite
 
     names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
     model = tflite.Model.GetRootAsModel(flatbuffer, 0)
-    inputs: dict[int, set[int]] = {}
+    inputs: dict[int, set[tuple[int, int]]] = {}
     for s in range(model.SubgraphsLength()):
         subgraph = model.Subgraphs(s)
         for i in range(subgraph.OperatorsLength()):
             op = subgraph.Operators(i)
             present = sum(1 for t in op.InputsAsNumpy() if t >= 0) if op.InputsLength() else 0
-            inputs.setdefault(op.OpcodeIndex(), set()).add(present)
+            inputs.setdefault(op.OpcodeIndex(), set()).add((op.InputsLength(), present))
     versions = {}
     for i in range(model.OperatorCodesLength()):
         code = model.OperatorCodes(i)
