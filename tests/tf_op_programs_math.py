@@ -28,6 +28,15 @@ def _lrn(x):
     return tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0, alpha=0.5, beta=0.75)
 
 
+def _unary_with_assert():
+    def body(x):
+        check = tf.debugging.assert_less(x, 10.0)
+        with tf.control_dependencies([check]):
+            return x * 2.0
+
+    return unary(body)
+
+
 MATH: dict[str, Callable[[], Program]] = {
     # --- elementwise math --------------------------------------------------------------
     "Abs": unary(tf.abs),
@@ -145,6 +154,36 @@ MATH: dict[str, Callable[[], Program]] = {
     "LogSoftmax": unary(tf.nn.log_softmax),
     "L2Normalize": unary(_l2_normalize),
     "LRN": lambda: program(_lrn, floats(1, 3, 3, 8)),
+    # --- TensorFlow's own lowerings of training and composite ops ----------------------------
+    "Assert": _unary_with_assert(),
+    "Xlog1py": lambda: program(tf.math.xlog1py, with_zeros(2, 3, 4), floats(3, 4, low=-0.5)),
+    "Digamma": unary(tf.math.digamma, 0.5, 4.0),
+    "Erfc": unary(tf.math.erfc),
+    "Inv": unary(lambda x: tf.raw_ops.Inv(x=x), 0.5, 2.0),
+    "ReluGrad": binary(lambda g, x: tf.raw_ops.ReluGrad(gradients=g, features=x + 0 * g)),
+    "Relu6Grad": binary(lambda g, x: tf.raw_ops.Relu6Grad(gradients=g, features=x * 4 + 0 * g)),
+    "TanhGrad": binary(lambda y, dy: tf.raw_ops.TanhGrad(y=y, dy=dy + 0 * y)),
+    "RsqrtGrad": binary(lambda y, dy: tf.raw_ops.RsqrtGrad(y=y, dy=dy + 0 * y)),
+    "SqrtGrad": binary(lambda y, dy: tf.raw_ops.SqrtGrad(y=y, dy=dy + 0 * y)),
+    "EluGrad": binary(lambda g, x: tf.raw_ops.EluGrad(gradients=g, outputs=x + 0 * g)),
+    "LeakyReluGrad": binary(
+        lambda g, x: tf.raw_ops.LeakyReluGrad(gradients=g, features=x + 0 * g, alpha=0.2)
+    ),
+    "SoftmaxCrossEntropy": lambda: program(
+        lambda logits, labels: tf.raw_ops.SoftmaxCrossEntropyWithLogits(
+            features=logits, labels=tf.nn.softmax(labels)
+        ),
+        floats(3, 5),
+        floats(3, 5),
+    ),
+    "SparseSoftmaxCrossEntropy": lambda: program(
+        lambda logits, labels: tf.raw_ops.SparseSoftmaxCrossEntropyWithLogits(
+            features=logits, labels=labels
+        ),
+        floats(3, 5),
+        ints(3, low=0, high=5),
+    ),
+    "BiasAddGrad": unary(lambda x: tf.raw_ops.BiasAddGrad(out_backprop=x)),
     # --- other dtypes and forms ------------------------------------------------------------
     "SumInt": lambda: program(lambda x: tf.reduce_sum(x, axis=[0, 2]), ints(2, 3, 4)),
     "MaxInt64": lambda: program(lambda x: tf.reduce_max(x, axis=1), ints(3, 5, dtype=np.int64)),

@@ -1,6 +1,7 @@
 """Legalizers for TensorFlow ops with no TFLite builtin of their own, written with builtins as
 TensorFlow's converter writes them: log1p, expm1, softsign, the NaN-safe divisions and
-products, the float classifiers, L2Loss, SigmoidGrad, InvertPermutation and Lgamma."""
+products, the float classifiers, L2Loss, InvertPermutation, Lgamma, and the training ops a
+frozen graph may keep (activation gradients, BiasAddGrad, the softmax cross entropies)."""
 
 from __future__ import annotations
 
@@ -84,13 +85,14 @@ def _no_nan(op: TfOp):
     return [_where_zero(y, product, op.result_type)]
 
 
-@legalizes("Xdivy", "Xlogy")
+@legalizes("Xdivy", "Xlogy", "Xlog1py")
 def _x_times(op: TfOp):
     x, y = op.operands
     if op.type == "Xdivy":
         value = _binary("div", x, y, op.result_type)
     else:
-        value = _binary("mul", x, emit("log", [y], y.type), op.result_type)
+        argument = _binary("add", y, like(y, 1)) if op.type == "Xlog1py" else y
+        value = _binary("mul", x, emit("log", [argument], y.type), op.result_type)
     return [_where_zero(x, value, op.result_type)]
 
 
@@ -105,6 +107,80 @@ def _l2_loss(op: TfOp):
         "sum", [_binary("mul", x, x), i32(list(range(len(shape))))], scalar, keep_dims=False
     )
     return [_binary("mul", total, like(x, 0.5), op.result_type)]
+
+
+@legalizes("TanhGrad")
+def _tanh_grad(op: TfOp):
+    y, dy = op.operands  # dy * (1 - y^2)
+    one_minus_square = _binary("sub", like(y, 1), _binary("mul", y, y), y.type)
+    return [_binary("mul", dy, one_minus_square, op.result_type)]
+
+
+@legalizes("SqrtGrad")
+def _sqrt_grad(op: TfOp):
+    y, dy = op.operands  # dy * 0.5 / y
+    return [_binary("div", _binary("mul", dy, like(dy, 0.5)), y, op.result_type)]
+
+
+@legalizes("RsqrtGrad")
+def _rsqrt_grad(op: TfOp):
+    y, dy = op.operands  # dy * -0.5 * y^3
+    cube = _binary("mul", _binary("mul", y, y), y)
+    return [_binary("mul", _binary("mul", dy, like(dy, -0.5)), cube, op.result_type)]
+
+
+@legalizes("BiasAddGrad")
+def _bias_add_grad(op: TfOp):
+    x = op.operands[0]
+    shape = static_shape(x.type)
+    if shape is None:
+        raise Unsupported("the input rank must be known")
+    channel = 1 if op.attr("data_format", "NHWC") == "NCHW" else len(shape) - 1
+    axes = [d for d in range(len(shape)) if d != channel]
+    return [emit("sum", [x, i32(axes)], op.result_type, keep_dims=False)]
+
+
+def _cross_entropy(logits: ir.Value, labels: ir.Value, loss_type: ir.Type):
+    """The loss sum(-labels * log_softmax(logits)) over the classes (0 where a label is 0,
+    as in TensorFlow, even against a -inf log-probability) and its gradient softmax - labels."""
+    negative_log = emit("neg", [emit("log_softmax", [logits], logits.type)], logits.type)
+    terms = _where_zero(labels, _binary("mul", labels, negative_log), logits.type)
+    loss = emit("sum", [terms, i32([-1])], loss_type, keep_dims=False)
+    probabilities = emit("softmax", [logits], logits.type, beta=1.0)
+    return loss, _binary("sub", probabilities, labels)
+
+
+@legalizes("SoftmaxCrossEntropyWithLogits")
+def _softmax_cross_entropy(op: TfOp):
+    logits, labels = op.operands
+    if op.shape(logits) is None or op.shape(logits) != op.shape(labels):
+        raise Unsupported("logits and labels of one known shape")
+    return list(_cross_entropy(logits, labels, op.results[0].type))
+
+
+@legalizes("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_cross_entropy(op: TfOp):
+    logits, labels = op.operands
+    shape = op.shape(logits)
+    if shape is None or len(shape) != 2 or shape[1] < 0:
+        raise Unsupported("logits of rank 2 with a known class count")
+    classes = shape[1]
+    one_hot = emit(
+        "one_hot",
+        [labels, i32(np.asarray(classes).reshape(())), like(logits, 1), like(logits, 0)],
+        logits.type,
+        axis=-1,
+    )
+    loss, backprop = _cross_entropy(logits, one_hot, op.results[0].type)
+    # A label outside [0, classes) makes its row's loss and gradient NaN, as in TensorFlow.
+    low = _binary("less_equal", like(labels, 0), labels, _bools(labels.type))
+    high = _binary("less", labels, like(labels, classes), _bools(labels.type))
+    valid = _binary("logical_and", low, high)
+    loss = emit("select_v2", [valid, loss, like(logits, np.nan)], op.results[0].type)
+    row_type = with_shape([shape[0], 1], ir.IntegerType.get_signless(1))
+    valid_rows = emit("reshape", [valid, i32([-1, 1])], row_type)
+    backprop = emit("select_v2", [valid_rows, backprop, like(logits, np.nan)], op.results[1].type)
+    return [loss, backprop]
 
 
 @legalizes("SigmoidGrad")
