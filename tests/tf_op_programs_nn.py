@@ -166,6 +166,25 @@ NN: dict[str, Callable[[], Program]] = {
     "RandomStandardNormal": lambda: program(
         _random_normal, np.ones(1, np.float32), compare="random"
     ),
+    "RandomUniformUnseeded": lambda: program(
+        lambda scale: tf.random.uniform([64, 64]) * scale,
+        np.ones(1, np.float32),
+        compare="distribution",
+    ),
+    "RandomNormalInt32Shape": lambda: program(
+        lambda n: tf.random.normal(tf.stack([n, 32]), seed=5),
+        np.array(128, np.int32),
+        compare="random",
+    ),
+    "RFFT2DCropped": lambda: program(
+        lambda x: tf.abs(tf.signal.rfft2d(x, fft_length=[4, 4])), floats(2, 4, 8)
+    ),
+    "RFFT2DPadded": lambda: program(
+        lambda x: tf.abs(tf.signal.rfft2d(x, fft_length=[8, 16])), floats(2, 4, 8)
+    ),
+    "RFFT2DOddLength": lambda: program(
+        lambda x: tf.abs(tf.signal.rfft2d(x, fft_length=[3, 6])), floats(2, 3, 6)
+    ),
     "Multinomial": lambda: program(
         lambda logits: tf.random.categorical(logits, 2048, seed=3, dtype=tf.int32),
         np.log(np.array([[0.1, 0.2, 0.3, 0.4], [0.7, 0.1, 0.1, 0.1]], np.float32)),

@@ -11,6 +11,10 @@ def _rfft2d(op: TfOp):
     if str(element_of(op.operands[0].type)) != "f32":
         raise Unsupported("an input other than float32 (TFLite's RFFT2D takes float32)")
     fft_length = op.require_const(1, "fft_length")
+    lengths = [int(n) for n in fft_length.reshape(-1)]
+    if any(n < 1 or n & (n - 1) for n in lengths):
+        # LiteRT's kernel refuses the model when it is prepared; refused here, by name.
+        raise Unsupported(f"fft_length {lengths}: TFLite's RFFT2D takes powers of two")
     return [emit("rfft2d", [op.operands[0], i32(fft_length)], op.result_type)]
 
 
