@@ -25,6 +25,9 @@ from tflc.errors import TflcError
 
 _INLINED_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROPPED_OPS = ("NoOp",)
+# TensorFlow's converter drops Asserts (unless asked to keep them), and with them the If that
+# tf.debugging guards one with and the assert message's string constants.
+_ASSERTS = ("Assert",)
 # Graph ops that hold function graphs (while_v2 / cond_v2 keep them on the op).
 _NESTED_GRAPH_ATTRS = ("_body_graph", "_cond_graph", "_true_graph", "_false_graph")
 
@@ -123,7 +126,7 @@ class _ModuleImporter:
             block = fn.add_entry_block(arg_locs=arg_locs)
         values = {t.name: arg for t, arg in zip(inputs, block.arguments, strict=True)}
         with ir.InsertionPoint(block):
-            self._emit_graph(graph, values)
+            self._emit_graph(graph, values, outputs)
             results = [self._value(values, t, graph) for t in outputs]
             locs = [ir.Location.name(n) for n in output_names]
             func.ReturnOp(results, loc=ir.Location.fused(locs) if locs else None)
@@ -136,10 +139,14 @@ class _ModuleImporter:
             raise TflcError(f"tensor '{tensor.name}' is used before it is defined", "graph")
         return values[tensor.name]
 
-    def _emit_graph(self, graph: Any, values: dict[str, ir.Value]) -> None:
+    def _emit_graph(self, graph: Any, values: dict[str, ir.Value], outputs=None) -> None:
         """Emits every op of `graph` at the insertion point; `values` maps tensor names to values."""
-        for op in _topological(graph):
+        order = _topological(graph)
+        asserts = self._assert_only_ops(order, graph.outputs if outputs is None else outputs)
+        for op in order:
             if op.type in _DROPPED_OPS or (op.type == "Placeholder" and op.outputs[0] is None):
+                continue
+            if id(op) in asserts:
                 continue
             if op.type == "Placeholder":
                 if op.outputs[0].name not in values:
@@ -157,6 +164,39 @@ class _ModuleImporter:
                 raise e.at(_where(op)) from None
             for t, v in zip(op.outputs, results, strict=True):
                 values[t.name] = v
+
+    def _assert_only_ops(self, order: list[Any], outputs: Any) -> set[int]:
+        """Ids of the Asserts and of the ops that only serve them: their guard If (branches of
+        nothing stateful but Asserts), and constants and identities whose results nothing
+        uses (the message strings; the guard's result, a control input only)."""
+        kept = {t.name for t in outputs}
+        found: set[int] = set()
+        for op in reversed(order):  # consumers first
+            if any(t.name in kept for t in op.outputs):
+                continue
+            consumers = [c for t in op.outputs for c in t.consumers()]
+            if (
+                op.type in _ASSERTS
+                or (consumers and all(id(c) in found for c in consumers))
+                or (not consumers and op.type in ("Const", "Identity"))
+                or (not consumers and op.type in ("If", "StatelessIf") and self._guards(op))
+            ):
+                found.add(id(op))
+        return found
+
+    def _guards(self, op: Any) -> bool:
+        """An If whose branches hold nothing stateful but Asserts."""
+        from tensorflow.python.framework import op_def_registry
+
+        for branch in ("then_branch", "else_branch"):
+            fdef = self.library.get(op.get_attr(branch).name)
+            if fdef is None:
+                return False
+            for node in fdef.node_def:
+                op_def = op_def_registry.get(node.op)
+                if node.op not in _ASSERTS and (op_def is None or op_def.is_stateful):
+                    return False
+        return True
 
     def _emit_op(self, op: Any, operands: list[ir.Value]) -> list[ir.Value]:
         attrs = {}

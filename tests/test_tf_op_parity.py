@@ -19,11 +19,7 @@ import tf_op_programs  # noqa: E402
 
 # Behind TensorFlow's converter, with the reason; strict, so a fix turns the case into a failure
 # until it leaves this list.
-KNOWN_GAPS = {
-    "Assert": "tf.debugging asserts import as an If (AssertGuard) whose branch holds the Assert "
-    "and its message's string constants, which the importer refuses (string support is "
-    "separate work); TensorFlow's converter inlines the If and drops the Assert",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def test_covers_at_least_80_ops():
