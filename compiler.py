@@ -50,6 +50,10 @@ def _compile(model, target: str, optimize: bool, options: dict[str, Any]) -> Com
         from tflc.passes.registry import run_pipeline
 
         run_pipeline(module, "tfl-optimize", source=str(options.get("source", "<module>")))
+    if compile_target.name != "tflite":
+        from tflc.backends.interpreter_only import refuse_interpreter_only_ops
+
+        refuse_interpreter_only_ops(module, compile_target.name)
     compiled = compile_target.emit(module, options)
     compiled.report.setdefault("compile_seconds", round(time.perf_counter() - start, 3))
     return compiled

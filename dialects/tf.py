@@ -72,6 +72,8 @@ def const_value(value: ir.Value) -> np.ndarray | None:
         return None
     op = owner.operation
     if op.name == "tf.Const":
+        if str(ir.ShapedType(value.type).element_type) == "!tf_type.string":
+            return None  # TFLite's string buffer, not numbers to fold
         return _dense_value(op.attributes["value"])
     return tfl.constant_value(op)
 

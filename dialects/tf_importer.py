@@ -20,14 +20,20 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import func
 from tflc.dialects import tf as tf_dialect
+from tflc.dialects.tf_importer_asserts import assert_only_ops
+from tflc.dialects.tf_importer_resources import (
+    INITIALIZER_ATTR,
+    CapturedResource,
+    initialize,
+    kept_variable_type,
+    resource_handle,
+)
 from tflc.dialects.tf_importer_sources import FrozenSignature, frozen_signatures
 from tflc.errors import TflcError
+from tflc.runtime.tflite_model import encode_strings
 
 _INLINED_CALLS = ("PartitionedCall", "StatefulPartitionedCall")
 _DROPPED_OPS = ("NoOp",)
-# TensorFlow's converter drops Asserts (unless asked to keep them), and with them the If that
-# tf.debugging guards one with and the assert message's string constants.
-_ASSERTS = ("Assert",)
 # Graph ops that hold function graphs (while_v2 / cond_v2 keep them on the op).
 _NESTED_GRAPH_ATTRS = ("_body_graph", "_cond_graph", "_true_graph", "_false_graph")
 
@@ -54,6 +60,7 @@ def import_tf_model(
             # One signature is TensorFlow's "main" subgraph; several are named by their keys.
             importer.import_signature(sig, "main" if len(signatures) == 1 else sig.name)
         importer.set_signature_defs(signatures)
+        importer.build_initializer()
     return module
 
 
@@ -65,6 +72,7 @@ class _ModuleImporter:
         self.sources: dict[str, tuple[str, int]] = {}
         self.signature_symbols: list[str] = []
         self.supported = frozenset(legalized_ops)
+        self.resources: dict[str, CapturedResource] = {}  # by shared name
 
     def import_signature(self, sig: FrozenSignature, symbol: str) -> None:
         graph = sig.graph
@@ -77,8 +85,18 @@ class _ModuleImporter:
         symbol = self._unique_symbol(symbol)
         self.signature_symbols.append(symbol)
         outputs = list(sig.outputs)
+        for resource, _ in sig.resources:
+            self.resources.setdefault(resource.shared_name, resource)
         self._build_function(
-            symbol, graph, inputs, outputs, arg_types, arg_locs, sig.output_names, public=True
+            symbol,
+            graph,
+            inputs,
+            outputs,
+            arg_types,
+            arg_locs,
+            sig.output_names,
+            public=True,
+            resources=sig.resources,
         )
 
     def set_signature_defs(self, signatures: list[FrozenSignature]) -> None:
@@ -104,6 +122,22 @@ class _ModuleImporter:
             )
         self.module.operation.attributes["tfl.signature_defs"] = ir.ArrayAttr.get(defs)
 
+    def build_initializer(self) -> None:
+        """The function that gives the kept state its values, run once before any signature
+        (named by the module attribute `INITIALIZER_ATTR`; legalization adds the call)."""
+        if not self.resources:
+            return
+        symbol = self._unique_symbol("NoOp")  # TensorFlow's converter's name for it
+        with ir.InsertionPoint(self.module.body):
+            fn = func.FuncOp(symbol, ir.FunctionType.get([], []))
+            fn.attributes["sym_visibility"] = ir.StringAttr.get("private")
+            block = fn.add_entry_block()
+        with ir.InsertionPoint(block):
+            for resource in self.resources.values():
+                initialize(resource)
+            func.ReturnOp([])
+        self.module.operation.attributes[INITIALIZER_ATTR] = ir.FlatSymbolRefAttr.get(symbol)
+
     def _unique_symbol(self, name: str) -> str:
         taken = {
             op.attributes["sym_name"].value
@@ -117,7 +151,16 @@ class _ModuleImporter:
         return symbol
 
     def _build_function(
-        self, symbol, graph, inputs, outputs, arg_types, arg_locs, output_names, public=False
+        self,
+        symbol,
+        graph,
+        inputs,
+        outputs,
+        arg_types,
+        arg_locs,
+        output_names,
+        public=False,
+        resources=(),
     ) -> None:
         with ir.InsertionPoint(self.module.body):
             fn = func.FuncOp(symbol, ir.FunctionType.get(arg_types, []))
@@ -126,6 +169,8 @@ class _ModuleImporter:
             block = fn.add_entry_block(arg_locs=arg_locs)
         values = {t.name: arg for t, arg in zip(inputs, block.arguments, strict=True)}
         with ir.InsertionPoint(block):
+            for resource, placeholder in resources:
+                values[placeholder.name] = resource_handle(resource)
             self._emit_graph(graph, values, outputs)
             results = [self._value(values, t, graph) for t in outputs]
             locs = [ir.Location.name(n) for n in output_names]
@@ -142,7 +187,8 @@ class _ModuleImporter:
     def _emit_graph(self, graph: Any, values: dict[str, ir.Value], outputs=None) -> None:
         """Emits every op of `graph` at the insertion point; `values` maps tensor names to values."""
         order = _topological(graph)
-        asserts = self._assert_only_ops(order, graph.outputs if outputs is None else outputs)
+        kept = graph.outputs if outputs is None else outputs
+        asserts = assert_only_ops(order, kept, self.library)
         for op in order:
             if op.type in _DROPPED_OPS or (op.type == "Placeholder" and op.outputs[0] is None):
                 continue
@@ -165,39 +211,6 @@ class _ModuleImporter:
             for t, v in zip(op.outputs, results, strict=True):
                 values[t.name] = v
 
-    def _assert_only_ops(self, order: list[Any], outputs: Any) -> set[int]:
-        """Ids of the Asserts and of the ops that only serve them: their guard If (branches of
-        nothing stateful but Asserts), and constants and identities whose results nothing
-        uses (the message strings; the guard's result, a control input only)."""
-        kept = {t.name for t in outputs}
-        found: set[int] = set()
-        for op in reversed(order):  # consumers first
-            if any(t.name in kept for t in op.outputs):
-                continue
-            consumers = [c for t in op.outputs for c in t.consumers()]
-            if (
-                op.type in _ASSERTS
-                or (consumers and all(id(c) in found for c in consumers))
-                or (not consumers and op.type in ("Const", "Identity"))
-                or (not consumers and op.type in ("If", "StatelessIf") and self._guards(op))
-            ):
-                found.add(id(op))
-        return found
-
-    def _guards(self, op: Any) -> bool:
-        """An If whose branches hold nothing stateful but Asserts."""
-        from tensorflow.python.framework import op_def_registry
-
-        for branch in ("then_branch", "else_branch"):
-            fdef = self.library.get(op.get_attr(branch).name)
-            if fdef is None:
-                return False
-            for node in fdef.node_def:
-                op_def = op_def_registry.get(node.op)
-                if node.op not in _ASSERTS and (op_def is None or op_def.is_stateful):
-                    return False
-        return True
-
     def _emit_op(self, op: Any, operands: list[ir.Value]) -> list[ir.Value]:
         attrs = {}
         # Sorted: a protobuf map iterates in hash order, and attributes naming functions (While's
@@ -214,7 +227,7 @@ class _ModuleImporter:
         loc = self.location(op)
         created = ir.Operation.create(
             f"tf.{op.type}",
-            results=[tensor_type(t) for t in op.outputs],
+            results=[kept_variable_type(op.type, operands) or tensor_type(t) for t in op.outputs],
             operands=operands,
             attributes=attrs,
             loc=loc,
@@ -379,9 +392,19 @@ def tensor_attr(proto: Any) -> ir.Attribute:
     import tensorflow as tf
 
     array = tf.make_ndarray(proto)
+    if proto.dtype == tf.string.as_datatype_enum:
+        return string_attr(array)
     if array.dtype == object:
-        raise TflcError("string constants are not supported")
+        raise TflcError(f"{tf.dtypes.as_dtype(proto.dtype).name} constants are not supported")
     return dense_attr(array, element_type(proto.dtype))
+
+
+def string_attr(array: np.ndarray) -> ir.Attribute:
+    """A string tensor's value as TFLite's string buffer in a ui8 tensor attribute: MLIR's
+    string elements attributes cannot be read back through the Python bindings. The tf.Const
+    (and tfl.pseudo_raw_const) holding it has the string tensor type."""
+    data = np.frombuffer(encode_strings(np.asarray(array, dtype=object)), dtype=np.uint8)
+    return ir.DenseElementsAttr.get(data, type=ir.IntegerType.get_unsigned(8), shape=[data.size])
 
 
 def dense_attr(array: np.ndarray, elem: ir.Type | None = None) -> ir.Attribute:
@@ -415,9 +438,10 @@ def _topological(graph: Any) -> list[Any]:
                 order.append(op)
                 continue
             stack.append((op, True))
-            for t in op.inputs:
-                if id(t.op) not in done:
-                    stack.append((t.op, False))
+            # Control inputs too: they order a variable's reads after its assignments.
+            for producer in [t.op for t in op.inputs] + list(op.control_inputs):
+                if id(producer) not in done:
+                    stack.append((producer, False))
     return order
 
 

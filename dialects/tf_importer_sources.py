@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tflc.dialects.tf_importer_resources import CapturedResource, ModelState, captured_resources
 from tflc.errors import TflcError
 
 # The signature key TensorFlow's converter gives a model that names none.
@@ -59,6 +60,8 @@ class FrozenSignature:
     output_names: list[str]
     source: str = "<model>"
     keep: list[Any] = field(default_factory=list)  # objects the functions need alive
+    # State kept as state (written variables, lookup tables) and its placeholder tensor.
+    resources: list[tuple[CapturedResource, Any]] = field(default_factory=list)
 
 
 def frozen_signatures(
@@ -75,7 +78,11 @@ def frozen_signatures(
             known = ", ".join(sorted(functions)) or "none"
             raise TflcError(f"no signature named '{signature}' (the model has: {known})", source)
         functions = {signature: functions[signature]}
-    return [_freeze(name, cf, source, obj) for name, cf in functions.items()]
+    try:
+        state = ModelState(list(functions.values()))
+    except TflcError as e:
+        raise e.at(source) from None
+    return [_freeze(name, cf, source, obj, state) for name, cf in functions.items()]
 
 
 def _load_path(path: Path, tf: Any) -> Any:
@@ -179,19 +186,29 @@ def _input_name(tensor: Any) -> str:
     return name.split(":")[0].replace("/", "_")
 
 
-def _freeze(name: str, cf: Any, source: str, owner: Any) -> FrozenSignature:
+def _freeze(name: str, cf: Any, source: str, owner: Any, state: ModelState) -> FrozenSignature:
     try:
-        graph_def, converted = _frozen_graph_def(cf)
+        resources = captured_resources(cf, owner, state)
+    except TflcError as e:
+        raise e.at(source) from None
+    kept = {r.placeholder for r in resources}
+    try:
+        graph_def, converted = _frozen_graph_def(cf, kept)
     except Exception as e:
         raise TflcError(f"cannot freeze the variables: {_first_line(e)}", source) from None
     tf = import_tensorflow_module()
     graph = tf.Graph()
-    with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
+    try:
+        with graph.as_default():
+            tf.graph_util.import_graph_def(graph_def, name="")
+    except ValueError as e:  # a variable frozen although something assigns it (not seen)
+        raise TflcError(f"cannot import the frozen graph: {_first_line(e)}", source) from None
+    if resources:
+        _restore_shapes(graph, cf.graph)
     # `converted` indexes the captured inputs, as in TensorFlow's _construct_concrete_function.
     captures = cf.graph.internal_captures
     frozen_names = {captures[i].name for i in converted}
-    fed = [t for t in cf.inputs if t.name not in frozen_names]
+    fed = [t for t in cf.inputs if t.name not in frozen_names and t.op.name not in kept]
     fed.sort(key=_call_position(cf.graph, fed, "inputs"))
     outputs = list(zip(cf.outputs, _output_names(cf, len(cf.outputs)), strict=True))
     output_position = _call_position(cf.graph, list(cf.outputs), "outputs")
@@ -208,7 +225,19 @@ def _freeze(name: str, cf: Any, source: str, owner: Any) -> FrozenSignature:
         output_names=[n for _, n in outputs],
         source=source,
         keep=[owner, cf],
+        resources=[(r, graph.get_tensor_by_name(f"{r.placeholder}:0")) for r in resources],
     )
+
+
+def _restore_shapes(graph: Any, traced: Any) -> None:
+    """Shapes the import lost: a kept variable's placeholder carries no handle data into the
+    GraphDef, so its reads (and what follows) are unknown there but known in the traced graph."""
+    for op in graph.get_operations():
+        for t in op.outputs:
+            try:
+                t.set_shape(traced.get_tensor_by_name(t.name).shape)
+            except (KeyError, ValueError):  # not in the traced graph, or no tighter shape
+                continue
 
 
 def _call_position(graph: Any, tensors: list[Any], side: str) -> Callable[[Any], int]:
@@ -236,8 +265,9 @@ def _call_position(graph: Any, tensors: list[Any], side: str) -> Callable[[Any],
     return lambda t: position[t.name]
 
 
-def _frozen_graph_def(cf: Any) -> tuple[Any, set[int]]:
+def _frozen_graph_def(cf: Any, kept: set[str]) -> tuple[Any, set[int]]:
     """(GraphDef with variables as constants, indices of the inputs that were variables).
+    `kept`: the placeholders of variables that stay variables (the function writes them).
 
     TensorFlow's own `convert_variables_to_constants_v2` does this and then rebuilds a
     ConcreteFunction from the GraphDef (pruning and lifting it in Python, seconds for a
@@ -247,7 +277,10 @@ def _frozen_graph_def(cf: Any) -> tuple[Any, set[int]]:
     from tensorflow.python.framework import convert_to_constants as c
 
     data = c._FunctionConverterDataInEager(
-        func=cf, lower_control_flow=False, aggressive_inlining=False
+        func=cf,
+        lower_control_flow=False,
+        aggressive_inlining=False,
+        variable_names_denylist=kept,
     )
     graph_def, converted = c._replace_variables_by_constants(converter_data=data)
     return graph_def, set(converted)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 from mlir import ir
-from tflc.dialects.tfl import builtin_options
+from tflc.dialects.tfl import builtin_options, tensor_type_name
 from tflc.dialects.tfl_ops import OpDef
 from tflc.runtime.shape_inference import SHAPE_FUNCTIONS, OpView, Shape, declared_shapes_problem
+from tflc.runtime.tflite_model import TENSOR_DTYPES
 
 _CONSTANT_OPS = ("tfl.pseudo_const", "arith.constant")
 
@@ -37,6 +38,17 @@ def _integer_constant(value: ir.Value) -> np.ndarray | None:
     return np.array(attr)
 
 
+def _itemsize(t: ir.Type) -> int | None:
+    """Bytes per element of a tensor type (a quantized one's storage), or None."""
+    if not isinstance(t, ir.RankedTensorType | ir.UnrankedTensorType):
+        return None
+    try:
+        dtype = TENSOR_DTYPES.get(tensor_type_name(ir.ShapedType(t).element_type))
+    except KeyError:  # an element type without a TFLite tensor type
+        return None
+    return None if dtype is None else dtype.itemsize
+
+
 def shape_problem(op: ir.Operation, d: OpDef) -> str | None:
     """What contradicts the op's declared result shapes, or None."""
     if d.opcode not in SHAPE_FUNCTIONS:
@@ -52,6 +64,8 @@ def shape_problem(op: ir.Operation, d: OpDef) -> str | None:
         inputs.append(shape)
     constants = [_integer_constant(v) for v in op.operands]
     view = OpView(d.opcode, inputs, constants, builtin_options(op, d))
+    view.input_itemsizes = [_itemsize(v.type) for v in op.operands]
+    view.output_itemsizes = [_itemsize(r.type) for r in op.results]
     declared = [(_static_shape(r.type), True) for r in op.results]
     names = [f"result {i}" for i in range(len(op.results))]
     return declared_shapes_problem(view, declared, names, "operands and attributes")

@@ -16,7 +16,8 @@ from tflc.passes.dce import _SIDE_EFFECTING
 from tflc.passes.registry import Pass
 from tflc.passes.rewrite.tfl import func_blocks, replace_op
 
-_NEVER_MERGED = _SIDE_EFFECTING | {"tfl.variable", "tfl.pseudo_sparse_const"}
+# A variable's reads before and after an assignment differ.
+_NEVER_MERGED = _SIDE_EFFECTING | {"tfl.variable", "tfl.pseudo_sparse_const", "tfl.read_variable"}
 
 
 def _key(op: ir.Operation):

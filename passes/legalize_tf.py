@@ -1,8 +1,11 @@
 """tfl-legalize-tf: tf dialect ops -> tfl ops, then the fusions TensorFlow's converter makes.
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
-tf_to_tfl/: nn.py, math.py, decomposed.py (ops written with other builtins), shape.py, einsum.py, indexing.py, matrix.py, image.py, signal.py
-(complex numbers), random.py, misc.py, quant.py (QAT fake quantization) and control.py. Every tf op left without a legalizer is reported in one error, each with its node
+tf_to_tfl/: nn.py, math.py, decomposed.py (ops written with other builtins), shape.py, einsum.py,
+indexing.py, matrix.py, image.py, signal.py (complex numbers), random.py, misc.py, quant.py (QAT
+fake quantization), control.py and stateful.py (variables, lookup tables, the CALL_ONCE of the
+initializer); then tf_to_tfl/types.py spells string and resource types the tfl way. Every tf op
+left without a legalizer is reported in one error, each with its node
 name and Python line; with `allow_select_tf_ops` they become Flex custom ops instead
 (tf_to_tfl/flex.py).
 """
@@ -32,6 +35,7 @@ def _load_legalizers() -> None:
         random,
         shape,
         signal,
+        stateful,
     )
 
 
@@ -73,8 +77,13 @@ def legalize_tf(module: ir.Operation, allow_select_tf_ops: bool = False) -> None
         failures = []
     if failures:
         raise unsupported_error(failures)
+    from tflc.dialects.tf_importer_resources import INITIALIZER_ATTR
     from tflc.passes.tf_to_tfl.fuse import fuse_tfl
+    from tflc.passes.tf_to_tfl.stateful import call_initializer
+    from tflc.passes.tf_to_tfl.types import use_tfl_element_types
 
+    call_initializer(module, INITIALIZER_ATTR)
+    use_tfl_element_types(module)
     fuse_tfl(module)
     _erase_unused_constants(module)
 
@@ -109,8 +118,10 @@ def _legalize_op(op: ir.Operation) -> str | None:
 
 def _legalize_const(op: ir.Operation) -> None:
     value = op.attributes["value"]
+    # String constants hold TFLite's string buffer (dialects/tf_importer.string_attr).
+    is_string = str(ir.ShapedType(op.results[0].type).element_type) == "!tf_type.string"
     new = ir.Operation.create(
-        "tfl.pseudo_const",
+        "tfl.pseudo_raw_const" if is_string else "tfl.pseudo_const",
         results=[op.results[0].type],
         attributes={"value": value},
         loc=op.location,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.errors import TflcError
-from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, store_range
 from tflc.passes.registry import Pass
 from tflc.passes.rewrite.tfl import attr_str, const_value, func_blocks, make_const, replace_op
 
@@ -58,11 +58,7 @@ def ranges_from_fake_quant(module: ir.Operation) -> int:
             count += 1
             continue
         rng = ir.DenseF32ArrayAttr.get([lo, hi])
-        owner = x.owner
-        if isinstance(owner, ir.Block):
-            arg_ranges[x.arg_number] = rng
-        else:
-            owner.operation.attributes[RANGE_ATTR] = rng
+        store_range(x, rng, arg_ranges)
         replace_op(op, x)
         count += 1
     empty = ir.DenseF32ArrayAttr.get([])

@@ -30,7 +30,12 @@ from mlir import ir
 from mlir.dialects import quant
 from tflc.dialects import tfl
 from tflc.errors import TflcError
-from tflc.passes.quantize.calibrate import ARG_RANGES_ATTR, RANGE_ATTR
+from tflc.passes.quantize.calibrate import (
+    ARG_RANGES_ATTR,
+    RANGE_ATTR,
+    RESULT_RANGES_ATTR,
+    value_range,
+)
 from tflc.passes.quantize.common import float_weights, qconst, quant_element_type, symmetric_int8
 from tflc.passes.quantize.qat_weight_grids import trained_grid
 from tflc.passes.quantize.schemes import INT8, SCHEMES, Scheme
@@ -116,22 +121,7 @@ class _Int8Rewriter:
     # -- preparation
 
     def _range(self, value: ir.Value) -> tuple[float, float] | None:
-        owner = value.owner
-        if isinstance(owner, ir.Block):
-            ranges = (
-                self.fn.attributes[ARG_RANGES_ATTR]
-                if ARG_RANGES_ATTR in self.fn.attributes
-                else None
-            )
-            if ranges is None:
-                return None
-            r = list(ir.DenseF32ArrayAttr(ranges[value.arg_number]))
-            return (r[0], r[1]) if len(r) == 2 else None
-        op = owner.operation
-        if RANGE_ATTR not in op.attributes or len(op.results) != 1:
-            return None
-        r = list(ir.DenseF32ArrayAttr(op.attributes[RANGE_ATTR]))
-        return r[0], r[1]
+        return value_range(self.fn, value)
 
     def _quantizable(self, op: ir.Operation) -> bool:
         """All float results get parameters: from a range, a fixed rule or an input."""
@@ -376,8 +366,9 @@ class _Int8Rewriter:
 
     def _strip_ranges(self) -> None:
         for op in self.block.operations:
-            if RANGE_ATTR in op.operation.attributes:
-                del op.operation.attributes[RANGE_ATTR]
+            for attr in (RANGE_ATTR, RESULT_RANGES_ATTR):
+                if attr in op.operation.attributes:
+                    del op.operation.attributes[attr]
         if ARG_RANGES_ATTR in self.fn.attributes:
             del self.fn.attributes[ARG_RANGES_ATTR]
 

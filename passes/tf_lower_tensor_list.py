@@ -88,12 +88,24 @@ def _lower(op: ir.Operation) -> bool:
 def _reserve(op: ir.Operation) -> ir.Value | None:
     shape = tf_dialect.const_value(op.operands[0])
     count = tf_dialect.const_value(op.operands[1])
-    if shape is None or count is None or np.any(np.asarray(shape) < 0) or int(count) < 0:
+    if shape is None or count is None or int(count) < 0:
         return None  # left for legalization to report
     elem = python_value(op.attributes["element_dtype"])
     dims = [int(count), *[int(d) for d in np.asarray(shape).reshape(-1)]]
-    zeros = np.zeros(dims, dtype=numpy_dtype(elem))
-    return make_const(zeros, with_shape(dims, elem), op.location)
+    if any(d < -1 for d in dims):
+        return None
+    # An unknown element dim (a Keras RNN's batch) starts as 1: the first SetItem broadcasts
+    # the list to its item's run-time shape (_update), so the list's type keeps it unknown.
+    zeros = make_const(
+        np.zeros([max(d, 1) for d in dims], numpy_dtype(elem)),
+        with_shape([max(d, 1) for d in dims], elem),
+        op.location,
+    )
+    if -1 not in dims:
+        return zeros
+    return ir.Operation.create(
+        "tf.Identity", results=[with_shape(dims, elem)], operands=[zeros]
+    ).result
 
 
 def _i32_const(values) -> ir.Value:
@@ -124,6 +136,9 @@ def _gather(lst: ir.Value, index: ir.Value, result_type: ir.Type) -> ir.Value:
 def _update(lst: ir.Value, index: ir.Value, item: ir.Value) -> ir.Value:
     shape = static_shape(lst.type)
     elem = ir.ShapedType(lst.type).element_type
+    zero = make_const(np.array(0, np.int32), ir.RankedTensorType.get([], _i32()), _loc())
+    if -1 in shape[1:]:
+        return _update_unknown_element_shape(lst, index, item, shape, elem, zero)
     update = ir.Operation.create(
         "tf.Reshape",
         results=[with_shape([1, *shape[1:]], elem)],
@@ -131,14 +146,38 @@ def _update(lst: ir.Value, index: ir.Value, item: ir.Value) -> ir.Value:
     ).result
     if shape[0] == 1:
         return update  # the update covers the whole one-element list
-    zero = make_const(np.array(0, np.int32), ir.RankedTensorType.get([], _i32()), _loc())
-    starts = ir.Operation.create(
+    starts = _starts(index, zero, len(shape))
+    return tfl.create("dynamic_update_slice", [lst, update, starts], [lst.type]).result
+
+
+def _starts(index: ir.Value, zero: ir.Value, rank: int) -> ir.Value:
+    return ir.Operation.create(
         "tf.Pack",
-        results=[with_shape([len(shape)], _i32())],
-        operands=[index] + [zero] * (len(shape) - 1),
+        results=[with_shape([rank], _i32())],
+        operands=[index] + [zero] * (rank - 1),
         attributes={"axis": ir.IntegerAttr.get(ir.IntegerType.get_signless(64), 0)},
     ).result
-    return tfl.create("dynamic_update_slice", [lst, update, starts], [lst.type]).result
+
+
+def _update_unknown_element_shape(lst, index, item, shape, elem, zero) -> ir.Value:
+    """SetItem into a list whose element shape is known only at run time: the list is first
+    broadcast to [n, *shape(item)] (its unknown dims start as 1, see _reserve; later writes
+    find it that shape already), then the item written at `index`."""
+    rank = len(shape)
+    item_shape = ir.Operation.create(
+        "tf.Shape", results=[with_shape([rank - 1], _i32())], operands=[item]
+    ).result
+    dims = ir.Operation.create(
+        "tf.ConcatV2",
+        results=[with_shape([rank], _i32())],
+        operands=[_i32_const([shape[0]]), item_shape, zero],
+    ).result
+    grown = ir.Operation.create("tf.BroadcastTo", results=[lst.type], operands=[lst, dims]).result
+    update = ir.Operation.create(
+        "tf.ExpandDims", results=[with_shape([1, *shape[1:]], elem)], operands=[item, zero]
+    ).result
+    starts = _starts(index, zero, rank)
+    return tfl.create("dynamic_update_slice", [grown, update, starts], [lst.type]).result
 
 
 def _retype_loop(op: ir.Operation, symbols: dict[str, ir.Operation]) -> bool:

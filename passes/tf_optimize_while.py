@@ -7,7 +7,8 @@
   variable in the body is dead (the sequence a `return_sequences=False` RNN still writes) and
   is removed with the body ops computing it.
 
-Functions called from more than one place are left alone.
+Functions called from more than one place, and loops handed a resource (a kept variable or
+table, which the body may assign), are left alone.
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ def optimize_while(module: ir.Operation) -> None:
             if op.name not in _WHILE:
                 continue
             cond_name, body_name = (python_value(op.attributes[k]) for k in ("cond", "body"))
-            if calls[cond_name] != 1 or calls[body_name] != 1:
+            if calls[cond_name] != 1 or calls[body_name] != 1 or _carries_state(op):
                 continue
             changed |= _optimize(op, symbols[cond_name], symbols[body_name])
     if changed:
         prepare_tf(module)  # fold what the sunk constants made constant, drop dead body ops
+
+
+def _carries_state(op: ir.Operation) -> bool:
+    """A loop handed a variable or a table: its body may assign it, so nothing in it is dead."""
+    return any(str(ir.ShapedType(v.type).element_type) == "!tf_type.resource" for v in op.operands)
 
 
 def _block(fn: ir.Operation) -> ir.Block:

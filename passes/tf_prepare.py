@@ -14,7 +14,7 @@ from mlir import ir
 from tflc.dialects import tf as tf_dialect
 from tflc.dialects.tf_importer import dense_attr
 from tflc.passes.registry import Pass
-from tflc.passes.tf_to_tfl.common import numpy_dtype, python_value, static_shape
+from tflc.passes.tf_to_tfl.common import element_of, numpy_dtype, python_value, static_shape
 from tflc.passes.tf_to_tfl.fold_kernels import FOLDERS
 
 IDENTITIES = {
@@ -27,9 +27,16 @@ IDENTITIES = {
     "EnsureShape",
 }
 _FOLD_LIMIT = 1 << 24  # elements; bigger results stay computed at run time
-# tf ops that are never removed for lack of users (none of the inference graph ops we keep is
-# stateful once variables are frozen, but a stateful call must survive).
-_KEEP = {"tf.StatefulPartitionedCall", "tf.Assert", "tf.PrintV2"}
+# tf ops that are never removed for lack of users: stateful calls and the writes of kept state.
+_KEEP = {
+    "tf.StatefulPartitionedCall",
+    "tf.Assert",
+    "tf.PrintV2",
+    "tf.AssignVariableOp",
+    "tf.AssignAddVariableOp",
+    "tf.AssignSubVariableOp",
+    "tf.LookupTableImportV2",
+}
 
 
 def prepare_tf(module: ir.Operation) -> None:
@@ -183,9 +190,17 @@ def _remove_dead(block: ir.Block) -> None:
         if (
             tf_dialect.is_tf_op(op)
             and op.name not in _KEEP
+            and not _writes_state(op)
             and all(not list(r.uses) for r in op.results)
         ):
             op.erase()
+
+
+def _writes_state(op: ir.Operation) -> bool:
+    """Control flow handed a variable or a table: its bodies may assign it."""
+    return op.name in ("tf.If", "tf.While") and any(
+        str(element_of(v.type)) == "!tf_type.resource" for v in op.operands
+    )
 
 
 def _update_function_type(fn: ir.Operation) -> None:

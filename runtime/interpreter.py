@@ -104,10 +104,10 @@ class Interpreter(LiteRTCompatibility):
     # --- LiteRT API -------------------------------------------------------------------
 
     def allocate_tensors(self) -> None:
-        """Resets inputs and state; shapes are checked when inputs are set."""
+        """Resets inputs and variable tensors; shapes are checked when inputs are set. Resource
+        variables, hash tables and what CALL_ONCE ran keep their state, as in LiteRT."""
         self._inputs.clear()
         self._variables.clear()
-        self.resources.clear()
         self._values = list(self._main.template)
         self._allocated = True
 

@@ -9,6 +9,13 @@ kept again. Compiler-free; keyed by builtin opcode.
 
 from __future__ import annotations
 
+# State kept between invokes (resource variables, hash tables) and the call that initializes it:
+# only an interpreter runs them, which keeps the state for the model's life.
+STATEFUL = frozenset(
+    """VAR_HANDLE READ_VARIABLE ASSIGN_VARIABLE CALL_ONCE HASHTABLE HASHTABLE_FIND
+    HASHTABLE_IMPORT HASHTABLE_SIZE""".split()
+)
+
 # Elementwise: each output element depends on the input element(s) at the same position (after
 # broadcasting), so the op commutes with transposes and reshapes of all its operands.
 ELEMENTWISE_UNARY = frozenset(
@@ -24,17 +31,28 @@ ELEMENTWISE_BINARY = frozenset(
 # Operands, by their name in the op table, that hold integer positions, sizes or counts (axes,
 # shapes, slice specs, paddings, gather indices): no kernel takes another type for them.
 INTEGER_OPERANDS = frozenset(
-    """axes axis begin block_shape crops depth dim dims end fft_length indices k max_output_size
-    multiples num_samples num_segments output_shape padding paddings perm seq_lengths
-    segment_ids shape size size_splits split_dim start_indices strides""".split()
+    """axes axis begin block_shape crops depth dilations dim dims end fft_length indices k
+    max_output_size multiples num_samples num_segments output_shape pad padding paddings perm
+    seq_lengths segment_ids shape size size_splits split_dim start_indices strides""".split()
 )
 INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
+
+# Data movement: each output element is an element of the data operands (those the op table
+# does not name in INTEGER_OPERANDS) or a fill value (a pad's value operand, else 0), so a
+# compiled target stores where each comes from (runtime/kernels/gather_tables.py).
+DATA_MOVEMENT = frozenset(
+    """BATCH_TO_SPACE_ND BROADCAST_TO DEPTH_TO_SPACE DILATE FILL GATHER GATHER_ND MATRIX_DIAG
+    MATRIX_SET_DIAG MIRROR_PAD PACK PAD PADV2 RESIZE_NEAREST_NEIGHBOR REVERSE_SEQUENCE REVERSE_V2
+    SLICE SPACE_TO_BATCH_ND SPACE_TO_DEPTH SPLIT SPLIT_V STRIDED_SLICE TILE TRANSPOSE
+    UNPACK""".split()
+)
 
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic. NEG
 # is one too (its int8 kernel negates the stored value), though the quantizer keeps NEG float.
 INT8_TABLE = frozenset(
-    "ABS ELU EXP GELU HARD_SWISH LEAKY_RELU LOG LOGISTIC NEG RSQRT SQRT TANH".split()
+    """ABS ELU EXP GELU HARD_SWISH LEAKY_RELU LOG LOGISTIC NEG RELU RELU6 RELU_0_TO_1 RELU_N1_TO_1
+    RSQRT SQRT TANH""".split()
 )
 
 # How TFLite's int8 kernels take their output quantization (what tfl-quantize-int8 assigns):

@@ -41,6 +41,10 @@ class OpView:
     inputs: list[Shape | None]  # None: an omitted optional input
     constants: list[np.ndarray | None] = field(default_factory=list)  # constant input values
     options: dict[str, Any] = field(default_factory=dict)
+    # Bytes per element of the input and output tensors (None where unknown): what BITCAST's
+    # shape depends on.
+    input_itemsizes: list[int | None] = field(default_factory=list)
+    output_itemsizes: list[int | None] = field(default_factory=list)
 
     def shape(self, i: int) -> Shape:
         if i >= len(self.inputs) or self.inputs[i] is None:
@@ -135,6 +139,8 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
         op.builtin_options[1] if op.builtin_options else {},
     )
     outs = [graph.tensors[i] for i in op.outputs]
+    view.input_itemsizes = [_itemsize(t) for t in tensors]
+    view.output_itemsizes = [_itemsize(t) for t in outs]
     declared = [
         (tuple((t.shape_signature or t.shape) if dynamic else t.shape), t.has_rank) for t in outs
     ]
@@ -142,6 +148,10 @@ def check_operator_shapes(model: Model, subgraph: int, index: int) -> str | None
     return declared_shapes_problem(
         view, declared, names, "its inputs and options", placeholders=dynamic
     )
+
+
+def _itemsize(t) -> int | None:
+    return None if t is None or t.dtype is None else t.dtype.itemsize
 
 
 def declared_shapes_problem(

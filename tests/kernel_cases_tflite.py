@@ -44,6 +44,8 @@ def cast(src: str, dst: str, value_range=None) -> C:
     return C("CAST", [spec((3, 5), src)], [spec((3, 5), dst)], opts, "CastOptions", ranges=ranges)
 
 
+WEIGHTS_3D = np.random.default_rng(3).standard_normal((2, 3, 3, 4, 3)).astype(np.float32)
+
 CASES: list[C] = [
     C("ADD_N", [F((3, 4)), F((3, 4)), F((3, 4))], [F((3, 4))]),
     C("ADD_N", [I((2, 5)), I((2, 5))], [I((2, 5))]),
@@ -58,6 +60,8 @@ CASES: list[C] = [
     ),
     C("ATAN2", [F((3, 4)), F((3, 4))], [F((3, 4))]),
     C("BITCAST", [F((3, 4))], [I((3, 4))]),
+    C("BITCAST", [F((3, 4))], [I((3, 4, 2), "INT16")], name="narrower"),
+    C("BITCAST", [I((3, 2), "INT16")], [F((3,))], name="wider"),
     C("BITWISE_XOR", [I((3, 4)), I((3, 4))], [I((3, 4))], ranges={0: (-9999, 9999)}),
     C("BROADCAST_ARGS", [i32([2, 1, 3]), i32([4, 1])], [I((3,))]),
     C("BROADCAST_TO", [F((1, 3)), i32([2, 4, 3])], [F((2, 4, 3))], version=2),
@@ -136,6 +140,14 @@ CASES: list[C] = [
         [F((6,))],
     ),
     C("RANK", [F((2, 3, 4))], [I([])]),
+    C("DILATE", [F((2, 3, 4)), i32([2, 1, 3]), scalar(-1.0, "FLOAT32")], [F((3, 3, 10))]),
+    C(
+        "CONV_3D",
+        [F((1, 5, 6, 6, 4)), F((2, 3, 3, 4, 3), data=WEIGHTS_3D), None],
+        [F((1, 2, 2, 2, 3))],
+        {"padding": "VALID", "stride_d": 2, "stride_h": 2, "stride_w": 1, "dilation_w_factor": 2},
+        "Conv3DOptions",
+    ),
     C("SHAPE", [F((2, 3, 4))], [I((3,))], {"out_type": "INT32"}, "ShapeOptions"),
     C("SHAPE", [I((5, 1))], [I((2,), "INT64")], {"out_type": "INT64"}, "ShapeOptions"),
     reducer("REDUCE_ALL", B((3, 4)), [1], B((3,))),

@@ -284,6 +284,14 @@ CASES = [
         "subgraph 0 operator 19 (GATHER): batch_dims 100 does not fit params [1, 8, 24], indices "
         "[5] and axis 1",
     ),
+    # ValueError in the interpreter's BITCAST: bytes that do not make its declared output.
+    (
+        "bitcast-of-another-size",
+        ("tensor_ops", "float16"),
+        edits.opcode(0, "BITCAST"),
+        "subgraph 0 operator 0 (BITCAST): the innermost dimension of [64, 24] does not hold one "
+        "4-byte element",
+    ),
     # IndexError in the interpreter's DENSIFY.
     (
         "sparse-index-out-of-range",
@@ -335,6 +343,19 @@ INTERPRETER_CASES = [
         edits.set_element(14, 2, -1000),
         "node 16 (CONCATENATION): at run time, input shapes [[1, 5, 24], [1, 3, 1]] differ off "
         "axis 1",
+    ),
+    # TypeError in the interpreter's StableHLO bitwise kernels: numpy shifts no float.
+    (
+        "stablehlo-shift-of-floats",
+        ("tensor_ops", "float32"),
+        edits.opcode(13, "STABLEHLO_SHIFT_LEFT"),
+        "node 13 (STABLEHLO_SHIFT_LEFT): input 0 'Reshape' is FLOAT32: the op takes integers",
+    ),
+    (
+        "stablehlo-and-of-floats",
+        ("tensor_ops", "float32"),
+        edits.opcode(3, "STABLEHLO_AND"),
+        "node 3 (STABLEHLO_AND): input 0 'Mean' is FLOAT32: the op takes integers or booleans",
     ),
     # AttributeError in the LSTM kernel: a gate's weights absent.
     (

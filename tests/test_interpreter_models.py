@@ -176,7 +176,9 @@ def test_face_landmark_with_attention_runs():
         np.testing.assert_array_equal(y, z)
 
 
-# --- mediapipe custom kernels against loop-by-loop transcriptions of their C++ sources ------
+# --- mediapipe custom kernels, which LiteRT lacks, against their documented formulas --------
+# Each reference is the op's meaning written independently of the kernel, in float64: an affine
+# map of homogeneous coordinates, bilinear sampling as a weighted sum of the four neighbours.
 
 
 def _node(op: str, version: int, custom_options: bytes | None, output_shape=(1, 4, 4, 1)):
@@ -194,40 +196,61 @@ def _flex(values: dict) -> bytes:
     return bytes(flexbuffers.Dumps(values))
 
 
-def test_transform_tensor_bilinear_matches_source_loops():
-    from tflc.runtime.kernels.custom_mediapipe import transform_tensor_bilinear
+def _warp_reference(image: np.ndarray, matrix: np.ndarray, out_hw, pixel_centers: bool):
+    """Output pixel (x, y) samples the image at M (x, y, 0, 1) -- at pixel centres (x + 0.5,
+    minus 0.5 after the map) for v2 -- bilinearly, zero outside [0, w - 1] x [0, h - 1]."""
+    h, w, channels = image.shape
+    oh, ow = out_hw
+    ys, xs = np.meshgrid(
+        np.arange(oh, dtype=np.float64), np.arange(ow, dtype=np.float64), indexing="ij"
+    )
+    shift = 0.5 if pixel_centers else 0.0
+    points = np.stack([xs + shift, ys + shift, np.zeros_like(xs), np.ones_like(xs)], axis=-1)
+    mapped = points @ matrix.astype(np.float64).T
+    tx, ty = mapped[..., 0] - shift, mapped[..., 1] - shift
+    out = np.zeros((oh, ow, channels))
+    for oy in range(oh):
+        for ox in range(ow):
+            px, py = tx[oy, ox], ty[oy, ox]
+            if not (0 <= px <= w - 1 and 0 <= py <= h - 1):
+                continue
+            for yi in (int(np.floor(py)), int(np.floor(py)) + 1):
+                for xi in (int(np.floor(px)), int(np.floor(px)) + 1):
+                    weight = max(0.0, 1 - abs(px - xi)) * max(0.0, 1 - abs(py - yi))
+                    if weight and yi < h and xi < w:
+                        out[oy, ox] += weight * image[yi, xi]
+    return out[None]
 
-    rng = np.random.default_rng(0)
+
+# float32 sampling coordinates (as the C++ kernel computes them) against float64: a relative
+# error near 1e-7 in a coordinate, times the image's slope between neighbours (< 10 here).
+WARP_TOLERANCE = 1e-5
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_transform_tensor_bilinear_matches_its_formula(version):
+    from tflc.runtime.kernels.custom_mediapipe import transform_tensor, transform_tensor_bilinear
+
+    rng = np.random.default_rng(version)
     x = rng.standard_normal((1, 12, 10, 3)).astype(np.float32)
     m = np.eye(4, dtype=np.float32)
-    m[0, :2], m[1, :2] = rng.uniform(0.3, 0.8, 2), rng.uniform(-0.3, 0.5, 2)
+    # a scaled, slightly rotated and sheared warp that keeps most samples inside the image
+    m[0, :2] = rng.uniform(0.5, 1.2), rng.uniform(-0.2, 0.2)
+    m[1, :2] = rng.uniform(-0.2, 0.2), rng.uniform(0.5, 1.2)
     m[0, 3], m[1, 3] = 1.5, 0.7
-    node = _node("TransformTensorBilinear", 2, _flex({"output_height": 7, "output_width": 6}))
-    actual = transform_tensor_bilinear(node, x, m.reshape(1, 4, 4))
-    f = np.float32
-    xt, yt = m[0].copy(), m[1].copy()
-    xt[3] += xt[0] * f(0.5) + xt[1] * f(0.5) - f(0.5)
-    yt[3] += yt[0] * f(0.5) + yt[1] * f(0.5) - f(0.5)
-    expected = np.zeros((1, 7, 6, 3), np.float32)
-    for oy in range(7):
-        for ox in range(6):
-            tx = xt[0] * f(ox) + xt[1] * f(oy) + xt[2] * f(0) + xt[3]
-            ty = yt[0] * f(ox) + yt[1] * f(oy) + yt[2] * f(0) + yt[3]
-            if tx < 0 or tx > 9 or ty < 0 or ty > 11:
-                continue
-            y0, x0 = int(np.floor(ty)), int(np.floor(tx))
-
-            def read(h, w):
-                return x[0, h, w] if 0 <= h < 12 and 0 <= w < 10 else np.zeros(3, np.float32)
-
-            r, lo = tx - f(x0), ty - f(y0)
-            upper = (f(1) - r) * read(y0, x0) + r * read(y0, x0 + 1)
-            lower = (f(1) - r) * read(y0 + 1, x0) + r * read(y0 + 1, x0 + 1)
-            expected[0, oy, ox] = lo * lower + (f(1) - lo) * upper
-    np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-6)
+    if version == 2:
+        node = _node("TransformTensorBilinear", 2, _flex({"output_height": 7, "output_width": 6}))
+        actual = transform_tensor_bilinear(node, x, m.reshape(1, 4, 4))
+    else:  # mediapipe's first version, registered as "TransformTensor": no pixel centres
+        node = _node("TransformTensor", 1, _flex({"output_size": [7, 6], "mode": "bilinear"}))
+        actual = transform_tensor(node, x, m.reshape(1, 4, 4))
+    expected = _warp_reference(x[0], m, (7, 6), pixel_centers=version == 2)
+    assert np.count_nonzero(expected) > expected.size // 2  # most samples fall inside
+    np.testing.assert_allclose(actual, expected, rtol=WARP_TOLERANCE, atol=WARP_TOLERANCE)
 
 
-def test_transform_landmarks_matches_source_loops():
+def test_transform_landmarks_matches_its_formula():
+    """The first two rows of M applied to (x, y, 0, 1); any third value (z) kept."""
     from tflc.runtime.kernels.custom_mediapipe import transform_landmarks
 
     rng = np.random.default_rng(1)
@@ -235,13 +258,11 @@ def test_transform_landmarks_matches_source_loops():
         pts = rng.standard_normal((1, 9, dims)).astype(np.float32)
         m = rng.standard_normal((1, 4, 4)).astype(np.float32)
         actual = transform_landmarks(_node("TransformLandmarks", 2, None), pts, m)
-        r = m.reshape(-1)
-        expected = pts.copy()
-        for i in range(9):
-            px, py = pts[0, i, 0], pts[0, i, 1]
-            expected[0, i, 0] = r[0] * px + r[1] * py + r[2] * 0 + r[3]
-            expected[0, i, 1] = r[4] * px + r[5] * py + r[6] * 0 + r[7]
-        np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-6)
+        homogeneous = np.concatenate([pts[0, :, :2], np.zeros((9, 1)), np.ones((9, 1))], axis=1)
+        expected = pts[0].astype(np.float64)
+        expected[:, :2] = (homogeneous @ m[0].astype(np.float64).T)[:, :2]
+        # float32 products and sums of values near 1: a few ulp
+        np.testing.assert_allclose(actual[0], expected, rtol=1e-6, atol=1e-6)
 
 
 def test_landmarks_to_transform_matrix_matches_source():

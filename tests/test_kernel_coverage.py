@@ -97,12 +97,10 @@ COVERED_ELSEWHERE = {
         "Convolution2DTransposeBias"
     ),
     "test_quantize_sparse.py::test_densify_matches_litert": "DENSIFY",
-    # mediapipe custom ops, which LiteRT does not have: compared with a transcription of
-    # mediapipe's C++ loops (issue 21 asks for an independent float64 formula instead).
-    "test_interpreter_models.py::test_transform_tensor_bilinear_matches_source_loops": (
-        "TransformTensorBilinear"
-    ),
-    "test_interpreter_models.py::test_transform_landmarks_matches_source_loops": (
+    # mediapipe custom ops, which LiteRT does not have: compared with their formulas in float64
+    "test_interpreter_models.py::test_transform_tensor_bilinear_matches_its_formula": """
+        TransformTensorBilinear TransformTensor""",
+    "test_interpreter_models.py::test_transform_landmarks_matches_its_formula": (
         "TransformLandmarks"
     ),
     "test_interpreter_models.py::test_landmarks_to_transform_matrix_matches_source": (
@@ -113,7 +111,6 @@ COVERED_ELSEWHERE = {
 # Kernels no test can run against an oracle, and why.
 NOT_COVERED = {
     "ONES_LIKE": "the TFLite schema has no ONES_LIKE builtin, so no .tflite file can name it",
-    "TransformTensor": "mediapipe's v1 custom op: LiteRT lacks it and no corpus model uses it",
 }
 
 

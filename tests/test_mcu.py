@@ -447,6 +447,10 @@ TABLE_OPS = {
     "EXP": (None, None),
     "LOG": (None, None),
     "NEG": (None, None),  # negates the stored values whatever the scales, as LiteRT does
+    "RELU": (None, None),
+    "RELU6": (None, None),
+    "RELU_N1_TO_1": (None, None),
+    "RELU_0_TO_1": (None, None),
 }
 
 

@@ -138,3 +138,29 @@ def test_neg_negates_stored_values_like_litert(type_name):
         [spec(x.shape, type_name, 0.03, _zero_point(rng, type_name))],
     )
     _assert_same_as_litert(model, [x])
+
+
+@pytest.mark.parametrize("out_scale", [1e-9, 3e-9, 1e-10, 1e-38])
+@pytest.mark.parametrize("op", ["RELU", "RELU6", "RELU_N1_TO_1"])
+def test_relu_bounds_past_int32_run_like_litert_on_every_target(op, out_scale):
+    """An output scale so small that bound / scale passes int32 (an OverflowError once). C
+    leaves LiteRT's cast of the bound undefined (x86 gives INT32_MIN) and its int32 left shift
+    by a multiplier's exponent too (it wraps): tflc computes what LiteRT's x86 build does, up
+    to multipliers past 2^61 (scale 1e-38: compared across tflc's targets only). The cpu and
+    mcu targets store the interpreter's table of the op."""
+    import tflc
+
+    x = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+    for zero_point in (-128, -1, 0, 5):
+        model = single_op_model(
+            op,
+            [spec(x.shape, "INT8", [0.05], [-3])],
+            [spec(x.shape, "INT8", [out_scale], [zero_point])],
+        )
+        if out_scale > 1e-20:
+            _assert_same_as_litert(model, [x])
+        expected = Interpreter(model_content=model)(x)[0]
+        module = tflc.load(model)
+        for target in ("cpu", "mcu"):
+            actual = tflc.compile(module, target=target)(x)[0]
+            np.testing.assert_array_equal(actual, expected, err_msg=target)

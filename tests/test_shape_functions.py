@@ -15,7 +15,7 @@ from test_interpreter_ops import single_op_model
 from tflc.dialects.tfl_ops import op_table
 from tflc.errors import TflcError
 from tflc.runtime.shape_inference import SHAPE_FUNCTIONS, OpView, infer_output_shapes
-from tflc.runtime.tflite_model import read_model
+from tflc.runtime.tflite_model import TENSOR_DTYPES, read_model
 
 # Ops with no shape function, and why: the output's shape depends on the input's values, or on
 # another subgraph, a variable or a table the op's operands do not show.
@@ -42,12 +42,12 @@ WITHOUT_SHAPE_FUNCTION = {
         DELEGATE CUSTOM""".split(),
         "no kernel in tflc or LiteRT's builtin set, or defined by its custom code",
     ),
-    **dict.fromkeys(
-        """BITCAST BROADCAST_ARGS CONV_3D CONV_3D_TRANSPOSE DILATE MULTINOMIAL RANK
-        RANDOM_STANDARD_NORMAL RANDOM_UNIFORM REDUCE_WINDOW RFFT2D""".split(),
-        "not yet written: their kernels check their operands",
-    ),
 }
+
+
+def _itemsize(s: dict | None) -> int | None:
+    dtype = TENSOR_DTYPES.get(s["type"]) if s is not None else None
+    return None if dtype is None else dtype.itemsize
 
 
 def _checked_cases():
@@ -60,6 +60,8 @@ def _checked_cases():
             [tuple(s["shape"]) if s is not None else None for s in case.inputs],
             [s["data"] if s is not None else None for s in case.inputs],
             case.options or {},
+            [_itemsize(s) for s in case.inputs],
+            [_itemsize(s) for s in case.outputs],
         )
         if infer_output_shapes(view):
             yield pytest.param(case, id=case.id)

@@ -104,21 +104,35 @@ def test_static_backends_compile_at_batch_1():
     np.testing.assert_allclose(got, np.asarray(model(x)), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("given", ["model", "keras_file"])
-def test_recurrent_layer_with_unknown_batch_is_pinned_with_a_warning(given, tmp_path):
-    model, _ = _keras([keras.layers.GRU(4)], (5, 3))
+def _bidirectional_lstm_gru():
+    L = keras.layers
+    return _keras([L.Bidirectional(L.LSTM(5, return_sequences=True)), L.GRU(3)], (6, 4))[0]
+
+
+@pytest.mark.parametrize("given", ["model", "keras_file", "exported_saved_model"])
+def test_recurrent_layers_keep_the_unknown_batch(given, tmp_path):
+    """Keras RNN loops write a TensorList whose element shape holds the unknown batch: the list
+    takes its item's shape at the first write, so the batch stays unknown (-1 in
+    shape_signature) and any batch runs. TensorFlow's converter fails the exported
+    Bidirectional(LSTM) -> GRU SavedModel ("TensorList whose element shape is not static")."""
+    model = _bidirectional_lstm_gru()
     source = model
     if given == "keras_file":
-        source = tmp_path / "gru.keras"
+        source = tmp_path / "rnn.keras"
         model.save(source)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    elif given == "exported_saved_model":
+        source = tmp_path / "rnn_saved_model"
+        model.export(str(source))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no batch pinned with a warning
         ours = tflc.convert(source, output="flatbuffer")
-    assert any("converted with batch size 1" in str(w.message) for w in caught)
-    assert _io_shapes(ours)[0] == ([1, 5, 3], [1, 5, 3])
-    x = RNG.standard_normal((1, 5, 3)).astype(np.float32)
-    (got,) = tf_support.run_litert(ours, [x])
-    assert tf_support.max_relative_error([got], [np.asarray(model(x))]) < 1e-5
+    assert _io_shapes(ours)[0] == ([1, 6, 4], [-1, 6, 4])
+    for batch in (1, BATCH):
+        x = RNG.standard_normal((batch, 6, 4)).astype(np.float32)
+        want = np.asarray(model(x))
+        for interp in (Interpreter(model_content=ours), tflc.Interpreter(model_content=ours)):
+            got = _resized_run(interp, x)
+            assert tf_support.max_relative_error([got], [want]) < 1e-5, (type(interp), batch)
 
 
 def test_shapes_computed_at_run_time_resize_in_both_interpreters():

@@ -30,12 +30,14 @@ TF_TEST_MODULES = (
     "test_quantize_qat_tf.py",
     "test_quantize_int8_neg_tf.py",
     "test_quantize_int16x8.py",
+    "test_quantize_recurrent_tf.py",
     "test_tf_classifier_targets.py",
     "test_tf_cpu_models.py",
     "test_tf_signatures.py",
     "test_tf_dynamic_shapes.py",
     "test_tf_indexing_ops.py",
     "test_tf_op_parity.py",
+    "test_tf_stateful.py",
 )
 
 

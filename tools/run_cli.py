@@ -144,6 +144,8 @@ def _describe(details: list[dict]) -> str:
 
 
 def load_inputs(files: list[str], details: list[dict]) -> list[np.ndarray]:
+    if not files and not details:
+        return []  # a model without inputs (a stateful counter)
     if not files:
         raise TflcError(
             f"the model takes {len(details)} input(s): {_describe(details)}; pass --input "
@@ -192,6 +194,12 @@ def random_inputs(details: list[dict], seed: int) -> list[np.ndarray]:
             out.append(rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True))
         elif dtype.kind in "iu":
             out.append(rng.integers(0, 8, shape, dtype=dtype))
+        elif dtype.kind == "O":  # strings: short lowercase words
+            count = int(np.prod(shape, dtype=np.int64))
+            lengths = rng.integers(0, 9, count)
+            words = np.empty(count, dtype=object)
+            words[:] = [rng.integers(97, 123, n).astype(np.uint8).tobytes() for n in lengths]
+            out.append(words.reshape(shape))
         else:
             raise TflcError(f"cannot make random values of type {dtype}", f"input '{d['name']}'")
     return out
@@ -210,6 +218,8 @@ def save_outputs(path: Path, details: list[dict], outputs: list[np.ndarray]) -> 
 
 def _summary(name: str, y: np.ndarray) -> str:
     head = f"{name}: {list(y.shape)} {y.dtype}"
+    if y.size and y.dtype == object:  # strings
+        return f"{head} first={list(y.reshape(-1)[:6])}"
     if y.size == 0 or y.dtype.kind not in "fiub":
         return head
     v = y.astype(np.float64)

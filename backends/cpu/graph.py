@@ -17,7 +17,8 @@ from tflc.dialects.tfl import attribute_value, constant_value
 from tflc.dialects.tfl_ops import ops_by_mlir_name
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
-from tflc.runtime.op_traits import WEIGHTED_OPERANDS
+from tflc.runtime.kernels.gather_tables import operand_roles
+from tflc.runtime.op_traits import DATA_MOVEMENT, WEIGHTED_OPERANDS
 
 _NUMPY_TYPES = {
     "f32": np.float32,
@@ -148,18 +149,19 @@ def dequantized(t: Tensor) -> np.ndarray:
 
 # Operands the cpu kernels read while generating code (weights packed into panels, axes and
 # slice specs turned into loops and index tables): checked once here, so kernels read `.value`.
+def _table_operands(op: str) -> tuple[int, ...]:
+    roles = operand_roles(op)
+    return roles.integer if roles.fill is None else (*roles.integer, roles.fill)
+
+
 COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **{op.lower(): (w, b) for op, (_, w, b, _) in WEIGHTED_OPERANDS.items()},
     "custom:Convolution2DTransposeBias": (1, 2),
     **dict.fromkeys(("mean", "sum", "reduce_max", "reduce_min", "reduce_prod"), (1,)),
-    **dict.fromkeys(("transpose", "tile", "gather", "pad", "mirror_pad", "reverse_v2"), (1,)),
-    **dict.fromkeys(("slice", "split_v"), (1, 2)),
-    "padv2": (1, 2),
-    "strided_slice": (1, 2, 3),
-    "split": (0,),
-    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "gather_nd", "one_hot"), (1,)),
-    "fill": (0,),
+    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot"), (1,)),
     "range": (0, 1, 2),
+    # data movement: the integer operands and the fill value make the gather table
+    **{op.lower(): _table_operands(op) for op in DATA_MOVEMENT},
 }
 
 

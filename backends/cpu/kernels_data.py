@@ -1,9 +1,10 @@
 """Data-movement kernels: copies, concatenation, resize, and index-table gathers.
 
-Shapes are static, so transpose, strided_slice, slice, tile, gather and gather_nd with constant
-indices, depth_to_space, space_to_depth, pad, split, fill and the like are all `out[i] = in[table[i]]` with a
-table computed at compile time by applying the op to `np.arange` (a negative entry means the pad
-value). Concatenation copies contiguous runs.
+Shapes are static, so the data-movement ops (runtime/op_traits.DATA_MOVEMENT: transpose, slices,
+tile, gathers with constant indices, pads, splits, space/depth/batch rearrangements, fill...) are
+all `out[i] = in[table[i]]` with the table the interpreter's own kernel gives at compile time
+(runtime/kernels/gather_tables.py; a negative entry means the fill value). Concatenation copies
+contiguous runs.
 """
 
 from __future__ import annotations
@@ -13,133 +14,37 @@ from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
+from tflc.runtime.kernels.gather_tables import gather_positions, operand_roles
+from tflc.runtime.op_traits import DATA_MOVEMENT
 
-TABLE_OPS = {
-    "transpose",
-    "strided_slice",
-    "slice",
-    "tile",
-    "gather",
-    "depth_to_space",
-    "space_to_depth",
-    "pad",
-    "padv2",
-    "mirror_pad",
-    "split",
-    "split_v",
-    "reverse_v2",
-    "broadcast_to",
-    "unpack",
-    "resize_nearest_neighbor",
-    "gather_nd",
-    "fill",
-}
+# The data-movement ops of one data operand (pack has a kernel of its own below).
+TABLE_OPS = {op.lower() for op in DATA_MOVEMENT if len(operand_roles(op).data) == 1} - {"pack"}
 
 
-def _const(node: Node, i: int) -> np.ndarray:
-    return np.asarray(node.inputs[i].value)  # constant: graph.COMPILE_TIME_OPERANDS
-
-
-def _strided_slice(node: Node, src: np.ndarray) -> np.ndarray:
-    begin, end, strides = (_const(node, i).reshape(-1).tolist() for i in (1, 2, 3))
-    if node.attr("ellipsis_mask", 0) or node.attr("new_axis_mask", 0):
-        raise TflcError("strided_slice with ellipsis or new_axis masks", node.where)
-    slices = []
-    for d in range(len(begin)):
-        b = None if node.attr("begin_mask", 0) >> d & 1 else begin[d]
-        e = None if node.attr("end_mask", 0) >> d & 1 else end[d]
-        if node.attr("shrink_axis_mask", 0) >> d & 1:
-            b = begin[d] % src.shape[d]
-            slices.append(slice(b, b + 1, 1))
-            continue
-        if node.attr("offset", False) and e is not None:
-            e = (b or 0) + e
-        slices.append(slice(b, e, strides[d]))
-    return src[tuple(slices)]
-
-
-def _table(node: Node, src: np.ndarray, out_index: int) -> np.ndarray:
-    op = node.op
-    if op == "transpose":
-        return np.transpose(src, _const(node, 1).reshape(-1).tolist())
-    if op == "strided_slice":
-        return _strided_slice(node, src)
-    if op == "slice":
-        begin, size = _const(node, 1).reshape(-1), _const(node, 2).reshape(-1)
-        return src[
-            tuple(
-                slice(b, None if s < 0 else b + s)
-                for b, s in zip(begin.tolist(), size.tolist(), strict=True)
-            )
-        ]
-    if op == "tile":
-        return np.tile(src, _const(node, 1).reshape(-1).tolist())
-    if op == "gather":
-        if node.attr("batch_dims", 0):
-            raise TflcError("gather with batch_dims", node.where)
-        return np.take(src, _const(node, 1), axis=node.attr("axis", 0))
-    if op in ("depth_to_space", "space_to_depth"):
-        b = node.attr("block_size")
-        n, h, w, c = src.shape
-        if op == "depth_to_space":
-            return src.reshape(n, h, w, b, b, c // (b * b)).transpose(0, 1, 3, 2, 4, 5)
-        return src.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
-    if op in ("pad", "padv2"):
-        return np.pad(src, _const(node, 1).reshape(-1, 2).tolist(), constant_values=-1)
-    if op == "mirror_pad":
-        mode = "reflect" if node.attr("mode", "REFLECT") == "REFLECT" else "symmetric"
-        return np.pad(src, _const(node, 1).reshape(-1, 2).tolist(), mode=mode)
-    if op == "split":
-        axis = int(_const(node, 0).reshape(-1)[0])
-        return np.split(src, len(node.outputs), axis=axis)[out_index]
-    if op == "split_v":
-        sizes = _const(node, 1).reshape(-1).tolist()
-        axis = int(_const(node, 2).reshape(-1)[0]) % src.ndim
-        if -1 in sizes:
-            sizes[sizes.index(-1)] = src.shape[axis] - (sum(sizes) + 1)
-        return np.split(src, np.cumsum(sizes)[:-1], axis=axis)[out_index]
-    if op == "reverse_v2":
-        return np.flip(src, tuple(_const(node, 1).reshape(-1).tolist()))
-    if op == "broadcast_to":
-        return np.broadcast_to(src, node.outputs[0].shape)
-    if op == "unpack":
-        return np.take(src, out_index, axis=node.attr("axis", 0))
-    if op == "resize_nearest_neighbor":
-        return _nearest(node, src)
-    if op == "gather_nd":
-        indices = _const(node, 1)
-        return src[tuple(np.moveaxis(indices, -1, 0))]
-    if op == "fill":  # the value operand, everywhere
-        return np.broadcast_to(src.reshape(()), node.outputs[0].shape)
-    raise NotImplementedError(op)
-
-
-def _nearest(node: Node, src: np.ndarray) -> np.ndarray:
-    n, h, w, c = src.shape
-    oh, ow = node.outputs[0].shape[1:3]
-    align, half = node.attr("align_corners", False), node.attr("half_pixel_centers", False)
-
-    def coords(out: int, size: int) -> np.ndarray:
-        scale = (size - 1) / (out - 1) if align and out > 1 else size / out
-        o = np.arange(out, dtype=np.float32)
-        v = (o + (0.5 if half else 0.0)) * np.float32(scale)
-        # TFLite rounds halves away from zero (std::round); np.round would round them to even
-        v = np.floor(v.astype(np.float64) + 0.5) if align else np.floor(v)
-        return np.minimum(v.astype(np.int64), size - 1)
-
-    return src[:, coords(oh, h)][:, :, coords(ow, w)]
+def _tables(node: Node) -> list[np.ndarray]:
+    """Where each output element comes from (-1: the fill value), from the interpreter's kernel
+    (runtime/kernels/gather_tables.py); the integer operands are constants (graph.py)."""
+    ins = node.inputs
+    positions = gather_positions(
+        node.op.upper(),
+        [None if t is None else tuple(t.shape) for t in ins],
+        [None if t is None or not t.is_const else np.asarray(t.value) for t in ins],
+        [tuple(t.shape) for t in node.outputs],
+        node.attrs,
+    )
+    return [p - 1 for p in positions]
 
 
 def emit_table_gather(k: Kernel, t: Tiling, node: Node) -> None:
     fn = k.fn
-    x_t = node.inputs[1] if node.op in ("split", "fill") else node.inputs[0]
-    src = np.arange(x_t.size, dtype=np.int64).reshape(x_t.shape)
+    roles = operand_roles(node.op.upper())
+    fill = roles.fill
+    x_t = node.inputs[roles.data[0]]
     x = k.arg_tensor(x_t)
     pad_value = 0.0
-    if node.op == "padv2" and len(node.inputs) > 2 and node.inputs[2] is not None:
-        pad_value = float(_const(node, 2).reshape(-1)[0])
-    for i, y_t in enumerate(node.outputs):
-        table = np.ascontiguousarray(_table(node, src, i)).reshape(-1)
+    if fill is not None and fill < len(node.inputs) and node.inputs[fill] is not None:
+        pad_value = float(np.asarray(node.inputs[fill].value).reshape(-1)[0])
+    for y_t, table in zip(node.outputs, _tables(node), strict=True):
         if table.size != y_t.size:
             raise TflcError(
                 f"{node.op} gives {table.size} elements where the graph declares {y_t.size} "

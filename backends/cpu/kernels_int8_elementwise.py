@@ -23,16 +23,7 @@ from tflc.runtime.op_traits import INT8_TABLE
 
 # Ops whose int8 output is a function of one input value: the op table's int8 table ops and a
 # few more whose tables are as cheap (the interpreter's kernel gives every table).
-TABLE_UNARY_OPS = {op.lower() for op in INT8_TABLE} | {
-    "relu",
-    "relu6",
-    "relu_n1_to_1",
-    "relu_0_to_1",
-    "neg",
-    "abs",
-    "quantize",
-    "dequantize",
-}
+TABLE_UNARY_OPS = {op.lower() for op in INT8_TABLE} | {"quantize", "dequantize"}
 BINARY_OPS = {"add", "sub", "mul", "squared_difference", "maximum", "minimum", "prelu"}
 
 

@@ -30,6 +30,10 @@ LOGICAL_OPS = {"logical_and", "logical_or", "logical_not"}
 INTEGER_ARITHMETIC = {"add", "sub", "mul", "maximum", "minimum", "squared_difference"}
 ELEMENTWISE_OPS = set(COMPARISONS) | LOGICAL_OPS | {"select", "select_v2", "cast"}
 ELEMENTWISE_OPS |= {"floor_div", "floor_mod"}
+# Ops with no vector kernel: rare in models, computed by the scalar loop on their own types.
+FLOAT_MATH = {"round": "math.roundeven", "atan2": "math.atan2"}  # ROUND: halves to even
+BITWISE_OPS = {"bitwise_xor", "right_shift"}
+ELEMENTWISE_OPS |= set(FLOAT_MATH) | BITWISE_OPS | {"sign", "zeros_like", "add_n"}
 
 # cpu tensor dtype -> (memref element type, kind of value)
 _TYPES = {
@@ -158,7 +162,44 @@ def _value(fn: Function, node: Node, vals: list[str], types: list[tuple[str, str
         return _floor_div_mod(fn, op, vals[0], vals[1], ty, kind)
     if op in INTEGER_ARITHMETIC:
         return _integer_arithmetic(fn, op, vals[0], vals[1], ty, kind)
+    if op in FLOAT_MATH:
+        return fn.op(f"{FLOAT_MATH[op]} {', '.join(vals)} : f32")
+    if op in BITWISE_OPS:
+        return _bitwise(fn, op, vals[0], vals[1], ty, kind)
+    if op == "sign":
+        return _sign(fn, vals[0], ty, kind)
+    if op == "zeros_like":
+        return fn.f32(0.0) if kind == "float" else fn._const("0", ty)
+    if op == "add_n":
+        total = vals[0]
+        for v in vals[1:]:
+            total = fn.op(f"arith.{'addf' if kind == 'float' else 'addi'} {total}, {v} : {ty}")
+        return total
     raise NotImplementedError(op)
+
+
+def _sign(fn: Function, x: str, ty: str, kind: str) -> str:
+    """(0 < x) - (x < 0), as TFLite's SIGN: 0 for zero and NaN."""
+    if kind == "float":
+        zero, one, minus_one = fn.f32(0.0), fn.f32(1.0), fn.f32(-1.0)
+        positive = fn.op(f"arith.cmpf ogt, {x}, {zero} : f32")
+        negative = fn.op(f"arith.cmpf olt, {x}, {zero} : f32")
+    else:
+        zero, one, minus_one = (fn._const(v, ty) for v in ("0", "1", "-1"))
+        positive = fn.op(f"arith.cmpi sgt, {x}, {zero} : {ty}")
+        negative = fn.op(f"arith.cmpi slt, {x}, {zero} : {ty}")
+    low = fn.op(f"arith.select {negative}, {minus_one}, {zero} : {ty}")
+    return fn.op(f"arith.select {positive}, {one}, {low} : {ty}")
+
+
+def _bitwise(fn: Function, op: str, a: str, b: str, ty: str, kind: str) -> str:
+    if op == "bitwise_xor":
+        return fn.op(f"arith.xori {a}, {b} : {ty}")
+    # RIGHT_SHIFT: the shift clamped to [0, bits - 1]; arithmetic for signed types
+    bits = int(ty[1:])
+    shift = fn.op(f"arith.maxsi {b}, {fn._const('0', ty)} : {ty}")
+    shift = fn.op(f"arith.minsi {shift}, {fn._const(str(bits - 1), ty)} : {ty}")
+    return fn.op(f"arith.{'shrsi' if kind == 'int' else 'shrui'} {a}, {shift} : {ty}")
 
 
 def _check(node: Node, types: list[tuple[str, str]], out: tuple[str, str]) -> None:
@@ -173,6 +214,14 @@ def _check(node: Node, types: list[tuple[str, str]], out: tuple[str, str]) -> No
             raise TflcError(f"'{op}' takes two operands of one type", node.where)
     if op in {"floor_div", "floor_mod"} | INTEGER_ARITHMETIC and kinds & {"bool"}:
         raise TflcError(f"the cpu target has no bool kernel for '{op}'", node.where)
+    if op in FLOAT_MATH and kinds != {"float"}:
+        raise TflcError(f"the cpu target computes '{op}' on float32 only", node.where)
+    if op in BITWISE_OPS and kinds - {"int", "uint"}:
+        raise TflcError(f"'{op}' takes integer operands", node.where)
+    if op in ("sign", "add_n") and kinds & {"bool"} or op == "add_n" and len(set(types)) > 1:
+        raise TflcError(
+            f"the cpu target has no kernel for '{op}' on these operand types", node.where
+        )
     if node.attr("fused_activation_function", "NONE") != "NONE":
         raise TflcError(f"integer '{op}' with a fused activation", node.where)
 

@@ -18,6 +18,7 @@ from tflc.backends.mcu.ops_data import (
     _transpose,
 )
 from tflc.backends.mcu.ops_elementwise import (
+    RELU_BOUNDS,
     UNARY_OPS,
     _binary,
     _dequantize,
@@ -45,9 +46,7 @@ HANDLERS = {
     "tfl.max_pool_2d": lambda lw: _pool(lw, "max"),
     "tfl.mean": _mean,
     "tfl.softmax": _softmax,
-    "tfl.relu": lambda lw: _relu(lw, "RELU"),
-    "tfl.relu6": lambda lw: _relu(lw, "RELU6"),
-    "tfl.relu_n1_to_1": lambda lw: _relu(lw, "RELU_N1_TO_1"),
+    **{name: _relu for name in RELU_BOUNDS},
     "tfl.quantize": _quantize,
     "tfl.dequantize": _dequantize,
     "tfl.reshape": _alias,

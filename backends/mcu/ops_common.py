@@ -4,37 +4,36 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.kernels.quant_math import quantize_multiplier_int, tflite_round
+from tflc.runtime.kernels.quant_math import (
+    activation_bounds,
+    activation_range_quantized,
+    quantize_multiplier_int,
+)
+
+FLT_MAX = float(np.finfo(np.float32).max)
+FLT_LOWEST = -FLT_MAX
+
+
+def _supported(act: str) -> str:
+    if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+        raise TflcError(f"fused activation {act} is not supported by the MCU target")
+    return act
 
 
 def act_range(act: str, scale: float, zp: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for int8."""
-
-    def q(f: float) -> int:
-        return zp + int(tflite_round(float(np.float32(f) / np.float32(scale))))
-
-    lo, hi = -128, 127
-    if act == "RELU":
-        return max(lo, q(0.0)), hi
-    if act == "RELU6":
-        return max(lo, q(0.0)), min(hi, q(6.0))
-    if act == "RELU_N1_TO_1":
-        return max(lo, q(-1.0)), min(hi, q(1.0))
-    if act == "NONE":
-        return lo, hi
-    raise TflcError(f"fused activation {act} is not supported by the MCU target")
+    """The fused activation as an int8 clamp (the interpreter's rule)."""
+    return activation_range_quantized(_supported(act), scale, zp, "INT8")
 
 
 def float_act(act: str) -> tuple[str, str]:
-    ranges = {
-        "NONE": ("-3.40282347e+38f", "3.40282347e+38f"),
-        "RELU": ("0.0f", "3.40282347e+38f"),
-        "RELU6": ("0.0f", "6.0f"),
-        "RELU_N1_TO_1": ("-1.0f", "1.0f"),
-    }
-    if act not in ranges:
-        raise TflcError(f"fused activation {act} is not supported by the MCU target")
-    return ranges[act]
+    """The fused activation's float bounds as C literals."""
+    lo, hi = activation_bounds(_supported(act))
+    return float_bound_literal(lo), float_bound_literal(hi)
+
+
+def float_bound_literal(bound: float) -> str:
+    """A clamp bound as a C float literal; an infinite one as the largest finite float."""
+    return float_literal(min(max(bound, FLT_LOWEST), FLT_MAX))
 
 
 def multipliers(reals: list[float]) -> tuple[list[int], list[int]]:

@@ -9,9 +9,19 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_any_type import binary_s32, broadcast_strides, out4_of
-from tflc.backends.mcu.ops_common import act_range, float_act, float_literal, struct
+from tflc.backends.mcu.ops_common import (
+    act_range,
+    float_act,
+    float_bound_literal,
+    float_literal,
+    struct,
+)
 from tflc.runtime.kernels.int8_tables import int8_table
-from tflc.runtime.kernels.quant_math import quantize_multiplier_int, reciprocal_int
+from tflc.runtime.kernels.quant_math import (
+    activation_bounds,
+    quantize_multiplier_int,
+    reciprocal_int,
+)
 from tflc.runtime.kernels.quantized_elementwise import div_params
 from tflc.runtime.kernels.standalone import TensorSpec, standalone_node
 from tflc.runtime.op_traits import INT8_TABLE
@@ -172,10 +182,16 @@ def _requantize(lw: Lowering, real: float, lo: int, hi: int) -> None:
     )
 
 
-def _relu(lw: Lowering, act: str) -> None:
+# The float clamps of the relu family (their int8 kernels are tables).
+RELU_BOUNDS = {
+    f"tfl.{op.lower()}": activation_bounds(op) for op in ("RELU", "RELU6", "RELU_N1_TO_1")
+} | {"tfl.relu_0_to_1": (0.0, 1.0)}
+
+
+def _relu(lw: Lowering) -> None:
     x, y = lw.operand(0), lw.result()
     if x.dtype == "float32":
-        lo, hi = float_act(act)
+        lo, hi = (float_bound_literal(v) for v in RELU_BOUNDS[lw.op.name])
         params = lw.param("params", "tflc_clamp_f32_params", struct([x.size, lo, hi]))
         lw.emit(
             "elementwise_f32",
@@ -186,9 +202,7 @@ def _relu(lw: Lowering, act: str) -> None:
             overlap=0,
         )
         return
-    lo, hi = act_range(act, y.scale, y.zero_point)
-    # activations.cc: `double real_multiplier = input->params.scale / output->params.scale`
-    _requantize(lw, float(np.float32(x.scale) / np.float32(y.scale)), lo, hi)
+    _table(lw)
 
 
 def _quantize(lw: Lowering) -> None:
@@ -241,7 +255,7 @@ FLOAT_UNARY = {
     "tfl.cos": "TFLC_F32_COS",
 }
 TABLE_OPS = {f"tfl.{op.lower()}" for op in INT8_TABLE}
-UNARY_OPS = sorted(TABLE_OPS | set(FLOAT_UNARY))
+UNARY_OPS = sorted((TABLE_OPS | set(FLOAT_UNARY)) - set(RELU_BOUNDS))
 
 
 def _unary(lw: Lowering) -> None:
@@ -269,6 +283,12 @@ def _unary(lw: Lowering) -> None:
             overlap=0,
         )
         return
+    _table(lw)
+
+
+def _table(lw: Lowering) -> None:
+    """int8 → int8 ops of one input value: the interpreter's table (runtime/kernels/int8_tables)."""
+    x, y = lw.operand(0), lw.result()
     if lw.op.name not in TABLE_OPS or x.dtype != "int8" or y.dtype != "int8" or x.scale is None:
         raise lw.fail(f"{lw.op.name} of {x.dtype} to {y.dtype} has no MCU kernel")
     options = {name: lw.attr(name) for name in lw.op.attributes}

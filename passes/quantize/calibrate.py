@@ -21,7 +21,45 @@ from tflc.passes.quantize.calibration_ranges import DEFAULT_METHOD, range_rule
 from tflc.passes.rewrite.tfl import func_blocks
 
 RANGE_ATTR = "tflc.range"
+RESULT_RANGES_ATTR = "tflc.result_ranges"  # per result, of an op with several (tfl.while)
 ARG_RANGES_ATTR = "tflc.arg_ranges"
+
+
+def store_range(value: ir.Value, rng: ir.Attribute, arg_ranges: dict[int, ir.Attribute]) -> None:
+    """Records `value`'s range: in `arg_ranges` for a function argument (the caller writes
+    them as `tflc.arg_ranges`), `tflc.range` on a one-result producer, else in the producer's
+    `tflc.result_ranges` at the result's position."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        arg_ranges[value.arg_number] = rng
+        return
+    op = owner.operation
+    if len(op.results) == 1:
+        op.attributes[RANGE_ATTR] = rng
+        return
+    empty = ir.DenseF32ArrayAttr.get([])
+    ranges = list(op.attributes[RESULT_RANGES_ATTR]) if RESULT_RANGES_ATTR in op.attributes else []
+    ranges += [empty] * (len(op.results) - len(ranges))
+    ranges[value.result_number] = rng
+    op.attributes[RESULT_RANGES_ATTR] = ir.ArrayAttr.get(ranges)
+
+
+def value_range(fn: ir.Operation, value: ir.Value) -> tuple[float, float] | None:
+    """The range `store_range` recorded for `value` of function `fn`, or None."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        attrs, key, at = fn.attributes, ARG_RANGES_ATTR, value.arg_number
+    elif len(owner.operation.results) == 1:
+        attrs, key, at = owner.operation.attributes, RANGE_ATTR, None
+    else:
+        attrs, key, at = owner.operation.attributes, RESULT_RANGES_ATTR, value.result_number
+    if key not in attrs:
+        return None
+    attr = (
+        attrs[key] if at is None else list(attrs[key])[at] if at < len(list(attrs[key])) else None
+    )
+    r = list(ir.DenseF32ArrayAttr(attr)) if attr is not None else []
+    return (r[0], r[1]) if len(r) == 2 else None
 
 
 def _is_f32_tensor(value: ir.Value) -> bool:
@@ -122,11 +160,7 @@ def _annotate(module, block, points, lo, hi) -> None:
             )
             if rng is None:
                 continue
-            owner = value.owner
-            if isinstance(owner, ir.Block):
-                arg_ranges[value.arg_number] = rng
-            else:
-                owner.operation.attributes[RANGE_ATTR] = rng
+            store_range(value, rng, arg_ranges)
         fn = block.owner
         empty = ir.DenseF32ArrayAttr.get([])
         fn.attributes[ARG_RANGES_ATTR] = ir.ArrayAttr.get(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from tflc.runtime.kernels.node import Node
-from tflc.runtime.kernels.quant_math import tflite_round
+from tflc.runtime.kernels.quant_math import activation_bounds, tflite_round  # noqa: F401
 from tflc.runtime.limits import check_allocation
 
 _F32_EXACT = float(1 << 24)
@@ -29,15 +29,6 @@ def float_activation(x: np.ndarray, activation: str | int | None, node: Node) ->
     if activation == "SIGN_BIT":
         return np.signbit(x).astype(x.dtype)
     raise node.error(f"fused activation {activation} is not supported")
-
-
-def activation_bounds(activation: str | int | None) -> tuple[float, float]:
-    """Float clamp bounds of a fused activation (CalculateActivationRange)."""
-    return {
-        "RELU": (0.0, np.inf),
-        "RELU6": (0.0, 6.0),
-        "RELU_N1_TO_1": (-1.0, 1.0),
-    }.get(activation, (-np.inf, np.inf))
 
 
 def patches(

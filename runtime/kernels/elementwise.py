@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import float_activation
-from tflc.runtime.kernels.node import Node, is_quantized, scale_zp
+from tflc.runtime.kernels.node import Node, integer_inputs, is_quantized, scale_zp
 from tflc.runtime.kernels.quantized_elementwise import (
     quantized_add_sub,
     quantized_comparison_inputs,
@@ -141,12 +141,12 @@ def atan2(node: Node, a: np.ndarray, b: np.ndarray):
     return np.arctan2(a, b).astype(a.dtype)
 
 
-@kernel("BITWISE_XOR")
+@kernel("BITWISE_XOR", check=integer_inputs())
 def bitwise_xor(node: Node, a: np.ndarray, b: np.ndarray):
     return np.bitwise_xor(a, b)
 
 
-@kernel("RIGHT_SHIFT")
+@kernel("RIGHT_SHIFT", check=integer_inputs())
 def right_shift(node: Node, a: np.ndarray, b: np.ndarray):
     bits = a.dtype.itemsize * 8
     return np.right_shift(a, np.clip(b, 0, bits - 1).astype(a.dtype))

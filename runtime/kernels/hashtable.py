@@ -1,9 +1,9 @@
 """The resource hash tables: HASHTABLE, HASHTABLE_IMPORT, HASHTABLE_FIND, HASHTABLE_SIZE.
 
 HASHTABLE yields a handle to the table `table_id` of the interpreter (made on first use, shared
-by every subgraph, kept until allocate_tensors); TFLite's tables map int64 to string or string
-to int64 (strings are bytes in object arrays). A table is static: the first import fills it,
-later imports are ignored, as LiteRT does.
+by every subgraph, kept for the interpreter's life as LiteRT keeps it); TFLite's tables map int64
+to string or string to int64 (strings are bytes in object arrays). A table is static: the first
+import fills it, later imports are ignored, as LiteRT does.
 """
 
 from __future__ import annotations

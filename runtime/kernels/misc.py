@@ -9,7 +9,7 @@ import numpy as np
 from tflc.runtime.kernels import KERNELS, kernel
 from tflc.runtime.kernels.common import float_activation
 from tflc.runtime.kernels.geometry import conv_axis
-from tflc.runtime.kernels.node import Node
+from tflc.runtime.kernels.node import Node, integer_inputs
 from tflc.runtime.op_traits import STABLEHLO_ALIASES
 
 
@@ -245,14 +245,11 @@ def _alias(name: str, builtin: str) -> None:
     KERNELS[name] = run
 
 
-@kernel("STABLEHLO_AND")
-def stablehlo_and(node: Node, a, b):
+@kernel("STABLEHLO_AND", "STABLEHLO_OR", check=integer_inputs(booleans_too=True))
+def stablehlo_and_or(node: Node, a, b):
+    if node.op == "STABLEHLO_OR":
+        return np.logical_or(a, b) if a.dtype == np.bool_ else np.bitwise_or(a, b)
     return np.logical_and(a, b) if a.dtype == np.bool_ else np.bitwise_and(a, b)
-
-
-@kernel("STABLEHLO_OR")
-def stablehlo_or(node: Node, a, b):
-    return np.logical_or(a, b) if a.dtype == np.bool_ else np.bitwise_or(a, b)
 
 
 @kernel("STABLEHLO_REMAINDER")
@@ -264,7 +261,7 @@ def stablehlo_remainder(node: Node, a, b):
     return np.fmod(a, b).astype(a.dtype)
 
 
-@kernel("STABLEHLO_SHIFT_LEFT")
+@kernel("STABLEHLO_SHIFT_LEFT", check=integer_inputs())
 def stablehlo_shift_left(node: Node, a, b):
     bits = a.dtype.itemsize * 8
     return np.where((b < 0) | (b >= bits), 0, np.left_shift(a, np.clip(b, 0, bits - 1))).astype(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.op_traits import INTEGER_TYPES
 from tflc.runtime.tflite_model import Model, Tensor
 
 if TYPE_CHECKING:
@@ -111,3 +112,19 @@ def channel_scales(t: Tensor) -> tuple[np.ndarray, np.ndarray, int]:
     scales = np.asarray(q.scale, dtype=np.float64)
     zps = np.asarray(q.zero_point or [0] * len(q.scale), dtype=np.int64)
     return scales, zps, q.quantized_dimension
+
+
+def integer_inputs(booleans_too: bool = False):
+    """A kernel check for bitwise ops: their operands are integers (and booleans, for the
+    logical and/or of StableHLO), never floats, whose bits numpy would not shift."""
+    allowed = INTEGER_TYPES | ({"BOOL"} if booleans_too else set())
+    kinds = "integers or booleans" if booleans_too else "integers"
+
+    def check(node: Node) -> str | None:
+        for i in range(len(node.inputs)):
+            t = node.input(i)
+            if t is not None and t.type not in allowed:
+                return f"input {i} '{t.name}' is {t.type}: the op takes {kinds}"
+        return None
+
+    return check

@@ -117,7 +117,8 @@ def multiply_by_quantized_multiplier(
     left = np.maximum(shift, 0)
     right = np.maximum(-shift, 0)
     if np.any(left):
-        x = x << left
+        # C's `x * (1 << left_shift)` on int32: past int32 it wraps (a large multiplier)
+        x = ((x << left) - INT32_MIN) % (1 << 32) + INT32_MIN
     prod = x * multiplier
     if rounding == "neon":
         # floor((floor((p + 2^30) / 2^31) + 2^(r-1)) / 2^r) = floor((p + 2^30 + 2^(30+r)) / 2^(31+r))
@@ -160,23 +161,42 @@ def saturate(x: np.ndarray, type_name: str) -> np.ndarray:
     return np.clip(x, lo, hi)
 
 
-def activation_range_quantized(
-    activation: str, scale: float, zero_point: int, type_name: str
+def activation_bounds(activation: str | int | None) -> tuple[float, float]:
+    """Float clamp bounds of a fused activation (CalculateActivationRange)."""
+    return {
+        "RELU": (0.0, np.inf),
+        "RELU6": (0.0, 6.0),
+        "RELU_N1_TO_1": (-1.0, 1.0),
+    }.get(activation, (-np.inf, np.inf))
+
+
+def quantized_clamp(
+    act_min: float, act_max: float, scale: float, zero_point: int, type_name: str
 ) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized: the fused activation as an integer clamp."""
+    """The float range [act_min, act_max] as a clamp on the quantized values of (scale,
+    zero_point) (CalculateActivationRangeQuantizedImpl, QuantizedReluX). A bound whose quotient
+    by the scale is past int32 (a tiny scale) is cast as LiteRT's x86 build casts it: C leaves
+    the cast undefined, x86's conversion gives INT32_MIN, and the int32 sum wraps."""
     lo, hi = QUANT_RANGES[type_name]
     scale32 = np.float32(scale)
 
     def q(v: float) -> int:
-        return int(zero_point + tflite_round(np.float32(v) / scale32))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            steps = float(tflite_round(np.float32(v) / scale32))
+        cast = int(steps) if INT32_MIN <= steps <= INT32_MAX else INT32_MIN  # NaN too
+        return wrap32(zero_point + cast)
 
-    if activation == "RELU":
-        return max(lo, q(0.0)), hi
-    if activation == "RELU6":
-        return max(lo, q(0.0)), min(hi, q(6.0))
-    if activation == "RELU_N1_TO_1":
-        return max(lo, q(-1.0)), min(hi, q(1.0))
-    return lo, hi
+    return (
+        lo if act_min == -np.inf else max(lo, q(act_min)),
+        hi if act_max == np.inf else min(hi, q(act_max)),
+    )
+
+
+def activation_range_quantized(
+    activation: str, scale: float, zero_point: int, type_name: str
+) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized: the fused activation as an integer clamp."""
+    return quantized_clamp(*activation_bounds(activation), scale, zero_point, type_name)
 
 
 # --- gemmlowp fixed-point on Python ints (exact; for per-value tables) -----------------------

@@ -16,6 +16,7 @@ from tflc.runtime.kernels.quant_math import (
     inv_sqrt_quantized_multiplier_exp,
     multiply_by_quantized_multiplier,
     quantize_multiplier,
+    quantized_clamp,
     rounding_divide_by_pot,
     tflite_round,
 )
@@ -29,14 +30,10 @@ def relu_x(node: Node, x: np.ndarray, act_min: float, act_max: float) -> np.ndar
     """QuantizedReluX: requantize input to output scale, then clamp."""
     in_s, in_zp = scale_zp(node.input(0))
     out_s, out_zp = scale_zp(node.output())
-    lo, hi = QUANT_RANGES[node.output().type]
-    qmin = max(lo, out_zp + int(tflite_round(np.float32(act_min) / np.float32(out_s))))
-    qmax = (
-        hi
-        if act_max == np.inf
-        else min(hi, out_zp + int(tflite_round(np.float32(act_max) / np.float32(out_s))))
-    )
-    m, s = quantize_multiplier(np.float64(in_s) / np.float64(out_s))
+    qmin, qmax = quantized_clamp(act_min, act_max, out_s, out_zp, node.output().type)
+    # activations.cc: `double real_multiplier = input->params.scale / output->params.scale`,
+    # a float quotient
+    m, s = quantize_multiplier(np.float64(np.float32(in_s) / np.float32(out_s)))
     out = out_zp + multiply_by_quantized_multiplier(x.astype(np.int64) - in_zp, m, s)
     return np.clip(out, qmin, qmax).astype(x.dtype)
 

@@ -21,6 +21,7 @@ import functools
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.node import Node
+from tflc.runtime.kernels.quant_math import wrap32
 
 _MUL_A, _MUL_B = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
 _KEY_STEP_A, _KEY_STEP_B = 0x9E3779B9, 0xBB67AE85
@@ -122,17 +123,12 @@ def _stream(node: Node) -> PhiloxStream:
     resources = node.interpreter.resources
     if key not in resources:
         # LiteRT keeps the int64 seeds of the options as int32 (sign-extended when widened).
-        seed = _as_int32(int(node.options.get("seed", 0)))
-        seed2 = _as_int32(int(node.options.get("seed2", 0)))
+        seed = wrap32(int(node.options.get("seed", 0)))
+        seed2 = wrap32(int(node.options.get("seed2", 0)))
         if seed == 0 and seed2 == 0:
             seed, seed2 = (int(s) for s in np.random.SeedSequence().generate_state(2, np.uint64))
         resources[key] = PhiloxStream(seed, seed2)
     return resources[key]
-
-
-def _as_int32(value: int) -> int:
-    value &= _MASK32
-    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _output_shape(node: Node, shape: np.ndarray) -> list[int]:

@@ -299,3 +299,49 @@ def _space_batch(v: OpView) -> list[Shape] | None:
     else:
         batch = x[0] // total
     return [(batch, *spatial, *x[1 + len(block) :])]
+
+
+@shape_function("DILATE")
+def _dilate(v: OpView) -> list[Shape] | None:
+    x, dilations = v.shape(0), const_ints(v, 1)
+    if dilations is None:
+        return None
+    if len(dilations) != len(x) or min(dilations, default=1) < 1:
+        raise ShapeError(f"dilations {dilations} are not {len(x)} positive factors")
+    return [tuple((n - 1) * k + 1 if n else 0 for n, k in zip(x, dilations, strict=True))]
+
+
+@shape_function("BITCAST")
+def _bitcast(v: OpView) -> list[Shape] | None:
+    """The bytes stay: a narrower output type adds an innermost dimension, a wider one takes
+    the innermost dimension's elements (as tf.bitcast and LiteRT's kernel do)."""
+    x = v.shape(0)
+    sizes = v.input_itemsizes[:1] + v.output_itemsizes[:1]
+    if len(sizes) != 2 or None in sizes:
+        return None
+    size_in, size_out = sizes
+    if size_in == size_out:
+        return [x]
+    if size_in > size_out:
+        if size_in % size_out:
+            raise ShapeError(f"{size_in}-byte elements do not split into {size_out}-byte ones")
+        return [(*x, size_in // size_out)]
+    if not x or x[-1] * size_in != size_out:
+        raise ShapeError(
+            f"the innermost dimension of {list(x)} does not hold one {size_out}-byte element"
+        )
+    return [x[:-1]]
+
+
+@shape_function("RANK")
+def _rank(v: OpView) -> list[Shape]:
+    v.shape(0)
+    return [()]
+
+
+@shape_function("BROADCAST_ARGS")
+def _broadcast_args(v: OpView) -> list[Shape]:
+    a, b = v.shape(0), v.shape(1)
+    if len(a) != 1 or len(b) != 1:
+        raise ShapeError(f"operands of shapes {list(a)} and {list(b)} are not shape vectors")
+    return [(max(a[0], b[0]),)]

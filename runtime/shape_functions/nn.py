@@ -57,6 +57,27 @@ def _depthwise_conv_2d(v: OpView) -> list[Shape]:
     return [(n, oh, ow, filt[3])]
 
 
+@shape_function("CONV_3D")
+def _conv_3d(v: OpView) -> list[Shape]:
+    x, filt = v.shape(0), v.shape(1)
+    if len(x) != 5 or len(filt) != 5:
+        raise ShapeError(f"input rank {len(x)} and filter rank {len(filt)}: both must be 5 (NDHWC)")
+    if filt[3] < 1 or x[4] % filt[3]:
+        raise ShapeError(f"filter depth {filt[3]} does not divide input depth {x[4]}")
+    padding = v.option("padding", "SAME")
+    out = [
+        conv_axis(
+            padding,
+            x[1 + a],
+            filt[a],
+            v.positive(f"stride_{d}"),
+            v.positive(f"dilation_{d}_factor"),
+        ).out
+        for a, d in enumerate("dhw")
+    ]
+    return [(x[0], *out, filt[4])]
+
+
 @shape_function("AVERAGE_POOL_2D", "MAX_POOL_2D", "L2_POOL_2D")
 def _pool_2d(v: OpView) -> list[Shape]:
     n, h, w, c = _nhwc(v)
@@ -65,7 +86,7 @@ def _pool_2d(v: OpView) -> list[Shape]:
     return [(n, oh, ow, c)]
 
 
-@shape_function("TRANSPOSE_CONV")
+@shape_function("TRANSPOSE_CONV", "CONV_3D_TRANSPOSE")
 def _transpose_conv(v: OpView) -> list[Shape] | None:
     out = const_ints(v, 0)
     return None if out is None else [tuple(out)]
@@ -123,3 +144,26 @@ def _depth_space(v: OpView) -> list[Shape]:
     if h % b or w % b:
         raise ShapeError(f"height {h} and width {w} are not multiples of block_size {b}")
     return [(n, h // b, w // b, c * b * b)]
+
+
+@shape_function("REDUCE_WINDOW")
+def _reduce_window(v: OpView) -> list[Shape] | None:
+    x = v.shape(0)
+    window, strides, dilations = (const_ints(v, i) for i in (2, 3, 4))
+    if window is None or strides is None or dilations is None:
+        return None
+    if not len(window) == len(strides) == len(dilations) == len(x):
+        raise ShapeError(
+            f"window {window}, strides {strides} and dilations {dilations} need {len(x)} values each"
+        )
+    if min([*window, *strides, *dilations], default=1) < 1:
+        raise ShapeError(
+            f"window {window}, strides {strides} and dilations {dilations} must be positive"
+        )
+    out = []
+    for n, w, s, d in zip(x, window, strides, dilations, strict=True):
+        span = (w - 1) * d + 1
+        if span > n:
+            raise ShapeError(f"a window spanning {span} does not fit a dimension of {n}")
+        out.append((n - span) // s + 1)
+    return [tuple(out)]

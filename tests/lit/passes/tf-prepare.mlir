@@ -19,3 +19,19 @@ func.func @flatten(%arg0: tensor<1x3x4xf32>) -> tensor<1x12xf32> {
   %4 = "tf.Reshape"(%0, %3) : (tensor<1x3x4xf32>, tensor<2xi32>) -> tensor<1x12xf32>
   return %4 : tensor<1x12xf32>
 }
+
+// Writes of kept state stay although nothing reads their (absent) results, and so does a
+// tf.If handed a variable, whose branches may assign it.
+// CHECK-LABEL: func.func @assignments
+// CHECK: "tf.AssignVariableOp"
+// CHECK: "tf.If"
+func.func @assignments(%arg0: tensor<f32>, %arg1: tensor<i1>) {
+  %h = "tf.VarHandleOp"() {container = "", dtype = f32, shape = array<i64>, shared_name = "v"} : () -> tensor<!tf_type.resource>
+  "tf.AssignVariableOp"(%h, %arg0) {dtype = f32} : (tensor<!tf_type.resource>, tensor<f32>) -> ()
+  %0 = "tf.If"(%arg1, %h) {else_branch = @keep, then_branch = @keep} : (tensor<i1>, tensor<!tf_type.resource>) -> tensor<i32>
+  return
+}
+func.func private @keep(%arg0: tensor<!tf_type.resource>) -> tensor<i32> {
+  %0 = "tf.Const"() {value = dense<0> : tensor<i32>} : () -> tensor<i32>
+  return %0 : tensor<i32>
+}

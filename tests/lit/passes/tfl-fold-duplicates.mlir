@@ -25,3 +25,14 @@ func.func @negative_differences(%arg0: tensor<4xf32>) -> (tensor<4xf32>, tensor<
   %4 = "tfl.add"(%arg0, %0) {fused_activation_function = "RELU", pot_scale_int16 = true} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
   return %2, %3, %4 : tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
 }
+
+// A variable's reads before and after an assignment are different values.
+// CHECK-LABEL: func.func @variable_reads
+func.func @variable_reads(%arg0: tensor<f32>) -> (tensor<f32>, tensor<f32>) {
+  // CHECK-COUNT-2: "tfl.read_variable"
+  %h = "tfl.var_handle"() {container = "", shared_name = "v"} : () -> tensor<!tfl.resource>
+  %0 = "tfl.read_variable"(%h) : (tensor<!tfl.resource>) -> tensor<f32>
+  "tfl.assign_variable"(%h, %arg0) : (tensor<!tfl.resource>, tensor<f32>) -> ()
+  %1 = "tfl.read_variable"(%h) : (tensor<!tfl.resource>) -> tensor<f32>
+  return %0, %1 : tensor<f32>, tensor<f32>
+}

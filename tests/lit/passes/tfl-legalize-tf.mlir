@@ -95,6 +95,66 @@ func.func @fake_quant(%arg0: tensor<1x2xf32>) -> tensor<1x2xf32> {
 
 // -----
 
+// Kept state: a variable's handle, reads and assignments become the resource builtins, and every
+// signature calls the importer's initializer once first (the module attribute goes).
+// CHECK-NOT: tf.initializer
+// CHECK-LABEL: func.func @counter
+// CHECK-NEXT: "tfl.call_once"() {init_subgraph_index = @init}
+// CHECK-NEXT: %[[H:.*]] = "tfl.var_handle"() {container = "", shared_name = "count"} : () -> tensor<!tfl.resource>
+// CHECK: %[[R:.*]] = "tfl.read_variable"(%[[H]])
+// CHECK: %[[S:.*]] = "tfl.add"(%[[R]], %{{.*}})
+// CHECK: "tfl.assign_variable"(%[[H]], %[[S]])
+// CHECK: "tfl.read_variable"(%[[H]])
+// CHECK-LABEL: func.func private @init
+// CHECK-NOT: tfl.call_once
+// CHECK: "tfl.assign_variable"
+module attributes {tf.initializer = @init, tfl.signature_defs = [{function = @counter, inputs = [], key = "serving_default", outputs = [["output_0", 0 : i32]]}]} {
+  func.func @counter() -> tensor<i32> {
+    %h = "tf.VarHandleOp"() {container = "", dtype = i32, shape = array<i64>, shared_name = "count"} : () -> tensor<!tf_type.resource>
+    %one = "tf.Const"() {dtype = i32, value = dense<1> : tensor<i32>} : () -> tensor<i32>
+    "tf.AssignAddVariableOp"(%h, %one) {dtype = i32} : (tensor<!tf_type.resource>, tensor<i32>) -> ()
+    %0 = "tf.ReadVariableOp"(%h) {dtype = i32} : (tensor<!tf_type.resource>) -> tensor<i32>
+    return %0 : tensor<i32>
+  }
+  func.func private @init() {
+    %h = "tf.VarHandleOp"() {container = "", dtype = i32, shape = array<i64>, shared_name = "count"} : () -> tensor<!tf_type.resource>
+    %zero = "tf.Const"() {dtype = i32, value = dense<0> : tensor<i32>} : () -> tensor<i32>
+    "tf.AssignVariableOp"(%h, %zero) : (tensor<!tf_type.resource>, tensor<i32>) -> ()
+    return
+  }
+}
+
+// -----
+
+// A string -> int64 lookup table: strings take the tfl spelling (arguments, constants holding
+// TFLite's string buffer, function types), and a lookup has the shape of its keys.
+// CHECK-LABEL: func.func @lookup(%arg0: tensor<?x!tfl.string>) -> (tensor<?xi64>, tensor<i64>)
+// CHECK: %[[T:.*]] = "tfl.hashtable"() {key_dtype = "STRING", table_id = {{[0-9]+}} : i32, value_dtype = "INT64"} : () -> tensor<1x!tfl.resource>
+// CHECK: "tfl.hashtable_find"(%[[T]], %arg0, %{{.*}}) : (tensor<1x!tfl.resource>, tensor<?x!tfl.string>, tensor<i64>) -> tensor<?xi64>
+// CHECK: "tfl.hashtable_size"(%[[T]])
+// CHECK-LABEL: func.func private @fill
+// CHECK: %[[K:.*]] = "tfl.pseudo_raw_const"() {value = dense<{{.*}}> : tensor<19xui8>} : () -> tensor<2x!tfl.string>
+// CHECK: "tfl.hashtable_import"(%{{.*}}, %[[K]], %{{.*}})
+module attributes {tf.initializer = @fill, tfl.signature_defs = [{function = @lookup, inputs = [["words", 0 : i32]], key = "serving_default", outputs = [["ids", 0 : i32], ["size", 1 : i32]]}]} {
+  func.func @lookup(%arg0: tensor<?x!tf_type.string>) -> (tensor<*xi64>, tensor<i64>) {
+    %t = "tf.HashTableV2"() {container = "", key_dtype = !tf_type.string, shared_name = "hash_table", value_dtype = i64} : () -> tensor<!tf_type.resource>
+    %d = "tf.Const"() {dtype = i64, value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+    %0 = "tf.LookupTableFindV2"(%t, %arg0, %d) : (tensor<!tf_type.resource>, tensor<?x!tf_type.string>, tensor<i64>) -> tensor<*xi64>
+    %1 = "tf.LookupTableSizeV2"(%t) : (tensor<!tf_type.resource>) -> tensor<i64>
+    return %0, %1 : tensor<*xi64>, tensor<i64>
+  }
+  func.func private @fill() {
+    %t = "tf.HashTableV2"() {container = "", key_dtype = !tf_type.string, shared_name = "hash_table", value_dtype = i64} : () -> tensor<!tf_type.resource>
+    // "a" and "bc": count 2, offsets 16, 17, 19, then the bytes
+    %k = "tf.Const"() {dtype = !tf_type.string, value = dense<[2, 0, 0, 0, 16, 0, 0, 0, 17, 0, 0, 0, 19, 0, 0, 0, 97, 98, 99]> : tensor<19xui8>} : () -> tensor<2x!tf_type.string>
+    %v = "tf.Const"() {dtype = i64, value = dense<[1, 2]> : tensor<2xi64>} : () -> tensor<2xi64>
+    "tf.LookupTableImportV2"(%t, %k, %v) : (tensor<!tf_type.resource>, tensor<2x!tf_type.string>, tensor<2xi64>) -> ()
+    return
+  }
+}
+
+// -----
+
 // MatrixBandPart with constant bands: a select against a constant mask (num_upper = -1 keeps
 // every element above the diagonal).
 // CHECK-LABEL: func.func @band_part
