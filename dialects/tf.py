@@ -81,8 +81,4 @@ def const_value(value: ir.Value) -> np.ndarray | None:
 def _dense_value(attr: ir.Attribute) -> np.ndarray | None:
     if not isinstance(attr, ir.DenseElementsAttr):
         return None
-    arr = np.array(attr)
-    shape = ir.ShapedType(attr.type).shape
-    if arr.size == 1 and list(arr.shape) != shape:
-        arr = np.broadcast_to(arr.reshape(-1)[:1].reshape(()), shape)
-    return arr
+    return tfl.dense_array(attr)

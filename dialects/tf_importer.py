@@ -20,6 +20,7 @@ import numpy as np
 from mlir import ir
 from mlir.dialects import func
 from tflc.dialects import tf as tf_dialect
+from tflc.dialects.tf_importer_asserts import assert_only_ops
 from tflc.dialects.tf_importer_resources import (
     INITIALIZER_ATTR,
     CapturedResource,
@@ -170,7 +171,7 @@ class _ModuleImporter:
         with ir.InsertionPoint(block):
             for resource, placeholder in resources:
                 values[placeholder.name] = resource_handle(resource)
-            self._emit_graph(graph, values)
+            self._emit_graph(graph, values, outputs)
             results = [self._value(values, t, graph) for t in outputs]
             locs = [ir.Location.name(n) for n in output_names]
             func.ReturnOp(results, loc=ir.Location.fused(locs) if locs else None)
@@ -183,10 +184,15 @@ class _ModuleImporter:
             raise TflcError(f"tensor '{tensor.name}' is used before it is defined", "graph")
         return values[tensor.name]
 
-    def _emit_graph(self, graph: Any, values: dict[str, ir.Value]) -> None:
+    def _emit_graph(self, graph: Any, values: dict[str, ir.Value], outputs=None) -> None:
         """Emits every op of `graph` at the insertion point; `values` maps tensor names to values."""
-        for op in _topological(graph):
+        order = _topological(graph)
+        kept = graph.outputs if outputs is None else outputs
+        asserts = assert_only_ops(order, kept, self.library)
+        for op in order:
             if op.type in _DROPPED_OPS or (op.type == "Placeholder" and op.outputs[0] is None):
+                continue
+            if id(op) in asserts:
                 continue
             if op.type == "Placeholder":
                 if op.outputs[0].name not in values:

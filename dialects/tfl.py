@@ -269,6 +269,20 @@ def constant(
     ).result
 
 
+def dense_array(attr: ir.DenseElementsAttr) -> np.ndarray:
+    """The numpy value of a dense attribute, in its full shape.
+
+    The bindings hand out a splat i1 attribute's one byte as if it were the whole bit-packed
+    tensor: past 8 elements the bools are whatever follows in memory. Its first is right."""
+    arr = np.array(attr)
+    shape = ir.ShapedType(attr.type).shape
+    if arr.dtype == np.bool_ and attr.is_splat:
+        return np.full(shape, arr.reshape(-1)[0])
+    if arr.size == 1 and list(arr.shape) != shape:
+        return np.broadcast_to(arr.reshape(-1)[:1].reshape(()), shape)
+    return arr
+
+
 def constant_value(op: ir.Operation) -> np.ndarray | None:
     """The numpy value of a `tfl.pseudo_const` / `tfl.pseudo_qconst` (storage values), else None."""
     if op.name not in ("tfl.pseudo_const", "tfl.pseudo_qconst"):
@@ -276,6 +290,4 @@ def constant_value(op: ir.Operation) -> np.ndarray | None:
     attr = op.attributes["value"]
     if not isinstance(attr, ir.DenseElementsAttr):
         return None
-    arr = np.array(attr)
-    shape = ir.ShapedType(attr.type).shape
-    return np.broadcast_to(arr, shape) if arr.size == 1 and list(arr.shape) != shape else arr
+    return dense_array(attr)

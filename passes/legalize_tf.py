@@ -1,9 +1,11 @@
 """tfl-legalize-tf: tf dialect ops -> tfl ops, then the fusions TensorFlow's converter makes.
 
 Run after tf-prepare (identities gone, constants folded). The legalizers live by op family in
-tf_to_tfl/: nn.py, math.py, shape.py, einsum.py, misc.py, quant.py (QAT fake quantization),
-control.py and stateful.py (variables, lookup tables, the CALL_ONCE of the initializer); then
-tf_to_tfl/types.py spells string and resource types the tfl way. Every tf op left without a legalizer is reported in one error, each with its node
+tf_to_tfl/: nn.py, math.py, decomposed.py (ops written with other builtins), shape.py, einsum.py,
+indexing.py, matrix.py, image.py, signal.py (complex numbers), random.py, misc.py, quant.py (QAT
+fake quantization), control.py and stateful.py (variables, lookup tables, the CALL_ONCE of the
+initializer); then tf_to_tfl/types.py spells string and resource types the tfl way. Every tf op
+left without a legalizer is reported in one error, each with its node
 name and Python line; with `allow_select_tf_ops` they become Flex custom ops instead
 (tf_to_tfl/flex.py).
 """
@@ -21,13 +23,18 @@ def _load_legalizers() -> None:
     # Imported for their @legalizes registrations.
     from tflc.passes.tf_to_tfl import (  # noqa: F401
         control,
+        decomposed,
         einsum,
+        image,
         indexing,
         math,
+        matrix,
         misc,
         nn,
         quant,
+        random,
         shape,
+        signal,
         stateful,
     )
 

@@ -56,11 +56,16 @@ class GraphPlan:
         self.subgraph = sg
         self.template: list[np.ndarray | None] = [None] * len(sg.tensors)
         self.variables: list[int] = []
+        produced = set(sg.inputs) | {t for op in sg.operators for t in op.outputs}
         for ti, t in enumerate(sg.tensors):
             if t.is_variable:
                 self.variables.append(ti)
             elif t.sparsity is None:
                 value = model.constant(t)
+                if value is None and ti not in produced and _empty(t):
+                    # A constant without elements has no data to write (TensorFlow's
+                    # converter's shape [] of a reshape to a scalar, for one).
+                    value = np.zeros(t.shape, dtype=t.dtype)
                 if value is not None:
                     self.template[ti] = value
             else:  # sparse constants are read by DENSIFY through node.const()
@@ -133,6 +138,12 @@ class GraphPlan:
                 )
             args.append(v)
         store_outputs(node, step.outputs, call_kernel(step, args), values)
+
+
+def _empty(tensor) -> bool:
+    """A tensor of a known shape with no elements."""
+    signature = tensor.shape_signature if tensor.shape_signature is not None else tensor.shape
+    return tensor.dtype is not None and 0 in list(tensor.shape) and -1 not in list(signature)
 
 
 def call_kernel(step: Step, args: list) -> Any:

@@ -112,3 +112,28 @@ def test_int16x8_model_loads_round_trips_and_runs_bit_exact(tmp_path):
     model.buffers[bias.buffer] = values.tobytes()
     wide = write_model(model)
     assert model_fields(tflc.to_flatbuffer(tflc.load(wide))) == model_fields(wide)
+
+
+def test_splat_bool_constant_is_written_whole(tmp_path):
+    # The bindings read a splat i1 attribute's one byte as a bit-packed tensor: past 8 elements
+    # the flatbuffer got whatever followed in memory.
+    text = """
+func.func @main(%x: tensor<5x6xf32>) -> tensor<5x6xf32> {
+  %keep = "tfl.pseudo_const"() {value = dense<true> : tensor<5x6xi1>} : () -> tensor<5x6xi1>
+  %zero = "tfl.pseudo_const"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>
+  %y = "tfl.select_v2"(%keep, %x, %zero) : (tensor<5x6xi1>, tensor<5x6xf32>, tensor<f32>) -> tensor<5x6xf32>
+  return %y : tensor<5x6xf32>
+}
+"""
+    path = tmp_path / "splat.mlir"
+    path.write_text(text)
+    flatbuffer = tflc.to_flatbuffer(tflc.load(str(path)))
+    x = np.arange(30, dtype=np.float32).reshape(5, 6) + 1
+    from ai_edge_litert.interpreter import Interpreter
+
+    litert = Interpreter(model_content=flatbuffer)
+    litert.allocate_tensors()
+    litert.set_tensor(litert.get_input_details()[0]["index"], x)
+    litert.invoke()
+    np.testing.assert_array_equal(litert.get_tensor(litert.get_output_details()[0]["index"]), x)
+    np.testing.assert_array_equal(tflc.Interpreter(model_content=flatbuffer)(x)[0], x)

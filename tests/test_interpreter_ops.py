@@ -996,3 +996,11 @@ def test_int8_unary_tables(op):
         x = q((3, 50), zp=-128 if op == "RSQRT" else None)  # RSQRT needs inputs >= 0
         out = q((3, 50))
         assert_matches_litert(single_op_model(op, [x], [out]), [x])
+
+
+def test_constant_without_elements_is_an_empty_value():
+    # A zero-element constant has no data to write (TensorFlow's converter writes the shape []
+    # of a reshape to a scalar so): the interpreter read it as a tensor without a value.
+    inputs = [spec([1]), spec([0], "INT32", data=np.zeros(0, np.int32))]
+    model = single_op_model("RESHAPE", inputs, [spec([])])
+    assert_matches_litert(model, inputs)

@@ -236,15 +236,11 @@ class _FunctionExporter:
         if op.name == "tfl.pseudo_raw_const":
             data = _bytes(value)
         else:
-            dense = ir.DenseElementsAttr(value)
-            arr = np.array(dense)
+            arr = tfl.dense_array(ir.DenseElementsAttr(value))
             if op.name == "tfl.pseudo_qconst" and arr.dtype == np.int64:
                 # An INT64 quantized constant (a 16x8 bias): its quant type stores i32, the
                 # widest MLIR allows, and its value keeps the file's int64 integers.
                 self.tensors[i].type = "INT64"
-            shape = ir.ShapedType(dense.type).shape
-            if dense.is_splat and arr.size != int(np.prod(shape)):
-                arr = np.broadcast_to(arr.reshape(-1)[:1], shape)
             data = np.ascontiguousarray(arr).tobytes()
         if op.name == "tfl.pseudo_sparse_const":
             self.tensors[i].sparsity = _sparsity_of(op)

@@ -68,7 +68,11 @@ for _name, _fn in _ELEMENTWISE.items():
 @folds("Div")
 def _div(xs, attrs):
     a, b = xs
-    return [a // b if np.issubdtype(a.dtype, np.integer) else a / b]
+    if not np.issubdtype(a.dtype, np.integer):
+        return [a / b]
+    # TensorFlow's integer Div truncates toward zero (C++ division), as TFLite's DIV does.
+    floor = np.floor_divide(a, b)
+    return [(floor + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))).astype(floor.dtype)]
 
 
 @folds("AddN")

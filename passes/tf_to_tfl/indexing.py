@@ -1,5 +1,6 @@
-"""Legalizers for ops that move data by index tensors: ScatterNd, SegmentSum,
-UnsortedSegmentSum, and the ops whose output size depends on the data, Where and Unique."""
+"""Legalizers for ops that move data by index tensors: ScatterNd, TensorScatterAdd and Update,
+SparseToDense, GatherNd, SegmentSum, the UnsortedSegment reductions, ReverseSequence, Bucketize,
+and the ops whose output size depends on the data, Where and Unique."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ import numpy as np
 from mlir import ir
 from tflc.passes.tf_to_tfl.common import (
     TfOp,
+    Unsupported,
+    const,
     element_of,
     emit,
     emit_multi,
     i32,
     legalizes,
+    numpy_dtype,
     static_shape,
     with_shape,
 )
@@ -45,12 +49,46 @@ def _segment_sum(op: TfOp):
     return [emit("segment_sum", [op.operands[0], _int32(op, 1)], op.result_type)]
 
 
-@legalizes("UnsortedSegmentSum")
-def _unsorted_segment_sum(op: TfOp):
+_UNSORTED_SEGMENT_OPS = {
+    "UnsortedSegmentSum": "unsorted_segment_sum",
+    "UnsortedSegmentMax": "unsorted_segment_max",
+    "UnsortedSegmentMin": "unsorted_segment_min",
+    "UnsortedSegmentProd": "unsorted_segment_prod",
+}
+
+
+@legalizes(*_UNSORTED_SEGMENT_OPS)
+def _unsorted_segment(op: TfOp):
     operands = [op.operands[0], _int32(op, 1), _int32(op, 2)]
     if op.const(2) is not None:  # a scalar count, as TFLite's kernel reads it
         operands[2] = i32(np.asarray(op.const(2)).reshape(()))
-    return [emit("unsorted_segment_sum", operands, op.result_type)]
+    return [emit(_UNSORTED_SEGMENT_OPS[op.type], operands, op.result_type)]
+
+
+@legalizes("GatherNd")
+def _gather_nd(op: TfOp):
+    return [emit("gather_nd", op.operands, op.result_type)]
+
+
+@legalizes("ReverseSequence")
+def _reverse_sequence(op: TfOp):
+    rank = len(op.shape(op.operands[0]) or [])
+    seq_dim, batch_dim = op.attr("seq_dim"), op.attr("batch_dim", 0)
+    return [
+        emit(
+            "reverse_sequence",
+            op.operands,
+            op.result_type,
+            seq_dim=seq_dim + rank if seq_dim < 0 else seq_dim,
+            batch_dim=batch_dim + rank if batch_dim < 0 else batch_dim,
+        )
+    ]
+
+
+@legalizes("Bucketize")
+def _bucketize(op: TfOp):
+    boundaries = [float(b) for b in op.attr("boundaries", [])]
+    return [emit("bucketize", op.operands, op.result_type, boundaries=boundaries)]
 
 
 @legalizes("Where")
@@ -68,3 +106,44 @@ def _unique(op: TfOp):
         [r.type for r in op.results],
         idx_out_type="INT64" if idx == "i64" else "INT32",
     )
+
+
+def _shape_of(x: ir.Value) -> ir.Value:
+    shape = static_shape(x.type)
+    if shape is not None and all(d >= 0 for d in shape):
+        return i32(shape)
+    rank = [len(shape)] if shape is not None else [-1]
+    return emit("shape", [x], with_shape(rank, ir.IntegerType.get_signless(32)), out_type="INT32")
+
+
+@legalizes("TensorScatterAdd")
+def _tensor_scatter_add(op: TfOp):
+    x, _, updates = op.operands
+    scattered = emit("scatter_nd", [_int32(op, 1), updates, _shape_of(x)], x.type)
+    return [emit("add", [x, scattered], op.result_type, fused_activation_function="NONE")]
+
+
+@legalizes("TensorScatterUpdate")
+def _tensor_scatter_update(op: TfOp):
+    """x * (1 - mask) + scatter(updates), the mask a scatter of ones, as TensorFlow's converter
+    writes it (exact: the mask is 0 or 1 where indices do not repeat)."""
+    x, _, updates = op.operands
+    update_shape = static_shape(updates.type)
+    if update_shape is None or any(d < 0 for d in update_shape):
+        raise Unsupported("the updates' shape must be static")
+    indices, shape = _int32(op, 1), _shape_of(x)
+    elem = numpy_dtype(element_of(x.type))
+    ones = const(np.ones(update_shape, elem))
+    mask = emit("scatter_nd", [indices, ones, shape], x.type)
+    keep = emit("sub", [const(np.ones([], elem)), mask], x.type, fused_activation_function="NONE")
+    kept = emit("mul", [x, keep], x.type, fused_activation_function="NONE")
+    scattered = emit("scatter_nd", [indices, updates, shape], x.type)
+    return [emit("add", [kept, scattered], op.result_type, fused_activation_function="NONE")]
+
+
+@legalizes("SparseToDense")
+def _sparse_to_dense(op: TfOp):
+    indices, output_shape, values, default = op.operands
+    operands = [indices, output_shape, values, default]
+    validate = op.attr("validate_indices", True)
+    return [emit("sparse_to_dense", operands, op.result_type, validate_indices=validate)]

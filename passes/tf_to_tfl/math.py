@@ -35,6 +35,9 @@ _BINARY = {
     "NotEqual": ("not_equal", False),
     "LogicalAnd": ("logical_and", False),
     "LogicalOr": ("logical_or", False),
+    "BitwiseXor": ("bitwise_xor", False),
+    "RightShift": ("right_shift", False),
+    "TruncateDiv": ("div", True),  # integers: TFLite's DIV truncates, as TruncateDiv does
 }
 
 _UNARY = {
@@ -50,9 +53,11 @@ _UNARY = {
     "Floor": "floor",
     "Ceil": "ceil",
     "Round": "round",
+    "Rint": "round",  # TFLite's ROUND rounds half to even, as rint does
     "Sign": "sign",
     "LogicalNot": "logical_not",
     "ZerosLike": "zeros_like",
+    "Bitcast": "bitcast",
 }
 
 
@@ -60,8 +65,10 @@ _UNARY = {
 def _binary(op: TfOp):
     name, fused = _BINARY[op.type]
     options = {"fused_activation_function": "NONE"} if fused else {}
-    if op.type == "Div" and str(element_of(op.result_type)).startswith("i"):
-        name, options = "floor_div", {}
+    integers = str(element_of(op.result_type)).startswith("i")
+    # Integer Div and TruncateDiv truncate toward zero, as TFLite's DIV does.
+    if op.type == "TruncateDiv" and not integers:
+        raise Unsupported("a float TruncateDiv (TFLite's DIV does not truncate floats)")
     divisor = op.const(1) if name == "div" else None
     if divisor is not None and np.issubdtype(divisor.dtype, np.floating):
         # x / c -> x * (1/c): a multiply folds into a producing convolution's weights.
@@ -72,6 +79,10 @@ def _binary(op: TfOp):
 
 @legalizes(*_UNARY)
 def _unary(op: TfOp):
+    x = op.operands[0]
+    if op.type == "Square" and str(element_of(x.type)).startswith("i"):
+        # LiteRT's SQUARE is float only.
+        return [emit("mul", [x, x], op.result_type, fused_activation_function="NONE")]
     return [emit(_UNARY[op.type], op.operands, op.result_type)]
 
 
@@ -80,6 +91,14 @@ def _reciprocal(op: TfOp):
     x = op.operands[0]
     one = tfl.constant(np.ones([], dtype=np.float32))
     return [emit("div", [one, x], op.result_type, fused_activation_function="NONE")]
+
+
+@legalizes("Atan2")
+def _atan2(op: TfOp):
+    y, x = op.operands
+    if y.type != x.type:  # TFLite's ATAN2 does not broadcast
+        raise Unsupported("operands of different shapes")
+    return [emit("atan2", [y, x], op.result_type)]
 
 
 @legalizes("AddN")

@@ -1,5 +1,5 @@
 """Legalizers for the less common one-to-one ops: space/batch/depth rearrangements, top-k,
-cumulative sums, one-hot, 3-D convolution; and the dilated convolution TensorFlow writes as
+cumulative sums, one-hot, 3-D convolution and its transpose; and the dilated convolution TensorFlow writes as
 SpaceToBatchND -> Conv2D -> BatchToSpaceND, fused back into one dilated tfl convolution."""
 
 from __future__ import annotations
@@ -104,6 +104,16 @@ def _dilated_padding(block, pads, crops, kernel) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+@legalizes("ApproxTopK")
+def _approx_top_k(op: TfOp):
+    # The exact top k is one answer the approximate op allows.
+    rank = len(static_shape(op.operands[0].type) or [])
+    if not op.attr("is_max_k", True) or op.attr("reduction_dimension", -1) not in (-1, rank - 1):
+        raise Unsupported("a min-k or a reduction over another than the last dimension")
+    k = i32(np.asarray(op.attr("k"), np.int32).reshape(()))
+    return emit_multi("topk_v2", [op.operands[0], k], [r.type for r in op.results])
+
+
 @legalizes("TopKV2")
 def _top_k(op: TfOp):
     k = op.const(1)
@@ -133,27 +143,37 @@ def _one_hot(op: TfOp):
     return [emit("one_hot", operands, op.result_type, axis=op.attr("axis", -1))]
 
 
-@legalizes("Conv3D")
-def _conv3d(op: TfOp):
+def _conv3d_options(op: TfOp) -> dict:
     if op.attr("data_format", "NDHWC") != "NDHWC":
         raise Unsupported(f"data_format {op.attr('data_format')} (only NDHWC)")
     if op.attr("padding") not in ("SAME", "VALID"):
         raise Unsupported(f"padding {op.attr('padding')}")
-    filt = op.require_const(1, "filter")  # D H W I O, TFLite's layout too
     strides, dilations = op.attr("strides"), op.attr("dilations", [1] * 5)
+    return {
+        "padding": op.attr("padding"),
+        "stride_d": strides[1],
+        "stride_h": strides[2],
+        "stride_w": strides[3],
+        "dilation_d_factor": dilations[1],
+        "dilation_h_factor": dilations[2],
+        "dilation_w_factor": dilations[3],
+        "fused_activation_function": "NONE",
+    }
+
+
+@legalizes("Conv3D")
+def _conv3d(op: TfOp):
+    options = _conv3d_options(op)
+    filt = op.require_const(1, "filter")  # D H W I O, TFLite's layout too
     bias = const(np.zeros([filt.shape[-1]], dtype=filt.dtype))
-    return [
-        emit(
-            "conv_3d",
-            [op.operands[0], const(filt), bias],
-            op.result_type,
-            padding=op.attr("padding"),
-            stride_d=strides[1],
-            stride_h=strides[2],
-            stride_w=strides[3],
-            dilation_d_factor=dilations[1],
-            dilation_h_factor=dilations[2],
-            dilation_w_factor=dilations[3],
-            fused_activation_function="NONE",
-        )
-    ]
+    return [emit("conv_3d", [op.operands[0], const(filt), bias], op.result_type, **options)]
+
+
+@legalizes("Conv3DBackpropInputV2")
+def _conv3d_transpose(op: TfOp):
+    options = _conv3d_options(op)
+    output_shape = op.require_const(0, "output shape")
+    filt = op.require_const(1, "filter")  # D H W O I, TFLite's layout too
+    bias = const(np.zeros([filt.shape[-2]], dtype=filt.dtype))
+    operands = [i32(output_shape), const(filt), op.operands[2], bias]
+    return [emit("conv_3d_transpose", operands, op.result_type, **options)]

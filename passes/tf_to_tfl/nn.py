@@ -181,6 +181,9 @@ _UNARY = {
 
 @legalizes(*_UNARY)
 def _activation(op: TfOp):
+    x = op.operands[0]
+    if op.type == "Relu" and str(element_of(x.type)) in ("i32", "i64"):
+        return [emit("maximum", [x, like(x, 0)], op.result_type)]  # TFLite's RELU is float
     return [emit(_UNARY[op.type], op.operands, op.result_type)]
 
 
@@ -192,6 +195,21 @@ def _softmax(op: TfOp):
 @legalizes("LeakyRelu")
 def _leaky_relu(op: TfOp):
     return [emit("leaky_relu", op.operands, op.result_type, alpha=op.attr("alpha", 0.2))]
+
+
+@legalizes("LRN")
+def _local_response_normalization(op: TfOp):
+    return [
+        emit(
+            "local_response_normalization",
+            op.operands,
+            op.result_type,
+            radius=op.attr("depth_radius", 5),
+            bias=op.attr("bias", 1.0),
+            alpha=op.attr("alpha", 1.0),
+            beta=op.attr("beta", 0.5),
+        )
+    ]
 
 
 @legalizes("Gelu")

@@ -68,10 +68,12 @@ def _transpose(op: TfOp):
     return [emit("transpose", [op.operands[0], i32(perm)], op.result_type)]
 
 
-@legalizes("ConcatV2")
+@legalizes("ConcatV2", "Concat")
 def _concat(op: TfOp):
-    axis = int(op.require_const(len(op.operands) - 1, "axis"))
-    values = op.operands[:-1]
+    # ConcatV2 takes the axis last, the first Concat first.
+    axis_index = len(op.operands) - 1 if op.type == "ConcatV2" else 0
+    axis = int(op.require_const(axis_index, "axis"))
+    values = op.operands[:-1] if op.type == "ConcatV2" else op.operands[1:]
     if len(values) == 1:
         return [values[0]]
     rank = len(static_shape(op.result_type))
@@ -284,3 +286,48 @@ def _broadcast_to(op: TfOp):
     shape = op.const(1)
     s = i32(shape) if shape is not None else op.operands[1]
     return [emit("broadcast_to", [op.operands[0], s], op.result_type)]
+
+
+@legalizes("BroadcastArgs")
+def _broadcast_args(op: TfOp):
+    return [emit("broadcast_args", op.operands, op.result_type)]
+
+
+@legalizes("Roll")
+def _roll(op: TfOp):
+    """A roll by constant shifts: per axis, the last `shift` elements moved to the front
+    (two slices and a concatenation, as TensorFlow's converter writes it)."""
+    x = op.operands[0]
+    shape = static_shape(x.type)
+    if shape is None or any(d < 0 for d in shape):
+        raise Unsupported("the input shape must be static")
+    shifts = np.asarray(op.require_const(1, "shift")).reshape(-1)
+    axes = np.asarray(op.require_const(2, "axis")).reshape(-1)
+    if shifts.size != axes.size:
+        raise Unsupported("shift and axis of different lengths")
+    total = {}
+    for shift, axis in zip(shifts, axes, strict=True):
+        axis = normalize_axis(int(axis), len(shape))
+        total[axis] = total.get(axis, 0) + int(shift)  # repeated axes add up, as in TensorFlow
+    for axis, shift in sorted(total.items()):
+        shift %= max(shape[axis], 1)
+        if shift:
+            x = _roll_axis(x, shape, axis, shift)
+    return [x]
+
+
+def _roll_axis(x, shape: list[int], axis: int, shift: int):
+    parts = []
+    for start, size in ((shape[axis] - shift, shift), (0, shape[axis] - shift)):
+        begin, sizes = [0] * len(shape), list(shape)
+        begin[axis], sizes[axis] = start, size
+        parts.append(
+            emit("slice", [x, i32(begin), i32(sizes)], with_shape(sizes, element_of(x.type)))
+        )
+    return emit(
+        "concatenation",
+        parts,
+        with_shape(shape, element_of(x.type)),
+        axis=axis,
+        fused_activation_function="NONE",
+    )

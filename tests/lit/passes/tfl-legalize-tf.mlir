@@ -152,3 +152,49 @@ module attributes {tf.initializer = @fill, tfl.signature_defs = [{function = @lo
     return
   }
 }
+
+// -----
+
+// MatrixBandPart with constant bands: a select against a constant mask (num_upper = -1 keeps
+// every element above the diagonal).
+// CHECK-LABEL: func.func @band_part
+// CHECK: %[[MASK:.*]] = "tfl.pseudo_const"() {value = dense<{{\[\[}}true, true, true], [true, true, true], [false, true, true]]> : tensor<3x3xi1>}
+// CHECK: "tfl.select_v2"(%[[MASK]], %arg0, %{{.*}})
+func.func @band_part(%arg0: tensor<2x3x3xf32>) -> tensor<2x3x3xf32> {
+  %lower = "tf.Const"() {value = dense<1> : tensor<i64>} : () -> tensor<i64>
+  %upper = "tf.Const"() {value = dense<-1> : tensor<i64>} : () -> tensor<i64>
+  %0 = "tf.MatrixBandPart"(%arg0, %lower, %upper) {T = f32, Tindex = i64} : (tensor<2x3x3xf32>, tensor<i64>, tensor<i64>) -> tensor<2x3x3xf32>
+  return %0 : tensor<2x3x3xf32>
+}
+
+// -----
+
+// NonMaxSuppressionV3 selects a data-dependent count: TFLite's V4 pads to max_output_size, so
+// the indices are sliced to the valid count.
+// CHECK-LABEL: func.func @nms_v3
+// CHECK: %[[NMS:.*]]:2 = "tfl.non_max_suppression_v4"(%arg0, %arg1, {{.*}}) : ({{.*}}) -> (tensor<4xi32>, tensor<i32>)
+// CHECK: %[[SIZE:.*]] = "tfl.reshape"(%[[NMS]]#1, {{.*}}) {{.*}} -> tensor<1xi32>
+// CHECK: "tfl.slice"(%[[NMS]]#0, {{.*}}, %[[SIZE]]) : ({{.*}}) -> tensor<?xi32>
+func.func @nms_v3(%arg0: tensor<6x4xf32>, %arg1: tensor<6xf32>) -> tensor<?xi32> {
+  %max = "tf.Const"() {value = dense<4> : tensor<i32>} : () -> tensor<i32>
+  %iou = "tf.Const"() {value = dense<0.5> : tensor<f32>} : () -> tensor<f32>
+  %score = "tf.Const"() {value = dense<0.1> : tensor<f32>} : () -> tensor<f32>
+  %0 = "tf.NonMaxSuppressionV3"(%arg0, %arg1, %max, %iou, %score) {T = f32, T_threshold = f32} : (tensor<6x4xf32>, tensor<6xf32>, tensor<i32>, tensor<f32>, tensor<f32>) -> tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
+
+// -----
+
+// Complex tensors pass through the tfl dialect as complex<f32>; random ops keep their seeds.
+// CHECK-LABEL: func.func @rfft_abs
+// CHECK: %[[F:.*]] = "tfl.rfft2d"(%arg0, {{.*}}) : ({{.*}}) -> tensor<2x4x5xcomplex<f32>>
+// CHECK: "tfl.complex_abs"(%[[F]]) : (tensor<2x4x5xcomplex<f32>>) -> tensor<2x4x5xf32>
+// CHECK: "tfl.random_uniform"({{.*}}) {seed = 87654321 : i64, seed2 = 7 : i64}
+func.func @rfft_abs(%arg0: tensor<2x4x8xf32>) -> (tensor<2x4x5xf32>, tensor<3xf32>) {
+  %len = "tf.Const"() {value = dense<[4, 8]> : tensor<2xi32>} : () -> tensor<2xi32>
+  %0 = "tf.RFFT2D"(%arg0, %len) {Tcomplex = complex<f32>, Treal = f32} : (tensor<2x4x8xf32>, tensor<2xi32>) -> tensor<2x4x5xcomplex<f32>>
+  %1 = "tf.ComplexAbs"(%0) {T = complex<f32>, Tout = f32} : (tensor<2x4x5xcomplex<f32>>) -> tensor<2x4x5xf32>
+  %shape = "tf.Const"() {value = dense<3> : tensor<1xi32>} : () -> tensor<1xi32>
+  %2 = "tf.RandomUniform"(%shape) {T = i32, dtype = f32, seed = 87654321 : i64, seed2 = 7 : i64} : (tensor<1xi32>) -> tensor<3xf32>
+  return %1, %2 : tensor<2x4x5xf32>, tensor<3xf32>
+}
