@@ -289,3 +289,44 @@ def test_reshape_is_an_alias_not_a_dispatch():
 
 def test_tolerance_is_the_stated_one():
     assert RTOL == 1e-3
+
+
+def test_integer_and_bool_tensors_are_exact_floats_converted_at_the_boundary():
+    """int32 in, bool out through a fused comparison (runtime/gpu_arena.py); an input past
+    2**24, which the float32 arena would round, is refused by name."""
+    from test_interpreter_ops import single_op_model, spec
+    from tflc.compiler import compile
+    from tflc.errors import TflcError
+
+    model = single_op_model(
+        "GREATER", [spec((3, 4), "INT32"), spec((3, 4), "INT32")], [spec((3, 4), "BOOL")]
+    )
+    cm = compile(model, target="gpu", optimize=False)
+    a = np.arange(12, dtype=np.int32).reshape(3, 4) - 6
+    b = np.full((3, 4), -(1 << 24), np.int32)
+    b[0, 0] = 3
+    (got,) = cm(a, b)
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got, litert_outputs(model, [a, b])[0])
+    b[1, 1] = (1 << 24) + 1
+    with pytest.raises(TflcError, match=r"input 1 .*16777217 is past 2\*\*24") as e:
+        cm(a, b)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.filterwarnings("ignore:every op falls back")
+def test_split_with_a_computed_axis_runs_on_the_host_with_fallback():
+    """Data movement needs its axes as constants; a split whose axis is an input runs on
+    the CPU under fallback="runtime" (one host step for all its results)."""
+    from test_interpreter_ops import single_op_model, spec
+
+    model = single_op_model(
+        "SPLIT",
+        [spec((), "INT32"), spec((2, 3, 6))],
+        [spec((2, 3, 3)), spec((2, 3, 3))],
+        {"num_splits": 2},
+        "SplitOptions",
+    )
+    axis, x = np.array(2, np.int32), rand(2, 3, 6)
+    cm = check(model, [axis, x], fallback="runtime")
+    assert cm.report["fallback_ops"] == ["split"]

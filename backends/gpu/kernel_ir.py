@@ -114,6 +114,12 @@ class KernelBuilder:
     def and_(self, a: str, b: str) -> str:
         return self._op(I1, f"arith.andi {a}, {b} : i1")
 
+    def or_(self, a: str, b: str) -> str:
+        return self._op(I1, f"arith.ori {a}, {b} : i1")
+
+    def xor(self, a: str, b: str) -> str:
+        return self._op(I1, f"arith.xori {a}, {b} : i1")
+
     def in_range(self, value: str, size: int) -> str:
         """`0 <= value < size`."""
         return self.and_(self.cmp("sge", value, 0), self.cmp("slt", value, size))

@@ -45,6 +45,10 @@ _CALLS = {
     "math.log": "log",
     "math.absf": "abs",
     "math.powf": "pow",
+    "math.sin": "sin",
+    "math.cos": "cos",
+    "math.roundeven": "round",  # WGSL's round takes halves to even
+    "math.trunc": "trunc",
 }
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">="}
 _CMPF = {"oeq": "==", "one": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}

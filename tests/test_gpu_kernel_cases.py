@@ -1,0 +1,53 @@
+"""The single-op cases of the interpreter's kernel tests, compiled for the gpu target and run
+on a Vulkan device (lavapipe here) against the same oracle (LiteRT's builtin kernels, or
+TensorFlow where LiteRT lacks the op).
+
+Every case whose op the gpu target lists (backends/gpu/lowering.shader_ops()) runs here, so a
+new shader lowering is tested by the cases its interpreter kernel already has. The cases
+compile without the tfl optimization pipeline, which would fold ops on constant operands
+before the backend sees them. Float outputs may differ by the gpu tests' RTOL (1e-3 of the
+largest magnitude: float32 shaders, the device's math functions); bool and integer outputs
+(exact float values in the arena, runtime/gpu_arena.py) must be equal; int8 outputs (int8
+computed in float, README's gpu section) within INT8_STEPS of LiteRT's. A case the gpu declines
+must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case that
+starts compiling fails until its entry goes).
+"""
+
+from __future__ import annotations
+
+import pytest
+from test_gpu_support import RTOL, require_vulkan
+
+pytest.importorskip("ai_edge_litert")
+pytestmark = require_vulkan()
+
+from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
+from kernel_case import KernelCase, model_of  # noqa: E402
+from tflc.backends.gpu.lowering import shader_ops  # noqa: E402
+from tflc.compiler import compile as tflc_compile  # noqa: E402
+
+INT8_STEPS = 1
+
+# case id -> the words the gpu target's error says (why it declines the case).
+DECLINED = {
+    # int16 (16x8) activations: the gpu target computes float32 and int8 models.
+    "QUANTIZE-qINT16-ties": "is !quant.uniform<i16",
+    # The cases declare output shapes that LiteRT replaces at run time ((0, 4) for [2]; the
+    # new axis), and the gpu target compiles the declared static shapes.
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "gives 0 elements where the graph declares",
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares",
+}
+
+CASES = cases_for(lambda op: op.lower() in shader_ops())
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_gpu_kernel_matches_oracle(case: KernelCase, request) -> None:
+    check_compiled_case(
+        case,
+        request.node.callspec.id,
+        DECLINED,
+        lambda c: tflc_compile(model_of(c), target="gpu", optimize=False),
+        float_rtol=RTOL,
+        int8_steps=INT8_STEPS,
+    )
