@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 
 from tflc.backends.fallback_option import suggest_fallback
 from tflc.backends.gpu.graph import ARENA_DTYPES, Graph, Node
-from tflc.backends.gpu.lowering import has_lowering, is_elementwise, nonconstant_parameter
+from tflc.backends.gpu.lowering import (
+    REFUSALS,
+    has_lowering,
+    is_elementwise,
+    nonconstant_parameter,
+)
 from tflc.errors import TflcError
 
 
@@ -55,7 +60,8 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
     k = nonconstant_parameter(node, graph)
     if k is not None:
         return f"operand {k} is not a constant"
-    return None
+    refusal = REFUSALS.get(node.op)
+    return refusal(node, graph) if refusal is not None else None
 
 
 def fuse(graph: Graph, fallback: bool = False) -> list[Group]:

@@ -219,6 +219,7 @@ BINARY: dict[str, Callable[[KernelBuilder, str, str], str]] = {
     "pow": lambda b, x, y: b._op("f32", f"math.powf {x}, {y} : f32"),
     "prelu": lambda b, x, y: b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fmul(x, y)),
     "floor_div": lambda b, x, y: b.math("floor", b.fdiv(x, y)),
+    "atan2": lambda b, x, y: b._op("f32", f"math.atan2 {x}, {y} : f32"),
     # std::fmod (x - trunc(x / y) * y), moved to the divisor's sign as TFLite does
     "floor_mod": lambda b, x, y: _floor_mod(
         b, b.fsub(x, b.fmul(b.math("trunc", b.fdiv(x, y)), y)), y
@@ -241,6 +242,9 @@ TYPED: dict[str, TypedFn] = {}
 # Operands that carry tensor data, per op; an op listed here needs every other operand to be
 # a constant (axes, paddings, indices): unsupported_reason says which one is not.
 DATA_OPERANDS: dict[str, tuple[int, ...] | None] = {}
+
+# Ops refused for some operand or result types: `fn(node, graph) -> reason or None`.
+REFUSALS: dict[str, Callable[[Node, Graph], str | None]] = {}
 
 
 ACTIVATIONS = {
@@ -415,5 +419,6 @@ def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str
 # Register the anchors of the other modules.
 from tflc.backends.gpu import lower_conv as _lower_conv  # noqa: E402, F401
 from tflc.backends.gpu import lower_data as _lower_data  # noqa: E402, F401
+from tflc.backends.gpu import lower_indexed as _lower_indexed  # noqa: E402, F401
 from tflc.backends.gpu import lower_moves as _lower_moves  # noqa: E402, F401
 from tflc.backends.gpu import lower_typed as _lower_typed  # noqa: E402, F401

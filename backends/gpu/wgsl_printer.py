@@ -49,6 +49,7 @@ _CALLS = {
     "math.cos": "cos",
     "math.roundeven": "round",  # WGSL's round takes halves to even
     "math.trunc": "trunc",
+    "math.atan2": "atan2",
 }
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">="}
 _CMPF = {"oeq": "==", "one": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}
