@@ -15,6 +15,7 @@ starts compiling fails until its entry goes).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from test_gpu_support import RTOL, require_vulkan
 
@@ -23,7 +24,7 @@ pytestmark = require_vulkan()
 
 from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
 from kernel_case import KernelCase, model_of  # noqa: E402
-from test_interpreter_ops import Quant, seed_of, spec  # noqa: E402
+from test_interpreter_ops import Quant, i32, seed_of, spec  # noqa: E402
 from tflc.backends.gpu.lowering import shader_ops  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 
@@ -39,6 +40,8 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares",
     # An empty segment holds INT32_MAX, which the float32 arena cannot (runtime/gpu_arena.py).
     "UNSORTED_SEGMENT_MIN-INT32-INT32-INT32": r"int32 maximum 2\*\*31 - 1 is not a float32",
+    # Repeated indices add their updates: not a move (GPU_CASES has one with distinct indices).
+    "SCATTER_ND-INT32-FLOAT32-INT32": "scatter_nd with repeated indices",
 }
 
 _q = Quant(seed_of("test_gpu_kernel_cases"))
@@ -67,6 +70,26 @@ GPU_CASES = [
         "GATHER_ND", [spec((3, 5, 4)), spec((2, 2), "INT32")], [spec((2, 4))], ranges={1: (0, 2)}
     ),
     KernelCase("L2_NORMALIZATION", [_q((2, 3, 40))], [spec((2, 3, 40), "INT8", 1 / 128, 0)]),
+    # test_interpreter_ops.test_misc_and_3d_ops's, as kernel cases
+    KernelCase(
+        "BUCKETIZE",
+        [spec((3, 7))],
+        [spec((3, 7), "INT32")],
+        {"boundaries": [-1.0, 0.0, 1.5]},
+        "BucketizeOptions",
+    ),
+    KernelCase(
+        "SPARSE_TO_DENSE",
+        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
+        [spec((5, 6))],
+    ),
+    KernelCase("DILATE", [spec((2, 3, 4)), i32([1, 2, 3]), spec([])], [spec((2, 5, 10))]),
+    KernelCase(  # distinct indices: a move (repeated ones add up, refused below)
+        "SCATTER_ND",
+        [i32([2, 1, 0, 4, 1, 1], [3, 2]), spec((3, 4)), i32([3, 5, 4])],
+        [spec((3, 5, 4))],
+        name="distinct",
+    ),
 ]
 
 CASES = cases_for(lambda op: op.lower() in shader_ops(), GPU_CASES)

@@ -312,6 +312,11 @@ def test_integer_and_bool_tensors_are_exact_floats_converted_at_the_boundary():
     with pytest.raises(TflcError, match=r"input 1 .*16777217 is past 2\*\*24") as e:
         cm(a, b)
     assert "\n" not in str(e.value)
+    big = spec((4,), "INT32", data=np.array([1, 2, 3, (1 << 24) + 3]))
+    model = single_op_model("ADD", [spec((3, 4), "INT32"), big], [spec((3, 4), "INT32")])
+    with pytest.raises(TflcError, match=r"constant .*16777219 is past 2\*\*24") as e:
+        compile(model, target="gpu", optimize=False)
+    assert "\n" not in str(e.value)
 
 
 @pytest.mark.filterwarnings("ignore:every op falls back")

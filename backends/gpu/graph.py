@@ -162,7 +162,8 @@ def build_graph(module: ir.Module) -> Graph:
             continue
         value = constant_value(op) if op.name != "tfl.pseudo_sparse_const" else _sparse(op, where)
         if value is not None:
-            new_tensor(op.result, where, const=np.asarray(value))
+            name = describe_location(op.location) or ""
+            new_tensor(op.result, where, name, const=np.asarray(value))
             continue
         ins = [ids[v] for v in op.operands]
         ins_or_none = [None if t == -1 else t for t in ins]

@@ -100,6 +100,13 @@ class KernelBuilder:
     def rem(self, a, b):
         return self._index_binary("remsi", a, b)
 
+    def bit_xor(self, a, b):
+        return self._index_binary("xori", a, b)
+
+    def shift_right(self, a, b):
+        """Arithmetic (sign-extending) shift."""
+        return self._index_binary("shrsi", a, b)
+
     def imin(self, a, b):
         return self._index_binary("minsi", a, b)
 

@@ -1,5 +1,5 @@
 """Anchors that read indices or scalars at run time, or scan along an axis: `fill`, `range`,
-`one_hot`, `gather` / `gather_nd` / `embedding_lookup` with run-time indices,
+`broadcast_args`, `one_hot`, `gather` / `gather_nd` / `embedding_lookup` with run-time indices,
 `dynamic_update_slice`, `arg_max` / `arg_min`, `cumsum` and the segment reductions.
 
 Indices are exact float values in the arena (runtime/gpu_arena.py), truncated to i32 here and
@@ -39,6 +39,7 @@ DATA_OPERANDS.update(
             "unsorted_segment_prod",
             "unsorted_segment_max",
             "unsorted_segment_min",
+            "broadcast_args",
         )
     }
 )
@@ -68,6 +69,21 @@ def fill(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) ->
 def range_(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     start, delta = _scalar(b, ctx, node.inputs[0]), _scalar(b, ctx, node.inputs[2])
     return b.fadd(start, b.fmul(b.to_f32(coords[0]), delta))
+
+
+@anchor("broadcast_args")
+def broadcast_args(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Dimension i of the broadcast shape: the other shape's where one is 1 (or absent)."""
+    rank = ctx.shape(node.outputs[0])[0]
+
+    def dim(tid: int) -> str:
+        n = ctx.shape(tid)[0]
+        k = b.sub(coords[0], rank - n)
+        value = ctx.load(b, tid, b.imax(k, b.index(0)))
+        return b.select(b.cmp("sge", k, 0), value, b.f32(1.0))
+
+    x, y = dim(node.inputs[0]), dim(node.inputs[1])
+    return b.select(b.fcmp("oeq", x, b.f32(1.0)), y, x)
 
 
 @anchor("one_hot")

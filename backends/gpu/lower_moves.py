@@ -4,7 +4,8 @@ Each op here moves elements without arithmetic: output element `i` is input elem
 `index[i]`, or a zero fill. `index` is the op's interpreter kernel (runtime/kernels, the op's
 one definition) run on the element positions themselves, numbered across the op's data
 operands (its other operands, axes, paddings, indices, must be constants); position 0 marks
-the kernels' zero fill (padding, the zeros off a matrix diagonal). An affine map becomes index
+the kernels' fill (padding, the zeros off a matrix diagonal; `dilate`'s and
+`sparse_to_dense`'s fill operand). An affine map becomes index
 arithmetic in the shader, any other a table of positions in the weights buffer (float32 holds
 every position below 2**24 exactly). `split`, `split_v` and `unpack` run one dispatch per result
 (`graph.MULTI_RESULT_OPS`).
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.gpu.graph import ARENA_DTYPES, MULTI_RESULT_OPS, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
-from tflc.backends.gpu.lowering import DATA_OPERANDS, KernelContext, _strides, anchor
+from tflc.backends.gpu.lowering import DATA_OPERANDS, REFUSALS, KernelContext, _strides, anchor
 from tflc.errors import TflcError
 from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
 
@@ -37,8 +38,30 @@ MOVES: dict[str, tuple[int, ...] | None] = {
     "matrix_set_diag": (0, 1),
     "pack": None,
     **{f"{op}_part": (data,) for op, data in MULTI_RESULT_OPS.items()},
+    "dilate": (0,),
+    "sparse_to_dense": (2,),
+    "scatter_nd": (1,),
 }
-DATA_OPERANDS.update(MOVES)
+# op -> the operand holding the value of its fill (else the fill is 0)
+FILL_OPERANDS = {"dilate": 2, "sparse_to_dense": 3}
+DATA_OPERANDS.update(
+    {
+        op: data if op not in FILL_OPERANDS else (*data, FILL_OPERANDS[op])
+        for op, data in MOVES.items()
+    }
+)
+
+
+def _refuse_scatter_sums(node: Node, graph) -> str | None:
+    """SCATTER_ND adds the updates of repeated indices: no longer a move."""
+    indices = np.asarray(graph.const(node.inputs[0]))
+    rows = indices.reshape(-1, indices.shape[-1]) if indices.ndim else indices.reshape(1, 1)
+    if len(np.unique(rows, axis=0)) < len(rows):
+        return "scatter_nd with repeated indices (their updates add up)"
+    return None
+
+
+REFUSALS["scatter_nd"] = _refuse_scatter_sums
 POSITION_LIMIT = 1 << 24
 
 
@@ -63,6 +86,9 @@ def positions(node: Node, ctx: KernelContext) -> tuple[np.ndarray, list[int]]:
         if t is None:
             args.append(None)
             specs.append(None)
+        elif FILL_OPERANDS.get(base_op) == k:  # the fill, position 0
+            args.append(np.zeros(ctx.shape(t), np.int32))
+            specs.append(_spec(ctx, t, True))
         elif k in data:
             size = ctx.graph.tensors[t].size
             args.append(np.arange(start, start + size, dtype=np.int32).reshape(ctx.shape(t)))
@@ -134,7 +160,13 @@ def move(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) ->
         return b.branch(b.cmp("slt", at, start + size), load, lambda: pick(k + 1, start + size))
 
     if index.size and index.min() == 0:
-        (value,) = b.branch(b.cmp("sgt", at, 0), lambda: pick(0, 1), lambda: [b.f32(0.0)])
+        fill = FILL_OPERANDS.get(node.op)
+        value_of_fill = (
+            (lambda: [ctx.load(b, node.inputs[fill], b.index(0))])
+            if fill is not None
+            else (lambda: [b.f32(0.0)])
+        )
+        (value,) = b.branch(b.cmp("sgt", at, 0), lambda: pick(0, 1), value_of_fill)
         return value
     (value,) = pick(0, 1)
     return value

@@ -1,5 +1,6 @@
 """Elementwise ops that read their operand and result types: comparisons and logic (bool
-results), select, cast, integer division, and `add_n` (any number of operands).
+results), select, cast, integer division and bit operations, `bucketize`, int8 `neg`, and
+`add_n` (any number of operands).
 
 Bool and integer tensors live in the float32 arena as exact float values (bool 0.0 / 1.0,
 integers exact up to 2**24: runtime/gpu_arena.py), so most integer arithmetic is the float
@@ -9,6 +10,7 @@ division is exact.
 
 from __future__ import annotations
 
+import numpy as np
 from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import BINARY, TYPED, KernelContext
@@ -142,3 +144,31 @@ def neg(b: KernelBuilder, values: list[str], node: Node, ctx: KernelContext) -> 
     lowest = b.f32(q_in.qmin)
     negated = b.select(b.fcmp("oeq", stored, lowest), lowest, b.fneg(stored))
     return b.fmul(b.fsub(negated, b.f32(q_out.zero_point)), b.f32(q_out.scale))
+
+
+TYPED["bitwise_xor"] = lambda b, v, n, ctx: b.to_f32(b.bit_xor(b.to_index(v[0]), b.to_index(v[1])))
+
+
+@_typed("right_shift")
+def right_shift(b: KernelBuilder, values: list[str], node: Node, ctx: KernelContext) -> str:
+    """Shift amounts clamped to [0, bits - 1], as the interpreter's kernel does."""
+    top = INTEGER_BITS[_dtype(ctx, node.inputs[0])] - 1
+    amount = b.imin(b.imax(b.to_index(values[1]), b.index(0)), b.index(top))
+    return b.to_f32(b.shift_right(b.to_index(values[0]), amount))
+
+
+@_typed("bucketize")
+def bucketize(b: KernelBuilder, values: list[str], node: Node, ctx: KernelContext) -> str:
+    """The number of boundaries at or below x (numpy's searchsorted, side right)."""
+    boundaries = np.asarray(node.attrs.get("boundaries", []), np.float32)
+    if not boundaries.size:
+        return b.f32(0.0)
+    table = ctx.weights.offset((node.outputs[0], "boundaries"), boundaries)
+    x = values[0]
+
+    def step(k, count):
+        passed = b.fcmp("oge", x, b.load("weights", b.add(k, table)))
+        return [b.fadd(count, _bool(b, passed))]
+
+    (count,) = b.loop(0, boundaries.size, [b.f32(0.0)], step)
+    return count

@@ -16,6 +16,7 @@ from tflc.backends.gpu.graph import ALIAS_OPS, MULTI_RESULT_OPS, SHAPE_OPS, Grap
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.quantized import ActivationQuant
 from tflc.errors import TflcError
+from tflc.runtime.gpu_arena import to_arena
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
 
 
@@ -58,6 +59,8 @@ class KernelContext:
         """(`"arena"` or `"weights"`, offset in floats) of a tensor's first element."""
         t = self.graph.tensors[tid]
         if t.const is not None:
+            if t.const.dtype.kind in "iu":  # exact as float32 only up to 2**24
+                to_arena(t.const, f"constant '{t.name}'")
             return "weights", self.weights.offset(tid, t.const)
         return "arena", self.offsets[self.graph.root(tid)]
 
