@@ -12,7 +12,9 @@ TFLite's GPU delegate does): its int8 column is its float ops plus `quantize` / 
 (`backends/gpu/quantized.QUANTIZE_OPS`), which count only there.
 Ops a target folds only on constant operands (`dequantize` of float16 weights) count as
 missing. `int8 form` marks the ops tflc's int8 quantizer produces
-(`runtime/op_traits.INT8_RULES`), which need an int8 kernel.
+(`runtime/op_traits.INT8_RULES`), which need an int8 kernel. Documented exclusions (an op a
+target does not run for a stated reason: `backends/gpu/exclusions.EXCLUDED`) are not gaps;
+`--missing` lists them with their reasons.
 
 Prints one row per op and a summary; exits non-zero when a target misses an op the interpreter
 runs (issue 17's goal: every op on every target, except documented exclusions).
@@ -26,6 +28,8 @@ import sys
 
 from tflc.backends.cpu import module_builder as cpu
 from tflc.backends.gpu import lowering as gpu
+from tflc.backends.gpu.exclusions import EXCLUDED as GPU_EXCLUDED
+from tflc.backends.gpu.exclusions import STORAGE_OPS_REASON as GPU_STORAGE_OPS_REASON
 from tflc.backends.gpu.quantized import QUANTIZE_OPS as GPU_QUANTIZE_OPS
 from tflc.backends.mcu.op_lowerings import HANDLERS as MCU_HANDLERS
 from tflc.dialects.tfl_ops import op_table
@@ -33,6 +37,11 @@ from tflc.runtime import kernels
 from tflc.runtime.op_traits import INT8_RULES
 
 COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "gpu int8", "int8 form")
+# column -> op -> why the target does not run it (documented exclusions, not gaps)
+EXCLUSIONS = {
+    "gpu float": {**GPU_EXCLUDED, **dict.fromkeys(GPU_QUANTIZE_OPS, GPU_STORAGE_OPS_REASON)},
+    "gpu int8": GPU_EXCLUDED,
+}
 
 
 def coverage() -> dict[str, dict[str, bool]]:
@@ -54,12 +63,17 @@ def coverage() -> dict[str, dict[str, bool]]:
 
 
 def missing(rows: dict[str, dict[str, bool]], column: str) -> list[str]:
-    """Ops the interpreter runs that `column` lacks (int8 columns: only ops with an int8 form)."""
+    """Ops the interpreter runs that `column` lacks (int8 columns: only ops with an int8 form),
+    less its documented exclusions."""
     int8 = "int8" in column
+    excluded = EXCLUSIONS.get(column, {})
     return [
         op
         for op, r in rows.items()
-        if r["interpreter"] and not r[column] and (r["int8 form"] or not int8)
+        if r["interpreter"]
+        and not r[column]
+        and (r["int8 form"] or not int8)
+        and op not in excluded
     ]
 
 
@@ -82,11 +96,25 @@ def main() -> int:
         gaps = [] if column == "interpreter" else missing(rows, column)
         failed |= bool(gaps)
         line = f"{column:12} {total:4} ops"
+        excluded = {
+            op: why
+            for op, why in EXCLUSIONS.get(column, {}).items()
+            if op in rows
+            and rows[op]["interpreter"]
+            and not rows[op][column]
+            and (rows[op]["int8 form"] or "int8" not in column)
+        }
         if column != "interpreter":
             line += f", {len(gaps)} that the interpreter runs are missing"
+        if excluded:
+            line += f", {len(excluded)} excluded"
         print(line)
         if args.missing and gaps:
             print("    " + " ".join(gaps))
+        if args.missing and excluded:
+            for why in dict.fromkeys(excluded.values()):
+                ops = " ".join(op for op, w in excluded.items() if w == why)
+                print(f"    excluded ({why}): {ops}")
     return 1 if failed else 0
 
 
