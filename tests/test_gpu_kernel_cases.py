@@ -84,6 +84,12 @@ GPU_CASES = [
         [spec((5, 6))],
     ),
     KernelCase("DILATE", [spec((2, 3, 4)), i32([1, 2, 3]), spec([])], [spec((2, 5, 10))]),
+    KernelCase(  # ties: the lower index first, as LiteRT's
+        "TOPK_V2",
+        [spec((2, 40), "INT32"), spec([], "INT32", data=np.array(5))],
+        [spec((2, 5), "INT32"), spec((2, 5), "INT32")],
+        ranges={0: (-3, 3)},
+    ),
     KernelCase(  # distinct indices: a move (repeated ones add up, refused below)
         "SCATTER_ND",
         [i32([2, 1, 0, 4, 1, 1], [3, 2]), spec((3, 4)), i32([3, 5, 4])],

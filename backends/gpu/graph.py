@@ -28,7 +28,7 @@ ALIAS_OPS = {"reshape", "squeeze", "expand_dims"}
 SHAPE_OPS = {"shape", "rank"}
 # Ops with several results -> their data operand: one `<op>_part` node per result (a
 # dispatch each) when the other operands (axis, sizes) are constants.
-MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0}
+MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
 # Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
 # as numpy names for the manifest.
 ARENA_DTYPES = {

@@ -1,6 +1,6 @@
 """Anchors that read indices or scalars at run time, or scan along an axis: `fill`, `range`,
 `broadcast_args`, `one_hot`, `gather` / `gather_nd` / `embedding_lookup` with run-time indices,
-`dynamic_update_slice`, `arg_max` / `arg_min`, `cumsum` and the segment reductions.
+`dynamic_update_slice`, `arg_max` / `arg_min`, `topk_v2`, `cumsum` and the segment reductions.
 
 Indices are exact float values in the arena (runtime/gpu_arena.py), truncated to i32 here and
 clamped into the indexed dimension: LiteRT stops with an error on an index out of range, where
@@ -43,7 +43,8 @@ DATA_OPERANDS.update(
         )
     }
 )
-DATA_OPERANDS.update({"arg_max": (0,), "arg_min": (0,), "cumsum": (0,)})  # constant axes
+# constant axes, and topk_v2's constant k
+DATA_OPERANDS.update({"arg_max": (0,), "arg_min": (0,), "cumsum": (0,), "topk_v2_part": (0,)})
 
 
 def _index(b: KernelBuilder, value: str, size: int) -> str:
@@ -158,6 +159,35 @@ def arg_max(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
 
     _, index = b.loop(1, shape[axis], [at(b.index(0)), b.f32(0.0)], step)
     return index
+
+
+@anchor("topk_v2_part")
+def topk_v2(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Output j of a row: the element whose rank (larger values first, ties by index, as the
+    interpreter's stable sort) is j; result 0 its value, result 1 its index. Each invocation
+    ranks the whole row (rows are short: classes, candidates)."""
+    x = node.inputs[0]
+    shape = ctx.shape(x)
+    n = shape[-1]
+    _, xoff = ctx.addr(x)
+    row = b.ravel(coords[:-1], _strides(shape)[:-1], xoff) if len(shape) > 1 else b.index(xoff)
+    at = lambda i: b.load("arena", b.add(row, i))  # noqa: E731
+    j = coords[-1]
+
+    def candidate(i, value, index):
+        v = at(i)
+
+        def before(m, rank):
+            w = at(m)
+            ahead = b.or_(b.fcmp("ogt", w, v), b.and_(b.fcmp("oeq", w, v), b.cmp("slt", m, i)))
+            return [b.fadd(rank, b.select(ahead, b.f32(1.0), b.f32(0.0)))]
+
+        (rank,) = b.loop(0, n, [b.f32(0.0)], before)
+        mine = b.fcmp("oeq", rank, b.to_f32(j))
+        return [b.select(mine, v, value), b.select(mine, b.to_f32(i), index)]
+
+    value, index = b.loop(0, n, [b.f32(0.0), b.f32(0.0)], candidate)
+    return index if node.attrs.get("result", 0) else value
 
 
 @anchor("cumsum")

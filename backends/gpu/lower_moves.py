@@ -37,7 +37,7 @@ MOVES: dict[str, tuple[int, ...] | None] = {
     "matrix_diag": (0,),
     "matrix_set_diag": (0, 1),
     "pack": None,
-    **{f"{op}_part": (data,) for op, data in MULTI_RESULT_OPS.items()},
+    **{f"{op}_part": (MULTI_RESULT_OPS[op],) for op in ("split", "split_v", "unpack")},
     "dilate": (0,),
     "sparse_to_dense": (2,),
     "scatter_nd": (1,),

@@ -18,6 +18,7 @@ from tflc.backends.gpu.quantized import ActivationQuant
 from tflc.errors import TflcError
 from tflc.runtime.gpu_arena import to_arena
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
+from tflc.runtime.kernels.quantize import fake_quant_grid
 
 
 @dataclass
@@ -157,16 +158,20 @@ class _ShaderFormula:
         return self.b.select(self.b.fcmp("olt", a, b), then, otherwise)
 
 
-def on_int8_grid(b: KernelBuilder, x: str, q: ActivationQuant) -> str:
-    """`x` as an int8 tensor of quantization `q` holds it: rounded to the grid (halves away from
-    zero, as LiteRT rounds) and clamped to the int8 range, as a real value again."""
-    v = b.fdiv(x, b.f32(q.scale))
+def round_half_away(b: KernelBuilder, v: str) -> str:
+    """std::round, as LiteRT rounds: halves away from zero."""
     half = b.f32(0.5)
-    steps = b.select(
+    return b.select(
         b.fcmp("olt", v, b.f32(0.0)),
         b.math("ceil", b.fsub(v, half)),
         b.math("floor", b.fadd(v, half)),
     )
+
+
+def on_int8_grid(b: KernelBuilder, x: str, q: ActivationQuant) -> str:
+    """`x` as an int8 tensor of quantization `q` holds it: rounded to the grid (halves away from
+    zero, as LiteRT rounds) and clamped to the int8 range, as a real value again."""
+    steps = round_half_away(b, b.fdiv(x, b.f32(q.scale)))
     lo, hi = q.qmin - q.zero_point, q.qmax - q.zero_point
     return b.fmul(b.fmin(b.fmax(steps, b.f32(lo)), b.f32(hi)), b.f32(q.scale))
 
@@ -206,6 +211,7 @@ UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
         b.select(b.fcmp("olt", x, b.f32(0.0)), b.f32(-1.0), b.f32(0.0)),
     ),
     "zeros_like": lambda b, x, n: b.f32(0.0),
+    "fake_quant": lambda b, x, n: _fake_quant(b, x, n),
     # int8 models (quantized.py): the rounding to the output's grid is `_stored`'s, as for
     # every int8 result; `dequantize` is an alias.
     "quantize": lambda b, x, n: x,
@@ -228,6 +234,14 @@ BINARY: dict[str, Callable[[KernelBuilder, str, str], str]] = {
         b, b.fsub(x, b.fmul(b.math("trunc", b.fdiv(x, y)), y)), y
     ),
 }
+
+
+def _fake_quant(b: KernelBuilder, x: str, node: Node) -> str:
+    """x clamped to the nudged range and rounded to its grid (the interpreter's formula)."""
+    lo, hi, scale, inv = (float(v) for v in fake_quant_grid(node.attrs))
+    clamped = b.fmin(b.fmax(x, b.f32(lo)), b.f32(hi))
+    steps = round_half_away(b, b.fmul(b.fsub(clamped, b.f32(lo)), b.f32(inv)))
+    return b.fadd(b.fmul(steps, b.f32(scale)), b.f32(lo))
 
 
 def _floor_mod(b: KernelBuilder, r: str, y: str) -> str:

@@ -208,9 +208,9 @@ def cast(node: Node, x: np.ndarray):
     return x.astype(dtype)
 
 
-@kernel("FAKE_QUANT")
-def fake_quant(node: Node, x: np.ndarray):
-    o = node.options
+def fake_quant_grid(o: dict) -> tuple[np.float32, np.float32, np.float32, np.float32]:
+    """FAKE_QUANT's nudged grid from its options: (min, max, scale, 1 / scale), as
+    TensorFlow's FakeQuantWithMinMaxArgs nudges the range so that 0.0 is on the grid."""
     qmin, qmax = (1 if o.get("narrow_range") else 0), (1 << o.get("num_bits", 8)) - 1
     rmin, rmax = np.float32(o.get("min", 0.0)), np.float32(o.get("max", 0.0))
     scale = _f32((rmax - rmin) / np.float32(qmax - qmin))
@@ -222,6 +222,11 @@ def fake_quant(node: Node, x: np.ndarray):
     else:
         zp = int(tflite_round(zp_from_min))
     nmin, nmax = _f32((qmin - zp) * scale), _f32((qmax - zp) * scale)
-    inv = _f32(np.float32(1.0) / scale)
+    return nmin, nmax, scale, _f32(np.float32(1.0) / scale)
+
+
+@kernel("FAKE_QUANT")
+def fake_quant(node: Node, x: np.ndarray):
+    nmin, nmax, scale, inv = fake_quant_grid(node.options)
     clamped = np.clip(x, nmin, nmax)
     return _f32(tflite_round(_f32((clamped - nmin) * inv)) * scale + nmin)
