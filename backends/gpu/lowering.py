@@ -435,6 +435,7 @@ def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str
 
 # Register the anchors of the other modules.
 from tflc.backends.gpu import lower_conv as _lower_conv  # noqa: E402, F401
+from tflc.backends.gpu import lower_conv3d as _lower_conv3d  # noqa: E402, F401
 from tflc.backends.gpu import lower_data as _lower_data  # noqa: E402, F401
 from tflc.backends.gpu import lower_indexed as _lower_indexed  # noqa: E402, F401
 from tflc.backends.gpu import lower_moves as _lower_moves  # noqa: E402, F401
