@@ -354,8 +354,9 @@ def has_lowering(node: Node) -> bool:
 
 
 def shader_ops() -> set[str]:
-    """The ops the gpu target runs on float32 (tfl names without the prefix, 'custom:Code' for
-    custom ops): elementwise ops, anchors, and the reshape-like ops it runs as aliases."""
+    """The ops the gpu target runs (tfl names without the prefix, 'custom:Code' for custom
+    ops): elementwise ops, anchors, the several-result ops it runs a dispatch per result of,
+    the reshape-like ops it runs as aliases and the shape ops it computes at compile time."""
     parts = {f"{op}_part" for op in MULTI_RESULT_OPS}  # graph.py's, one per result
     whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
     anchors = set(ANCHORS) - parts
