@@ -335,3 +335,42 @@ def test_split_with_a_computed_axis_runs_on_the_host_with_fallback():
     axis, x = np.array(2, np.int32), rand(2, 3, 6)
     cm = check(model, [axis, x], fallback="runtime")
     assert cm.report["fallback_ops"] == ["split"]
+
+
+def _recurrent_case(op: str, time_major: bool):
+    from test_interpreter_ops import single_op_model, spec
+
+    w = np.random.default_rng(4)
+    weight = lambda *s: spec(s, data=w.standard_normal(s) * 0.4)  # noqa: E731
+    b, t, i, c = 2, 5, 6, 8
+    x = (t, b, i) if time_major else (b, t, i)
+    if op == "RNN":
+        x, out, table, opts = (b, i), (b, c), "RNNOptions", {}
+    else:
+        out, table, opts = x[:2] + (c,), "SequenceRNNOptions", {"time_major": time_major}
+    ins = [spec(x), weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+    opts = {**opts, "fused_activation_function": "TANH"}
+    return single_op_model(op, ins, [spec(out)], opts, table), x
+
+
+@pytest.mark.parametrize(
+    ("op", "time_major"),
+    [("RNN", False), ("UNIDIRECTIONAL_SEQUENCE_RNN", False), ("UNIDIRECTIONAL_SEQUENCE_RNN", True)],
+)
+def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
+    """One dispatch per time step; the `tfl.variable` state keeps its arena storage, so a
+    second call continues from the first's state as LiteRT's second invoke does."""
+    from ai_edge_litert.interpreter import Interpreter
+    from tflc.compiler import compile
+
+    model, shape = _recurrent_case(op, time_major)
+    cm = compile(model, target="gpu", optimize=False)
+    litert = Interpreter(model_content=model)
+    litert.allocate_tensors()
+    (detail,) = litert.get_input_details()
+    for _ in range(2):
+        x = rand(*shape)
+        litert.set_tensor(detail["index"], x)
+        litert.invoke()
+        expected = litert.get_tensor(litert.get_output_details()[0]["index"])
+        assert_close([expected], cm(x))

@@ -29,6 +29,10 @@ SHAPE_OPS = {"shape", "rank"}
 # Ops with several results -> their data operand: one `<op>_part` node per result (a
 # dispatch each) when the other operands (axis, sizes) are constants.
 MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
+# Recurrent ops on a `tfl.variable` state: a `rnn_step` node per time step, a `pack` of the
+# steps into the output (sequences), and a `variable_update` writing the last step's state
+# (variables keep their arena storage between calls, as LiteRT keeps them between invokes).
+RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn"}
 # Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
 # as numpy names for the manifest.
 ARENA_DTYPES = {
@@ -51,6 +55,7 @@ class Tensor:
     const: np.ndarray | None = None
     alias_of: int | None = None  # reshape-like: shares the storage of this tensor
     quant: ActivationQuant | None = None  # an int8 activation, held as its float value
+    variable: bool = False  # a `tfl.variable`: state kept between calls, zeros at first
 
     @property
     def size(self) -> int:
@@ -74,6 +79,10 @@ class Graph:
     nodes: list[Node]
     inputs: list[int]
     outputs: list[int]
+
+    @property
+    def variables(self) -> list[int]:
+        return [t.id for t in self.tensors if t.variable]
 
     def const(self, tid: int | None) -> np.ndarray | None:
         return None if tid is None else self.tensors[tid].const
@@ -160,6 +169,10 @@ def build_graph(module: ir.Module) -> Graph:
         if op.name == "tfl.no_value":
             ids[op.result] = -1
             continue
+        if op.name == "tfl.variable":
+            tid = new_tensor(op.result, where, describe_location(op.location) or "")
+            tensors[tid].variable = True
+            continue
         value = constant_value(op) if op.name != "tfl.pseudo_sparse_const" else _sparse(op, where)
         if value is not None:
             name = describe_location(op.location) or ""
@@ -195,8 +208,51 @@ def build_graph(module: ir.Module) -> Graph:
                     Node(len(nodes), f"{name}_part", part_attrs, ins_or_none, [out], where, op)
                 )
             continue
+        if name in RECURRENT_OPS and _steppable(ins_or_none, outs, tensors):
+            nodes.extend(
+                _recurrent_steps(name, attrs, ins_or_none, outs[0], tensors, where, op, len(nodes))
+            )
+            continue
         nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
     return Graph(tensors, nodes, inputs, outputs)
+
+
+def _steppable(ins: list, outs: list[int], tensors: list[Tensor]) -> bool:
+    """A float recurrent op with one result and its state in a variable."""
+    state = ins[4] if len(ins) > 4 else None
+    return (
+        len(outs) == 1
+        and state is not None
+        and tensors[state].variable
+        and all(tensors[t].dtype == "f32" and tensors[t].quant is None for t in (ins[0], outs[0]))
+    )
+
+
+def _recurrent_steps(name, attrs, ins, out, tensors, where, op, first_index) -> list[Node]:
+    """`rnn` / `unidirectional_sequence_rnn` as one `rnn_step` node per time step (each reads
+    the previous step's state), the steps packed into the output, and the state's update."""
+    x, state = ins[0], ins[4]
+    time_major = bool(attrs.get("time_major", False))
+    steps = 1 if name == "rnn" else tensors[x].shape[0 if time_major else 1]
+    nodes, prev, states = [], state, []
+    for t in range(steps):
+        if steps == 1:
+            h = out
+        else:
+            h = len(tensors)
+            tensors.append(Tensor(h, tensors[state].shape, "f32", f"{tensors[out].name}/step{t}"))
+        step_attrs = {**attrs, "time": t, "steps": steps, "time_major": time_major}
+        step_ins = [*ins[:4], prev]
+        nodes.append(
+            Node(first_index + len(nodes), "rnn_step", step_attrs, step_ins, [h], where, op)
+        )
+        prev = h
+        states.append(h)
+    if steps > 1:
+        pack = {"axis": 0 if time_major else 1, "values_count": steps}
+        nodes.append(Node(first_index + len(nodes), "pack", pack, states, [out], where))
+    nodes.append(Node(first_index + len(nodes), "variable_update", {}, [prev], [state], where))
+    return nodes
 
 
 def _fold(op: str, consts: list, results: list) -> np.ndarray | None:

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tflc.backends.gpu.graph import ALIAS_OPS, MULTI_RESULT_OPS, SHAPE_OPS, Graph, Node
+from tflc.backends.gpu.graph import (
+    ALIAS_OPS,
+    MULTI_RESULT_OPS,
+    RECURRENT_OPS,
+    SHAPE_OPS,
+    Graph,
+    Node,
+)
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.quantized import ActivationQuant
 from tflc.errors import TflcError
@@ -360,7 +367,8 @@ def shader_ops() -> set[str]:
     parts = {f"{op}_part" for op in MULTI_RESULT_OPS}  # graph.py's, one per result
     whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
     anchors = set(ANCHORS) - parts
-    return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole
+    steps = RECURRENT_OPS if "rnn_step" in ANCHORS else set()
+    return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}
@@ -440,4 +448,5 @@ from tflc.backends.gpu import lower_conv3d as _lower_conv3d  # noqa: E402, F401
 from tflc.backends.gpu import lower_data as _lower_data  # noqa: E402, F401
 from tflc.backends.gpu import lower_indexed as _lower_indexed  # noqa: E402, F401
 from tflc.backends.gpu import lower_moves as _lower_moves  # noqa: E402, F401
+from tflc.backends.gpu import lower_recurrent as _lower_recurrent  # noqa: E402, F401
 from tflc.backends.gpu import lower_typed as _lower_typed  # noqa: E402, F401
