@@ -344,18 +344,32 @@ def _recurrent_case(op: str, time_major: bool):
     weight = lambda *s: spec(s, data=w.standard_normal(s) * 0.4)  # noqa: E731
     b, t, i, c = 2, 5, 6, 8
     x = (t, b, i) if time_major else (b, t, i)
+    direction = [weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+    outs = [spec(x[:2] + (c,))]
     if op == "RNN":
-        x, out, table, opts = (b, i), (b, c), "RNNOptions", {}
-    else:
-        out, table, opts = x[:2] + (c,), "SequenceRNNOptions", {"time_major": time_major}
-    ins = [spec(x), weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+        x, outs, table, opts = (b, i), [spec((b, c))], "RNNOptions", {}
+    elif op == "UNIDIRECTIONAL_SEQUENCE_RNN":
+        table, opts = "SequenceRNNOptions", {"time_major": time_major}
+    else:  # bidirectional: merged when time-major, two outputs when not
+        table, opts = "BidirectionalSequenceRNNOptions", {"time_major": time_major}
+        opts["merge_outputs"] = time_major
+        backward = [weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+        direction += backward + [None] * 3
+        outs = [spec(x[:2] + (2 * c,))] if time_major else outs * 2
+    ins = [spec(x), *direction]
     opts = {**opts, "fused_activation_function": "TANH"}
-    return single_op_model(op, ins, [spec(out)], opts, table), x
+    return single_op_model(op, ins, outs, opts, table), x
 
 
 @pytest.mark.parametrize(
     ("op", "time_major"),
-    [("RNN", False), ("UNIDIRECTIONAL_SEQUENCE_RNN", False), ("UNIDIRECTIONAL_SEQUENCE_RNN", True)],
+    [
+        ("RNN", False),
+        ("UNIDIRECTIONAL_SEQUENCE_RNN", False),
+        ("UNIDIRECTIONAL_SEQUENCE_RNN", True),
+        ("BIDIRECTIONAL_SEQUENCE_RNN", False),
+        ("BIDIRECTIONAL_SEQUENCE_RNN", True),
+    ],
 )
 def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
     """One dispatch per time step; the `tfl.variable` state keeps its arena storage, so a
@@ -372,5 +386,5 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
         x = rand(*shape)
         litert.set_tensor(detail["index"], x)
         litert.invoke()
-        expected = litert.get_tensor(litert.get_output_details()[0]["index"])
-        assert_close([expected], cm(x))
+        expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
+        assert_close(expected, cm(x))

@@ -32,7 +32,7 @@ MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
 # Recurrent ops on a `tfl.variable` state: a `rnn_step` node per time step, a `pack` of the
 # steps into the output (sequences), and a `variable_update` writing the last step's state
 # (variables keep their arena storage between calls, as LiteRT keeps them between invokes).
-RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn"}
+RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn"}
 # Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
 # as numpy names for the manifest.
 ARENA_DTYPES = {
@@ -210,7 +210,7 @@ def build_graph(module: ir.Module) -> Graph:
             continue
         if name in RECURRENT_OPS and _steppable(ins_or_none, outs, tensors):
             nodes.extend(
-                _recurrent_steps(name, attrs, ins_or_none, outs[0], tensors, where, op, len(nodes))
+                _recurrent_steps(name, attrs, ins_or_none, outs, tensors, where, op, len(nodes))
             )
             continue
         nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
@@ -218,41 +218,83 @@ def build_graph(module: ir.Module) -> Graph:
 
 
 def _steppable(ins: list, outs: list[int], tensors: list[Tensor]) -> bool:
-    """A float recurrent op with one result and its state in a variable."""
-    state = ins[4] if len(ins) > 4 else None
+    """A float recurrent op (no auxiliary input) whose states are variables."""
+    slots = _state_slots(ins)
     return (
-        len(outs) == 1
-        and state is not None
-        and tensors[state].variable
-        and all(tensors[t].dtype == "f32" and tensors[t].quant is None for t in (ins[0], outs[0]))
+        bool(slots)
+        and all(ins[k] is not None and tensors[ins[k]].variable for k in slots)
+        and all(tensors[t].dtype == "f32" and tensors[t].quant is None for t in (ins[0], *outs))
     )
 
 
-def _recurrent_steps(name, attrs, ins, out, tensors, where, op, first_index) -> list[Node]:
-    """`rnn` / `unidirectional_sequence_rnn` as one `rnn_step` node per time step (each reads
-    the previous step's state), the steps packed into the output, and the state's update."""
-    x, state = ins[0], ins[4]
-    time_major = bool(attrs.get("time_major", False))
-    steps = 1 if name == "rnn" else tensors[x].shape[0 if time_major else 1]
-    nodes, prev, states = [], state, []
-    for t in range(steps):
+def _state_slots(ins: list) -> tuple[int, ...]:
+    """The operands holding the states: one direction's (4), or two (4 and 8) without an
+    auxiliary input (9)."""
+    if len(ins) == 5:
+        return (4,)
+    if len(ins) >= 9 and all(t is None for t in ins[9:]):
+        return (4, 8)
+    return ()
+
+
+class _Steps:
+    """Appends the nodes and tensors of one recurrent op's expansion."""
+
+    def __init__(self, attrs, tensors: list[Tensor], where: str, op, first_index: int):
+        self.attrs, self.tensors, self.where, self.op = attrs, tensors, where, op
+        self.first_index, self.nodes = first_index, []
+
+    def add(self, name: str, attrs: dict, ins: list, out: int, op=None) -> None:
+        index = self.first_index + len(self.nodes)
+        self.nodes.append(Node(index, name, attrs, ins, [out], self.where, op))
+
+    def tensor(self, shape, name: str) -> int:
+        self.tensors.append(Tensor(len(self.tensors), tuple(shape), "f32", name))
+        return len(self.tensors) - 1
+
+    def direction(self, x: int, weights: list, state: int, reverse: bool, out: int | None):
+        """The steps of one direction over `x`'s time axis; their outputs packed, in time
+        order, into `out` (a new tensor if None), which is returned."""
+        time_major = bool(self.attrs.get("time_major", False))
+        shape = self.tensors[x].shape
+        steps = 1 if len(shape) == 2 else shape[0 if time_major else 1]
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        prev, by_time = state, {}
+        for t in order:
+            h = (
+                out
+                if steps == 1 and out is not None
+                else self.tensor(self.tensors[state].shape, f"{self.tensors[state].name}/step{t}")
+            )
+            attrs = {**self.attrs, "time": t, "steps": steps, "time_major": time_major}
+            self.add("rnn_step", attrs, [x, *weights, prev], h, self.op)
+            prev = by_time[t] = h
+        self.add("variable_update", {}, [prev], state)
         if steps == 1:
-            h = out
-        else:
-            h = len(tensors)
-            tensors.append(Tensor(h, tensors[state].shape, "f32", f"{tensors[out].name}/step{t}"))
-        step_attrs = {**attrs, "time": t, "steps": steps, "time_major": time_major}
-        step_ins = [*ins[:4], prev]
-        nodes.append(
-            Node(first_index + len(nodes), "rnn_step", step_attrs, step_ins, [h], where, op)
-        )
-        prev = h
-        states.append(h)
-    if steps > 1:
+            return prev
+        if out is None:
+            units = self.tensors[state].shape[-1]
+            lead = (steps, shape[1]) if time_major else (shape[0], steps)
+            out = self.tensor((*lead, units), f"{self.tensors[state].name}/sequence")
         pack = {"axis": 0 if time_major else 1, "values_count": steps}
-        nodes.append(Node(first_index + len(nodes), "pack", pack, states, [out], where))
-    nodes.append(Node(first_index + len(nodes), "variable_update", {}, [prev], [state], where))
-    return nodes
+        self.add("pack", pack, [by_time[t] for t in range(steps)], out)
+        return out
+
+
+def _recurrent_steps(name, attrs, ins, outs, tensors, where, op, first_index) -> list[Node]:
+    """A recurrent op as one `rnn_step` node per time step and direction (each reads the
+    previous step's state), the steps packed into the outputs, and the states' updates."""
+    steps = _Steps(attrs, tensors, where, op, first_index)
+    if len(_state_slots(ins)) == 1:
+        steps.direction(ins[0], ins[1:4], ins[4], False, outs[0])
+        return steps.nodes
+    merged = len(outs) == 1
+    fw = steps.direction(ins[0], ins[1:4], ins[4], False, None if merged else outs[0])
+    bw = steps.direction(ins[0], ins[5:8], ins[8], True, None if merged else outs[1])
+    if merged:  # the directions side by side on the last axis
+        rank = len(tensors[outs[0]].shape)
+        steps.add("concatenation", {"axis": rank - 1}, [fw, bw], outs[0])
+    return steps.nodes
 
 
 def _fold(op: str, consts: list, results: list) -> np.ndarray | None:
