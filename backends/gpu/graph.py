@@ -33,6 +33,10 @@ MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
 # steps into the output (sequences), and a `variable_update` writing the last step's state
 # (variables keep their arena storage between calls, as LiteRT keeps them between invokes).
 RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn"}
+# LSTMs the same way, three dispatches a step: the cell state, the gated output, and its
+# projection when there is one (no layer normalization yet: those stay unexpanded).
+LSTM_OPS = {"lstm", "unidirectional_sequence_lstm"}
+LSTM_STATES = (18, 19)  # the output (h) and cell (c) state operands
 # Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
 # as numpy names for the manifest.
 ARENA_DTYPES = {
@@ -208,7 +212,7 @@ def build_graph(module: ir.Module) -> Graph:
                     Node(len(nodes), f"{name}_part", part_attrs, ins_or_none, [out], where, op)
                 )
             continue
-        if name in RECURRENT_OPS and _steppable(ins_or_none, outs, tensors):
+        if name in RECURRENT_OPS | LSTM_OPS and _steppable(ins_or_none, outs, tensors):
             nodes.extend(
                 _recurrent_steps(name, attrs, ins_or_none, outs, tensors, where, op, len(nodes))
             )
@@ -229,7 +233,9 @@ def _steppable(ins: list, outs: list[int], tensors: list[Tensor]) -> bool:
 
 def _state_slots(ins: list) -> tuple[int, ...]:
     """The operands holding the states: one direction's (4), or two (4 and 8) without an
-    auxiliary input (9)."""
+    auxiliary input (9); an LSTM's h and c (18, 19) without layer normalization (20-23)."""
+    if len(ins) == 24:
+        return LSTM_STATES if all(t is None for t in ins[20:]) else ()
     if len(ins) == 5:
         return (4,)
     if len(ins) >= 9 and all(t is None for t in ins[9:]):
@@ -280,11 +286,40 @@ class _Steps:
         self.add("pack", pack, [by_time[t] for t in range(steps)], out)
         return out
 
+    def lstm(self, ins: list, out: int) -> None:
+        """An LSTM's steps: `lstm_cell` -> c_t, `lstm_output` -> o * act(c_t), then
+        `lstm_projection` -> h_t when it projects; the steps packed into `out`."""
+        x, (h, c) = ins[0], (ins[k] for k in LSTM_STATES)
+        time_major = bool(self.attrs.get("time_major", False))
+        shape = self.tensors[x].shape
+        steps = 1 if len(shape) == 2 else shape[0 if time_major else 1]
+        cells = self.tensors[ins[4]].shape[0]
+        by_time = []
+        for t in range(steps):
+            attrs = {**self.attrs, "time": t, "steps": steps, "time_major": time_major}
+            state = [*ins[:18], h, c, *ins[20:]]
+            c = self.tensor(self.tensors[c].shape, f"{self.tensors[c].name}/step{t}")
+            self.add("lstm_cell", attrs, state, c, self.op)
+            gated = self.tensor((self.tensors[h].shape[0], cells), f"{self.where}/gated{t}")
+            self.add("lstm_output", attrs, [*state[:19], c, *state[20:]], gated, self.op)
+            h = gated
+            if ins[16] is not None:
+                h = self.tensor(self.tensors[ins[18]].shape, f"{self.where}/h{t}")
+                self.add("lstm_projection", attrs, [gated, ins[16], ins[17]], h, self.op)
+            by_time.append(h)
+        self.add("variable_update", {}, [h], ins[18])
+        self.add("variable_update", {}, [c], ins[19])
+        pack = {"axis": 0 if time_major else 1, "values_count": steps}
+        self.add("pack" if steps > 1 else "variable_update", pack, by_time, out)
+
 
 def _recurrent_steps(name, attrs, ins, outs, tensors, where, op, first_index) -> list[Node]:
     """A recurrent op as one `rnn_step` node per time step and direction (each reads the
     previous step's state), the steps packed into the outputs, and the states' updates."""
     steps = _Steps(attrs, tensors, where, op, first_index)
+    if name in LSTM_OPS:
+        steps.lstm(ins, outs[0])
+        return steps.nodes
     if len(_state_slots(ins)) == 1:
         steps.direction(ins[0], ins[1:4], ins[4], False, outs[0])
         return steps.nodes

@@ -1,5 +1,7 @@
 """Recurrent ops, one time step per dispatch (graph.RECURRENT_OPS expands them): `rnn_step`
-computes h = act(W x_t + R h_prev + b) for every (batch, unit), the interpreter's formula;
+computes h = act(W x_t + R h_prev + b) for every (batch, unit), the interpreter's formula; an
+LSTM step is `lstm_cell` (c_t = f * c + i * g, clipped), `lstm_output` (o * act(c_t)) and
+`lstm_projection` (clipped), as runtime/kernels/sequence.py's cell steps;
 `variable_update` copies the last step into the op's `tfl.variable` state, which keeps its arena
 storage between calls (zeros at first, as LiteRT's variables).
 """
@@ -11,7 +13,9 @@ from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import ACTIVATIONS, DATA_OPERANDS, KernelContext, anchor
 from tflc.errors import TflcError
 
-DATA_OPERANDS.update({"rnn_step": None, "variable_update": None})
+DATA_OPERANDS.update(
+    dict.fromkeys(("rnn_step", "variable_update", "lstm_cell", "lstm_output", "lstm_projection"))
+)
 
 
 def _dot(b: KernelBuilder, ctx: KernelContext, a, a_row, m, m_row, n: int, acc: str) -> str:
@@ -28,24 +32,90 @@ def _dot(b: KernelBuilder, ctx: KernelContext, a, a_row, m, m_row, n: int, acc: 
 def rnn_step(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     x, w, r, bias, prev = node.inputs
     n, u = coords
-    a = node.attrs
-    t, steps = a["time"], a["steps"]
-    x_shape = ctx.shape(x)
-    size, units = x_shape[-1], ctx.shape(r)[1]
-    if len(x_shape) == 2:  # rnn: one step
-        row = n
-    elif a["time_major"]:  # [time, batch, input]
-        row = b.add(n, t * x_shape[1])
-    else:  # [batch, time, input]
-        row = b.add(b.mul(n, steps), t)
+    size, units = ctx.shape(x)[-1], ctx.shape(r)[1]
     acc = b.f32(0.0) if bias is None else ctx.load(b, bias, u)
-    acc = _dot(b, ctx, x, b.mul(row, size), w, b.mul(u, size), size, acc)
+    acc = _dot(b, ctx, x, b.mul(_row(b, node, ctx, n), size), w, b.mul(u, size), size, acc)
     acc = _dot(b, ctx, prev, b.mul(n, units), r, b.mul(u, units), units, acc)
-    name = a.get("fused_activation_function", "TANH")  # the interpreter's default
+    return _activation(b, node, acc)
+
+
+def _row(b: KernelBuilder, node: Node, ctx: KernelContext, n: str) -> str:
+    """The row of input x holding batch `n`'s input at this step."""
+    a, x_shape = node.attrs, ctx.shape(node.inputs[0])
+    if len(x_shape) == 2:  # one step
+        return n
+    if a["time_major"]:  # [time, batch, input]
+        return b.add(n, a["time"] * x_shape[1])
+    return b.add(b.mul(n, a["steps"]), a["time"])  # [batch, time, input]
+
+
+def _activation(b: KernelBuilder, node: Node, x: str) -> str:
+    name = node.attrs.get("fused_activation_function", "TANH")  # the interpreter's default
     if name not in ACTIVATIONS:
         raise TflcError(f"fused activation {name} has no shader lowering", node.where)
     fn = ACTIVATIONS[name]
-    return fn(b, acc, node) if fn is not None else acc
+    return fn(b, x, node) if fn is not None else x
+
+
+def _sigmoid(b: KernelBuilder, x: str) -> str:
+    one = b.f32(1.0)
+    return b.fdiv(one, b.fadd(one, b.math("exp", b.fneg(x))))
+
+
+def _clip(b: KernelBuilder, x: str, bound: float) -> str:
+    return b.fmin(b.fmax(x, b.f32(-bound)), b.f32(bound)) if bound > 0 else x
+
+
+PEEPHOLES = {0: 9, 1: 10, 3: 11}  # gate -> its cell-to-gate weights' operand
+
+
+def _gate(b: KernelBuilder, node: Node, ctx: KernelContext, g: int, n: str, k: str) -> str:
+    """Gate `g` (input, forget, cell, output) of cell k before its activation: bias + W x +
+    R h + peephole * c, where c is the node's cell-state operand (19)."""
+    ins = node.inputs
+    size, outs = ctx.shape(ins[0])[-1], ctx.shape(ins[5 + g])[1]
+    acc = ctx.load(b, ins[12 + g], k)
+    row = b.mul(_row(b, node, ctx, n), size)
+    acc = _dot(b, ctx, ins[0], row, ins[1 + g], b.mul(k, size), size, acc)
+    acc = _dot(b, ctx, ins[18], b.mul(n, outs), ins[5 + g], b.mul(k, outs), outs, acc)
+    peep = ins[PEEPHOLES[g]] if g in PEEPHOLES else None
+    if peep is not None:
+        cells = ctx.shape(ins[19])[1]
+        c = ctx.load(b, ins[19], b.add(b.mul(n, cells), k))
+        acc = b.fadd(acc, b.fmul(ctx.load(b, peep, k), c))
+    return acc
+
+
+@anchor("lstm_cell")
+def lstm_cell(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    n, k = coords
+    f = _sigmoid(b, _gate(b, node, ctx, 1, n, k))
+    g = _activation(b, node, _gate(b, node, ctx, 2, n, k))
+    cifg = node.inputs[1] is None  # coupled: the input gate is 1 - f
+    i = b.fsub(b.f32(1.0), f) if cifg else _sigmoid(b, _gate(b, node, ctx, 0, n, k))
+    cells = ctx.shape(node.inputs[19])[1]
+    c = ctx.load(b, node.inputs[19], b.add(b.mul(n, cells), k))
+    c = b.fadd(b.fmul(f, c), b.fmul(g, i))
+    return _clip(b, c, float(node.attrs.get("cell_clip", 0.0)))
+
+
+@anchor("lstm_output")
+def lstm_output(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    n, k = coords
+    o = _sigmoid(b, _gate(b, node, ctx, 3, n, k))
+    cells = ctx.shape(node.inputs[19])[1]
+    c = ctx.load(b, node.inputs[19], b.add(b.mul(n, cells), k))
+    return b.fmul(o, _activation(b, node, c))
+
+
+@anchor("lstm_projection")
+def lstm_projection(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    gated, weights, bias = node.inputs
+    n, p = coords
+    cells = ctx.shape(gated)[1]
+    acc = b.f32(0.0) if bias is None else ctx.load(b, bias, p)
+    acc = _dot(b, ctx, gated, b.mul(n, cells), weights, b.mul(p, cells), cells, acc)
+    return _clip(b, acc, float(node.attrs.get("proj_clip", 0.0)))
 
 
 @anchor("variable_update")

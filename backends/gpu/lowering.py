@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from tflc.backends.gpu.graph import (
     ALIAS_OPS,
+    LSTM_OPS,
     MULTI_RESULT_OPS,
     RECURRENT_OPS,
     SHAPE_OPS,
@@ -367,7 +368,7 @@ def shader_ops() -> set[str]:
     parts = {f"{op}_part" for op in MULTI_RESULT_OPS}  # graph.py's, one per result
     whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
     anchors = set(ANCHORS) - parts
-    steps = RECURRENT_OPS if "rnn_step" in ANCHORS else set()
+    steps = RECURRENT_OPS | LSTM_OPS if "rnn_step" in ANCHORS else set()
     return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
 
 
