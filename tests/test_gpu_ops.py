@@ -393,8 +393,8 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
 def _float_lstm_cases():
     from test_interpreter_ops import _recurrent_cases
 
-    cases = [c for c in _recurrent_cases() if c[1] == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
-    cases = [c for c in cases if "hybrid0" in c[0]]
+    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM")]
+    cases = [c for c in cases if "hybrid0" in c[0] or "hybrid" not in c[0]]
     # the one-step LSTM op on the projection variant's operands: x [batch, input]
     name, _, ins, outs, opts, _, _ = next(c for c in cases if "projection" in c[0])
     b, _, i = ins[0]["shape"]
@@ -407,18 +407,13 @@ def _float_lstm_cases():
 @pytest.mark.parametrize("case", _float_lstm_cases())
 def test_lstm_steps_match_litert_over_two_calls(case):
     """test_interpreter_ops' float LSTM variants (plain, CIFG, peephole, projection with
-    clips); layer normalization is not compiled yet and is refused by name."""
+    clips, layer normalization; bidirectional, merged or not) and the one-step LSTM op."""
     from ai_edge_litert.interpreter import Interpreter
     from test_interpreter_ops import single_op_model
     from tflc.compiler import compile
-    from tflc.errors import TflcError
 
     name, op, ins, outs, opts, table, version = case
     model = single_op_model(op, ins, outs, opts, table, version)
-    if "layer_norm" in name:
-        with pytest.raises(TflcError, match="unidirectional_sequence_lstm .*no shader lowering"):
-            compile(model, target="gpu", optimize=False)
-        return
     cm = compile(model, target="gpu", optimize=False)
     litert = Interpreter(model_content=model)
     litert.allocate_tensors()
@@ -427,4 +422,5 @@ def test_lstm_steps_match_litert_over_two_calls(case):
         x = rand(*ins[0]["shape"])
         litert.set_tensor(detail["index"], x)
         litert.invoke()
-        assert_close([litert.get_tensor(litert.get_output_details()[0]["index"])], cm(x))
+        expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
+        assert_close(expected, cm(x))

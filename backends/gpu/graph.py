@@ -34,8 +34,8 @@ MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
 # (variables keep their arena storage between calls, as LiteRT keeps them between invokes).
 RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn"}
 # LSTMs the same way, three dispatches a step: the cell state, the gated output, and its
-# projection when there is one (no layer normalization yet: those stay unexpanded).
-LSTM_OPS = {"lstm", "unidirectional_sequence_lstm"}
+# projection when there is one.
+LSTM_OPS = {"lstm", "unidirectional_sequence_lstm", "bidirectional_sequence_lstm"}
 LSTM_STATES = (18, 19)  # the output (h) and cell (c) state operands
 # Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
 # as numpy names for the manifest.
@@ -235,7 +235,9 @@ def _state_slots(ins: list) -> tuple[int, ...]:
     """The operands holding the states: one direction's (4), or two (4 and 8) without an
     auxiliary input (9); an LSTM's h and c (18, 19) without layer normalization (20-23)."""
     if len(ins) == 24:
-        return LSTM_STATES if all(t is None for t in ins[20:]) else ()
+        return LSTM_STATES
+    if len(ins) == 48:  # bidirectional LSTM: forward h, c; backward h, c
+        return (35, 36, 37, 38) if all(t is None for t in ins[39:]) else ()
     if len(ins) == 5:
         return (4,)
     if len(ins) >= 9 and all(t is None for t in ins[9:]):
@@ -286,16 +288,16 @@ class _Steps:
         self.add("pack", pack, [by_time[t] for t in range(steps)], out)
         return out
 
-    def lstm(self, ins: list, out: int) -> None:
-        """An LSTM's steps: `lstm_cell` -> c_t, `lstm_output` -> o * act(c_t), then
-        `lstm_projection` -> h_t when it projects; the steps packed into `out`."""
+    def lstm(self, ins: list, reverse: bool, out: int | None, time_major: bool) -> int:
+        """An LSTM's steps over operands in the one-direction layout (24): `lstm_cell` -> c_t,
+        `lstm_output` -> o * act(c_t), then `lstm_projection` -> h_t when it projects; the
+        steps packed in time order into `out` (a new tensor if None), which is returned."""
         x, (h, c) = ins[0], (ins[k] for k in LSTM_STATES)
-        time_major = bool(self.attrs.get("time_major", False))
         shape = self.tensors[x].shape
         steps = 1 if len(shape) == 2 else shape[0 if time_major else 1]
         cells = self.tensors[ins[4]].shape[0]
-        by_time = []
-        for t in range(steps):
+        by_time = {}
+        for t in range(steps - 1, -1, -1) if reverse else range(steps):
             attrs = {**self.attrs, "time": t, "steps": steps, "time_major": time_major}
             state = [*ins[:18], h, c, *ins[20:]]
             c = self.tensor(self.tensors[c].shape, f"{self.tensors[c].name}/step{t}")
@@ -306,26 +308,40 @@ class _Steps:
             if ins[16] is not None:
                 h = self.tensor(self.tensors[ins[18]].shape, f"{self.where}/h{t}")
                 self.add("lstm_projection", attrs, [gated, ins[16], ins[17]], h, self.op)
-            by_time.append(h)
+            by_time[t] = h
         self.add("variable_update", {}, [h], ins[18])
         self.add("variable_update", {}, [c], ins[19])
+        if out is None:
+            units = self.tensors[ins[18]].shape[-1]
+            lead = (steps, shape[1]) if time_major else (shape[0], steps)
+            out = self.tensor((*lead, units), f"{self.where}/sequence")
         pack = {"axis": 0 if time_major else 1, "values_count": steps}
-        self.add("pack" if steps > 1 else "variable_update", pack, by_time, out)
+        ordered = [by_time[t] for t in range(steps)]
+        self.add("pack" if steps > 1 else "variable_update", pack, ordered, out)
+        return out
 
 
 def _recurrent_steps(name, attrs, ins, outs, tensors, where, op, first_index) -> list[Node]:
     """A recurrent op as one `rnn_step` node per time step and direction (each reads the
     previous step's state), the steps packed into the outputs, and the states' updates."""
     steps = _Steps(attrs, tensors, where, op, first_index)
-    if name in LSTM_OPS:
-        steps.lstm(ins, outs[0])
+    merged = len(outs) == 1
+    if name == "bidirectional_sequence_lstm":
+        time_major = bool(attrs.get("time_major", True))
+        none = [None] * 4  # no layer normalization
+        forward = [*ins[:18], ins[35], ins[36], *none]
+        backward = [ins[0], *ins[18:35], ins[37], ins[38], *none]
+        fw = steps.lstm(forward, False, None if merged else outs[0], time_major)
+        bw = steps.lstm(backward, True, None if merged else outs[1], time_major)
+    elif name in LSTM_OPS:
+        steps.lstm(ins, False, outs[0], bool(attrs.get("time_major", False)))
         return steps.nodes
-    if len(_state_slots(ins)) == 1:
+    elif len(_state_slots(ins)) == 1:
         steps.direction(ins[0], ins[1:4], ins[4], False, outs[0])
         return steps.nodes
-    merged = len(outs) == 1
-    fw = steps.direction(ins[0], ins[1:4], ins[4], False, None if merged else outs[0])
-    bw = steps.direction(ins[0], ins[5:8], ins[8], True, None if merged else outs[1])
+    else:
+        fw = steps.direction(ins[0], ins[1:4], ins[4], False, None if merged else outs[0])
+        bw = steps.direction(ins[0], ins[5:8], ins[8], True, None if merged else outs[1])
     if merged:  # the directions side by side on the last axis
         rank = len(tensors[outs[0]].shape)
         steps.add("concatenation", {"axis": rank - 1}, [fw, bw], outs[0])

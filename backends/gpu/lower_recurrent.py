@@ -1,7 +1,8 @@
 """Recurrent ops, one time step per dispatch (graph.RECURRENT_OPS expands them): `rnn_step`
 computes h = act(W x_t + R h_prev + b) for every (batch, unit), the interpreter's formula; an
 LSTM step is `lstm_cell` (c_t = f * c + i * g, clipped), `lstm_output` (o * act(c_t)) and
-`lstm_projection` (clipped), as runtime/kernels/sequence.py's cell steps;
+`lstm_projection` (clipped), as runtime/kernels/sequence.py's cell steps (layer-normalized
+gates too);
 `variable_update` copies the last step into the op's `tfl.variable` state, which keeps its arena
 storage between calls (zeros at first, as LiteRT's variables).
 """
@@ -69,14 +70,12 @@ def _clip(b: KernelBuilder, x: str, bound: float) -> str:
 PEEPHOLES = {0: 9, 1: 10, 3: 11}  # gate -> its cell-to-gate weights' operand
 
 
-def _gate(b: KernelBuilder, node: Node, ctx: KernelContext, g: int, n: str, k: str) -> str:
-    """Gate `g` (input, forget, cell, output) of cell k before its activation: bias + W x +
-    R h + peephole * c, where c is the node's cell-state operand (19)."""
+def _gate_sum(b: KernelBuilder, node: Node, ctx: KernelContext, g: int, n: str, k) -> str:
+    """W x + R h + peephole * c of gate `g` at cell k (c: the node's cell-state operand)."""
     ins = node.inputs
     size, outs = ctx.shape(ins[0])[-1], ctx.shape(ins[5 + g])[1]
-    acc = ctx.load(b, ins[12 + g], k)
     row = b.mul(_row(b, node, ctx, n), size)
-    acc = _dot(b, ctx, ins[0], row, ins[1 + g], b.mul(k, size), size, acc)
+    acc = _dot(b, ctx, ins[0], row, ins[1 + g], b.mul(k, size), size, b.f32(0.0))
     acc = _dot(b, ctx, ins[18], b.mul(n, outs), ins[5 + g], b.mul(k, outs), outs, acc)
     peep = ins[PEEPHOLES[g]] if g in PEEPHOLES else None
     if peep is not None:
@@ -84,6 +83,30 @@ def _gate(b: KernelBuilder, node: Node, ctx: KernelContext, g: int, n: str, k: s
         c = ctx.load(b, ins[19], b.add(b.mul(n, cells), k))
         acc = b.fadd(acc, b.fmul(ctx.load(b, peep, k), c))
     return acc
+
+
+def _gate(b: KernelBuilder, node: Node, ctx: KernelContext, g: int, n: str, k: str) -> str:
+    """Gate `g` (input, forget, cell, output) of cell k before its activation: the sum plus
+    bias, or with layer normalization (operand 20 + g) the sum normalized over the row's cells
+    (mean and variance, epsilon 1e-8) times the norm weight plus bias. Each invocation then
+    sums its row's every cell: rows are one layer's cells."""
+    ins = node.inputs
+    bias = ctx.load(b, ins[12 + g], k)
+    acc = _gate_sum(b, node, ctx, g, n, k)
+    norm = ins[20 + g] if len(ins) > 20 + g else None
+    if norm is None:
+        return b.fadd(acc, bias)
+    cells = ctx.shape(ins[12 + g])[0]
+
+    def moments(j, total, squares):
+        v = _gate_sum(b, node, ctx, g, n, j)
+        return [b.fadd(total, v), b.fadd(squares, b.fmul(v, v))]
+
+    total, squares = b.loop(0, cells, [b.f32(0.0), b.f32(0.0)], moments)
+    mean = b.fdiv(total, b.f32(cells))
+    variance = b.fsub(b.fdiv(squares, b.f32(cells)), b.fmul(mean, mean))
+    scaled = b.fdiv(b.fsub(acc, mean), b.math("sqrt", b.fadd(variance, b.f32(1e-8))))
+    return b.fadd(b.fmul(scaled, ctx.load(b, norm, k)), bias)
 
 
 @anchor("lstm_cell")
