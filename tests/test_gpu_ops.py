@@ -393,7 +393,7 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
 def _float_lstm_cases():
     from test_interpreter_ops import _recurrent_cases
 
-    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM")]
+    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
     cases = [c for c in cases if "hybrid0" in c[0] or "hybrid" not in c[0]]
     # the one-step LSTM op on the projection variant's operands: x [batch, input]
     name, _, ins, outs, opts, _, _ = next(c for c in cases if "projection" in c[0])
@@ -407,7 +407,8 @@ def _float_lstm_cases():
 @pytest.mark.parametrize("case", _float_lstm_cases())
 def test_lstm_steps_match_litert_over_two_calls(case):
     """test_interpreter_ops' float LSTM variants (plain, CIFG, peephole, projection with
-    clips, layer normalization; bidirectional, merged or not) and the one-step LSTM op."""
+    clips, layer normalization; bidirectional, merged or not), the one-step LSTM op, and
+    its float SVDF."""
     from ai_edge_litert.interpreter import Interpreter
     from test_interpreter_ops import single_op_model
     from tflc.compiler import compile

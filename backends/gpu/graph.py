@@ -32,7 +32,7 @@ MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
 # Recurrent ops on a `tfl.variable` state: a `rnn_step` node per time step, a `pack` of the
 # steps into the output (sequences), and a `variable_update` writing the last step's state
 # (variables keep their arena storage between calls, as LiteRT keeps them between invokes).
-RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn"}
+RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn", "svdf"}
 # LSTMs the same way, three dispatches a step: the cell state, the gated output, and its
 # projection when there is one.
 LSTM_OPS = {"lstm", "unidirectional_sequence_lstm", "bidirectional_sequence_lstm"}
@@ -326,6 +326,13 @@ def _recurrent_steps(name, attrs, ins, outs, tensors, where, op, first_index) ->
     previous step's state), the steps packed into the outputs, and the states' updates."""
     steps = _Steps(attrs, tensors, where, op, first_index)
     merged = len(outs) == 1
+    if name == "svdf":  # the state shifted one step with the new features, then the output
+        x, features, time_weights, bias, state = ins
+        memory = steps.tensor(tensors[state].shape, f"{tensors[state].name}/next")
+        steps.add("svdf_state", attrs, [x, features, state], memory, op)
+        steps.add("svdf_output", attrs, [memory, time_weights, bias], outs[0], op)
+        steps.add("variable_update", {}, [memory], state)
+        return steps.nodes
     if name == "bidirectional_sequence_lstm":
         time_major = bool(attrs.get("time_major", True))
         none = [None] * 4  # no layer normalization

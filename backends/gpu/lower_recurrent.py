@@ -2,7 +2,8 @@
 computes h = act(W x_t + R h_prev + b) for every (batch, unit), the interpreter's formula; an
 LSTM step is `lstm_cell` (c_t = f * c + i * g, clipped), `lstm_output` (o * act(c_t)) and
 `lstm_projection` (clipped), as runtime/kernels/sequence.py's cell steps (layer-normalized
-gates too);
+gates too); SVDF is `svdf_state` (the memory shifted one step, the new features last) and
+`svdf_output` (each unit's rank filters over the memory);
 `variable_update` copies the last step into the op's `tfl.variable` state, which keeps its arena
 storage between calls (zeros at first, as LiteRT's variables).
 """
@@ -15,7 +16,17 @@ from tflc.backends.gpu.lowering import ACTIVATIONS, DATA_OPERANDS, KernelContext
 from tflc.errors import TflcError
 
 DATA_OPERANDS.update(
-    dict.fromkeys(("rnn_step", "variable_update", "lstm_cell", "lstm_output", "lstm_projection"))
+    dict.fromkeys(
+        (
+            "rnn_step",
+            "variable_update",
+            "lstm_cell",
+            "lstm_output",
+            "lstm_projection",
+            "svdf_state",
+            "svdf_output",
+        )
+    )
 )
 
 
@@ -50,8 +61,9 @@ def _row(b: KernelBuilder, node: Node, ctx: KernelContext, n: str) -> str:
     return b.add(b.mul(n, a["steps"]), a["time"])  # [batch, time, input]
 
 
-def _activation(b: KernelBuilder, node: Node, x: str) -> str:
-    name = node.attrs.get("fused_activation_function", "TANH")  # the interpreter's default
+def _activation(b: KernelBuilder, node: Node, x: str, default: str = "TANH") -> str:
+    """The op's fused activation (the interpreter's default: TANH for RNN and LSTM cells)."""
+    name = node.attrs.get("fused_activation_function", default)
     if name not in ACTIVATIONS:
         raise TflcError(f"fused activation {name} has no shader lowering", node.where)
     fn = ACTIVATIONS[name]
@@ -144,3 +156,36 @@ def lstm_projection(b: KernelBuilder, node: Node, ctx: KernelContext, coords: li
 @anchor("variable_update")
 def variable_update(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     return ctx.load_broadcast(b, node.inputs[0], coords, ctx.shape(node.outputs[0]))
+
+
+@anchor("svdf_state")
+def svdf_state(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Memory slot m of filter f: the old slot m + 1, or the features of x in the last."""
+    x, features, state = node.inputs
+    n, flat = coords
+    filters, size = ctx.shape(features)
+    memory = ctx.shape(state)[1] // filters
+    slot = b.rem(flat, memory)
+
+    def new_features() -> list[str]:
+        f = b.div(flat, memory)
+        return [_dot(b, ctx, x, b.mul(n, size), features, b.mul(f, size), size, b.f32(0.0))]
+
+    def shifted() -> list[str]:
+        return [ctx.load(b, state, b.add(b.mul(n, filters * memory), b.add(flat, 1)))]
+
+    (value,) = b.branch(b.cmp("eq", slot, memory - 1), new_features, shifted)
+    return value
+
+
+@anchor("svdf_output")
+def svdf_output(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    memory_t, time_weights, bias = node.inputs
+    n, u = coords
+    filters, memory = ctx.shape(time_weights)
+    rank = filters // ctx.shape(node.outputs[0])[1]
+    first = b.mul(u, rank * memory)  # the unit's rank filters are contiguous
+    row = b.add(b.mul(n, filters * memory), first)
+    acc = b.f32(0.0) if bias is None else ctx.load(b, bias, u)
+    acc = _dot(b, ctx, memory_t, row, time_weights, first, rank * memory, acc)
+    return _activation(b, node, acc, default="NONE")
