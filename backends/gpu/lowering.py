@@ -12,17 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tflc.backends.gpu.graph import (
-    ALIAS_OPS,
-    LSTM_OPS,
-    MULTI_RESULT_OPS,
-    RECURRENT_OPS,
-    SHAPE_OPS,
-    Graph,
-    Node,
-)
+from tflc.backends.gpu.graph import ALIAS_OPS, MULTI_RESULT_OPS, SHAPE_OPS, Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.quantized import ActivationQuant
+from tflc.backends.gpu.recurrent_steps import RECURRENT_OPS
 from tflc.errors import TflcError
 from tflc.runtime.gpu_arena import to_arena
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
@@ -368,7 +361,7 @@ def shader_ops() -> set[str]:
     parts = {f"{op}_part" for op in MULTI_RESULT_OPS}  # graph.py's, one per result
     whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
     anchors = set(ANCHORS) - parts
-    steps = RECURRENT_OPS | LSTM_OPS if "rnn_step" in ANCHORS else set()
+    steps = RECURRENT_OPS if "rnn_step" in ANCHORS else set()
     return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
 
 
