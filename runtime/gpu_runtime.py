@@ -7,7 +7,8 @@ binds the same two buffers, the activation arena (binding 0, read-write) and the
 `fallback="runtime"`) on the CPU through tflc's numpy interpreter, between two submissions.
 The arena holds float32 values only: an int8 model input or output (its manifest entry has
 `quantization`) is dequantized on upload and quantized on download, with LiteRT's QUANTIZE
-rounding, as TFLite's GPU delegate converts at the graph's edges.
+rounding, as TFLite's GPU delegate converts at the graph's edges; bool and integer inputs and
+outputs convert to and from exact float values (`gpu_arena.py`).
 
     model = GpuModel.load("out/")
     (probs,) = model(image)
@@ -24,7 +25,8 @@ from typing import Any
 
 import numpy as np
 from tflc.errors import TflcError
-from tflc.runtime.input_errors import checked_inputs
+from tflc.runtime.gpu_arena import from_arena, to_arena
+from tflc.runtime.input_errors import checked_inputs, input_place
 from tflc.runtime.kernels.quantize import dequantize_values, quantize_int8
 
 MANIFEST_FORMAT = "tflc-gpu/1"
@@ -120,7 +122,8 @@ class GpuModel:
             size=max(len(weights), 16), usage=usage.STORAGE | usage.COPY_DST
         )
         self.device.queue.write_buffer(self.weights, 0, weights)
-        self.readback_floats = sum(int(np.prod(o["shape"])) for o in self.outputs)
+        stored = [o for o in self.outputs if "value" not in o]  # the others are constants
+        self.readback_floats = sum(int(np.prod(o["shape"])) for o in stored)
         self.readback = self.device.create_buffer(
             size=max(4 * self.readback_floats, 16), usage=usage.MAP_READ | usage.COPY_DST
         )
@@ -189,10 +192,12 @@ class GpuModel:
         return self._download()
 
     def _upload(self, arrays) -> None:
-        for spec, data in zip(self.inputs, checked_inputs(self.inputs, arrays), strict=True):
+        checked = checked_inputs(self.inputs, arrays)
+        for i, (spec, data) in enumerate(zip(self.inputs, checked, strict=True)):
             if "quantization" in spec:
                 q = spec["quantization"]
                 data = dequantize_values(data, q["scale"], q["zero_point"], None)
+            data = to_arena(data, input_place(i, spec["name"]))
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], data)
 
     def _encode(self, steps, encoder, query_set=None) -> None:
@@ -241,6 +246,8 @@ class GpuModel:
         encoder = self.device.create_command_encoder()
         at = 0
         for spec in self.outputs:
+            if "value" in spec:
+                continue
             n = int(np.prod(spec["shape"]))
             encoder.copy_buffer_to_buffer(
                 self.arena, 4 * spec["offset"], self.readback, 4 * at, 4 * n
@@ -252,11 +259,16 @@ class GpuModel:
         self.readback.unmap()
         results, at = [], 0
         for spec in self.outputs:
+            if "value" in spec:  # known at compile time
+                results.append(np.array(spec["value"], spec["dtype"]).reshape(spec["shape"]))
+                continue
             n = int(np.prod(spec["shape"]))
             value = data[at : at + n].reshape(spec["shape"])
             if "quantization" in spec:
                 q = spec["quantization"]
                 value = quantize_int8(value, q["scale"], q["zero_point"]).astype(np.int8)
+            else:
+                value = from_arena(value, spec["dtype"])
             results.append(value)
             at += n
         return results
@@ -275,10 +287,11 @@ class GpuModel:
             interp.allocate_tensors()
             self._host_interpreters[step["model"]] = interp
         for detail, spec in zip(interp.get_input_details(), step["inputs"], strict=True):
-            interp.set_tensor(detail["index"], self._read_arena(spec["offset"], spec["shape"]))
+            value = self._read_arena(spec["offset"], spec["shape"])
+            interp.set_tensor(detail["index"], from_arena(value, detail["dtype"]))
         interp.invoke()
         for detail, spec in zip(interp.get_output_details(), step["outputs"], strict=True):
-            value = np.ascontiguousarray(interp.get_tensor(detail["index"]), np.float32)
+            value = to_arena(interp.get_tensor(detail["index"]), f"host step {step['op']}")
             self.device.queue.write_buffer(self.arena, 4 * spec["offset"], value)
 
     # ---- timing -------------------------------------------------------------------------------

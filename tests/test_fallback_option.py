@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 import tflc
-from test_gpu_support import cumsum_model, make_model
+from test_gpu_support import host_op_model
 from tflc.api import to_flatbuffer
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
@@ -39,11 +39,11 @@ RELU_CUBE_ADD = textwrap.dedent("""
 
 
 def _model_with_an_op_lacking_a_kernel(target: str) -> bytes:
-    """relu -> an op `target` has no kernel for -> add. The cpu target compiles cumsum, so its
-    model holds a custom op instead (run by the `cube_kernel` fixture's kernel)."""
+    """relu -> an op `target` has no kernel for -> add. The cpu target's model holds a custom
+    op (run by the `cube_kernel` fixture's kernel), the gpu's an LSH_PROJECTION."""
     if target == "cpu":
         return to_flatbuffer(tflc.parse(RELU_CUBE_ADD, "cube.mlir"))
-    return cumsum_model()
+    return host_op_model()
 
 
 @pytest.fixture
@@ -55,10 +55,8 @@ def cube_kernel():
     unregister_kernel("Cube")
 
 
-def _only_cumsum() -> bytes:
-    return make_model(
-        [(2, 6)], lambda b, args: b.op("cumsum", [next(args), np.array(1, np.int32)], (2, 6))
-    )
+def _only_host_op() -> bytes:
+    return host_op_model(only=True)
 
 
 def _suggested_flags(message: str) -> list[str]:
@@ -84,14 +82,14 @@ def test_the_error_suggests_the_documented_flag_and_that_flag_compiles(
 
 
 def test_older_gpu_spelling_still_accepted_and_bad_values_are_one_line_errors():
-    assert tflc_compile(cumsum_model(), target="gpu", fallback="cpu").report["fallback_ops"]
+    assert tflc_compile(host_op_model(), target="gpu", fallback="cpu").report["fallback_ops"]
     with pytest.raises(TflcError, match="fallback must be one of none, runtime, cpu, got 'gpu'"):
-        tflc_compile(cumsum_model(), target="gpu", fallback="gpu")
+        tflc_compile(host_op_model(), target="gpu", fallback="gpu")
 
 
 def test_gpu_compile_that_dispatches_nothing_warns():
     with pytest.warns(UserWarning, match="compiled nothing"):
-        cm = tflc_compile(_only_cumsum(), target="gpu", fallback="runtime")
+        cm = tflc_compile(_only_host_op(), target="gpu", fallback="runtime")
     assert cm.report["dispatch_count"] == 0 and "fallback_warning" in cm.report
 
 
@@ -105,4 +103,4 @@ def test_cpu_compile_with_no_native_step_warns_and_still_runs(cube_kernel):
 
 def test_mcu_refuses_a_fallback_and_says_why():
     with pytest.raises(TflcError, match="mcu target has no fallback"):
-        tflc_compile(cumsum_model(), target="mcu", fallback="runtime")
+        tflc_compile(host_op_model(), target="mcu", fallback="runtime")

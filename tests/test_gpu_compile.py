@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import corpus
 import pytest
-from test_gpu_support import cumsum_model
+from test_gpu_support import HOST_OP, host_op_model
 
 
 def _compile(path, **options):
@@ -43,17 +43,17 @@ def test_unsupported_ops_are_listed():
     from tflc.errors import TflcError
 
     with pytest.raises(TflcError) as e:
-        compile(cumsum_model(), target="gpu")
-    assert "cumsum" in str(e.value) and "--fallback runtime" in str(e.value)
+        compile(host_op_model(), target="gpu")
+    assert HOST_OP in str(e.value) and "--fallback runtime" in str(e.value)
 
 
 def test_cli_reports_unsupported_ops_as_an_error(tmp_path, capsys):
     from tflc.tools.tflc_cli import main
 
-    path = tmp_path / "cumsum.tflite"
-    path.write_bytes(cumsum_model())
+    path = tmp_path / "host_op.tflite"
+    path.write_bytes(host_op_model())
     assert main(["compile", str(path), "--target", "gpu", "-o", str(tmp_path / "out")]) == 1
-    assert "cumsum" in capsys.readouterr().err
+    assert HOST_OP in capsys.readouterr().err
 
 
 def test_unknown_option_is_an_error():

@@ -289,3 +289,139 @@ def test_reshape_is_an_alias_not_a_dispatch():
 
 def test_tolerance_is_the_stated_one():
     assert RTOL == 1e-3
+
+
+def test_integer_and_bool_tensors_are_exact_floats_converted_at_the_boundary():
+    """int32 in, bool out through a fused comparison (runtime/gpu_arena.py); an input past
+    2**24, which the float32 arena would round, is refused by name."""
+    from test_interpreter_ops import single_op_model, spec
+    from tflc.compiler import compile
+    from tflc.errors import TflcError
+
+    model = single_op_model(
+        "GREATER", [spec((3, 4), "INT32"), spec((3, 4), "INT32")], [spec((3, 4), "BOOL")]
+    )
+    cm = compile(model, target="gpu", optimize=False)
+    a = np.arange(12, dtype=np.int32).reshape(3, 4) - 6
+    b = np.full((3, 4), -(1 << 24), np.int32)
+    b[0, 0] = 3
+    (got,) = cm(a, b)
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got, litert_outputs(model, [a, b])[0])
+    b[1, 1] = (1 << 24) + 1
+    with pytest.raises(TflcError, match=r"input 1 .*16777217 is past 2\*\*24") as e:
+        cm(a, b)
+    assert "\n" not in str(e.value)
+    big = spec((4,), "INT32", data=np.array([1, 2, 3, (1 << 24) + 3]))
+    model = single_op_model("ADD", [spec((3, 4), "INT32"), big], [spec((3, 4), "INT32")])
+    with pytest.raises(TflcError, match=r"constant .*16777219 is past 2\*\*24") as e:
+        compile(model, target="gpu", optimize=False)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.filterwarnings("ignore:every op falls back")
+def test_split_with_a_computed_axis_runs_on_the_host_with_fallback():
+    """Data movement needs its axes as constants; a split whose axis is an input runs on
+    the CPU under fallback="runtime" (one host step for all its results)."""
+    from test_interpreter_ops import single_op_model, spec
+
+    model = single_op_model(
+        "SPLIT",
+        [spec((), "INT32"), spec((2, 3, 6))],
+        [spec((2, 3, 3)), spec((2, 3, 3))],
+        {"num_splits": 2},
+        "SplitOptions",
+    )
+    axis, x = np.array(2, np.int32), rand(2, 3, 6)
+    cm = check(model, [axis, x], fallback="runtime")
+    assert cm.report["fallback_ops"] == ["split"]
+
+
+def _recurrent_case(op: str, time_major: bool):
+    from test_interpreter_ops import single_op_model, spec
+
+    w = np.random.default_rng(4)
+    weight = lambda *s: spec(s, data=w.standard_normal(s) * 0.4)  # noqa: E731
+    b, t, i, c = 2, 5, 6, 8
+    x = (t, b, i) if time_major else (b, t, i)
+    direction = [weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+    outs = [spec(x[:2] + (c,))]
+    if op == "RNN":
+        x, outs, table, opts = (b, i), [spec((b, c))], "RNNOptions", {}
+    elif op == "UNIDIRECTIONAL_SEQUENCE_RNN":
+        table, opts = "SequenceRNNOptions", {"time_major": time_major}
+    else:  # bidirectional: merged when time-major, two outputs when not
+        table, opts = "BidirectionalSequenceRNNOptions", {"time_major": time_major}
+        opts["merge_outputs"] = time_major
+        backward = [weight(c, i), weight(c, c), weight(c), spec((b, c), variable=True)]
+        direction += backward + [None] * 3
+        outs = [spec(x[:2] + (2 * c,))] if time_major else outs * 2
+    ins = [spec(x), *direction]
+    opts = {**opts, "fused_activation_function": "TANH"}
+    return single_op_model(op, ins, outs, opts, table), x
+
+
+@pytest.mark.parametrize(
+    ("op", "time_major"),
+    [
+        ("RNN", False),
+        ("UNIDIRECTIONAL_SEQUENCE_RNN", False),
+        ("UNIDIRECTIONAL_SEQUENCE_RNN", True),
+        ("BIDIRECTIONAL_SEQUENCE_RNN", False),
+        ("BIDIRECTIONAL_SEQUENCE_RNN", True),
+    ],
+)
+def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
+    """One dispatch per time step; the `tfl.variable` state keeps its arena storage, so a
+    second call continues from the first's state as LiteRT's second invoke does."""
+    from ai_edge_litert.interpreter import Interpreter
+    from tflc.compiler import compile
+
+    model, shape = _recurrent_case(op, time_major)
+    cm = compile(model, target="gpu", optimize=False)
+    litert = Interpreter(model_content=model)
+    litert.allocate_tensors()
+    (detail,) = litert.get_input_details()
+    for _ in range(2):
+        x = rand(*shape)
+        litert.set_tensor(detail["index"], x)
+        litert.invoke()
+        expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
+        assert_close(expected, cm(x))
+
+
+def _float_lstm_cases():
+    from test_interpreter_ops import _recurrent_cases
+
+    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
+    cases = [c for c in cases if "hybrid0" in c[0] or "hybrid" not in c[0]]
+    # the one-step LSTM op on the projection variant's operands: x [batch, input]
+    name, _, ins, outs, opts, _, _ = next(c for c in cases if "projection" in c[0])
+    b, _, i = ins[0]["shape"]
+    one_step = [{**ins[0], "shape": [b, i]}, *ins[1:]]
+    out = [{**outs[0], "shape": [b, outs[0]["shape"][2]]}]
+    cases.append(("lstm-one-step", "LSTM", one_step, out, opts, "LSTMOptions", 1))
+    return [pytest.param(c, id=c[0]) for c in cases]
+
+
+@pytest.mark.parametrize("case", _float_lstm_cases())
+def test_lstm_steps_match_litert_over_two_calls(case):
+    """test_interpreter_ops' float LSTM variants (plain, CIFG, peephole, projection with
+    clips, layer normalization; bidirectional, merged or not), the one-step LSTM op, and
+    its float SVDF."""
+    from ai_edge_litert.interpreter import Interpreter
+    from test_interpreter_ops import single_op_model
+    from tflc.compiler import compile
+
+    name, op, ins, outs, opts, table, version = case
+    model = single_op_model(op, ins, outs, opts, table, version)
+    cm = compile(model, target="gpu", optimize=False)
+    litert = Interpreter(model_content=model)
+    litert.allocate_tensors()
+    (detail,) = litert.get_input_details()
+    for _ in range(2):
+        x = rand(*ins[0]["shape"])
+        litert.set_tensor(detail["index"], x)
+        litert.invoke()
+        expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
+        assert_close(expected, cm(x))

@@ -89,12 +89,26 @@ def make_model(
         return to_flatbuffer(module)
 
 
-def cumsum_model() -> bytes:
-    """relu -> cumsum (no shader lowering) -> add: for the error and the CPU fallback."""
+HOST_OP = "lsh_projection"
+
+
+def host_op_model(only: bool = False) -> bytes:
+    """relu -> lsh_projection -> cast -> add, for the error and the CPU fallback. The gpu
+    target has no shader for LSH_PROJECTION (farmhash fingerprints of the input's bytes: the
+    arena holds values, not bytes; README's gpu exclusions). `only`: the op alone."""
+    from mlir import ir
+    from tflc.dialects import tfl
+
+    seeds = np.random.default_rng(5).standard_normal((3, 2)).astype(np.float32)
 
     def body(b, args):
-        y = b.op("relu", [next(args)], (2, 6))
-        y = b.op("cumsum", [y, np.array(1, np.int32)], (2, 6))
-        return b.op("add", [y, np.ones(6, np.float32)], (2, 6))
+        x = next(args)
+        y = x if only else b.op("relu", [x], (2, 6))
+        i32 = ir.RankedTensorType.get([6], ir.IntegerType.get_signless(32))
+        bits = tfl.create(HOST_OP, [tfl.constant(seeds), y], [i32], type="DENSE").result
+        if only:
+            return bits
+        z = tfl.create("cast", [bits], [ir.RankedTensorType.get([6], ir.F32Type.get())]).result
+        return b.op("add", [z, np.ones(6, np.float32)], (6,))
 
     return make_model([(2, 6)], body)

@@ -84,3 +84,25 @@ def test_a_missing_wgpu_is_named(monkeypatch) -> None:
     with pytest.raises(TflcError, match=r"^tflc\.delegates\.gpu: .*needs the `wgpu` package") as e:
         tflc.delegates.gpu()
     assert "\n" not in str(e.value)
+
+
+@require_vulkan()
+def test_recurrent_ops_stay_with_the_interpreter_which_owns_their_variables() -> None:
+    # The gpu target keeps a compiled model's tfl.variable states in its arena; under the
+    # delegate the interpreter owns them (reset_all_variables), so the run is not delegated.
+    from test_gpu_ops import _recurrent_case
+
+    model, shape = _recurrent_case("UNIDIRECTIONAL_SEQUENCE_RNN", False)
+    delegate = tflc.delegates.gpu()
+    interp = tflc.Interpreter(model_content=model, experimental_delegates=[delegate])
+    assert interp.delegated_nodes == () and delegate.not_delegated
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    from ai_edge_litert.interpreter import Interpreter
+
+    litert = Interpreter(model_content=model)
+    litert.allocate_tensors()
+    for _ in range(2):
+        litert.set_tensor(litert.get_input_details()[0]["index"], x)
+        litert.invoke()
+        expected = litert.get_tensor(litert.get_output_details()[0]["index"])
+        assert_close([expected], interp(x), RTOL)

@@ -48,6 +48,9 @@ def plan_buffers(graph: Graph, groups: list[Group]) -> BufferPlan:
             touch(t, step)
     for t in graph.outputs:
         touch(t, len(groups))
+    for t in graph.variables:  # their values live on between calls: storage of their own
+        touch(t, -1)
+        touch(t, len(groups))
 
     def size(root: int) -> int:
         n = max(graph.tensors[root].size, 1)

@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tflc.backends.fallback_option import suggest_fallback
-from tflc.backends.gpu.graph import Graph, Node
-from tflc.backends.gpu.lowering import has_lowering, is_elementwise
+from tflc.backends.gpu.graph import ARENA_DTYPES, Graph, Node
+from tflc.backends.gpu.lowering import (
+    REFUSALS,
+    has_lowering,
+    is_elementwise,
+    nonconstant_parameter,
+)
 from tflc.errors import TflcError
 
 
@@ -50,9 +55,13 @@ def unsupported_reason(node: Node, graph: Graph) -> str | None:
         if t is None:
             continue
         tensor = graph.tensors[t]
-        if tensor.const is None and tensor.dtype != "f32":
+        if tensor.dtype not in ARENA_DTYPES:
             return f"{tensor.dtype} tensors"
-    return None
+    k = nonconstant_parameter(node, graph)
+    if k is not None:
+        return f"operand {k} is not a constant"
+    refusal = REFUSALS.get(node.op)
+    return refusal(node, graph) if refusal is not None else None
 
 
 def fuse(graph: Graph, fallback: bool = False) -> list[Group]:

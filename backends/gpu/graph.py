@@ -24,6 +24,22 @@ from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
 
 ALIAS_OPS = {"reshape", "squeeze", "expand_dims"}
+# Ops whose value the static shapes give: always computed here, never dispatched.
+SHAPE_OPS = {"shape", "rank"}
+# Ops with several results -> their data operand: one `<op>_part` node per result (a
+# dispatch each) when the other operands (axis, sizes) are constants.
+MULTI_RESULT_OPS = {"split": 1, "split_v": 0, "unpack": 0, "topk_v2": 0}
+# Element types the arena holds (runtime/gpu_arena.py: bool and integers as exact floats),
+# as numpy names for the manifest.
+ARENA_DTYPES = {
+    "f32": "float32",
+    "i1": "bool",
+    "i8": "int8",
+    "ui8": "uint8",
+    "i16": "int16",
+    "i32": "int32",
+    "i64": "int64",
+}
 
 
 @dataclass
@@ -35,6 +51,7 @@ class Tensor:
     const: np.ndarray | None = None
     alias_of: int | None = None  # reshape-like: shares the storage of this tensor
     quant: ActivationQuant | None = None  # an int8 activation, held as its float value
+    variable: bool = False  # a `tfl.variable`: state kept between calls, zeros at first
 
     @property
     def size(self) -> int:
@@ -58,6 +75,10 @@ class Graph:
     nodes: list[Node]
     inputs: list[int]
     outputs: list[int]
+
+    @property
+    def variables(self) -> list[int]:
+        return [t.id for t in self.tensors if t.variable]
 
     def const(self, tid: int | None) -> np.ndarray | None:
         return None if tid is None else self.tensors[tid].const
@@ -111,7 +132,11 @@ def _shape_and_dtype(type_: ir.Type, where: str) -> tuple[tuple[int, ...], str]:
 
 
 def build_graph(module: ir.Module) -> Graph:
-    """The graph of `main`; constants folded, reshapes turned into aliases."""
+    """The graph of `main`; constants folded, reshapes turned into aliases, recurrent ops
+    expanded into steps (recurrent_steps.py)."""
+    # recurrent_steps builds this module's Nodes: imported here, not at the top
+    from tflc.backends.gpu.recurrent_steps import RECURRENT_OPS, expand, steppable
+
     func = _main_function(module)
     block = func.regions[0].blocks[0]
     tensors: list[Tensor] = []
@@ -144,12 +169,22 @@ def build_graph(module: ir.Module) -> Graph:
         if op.name == "tfl.no_value":
             ids[op.result] = -1
             continue
+        if op.name == "tfl.variable":
+            tid = new_tensor(op.result, where, describe_location(op.location) or "")
+            tensors[tid].variable = True
+            continue
         value = constant_value(op) if op.name != "tfl.pseudo_sparse_const" else _sparse(op, where)
         if value is not None:
-            new_tensor(op.result, where, const=np.asarray(value))
+            name = describe_location(op.location) or ""
+            new_tensor(op.result, where, name, const=np.asarray(value))
             continue
         ins = [ids[v] for v in op.operands]
         ins_or_none = [None if t == -1 else t for t in ins]
+        if op.name[4:] in SHAPE_OPS:
+            shape, dtype = _shape_and_dtype(op.result.type, where)
+            src = tensors[ins_or_none[0]].shape
+            new_tensor(op.result, where, const=_shape_value(op.name[4:], src, dtype))
+            continue
         consts = [None if t is None else tensors[t].const for t in ins_or_none]
         folded = _fold(op.name[4:], consts, [_shape_and_dtype(r.type, where) for r in op.results])
         if folded is not None:
@@ -163,8 +198,18 @@ def build_graph(module: ir.Module) -> Graph:
             if src.size == tensors[outs[0]].size and tensors[outs[0]].dtype == src.dtype:
                 tensors[outs[0]].alias_of = src.id
                 continue
-        if name in ("split", "split_v") and tensors[outs[0]].dtype == "f32" and len(outs) > 1:
-            nodes.extend(_split_parts(name, ins_or_none, outs, tensors, where, op, len(nodes)))
+        if name in MULTI_RESULT_OPS and all(
+            t is None or k == MULTI_RESULT_OPS[name] or tensors[t].const is not None
+            for k, t in enumerate(ins_or_none)
+        ):
+            for k, out in enumerate(outs):
+                part_attrs = {**attrs, "result": k}
+                nodes.append(
+                    Node(len(nodes), f"{name}_part", part_attrs, ins_or_none, [out], where, op)
+                )
+            continue
+        if name in RECURRENT_OPS and steppable(ins_or_none, outs, tensors):
+            nodes.extend(expand(name, attrs, ins_or_none, outs, tensors, where, op, len(nodes)))
             continue
         nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
     return Graph(tensors, nodes, inputs, outputs)
@@ -182,6 +227,12 @@ def _fold(op: str, consts: list, results: list) -> np.ndarray | None:
     if op == "densify":
         return consts[0]
     return None
+
+
+def _shape_value(op: str, shape: tuple[int, ...], dtype: str) -> np.ndarray:
+    """`shape` / `rank` of a tensor of static `shape`, as the op's result type."""
+    value = np.array(shape) if op == "shape" else np.array(len(shape))
+    return value.astype(ARENA_DTYPES[dtype])
 
 
 def _sparse(op: ir.Operation, where: str) -> np.ndarray:
@@ -218,18 +269,3 @@ def _sparse(op: ir.Operation, where: str) -> np.ndarray:
     dense = np.zeros(shape, values.dtype)
     dense[tuple(coords.T)] = values[pos]
     return dense
-
-
-def _split_parts(name, ins, outs, tensors, where, op, first_index) -> list[Node]:
-    """`tfl.split` / `tfl.split_v` as one single-result `split_part` node per result."""
-    value, axis_t = (ins[1], ins[0]) if name == "split" else (ins[0], ins[2])
-    axis_v = tensors[axis_t].const if axis_t is not None else None
-    if axis_v is None:  # left to the CPU fallback (several results: no shader)
-        return [Node(first_index, name, {}, ins, outs, where, op)]
-    axis = int(np.asarray(axis_v).reshape(-1)[0]) % len(tensors[value].shape)
-    parts, begin = [], 0
-    for k, out in enumerate(outs):
-        attrs = {"axis": axis, "begin": begin}
-        parts.append(Node(first_index + k, "split_part", attrs, [value], [out], where, op))
-        begin += tensors[out].shape[axis]
-    return parts

@@ -100,6 +100,13 @@ class KernelBuilder:
     def rem(self, a, b):
         return self._index_binary("remsi", a, b)
 
+    def bit_xor(self, a, b):
+        return self._index_binary("xori", a, b)
+
+    def shift_right(self, a, b):
+        """Arithmetic (sign-extending) shift."""
+        return self._index_binary("shrsi", a, b)
+
     def imin(self, a, b):
         return self._index_binary("minsi", a, b)
 
@@ -113,6 +120,12 @@ class KernelBuilder:
 
     def and_(self, a: str, b: str) -> str:
         return self._op(I1, f"arith.andi {a}, {b} : i1")
+
+    def or_(self, a: str, b: str) -> str:
+        return self._op(I1, f"arith.ori {a}, {b} : i1")
+
+    def xor(self, a: str, b: str) -> str:
+        return self._op(I1, f"arith.xori {a}, {b} : i1")
 
     def in_range(self, value: str, size: int) -> str:
         """`0 <= value < size`."""

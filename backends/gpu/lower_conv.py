@@ -1,4 +1,5 @@
-"""Anchors that reduce: convolutions, fully connected, pools, reductions, softmax.
+"""Anchors that reduce: convolutions, fully connected, pools, reductions, softmax and the
+channel normalizations.
 
 One invocation computes one output element with `scf.for` loops over its window. Filters are
 repacked at compile time so that neighbouring invocations (neighbouring output channels) read
@@ -10,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
-from tflc.backends.gpu.lowering import KernelContext, _strides, anchor, fused_activation
+from tflc.backends.gpu.lowering import (
+    DATA_OPERANDS,
+    KernelContext,
+    _strides,
+    anchor,
+    fused_activation,
+)
 from tflc.errors import TflcError
 from tflc.runtime.kernels.geometry import conv_axis, mediapipe_transpose_conv_axis
 
@@ -149,7 +156,7 @@ def fully_connected(b: KernelBuilder, node: Node, ctx: KernelContext, coords: li
     return fused_activation(b, acc, node)
 
 
-@anchor("average_pool_2d", "max_pool_2d")
+@anchor("average_pool_2d", "max_pool_2d", "l2_pool_2d")
 def pool_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     x = node.inputs[0]
     _, h, w_, c = ctx.shape(x)
@@ -162,16 +169,24 @@ def pool_2d(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str])
     def inner(iy, ix, ky, kx, acc, count):
         xi = b.add(b.add(b.mul(b.add(b.mul(b.add(b.mul(n, h), iy), w_), ix), c), ch), xoff)
         v = b.load("arena", xi)
+        if node.op == "l2_pool_2d":
+            v = b.fmul(v, v)
         nxt = b.fmax(acc, v) if is_max else b.fadd(acc, v)
         return [nxt, b.fadd(count, b.f32(1.0))]
 
     init = b.f32(-np.inf) if is_max else b.f32(0.0)
     acc, count = _taps(b, kh, kw, [init, b.f32(0.0)], geom, oy, ox, inner)
     value = acc if is_max else b.fdiv(acc, b.fmax(count, b.f32(1.0)))
+    if node.op == "l2_pool_2d":  # the root of the window's mean square
+        value = b.math("sqrt", value)
     return fused_activation(b, value, node)
 
 
-@anchor("mean", "sum", "reduce_max", "reduce_min", "reduce_prod")
+REDUCTIONS = ("mean", "sum", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all")
+DATA_OPERANDS.update({op: (0,) for op in REDUCTIONS})  # constant axes
+
+
+@anchor(*REDUCTIONS)
 def reduce(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     x = node.inputs[0]
     in_shape = ctx.shape(x)
@@ -196,8 +211,11 @@ def reduce(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) 
         "reduce_prod": b.fmul,
         "reduce_max": b.fmax,
         "reduce_min": b.fmin,
+        "reduce_any": b.fmax,  # over bools held as 0 / 1
+        "reduce_all": b.fmin,
     }[node.op]
-    init = {"reduce_max": -np.inf, "reduce_min": np.inf, "reduce_prod": 1.0}.get(node.op, 0.0)
+    init = {"reduce_max": -np.inf, "reduce_min": np.inf, "reduce_prod": 1.0, "reduce_all": 1.0}
+    init = init.get(node.op, 0.0)
 
     def over_r(r, acc):
         rc = b.unravel(r, red_shape)
@@ -338,3 +356,38 @@ def batch_matmul(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[
 
     (acc,) = b.loop(0, k, [b.f32(0.0)], over_k)
     return acc
+
+
+@anchor("l2_normalization", "local_response_normalization")
+def channel_normalization(b: KernelBuilder, node: Node, ctx: KernelContext, coords) -> str:
+    """x / max(|row|, 1e-6) over the last axis, or x / (bias + alpha * sum of squares within
+    `radius` channels) ** beta (the interpreter's kernels' formulas)."""
+    x = node.inputs[0]
+    shape = ctx.shape(x)
+    d = shape[-1]
+    _, xoff = ctx.addr(x)
+    flat = b.ravel(coords, _strides(shape))
+    row_base = b.add(b.mul(b.div(flat, d), d), xoff)
+    value = b.load("arena", b.add(flat, xoff))
+
+    def square(j):
+        v = b.load("arena", b.add(row_base, j))
+        return b.fmul(v, v)
+
+    if node.op == "l2_normalization":
+        (total,) = b.loop(0, d, [b.f32(0.0)], lambda j, s: [b.fadd(s, square(j))])
+        norm = b.fmax(b.math("sqrt", total), b.f32(1e-6))
+        return fused_activation(b, b.fdiv(value, norm), node)
+    a = node.attrs
+    radius = int(a.get("radius", 5))
+    c = coords[-1]
+
+    def window(k, s):
+        j = b.sub(b.add(c, k), radius)
+        inside = b.in_range(j, d)
+        (sq,) = b.branch(inside, lambda: [square(j)], lambda: [b.f32(0.0)])
+        return [b.fadd(s, sq)]
+
+    (total,) = b.loop(0, 2 * radius + 1, [b.f32(0.0)], window)
+    scaled = b.fadd(b.f32(a.get("bias", 1.0)), b.fmul(b.f32(a.get("alpha", 1.0)), total))
+    return b.fdiv(value, b._op("f32", f"math.powf {scaled}, {b.f32(a.get('beta', 0.5))} : f32"))

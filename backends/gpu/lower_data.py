@@ -1,7 +1,6 @@
-"""Anchors that move data: pad, concatenation, resizes, slices, transposes, depth/space moves.
-
-Slices and transposes are affine gathers: the input index of an output element is
-`base + sum(coord * stride)`, derived at compile time by applying the op to an index array.
+"""Anchors that move data with index arithmetic of their own: pad, concatenation, resizes,
+depth/space moves. Slices, transposes, gathers and the other pure moves are `lower_moves.py`'s
+(index maps from the interpreter's kernels).
 """
 
 from __future__ import annotations
@@ -131,92 +130,6 @@ def resize_nearest(b: KernelBuilder, node: Node, ctx: KernelContext, coords: lis
     yy, xx = source(oy, sy, h), source(ox, sx, w)
     buffer, base = ctx.addr(x)
     return b.load(buffer, b.ravel([n, yy, xx, ch], [h * w * c, w * c, c, 1], base))
-
-
-def _affine(index: np.ndarray) -> tuple[int, list[int]] | None:
-    """`(base, strides)` with `index[c] == base + c . strides`, or None if not affine."""
-    if index.size == 0:
-        return None
-    base = int(index.reshape(-1)[0])
-    strides = []
-    for d, size in enumerate(index.shape):
-        if size == 1:
-            strides.append(0)
-            continue
-        probe = [0] * index.ndim
-        probe[d] = 1
-        strides.append(int(index[tuple(probe)]) - base)
-    grid = np.indices(index.shape).reshape(index.ndim, -1)
-    expect = base + np.tensordot(np.asarray(strides), grid, axes=1).reshape(index.shape)
-    return (base, strides) if np.array_equal(expect, index) else None
-
-
-def _index_map(node: Node, ctx: KernelContext) -> np.ndarray:
-    """Applies the data-movement op to an array of flat input indices."""
-    shape = ctx.shape(node.inputs[0])
-    idx = np.arange(int(np.prod(shape, dtype=np.int64)), dtype=np.int64).reshape(shape)
-    if node.op == "transpose":
-        return idx.transpose(_const(ctx, node, 1, "permutation").astype(np.int64))
-    if node.op == "slice":
-        begin = _const(ctx, node, 1, "begin").astype(np.int64)
-        size = _const(ctx, node, 2, "size").astype(np.int64)
-        sl = tuple(
-            slice(int(s), int(s) + (int(z) if z >= 0 else d - int(s)))
-            for s, z, d in zip(begin, size, shape, strict=True)
-        )
-        return idx[sl]
-    if node.op == "strided_slice":
-        return _strided_slice(idx, node, ctx)
-    if node.op == "split_part":  # one result of tfl.split / tfl.split_v (graph.py)
-        axis, begin = node.attrs["axis"], node.attrs["begin"]
-        size = ctx.shape(node.outputs[0])[axis]
-        return np.take(idx, np.arange(begin, begin + size), axis=axis)
-    if node.op == "tile":
-        return np.tile(idx, _const(ctx, node, 1, "multiples").astype(np.int64).tolist())
-    if node.op == "gather":
-        if node.attrs.get("batch_dims", 0):
-            raise TflcError("gather with batch_dims", node.where)
-        indices = _const(ctx, node, 1, "indices").astype(np.int64)
-        return np.take(idx, indices, axis=node.attrs.get("axis", 0))
-    raise TflcError(f"no index map for {node.op}", node.where)
-
-
-def _strided_slice(idx: np.ndarray, node: Node, ctx: KernelContext) -> np.ndarray:
-    a = node.attrs
-    if a.get("ellipsis_mask", 0) or a.get("new_axis_mask", 0):
-        raise TflcError("strided_slice with ellipsis or new-axis masks", node.where)
-    begin = _const(ctx, node, 1, "begin").astype(np.int64)
-    end = _const(ctx, node, 2, "end").astype(np.int64)
-    strides = _const(ctx, node, 3, "strides").astype(np.int64)
-    sl: list = []
-    for d in range(len(begin)):
-        if a.get("shrink_axis_mask", 0) >> d & 1:
-            sl.append(int(begin[d]))
-            continue
-        s = None if a.get("begin_mask", 0) >> d & 1 else int(begin[d])
-        e = None if a.get("end_mask", 0) >> d & 1 else int(end[d])
-        if a.get("offset", False) and e is not None and s is not None:
-            e = s + e
-        sl.append(slice(s, e, int(strides[d])))
-    return idx[tuple(sl)]
-
-
-@anchor("transpose", "slice", "strided_slice", "split_part", "tile", "gather")
-def gather(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
-    """Affine when the index map is (`base + coords . strides`), else through an index table
-    in the weights buffer (float32 holds every index below 2**24 exactly)."""
-    out_shape = ctx.shape(node.outputs[0])
-    index = _index_map(node, ctx).reshape(out_shape)
-    buffer, offset = ctx.addr(node.inputs[0])
-    affine = _affine(index)
-    if affine is not None:
-        base, strides = affine
-        return b.load(buffer, b.ravel(coords, strides, base + offset))
-    if index.size and index.max() >= 1 << 24:
-        raise TflcError(f"{node.op} over more than 2**24 elements", node.where)
-    table = ctx.weights.offset((node.outputs[0], "index"), index.astype(np.float32))
-    at = b.to_index(b.load("weights", b.ravel(coords, _strides(out_shape), table)))
-    return b.load(buffer, b.add(at, offset) if offset else at)
 
 
 @anchor("depth_to_space", "space_to_depth")

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tflc.backends.gpu.graph import ALIAS_OPS, Graph, Node
+from tflc.backends.gpu.graph import ALIAS_OPS, MULTI_RESULT_OPS, SHAPE_OPS, Graph, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.quantized import ActivationQuant
+from tflc.backends.gpu.recurrent_steps import RECURRENT_OPS
 from tflc.errors import TflcError
+from tflc.runtime.gpu_arena import to_arena
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
+from tflc.runtime.kernels.quantize import fake_quant_params
 
 
 @dataclass
@@ -58,6 +61,8 @@ class KernelContext:
         """(`"arena"` or `"weights"`, offset in floats) of a tensor's first element."""
         t = self.graph.tensors[tid]
         if t.const is not None:
+            if t.const.dtype.kind in "iu":  # exact as float32 only up to 2**24
+                to_arena(t.const, f"constant '{t.name}'")
             return "weights", self.weights.offset(tid, t.const)
         return "arena", self.offsets[self.graph.root(tid)]
 
@@ -70,10 +75,11 @@ class KernelContext:
         return b.load(buffer, b.add(idx, base) if base else idx)
 
     def load_broadcast(
-        self, b: KernelBuilder, tid: int, coords: list[str], out_shape: tuple[int, ...]
+        self, b: KernelBuilder, tid: int, coords: list[str], out_shape: tuple[int, ...], shape=None
     ) -> str:
-        """Loads `tid` at output `coords` under numpy broadcasting."""
-        shape = self.shape(tid)
+        """Loads `tid` (viewed as `shape`, if given) at output `coords` under numpy
+        broadcasting."""
+        shape = self.shape(tid) if shape is None else shape
         buffer, base = self.addr(tid)
         strides = _strides(shape)
         lead = len(out_shape) - len(shape)
@@ -153,16 +159,20 @@ class _ShaderFormula:
         return self.b.select(self.b.fcmp("olt", a, b), then, otherwise)
 
 
-def on_int8_grid(b: KernelBuilder, x: str, q: ActivationQuant) -> str:
-    """`x` as an int8 tensor of quantization `q` holds it: rounded to the grid (halves away from
-    zero, as LiteRT rounds) and clamped to the int8 range, as a real value again."""
-    v = b.fdiv(x, b.f32(q.scale))
+def round_half_away(b: KernelBuilder, v: str) -> str:
+    """std::round, as LiteRT rounds: halves away from zero."""
     half = b.f32(0.5)
-    steps = b.select(
+    return b.select(
         b.fcmp("olt", v, b.f32(0.0)),
         b.math("ceil", b.fsub(v, half)),
         b.math("floor", b.fadd(v, half)),
     )
+
+
+def on_int8_grid(b: KernelBuilder, x: str, q: ActivationQuant) -> str:
+    """`x` as an int8 tensor of quantization `q` holds it: rounded to the grid (halves away from
+    zero, as LiteRT rounds) and clamped to the int8 range, as a real value again."""
+    steps = round_half_away(b, b.fdiv(x, b.f32(q.scale)))
     lo, hi = q.qmin - q.zero_point, q.qmax - q.zero_point
     return b.fmul(b.fmin(b.fmax(steps, b.f32(lo)), b.f32(hi)), b.f32(q.scale))
 
@@ -186,7 +196,6 @@ UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
     "relu_n1_to_1": _relu_n(-1.0, 1.0),
     "relu_0_to_1": _relu_n(0.0, 1.0),
     "exp": lambda b, x, n: b.math("exp", x),
-    "neg": lambda b, x, n: b.fneg(x),
     "abs": lambda b, x, n: b.math("absf", x),
     "sqrt": lambda b, x, n: b.math("sqrt", x),
     "rsqrt": lambda b, x, n: b.math("rsqrt", x),
@@ -194,6 +203,16 @@ UNARY: dict[str, Callable[[KernelBuilder, str, Node], str]] = {
     "floor": lambda b, x, n: b.math("floor", x),
     "ceil": lambda b, x, n: b.math("ceil", x),
     "square": lambda b, x, n: b.fmul(x, x),
+    "sin": lambda b, x, n: b.math("sin", x),
+    "cos": lambda b, x, n: b.math("cos", x),
+    "round": lambda b, x, n: b.math("roundeven", x),  # TFLite rounds halves to even
+    "sign": lambda b, x, n: b.select(
+        b.fcmp("ogt", x, b.f32(0.0)),
+        b.f32(1.0),
+        b.select(b.fcmp("olt", x, b.f32(0.0)), b.f32(-1.0), b.f32(0.0)),
+    ),
+    "zeros_like": lambda b, x, n: b.f32(0.0),
+    "fake_quant": lambda b, x, n: _fake_quant(b, x, n),
     # int8 models (quantized.py): the rounding to the output's grid is `_stored`'s, as for
     # every int8 result; `dequantize` is an alias.
     "quantize": lambda b, x, n: x,
@@ -209,7 +228,41 @@ BINARY: dict[str, Callable[[KernelBuilder, str, str], str]] = {
     "squared_difference": lambda b, x, y: b.fmul(b.fsub(x, y), b.fsub(x, y)),
     "pow": lambda b, x, y: b._op("f32", f"math.powf {x}, {y} : f32"),
     "prelu": lambda b, x, y: b.select(b.fcmp("oge", x, b.f32(0.0)), x, b.fmul(x, y)),
+    "floor_div": lambda b, x, y: b.math("floor", b.fdiv(x, y)),
+    "atan2": lambda b, x, y: b._op("f32", f"math.atan2 {x}, {y} : f32"),
+    # std::fmod (x - trunc(x / y) * y), moved to the divisor's sign as TFLite does
+    "floor_mod": lambda b, x, y: _floor_mod(
+        b, b.fsub(x, b.fmul(b.math("trunc", b.fdiv(x, y)), y)), y
+    ),
 }
+
+
+def _fake_quant(b: KernelBuilder, x: str, node: Node) -> str:
+    """x clamped to the nudged range and rounded to its grid (the interpreter's formula)."""
+    lo, hi, scale, inv = (float(v) for v in fake_quant_params(node.attrs))
+    clamped = b.fmin(b.fmax(x, b.f32(lo)), b.f32(hi))
+    steps = round_half_away(b, b.fmul(b.fsub(clamped, b.f32(lo)), b.f32(inv)))
+    return b.fadd(b.fmul(steps, b.f32(scale)), b.f32(lo))
+
+
+def _floor_mod(b: KernelBuilder, r: str, y: str) -> str:
+    zero = b.f32(0.0)
+    moves = b.and_(b.fcmp("une", r, zero), b.xor(b.fcmp("olt", r, zero), b.fcmp("olt", y, zero)))
+    return b.select(moves, b.fadd(r, y), r)
+
+
+# Elementwise ops whose lowering reads the operand and result types (bool and integer tensors
+# are exact float values, runtime/gpu_arena.py), or that take other than one or two operands:
+# `fn(b, values, node, ctx) -> value` (lower_typed.py).
+TypedFn = Callable[[KernelBuilder, list[str], Node, "KernelContext"], str]
+TYPED: dict[str, TypedFn] = {}
+
+# Operands that carry tensor data, per op; an op listed here needs every other operand to be
+# a constant (axes, paddings, indices): unsupported_reason says which one is not.
+DATA_OPERANDS: dict[str, tuple[int, ...] | None] = {}
+
+# Ops refused for some operand or result types: `fn(node, graph) -> reason or None`.
+REFUSALS: dict[str, Callable[[Node, Graph], str | None]] = {}
 
 
 ACTIVATIONS = {
@@ -230,7 +283,28 @@ def fused_activation(b: KernelBuilder, x: str, node: Node) -> str:
 
 
 def is_elementwise(node: Node) -> bool:
-    return node.op in UNARY or node.op in BINARY
+    return node.op in UNARY or node.op in BINARY or node.op in TYPED
+
+
+def nonconstant_parameter(node: Node, graph: Graph) -> int | None:
+    """The first operand that the op's lowering needs as a constant and is not, else None."""
+    if node.op not in DATA_OPERANDS:
+        return None
+    data = DATA_OPERANDS[node.op]
+    for k, t in enumerate(node.inputs):
+        if t is not None and (data is not None and k not in data) and graph.const(t) is None:
+            return k
+    return None
+
+
+def operand_shape(node: Node, k: int, ctx: KernelContext) -> tuple[int, ...]:
+    """Operand `k`'s shape as it broadcasts against the output: numpy's rules, except that
+    SELECT's rank-1 condition picks whole rows (as the interpreter's kernel reads it)."""
+    shape = ctx.shape(node.inputs[k])
+    out_rank = len(ctx.shape(node.outputs[0]))
+    if node.op == "select" and k == 0 and len(shape) == 1 and out_rank > 1:
+        return shape + (1,) * (out_rank - 1)
+    return shape
 
 
 def apply_elementwise(
@@ -239,14 +313,21 @@ def apply_elementwise(
     """The op's value at `coords`; operands found in `chain` (fused values) are not loaded."""
     out_shape = ctx.shape(node.outputs[0])
     values = [
-        chain[t] if t in chain else ctx.load_broadcast(b, t, coords, out_shape)
-        for t in node.inputs
+        chain[t]
+        if t in chain
+        else ctx.load_broadcast(b, t, coords, out_shape, operand_shape(node, k, ctx))
+        for k, t in enumerate(node.inputs)
         if t is not None
     ]
-    if node.op in UNARY:
-        result = UNARY[node.op](b, values[0], node)
+    if node.op in TYPED:
+        result = TYPED[node.op](b, values, node, ctx)
     else:
-        result = BINARY[node.op](b, values[0], values[1])
+        if node.op in UNARY:
+            result = UNARY[node.op](b, values[0], node)
+        else:
+            result = BINARY[node.op](b, values[0], values[1])
+        if ctx.graph.tensors[node.outputs[0]].dtype not in ("f32", "i1"):
+            result = b.math("roundeven", result)  # an integer result (pow) stays an integer
     return fused_activation(b, result, node)
 
 
@@ -274,9 +355,14 @@ def has_lowering(node: Node) -> bool:
 
 
 def shader_ops() -> set[str]:
-    """The ops the gpu target runs on float32 (tfl names without the prefix, 'custom:Code' for
-    custom ops): elementwise ops, anchors, and the reshape-like ops it runs as aliases."""
-    return set(UNARY) | set(BINARY) | set(ANCHORS) | ALIAS_OPS
+    """The ops the gpu target runs (tfl names without the prefix, 'custom:Code' for custom
+    ops): elementwise ops, anchors, the several-result ops it runs a dispatch per result of,
+    the reshape-like ops it runs as aliases and the shape ops it computes at compile time."""
+    parts = {f"{op}_part" for op in MULTI_RESULT_OPS}  # graph.py's, one per result
+    whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
+    anchors = set(ANCHORS) - parts
+    steps = RECURRENT_OPS if "rnn_step" in ANCHORS else set()
+    return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}
@@ -352,4 +438,9 @@ def _group_value(b: KernelBuilder, nodes: list[Node], ctx: KernelContext, i: str
 
 # Register the anchors of the other modules.
 from tflc.backends.gpu import lower_conv as _lower_conv  # noqa: E402, F401
+from tflc.backends.gpu import lower_conv3d as _lower_conv3d  # noqa: E402, F401
 from tflc.backends.gpu import lower_data as _lower_data  # noqa: E402, F401
+from tflc.backends.gpu import lower_indexed as _lower_indexed  # noqa: E402, F401
+from tflc.backends.gpu import lower_moves as _lower_moves  # noqa: E402, F401
+from tflc.backends.gpu import lower_recurrent as _lower_recurrent  # noqa: E402, F401
+from tflc.backends.gpu import lower_typed as _lower_typed  # noqa: E402, F401

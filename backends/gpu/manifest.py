@@ -14,10 +14,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from mlir import ir
 from tflc.backends.gpu.buffer_plan import BufferPlan
 from tflc.backends.gpu.fusion import Group, op_label
-from tflc.backends.gpu.graph import Graph
+from tflc.backends.gpu.graph import ARENA_DTYPES, Graph
 from tflc.backends.gpu.lowering import WeightsPacker
 
 FORMAT = "tflc-gpu/1"
@@ -53,7 +54,7 @@ def _tensor_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
     return {
         "name": t.name,
         "shape": list(t.shape),
-        "dtype": "float32",
+        "dtype": ARENA_DTYPES[t.dtype],
         "offset": plan.offsets[graph.root(tid)],
     }
 
@@ -61,7 +62,12 @@ def _tensor_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
 def _io_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
     """A model input or output: int8 ones carry the quantization the runtime converts with
     (the arena holds their float values)."""
-    q = graph.tensors[tid].quant
+    t = graph.tensors[tid]
+    if t.const is not None:  # known at compile time (`shape`, `rank`): no arena storage
+        value = np.asarray(t.const).astype(ARENA_DTYPES[t.dtype]).reshape(t.shape)
+        return {"name": t.name, "shape": list(t.shape), "dtype": str(value.dtype),
+                "value": value.tolist()}  # fmt: skip
+    q = t.quant
     if q is None:
         return _tensor_spec(graph, plan, tid)
     quantization = {"scale": q.scale, "zero_point": q.zero_point}
@@ -158,7 +164,15 @@ def host_model(context: ir.Context, graph: Graph, group: Group) -> bytes:
         module = ir.Module.create()
         live = [t for t in node.inputs if t is not None and graph.tensors[t].const is None]
         f32 = ir.F32Type.get()
-        arg_types = [ir.RankedTensorType.get(list(graph.tensors[t].shape), f32) for t in live]
+        # int8 activations are float32 in the arena (quantized.py); other types keep theirs
+        # (bool and integer tensors convert at the host step, runtime/gpu_arena.py)
+        operand_types = dict(zip(node.inputs, (v.type for v in op.operands), strict=True))
+        arg_types = [
+            ir.RankedTensorType.get(list(graph.tensors[t].shape), f32)
+            if graph.tensors[t].quant is not None or graph.tensors[t].dtype == "f32"
+            else operand_types[t]
+            for t in live
+        ]
         result_types = [  # int8 results are float32 in the arena (quantized.py)
             ir.RankedTensorType.get(list(graph.tensors[t].shape), f32)
             if graph.tensors[t].quant is not None

@@ -16,7 +16,7 @@ from tflc.backends.fallback_option import OPTION as FALLBACK
 from tflc.backends.fallback_option import fallback_enabled, warn_if_nothing_compiled
 from tflc.backends.gpu.buffer_plan import plan_buffers
 from tflc.backends.gpu.fusion import Group, fuse
-from tflc.backends.gpu.graph import Graph, build_graph
+from tflc.backends.gpu.graph import ARENA_DTYPES, Graph, build_graph
 from tflc.backends.gpu.kernel_ir import KernelBuilder, gpu_module_text
 from tflc.backends.gpu.lowering import (
     LANE_ANCHORS,
@@ -153,10 +153,11 @@ def compile_graph(module: ir.Module, options: dict[str, Any]) -> Artifacts:
     fallback = fallback_enabled(options, "gpu")
     graph = build_graph(module)
     for t in [*graph.inputs, *graph.outputs]:
-        if graph.tensors[t].dtype != "f32":
+        if graph.tensors[t].dtype not in ARENA_DTYPES:
             raise TflcError(
                 f"tensor '{graph.tensors[t].name}' is {graph.tensors[t].dtype}; the gpu target "
-                "takes float32 and int8 model inputs and outputs",
+                "takes float32 and int8 model inputs and outputs, and bool and integer ones "
+                "without quantization",
                 "gpu backend",
             )
     groups = fuse(graph, fallback)

@@ -45,6 +45,11 @@ _CALLS = {
     "math.log": "log",
     "math.absf": "abs",
     "math.powf": "pow",
+    "math.sin": "sin",
+    "math.cos": "cos",
+    "math.roundeven": "round",  # WGSL's round takes halves to even
+    "math.trunc": "trunc",
+    "math.atan2": "atan2",
 }
 _CMPI = {"eq": "==", "ne": "!=", "slt": "<", "sle": "<=", "sgt": ">", "sge": ">="}
 _CMPF = {"oeq": "==", "one": "!=", "olt": "<", "ole": "<=", "ogt": ">", "oge": ">="}
@@ -128,6 +133,10 @@ class _Printer:
         args = [n[v] for v in op.operands]
         if name == "arith.constant":
             self._let(depth, op.result, _constant(op))
+        elif name == "arith.xori" and str(op.result.type) != "i1":  # `!=` is for bools
+            self._let(depth, op.result, f"({args[0]} ^ {args[1]})")
+        elif name == "arith.shrsi":  # WGSL shifts by an unsigned amount
+            self._let(depth, op.result, f"({args[0]} >> u32({args[1]}))")
         elif name in _BINARY:
             self._let(depth, op.result, f"({args[0]} {_BINARY[name]} {args[1]})")
         elif name in _CALLS:

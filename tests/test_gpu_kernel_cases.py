@@ -1,0 +1,140 @@
+"""The single-op cases of the interpreter's kernel tests, compiled for the gpu target and run
+on a Vulkan device (lavapipe here) against the same oracle (LiteRT's builtin kernels, or
+TensorFlow where LiteRT lacks the op).
+
+Every case whose op the gpu target lists (backends/gpu/lowering.shader_ops()) runs here, so a
+new shader lowering is tested by the cases its interpreter kernel already has. The cases
+compile without the tfl optimization pipeline, which would fold ops on constant operands
+before the backend sees them. Float outputs may differ by the gpu tests' RTOL (1e-3 of the
+largest magnitude: float32 shaders, the device's math functions); bool and integer outputs
+(exact float values in the arena, runtime/gpu_arena.py) must be equal; int8 outputs (int8
+computed in float, README's gpu section) within INT8_STEPS of LiteRT's. A case the gpu declines
+must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case that
+starts compiling fails until its entry goes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_gpu_support import RTOL, require_vulkan
+
+pytest.importorskip("ai_edge_litert")
+pytestmark = require_vulkan()
+
+from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
+from kernel_case import KernelCase, model_of  # noqa: E402
+from test_interpreter_ops import Quant, i32, seed_of, spec  # noqa: E402
+from tflc.backends.gpu.lowering import shader_ops  # noqa: E402
+from tflc.compiler import compile as tflc_compile  # noqa: E402
+
+INT8_STEPS = 1
+
+# case id -> the words the gpu target's error says (why it declines the case).
+DECLINED = {
+    # int16 (16x8) activations: the gpu target computes float32 and int8 models.
+    "QUANTIZE-qINT16-ties": "is !quant.uniform<i16",
+    # The cases declare output shapes that LiteRT replaces at run time ((0, 4) for [2]; the
+    # new axis), and the gpu target compiles the declared static shapes.
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "gives 0 elements where the graph declares",
+    "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares",
+    # An empty segment holds INT32_MAX, which the float32 arena cannot (runtime/gpu_arena.py).
+    "UNSORTED_SEGMENT_MIN-INT32-INT32-INT32": r"int32 maximum 2\*\*31 - 1 is not a float32",
+    # Repeated indices add their updates: not a move (GPU_CASES has one with distinct indices).
+    "SCATTER_ND-INT32-FLOAT32-INT32": "scatter_nd with repeated indices",
+}
+
+_q = Quant(seed_of("test_gpu_kernel_cases"))
+WEIGHTS_3D_T = np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4)).astype(np.float32)
+# Forms the shared tables lack: indices computed at run time (their gathers have constant
+# indices, which compile to index maps), and int8 L2_NORMALIZATION (output 1/128, zero point 0).
+GPU_CASES = [
+    KernelCase(
+        "GATHER",
+        [spec((5, 6, 4)), spec((2, 3), "INT32")],
+        [spec((5, 2, 3, 4))],
+        {"axis": 1},
+        "GatherOptions",
+        ranges={1: (0, 5)},
+    ),
+    KernelCase(
+        "GATHER",
+        [spec((2, 5, 4)), spec((2, 3), "INT32")],
+        [spec((2, 3, 4))],
+        {"axis": 1, "batch_dims": 1},
+        "GatherOptions",
+        version=4,
+        ranges={1: (0, 4)},
+        name="batch_dims",
+    ),
+    KernelCase(
+        "GATHER_ND", [spec((3, 5, 4)), spec((2, 2), "INT32")], [spec((2, 4))], ranges={1: (0, 2)}
+    ),
+    KernelCase("L2_NORMALIZATION", [_q((2, 3, 40))], [spec((2, 3, 40), "INT8", 1 / 128, 0)]),
+    # test_interpreter_ops.test_misc_and_3d_ops's, as kernel cases
+    KernelCase(
+        "BUCKETIZE",
+        [spec((3, 7))],
+        [spec((3, 7), "INT32")],
+        {"boundaries": [-1.0, 0.0, 1.5]},
+        "BucketizeOptions",
+    ),
+    KernelCase(
+        "SPARSE_TO_DENSE",
+        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
+        [spec((5, 6))],
+    ),
+    KernelCase("DILATE", [spec((2, 3, 4)), i32([1, 2, 3]), spec([])], [spec((2, 5, 10))]),
+    KernelCase(  # ties: the lower index first, as LiteRT's
+        "TOPK_V2",
+        [spec((2, 40), "INT32"), spec([], "INT32", data=np.array(5))],
+        [spec((2, 5), "INT32"), spec((2, 5), "INT32")],
+        ranges={0: (-3, 3)},
+    ),
+    KernelCase(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 8, 8, 8, 5]),
+            spec((3, 3, 3, 5, 4), data=WEIGHTS_3D_T),
+            spec((1, 4, 4, 4, 4)),
+            spec((5,), data=WEIGHTS_3D_T[0, 0, 0, :, 0]),
+        ],
+        [spec((1, 8, 8, 8, 5))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+    ),
+    KernelCase(
+        "CONV_3D",
+        [spec((1, 6, 6, 6, 4)), spec((3, 3, 3, 4, 5), data=WEIGHTS_3D_T.transpose(0, 1, 2, 4, 3))],
+        [spec((1, 6, 6, 6, 5))],
+        {
+            "padding": "SAME",
+            "stride_d": 1,
+            "stride_h": 1,
+            "stride_w": 1,
+            "fused_activation_function": "RELU",
+        },
+        "Conv3DOptions",
+        name="same",
+    ),
+    KernelCase(  # distinct indices: a move (repeated ones add up, refused below)
+        "SCATTER_ND",
+        [i32([2, 1, 0, 4, 1, 1], [3, 2]), spec((3, 4)), i32([3, 5, 4])],
+        [spec((3, 5, 4))],
+        name="distinct",
+    ),
+]
+
+CASES = cases_for(lambda op: op.lower() in shader_ops(), GPU_CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_gpu_kernel_matches_oracle(case: KernelCase, request) -> None:
+    check_compiled_case(
+        case,
+        request.node.callspec.id,
+        DECLINED,
+        lambda c: tflc_compile(model_of(c), target="gpu", optimize=False),
+        float_rtol=RTOL,
+        int8_steps=INT8_STEPS,
+    )
