@@ -2,8 +2,8 @@
 
 Each op here moves elements without arithmetic: output element `i` is input element
 `index[i]`, or a zero fill. `index` is the op's interpreter kernel (runtime/kernels, the op's
-one definition) run on the element positions themselves, numbered across the op's data
-operands (its other operands, axes, paddings, indices, must be constants); position 0 marks
+one definition) run on the element positions themselves (runtime/kernels/gather_tables.py, as
+the cpu target's gathers), numbered across the op's data operands (its other operands, axes, paddings, indices, must be constants); position 0 marks
 the kernels' fill (padding, the zeros off a matrix diagonal; `dilate`'s and
 `sparse_to_dense`'s fill operand). An affine map becomes index
 arithmetic in the shader, any other a table of positions in the weights buffer (float32 holds
@@ -14,11 +14,11 @@ every position below 2**24 exactly). `split`, `split_v` and `unpack` run one dis
 from __future__ import annotations
 
 import numpy as np
-from tflc.backends.gpu.graph import ARENA_DTYPES, MULTI_RESULT_OPS, Node
+from tflc.backends.gpu.graph import MULTI_RESULT_OPS, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import DATA_OPERANDS, REFUSALS, KernelContext, _strides, anchor
 from tflc.errors import TflcError
-from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
+from tflc.runtime.kernels.gather_tables import OperandRoles, gather_positions
 
 # op -> its data operands (None: all of them)
 MOVES: dict[str, tuple[int, ...] | None] = {
@@ -65,15 +65,9 @@ REFUSALS["scatter_nd"] = _refuse_scatter_sums
 POSITION_LIMIT = 1 << 24
 
 
-def _spec(ctx: KernelContext, tid: int, position: bool) -> TensorSpec:
-    """A tensor as the kernel sees it: a data operand holds int32 positions."""
-    t = ctx.graph.tensors[tid]
-    return TensorSpec(t.shape, "INT32" if position else ARENA_DTYPES[t.dtype].upper())
-
-
 def positions(node: Node, ctx: KernelContext) -> tuple[np.ndarray, list[int]]:
     """(the output's source positions, 0 for a fill and p + 1 for element p of the data
-    operands taken in order; the data operands)."""
+    operands taken in order (runtime/kernels/gather_tables.py); the data operands)."""
     base_op = node.op.removesuffix("_part")
     data_index = MOVES[node.op]
     data = [
@@ -81,41 +75,35 @@ def positions(node: Node, ctx: KernelContext) -> tuple[np.ndarray, list[int]]:
         for k, t in enumerate(node.inputs)
         if t is not None and (data_index is None or k in data_index)
     ]
-    args, specs, start = [], [], 1
-    for k, t in enumerate(node.inputs):
-        if t is None:
-            args.append(None)
-            specs.append(None)
-        elif FILL_OPERANDS.get(base_op) == k:  # the fill, position 0
-            args.append(np.zeros(ctx.shape(t), np.int32))
-            specs.append(_spec(ctx, t, True))
-        elif k in data:
-            size = ctx.graph.tensors[t].size
-            args.append(np.arange(start, start + size, dtype=np.int32).reshape(ctx.shape(t)))
-            specs.append(_spec(ctx, t, True))
-            start += size
-        else:
-            args.append(np.asarray(ctx.graph.const(t)))
-            specs.append(_spec(ctx, t, False))
-    if start > POSITION_LIMIT:
+    roles = OperandRoles(tuple(data), FILL_OPERANDS.get(base_op), (), data_index is None)
+    if sum(ctx.graph.tensors[node.inputs[k]].size for k in data) >= POSITION_LIMIT:
         raise TflcError(f"{base_op} over more than 2**24 elements", node.where)
     # every result of a several-result op (the part's own is `result`)
     outs = node.operation.results if node.operation is not None else []
     out_shapes = [tuple(r.type.shape) for r in outs] or [ctx.shape(node.outputs[0])]
-    out_specs = [TensorSpec(s, "INT32") for s in out_shapes]
-    kernel_node = standalone_node(base_op.upper(), specs, out_specs, node.attrs)
+    inputs = [None if t is None else ctx.graph.tensors[t] for t in node.inputs]
     try:
-        results = run_builtin(kernel_node, *args)
+        results = gather_positions(
+            base_op.upper(),
+            [None if t is None else tuple(t.shape) for t in inputs],
+            [
+                None if t is None or k in data else ctx.graph.const(node.inputs[k])
+                for k, t in enumerate(inputs)
+            ],
+            out_shapes,
+            node.attrs,
+            roles,
+        )
     except (ValueError, IndexError) as e:
         raise TflcError(f"{base_op}: {e}", node.where) from None
-    index = np.asarray(results[node.attrs.get("result", 0)])
+    index = results[node.attrs.get("result", 0)]
     out_shape = ctx.shape(node.outputs[0])
     if index.size != int(np.prod(out_shape, dtype=np.int64)):
         raise TflcError(
             f"{base_op} gives {index.size} elements where the graph declares {list(out_shape)}",
             node.where,
         )
-    return index.reshape(out_shape).astype(np.int64), [node.inputs[k] for k in data]
+    return index.reshape(out_shape), [node.inputs[k] for k in data]
 
 
 def _affine(index: np.ndarray) -> tuple[int, list[int]] | None:

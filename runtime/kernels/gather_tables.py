@@ -55,10 +55,13 @@ def gather_positions(
     constants: list[np.ndarray | None],
     output_shapes: list[tuple[int, ...]],
     options: dict[str, Any] | None = None,
+    roles: OperandRoles | None = None,
 ) -> list[np.ndarray]:
     """Per output, the flat positions (see the module doc: 0 is the fill value) its elements
-    come from; `constants` holds the integer operands' values (None elsewhere)."""
-    roles = operand_roles(op)
+    come from; `constants` holds the other operands' values (None for data and fill). `roles`
+    default to the op table's (`operand_roles`); a target may treat another op as a move where
+    its constants make it one (SCATTER_ND with distinct indices)."""
+    roles = roles or operand_roles(op)
     data = roles.data_positions(len(input_shapes))
     specs: list[TensorSpec | None] = []
     args: list[np.ndarray | None] = []
