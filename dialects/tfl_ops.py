@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tflc.runtime import op_traits
 from tflc.runtime.tflite_schema import (
     BUILTIN_OPERATOR_CODES,
+    BUILTIN_OPTIONS2_CODES,
     BUILTIN_OPTIONS_CODES,
     OptionField,
     options_table,
@@ -184,7 +185,7 @@ BITCAST: input
 BITWISE_XOR: lhs rhs
 RIGHT_SHIFT: lhs rhs
 DILATE: input dilations padding_value
-REDUCE_WINDOW: inputs* -> outputs*
+REDUCE_WINDOW: input init_value window_dimensions window_strides window_dilations
 CUSTOM: inputs* -> outputs*
 """
 
@@ -213,7 +214,7 @@ _OPTIONS_OVERRIDES = {
     "RELU_N1_TO_1": None,
     "RELU_0_TO_1": None,
     "CUSTOM": None,
-    "REDUCE_WINDOW": None,
+    "DILATE": None,  # DilateOptions is empty; TensorFlow's converter writes none
 }
 
 # Options fields that name subgraphs: symbol references to functions in MLIR.
@@ -250,6 +251,11 @@ class OpDef:
     @property
     def mlir_name(self) -> str:
         return f"tfl.{self.name}"
+
+    @property
+    def options_in_second_union(self) -> bool:
+        """Whether the options table is a member of `builtin_options_2` (REDUCE_WINDOW's)."""
+        return self.options is not None and self.options not in BUILTIN_OPTIONS_CODES
 
     @property
     def attributes(self) -> tuple[OptionField, ...]:
@@ -305,7 +311,7 @@ def _options_for(opcode: str) -> str | None:
     if opcode in _OPTIONS_OVERRIDES:
         return _OPTIONS_OVERRIDES[opcode]
     wanted = opcode.replace("_", "").lower() + "options"
-    for name in BUILTIN_OPTIONS_CODES:
+    for name in (*BUILTIN_OPTIONS_CODES, *BUILTIN_OPTIONS2_CODES):
         if name.lower() == wanted:
             return name
     return None

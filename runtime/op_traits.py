@@ -33,7 +33,8 @@ ELEMENTWISE_BINARY = frozenset(
 INTEGER_OPERANDS = frozenset(
     """axes axis begin block_shape crops depth dilations dim dims end fft_length indices k
     max_output_size multiples num_samples num_segments output_shape pad padding paddings perm
-    seq_lengths segment_ids shape size size_splits split_dim start_indices strides""".split()
+    seq_lengths segment_ids shape size size_splits split_dim start_indices strides
+    window_dilations window_dimensions window_strides""".split()
 )
 INTEGER_TYPES = frozenset("INT8 INT16 INT32 INT64 UINT8 UINT16 UINT32 UINT64".split())
 

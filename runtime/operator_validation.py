@@ -102,7 +102,9 @@ def _option_range_problem(d: OpDef | None, op: Operator) -> str | None:
 
 def _missing_options_problem(d: OpDef, op: Operator) -> str | None:
     # Control flow names its subgraphs in its options: without them there is nothing to run.
-    if d.options is None or op.builtin_options is not None:
+    if d.options is None or (
+        op.builtin_options_2 if d.options_in_second_union else op.builtin_options
+    ):
         return None
     if any(f.name in SUBGRAPH_FIELDS for f in options_table(d.options).fields):
         return f"has no {d.options}, which name the subgraphs it runs"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tflc
 from corpus import litert_run
 from flatbuffers import flexbuffers
 from stablehlo_model_builder import GraphBuilder, binary_body
@@ -234,6 +235,9 @@ def test_reduce_window_matches_litert(function):
     main.io([xi], [out])
     ours, theirs = run_both(model.write(), [x])
     np.testing.assert_array_equal(ours, theirs)
+    # its options live in the second options union: through tflc's dialect and back they stay
+    exported = tflc.to_flatbuffer(tflc.load(model.write()))
+    np.testing.assert_array_equal(run_both(exported, [x])[1], theirs)
 
 
 def test_composite_runs_its_decomposition_like_litert():

@@ -275,7 +275,10 @@ class _FunctionExporter:
                             attrs[f.name],
                             self.parent.function_index if f.name in SUBGRAPH_FIELDS else None,
                         )
-                operator.builtin_options = (d.options, values)
+                if d.options_in_second_union:
+                    operator.builtin_options_2 = (d.options, values)
+                else:
+                    operator.builtin_options = (d.options, values)
             if not kept:
                 version = builtin_version(d.opcode, self.signature(operator))
             operator.opcode_index = self.parent.opcode_index(d.code, None, version, kept)
