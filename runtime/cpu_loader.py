@@ -107,6 +107,10 @@ class CompiledCpuModel:
             start = time.perf_counter()
             self._kernels(*ptrs, i, i + 1)
             profile.record(first_row + i, label["op"], time.perf_counter() - start, label["name"])
+        if self.manifest.get("control_flow"):
+            # Kernel by kernel, loops ran once and both branches ran: the outputs come from
+            # one whole run (a profile row is one kernel call, not its loop's total).
+            self._run(*ptrs)
         return outs
 
     def call_overhead_note(self) -> str:
