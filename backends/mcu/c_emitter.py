@@ -144,7 +144,7 @@ class CEmitter:
     # ---- files ---------------------------------------------------------------------------------
 
     def kernels(self) -> list[str]:
-        kernels = {c.kernel for c in self.program.calls}
+        kernels = {c.kernel for c in self.program.calls if not c.control}
         if self.plan.copies:
             kernels.add("data_movement")
         return sorted(kernels)
@@ -267,12 +267,20 @@ class CEmitter:
         lines.append("  uint8_t *mem = (uint8_t *)arena;")
         lines.append("  (void)in;\n  (void)out;\n  (void)mem;")
         in_place = set(self.plan.in_place)
+        pad = "  "
         for i, call in enumerate(p.calls):
+            text = self.call_text(call)
+            if call.control:  # C control flow around the subgraphs' calls (control_flow.py)
+                if call.control in ("while_end", "if_else", "if_end"):
+                    pad = pad[:-2]
+                lines.append(f"{pad}{text}")
+                if call.control in ("while_begin", "if_begin", "if_else"):
+                    pad += "  "
+                continue
             note = " (output overlaps its input)" if i in in_place else ""
             where = f" at {call.location}" if call.location else ""
-            lines.append(f"  /* op {i}: {call.op_name}{where}{note} */")
-            text = self.call_text(call)
-            lines.append(f"  {text}" if text.endswith("}") else f"  {text};")
+            lines.append(f"{pad}/* op {i}: {call.op_name}{where}{note} */")
+            lines.append(f"{pad}{text}" if text.endswith("}") else f"{pad}{text};")
         if self.plan.copies:
             for t, k in self.plan.copies:
                 off = self.io_offsets["output"][k]

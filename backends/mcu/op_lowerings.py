@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tflc.backends.mcu.control_flow import lower_if, lower_while
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_data import (
     _alias,
@@ -84,6 +85,8 @@ HANDLERS = {
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
+    "tfl.while": lower_while,
+    "tfl.if": lower_if,
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)

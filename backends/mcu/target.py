@@ -155,7 +155,7 @@ class McuTarget:
         report: dict[str, Any] = {
             "arena_bytes": plan.arena_size,
             "weight_bytes": weights,
-            "kernel_count": len(program.calls),
+            "kernel_count": sum(1 for c in program.calls if not c.control),
             "kernel_names": list(emitter.kernels()),
         }
         compiled = McuCompiledModel(files, program, plan, report)
