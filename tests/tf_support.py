@@ -35,6 +35,7 @@ TF_TEST_MODULES = (
     "test_tf_signatures.py",
     "test_tf_dynamic_shapes.py",
     "test_tf_indexing_ops.py",
+    "test_compiled_control_flow.py",
 )
 
 
