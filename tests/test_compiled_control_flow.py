@@ -159,7 +159,7 @@ def test_profile_of_a_loop_returns_the_model_outputs(flatbuffers):
 def test_mcu_loop_is_clean_under_the_sanitizers(flatbuffers):
     flatbuffer = flatbuffer_of("gru", flatbuffers)
     compiled = tflc.compile(flatbuffer, target="mcu")
-    assert "for (;;) {" in compiled.files["model.c"].decode()
+    assert "for (tflc_iterations0 = 0;; ++tflc_iterations0) {" in compiled.files["model.c"].decode()
     x = np.random.default_rng(5).uniform(-2, 2, (1, 6, 3)).astype(np.float32)
     assert_matches(compiled(x, sanitize=True), litert_run(flatbuffer, [x]))
 
@@ -354,3 +354,31 @@ def test_gather_with_run_time_indices(target):
     x = np.random.default_rng(8).uniform(-2, 2, (2, 5, 3)).astype(np.float32)
     xs = [x, np.array([4, 0, 2, 4], np.int32)]
     np.testing.assert_array_equal(compiled(*xs)[0], litert_run(flatbuffer, xs)[0])
+
+
+RUNAWAY = """
+module {
+  func.func @main(%x: tensor<3xf32>) -> tensor<3xf32> {
+    %0 = "tfl.while"(%x) {cond_subgraph_index = @cond, body_subgraph_index = @body}
+      : (tensor<3xf32>) -> tensor<3xf32>
+    return %0 : tensor<3xf32>
+  }
+  func.func private @cond(%y: tensor<3xf32>) -> tensor<i1> {
+    %c = "tfl.pseudo_const"() {value = dense<true> : tensor<i1>} : () -> tensor<i1>
+    return %c : tensor<i1>
+  }
+  func.func private @body(%y: tensor<3xf32>) -> tensor<3xf32> {
+    %0 = "tfl.neg"(%y) : (tensor<3xf32>) -> tensor<3xf32>
+    return %0 : tensor<3xf32>
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("options", [{"target": "cpu"}, {"target": "mcu", "compare_tflm": False}])
+def test_runaway_loop_is_reported_not_hung_on(options):
+    # As the interpreter (runtime/kernels/control_flow.MAX_WHILE_ITERATIONS): the cpu target
+    # sets a status word the loader reads, the mcu target's model_run returns 1.
+    compiled = tflc.compile(tflc.parse(RUNAWAY), **options)
+    with pytest.raises(tflc.TflcError, match="(did not finish|ran past its iteration limit)"):
+        compiled(np.ones(3, np.float32))

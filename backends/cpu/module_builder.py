@@ -30,6 +30,7 @@ from tflc.backends.cpu.graph import Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
+from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 
 EMITTERS = {
     "conv_2d": lambda k, t, node: (
@@ -92,6 +93,9 @@ class BuiltModule:
     workspace_bytes: int  # activations and the barrier state
     kernel_labels: list[dict[str, str]]  # per kernel, in run order: its op and its node's place
     control_flow: bool  # loops or branches around kernels: `_run_kernels` runs each once
+    # Workspace offset of the int32 a run sets to 1 when a loop ran past MAX_WHILE_ITERATIONS
+    # (None: no loops). The run functions stay void; the loader reads it after each run.
+    status_offset: int | None = None
 
 
 def _elem(dtype: str) -> str:
@@ -149,16 +153,18 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
             unique[generic] = k.name
             bodies.append(k.fn.text(parallel=k.parallel_extent > 0))
         k.callee = unique[generic]
-    ws_bytes = workspace_size(plan, len(kernels))
+    control_flow = len(schedule) > len(kernels)
+    loops = any(isinstance(k, Node) and k.op == "while_begin" for k in schedule)
+    ws_bytes = workspace_size(plan, len(kernels), loops)
+    status = status_offset(plan) if loops else None
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
     lines += bodies
     for mode in ("run", "slice", "range"):
-        lines += _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode)
+        lines += _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode, status)
     lines.append("func.func private @sched_yield() -> i32")
     text = "module {\n" + "\n".join(lines) + "\n}\n"
-    control_flow = len(schedule) > len(kernels)
-    return BuiltModule(text, blob, kernels, ws_bytes, labels, control_flow)
+    return BuiltModule(text, blob, kernels, ws_bytes, labels, control_flow, status)
 
 
 def thread_state_size(n_kernels: int) -> int:
@@ -166,9 +172,14 @@ def thread_state_size(n_kernels: int) -> int:
     return BARRIER_BYTES + -(-4 * n_kernels // 64) * 64
 
 
-def workspace_size(plan: MemoryPlan, n_kernels: int) -> int:
-    """The planned activations, then the thread state of `<name>_run_slice` (kept zeroed)."""
-    return -(-plan.workspace_bytes // 64) * 64 + thread_state_size(n_kernels)
+def status_offset(plan: MemoryPlan) -> int:
+    return -(-plan.workspace_bytes // 64) * 64
+
+
+def workspace_size(plan: MemoryPlan, n_kernels: int, loops: bool = False) -> int:
+    """The planned activations, the loops' status word (a cache line, models with loops), then
+    the thread state of `<name>_run_slice` (kept zeroed)."""
+    return status_offset(plan) + (64 if loops else 0) + thread_state_size(n_kernels)
 
 
 def _barrier(ws: str, ws_ty: str, base: int, nt: str) -> list[str]:
@@ -224,7 +235,7 @@ CHUNK_LOOP = """  %w{i} = scf.while : () -> index {{
 ENTRY_SUFFIX = {"run": "", "slice": "_slice", "range": "_kernels"}
 
 
-def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str) -> list[str]:
+def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=None):
     """`<name>_run(ins, outs, ws)`; `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
     thread runs its share of each kernel, then waits at a barrier; or
     `<name>_run_kernels(ins, outs, ws, first, last)`: kernels first..last-1, one thread, each
@@ -292,6 +303,13 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str) -> list
         body.append(f"{pad}%{tag} = arith.cmpi ne, %{tag}b, %zero_i8 : i8")
         return f"%{tag}"
 
+    loops_open: list[int] = []
+    if status is not None and mode != "range":
+        prelude.append(
+            f"  %status = memref.view %ws[{offset(status)}][] : {ws_ty} to memref<1xi32>"
+        )
+        store = f"memref.store %zero_i32, %status[{offset(0)}] : memref<1xi32>"
+        body += ["  scf.if %first {", f"    {store}", "  }"] if threaded else [f"  {store}"]
     i = -1
     for n_step, k in enumerate(schedule):
         pad = "  " * (depth + 1)
@@ -299,13 +317,34 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str) -> list
             if mode == "range":
                 continue
             if k.op == "while_begin":
-                body.append(f"{pad}scf.while : () -> () {{")
+                # The trip count is carried: past MAX_WHILE_ITERATIONS the loop stops and sets
+                # the status word, as the interpreter reports a runaway loop (not a hang).
+                loops_open.append(n_step)
+                body.append(
+                    f"{pad}%wn{n_step} = scf.while (%wi{n_step} = {offset(0)}) "
+                    ": (index) -> index {"
+                )
                 depth += 1
             elif k.op == "while_test":
-                body.append(f"{pad}scf.condition({condition(k, f'wc{n_step}')})")
-                body.append(f"{pad[:-2]}}} do {{")
+                w = loops_open[-1]
+                c = condition(k, f"wc{n_step}")
+                limit = offset(MAX_WHILE_ITERATIONS)
+                body += [
+                    f"{pad}%wl{w} = arith.cmpi uge, %wi{w}, {limit} : index",
+                    f"{pad}%ws{w} = arith.andi {c}, %wl{w} : i1",
+                    f"{pad}scf.if %ws{w} {{",
+                    f"{pad}  memref.store %one_i32, %status[{offset(0)}] : memref<1xi32>",
+                    f"{pad}}}",
+                    f"{pad}%wk{w} = arith.xori %wl{w}, %true_ : i1",
+                    f"{pad}%wg{w} = arith.andi {c}, %wk{w} : i1",
+                    f"{pad}scf.condition(%wg{w}) %wi{w} : index",
+                    f"{pad[:-2]}}} do {{",
+                    f"{pad[:-2]}^bb0(%wj{w}: index):",
+                ]
             elif k.op == "while_end":
-                body.append(f"{pad}scf.yield")
+                w = loops_open.pop()
+                body.append(f"{pad}%wy{w} = arith.addi %wj{w}, {offset(1)} : index")
+                body.append(f"{pad}scf.yield %wy{w} : index")
                 body.append(f"{pad[:-2]}}}")
                 depth -= 1
             elif k.op == "if_begin":
@@ -386,4 +425,5 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str) -> list
     if any(isinstance(k, Node) for k in schedule):
         head += ["  %zero_i8 = arith.constant 0 : i8", "  %true_ = arith.constant true"]
         head.append("  %false_ = arith.constant false")
+        head += ["  %zero_i32 = arith.constant 0 : i32", "  %one_i32 = arith.constant 1 : i32"]
     return head + prelude + body + ["  return", "}"]

@@ -128,7 +128,9 @@ class CpuTarget:
         t_obj = time.perf_counter()
         inputs = [tensor_descriptor(t) for t in graph.inputs]
         outputs = [tensor_descriptor(t) for t in graph.outputs]
-        header = write_header(name, inputs, outputs, built.workspace_bytes, built.blob.size)
+        header = write_header(
+            name, inputs, outputs, built.workspace_bytes, built.blob.size, built.status_offset
+        )
         report = {
             "triple": spec.triple,
             "cpu": spec.cpu,
@@ -159,6 +161,7 @@ class CpuTarget:
             "kernels_symbol": f"{name}_run_kernels",
             "kernels": built.kernel_labels,
             "control_flow": built.control_flow,
+            "status_offset": built.status_offset,
             "num_threads": int(options.get("num_threads", 1)),
             "report": report,
         }

@@ -1,6 +1,6 @@
 """`tfl.while` and `tfl.if` on the MCU target: C control flow around the subgraphs' kernel calls.
 
-    while:  copy init -> carried ...  for (;;) {  <cond calls>  if (!c) break;
+    while:  copy init -> carried ...  for (n = 0;; ++n) {  <cond calls>  if (!c) break;
                                       <body calls>  copy result -> carried ...  }
     if:     if (c) {  <then calls>  copy -> result ...  } else {  <else calls>  copy ...  }
 
@@ -8,7 +8,8 @@ The markers are `KernelCall`s with `control` set and no kernel (c_emitter.py wri
 A `tfl.while`'s results are its carried tensors, one arena buffer each, which the cond and the
 body read and the copies at the end of an iteration overwrite; memory_planner.py keeps every
 buffer a loop reads but did not write in the iteration alive to the loop's end, so no buffer of
-the body shares its bytes. Shapes are static: a carried value whose shape or type changes
+the body shares its bytes. A loop past the interpreter's MAX_WHILE_ITERATIONS makes model_run
+return 1 instead of hanging. Shapes are static: a carried value whose shape or type changes
 between iterations is refused by name.
 """
 
@@ -19,6 +20,7 @@ from tflc.backends.loop_shapes import carried_shape_problem
 from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.program import KernelCall, Tensor
 from tflc.dialects.tfl_verifier import describe_location
+from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 
 
 def _marker(lw: Lowering, control: str, call: str, inputs: list[Tensor] = ()) -> None:
@@ -95,7 +97,14 @@ def lower_while(lw: Lowering) -> None:
     outs = [lw.result(i) for i in range(len(op.results))]
     for x, y in zip(ins, outs, strict=True):
         _copy(lw, x, y)
-    _marker(lw, "while_begin", "for (;;) {")
+    # A runaway loop returns 1 from model_run, as the interpreter reports it (not a hang).
+    counter = f"tflc_iterations{sum(c.control == 'while_begin' for c in lw.calls)}"
+    _marker(
+        lw,
+        "while_begin",
+        f"for ({counter} = 0;; ++{counter}) {{\n"
+        f"  if ({counter} == {MAX_WHILE_ITERATIONS}) return 1;",
+    )
     first = len(lw.calls)
     conds = _subgraph(lw, "cond_subgraph_index", outs, "the cond")
     cond = conds[0] if len(conds) == 1 else None
