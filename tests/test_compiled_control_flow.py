@@ -138,14 +138,15 @@ def test_converted_control_flow_compiles_and_matches_litert(name, target, flatbu
         assert_matches(compiled(*xs), litert_run(flatbuffer, xs))
 
 
-def test_threads_share_the_kernels_of_a_loop(flatbuffers):
-    # Each kernel's chunk counter is rearmed inside the loop (module_builder.py): with two
-    # threads every iteration still runs every chunk once.
-    flatbuffer = flatbuffer_of("lstm", flatbuffers)
+@pytest.mark.parametrize("name", ["lstm", "cond_around_loop"])
+def test_threads_share_the_kernels_of_loops_and_branches(name, flatbuffers):
+    # Each kernel's chunk counter is rearmed inside the loop (module_builder.py), and a
+    # condition's buffer outlives its region (memory_plan.py): with two threads every
+    # iteration still runs every chunk once, and every thread takes the same path.
+    flatbuffer = flatbuffer_of(name, flatbuffers)
     compiled = tflc.compile(flatbuffer, target="cpu", num_threads=2)
-    x = np.random.default_rng(4).uniform(-2, 2, (1, 6, 3)).astype(np.float32)
-    for _ in range(3):
-        assert_matches(compiled(x), litert_run(flatbuffer, [x]))
+    for xs in inputs_of(name, compiled) * 2:
+        assert_matches(compiled(*xs), litert_run(flatbuffer, xs))
 
 
 def test_profile_of_a_loop_returns_the_model_outputs(flatbuffers):

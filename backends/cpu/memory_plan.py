@@ -62,6 +62,17 @@ def loop_spans(nodes: list[Node]) -> list[tuple[int, int]]:
     return spans
 
 
+def condition_spans(nodes: list[Node]) -> list[tuple[int, int]]:
+    """(while_test or if_begin, its while_end or if_end) node positions."""
+    spans, open_tests = [], []
+    for step, n in enumerate(nodes):
+        if n.op in ("while_test", "if_begin"):
+            open_tests.append(step)
+        elif n.op in ("while_end", "if_end"):
+            spans.append((open_tests.pop(), step))
+    return spans
+
+
 def plan_memory(graph: Graph) -> MemoryPlan:
     storage: dict[int, Storage] = {}
     for i, t in enumerate(graph.inputs):
@@ -102,6 +113,12 @@ def plan_memory(graph: Graph) -> MemoryPlan:
         for r, steps in uses.items():
             if first[r] < begin and any(begin < s < end for s in steps):
                 last[r] = max(last[r], end)
+    # Every thread of `_run_slice` reads a loop's or branch's condition; a thread still about
+    # to read it must not find it overwritten by a kernel inside: it lives to the region's end.
+    for test, end in condition_spans(graph.nodes):
+        r = find(graph.nodes[test].inputs[0].index)
+        if r in last:
+            last[r] = max(last[r], end)
     buffers = [r for r in first if r not in storage]
     buffers.sort(key=lambda r: (-size[r], first[r], r))
     placed: list[tuple[int, int, int, int]] = []  # offset, end, first, last
