@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from tflc.errors import TflcError, saving_errors
 from tflc.runtime.input_errors import checked_inputs
+from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 from tflc.runtime.profile import Profile
 
 MANIFEST = "manifest.json"
@@ -75,6 +76,7 @@ class CompiledCpuModel:
         nt = self.num_threads
         if nt <= 1 or self._slice is None:
             self._run(*ptrs)
+            self._check_status()
             return outs
         # ctypes releases the GIL during the call: every thread runs its share of each kernel
         # and meets the others at the barrier inside the library.
@@ -84,7 +86,17 @@ class CompiledCpuModel:
         self._slice(*ptrs, 0, nt)
         for f in futures:
             f.result()
+        self._check_status()
         return outs
+
+    def _check_status(self) -> None:
+        """A model with loops sets a workspace word when one ran past its iteration limit."""
+        offset = self.manifest.get("status_offset")
+        if offset is not None and self._workspace[offset : offset + 4].view(np.int32)[0]:
+            raise TflcError(
+                f"a loop did not finish within {MAX_WHILE_ITERATIONS} iterations",
+                "compiled model call",
+            )
 
     def profile_kernels(self, *arrays, runs: int = 1) -> Profile:
         """Times every kernel of the generated code on `arrays`, `runs` times, one thread:
@@ -107,6 +119,11 @@ class CompiledCpuModel:
             start = time.perf_counter()
             self._kernels(*ptrs, i, i + 1)
             profile.record(first_row + i, label["op"], time.perf_counter() - start, label["name"])
+        if self.manifest.get("control_flow"):
+            # Kernel by kernel, loops ran once and both branches ran: the outputs come from
+            # one whole run (a profile row is one kernel call, not its loop's total).
+            self._run(*ptrs)
+            self._check_status()
         return outs
 
     def call_overhead_note(self) -> str:

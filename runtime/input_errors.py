@@ -52,5 +52,6 @@ def checked_inputs(
             raise wrong_dtype(place, arr.dtype, desc["dtype"])
         if tuple(arr.shape) != tuple(desc["shape"]):
             raise wrong_shape(place, arr.shape, desc["shape"])
-        checked.append(np.ascontiguousarray(arr))
+        # ascontiguousarray makes a scalar one-dimensional: keep its shape
+        checked.append(np.ascontiguousarray(arr).reshape(arr.shape))
     return checked

@@ -1,5 +1,6 @@
-"""`tfl.if` on the cpu target: both branches compiled, a select keeps the taken one's results
-(backends/cpu/graph.py); checked against LiteRT running the same model's subgraphs."""
+"""`tfl.if` on the cpu target: small branches by if-conversion (both compiled, a select keeps the
+taken one's results), branches with integer division as native branches
+(backends/cpu/control_flow.py); checked against LiteRT running the same model's subgraphs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pytest
 from corpus import litert_run
 from tflc.api import parse, to_flatbuffer
 from tflc.compiler import compile as tflc_compile
-from tflc.errors import TflcError
 
 pytest.importorskip("ai_edge_litert")
 
@@ -57,8 +57,21 @@ def test_if_matches_litert_on_both_branches():
         assert float(np.abs(ours[0] - ref[0]).max()) <= RTOL * scale
 
 
-def test_if_with_integer_division_in_a_branch_is_refused():
-    # Both branches run, so an untaken floor_div by a zero input would trap the process.
-    module = parse(if_model("floor_div"))
-    with pytest.raises(TflcError, match="integer 'floor_div' in a branch of tfl.if"):
-        tflc_compile(module, target="cpu")
+def test_if_with_integer_division_in_a_branch_runs_the_taken_branch_only():
+    # If-conversion would run both branches, and the untaken floor_div by a zero input would
+    # trap the process: such an if compiles to native branches (scf.if) instead.
+    by_input = '"tfl.ELSE_OP"(%n, %n) ELSE_ATTRS : (tensor<3xi32>, tensor<3xi32>)'
+    text = IF_MODEL.replace(
+        '"tfl.ELSE_OP"(%n, %c) ELSE_ATTRS : (tensor<3xi32>, tensor<i32>)', by_input
+    )
+    module = parse(text.replace("ELSE_OP", "floor_div").replace("ELSE_ATTRS", ""))
+    flatbuffer = to_flatbuffer(module)
+    compiled = tflc_compile(module, target="cpu")
+    assert not compiled.report.get("fallback_ops")
+    rng = np.random.default_rng(2)
+    for p, n in ((True, [0, 5, -7]), (False, [3, -9, 11])):
+        xs = [np.array(p), rng.uniform(-2, 2, (2, 3)).astype(np.float32), np.array(n, np.int32)]
+        ours, ref = compiled(*xs), litert_run(flatbuffer, xs)
+        np.testing.assert_array_equal(ours[1], ref[1])
+        scale = float(np.abs(ref[0]).max())
+        assert float(np.abs(ours[0] - ref[0]).max()) <= RTOL * scale

@@ -38,6 +38,7 @@ TF_TEST_MODULES = (
     "test_tf_indexing_ops.py",
     "test_tf_op_parity.py",
     "test_tf_stateful.py",
+    "test_compiled_control_flow.py",
 )
 
 

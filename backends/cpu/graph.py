@@ -3,7 +3,8 @@
 `extract_graph` reads `func @main` of a tfl module into plain Python objects, folds what is
 known at compile time (dequantize of float16 or int8 weights, densify) into constants, and
 checks that every op has a kernel *before* any code is generated: an unsupported op raises a
-`TflcError` naming the op and its location.
+`TflcError` naming the op and its location. `tfl.while` / `tfl.if` subgraphs become nodes
+between control-flow markers (control_flow.py).
 """
 
 from __future__ import annotations
@@ -160,8 +161,9 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **dict.fromkeys(("mean", "sum", "reduce_max", "reduce_min", "reduce_prod"), (1,)),
     **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot"), (1,)),
     "range": (0, 1, 2),
-    # data movement: the integer operands and the fill value make the gather table
-    **{op.lower(): _table_operands(op) for op in DATA_MOVEMENT},
+    # data movement: the integer operands and the fill value make the gather table (gather
+    # also takes indices known only at run time: kernels_index.emit_gather)
+    **{op.lower(): _table_operands(op) for op in DATA_MOVEMENT - {"GATHER"}},
 }
 
 
@@ -173,12 +175,6 @@ def _check_compile_time_operands(key: str, ins: list[Tensor | None], where: str)
                 "its values at compile time)",
                 where,
             )
-
-
-# Ops the extraction rewrites into other nodes rather than giving a kernel (see _inline_if).
-GRAPH_OPS = {"if"}
-# Integer division traps on a zero divisor, which an untaken branch may hold.
-_TRAPPING = {"div", "floor_div", "floor_mod"}
 
 
 def extract_graph(module, supported: set[str]) -> Graph:
@@ -203,6 +199,8 @@ def extract_graph(module, supported: set[str]) -> Graph:
 def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> list[Tensor]:
     """Appends the nodes of `block` to `nodes`; returns the tensors it returns."""
     from tflc.backends.cpu import compile_time  # it runs on this module's Node
+    from tflc.backends.cpu.control_flow import extract_if, extract_while
+    from tflc.backends.loop_shapes import carried_shape_problem
 
     outputs: list[Tensor] = []
     for op in block.operations:
@@ -223,6 +221,8 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
         if name == "tfl.no_value":
             b.by_value[op.results[0]] = None
             continue
+        if name == "tfl.while" and (problem := carried_shape_problem(op)):
+            raise TflcError(problem, where)
         ins = [b.by_value.get(v) if v in b.by_value else b.tensor(v, where) for v in op.operands]
         outs = [b.tensor(r, where) for r in op.results]
         for t in outs:
@@ -243,8 +243,9 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
-        if short == "if":
-            _inline_if(op, ins, outs, b, nodes, supported, funcs, where)
+        if short in ("if", "while"):
+            extract = extract_if if short == "if" else extract_while
+            extract(op, ins, outs, b, nodes, supported, funcs, where)
             continue
         node = Node(short, ins, outs, attrs, where)
         if compile_time.foldable(node):
@@ -256,43 +257,6 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
         _check_compile_time_operands(key, ins, where)
         nodes.append(node)
     return outputs
-
-
-def _inline_if(op, ins, outs, b: _Builder, nodes: list[Node], supported, funcs, where) -> None:
-    """`tfl.if` by if-conversion: both branches' nodes, then a select_v2 of each result on the
-    condition. Branches of tfl ops have no side effects, so the selected values are the taken
-    branch's; both are computed (cheap for the small branches of converted `tf.cond`s), and a
-    branch with integer division is refused, since the untaken one may divide by zero."""
-    cond = ins[0]
-    if cond.dtype != "i1" or cond.size != 1:
-        raise TflcError("tfl.if needs a one-element bool condition", where)
-    results = []
-    for branch in ("then_subgraph_index", "else_subgraph_index"):
-        fn = funcs.get(ir.FlatSymbolRefAttr(op.attributes[branch]).value)
-        if fn is None:
-            raise TflcError(f"tfl.if names no function for {branch}", where)
-        block = fn.regions[0].blocks[0]
-        if len(block.arguments) != len(ins) - 1:
-            raise TflcError(
-                f"tfl.if passes {len(ins) - 1} values to a branch taking {len(block.arguments)}",
-                where,
-            )
-        for a, t in zip(block.arguments, ins[1:], strict=True):
-            b.by_value[a] = t
-        for inner in block.operations:  # a function inlined again gets tensors of its own
-            for r in inner.results:
-                b.by_value.pop(r, None)
-        first = len(nodes)
-        results.append(_extract_block(block, b, nodes, supported, funcs))
-        for n in nodes[first:]:
-            if n.op in _TRAPPING and n.outputs[0].dtype != "f32":
-                raise TflcError(
-                    f"integer '{n.op}' in a branch of tfl.if: the cpu target computes both "
-                    "branches, and the untaken one may divide by zero",
-                    n.where,
-                )
-    for out, then_t, else_t in zip(outs, *results, strict=True):
-        nodes.append(Node("select_v2", [cond, then_t, else_t], [out], {}, where))
 
 
 def _densify(op: ir.Operation, shape: tuple[int, ...], where: str) -> np.ndarray:

@@ -27,7 +27,9 @@ def _descs(name: str, kind: str, tensors: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def write_header(name: str, inputs, outputs, workspace_bytes: int, weight_bytes: int) -> str:
+def write_header(
+    name: str, inputs, outputs, workspace_bytes: int, weight_bytes: int, status_offset=None
+) -> str:
     guard = f"{name.upper()}_H_"
     params = [f"const {_C_TYPES[t['dtype']]} *input{i}" for i, t in enumerate(inputs)]
     params += [f"{_C_TYPES[t['dtype']]} *output{i}" for i, t in enumerate(outputs)]
@@ -69,6 +71,7 @@ def write_header(name: str, inputs, outputs, workspace_bytes: int, weight_bytes:
         " * intermediate activation. Not reentrant on one workspace. */",
         f"void {name}_run({', '.join(params)});",
         "",
+        *_status_lines(name, status_offset),
         "/* The same, split across `nthreads` threads: call it from every thread at once with",
         " * tid = 0 .. nthreads-1 and the same buffers. Threads take chunks of each kernel from",
         " * counters and meet at barriers kept at the end of the workspace (the bytes after the",
@@ -86,3 +89,14 @@ def write_header(name: str, inputs, outputs, workspace_bytes: int, weight_bytes:
         "",
     ]
     return "\n".join(lines)
+
+
+def _status_lines(name: str, offset: int | None) -> list[str]:
+    if offset is None:
+        return []
+    return [
+        "/* After a run, the int32 at this byte offset of the workspace is 1 when a loop ran past",
+        " * its iteration limit (a runaway while: the outputs are not the model's), else 0. */",
+        f"#define {name.upper()}_STATUS_OFFSET {offset}u",
+        "",
+    ]

@@ -105,3 +105,35 @@ def emit_one_hot(k: Kernel, t: Tiling, node: Node) -> None:
             )
             v = fn.op(f"arith.select {hit}, {on_v}, {off_v} : {value_type(y_t, node)[0]}")
             store_value(fn, v, y, fn.add(fn.mul(fn.add(fn.mul(o, depth), d), inner), i), y_t)
+
+
+def emit_gather(k: Kernel, t: Tiling, node: Node) -> None:
+    """`gather` along an axis with indices known only at run time (a loop's step index); with
+    constant indices it is an index table (kernels_data). An index out of range, where LiteRT
+    stops with an error, gives zeros, as on the mcu target."""
+    if node.inputs[1].is_const:
+        from tflc.backends.cpu.kernels_data import emit_table_gather
+
+        emit_table_gather(k, t, node)
+        return
+    fn = k.fn
+    x_t, idx_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
+    if node.attr("batch_dims", 0):
+        raise TflcError("gather with batch_dims and run-time indices", node.where)
+    if idx_t.dtype not in ("i32", "i64"):
+        raise TflcError(f"gather with {idx_t.dtype} indices", node.where)
+    outer, n, inner = _axis_split(x_t.shape, node.attr("axis", 0) % len(x_t.shape))
+    x, idx, y = k.arg_tensor(x_t), k.arg_tensor(idx_t), k.arg_tensor(y_t)
+    elem = x[1].split("x")[-1].rstrip(">")
+    zero = fn.f32(0.0) if elem == "f32" else fn._const("0", elem)
+    with fn.loop(0, outer) as o, fn.loop(0, idx_t.size) as j:
+        raw = fn.load(idx[0], idx[1], j)
+        at = fn.op(f"arith.index_cast {raw} : {idx_t.dtype} to index")
+        inside = fn.in_range(at, 0, n)
+        safe = fn.op(f"arith.select {inside}, {at}, {fn.idx(0)} : index")
+        src = fn.mul(fn.add(fn.mul(o, n), safe), inner)
+        dst = fn.mul(fn.add(fn.mul(o, idx_t.size), j), inner)
+        with fn.loop(0, inner) as e:
+            v = fn.load(x[0], x[1], fn.add(src, e))
+            v = fn.op(f"arith.select {inside}, {v}, {zero} : {elem}")
+            fn.store(v, y[0], y[1], fn.add(dst, e))

@@ -51,6 +51,28 @@ def insert_output_copies(graph: Graph) -> None:
             n.op = "copy"
 
 
+def loop_spans(nodes: list[Node]) -> list[tuple[int, int]]:
+    """(while_begin, while_end) node positions of every loop (control_flow.py's markers)."""
+    spans, open_loops = [], []
+    for step, n in enumerate(nodes):
+        if n.op == "while_begin":
+            open_loops.append(step)
+        elif n.op == "while_end":
+            spans.append((open_loops.pop(), step))
+    return spans
+
+
+def condition_spans(nodes: list[Node]) -> list[tuple[int, int]]:
+    """(while_test or if_begin, its while_end or if_end) node positions."""
+    spans, open_tests = [], []
+    for step, n in enumerate(nodes):
+        if n.op in ("while_test", "if_begin"):
+            open_tests.append(step)
+        elif n.op in ("while_end", "if_end"):
+            spans.append((open_tests.pop(), step))
+    return spans
+
+
 def plan_memory(graph: Graph) -> MemoryPlan:
     storage: dict[int, Storage] = {}
     for i, t in enumerate(graph.inputs):
@@ -70,18 +92,33 @@ def plan_memory(graph: Graph) -> MemoryPlan:
     first: dict[int, int] = {}
     last: dict[int, int] = {}
     size: dict[int, int] = {}
+    uses: dict[int, list[int]] = {}
     for step, n in enumerate(graph.nodes):
         for t in n.outputs:
             r = find(t.index)
             first.setdefault(r, step)
             last[r] = max(last.get(r, step), step)
             size[r] = max(size.get(r, 0), t.nbytes)
+            uses.setdefault(r, []).append(step)
         for t in n.inputs:
             if t is None or t.is_const:
                 continue
             r = find(t.index)
             last[r] = max(last.get(r, step), step)
             first.setdefault(r, -1)
+            uses.setdefault(r, []).append(step)
+    # A loop reads again in its next iteration what it did not write in this one (carried and
+    # outer tensors): those stay alive to the loop's end, so no buffer of the body reuses them.
+    for begin, end in loop_spans(graph.nodes):
+        for r, steps in uses.items():
+            if first[r] < begin and any(begin < s < end for s in steps):
+                last[r] = max(last[r], end)
+    # Every thread of `_run_slice` reads a loop's or branch's condition; a thread still about
+    # to read it must not find it overwritten by a kernel inside: it lives to the region's end.
+    for test, end in condition_spans(graph.nodes):
+        r = find(graph.nodes[test].inputs[0].index)
+        if r in last:
+            last[r] = max(last[r], end)
     buffers = [r for r in first if r not in storage]
     buffers.sort(key=lambda r: (-size[r], first[r], r))
     placed: list[tuple[int, int, int, int]] = []  # offset, end, first, last

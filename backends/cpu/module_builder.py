@@ -25,10 +25,12 @@ from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.compile_time import COMPILE_TIME_OPS
-from tflc.backends.cpu.graph import GRAPH_OPS, Graph, Node
+from tflc.backends.cpu.control_flow import CONTROL_OPS, GRAPH_OPS
+from tflc.backends.cpu.graph import Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
+from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 
 EMITTERS = {
     "conv_2d": lambda k, t, node: (
@@ -64,6 +66,7 @@ EMITTERS |= {op: typed.emit_elementwise for op in typed.ELEMENTWISE_OPS}
 EMITTERS |= {op: typed.with_integer_kernels(EMITTERS[op]) for op in typed.INTEGER_ARITHMETIC}
 EMITTERS |= {"arg_max": index.emit_arg_extreme, "arg_min": index.emit_arg_extreme}
 EMITTERS |= {"cumsum": index.emit_cumsum, "one_hot": index.emit_one_hot}
+EMITTERS["gather"] = index.emit_gather  # index tables, or run-time indices
 EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of elements
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
@@ -79,7 +82,7 @@ FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors,
 # and ops the compiled code handles on int8 tensors.
 FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS
-INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"}
+INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"} | GRAPH_OPS
 
 
 @dataclass
@@ -89,6 +92,10 @@ class BuiltModule:
     kernels: list[Kernel]
     workspace_bytes: int  # activations and the barrier state
     kernel_labels: list[dict[str, str]]  # per kernel, in run order: its op and its node's place
+    control_flow: bool  # loops or branches around kernels: `_run_kernels` runs each once
+    # Workspace offset of the int32 a run sets to 1 when a loop ran past MAX_WHILE_ITERATIONS
+    # (None: no loops). The run functions stay void; the loader reads it after each run.
+    status_offset: int | None = None
 
 
 def _elem(dtype: str) -> str:
@@ -112,9 +119,14 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
     blob = WeightBlob()
     kernels: list[Kernel] = []
     labels: list[dict[str, str]] = []
+    schedule: list[Kernel | Node] = []  # kernels, and the control-flow markers between them
     for node in graph.nodes:
-        check_node(node)
+        if node.op not in CONTROL_OPS:
+            check_node(node)
     for i, node in enumerate(graph.nodes):
+        if node.op in CONTROL_OPS:
+            schedule.append(node)
+            continue
         if node.op in ALIASES and node.op not in EMITTERS:
             continue
         k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob)
@@ -129,6 +141,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
                 f"the cpu target cannot compile this '{node.op}' ({e!r})", node.where
             ) from None
         kernels.append(k)
+        schedule.append(k)
         labels.append({"op": node.op, "name": node.outputs[0].name if node.outputs else node.where})
     # Kernels are parameterized by their arguments only (weights are views passed in), so
     # layers of the same shape share one function.
@@ -140,15 +153,18 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
             unique[generic] = k.name
             bodies.append(k.fn.text(parallel=k.parallel_extent > 0))
         k.callee = unique[generic]
-    ws_bytes = workspace_size(plan, len(kernels))
+    control_flow = len(schedule) > len(kernels)
+    loops = any(isinstance(k, Node) and k.op == "while_begin" for k in schedule)
+    ws_bytes = workspace_size(plan, len(kernels), loops)
+    status = status_offset(plan) if loops else None
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
     lines += bodies
     for mode in ("run", "slice", "range"):
-        lines += _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode)
+        lines += _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode, status)
     lines.append("func.func private @sched_yield() -> i32")
     text = "module {\n" + "\n".join(lines) + "\n}\n"
-    return BuiltModule(text, blob, kernels, ws_bytes, labels)
+    return BuiltModule(text, blob, kernels, ws_bytes, labels, control_flow, status)
 
 
 def thread_state_size(n_kernels: int) -> int:
@@ -156,9 +172,14 @@ def thread_state_size(n_kernels: int) -> int:
     return BARRIER_BYTES + -(-4 * n_kernels // 64) * 64
 
 
-def workspace_size(plan: MemoryPlan, n_kernels: int) -> int:
-    """The planned activations, then the thread state of `<name>_run_slice` (kept zeroed)."""
-    return -(-plan.workspace_bytes // 64) * 64 + thread_state_size(n_kernels)
+def status_offset(plan: MemoryPlan) -> int:
+    return -(-plan.workspace_bytes // 64) * 64
+
+
+def workspace_size(plan: MemoryPlan, n_kernels: int, loops: bool = False) -> int:
+    """The planned activations, the loops' status word (a cache line, models with loops), then
+    the thread state of `<name>_run_slice` (kept zeroed)."""
+    return status_offset(plan) + (64 if loops else 0) + thread_state_size(n_kernels)
 
 
 def _barrier(ws: str, ws_ty: str, base: int, nt: str) -> list[str]:
@@ -214,11 +235,16 @@ CHUNK_LOOP = """  %w{i} = scf.while : () -> index {{
 ENTRY_SUFFIX = {"run": "", "slice": "_slice", "range": "_kernels"}
 
 
-def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[str]:
+def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=None):
     """`<name>_run(ins, outs, ws)`; `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
     thread runs its share of each kernel, then waits at a barrier; or
-    `<name>_run_kernels(ins, outs, ws, first, last)`: kernels first..last-1, one thread."""
+    `<name>_run_kernels(ins, outs, ws, first, last)`: kernels first..last-1, one thread, each
+    once (loops and branches left out: a profile times every kernel alone).
+
+    Control-flow markers in `schedule` open and close `scf.while` / `scf.if` regions around the
+    kernel calls; views are made at the top, where they dominate every region."""
     threaded = mode == "slice"
+    kernels = [k for k in schedule if isinstance(k, Kernel)]
     args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
     args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
@@ -227,50 +253,124 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[
         args += ["%tid: index", "%nt: index"]
     elif mode == "range":
         args += ["%first: index", "%last: index"]
-    body = [f"func.func @{name}_run{ENTRY_SUFFIX[mode]}({', '.join(args)}) {{"]
-    body.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
+    head = [f"func.func @{name}_run{ENTRY_SUFFIX[mode]}({', '.join(args)}) {{"]
+    head.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
+    prelude: list[str] = []  # views and thread state, before any region
+    body: list[str] = []
     if threaded:
+        head.append("  %bo_four = arith.constant 4 : index")
         state = ws_bytes - thread_state_size(len(kernels))
-        body += _barrier("%ws", ws_ty, state, "%nt")
-        body.append("  %first = arith.cmpi eq, %tid, %bi0 : index")
-        body.append(f"  %cnt_off = arith.constant {state + BARRIER_BYTES} : index")
-        body.append(
+        prelude += _barrier("%ws", ws_ty, state, "%nt")
+        prelude.append("  %first = arith.cmpi eq, %tid, %bi0 : index")
+        prelude.append(f"  %cnt_off = arith.constant {state + BARRIER_BYTES} : index")
+        prelude.append(
             f"  %cnt = memref.view %ws[%cnt_off][] : {ws_ty} to memref<{max(len(kernels), 1)}xi32>"
         )
-        body.append("  %nt4 = arith.muli %nt, %bo_four : index")
-        body.insert(2, "  %bo_four = arith.constant 4 : index")
+        prelude.append("  %nt4 = arith.muli %nt, %bo_four : index")
     offsets: dict[int, str] = {}
     n_counters = max(len(kernels), 1)
 
     def offset(v: int) -> str:
         if v not in offsets:
             offsets[v] = f"%o{v}"
-            body.insert(2, f"  %o{v} = arith.constant {v} : index")
+            head.append(f"  %o{v} = arith.constant {v} : index")
         return offsets[v]
 
     views: dict[tuple, str] = {}
-    for i, k in enumerate(kernels):
+
+    def tensor_ref(tensor, mty: str) -> str:
+        st = plan.storage[tensor.index]
+        if st.kind in ("input", "output"):
+            return f"%{'in' if st.kind == 'input' else 'out'}{st.index}"
+        key = ("w", st.index, mty)
+        if key not in views:
+            views[key] = f"%view{len(views)}"
+            prelude.append(
+                f"  {views[key]} = memref.view %ws[{offset(st.index)}][] : {ws_ty} to {mty}"
+            )
+        return views[key]
+
+    depth = 0  # regions open around the current call
+    pad = "  "
+
+    def condition(node: Node, tag: str) -> str:
+        """The one-element bool operand of a marker as an i1 (bools are stored as bytes)."""
+        t = node.inputs[0]
+        if t.is_const:
+            return "%true_" if bool(t.value.reshape(-1)[0]) else "%false_"
+        ref = tensor_ref(t, f"memref<{t.size}xi8>")
+        body.append(f"{pad}%{tag}b = memref.load {ref}[{offset(0)}] : memref<{t.size}xi8>")
+        body.append(f"{pad}%{tag} = arith.cmpi ne, %{tag}b, %zero_i8 : i8")
+        return f"%{tag}"
+
+    loops_open: list[int] = []
+    if status is not None and mode != "range":
+        prelude.append(
+            f"  %status = memref.view %ws[{offset(status)}][] : {ws_ty} to memref<1xi32>"
+        )
+        store = f"memref.store %zero_i32, %status[{offset(0)}] : memref<1xi32>"
+        body += ["  scf.if %first {", f"    {store}", "  }"] if threaded else [f"  {store}"]
+    i = -1
+    for n_step, k in enumerate(schedule):
+        pad = "  " * (depth + 1)
+        if isinstance(k, Node):
+            if mode == "range":
+                continue
+            if k.op == "while_begin":
+                # The trip count is carried: past MAX_WHILE_ITERATIONS the loop stops and sets
+                # the status word, as the interpreter reports a runaway loop (not a hang).
+                loops_open.append(n_step)
+                body.append(
+                    f"{pad}%wn{n_step} = scf.while (%wi{n_step} = {offset(0)}) "
+                    ": (index) -> index {"
+                )
+                depth += 1
+            elif k.op == "while_test":
+                w = loops_open[-1]
+                c = condition(k, f"wc{n_step}")
+                limit = offset(MAX_WHILE_ITERATIONS)
+                body += [
+                    f"{pad}%wl{w} = arith.cmpi uge, %wi{w}, {limit} : index",
+                    f"{pad}%ws{w} = arith.andi {c}, %wl{w} : i1",
+                    f"{pad}scf.if %ws{w} {{",
+                    f"{pad}  memref.store %one_i32, %status[{offset(0)}] : memref<1xi32>",
+                    f"{pad}}}",
+                    f"{pad}%wk{w} = arith.xori %wl{w}, %true_ : i1",
+                    f"{pad}%wg{w} = arith.andi {c}, %wk{w} : i1",
+                    f"{pad}scf.condition(%wg{w}) %wi{w} : index",
+                    f"{pad[:-2]}}} do {{",
+                    f"{pad[:-2]}^bb0(%wj{w}: index):",
+                ]
+            elif k.op == "while_end":
+                w = loops_open.pop()
+                body.append(f"{pad}%wy{w} = arith.addi %wj{w}, {offset(1)} : index")
+                body.append(f"{pad}scf.yield %wy{w} : index")
+                body.append(f"{pad[:-2]}}}")
+                depth -= 1
+            elif k.op == "if_begin":
+                body.append(f"{pad}scf.if {condition(k, f'ic{n_step}')} {{")
+                depth += 1
+            elif k.op == "if_else":
+                body.append(f"{pad[:-2]}}} else {{")
+            elif k.op == "if_end":
+                body.append(f"{pad[:-2]}}}")
+                depth -= 1
+            continue
+        i += 1
         operands = []
         for a in k.args:
             mty = f"memref<{a.count}x{a.elem}>"
             if a.kind == "const":
                 key = ("c", a.offset, mty)
-                src, src_ty = "%wb", f"memref<{blob_bytes}xi8>"
-                off = a.offset
+                if key not in views:
+                    views[key] = f"%view{len(views)}"
+                    prelude.append(
+                        f"  {views[key]} = memref.view %wb[{offset(a.offset)}][] : "
+                        f"memref<{blob_bytes}xi8> to {mty}"
+                    )
+                operands.append(views[key])
             else:
-                st = plan.storage[a.tensor.index]
-                if st.kind in ("input", "output"):
-                    operands.append(f"%{'in' if st.kind == 'input' else 'out'}{st.index}")
-                    continue
-                key = ("w", st.index, mty)
-                src, src_ty = "%ws", ws_ty
-                off = st.index
-            if key not in views:
-                views[key] = f"%view{len(views)}"
-                body.append(
-                    f"  {views[key]} = memref.view {src}[{offset(off)}][] : {src_ty} to {mty}"
-                )
-            operands.append(views[key])
+                operands.append(tensor_ref(a.tensor, mty))
         sig = [f"memref<{a.count}x{a.elem}>" for a in k.args]
         n = k.parallel_extent
         if n:
@@ -278,19 +378,20 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[
             if threaded:
                 # Dynamic chunks: each thread takes the next chunk from the kernel's counter,
                 # so a thread the OS delays leaves its share to the others.
-                body.append(f"  %ch{i} = arith.ceildivui {offset(n)}, %nt4 : index")
-                body.append(f"  %nc{i} = arith.ceildivui {offset(n)}, %ch{i} : index")
-                body.append(f"  %ci{i} = arith.constant {i} : index")
+                prelude.append(f"  %ch{i} = arith.ceildivui {offset(n)}, %nt4 : index")
+                prelude.append(f"  %nc{i} = arith.ceildivui {offset(n)}, %ch{i} : index")
+                prelude.append(f"  %ci{i} = arith.constant {i} : index")
                 operands += [f"%cb{i}", f"%ce{i}"]
             else:
                 operands += [offset(0), offset(n)]
         call = f"func.call @{k.callee}({', '.join(operands)}) : ({', '.join(sig)}) -> ()"
+        lines: list[str] = []
         if threaded and not n:
-            body += ["  scf.if %first {", f"    {call}", "  }"]
+            lines += ["  scf.if %first {", f"    {call}", "  }"]
         elif threaded:
-            body.append(CHUNK_LOOP.format(i=i, n=offset(n), k=n_counters, call=call))
+            lines += CHUNK_LOOP.format(i=i, n=offset(n), k=n_counters, call=call).splitlines()
         elif mode == "range":
-            body += [
+            lines += [
                 f"  %from{i} = arith.cmpi ule, %first, {offset(i)} : index",
                 f"  %upto{i} = arith.cmpi ult, {offset(i)}, %last : index",
                 f"  %take{i} = arith.andi %from{i}, %upto{i} : i1",
@@ -299,9 +400,18 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[
                 "  }",
             ]
         else:
-            body.append(f"  {call}")
+            lines.append(f"  {call}")
         if threaded:
-            body.append(BARRIER_CALL.format(i=i))
+            lines += BARRIER_CALL.format(i=i).splitlines()
+            if n and depth:
+                # A kernel in a loop runs again: its chunk counter is rearmed once every
+                # thread is past this barrier (a thread drawing before that gets no chunk).
+                lines += [
+                    "  scf.if %first {",
+                    f"    memref.store %bz, %cnt[%ci{i}] : memref<{n_counters}xi32>",
+                    "  }",
+                ]
+        body += [pad[:-2] + line for line in lines]
     if threaded:  # every thread is past the last barrier: rearm the counters for the next run
         body += [
             "  scf.if %first {",
@@ -312,5 +422,8 @@ def _entry(graph, plan, kernels, name, ws_bytes, blob_bytes, mode: str) -> list[
             "    }",
             "  }",
         ]
-    body += ["  return", "}"]
-    return body
+    if any(isinstance(k, Node) for k in schedule):
+        head += ["  %zero_i8 = arith.constant 0 : i8", "  %true_ = arith.constant true"]
+        head.append("  %false_ = arith.constant false")
+        head += ["  %zero_i32 = arith.constant 0 : i32", "  %one_i32 = arith.constant 1 : i32"]
+    return head + prelude + body + ["  return", "}"]

@@ -59,15 +59,71 @@ def unsupported_ops(module: ir.Module, supported: set[str]) -> list[ir.Operation
     main = main_function(module)
     if main is None:
         return []
+    funcs = {
+        f.operation.attributes["sym_name"].value: f.operation
+        for f in module.body.operations
+        if f.operation.name == "func.func"
+    }
+    return _missing(main.regions[0].blocks[0].operations, supported, funcs, frozenset())
+
+
+def innermost_unsupported(module: ir.Module, op: ir.Operation, supported: set[str]):
+    """The op without a kernel that makes `op` (from `unsupported_ops`) unsupported: itself, or
+    the first such op inside the subgraphs of a tfl.while / tfl.if, for the error to name."""
+    funcs = {
+        f.operation.attributes["sym_name"].value: f.operation
+        for f in module.body.operations
+        if f.operation.name == "func.func"
+    }
+    seen: set[str] = set()
+    while kernel_key(op) in supported:
+        for attr in SUBGRAPH_FIELDS.get(op.name, ()):
+            name = ir.FlatSymbolRefAttr(op.attributes[attr]).value
+            if name in funcs and name not in seen:
+                seen.add(name)
+                inner = _missing(
+                    funcs[name].regions[0].blocks[0].operations, supported, funcs, frozenset(seen)
+                )
+                if inner:
+                    op = inner[0]
+                    break
+        else:
+            return op  # a missing or recursive subgraph: the op itself
+    return op
+
+
+def _missing(ops, supported: set[str], funcs, seen: frozenset) -> list[ir.Operation]:
     constants: set[ir.Value] = set()
     missing = []
-    for op in main.regions[0].blocks[0].operations:
+    for op in ops:
         op = op.operation
         if _is_constant(op, constants):
             constants.update(op.results)
-        elif op.name.startswith("tfl.") and kernel_key(op) not in supported:
+        elif op.name.startswith("tfl.") and not _compiles(op, supported, funcs, seen):
             missing.append(op)
     return missing
+
+
+# The attributes naming the subgraphs a control-flow op runs.
+SUBGRAPH_FIELDS = {
+    "tfl.while": ("cond_subgraph_index", "body_subgraph_index"),
+    "tfl.if": ("then_subgraph_index", "else_subgraph_index"),
+}
+
+
+def _compiles(op: ir.Operation, supported: set[str], funcs, seen: frozenset) -> bool:
+    """Whether `op` has a kernel: a `tfl.while` / `tfl.if` when every op of its subgraphs does
+    (else the whole op runs on the host under fallback="runtime")."""
+    if kernel_key(op) not in supported:
+        return False
+    for attr in SUBGRAPH_FIELDS.get(op.name, ()):
+        name = ir.FlatSymbolRefAttr(op.attributes[attr]).value
+        fn = funcs.get(name)
+        if fn is None or name in seen:
+            return False  # missing or recursive: extract_graph names the problem
+        if _missing(fn.regions[0].blocks[0].operations, supported, funcs, seen | {name}):
+            return False
+    return True
 
 
 @dataclass
@@ -151,4 +207,29 @@ def step_module(step: Step) -> ir.Module:
                         copy_constant(v)
                 clone(op)
             func.ReturnOp([mapping[v] for v in step.outputs])
+        with ir.InsertionPoint(module.body):
+            for fn in _subgraphs_called(step.ops):
+                fn.clone()
     return module
+
+
+def _subgraphs_called(ops: list[ir.Operation]) -> list[ir.Operation]:
+    """The functions that `ops` run as subgraphs (tfl.while / tfl.if), and theirs, in order."""
+    if not ops:
+        return []
+    source = ops[0].parent.parent  # the module holding the step's function
+    funcs = {
+        f.operation.attributes["sym_name"].value: f.operation
+        for f in source.regions[0].blocks[0].operations
+        if f.operation.name == "func.func"
+    }
+    found: dict[str, ir.Operation] = {}
+    pending = list(ops)
+    while pending:
+        op = pending.pop(0).operation
+        for attr in SUBGRAPH_FIELDS.get(op.name, ()):
+            name = ir.FlatSymbolRefAttr(op.attributes[attr]).value
+            if name in funcs and name not in found:
+                found[name] = funcs[name]
+                pending += list(funcs[name].regions[0].blocks[0].operations)
+    return list(found.values())

@@ -32,7 +32,7 @@ from tflc.backends.cpu.header import write_header
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.backends.cpu.memory_plan import insert_output_copies, plan_memory
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS, build_module
-from tflc.backends.cpu.partition import op_label, unsupported_ops
+from tflc.backends.cpu.partition import innermost_unsupported, op_label, unsupported_ops
 from tflc.backends.fallback_option import OPTION as FALLBACK
 from tflc.backends.fallback_option import fallback_enabled, suggest_fallback
 from tflc.dialects.tfl_verifier import describe_location
@@ -94,7 +94,8 @@ class CpuTarget:
         if missing and fallback:
             return emit_with_fallback(self, module, options, missing)
         if missing:
-            op = missing[0]
+            with module.context:
+                op = innermost_unsupported(module, missing[0], SUPPORTED_OPS)
             raise TflcError(
                 f"the cpu target cannot compile {op_label(op)}: no kernel for it yet "
                 f"({suggest_fallback('it')})",
@@ -132,7 +133,9 @@ class CpuTarget:
         t_obj = time.perf_counter()
         inputs = [tensor_descriptor(t) for t in graph.inputs]
         outputs = [tensor_descriptor(t) for t in graph.outputs]
-        header = write_header(name, inputs, outputs, built.workspace_bytes, built.blob.size)
+        header = write_header(
+            name, inputs, outputs, built.workspace_bytes, built.blob.size, built.status_offset
+        )
         report = {
             "triple": spec.triple,
             "cpu": spec.cpu,
@@ -162,6 +165,8 @@ class CpuTarget:
             "slice_symbol": f"{name}_run_slice",
             "kernels_symbol": f"{name}_run_kernels",
             "kernels": built.kernel_labels,
+            "control_flow": built.control_flow,
+            "status_offset": built.status_offset,
             "num_threads": int(options.get("num_threads", 1)),
             "report": report,
         }

@@ -2,6 +2,7 @@
 target="mcu")`, `tflc compile model.tflite --target mcu -o out/`).
 
     lowering.py / ops_*.py   tfl ops -> kernel calls; fixed-point parameters computed here
+    control_flow.py          tfl.while / tfl.if -> C loops and branches around their calls
     quantization.py          TFLite's QuantizeMultiplier and gemmlowp arithmetic, and tables
     memory_planner.py        lifetimes, aliases, overlapping in-place reuse, arena offsets
     c_emitter.py             model.h, model.c, weights.c, build.ninja

@@ -144,7 +144,7 @@ class CEmitter:
     # ---- files ---------------------------------------------------------------------------------
 
     def kernels(self) -> list[str]:
-        kernels = {c.kernel for c in self.program.calls}
+        kernels = {c.kernel for c in self.program.calls if not c.control}
         if self.plan.copies:
             kernels.add("data_movement")
         return sorted(kernels)
@@ -218,7 +218,7 @@ class CEmitter:
         lines += [
             "/* Runs the model once: reads `input`, writes `output`, uses `arena` as scratch.",
             " * No allocation, no I/O, no global state: reentrant with separate arenas.",
-            " * Returns 0. */",
+            " * Returns 0, or 1 when a loop ran past its iteration limit (a runaway while). */",
             f"int {self.name}_run(const void *input, void *output, void *arena);",
             f"#define TFLC_RUN {self.name}_run",
             "",
@@ -265,14 +265,24 @@ class CEmitter:
         lines.append("  const uint8_t *in = (const uint8_t *)input;")
         lines.append("  uint8_t *out = (uint8_t *)output;")
         lines.append("  uint8_t *mem = (uint8_t *)arena;")
+        loops = sum(c.control == "while_begin" for c in p.calls)
+        lines += [f"  int32_t tflc_iterations{k};" for k in range(loops)]
         lines.append("  (void)in;\n  (void)out;\n  (void)mem;")
         in_place = set(self.plan.in_place)
+        pad = "  "
         for i, call in enumerate(p.calls):
+            text = self.call_text(call)
+            if call.control:  # C control flow around the subgraphs' calls (control_flow.py)
+                if call.control in ("while_end", "if_else", "if_end"):
+                    pad = pad[:-2]
+                lines += [f"{pad}{line}" for line in text.split("\n")]
+                if call.control in ("while_begin", "if_begin", "if_else"):
+                    pad += "  "
+                continue
             note = " (output overlaps its input)" if i in in_place else ""
             where = f" at {call.location}" if call.location else ""
-            lines.append(f"  /* op {i}: {call.op_name}{where}{note} */")
-            text = self.call_text(call)
-            lines.append(f"  {text}" if text.endswith("}") else f"  {text};")
+            lines.append(f"{pad}/* op {i}: {call.op_name}{where}{note} */")
+            lines.append(f"{pad}{text}" if text.endswith("}") else f"{pad}{text};")
         if self.plan.copies:
             for t, k in self.plan.copies:
                 off = self.io_offsets["output"][k]

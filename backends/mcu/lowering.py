@@ -20,6 +20,7 @@ from tflc.errors import TflcError
 
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
 TYPE_CONVERSION_OPS = ("tfl.quantize", "tfl.dequantize", "tfl.cast")
+CONTROL_FLOW_OPS = ("tfl.while", "tfl.if")
 
 
 def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | list[int] | None]:
@@ -54,8 +55,12 @@ def _storage(q) -> str:
 class Lowering:
     """Walks one function's ops in order and lowers each to kernel calls."""
 
-    def __init__(self, func: ir.Operation, source: str, int8_only: bool = False):
+    def __init__(
+        self, func: ir.Operation, source: str, int8_only: bool = False, funcs: dict | None = None
+    ):
         self.func = func
+        self.funcs = funcs or {}  # subgraphs by name, for tfl.while / tfl.if
+        self.active: set[str] = set()  # subgraphs being lowered (recursion is refused)
         self.source = source
         self.int8_only = int8_only
         self.tensors: dict[int, Tensor] = {}
@@ -127,6 +132,12 @@ class Lowering:
             self.tensor(a, describe_location(a.location) or f"input{i}").id
             for i, a in enumerate(block.arguments)
         ]
+        outputs = self.walk(block)
+        return Program(self.tensors, inputs, outputs, self.calls, self.aliases)
+
+    def walk(self, block) -> list[int]:
+        """Lowers the ops of `block` (a function's, or a subgraph's: control_flow.py) in order;
+        returns the ids of the tensors it returns."""
         outputs: list[int] = []
         for op in block.operations:
             self.op = op = op.operation
@@ -142,7 +153,7 @@ class Lowering:
                 continue
             else:
                 self.lower_op(op)
-        return Program(self.tensors, inputs, outputs, self.calls, self.aliases)
+        return outputs
 
     def lower_op(self, op: ir.Operation) -> None:
         from tflc.backends.mcu.op_lowerings import HANDLERS
@@ -155,9 +166,10 @@ class Lowering:
             raise self.fail(f"{what} has no MCU kernel")
         kinds = {self.operand(i).dtype for i in range(len(op.operands)) if self.operand(i)}
         kinds |= {self.tensor(r).dtype for r in op.results}
-        if self.int8_only and "float32" in kinds:
+        if self.int8_only and "float32" in kinds and op.name not in CONTROL_FLOW_OPS:
             raise self.fail(f"float op '{op.name}' in an int8-only build")
-        if {"float32", "int8"} <= kinds and op.name not in TYPE_CONVERSION_OPS:
+        mixed_ok = TYPE_CONVERSION_OPS + CONTROL_FLOW_OPS  # their subgraphs' ops are checked
+        if {"float32", "int8"} <= kinds and op.name not in mixed_ok:
             # dynamic-range ops: float activations with int8 weights, quantized at run time
             raise self.fail(
                 f"hybrid (dynamic-range) '{op.name}' with float and int8 operands is not "
@@ -194,4 +206,5 @@ def lower(module: ir.Module, source: str = "<module>", int8_only: bool = False) 
     if not funcs:
         raise TflcError("module has no function to compile", source)
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), funcs[0])
-    return Lowering(main, source, int8_only).run()
+    by_name = {f.attributes["sym_name"].value: f for f in funcs}
+    return Lowering(main, source, int8_only, by_name).run()

@@ -101,6 +101,17 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def loop_spans(program: Program) -> list[tuple[int, int]]:
+    """(begin, end) call positions of every `tfl.while` loop (control_flow.py's markers)."""
+    spans, open_loops = [], []
+    for i, call in enumerate(program.calls):
+        if call.control == "while_begin":
+            open_loops.append(i)
+        elif call.control == "while_end":
+            spans.append((open_loops.pop(), i))
+    return spans
+
+
 def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
     tensors = program.tensors
     groups = _UnionFind()
@@ -140,6 +151,16 @@ def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
             last.setdefault(g, i)
     for t in program.outputs:
         last[group_of(t)] = len(program.calls)
+    # A loop reads again in its next iteration what it did not write in this one (carried and
+    # outer tensors): those stay alive to the loop's end, so no buffer of the body reuses them.
+    uses: dict[int, list[int]] = {}
+    for i, call in enumerate(program.calls):
+        for t in (*call.inputs, *call.outputs):
+            uses.setdefault(group_of(t), []).append(i)
+    for begin, end in loop_spans(program):
+        for g, steps in uses.items():
+            if first.get(g, -1) < begin and any(begin < s < end for s in steps):
+                last[g] = max(last.get(g, end), end)
 
     def is_arena(g: int) -> bool:
         return g not in bound and tensors[g].data is None

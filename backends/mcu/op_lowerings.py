@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tflc.backends.mcu.control_flow import lower_if, lower_while
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
 from tflc.backends.mcu.ops_conv3d import HANDLERS as CONV3D_HANDLERS
@@ -94,6 +95,8 @@ HANDLERS = {
     **{name: _unary for name in UNARY_OPS},
     "tfl.resize_bilinear": lambda lw: _resize(lw, "bilinear"),
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
+    "tfl.while": lower_while,
+    "tfl.if": lower_if,
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)

@@ -67,6 +67,9 @@ class KernelCall:
     # the input starts d bytes after the output's start (0: in place). None: never overlap.
     overlap: int | None = None
     overlap_inputs: tuple[int, ...] = (0,)  # which inputs may overlap the output
+    # A control-flow marker, not a kernel ("while_begin", "while_test", "while_end",
+    # "if_begin", "if_else", "if_end": control_flow.py); `call` is its C text.
+    control: str = ""
 
 
 @dataclass

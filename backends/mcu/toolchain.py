@@ -108,8 +108,9 @@ interpreter.print_allocations()
 """
 
 
-def tflm_arena_bytes(tflite_path: Path, input_count: int) -> int | None:
-    """The arena TFLM's RecordingMicroAllocator reports for the model, or None if unavailable.
+def tflm_arena_bytes(tflite_path: Path, input_count: int, timeout: float = 600) -> int | None:
+    """The arena TFLM's RecordingMicroAllocator reports for the model, or None if unavailable
+    (or if TFLM's run on zero inputs outlasts `timeout` seconds: a loop that never ends there).
 
     Runs in a subprocess: the allocator prints from C++ to the process's stderr.
     """
@@ -121,10 +122,13 @@ def tflm_arena_bytes(tflite_path: Path, input_count: int) -> int | None:
     except (ImportError, ValueError):
         return None
     size = max(os.path.getsize(tflite_path) * 4, 1 << 20)
-    result = subprocess.run(
-        [sys.executable, "-c", _TFLM_SCRIPT, str(tflite_path), str(size), str(input_count)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _TFLM_SCRIPT, str(tflite_path), str(size), str(input_count)],
+            capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return None
     match = re.search(r"Arena allocation total (\d+) bytes", result.stdout + result.stderr)
     return int(match.group(1)) if match else None
 

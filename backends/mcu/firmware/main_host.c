@@ -39,6 +39,10 @@ int main(int argc, char **argv) {
   for (r = 0; r < runs; ++r) {
     status |= TFLC_RUN(input, output, arena);
   }
+  if (status) {
+    fprintf(stderr, "error: the model's run returned %d: a loop ran past its iteration limit\n",
+            status);
+  }
   f = fopen(argv[2], "wb");
   if (!f || fwrite(output, 1, TFLC_OUTPUT_SIZE, f) != TFLC_OUTPUT_SIZE) {
     fprintf(stderr, "error: cannot write %s\n", argv[2]);
