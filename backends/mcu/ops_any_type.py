@@ -71,27 +71,6 @@ def _compare(lw: Lowering, op: str) -> None:
     )
 
 
-def _logical(lw: Lowering, op: str) -> None:
-    xs = [lw.operand(i) for i in range(len(lw.op.operands))]
-    y = lw.result()
-    for t in (*xs, y):
-        if t.dtype != "bool":
-            raise lw.fail(f"{lw.op.name} of {t.dtype} has no MCU kernel")
-    if op == "not":
-        call = f"tflc_logical_not({y.size}, {{t:{xs[0].id}}}, {{t:{y.id}}})"
-        lw.emit("elementwise_any", call, xs, [y], overlap=0)
-        return
-    bc = _broadcast_param(lw, xs, y)
-    lw.emit(
-        "elementwise_any",
-        f"tflc_logical(&{{p:{bc.name}}}, TFLC_LOGICAL_{op.upper()}, {{t:{xs[0].id}}}, "
-        f"{{t:{xs[1].id}}}, {{t:{y.id}}})",
-        xs,
-        [y],
-        [bc],
-    )
-
-
 def _select(lw: Lowering) -> None:
     cond, x, z, y = lw.operand(0), lw.operand(1), lw.operand(2), lw.result()
     out4 = out4_of(lw, y)
@@ -164,9 +143,6 @@ def binary_s32(lw: Lowering, kind: str, act: str) -> None:
 COMPARISONS = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
 HANDLERS = {
     **{f"tfl.{op}": (lambda lw, op=op: _compare(lw, op)) for op in COMPARISONS},
-    "tfl.logical_and": lambda lw: _logical(lw, "and"),
-    "tfl.logical_or": lambda lw: _logical(lw, "or"),
-    "tfl.logical_not": lambda lw: _logical(lw, "not"),
     "tfl.select": _select,
     "tfl.select_v2": _select,
     "tfl.cast": _cast,

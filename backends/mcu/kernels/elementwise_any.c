@@ -34,25 +34,6 @@ void tflc_compare(const tflc_broadcast4 *b, int32_t op, int32_t type, const void
   }
 }
 
-void tflc_logical(const tflc_broadcast4 *b, int32_t op, const uint8_t *in1, const uint8_t *in2,
-                  uint8_t *output) {
-  int32_t idx[4] = {0, 0, 0, 0};
-  int32_t i;
-  const int32_t total = broadcast_total(b);
-  for (i = 0; i < total; ++i) {
-    const int x = in1[offset_of(b, 0, idx)] != 0, y = in2[offset_of(b, 1, idx)] != 0;
-    output[i] = (uint8_t)(op == TFLC_LOGICAL_AND ? (x && y) : (x || y));
-    advance(b, idx);
-  }
-}
-
-void tflc_logical_not(int32_t size, const uint8_t *input, uint8_t *output) {
-  int32_t i;
-  for (i = 0; i < size; ++i) {
-    output[i] = (uint8_t)(input[i] == 0);
-  }
-}
-
 void tflc_select(const tflc_broadcast4 *b, int32_t elem, const uint8_t *cond, const void *x,
                  const void *y, void *output) {
   int32_t idx[4] = {0, 0, 0, 0};

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-/* Elementwise ops over any element type: comparisons, logical ops, SELECT, CAST and int32 arithmetic. Bool
+/* Elementwise ops over any element type: comparisons, SELECT, CAST and int32 arithmetic. Bool
  * tensors hold one byte, 0 or 1. */
 enum { TFLC_TYPE_F32, TFLC_TYPE_S32, TFLC_TYPE_S64, TFLC_TYPE_S8, TFLC_TYPE_U8, TFLC_TYPE_BOOL };
 
@@ -57,11 +57,6 @@ enum {
 void tflc_compare(const tflc_broadcast4 *b, int32_t op, int32_t type, const void *in1,
                   const void *in2, uint8_t *output);
 
-enum { TFLC_LOGICAL_AND, TFLC_LOGICAL_OR };
-/* LOGICAL_AND / LOGICAL_OR of bools; LOGICAL_NOT (in place allowed). */
-void tflc_logical(const tflc_broadcast4 *b, int32_t op, const uint8_t *in1, const uint8_t *in2,
-                  uint8_t *output);
-void tflc_logical_not(int32_t size, const uint8_t *input, uint8_t *output);
 
 /* SELECT / SELECT_V2: out = cond ? x : y, elements of `elem` bytes. */
 void tflc_select(const tflc_broadcast4 *b, int32_t elem, const uint8_t *cond, const void *x,
