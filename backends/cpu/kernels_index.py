@@ -1,4 +1,5 @@
-"""Kernels that compute along one axis or with indices: arg_max / arg_min, cumsum, one_hot.
+"""Kernels that compute along one axis or with indices: arg_max / arg_min, cumsum, one_hot,
+gather and dynamic_update_slice with run-time indices.
 
 Axes and depths are constants (graph.COMPILE_TIME_OPERANDS), so every loop bound is static.
 Values are float32 or integers, loaded and compared in their own type (kernels_typed).
@@ -137,3 +138,40 @@ def emit_gather(k: Kernel, t: Tiling, node: Node) -> None:
             v = fn.load(x[0], x[1], fn.add(src, e))
             v = fn.op(f"arith.select {inside}, {v}, {zero} : {elem}")
             fn.store(v, y[0], y[1], fn.add(dst, e))
+
+
+def emit_dynamic_update_slice(k: Kernel, t: Tiling, node: Node) -> None:
+    """The operand copied, then the update written at starts known at run time (a recurrent
+    loop's step), each clamped to [0, dim - update dim] as TFLite clamps them."""
+    fn = k.fn
+    x_t, u_t, s_t, y_t = node.inputs[0], node.inputs[1], node.inputs[2], node.outputs[0]
+    if s_t.dtype not in ("i32", "i64"):
+        raise TflcError(f"dynamic_update_slice with {s_t.dtype} starts", node.where)
+    x, u, y = k.arg_tensor(x_t), tensor_arg(k, u_t), k.arg_tensor(y_t)
+    starts = tensor_arg(k, s_t)
+    with fn.loop(0, x_t.size) as i:
+        fn.store(fn.load(x[0], x[1], i), y[0], y[1], i)
+    shape, update = list(x_t.shape), list(u_t.shape)
+    strides = [int(np.prod(shape[d + 1 :], dtype=np.int64)) for d in range(len(shape))]
+    base: str | int = 0
+    for d, (dim, size) in enumerate(zip(shape, update, strict=True)):
+        raw = fn.load(starts[0], starts[1], fn.idx(d))
+        at = fn.op(f"arith.index_cast {raw} : {s_t.dtype} to index")
+        at = fn.op(f"arith.maxsi {at}, {fn.idx(0)} : index")
+        at = fn.op(f"arith.minsi {at}, {fn.idx(dim - size)} : index")
+        base = fn.add(base, fn.mul(at, strides[d]))
+    u_strides = [int(np.prod(update[d + 1 :], dtype=np.int64)) for d in range(len(update))]
+    ivs: list[str] = []
+
+    def nest(level: int) -> None:
+        if level < len(update):
+            with fn.loop(0, update[level]) as iv:
+                ivs.append(iv)
+                nest(level + 1)
+                ivs.pop()
+            return
+        src = fn.lin(list(zip(ivs, u_strides, strict=True)))
+        dst = fn.add(base, fn.lin(list(zip(ivs, strides, strict=True))))
+        fn.store(fn.load(u[0], u[1], src), y[0], y[1], dst)
+
+    nest(0)

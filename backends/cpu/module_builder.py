@@ -67,6 +67,7 @@ EMITTERS |= {op: typed.with_integer_kernels(EMITTERS[op]) for op in typed.INTEGE
 EMITTERS |= {"arg_max": index.emit_arg_extreme, "arg_min": index.emit_arg_extreme}
 EMITTERS |= {"cumsum": index.emit_cumsum, "one_hot": index.emit_one_hot}
 EMITTERS["gather"] = index.emit_gather  # index tables, or run-time indices
+EMITTERS["dynamic_update_slice"] = index.emit_dynamic_update_slice
 EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of elements
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
@@ -74,7 +75,7 @@ SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE
 SUPPORTED_OPS |= GRAPH_OPS
 
 # Ops that move elements without reading them: one kernel serves every element type.
-ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack"}
+ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}
 # Kernels that check their element types themselves (kernels_typed.value_type).
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot"}
