@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.quant_math import (
     activation_bounds,
     activation_range_quantized,
@@ -43,6 +44,17 @@ def multipliers(reals: list[float]) -> tuple[list[int], list[int]]:
 
 def struct(fields: list) -> str:
     return "{" + ", ".join(str(f) for f in fields) + "}"
+
+
+def pool_geometry(lw, x, y) -> list[int]:
+    """A 2-D pool's [n, ih, iw, c, oh, ow, kh, kw, sh, sw, pad top, pad left] (C params order)."""
+    n, ih, iw, c = nhwc(x.shape)
+    _, oh, ow, _ = nhwc(y.shape)
+    kh, kw = lw.attr("filter_height"), lw.attr("filter_width")
+    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
+    pad = lw.attr("padding")
+    ph, pw = conv_axis(pad, ih, kh, sh).before, conv_axis(pad, iw, kw, sw).before
+    return [n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw]
 
 
 def nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:

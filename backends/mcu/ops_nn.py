@@ -16,6 +16,7 @@ from tflc.backends.mcu.ops_common import (
     multipliers,
     nhwc,
     per_channel_values,
+    pool_geometry,
     struct,
 )
 from tflc.dialects.tfl_ops import ops_by_mlir_name
@@ -265,19 +266,14 @@ def _batch_matmul(lw: Lowering) -> None:
 
 def _pool(lw: Lowering, kind: str) -> None:
     x, y = lw.operand(0), lw.result()
-    n, ih, iw, c = nhwc(x.shape)
-    _, oh, ow, _ = nhwc(y.shape)
-    kh, kw = lw.attr("filter_height"), lw.attr("filter_width")
-    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
-    pad = lw.attr("padding")
-    ph, pw = conv_axis(pad, ih, kh, sh).before, conv_axis(pad, iw, kw, sw).before
+    geometry = pool_geometry(lw, x, y)
     act = lw.attr("fused_activation_function")
     if x.dtype == "float32":
         lo, hi = float_act(act)
         params = lw.param(
             "params",
             "tflc_pool_f32_params",
-            struct([n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]),
+            struct([*geometry, lo, hi]),
         )
         lw.emit(
             "pool_f32",
@@ -291,7 +287,7 @@ def _pool(lw: Lowering, kind: str) -> None:
     params = lw.param(
         "params",
         "tflc_pool_s8_params",
-        struct([n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]),
+        struct([*geometry, lo, hi]),
     )
     lw.emit(
         "pool_s8",

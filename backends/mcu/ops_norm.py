@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from tflc.backends.mcu import quantization as qz
 from tflc.backends.mcu.lowering import Lowering
-from tflc.backends.mcu.ops_common import float_act, float_literal, nhwc, struct
+from tflc.backends.mcu.ops_common import float_act, float_literal, pool_geometry, struct
 from tflc.dialects.tfl_ops import ops_by_mlir_name
-from tflc.runtime.kernels.geometry import conv_axis
 
 
 def _float_only(lw: Lowering) -> tuple:
@@ -103,14 +102,8 @@ def _local_response_normalization(lw: Lowering) -> None:
 
 def _l2_pool_2d(lw: Lowering) -> None:
     x, y = _float_only(lw)
-    n, ih, iw, c = nhwc(x.shape)
-    _, oh, ow, _ = nhwc(y.shape)
-    kh, kw = lw.attr("filter_height"), lw.attr("filter_width")
-    sh, sw = lw.attr("stride_h"), lw.attr("stride_w")
-    pad = lw.attr("padding")
-    ph, pw = conv_axis(pad, ih, kh, sh).before, conv_axis(pad, iw, kw, sw).before
     lo, hi = float_act(lw.attr("fused_activation_function"))
-    fields = [n, ih, iw, c, oh, ow, kh, kw, sh, sw, ph, pw, lo, hi]
+    fields = [*pool_geometry(lw, x, y), lo, hi]
     params = lw.param("params", "tflc_l2_pool_f32_params", struct(fields))
     lw.emit(
         "normalization_f32",

@@ -55,9 +55,10 @@ static void next_index(int32_t idx[8], const int32_t shape[8]) {
   }
 }
 
-void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output) {
-  const uint8_t *in = (const uint8_t *)input;
-  uint8_t *out = (uint8_t *)output;
+/* Walks the strided side of a copy: `gather` reads the input at the strides and writes the
+   output densely, otherwise (a scatter) reads densely and writes at the strides. */
+static void strided_walk(const tflc_strided_copy_params *p, const uint8_t *in, uint8_t *out,
+                         int gather) {
   int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int32_t total = 1, i, k;
   for (k = 0; k < 8; ++k) {
@@ -68,29 +69,21 @@ void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, voi
     for (k = 0; k < 8; ++k) {
       at += idx[k] * p->in_strides[k];
     }
-    copy_bytes(out, in + at * p->elem, p->elem);
-    out += p->elem;
+    if (gather) {
+      copy_bytes(out + i * p->elem, in + at * p->elem, p->elem);
+    } else {
+      copy_bytes(out + at * p->elem, in + i * p->elem, p->elem);
+    }
     next_index(idx, p->out_shape);
   }
 }
 
+void tflc_strided_copy(const tflc_strided_copy_params *p, const void *input, void *output) {
+  strided_walk(p, (const uint8_t *)input, (uint8_t *)output, 1);
+}
+
 void tflc_strided_scatter(const tflc_strided_copy_params *p, const void *input, void *output) {
-  const uint8_t *in = (const uint8_t *)input;
-  uint8_t *out = (uint8_t *)output;
-  int32_t idx[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int32_t total = 1, i, k;
-  for (k = 0; k < 8; ++k) {
-    total *= p->out_shape[k];
-  }
-  for (i = 0; i < total; ++i) {
-    int32_t at = p->offset;
-    for (k = 0; k < 8; ++k) {
-      at += idx[k] * p->in_strides[k];
-    }
-    copy_bytes(out + at * p->elem, in, p->elem);
-    in += p->elem;
-    next_index(idx, p->out_shape);
-  }
+  strided_walk(p, (const uint8_t *)input, (uint8_t *)output, 0);
 }
 
 void tflc_fill(int32_t count, int32_t elem, const void *value, void *output) {
