@@ -26,6 +26,7 @@ import json
 import sys
 
 from tflc.backends.cpu import module_builder as cpu
+from tflc.backends.cpu.exclusions import EXCLUDED as CPU_EXCLUDED
 from tflc.backends.gpu import lowering as gpu
 from tflc.backends.gpu.exclusions import EXCLUDED as GPU_EXCLUDED
 from tflc.backends.gpu.exclusions import STORAGE_OPS_REASON as GPU_STORAGE_OPS_REASON
@@ -39,6 +40,7 @@ from tflc.runtime.op_traits import INT8_RULES
 COLUMNS = ("interpreter", "cpu float", "cpu int8", "mcu", "gpu float", "gpu int8", "int8 form")
 # column -> op -> why the target does not run it (documented exclusions, not gaps)
 EXCLUSIONS = {
+    "cpu float": CPU_EXCLUDED,
     "mcu": {op.removeprefix("tfl."): why for op, why in MCU_EXCLUDED.items()},
     "gpu float": {**GPU_EXCLUDED, **dict.fromkeys(GPU_QUANTIZE_OPS, GPU_STORAGE_OPS_REASON)},
     "gpu int8": GPU_EXCLUDED,

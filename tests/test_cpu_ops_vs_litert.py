@@ -75,3 +75,17 @@ def test_cpu_refuses_with_a_one_line_error(case: KernelCase, message: str) -> No
     with pytest.raises(TflcError, match=message) as e:
         tflc_compile(model_of(case), target="cpu", optimize=False)
     assert "\n" not in str(e.value)
+
+
+def test_excluded_ops_are_interpreter_ops_the_cpu_does_not_compile() -> None:
+    """exclusions.EXCLUDED (what op_coverage does not count as missing) names only ops the
+    interpreter runs and the cpu has no kernel for, each with a reason."""
+    from tflc.backends.cpu.exclusions import EXCLUDED
+    from tflc.dialects.tfl_ops import op_table
+    from tflc.runtime import kernels
+
+    kernels.lookup("ADD")  # loads the builtin kernel modules into the registry
+    names = {d.name: opcode for opcode, d in op_table().items()}
+    for op, why in EXCLUDED.items():
+        assert op not in SUPPORTED_OPS and why, op
+        assert names[op] in kernels.KERNELS, op
