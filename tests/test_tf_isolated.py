@@ -29,3 +29,16 @@ def test_tf_module_in_fresh_process(module, request):
     result = subprocess.run(args, cwd=TESTS.parent, capture_output=True, text=True, timeout=3000)
     # 5: every test deselected by the marker expression
     assert result.returncode in (0, 5), result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def test_tf_modules_are_collected_after_the_gpu_tests():
+    """A whole-suite run collects modules by name: each TensorFlow module must come after every
+    GPU one, so that TensorFlow is not used in-process before the GPU tests (see tf_support)."""
+    gpu = [
+        p.name
+        for p in TESTS.glob("test_*.py")
+        if "gpu" in p.name or p.name == "test_fallback_option.py"
+    ]
+    assert gpu
+    early = [m for m in tf_support.TF_TEST_MODULES if m < max(gpu)]
+    assert not early, f"TensorFlow modules named before {max(gpu)}: {early}"

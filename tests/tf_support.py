@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import tflc  # noqa: F401  (must precede TensorFlow, see above)
 
+# Their names sort after the GPU tests' (test_gpu_*, test_fallback_option): collected first, a
+# module importing this one would load TensorFlow before the GPU stack, so the modules would run
+# in the shared process, and the GPU tests then crash in wgpu-native (test_tf_isolated.py checks).
 TF_TEST_MODULES = (
     "test_tf_convert.py",
     "test_tf_corpus.py",
@@ -38,7 +41,7 @@ TF_TEST_MODULES = (
     "test_tf_indexing_ops.py",
     "test_tf_op_parity.py",
     "test_tf_stateful.py",
-    "test_compiled_control_flow.py",
+    "test_tf_compiled_control_flow.py",
 )
 
 
