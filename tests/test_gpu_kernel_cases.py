@@ -5,8 +5,8 @@ TensorFlow where LiteRT lacks the op).
 Every case whose op the gpu target lists (backends/gpu/lowering.shader_ops()) runs here, so a
 new shader lowering is tested by the cases its interpreter kernel already has. The cases
 compile without the tfl optimization pipeline, which would fold ops on constant operands
-before the backend sees them. Float outputs may differ by the gpu tests' RTOL (1e-3 of the
-largest magnitude: float32 shaders, the device's math functions); bool and integer outputs
+before the backend sees them. Data-movement outputs must be equal; other float outputs may differ by the gpu tests' RTOL
+(1e-3 of the largest magnitude: float32 shaders, the device's math functions); bool and integer outputs
 (exact float values in the arena, runtime/gpu_arena.py) must be equal; int8 outputs (int8
 computed in float, README's gpu section) within INT8_STEPS of LiteRT's. A case the gpu declines
 must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case that
@@ -27,6 +27,7 @@ from kernel_case import KernelCase, model_of  # noqa: E402
 from test_interpreter_ops import Quant, i32, seed_of, spec  # noqa: E402
 from tflc.backends.gpu.lowering import shader_ops  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
+from tflc.runtime.op_traits import DATA_MOVEMENT  # noqa: E402
 
 INT8_STEPS = 1
 
@@ -135,6 +136,7 @@ def test_gpu_kernel_matches_oracle(case: KernelCase, request) -> None:
         request.node.callspec.id,
         DECLINED,
         lambda c: tflc_compile(model_of(c), target="gpu", optimize=False),
-        float_rtol=RTOL,
-        int8_steps=INT8_STEPS,
+        # data movement computes nothing: exact, as on every target
+        float_rtol=0.0 if case.op in DATA_MOVEMENT else RTOL,
+        int8_steps=0 if case.op in DATA_MOVEMENT else INT8_STEPS,
     )
