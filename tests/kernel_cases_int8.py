@@ -47,6 +47,14 @@ _unpack_x = q((3, 4))
 _nonnegative = q((3, 7), zp=-128)  # SQRT's domain: the lowest int8 is 0.0
 
 CASES: list[C] = [
+    # LiteRT's int8 kernel: output scale 1/128, zero point 0
+    C(
+        "L2_NORMALIZATION",
+        [q((2, 3, 40))],
+        [spec((2, 3, 40), "INT8", 1 / 128, 0)],
+        {},
+        "L2NormOptions",
+    ),
     # A rescale by exactly 1/4: MultiplyByQuantizedMultiplier(x, 2^30, -1) meets a tie at every
     # x = 2 (mod 4) and an odd product at every odd x, so both of its roundings are exercised.
     C(

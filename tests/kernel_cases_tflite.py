@@ -140,6 +140,12 @@ CASES: list[C] = [
         [F((6,))],
     ),
     C("RANK", [F((2, 3, 4))], [I([])]),
+    C("BUCKETIZE", [F((3, 7))], [I((3, 7))], {"boundaries": [-1.0, 0.0, 1.5]}, "BucketizeOptions"),
+    C(
+        "SPARSE_TO_DENSE",
+        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), F((3,)), scalar(-1.0, "FLOAT32")],
+        [F((5, 6))],
+    ),
     C("DILATE", [F((2, 3, 4)), i32([2, 1, 3]), scalar(-1.0, "FLOAT32")], [F((3, 3, 10))]),
     C(
         "CONV_3D",

@@ -24,7 +24,7 @@ pytestmark = require_vulkan()
 
 from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
 from kernel_case import KernelCase, model_of  # noqa: E402
-from test_interpreter_ops import Quant, i32, seed_of, spec  # noqa: E402
+from test_interpreter_ops import i32, spec  # noqa: E402
 from tflc.backends.gpu.lowering import shader_ops  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.runtime.op_traits import DATA_MOVEMENT  # noqa: E402
@@ -45,10 +45,9 @@ DECLINED = {
     "SCATTER_ND-INT32-FLOAT32-INT32": "scatter_nd with repeated indices",
 }
 
-_q = Quant(seed_of("test_gpu_kernel_cases"))
 WEIGHTS_3D_T = np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4)).astype(np.float32)
 # Forms the shared tables lack: indices computed at run time (their gathers have constant
-# indices, which compile to index maps), and int8 L2_NORMALIZATION (output 1/128, zero point 0).
+# indices, which compile to index maps).
 GPU_CASES = [
     KernelCase(
         "GATHER",
@@ -71,20 +70,7 @@ GPU_CASES = [
     KernelCase(
         "GATHER_ND", [spec((3, 5, 4)), spec((2, 2), "INT32")], [spec((2, 4))], ranges={1: (0, 2)}
     ),
-    KernelCase("L2_NORMALIZATION", [_q((2, 3, 40))], [spec((2, 3, 40), "INT8", 1 / 128, 0)]),
     # test_interpreter_ops.test_misc_and_3d_ops's, as kernel cases
-    KernelCase(
-        "BUCKETIZE",
-        [spec((3, 7))],
-        [spec((3, 7), "INT32")],
-        {"boundaries": [-1.0, 0.0, 1.5]},
-        "BucketizeOptions",
-    ),
-    KernelCase(
-        "SPARSE_TO_DENSE",
-        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
-        [spec((5, 6))],
-    ),
     KernelCase("DILATE", [spec((2, 3, 4)), i32([1, 2, 3]), spec([])], [spec((2, 5, 10))]),
     KernelCase(  # ties: the lower index first, as LiteRT's
         "TOPK_V2",

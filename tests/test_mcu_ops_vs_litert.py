@@ -111,31 +111,12 @@ MCU_CASES = [
         "GatherOptions",
         ranges={1: (0, 5)},
     ),
-    # ops whose interpreter tests are not in the case tables, and run-time indices
-    KernelCase(
-        "BUCKETIZE",
-        [spec((3, 7))],
-        [spec((3, 7), "INT32")],
-        {"boundaries": [-1.0, 0.0, 1.5]},
-        "BucketizeOptions",
-    ),
-    KernelCase(
-        "SPARSE_TO_DENSE",
-        [i32([1, 4, 0, 2, 3, 0], [3, 2]), i32([5, 6]), spec((3,)), spec([], data=np.array(-1.0))],
-        [spec((5, 6))],
-    ),
+    # run-time indices
     KernelCase(
         "GATHER_ND",
         [_z, spec((2, 2), "INT32")],
         [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
         ranges={1: (0, 4)},
-    ),
-    KernelCase(  # LiteRT's int8 kernel: output scale 1/128, zero point 0
-        "L2_NORMALIZATION",
-        [_q((2, 3, 40))],
-        [spec((2, 3, 40), "INT8", 1 / 128, 0)],
-        {},
-        "L2NormOptions",
     ),
     KernelCase(  # SAME padding and a bias (the table's case is VALID without one)
         "CONV_3D",
