@@ -18,36 +18,27 @@ from tflc.backends.gpu.graph import MULTI_RESULT_OPS, Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import DATA_OPERANDS, REFUSALS, KernelContext, _strides, anchor
 from tflc.errors import TflcError
-from tflc.runtime.kernels.gather_tables import OperandRoles, gather_positions
+from tflc.runtime.kernels.gather_tables import OperandRoles, gather_positions, operand_roles
 
-# op -> its data operands (None: all of them)
-MOVES: dict[str, tuple[int, ...] | None] = {
-    "transpose": (0,),
-    "slice": (0,),
-    "strided_slice": (0,),
-    "tile": (0,),
-    "gather": (0,),
-    "gather_nd": (0,),
-    "reverse_v2": (0,),
-    "reverse_sequence": (0,),
-    "mirror_pad": (0,),
-    "broadcast_to": (0,),
-    "space_to_batch_nd": (0,),
-    "batch_to_space_nd": (0,),
-    "matrix_diag": (0,),
-    "matrix_set_diag": (0, 1),
-    "pack": None,
-    **{f"{op}_part": (MULTI_RESULT_OPS[op],) for op in ("split", "split_v", "unpack")},
-    "dilate": (0,),
-    "sparse_to_dense": (2,),
-    "scatter_nd": (1,),
+# The data-movement ops (op_traits.DATA_MOVEMENT) the gpu runs here, their operand roles from
+# the op table; and the scatters it treats as moves, whose constants make them ones.
+_TABLE_MOVES = """transpose slice strided_slice tile gather gather_nd reverse_v2 reverse_sequence
+    mirror_pad broadcast_to space_to_batch_nd batch_to_space_nd matrix_diag matrix_set_diag pack
+    dilate""".split()
+ROLES: dict[str, OperandRoles] = {
+    **{op: operand_roles(op.upper()) for op in _TABLE_MOVES},
+    **{
+        f"{op}_part": OperandRoles((MULTI_RESULT_OPS[op],), None, (), False)
+        for op in ("split", "split_v", "unpack")
+    },
+    "sparse_to_dense": OperandRoles((2,), 3, (0, 1), False),
+    "scatter_nd": OperandRoles((1,), None, (0, 2), False),
 }
-# op -> the operand holding the value of its fill (else the fill is 0)
-FILL_OPERANDS = {"dilate": 2, "sparse_to_dense": 3}
+# the operands a move reads at run time: its data and its fill value (the rest are constants)
 DATA_OPERANDS.update(
     {
-        op: data if op not in FILL_OPERANDS else (*data, FILL_OPERANDS[op])
-        for op, data in MOVES.items()
+        op: None if r.variadic_data else (*r.data, *([r.fill] if r.fill is not None else []))
+        for op, r in ROLES.items()
     }
 )
 
@@ -69,13 +60,8 @@ def positions(node: Node, ctx: KernelContext) -> tuple[np.ndarray, list[int]]:
     """(the output's source positions, 0 for a fill and p + 1 for element p of the data
     operands taken in order (runtime/kernels/gather_tables.py); the data operands)."""
     base_op = node.op.removesuffix("_part")
-    data_index = MOVES[node.op]
-    data = [
-        k
-        for k, t in enumerate(node.inputs)
-        if t is not None and (data_index is None or k in data_index)
-    ]
-    roles = OperandRoles(tuple(data), FILL_OPERANDS.get(base_op), (), data_index is None)
+    roles = ROLES[node.op]
+    data = [k for k in roles.data_positions(len(node.inputs)) if node.inputs[k] is not None]
     if sum(ctx.graph.tensors[node.inputs[k]].size for k in data) >= POSITION_LIMIT:
         raise TflcError(f"{base_op} over more than 2**24 elements", node.where)
     # every result of a several-result op (the part's own is `result`)
@@ -124,7 +110,7 @@ def _affine(index: np.ndarray) -> tuple[int, list[int]] | None:
     return (base, strides) if np.array_equal(expect, index) else None
 
 
-@anchor(*MOVES)
+@anchor(*ROLES)
 def move(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
     out_shape = ctx.shape(node.outputs[0])
     index, data = positions(node, ctx)
@@ -148,7 +134,7 @@ def move(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) ->
         return b.branch(b.cmp("slt", at, start + size), load, lambda: pick(k + 1, start + size))
 
     if index.size and index.min() == 0:
-        fill = FILL_OPERANDS.get(node.op)
+        fill = ROLES[node.op].fill
         value_of_fill = (
             (lambda: [ctx.load(b, node.inputs[fill], b.index(0))])
             if fill is not None
