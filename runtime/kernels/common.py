@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from tflc.runtime.kernels.node import Node
-from tflc.runtime.kernels.quant_math import activation_bounds, tflite_round  # noqa: F401
+from tflc.runtime.kernels.quant_math import tflite_round
 from tflc.runtime.limits import check_allocation
 
 _F32_EXACT = float(1 << 24)

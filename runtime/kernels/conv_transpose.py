@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
-    activation_bounds,
     flat_bias,
     float_activation,
     quantize_batches_asymmetric,
@@ -16,6 +15,7 @@ from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
+    activation_bounds,
     activation_range_quantized,
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_64,

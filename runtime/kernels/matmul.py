@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
-    activation_bounds,
     flat_bias,
     float_activation,
     int_matmul,
@@ -17,6 +16,7 @@ from tflc.runtime.kernels.litert_gemm import litert_matmul
 from tflc.runtime.kernels.node import Node, channel_scales, scale_zp
 from tflc.runtime.kernels.quant_math import (
     QUANT_RANGES,
+    activation_bounds,
     activation_range_quantized,
     multiply_by_quantized_multiplier,
     multiply_by_quantized_multiplier_64,
