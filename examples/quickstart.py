@@ -19,6 +19,7 @@ import tflc
 HERE = Path(__file__).resolve().parent
 FLOAT_MODEL = HERE / "tiny_cnn.tflite"
 INT8_MODEL = HERE / "tiny_cnn_int8.tflite"
+GPU_INT8_STEPS = 2  # int8 on the gpu: at most this far from LiteRT's integer kernels
 
 
 def litert(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
@@ -49,6 +50,16 @@ def report(step: str, got: list[np.ndarray], want: list[np.ndarray], exact: bool
     if exact:
         ok = all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
         print(f"  {step:44} {'bit-identical to LiteRT' if ok else 'DIFFERS from LiteRT'}")
+        return ok
+    if got[0].dtype.kind == "i":
+        # The gpu computes int8 models in float from dequantized weights, as TFLite's GPU
+        # delegate does, so a value may round to a neighbouring step.
+        steps = max(
+            int(np.max(np.abs(g.astype(np.int32) - w.astype(np.int32))))
+            for g, w in zip(got, want, strict=True)
+        )
+        ok = steps <= GPU_INT8_STEPS
+        print(f"  {step:44} within {steps} quantization steps of LiteRT{'' if ok else '  TOO FAR'}")
         return ok
     err = max(
         float(np.max(np.abs(g - w)) / max(np.max(np.abs(w)), 1e-30))
@@ -85,8 +96,7 @@ def main() -> int:
             ok &= report(
                 "tflc interpreter", tflc.Interpreter(model_path=str(path))(*inputs), want, exact
             )
-            targets = ["cpu", "mcu"] if exact else ["cpu", "mcu", "gpu"]
-            for target in targets:
+            for target in ("cpu", "mcu", "gpu"):
                 step = f"tflc.compile(target={target!r})"
                 compiled = tflc.compile(path, target=target)
                 compiled.save(Path(tmp) / target)
@@ -95,7 +105,9 @@ def main() -> int:
                 except tflc.TflcError as e:  # the GPU needs wgpu and a Vulkan device
                     print(f"  {step:44} skipped: {e}")
                     continue
-                ok &= report(step, got, want, exact)
+                if target == "gpu":
+                    print(f"  {'gpu adapter':44} {compiled.runtime.adapter_name}")
+                ok &= report(step, got, want, exact and target != "gpu")
     print("all results agree" if ok else "SOME RESULTS DISAGREE")
     return 0 if ok else 1
 
