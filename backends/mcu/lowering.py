@@ -151,6 +151,8 @@ class Lowering:
                 t.origin = describe_location(op.location)
             elif op.name == "tfl.no_value":
                 continue
+            elif op.name == "tfl.variable":  # recurrent state: memory_planner.py places it
+                self.tensor(op.result).variable = True
             else:
                 self.lower_op(op)
         return outputs

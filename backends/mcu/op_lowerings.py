@@ -41,6 +41,7 @@ from tflc.backends.mcu.ops_nn import (
     _transpose_conv,
 )
 from tflc.backends.mcu.ops_norm import HANDLERS as NORM_HANDLERS
+from tflc.backends.mcu.ops_recurrent import HANDLERS as RECURRENT_HANDLERS
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -90,6 +91,7 @@ HANDLERS = {
     **BLOCK_HANDLERS,
     **NORM_HANDLERS,
     **CONV3D_HANDLERS,
+    **RECURRENT_HANDLERS,
     "tfl.bitcast": _alias,  # the same bytes read as another type
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
