@@ -391,16 +391,11 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
 
 
 def _float_lstm_cases():
-    from test_interpreter_ops import _recurrent_cases
+    from test_interpreter_ops import RECURRENT_CASES, one_step_lstm_case
 
-    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
+    cases = [c for c in RECURRENT_CASES if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
     cases = [c for c in cases if "hybrid0" in c[0] or "hybrid" not in c[0]]
-    # the one-step LSTM op on the projection variant's operands: x [batch, input]
-    name, _, ins, outs, opts, _, _ = next(c for c in cases if "projection" in c[0])
-    b, _, i = ins[0]["shape"]
-    one_step = [{**ins[0], "shape": [b, i]}, *ins[1:]]
-    out = [{**outs[0], "shape": [b, outs[0]["shape"][2]]}]
-    cases.append(("lstm-one-step", "LSTM", one_step, out, opts, "LSTMOptions", 1))
+    cases.append(one_step_lstm_case())
     return [pytest.param(c, id=c[0]) for c in cases]
 
 
