@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 import corpus  # noqa: E402
 from corpus import litert_run  # noqa: E402
-from stablehlo_model_builder import GraphBuilder  # noqa: E402
+from stablehlo_model_builder import GraphBuilder, reduce_window_model  # noqa: E402
 from test_interpreter_ops import assert_close  # noqa: E402
 from test_kernels_stateful import accumulator_model, add_then_mul  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
@@ -27,24 +27,6 @@ RNG = np.random.default_rng(17)
 
 def _mcu(model):
     return tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
-
-
-def _reduce_window_model(x_shape, dtype, function, init, window, strides, dilations) -> bytes:
-    shape = [
-        (d - ((w - 1) * dl + 1)) // s + 1
-        for d, w, s, dl in zip(x_shape, window, strides, dilations, strict=True)
-    ]
-    model = GraphBuilder()
-    main = model.subgraph()
-    xi = main.tensor(x_shape, dtype)
-    init_value = np.array(init, {"FLOAT32": np.float32, "INT32": np.int32}[dtype])
-    ins = [xi, main.const(init_value, dtype)] + [
-        main.const(np.array(v, np.int64), "INT64") for v in (window, strides, dilations)
-    ]
-    out = main.tensor(shape, dtype)
-    main.op("REDUCE_WINDOW", ins, [out], ("ReduceWindowOptions", {"reduce_function": function}))
-    main.io([xi], [out])
-    return model.write()
 
 
 @pytest.mark.parametrize(
@@ -59,7 +41,7 @@ def test_reduce_window_matches_litert(function, dtype):
         x = RNG.integers(-1000, 1000, (1, 7, 8, 3)).astype(np.int32)
     else:
         x = RNG.uniform(0.5, 1.5, (1, 7, 8, 3)).astype(np.float32)
-    model = _reduce_window_model(
+    model = reduce_window_model(
         x.shape, dtype, function, init, [1, 3, 2, 1], [1, 2, 3, 1], [1, 1, 2, 1]
     )
     (expected,) = litert_run(model, [x], kernels="builtin")
