@@ -1,0 +1,76 @@
+"""Small WHILE / IF / CALL models written with the project's flatbuffer writer (no TensorFlow),
+for the targets that run control flow (tests/test_gpu_control_flow.py, test_mcu_subgraph_ops).
+Each is checked against LiteRT, which runs WHILE and IF (CALL: the callee alone)."""
+
+from __future__ import annotations
+
+import numpy as np
+from stablehlo_model_builder import GraphBuilder
+
+ADD = ("AddOptions", {"fused_activation_function": "NONE"})
+MUL = ("MulOptions", {"fused_activation_function": "NONE"})
+SHAPE = (2, 3)
+
+
+def _scale_and_shift(graph, x: int, scale: float, shift: float) -> int:
+    """x * scale + shift, added to `graph`; returns the result tensor."""
+    scaled, shifted = graph.tensor(SHAPE), graph.tensor(SHAPE)
+    graph.op(
+        "MUL", [x, graph.const(np.full(SHAPE, scale, np.float32), "FLOAT32")], [scaled], options=MUL
+    )
+    graph.op(
+        "ADD",
+        [scaled, graph.const(np.full(SHAPE, shift, np.float32), "FLOAT32")],
+        [shifted],
+        options=ADD,
+    )
+    return shifted
+
+
+def while_model(limit: int = 5, swap: bool = False) -> bytes:
+    """(i, x, y): while i < limit: i += 1; x, y = x * 1.5 + 0.25, y (or y, x with `swap`:
+    carried values that trade places each iteration)."""
+    m = GraphBuilder()
+    main, cond, body = m.subgraph(), m.subgraph(), m.subgraph()
+    i, x, y = cond.tensor([], "INT32"), cond.tensor(SHAPE), cond.tensor(SHAPE)
+    c = cond.tensor([], "BOOL")
+    cond.op("LESS", [i, cond.const(np.array(limit, np.int32), "INT32")], [c])
+    cond.io([i, x, y], [c])
+    i, x, y = body.tensor([], "INT32"), body.tensor(SHAPE), body.tensor(SHAPE)
+    i2 = body.tensor([], "INT32")
+    body.op("ADD", [i, body.const(np.array(1, np.int32), "INT32")], [i2], options=ADD)
+    x2 = _scale_and_shift(body, x, 1.5, 0.25)
+    body.io([i, x, y], [i2, y, x2] if swap else [i2, x2, y])
+    ins = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    outs = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    options = ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2})
+    main.op("WHILE", ins, outs, options=options)
+    main.io(ins, outs)
+    return m.write()
+
+
+def if_model() -> bytes:
+    """(flag, x): x * 2 - 1 if flag else x * 0.5 + 3, then + x (a value from before the if)."""
+    m = GraphBuilder()
+    main, then, other = m.subgraph(), m.subgraph(), m.subgraph()
+    for graph, (scale, shift) in ((then, (2.0, -1.0)), (other, (0.5, 3.0))):
+        x = graph.tensor(SHAPE)
+        graph.io([x], [_scale_and_shift(graph, x, scale, shift)])
+    flag, x, picked, out = (
+        main.tensor([], "BOOL"),
+        main.tensor(SHAPE),
+        main.tensor(SHAPE),
+        main.tensor(SHAPE),
+    )
+    options = ("IfOptions", {"then_subgraph_index": 1, "else_subgraph_index": 2})
+    main.op("IF", [flag, x], [picked], options=options)
+    main.op("ADD", [picked, x], [out], options=ADD)
+    main.io([flag, x], [out])
+    return m.write()
+
+
+def inputs_of(model_name: str, rng: np.random.Generator, flag: bool = True) -> list[np.ndarray]:
+    x = rng.standard_normal(SHAPE).astype(np.float32)
+    if model_name == "if":
+        return [np.array(flag), x]
+    return [np.array(1, np.int32), x, rng.standard_normal(SHAPE).astype(np.float32)]
