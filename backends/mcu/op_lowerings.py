@@ -43,6 +43,7 @@ from tflc.backends.mcu.ops_nn import (
     _transpose_conv,
 )
 from tflc.backends.mcu.ops_norm import HANDLERS as NORM_HANDLERS
+from tflc.backends.mcu.ops_random import HANDLERS as RANDOM_HANDLERS
 from tflc.backends.mcu.ops_recurrent import HANDLERS as RECURRENT_HANDLERS
 from tflc.backends.mcu.ops_reduce_window import HANDLERS as REDUCE_WINDOW_HANDLERS
 
@@ -95,6 +96,7 @@ HANDLERS = {
     **NORM_HANDLERS,
     **CONV3D_HANDLERS,
     **RECURRENT_HANDLERS,
+    **RANDOM_HANDLERS,
     **REDUCE_WINDOW_HANDLERS,
     "tfl.densify": _densify,
     "tfl.bitcast": _alias,  # the same bytes read as another type
@@ -132,6 +134,10 @@ EXCLUDED = {
     "tfl.skip_gram": "string tensors have no MCU element type",
     # the init subgraph it runs once assigns resource variables (above)
     "tfl.call_once": _RESOURCE + " (its init subgraph assigns resource variables)",
+    "tfl.multinomial": (
+        "LiteRT samples it from a generator other than its Philox stream, which no kernel "
+        "here reproduces: no exact stream to compile"
+    ),
     "tfl.rfft2d": _COMPLEX,
     "tfl.real": _COMPLEX,
     "tfl.imag": _COMPLEX,

@@ -124,6 +124,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "l2_norm_s8": (["l2_norm_s8.c"], ["l2_norm_s8.h"]),
     "log_softmax_s8": (["log_softmax_s8.c"], ["log_softmax_s8.h"]),
     "normalization_f32": (["normalization_f32.c"], ["normalization_f32.h", "float_ops.h"]),
+    "random_f32": (["random_f32.c"], ["random_f32.h"]),
     "reduce_window": (["reduce_window.c"], ["reduce_window.h", "elementwise_any.h"]),
     "recurrent_f32": (["recurrent_f32.c"], ["recurrent_f32.h", FORMULAS_HEADER]),
 }
