@@ -74,3 +74,28 @@ def inputs_of(model_name: str, rng: np.random.Generator, flag: bool = True) -> l
     if model_name == "if":
         return [np.array(flag), x]
     return [np.array(1, np.int32), x, rng.standard_normal(SHAPE).astype(np.float32)]
+
+
+def add_then_mul(graph) -> None:
+    """(a, b) -> relu((a + b) * a) as the body of `graph`."""
+    a, b, s, p = (graph.tensor((3, 4)) for _ in range(4))
+    graph.op("ADD", [a, b], [s], options=ADD)
+    graph.op("MUL", [s, a], [p], options=("MulOptions", {"fused_activation_function": "RELU"}))
+    graph.io([a, b], [p])
+
+
+def call_models(twice: bool = False) -> tuple[bytes, bytes]:
+    """(main: CALL of add_then_mul on (x, y), and again on (that, x) when `twice`; the callee
+    alone as a model, LiteRT's oracle, as LiteRT has no CALL kernel)."""
+    model = GraphBuilder()
+    main = model.subgraph()
+    add_then_mul(model.subgraph())
+    x, y, out = main.tensor((3, 4)), main.tensor((3, 4)), main.tensor((3, 4))
+    main.op("CALL", [x, y], [out], options=("CallOptions", {"subgraph": 1}))
+    if twice:
+        first, out = out, main.tensor((3, 4))
+        main.op("CALL", [first, x], [out], options=("CallOptions", {"subgraph": 1}))
+    main.io([x, y], [out])
+    callee_only = GraphBuilder()
+    add_then_mul(callee_only.subgraph())
+    return model.write(), callee_only.write()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from control_flow_models import if_model, inputs_of, while_model
+from control_flow_models import call_models, if_model, inputs_of, while_model
 from test_gpu_support import assert_close, litert_outputs, require_vulkan
 
 pytestmark = require_vulkan()
@@ -51,18 +51,8 @@ def test_if_runs_the_branch_its_condition_picks_like_litert():
 
 
 def test_call_dispatches_its_callee_like_litert_runs_the_callee():
-    from stablehlo_model_builder import GraphBuilder
-    from test_kernels_stateful import add_then_mul
-
-    model = GraphBuilder()
-    main = model.subgraph()
-    add_then_mul(model.subgraph())
-    x, y, out = main.tensor((3, 4)), main.tensor((3, 4)), main.tensor((3, 4))
-    main.op("CALL", [x, y], [out], options=("CallOptions", {"subgraph": 1}))
-    main.io([x, y], [out])
-    callee_only = GraphBuilder()
-    add_then_mul(callee_only.subgraph())
+    model, callee_only = call_models()
     xs = [RNG.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
-    compiled = _gpu(model.write())
+    compiled = _gpu(model)
     assert compiled.report["dispatch_count"] >= 1
-    assert_close(litert_outputs(callee_only.write(), xs), compiled(*xs))
+    assert_close(litert_outputs(callee_only, xs), compiled(*xs))

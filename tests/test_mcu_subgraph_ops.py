@@ -15,10 +15,11 @@ pytest.importorskip("ai_edge_litert")
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 import corpus  # noqa: E402
+from control_flow_models import call_models  # noqa: E402
 from corpus import litert_run  # noqa: E402
-from stablehlo_model_builder import GraphBuilder, reduce_window_model  # noqa: E402
+from stablehlo_model_builder import reduce_window_model  # noqa: E402
 from test_interpreter_ops import assert_close  # noqa: E402
-from test_kernels_stateful import accumulator_model, add_then_mul  # noqa: E402
+from test_kernels_stateful import accumulator_model  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
 
@@ -51,21 +52,12 @@ def test_reduce_window_matches_litert(function, dtype):
 
 
 def test_call_runs_its_subgraph_like_litert_runs_that_subgraph():
-    model = GraphBuilder()
-    main = model.subgraph()
-    add_then_mul(model.subgraph())
-    x, y, mid, out = (main.tensor((3, 4)) for _ in range(4))
     # called twice: each call site gets the callee's kernels and tensors of its own
-    main.op("CALL", [x, y], [mid], options=("CallOptions", {"subgraph": 1}))
-    main.op("CALL", [mid, x], [out], options=("CallOptions", {"subgraph": 1}))
-    main.io([x, y], [out])
-    callee_only = GraphBuilder()
-    add_then_mul(callee_only.subgraph())
-
+    model, callee_only = call_models(twice=True)
     xs = [RNG.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
-    (first,) = litert_run(callee_only.write(), xs, kernels="builtin")
-    (expected,) = litert_run(callee_only.write(), [first, xs[0]], kernels="builtin")
-    compiled = _mcu(model.write())
+    (first,) = litert_run(callee_only, xs, kernels="builtin")
+    (expected,) = litert_run(callee_only, [first, xs[0]], kernels="builtin")
+    compiled = _mcu(model)
     assert compiled.report["kernel_count"] == 4
     (actual,) = compiled(*xs, sanitize=True)
     np.testing.assert_array_equal(actual, expected)
