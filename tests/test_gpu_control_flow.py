@@ -56,3 +56,21 @@ def test_call_dispatches_its_callee_like_litert_runs_the_callee():
     compiled = _gpu(model)
     assert compiled.report["dispatch_count"] >= 1
     assert_close(litert_outputs(callee_only, xs), compiled(*xs))
+
+
+@pytest.mark.parametrize("name", ["while", "if", "call"])
+def test_gpu_delegate_takes_control_flow_with_its_subgraphs(name):
+    """The interpreter's gpu delegate compiles the op with the subgraphs it runs."""
+    from tflc import delegates
+    from tflc.runtime.interpreter import Interpreter
+
+    model = {"while": while_model, "if": if_model, "call": lambda: call_models()[0]}[name]()
+    delegate = delegates.gpu()
+    interpreter = Interpreter(model_content=model, experimental_delegates=[delegate])
+    xs = (
+        [RNG.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
+        if name == "call"
+        else inputs_of(name, RNG)
+    )
+    assert delegate.not_delegated == [] and interpreter.delegated_nodes
+    assert_close(Interpreter(model_content=model)(*xs), interpreter(*xs))
