@@ -70,6 +70,7 @@ def if_model() -> bytes:
 
 
 def inputs_of(model_name: str, rng: np.random.Generator, flag: bool = True) -> list[np.ndarray]:
+    """Inputs of "if" (flag, x) or of the loops (i = 1, x, y)."""
     x = rng.standard_normal(SHAPE).astype(np.float32)
     if model_name == "if":
         return [np.array(flag), x]
@@ -99,3 +100,30 @@ def call_models(twice: bool = False) -> tuple[bytes, bytes]:
     callee_only = GraphBuilder()
     add_then_mul(callee_only.subgraph())
     return model.write(), callee_only.write()
+
+
+def loop_with_branch_model(limit: int = 5) -> bytes:
+    """(i, x, y): while i < limit: i += 1; x = (x * 2 - 1 if i < 3 else x * 0.5 + 3); y kept:
+    a branch nested in a loop body, its condition computed in the body."""
+    m = GraphBuilder()
+    main, cond, body, then, other = (m.subgraph() for _ in range(5))
+    i, x, y = cond.tensor([], "INT32"), cond.tensor(SHAPE), cond.tensor(SHAPE)
+    c = cond.tensor([], "BOOL")
+    cond.op("LESS", [i, cond.const(np.array(limit, np.int32), "INT32")], [c])
+    cond.io([i, x, y], [c])
+    for graph, (scale, shift) in ((then, (2.0, -1.0)), (other, (0.5, 3.0))):
+        v = graph.tensor(SHAPE)
+        graph.io([v], [_scale_and_shift(graph, v, scale, shift)])
+    i, x, y = body.tensor([], "INT32"), body.tensor(SHAPE), body.tensor(SHAPE)
+    i2, early, x2 = body.tensor([], "INT32"), body.tensor([], "BOOL"), body.tensor(SHAPE)
+    body.op("ADD", [i, body.const(np.array(1, np.int32), "INT32")], [i2], options=ADD)
+    body.op("LESS", [i2, body.const(np.array(3, np.int32), "INT32")], [early])
+    options = ("IfOptions", {"then_subgraph_index": 3, "else_subgraph_index": 4})
+    body.op("IF", [early, x], [x2], options=options)
+    body.io([i, x, y], [i2, x2, y])
+    ins = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    outs = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    options = ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2})
+    main.op("WHILE", ins, outs, options=options)
+    main.io(ins, outs)
+    return m.write()

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from control_flow_models import call_models, if_model, inputs_of, while_model
+from control_flow_models import (
+    call_models,
+    if_model,
+    inputs_of,
+    loop_with_branch_model,
+    while_model,
+)
 from test_gpu_support import assert_close, litert_outputs, require_vulkan
 
 pytestmark = require_vulkan()
@@ -48,6 +54,18 @@ def test_if_runs_the_branch_its_condition_picks_like_litert():
     for flag in (True, False):
         xs = inputs_of("if", RNG, flag)
         assert_close(litert_outputs(model, xs), compiled(*xs))
+
+
+def test_branch_nested_in_a_loop_matches_litert():
+    model = loop_with_branch_model()
+    compiled = _gpu(model)
+    (loop,) = _steps_of_kind(compiled, "while")
+    assert any(s["kind"] == "if" for s in loop["body"])
+    xs = inputs_of("while", RNG)
+    expected = litert_outputs(model, xs)
+    actual = compiled(*xs)
+    np.testing.assert_array_equal(actual[0], expected[0])
+    assert_close(expected[1:], actual[1:])
 
 
 def test_call_dispatches_its_callee_like_litert_runs_the_callee():

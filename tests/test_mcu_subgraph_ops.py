@@ -1,4 +1,4 @@
-"""REDUCE_WINDOW, CALL and DENSIFY on the mcu target against LiteRT, the generated C built with
+"""REDUCE_WINDOW, CALL, DENSIFY (and the control-flow models the gpu tests use) on the mcu target against LiteRT, the generated C built with
 the address and undefined-behaviour sanitizers: REDUCE_WINDOW with each reduce function (window
 constants in the second options union, as test_interpreter_stablehlo builds it), CALL lowered
 at its call site (oracle: LiteRT running the callee as the model, as LiteRT has no CALL
@@ -15,7 +15,13 @@ pytest.importorskip("ai_edge_litert")
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
 import corpus  # noqa: E402
-from control_flow_models import call_models  # noqa: E402
+from control_flow_models import (  # noqa: E402
+    call_models,
+    if_model,
+    inputs_of,
+    loop_with_branch_model,
+    while_model,
+)
 from corpus import litert_run  # noqa: E402
 from stablehlo_model_builder import reduce_window_model  # noqa: E402
 from test_interpreter_ops import assert_close  # noqa: E402
@@ -61,6 +67,23 @@ def test_call_runs_its_subgraph_like_litert_runs_that_subgraph():
     assert compiled.report["kernel_count"] == 4
     (actual,) = compiled(*xs, sanitize=True)
     np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("name", ["while", "while-swap", "if", "loop-with-branch"])
+def test_control_flow_models_match_litert(name):
+    """The gpu target's control-flow models (tests/control_flow_models.py) on the mcu too."""
+    model = {
+        "while": lambda: while_model(5),
+        "while-swap": lambda: while_model(4, swap=True),
+        "if": if_model,
+        "loop-with-branch": loop_with_branch_model,
+    }[name]()
+    compiled = _mcu(model)
+    for flag in (True, False):
+        xs = inputs_of("if" if name == "if" else "while", RNG, flag)
+        expected = litert_run(model, xs, kernels="builtin")
+        for a, e in zip(compiled(*xs, sanitize=True), expected, strict=True):
+            assert_close(a, e, 1e-5)
 
 
 def test_call_once_is_declined_for_its_resource_variables():
