@@ -1,5 +1,5 @@
-"""REDUCE_WINDOW, CALL, DENSIFY (and the control-flow models the gpu tests use) on the mcu target against LiteRT, the generated C built with
-the address and undefined-behaviour sanitizers: REDUCE_WINDOW with each reduce function (window
+"""REDUCE_WINDOW, CALL, DENSIFY and the gpu tests' control-flow models on the mcu target against
+LiteRT, the generated C built with the address and undefined-behaviour sanitizers: REDUCE_WINDOW with each reduce function (window
 constants in the second options union, as test_interpreter_stablehlo builds it), CALL lowered
 at its call site (oracle: LiteRT running the callee as the model, as LiteRT has no CALL
 kernel), and DENSIFY of mediapipe's sparse weights, densified at compile time."""
