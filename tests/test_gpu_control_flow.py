@@ -56,16 +56,19 @@ def test_if_runs_the_branch_its_condition_picks_like_litert():
         assert_close(litert_outputs(model, xs), compiled(*xs))
 
 
-def test_branch_nested_in_a_loop_matches_litert():
+def test_branch_nested_in_a_loop_matches_litert_also_saved_and_loaded(tmp_path):
+    from tflc.runtime.gpu_runtime import GpuModel
+
     model = loop_with_branch_model()
     compiled = _gpu(model)
     (loop,) = _steps_of_kind(compiled, "while")
     assert any(s["kind"] == "if" for s in loop["body"])
+    compiled.save(tmp_path)
     xs = inputs_of("while", RNG)
     expected = litert_outputs(model, xs)
-    actual = compiled(*xs)
-    np.testing.assert_array_equal(actual[0], expected[0])
-    assert_close(expected[1:], actual[1:])
+    for actual in (compiled(*xs), GpuModel.load(tmp_path)(*xs)):
+        np.testing.assert_array_equal(actual[0], expected[0])
+        assert_close(expected[1:], actual[1:])
 
 
 def test_call_dispatches_its_callee_like_litert_runs_the_callee():
