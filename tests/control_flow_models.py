@@ -27,6 +27,15 @@ def _scale_and_shift(graph, x: int, scale: float, shift: float) -> int:
     return shifted
 
 
+def _loop_over(main) -> None:
+    """main: (i, x, y) -> WHILE(cond = subgraph 1, body = subgraph 2) of them."""
+    ins = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    outs = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
+    options = ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2})
+    main.op("WHILE", ins, outs, options=options)
+    main.io(ins, outs)
+
+
 def while_model(limit: int = 5, swap: bool = False) -> bytes:
     """(i, x, y): while i < limit: i += 1; x, y = x * 1.5 + 0.25, y (or y, x with `swap`:
     carried values that trade places each iteration)."""
@@ -41,11 +50,7 @@ def while_model(limit: int = 5, swap: bool = False) -> bytes:
     body.op("ADD", [i, body.const(np.array(1, np.int32), "INT32")], [i2], options=ADD)
     x2 = _scale_and_shift(body, x, 1.5, 0.25)
     body.io([i, x, y], [i2, y, x2] if swap else [i2, x2, y])
-    ins = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
-    outs = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
-    options = ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2})
-    main.op("WHILE", ins, outs, options=options)
-    main.io(ins, outs)
+    _loop_over(main)
     return m.write()
 
 
@@ -121,9 +126,5 @@ def loop_with_branch_model(limit: int = 5) -> bytes:
     options = ("IfOptions", {"then_subgraph_index": 3, "else_subgraph_index": 4})
     body.op("IF", [early, x], [x2], options=options)
     body.io([i, x, y], [i2, x2, y])
-    ins = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
-    outs = [main.tensor([], "INT32"), main.tensor(SHAPE), main.tensor(SHAPE)]
-    options = ("WhileOptions", {"cond_subgraph_index": 1, "body_subgraph_index": 2})
-    main.op("WHILE", ins, outs, options=options)
-    main.io(ins, outs)
+    _loop_over(main)
     return m.write()
