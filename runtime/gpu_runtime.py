@@ -4,7 +4,9 @@ An artifact directory holds `manifest.json`, `weights.bin` and `shaders/*.wgsl`.
 binds the same two buffers, the activation arena (binding 0, read-write) and the weights
 (binding 1, read-only); tensor offsets are constants in the shader code. Steps run in order:
 `dispatch` steps in compute passes, `host` steps (ops without a shader, compiled with
-`fallback="runtime"`) on the CPU through tflc's numpy interpreter, between two submissions.
+`fallback="runtime"`) on the CPU through tflc's numpy interpreter, between two submissions, and
+`if` / `while` steps (gpu_steps.py) on the host around their nested steps, reading their
+one-element condition back from the arena.
 The arena holds float32 values only: an int8 model input or output (its manifest entry has
 `quantization`) is dequantized on upload and quantized on download, with LiteRT's QUANTIZE
 rounding, as TFLite's GPU delegate converts at the graph's edges; bool and integer inputs and
@@ -26,7 +28,9 @@ from typing import Any
 import numpy as np
 from tflc.errors import TflcError
 from tflc.runtime.gpu_arena import from_arena, to_arena
+from tflc.runtime.gpu_steps import all_steps, for_device
 from tflc.runtime.input_errors import checked_inputs, input_place
+from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 from tflc.runtime.kernels.quantize import dequantize_values, quantize_int8
 
 MANIFEST_FORMAT = "tflc-gpu/1"
@@ -152,11 +156,9 @@ class GpuModel:
         # A step may carry variants per device class ("cpu": lavapipe's kernel): pick ours.
         if device_class is None:
             device_class = "cpu" if self.adapter.info.get("adapter_type") == "CPU" else "gpu"
-        self.steps = [
-            {**s, **s.get("variants", {}).get(device_class, {})} for s in manifest["steps"]
-        ]
+        self.steps = for_device(manifest["steps"], device_class)
         self.pipelines: dict[str, Any] = {}
-        for step in self.steps:
+        for step in all_steps(self.steps):
             if step["kind"] == "dispatch":
                 module = self.device.create_shader_module(code=shaders[step["shader"]])
                 self.pipelines[step["name"]] = self.device.create_compute_pipeline(
@@ -173,7 +175,7 @@ class GpuModel:
         shaders = {f"shaders/{p.name}": p.read_text() for p in (root / "shaders").glob("*.wgsl")}
         hosts = {
             s["model"]: (root / s["model"]).read_bytes()
-            for s in manifest["steps"]
+            for s in all_steps(manifest["steps"])
             if s["kind"] == "host"
         }
         weights = (root / manifest["weights"]["file"]).read_bytes()
@@ -224,6 +226,8 @@ class GpuModel:
             cpass.end()
 
     def _run_steps(self, steps) -> None:
+        """Dispatches in batches; a host step, or an `if` / `while` step (which reads its
+        condition back), after the dispatches before it have run."""
         batch: list = []
         for step in steps:
             if step["kind"] == "dispatch":
@@ -231,10 +235,30 @@ class GpuModel:
                 continue
             self._submit(batch)
             batch = []
-            start = time.perf_counter()
-            self._run_host(step)
-            self.host_ms.setdefault(step["name"], []).append((time.perf_counter() - start) * 1e3)
+            if step["kind"] == "if":
+                self._run_steps(step["then"] if self._holds(step["cond"]) else step["else"])
+            elif step["kind"] == "while":
+                self._run_loop(step)
+            else:
+                start = time.perf_counter()
+                self._run_host(step)
+                ms = (time.perf_counter() - start) * 1e3
+                self.host_ms.setdefault(step["name"], []).append(ms)
         self._submit(batch)
+
+    def _run_loop(self, step) -> None:
+        for _ in range(MAX_WHILE_ITERATIONS):
+            self._run_steps(step["cond_steps"])
+            if not self._holds(step["cond"]):
+                return
+            self._run_steps(step["body"])
+        raise TflcError(
+            f"loop did not finish within {MAX_WHILE_ITERATIONS} iterations", "gpu while step"
+        )
+
+    def _holds(self, cond: dict) -> bool:
+        """The one-element condition, read back from the arena (after the queue's work)."""
+        return bool(self._read_arena(cond["offset"], [1])[0] != 0)
 
     def _submit(self, steps) -> None:
         if steps:
@@ -307,7 +331,7 @@ class GpuModel:
             start = time.perf_counter()
             self(*arrays)
             totals.append((time.perf_counter() - start) * 1e3)
-        dispatches = [s for s in self.steps if s["kind"] == "dispatch"]
+        dispatches = [s for s in all_steps(self.steps) if s["kind"] == "dispatch"]
         per = self._per_dispatch_ms(dispatches, max(1, repeats // 2))
         return {
             "total_ms": float(np.median(totals)),

@@ -79,3 +79,23 @@ def binary_body(model: GraphBuilder, op: str, type_: str = "FLOAT32") -> int:
     sg.op(op, [a, b], [out])
     sg.io([a, b], [out])
     return sg.index
+
+
+def reduce_window_model(x_shape, type_: str, function: str, init, window, strides, dilations):
+    """One REDUCE_WINDOW (constant window, strides and dilations, options in the second
+    union) over an input of `x_shape` and `type_` ("FLOAT32" or "INT32")."""
+    shape = [
+        (d - ((w - 1) * dl + 1)) // s + 1
+        for d, w, s, dl in zip(x_shape, window, strides, dilations, strict=True)
+    ]
+    model = GraphBuilder()
+    main = model.subgraph()
+    xi = main.tensor(x_shape, type_)
+    init_value = np.array(init, {"FLOAT32": np.float32, "INT32": np.int32}[type_])
+    ins = [xi, main.const(init_value, type_)] + [
+        main.const(np.array(v, np.int64), "INT64") for v in (window, strides, dilations)
+    ]
+    out = main.tensor(shape, type_)
+    main.op("REDUCE_WINDOW", ins, [out], ("ReduceWindowOptions", {"reduce_function": function}))
+    main.io([xi], [out])
+    return model.write()

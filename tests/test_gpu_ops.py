@@ -391,16 +391,11 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
 
 
 def _float_lstm_cases():
-    from test_interpreter_ops import _recurrent_cases
+    from test_interpreter_ops import RECURRENT_CASES, one_step_lstm_case
 
-    cases = [c for c in _recurrent_cases() if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
+    cases = [c for c in RECURRENT_CASES if c[1].endswith("SEQUENCE_LSTM") or c[1] == "SVDF"]
     cases = [c for c in cases if "hybrid0" in c[0] or "hybrid" not in c[0]]
-    # the one-step LSTM op on the projection variant's operands: x [batch, input]
-    name, _, ins, outs, opts, _, _ = next(c for c in cases if "projection" in c[0])
-    b, _, i = ins[0]["shape"]
-    one_step = [{**ins[0], "shape": [b, i]}, *ins[1:]]
-    out = [{**outs[0], "shape": [b, outs[0]["shape"][2]]}]
-    cases.append(("lstm-one-step", "LSTM", one_step, out, opts, "LSTMOptions", 1))
+    cases.append(one_step_lstm_case())
     return [pytest.param(c, id=c[0]) for c in cases]
 
 
@@ -425,3 +420,27 @@ def test_lstm_steps_match_litert_over_two_calls(case):
         litert.invoke()
         expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
         assert_close(expected, cm(x))
+
+
+@pytest.mark.parametrize(
+    ("function", "type_"),
+    [("ADD", "FLOAT32"), ("MUL", "FLOAT32"), ("MINIMUM", "FLOAT32"), ("MAXIMUM", "FLOAT32")]
+    + [("ADD", "INT32"), ("MAXIMUM", "INT32")],
+)
+def test_reduce_window_matches_litert(function, type_):
+    """The dilated, strided windows of test_interpreter_stablehlo's REDUCE_WINDOW case, one
+    invocation per output element folding its window from the init value."""
+    from stablehlo_model_builder import reduce_window_model
+
+    init = {"ADD": 0, "MUL": 1, "MAXIMUM": -np.inf, "MINIMUM": np.inf}[function]
+    if type_ == "INT32":
+        init = {"ADD": 0, "MAXIMUM": -(2**24)}[function]  # the float32 arena's exact range
+        x = rng.integers(-1000, 1000, (1, 7, 8, 3)).astype(np.int32)
+    else:
+        x = rng.uniform(0.5, 1.5, (1, 7, 8, 3)).astype(np.float32)
+    model = reduce_window_model(
+        x.shape, type_, function, init, [1, 3, 2, 1], [1, 2, 3, 1], [1, 1, 2, 1]
+    )
+    cm = check(model, [x], dispatches=1)
+    if type_ == "INT32":
+        np.testing.assert_array_equal(cm(x)[0], litert_outputs(model, [x])[0])

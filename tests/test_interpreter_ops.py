@@ -898,6 +898,17 @@ def _bidirectional_cases(w, fw, hybrid: bool, b: int, t: int, i: int, c: int) ->
 RECURRENT_CASES = _recurrent_cases()
 
 
+def one_step_lstm_case() -> tuple:
+    """The one-step LSTM op on the float projection variant's operands: x [batch, input]."""
+    _, _, ins, outs, opts, _, _ = next(
+        c for c in RECURRENT_CASES if c[0] == "lstm-projection-hybrid0-asym0"
+    )
+    b, _, i = ins[0]["shape"]
+    one_step = [{**ins[0], "shape": [b, i]}, *ins[1:]]
+    out = [{**outs[0], "shape": [b, outs[0]["shape"][2]]}]
+    return ("lstm-one-step", "LSTM", one_step, out, opts, "LSTMOptions", 1)
+
+
 @pytest.mark.parametrize("case", RECURRENT_CASES, ids=[c[0] for c in RECURRENT_CASES])
 def test_recurrent_ops_carry_state_like_litert(case):
     """Float and hybrid LSTM/RNN kernels; the state variables persist across invokes."""

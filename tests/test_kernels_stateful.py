@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from control_flow_models import call_models
 from corpus import litert_interpreter, litert_run
 from stablehlo_model_builder import GraphBuilder
 from test_interpreter_ops import assert_close, single_op_model, spec
@@ -91,26 +92,10 @@ def test_one_step_lstm_carries_state_like_litert():
         assert_close(a[0], e[0], FLOAT_RTOL)
 
 
-def add_then_mul(graph) -> None:
-    """(a, b) -> relu((a + b) * a) as the body of `graph`."""
-    a, b, s, p = (graph.tensor((3, 4)) for _ in range(4))
-    graph.op("ADD", [a, b], [s], options=ADD_OPTIONS)
-    graph.op("MUL", [s, a], [p], options=("MulOptions", {"fused_activation_function": "RELU"}))
-    graph.io([a, b], [p])
-
-
 def test_call_runs_its_subgraph_like_litert_runs_that_subgraph():
     """LiteRT has no kernel for CALL: the oracle is LiteRT running the callee as the model."""
-    model = GraphBuilder()
-    main = model.subgraph()
-    add_then_mul(model.subgraph())
-    x, y, out = main.tensor((3, 4)), main.tensor((3, 4)), main.tensor((3, 4))
-    main.op("CALL", [x, y], [out], options=("CallOptions", {"subgraph": 1}))
-    main.io([x, y], [out])
-    callee_only = GraphBuilder()
-    add_then_mul(callee_only.subgraph())
-
+    model, callee_only = call_models()
     xs = [RNG.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
-    (actual,) = Interpreter(model_content=model.write())(*xs)
-    (expected,) = litert_run(callee_only.write(), xs, kernels="builtin")
+    (actual,) = Interpreter(model_content=model)(*xs)
+    (expected,) = litert_run(callee_only, xs, kernels="builtin")
     np.testing.assert_array_equal(actual, expected)

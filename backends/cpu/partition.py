@@ -108,6 +108,7 @@ def _missing(ops, supported: set[str], funcs, seen: frozenset) -> list[ir.Operat
 SUBGRAPH_FIELDS = {
     "tfl.while": ("cond_subgraph_index", "body_subgraph_index"),
     "tfl.if": ("then_subgraph_index", "else_subgraph_index"),
+    "tfl.call": ("subgraph",),  # compiled by the gpu target (the cpu has no kernel for it)
 }
 
 

@@ -24,6 +24,17 @@ class BufferPlan:
     naive_floats: int  # one buffer per tensor, for the report
 
 
+def _loop_spans(groups: list[Group]) -> list[tuple[int, int]]:
+    """(while_begin, while_end) group positions of every loop (control_flow.py's markers)."""
+    spans, open_loops = [], []
+    for i, g in enumerate(groups):
+        if g.control and g.nodes[0].op == "while_begin":
+            open_loops.append(i)
+        elif g.control and g.nodes[0].op == "while_end":
+            spans.append((open_loops.pop(), i))
+    return spans
+
+
 def plan_buffers(graph: Graph, groups: list[Group]) -> BufferPlan:
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -51,6 +62,12 @@ def plan_buffers(graph: Graph, groups: list[Group]) -> BufferPlan:
     for t in graph.variables:  # their values live on between calls: storage of their own
         touch(t, -1)
         touch(t, len(groups))
+    # A loop reads again in its next iteration what it did not write in this one (carried and
+    # outer tensors): those stay alive to the loop's end, so no tensor of the loop reuses them.
+    for begin, end in _loop_spans(groups):
+        for root in first:
+            if first[root] < begin <= last[root]:
+                last[root] = max(last[root], end)
 
     def size(root: int) -> int:
         n = max(graph.tensors[root].size, 1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 _DYNAMIC = "its output shape depends on the values: a shader writes the static shape compiled in"
 _STRINGS = "string tensors and hash tables: the arena holds float32 values"
 _RESOURCE = "resource variables: state kept between invocations, outside the compiled graph"
-_SUBGRAPHS = "control flow between subgraphs: the gpu target compiles one function"
 _COMPLEX = "complex64 tensors: the arena holds real float32 values"
 _RANDOM = "stateful: each invoke advances LiteRT's per-op Philox generator state"
 
@@ -30,9 +29,6 @@ EXCLUDED: dict[str, str] = {
     "read_variable": _RESOURCE,
     "assign_variable": _RESOURCE,
     "call_once": _RESOURCE,
-    "if": _SUBGRAPHS,
-    "while": _SUBGRAPHS,
-    "call": _SUBGRAPHS,
     "rfft2d": _COMPLEX,
     "real": _COMPLEX,
     "imag": _COMPLEX,

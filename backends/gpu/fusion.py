@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tflc.backends.fallback_option import suggest_fallback
+from tflc.backends.gpu.control_flow import MARKERS
 from tflc.backends.gpu.graph import ARENA_DTYPES, Graph, Node
 from tflc.backends.gpu.lowering import (
     REFUSALS,
@@ -26,6 +27,7 @@ from tflc.errors import TflcError
 class Group:
     nodes: list[Node]
     host: bool = False
+    control: bool = False  # a control-flow marker (control_flow.py): no dispatch
     name: str = ""
     workgroup_size: int = 64
     grid: tuple[int, int, int] = (1, 1, 1)
@@ -70,7 +72,9 @@ def fuse(graph: Graph, fallback: bool = False) -> list[Group]:
     users = graph.consumers()
     aliased = {t.alias_of for t in graph.tensors if t.alias_of is not None}
     pinned = {graph.root(t) for t in graph.outputs} | set(graph.outputs) | aliased
-    missing = [(n, r) for n in graph.nodes if (r := unsupported_reason(n, graph))]
+    missing = [
+        (n, r) for n in graph.nodes if n.op not in MARKERS and (r := unsupported_reason(n, graph))
+    ]
     if missing and not fallback:
         listing = "; ".join(f"{op_label(n)} at {n.where}: {r}" for n, r in missing)
         ops = sorted({op_label(n) for n, _ in missing})
@@ -83,6 +87,10 @@ def fuse(graph: Graph, fallback: bool = False) -> list[Group]:
     groups: list[Group] = []
     open_group: dict[int, Group] = {}  # result tensor -> the group it ends
     for node in graph.nodes:
+        if node.op in MARKERS:  # control flow between groups: nothing fuses across it
+            groups.append(Group([node], control=True))
+            open_group.clear()
+            continue
         if node.index in host:
             groups.append(Group([node], host=True))
             continue
@@ -111,4 +119,5 @@ def fuse(graph: Graph, fallback: bool = False) -> list[Group]:
         open_group[node.outputs[0]] = target
     for i, g in enumerate(groups):
         g.name = f"d{i}_" + "_".join(n.op for n in g.nodes)[:60]
+        g.name = f"c{i}_{g.nodes[0].op}" if g.control else g.name
     return groups

@@ -110,6 +110,14 @@ def attr_value(attr: ir.Attribute) -> Any:
     return str(attr)
 
 
+def _functions(module: ir.Module) -> dict[str, ir.Operation]:
+    return {
+        ir.StringAttr(op.attributes["sym_name"]).value: op.operation
+        for op in module.body.operations
+        if op.operation.name == "func.func"
+    }
+
+
 def _main_function(module: ir.Module) -> ir.Operation:
     funcs = [op for op in module.body.operations if op.operation.name == "func.func"]
     for f in funcs:
@@ -135,6 +143,7 @@ def build_graph(module: ir.Module) -> Graph:
     """The graph of `main`; constants folded, reshapes turned into aliases, recurrent ops
     expanded into steps (recurrent_steps.py)."""
     # recurrent_steps builds this module's Nodes: imported here, not at the top
+    from tflc.backends.gpu.control_flow import CONTROL_OPS, GraphState, lower_control
     from tflc.backends.gpu.recurrent_steps import RECURRENT_OPS, expand, steppable
 
     func = _main_function(module)
@@ -159,37 +168,51 @@ def build_graph(module: ir.Module) -> Graph:
         loc_name = describe_location(arg.location) or f"input_{i}"
         inputs.append(new_tensor(arg, "model input", loc_name))
     nodes: list[Node] = []
-    outputs: list[int] = []
-    for op in block.operations:
-        op = op.operation
-        where = f"{describe_location(op.location) or '?'} ({op.name})"
-        if op.name == "func.return":
-            outputs = [ids[v] for v in op.operands]
-            continue
+
+    def walk(block: ir.Block, args: list[int]) -> list[int]:
+        """Reads `block` (main's, or a subgraph's: control_flow.py) with its arguments bound to
+        `args`; returns the tensors it returns."""
+        for a, t in zip(block.arguments, args, strict=True):
+            ids[a] = t
+        for op in block.operations:
+            op = op.operation
+            where = f"{describe_location(op.location) or '?'} ({op.name})"
+            if op.name == "func.return":
+                return [ids[v] for v in op.operands]
+            read_op(op, where)
+        return []
+
+    def read_op(op: ir.Operation, where: str) -> None:
         if op.name == "tfl.no_value":
             ids[op.result] = -1
-            continue
+            return
         if op.name == "tfl.variable":
             tid = new_tensor(op.result, where, describe_location(op.location) or "")
             tensors[tid].variable = True
-            continue
+            return
         value = constant_value(op) if op.name != "tfl.pseudo_sparse_const" else _sparse(op, where)
         if value is not None:
             name = describe_location(op.location) or ""
             new_tensor(op.result, where, name, const=np.asarray(value))
-            continue
+            return
         ins = [ids[v] for v in op.operands]
         ins_or_none = [None if t == -1 else t for t in ins]
+        if op.name in CONTROL_OPS:
+            outs = [] if op.name == "tfl.call" else [new_tensor(r, where) for r in op.results]
+            results = lower_control(op, where, ins, outs, state)
+            for r, t in zip(op.results, results, strict=True):
+                ids[r] = t
+            return
         if op.name[4:] in SHAPE_OPS:
             shape, dtype = _shape_and_dtype(op.result.type, where)
             src = tensors[ins_or_none[0]].shape
             new_tensor(op.result, where, const=_shape_value(op.name[4:], src, dtype))
-            continue
+            return
         consts = [None if t is None else tensors[t].const for t in ins_or_none]
         folded = _fold(op.name[4:], consts, [_shape_and_dtype(r.type, where) for r in op.results])
         if folded is not None:
             new_tensor(op.result, where, const=folded)
-            continue
+            return
         outs = [new_tensor(r, where, describe_location(op.location) or "") for r in op.results]
         name = op.name[4:] if op.name.startswith("tfl.") else op.name
         attrs = {k: attr_value(op.attributes[k]) for k in op.attributes}
@@ -197,7 +220,7 @@ def build_graph(module: ir.Module) -> Graph:
             src = tensors[ins_or_none[0]]
             if src.size == tensors[outs[0]].size and tensors[outs[0]].dtype == src.dtype:
                 tensors[outs[0]].alias_of = src.id
-                continue
+                return
         if name in MULTI_RESULT_OPS and all(
             t is None or k == MULTI_RESULT_OPS[name] or tensors[t].const is not None
             for k, t in enumerate(ins_or_none)
@@ -207,11 +230,14 @@ def build_graph(module: ir.Module) -> Graph:
                 nodes.append(
                     Node(len(nodes), f"{name}_part", part_attrs, ins_or_none, [out], where, op)
                 )
-            continue
+            return
         if name in RECURRENT_OPS and steppable(ins_or_none, outs, tensors):
             nodes.extend(expand(name, attrs, ins_or_none, outs, tensors, where, op, len(nodes)))
-            continue
+            return
         nodes.append(Node(len(nodes), name, attrs, ins_or_none, outs, where, op))
+
+    state = GraphState(tensors, nodes, _functions(module), walk)
+    outputs = walk(block, inputs)
     return Graph(tensors, nodes, inputs, outputs)
 
 

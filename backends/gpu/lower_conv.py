@@ -1,5 +1,5 @@
-"""Anchors that reduce: convolutions, fully connected, pools, reductions, softmax and the
-channel normalizations.
+"""Anchors that reduce: convolutions, fully connected, pools, reductions, reduce_window, softmax
+and the channel normalizations.
 
 One invocation computes one output element with `scf.for` loops over its window. Filters are
 repacked at compile time so that neighbouring invocations (neighbouring output channels) read
@@ -13,6 +13,7 @@ from tflc.backends.gpu.graph import Node
 from tflc.backends.gpu.kernel_ir import KernelBuilder
 from tflc.backends.gpu.lowering import (
     DATA_OPERANDS,
+    REFUSALS,
     KernelContext,
     _strides,
     anchor,
@@ -228,6 +229,54 @@ def reduce(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) 
     else:
         (acc,) = b.loop(0, count, [b.f32(init)], over_r)
     return b.fdiv(acc, b.f32(float(count))) if node.op == "mean" else acc
+
+
+# REDUCE_WINDOW's reduce functions (stablehlo_reduce.WINDOW_FUNCTIONS) on float32 values (bools held as 0 / 1: ALL and ANY are
+# their minimum and maximum)
+_WINDOW_COMBINE = {
+    "ADD": "fadd",
+    "MUL": "fmul",
+    "MINIMUM": "fmin",
+    "MAXIMUM": "fmax",
+    "ALL": "fmin",
+    "ANY": "fmax",
+}
+DATA_OPERANDS["reduce_window"] = (0, 1)  # constant window, strides and dilations
+
+
+def _refuse_reduce_window(node: Node, graph) -> str | None:
+    function = node.attrs.get("reduce_function")
+    if function not in _WINDOW_COMBINE:
+        return f"reduce function {function} is not supported"
+    if graph.tensors[node.inputs[0]].dtype == "i1" and function in ("ADD", "MUL"):
+        return f"{function} of bools (held as 0 / 1 floats, a sum would pass 1)"
+    return None
+
+
+REFUSALS["reduce_window"] = _refuse_reduce_window
+
+
+@anchor("reduce_window")
+def reduce_window(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    """Folds the output element's dilated window from the init value in row-major window
+    order, as runtime/kernels/stablehlo_reduce.py does."""
+    x, init = node.inputs[:2]
+    window, strides, dilations = (
+        [int(v) for v in np.asarray(ctx.graph.const(t)).reshape(-1)] for t in node.inputs[2:5]
+    )
+    in_strides = _strides(ctx.shape(x))
+    _, xoff = ctx.addr(x)
+    start = b.ravel(coords, [st * s for st, s in zip(in_strides, strides, strict=True)], xoff)
+    combine = getattr(b, _WINDOW_COMBINE[node.attrs["reduce_function"]])
+    steps = [st * d for st, d in zip(in_strides, dilations, strict=True)]
+
+    def over_window(w, acc):
+        idx = b.add(start, b.ravel(b.unravel(w, window), steps))
+        return [combine(acc, b.load("arena", idx))]
+
+    count = int(np.prod(window, dtype=np.int64))
+    (acc,) = b.loop(0, count, [ctx.load(b, init, b.index(0))], over_window)
+    return acc
 
 
 @anchor("softmax", "log_softmax")

@@ -1,5 +1,5 @@
 """Anchors that move data with index arithmetic of their own: pad, concatenation, resizes,
-depth/space moves. Slices, transposes, gathers and the other pure moves are `lower_moves.py`'s
+depth/space moves, and the copies of control flow's carried and branch results. Slices, transposes, gathers and the other pure moves are `lower_moves.py`'s
 (index maps from the interpreter's kernels).
 """
 
@@ -17,6 +17,12 @@ def _const(ctx: KernelContext, node: Node, i: int, what: str) -> np.ndarray:
     if value is None:
         raise TflcError(f"{node.op} needs a constant {what}", node.where)
     return np.asarray(value)
+
+
+@anchor("copy")  # control_flow.py's: a tensor into another of its shape
+def copy(b: KernelBuilder, node: Node, ctx: KernelContext, coords: list[str]) -> str:
+    shape = ctx.shape(node.outputs[0])
+    return ctx.load(b, node.inputs[0], b.ravel(coords, _strides(shape)) if shape else b.index(0))
 
 
 @anchor("pad", "padv2")

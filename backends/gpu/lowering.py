@@ -84,6 +84,7 @@ class KernelContext:
         strides = _strides(shape)
         lead = len(out_shape) - len(shape)
         full = [0] * lead + [0 if d == 1 else s for d, s in zip(shape, strides, strict=True)]
+        coords = coords if out_shape else []  # a scalar output's one coordinate: none here
         return b.load(buffer, b.ravel(coords, full, base))
 
 
@@ -362,7 +363,10 @@ def shader_ops() -> set[str]:
     whole = {op for op in MULTI_RESULT_OPS if f"{op}_part" in ANCHORS}
     anchors = set(ANCHORS) - parts
     steps = RECURRENT_OPS if "rnn_step" in ANCHORS else set()
-    return set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
+    control = {"if", "while", "call"}  # on the host around dispatches (control_flow.py)
+    return (
+        set(UNARY) | set(BINARY) | set(TYPED) | anchors | ALIAS_OPS | SHAPE_OPS | whole | steps
+    ) | control
 
 
 SPLIT_ANCHORS = {"conv_2d", "fully_connected", "mean", "sum"}

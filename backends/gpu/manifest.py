@@ -1,7 +1,8 @@
 """The gpu target's artifacts: manifest, weights, shaders, host-op models; `save(dir)` writes them.
 
 out/manifest.json   format, bindings, inputs/outputs (arena offsets), steps (shader, grid,
-                    workgroup size, ops fused), buffer plan, weights file
+                    workgroup size, ops fused; `if` / `while` steps nest theirs), buffer
+                    plan, weights file
 out/weights.bin     float32 constants (filters repacked), 64-byte aligned chunks
 out/shaders/*.wgsl  one compute shader per dispatch
 out/host/*.tflite   one-op models for ops run on the CPU (`fallback="runtime"`)
@@ -74,6 +75,37 @@ def _io_spec(graph: Graph, plan: BufferPlan, tid: int) -> dict:
     return {**_tensor_spec(graph, plan, tid), "dtype": "int8", "quantization": quantization}
 
 
+class _StepNesting:
+    """Nests the steps between control-flow markers (control_flow.py) into `if` steps
+    ({"cond", "then", "else"}) and `while` steps ({"cond_steps", "cond", "body"}), which the
+    runtime runs by reading the one-element condition back."""
+
+    def __init__(self, steps: list[dict]):
+        self.stack: list[tuple[list[dict], dict | None]] = [(steps, None)]
+
+    def add(self, step: dict) -> None:
+        self.stack[-1][0].append(step)
+
+    def marker(self, kind: str, inputs: list[dict]) -> None:
+        if kind == "if_begin":
+            step = {"kind": "if", "cond": inputs[0], "then": [], "else": []}
+            self.add(step)
+            self.stack.append((step["then"], step))
+        elif kind == "if_else":
+            _, step = self.stack.pop()
+            self.stack.append((step["else"], step))
+        elif kind == "while_begin":
+            step = {"kind": "while", "cond_steps": [], "cond": None, "body": []}
+            self.add(step)
+            self.stack.append((step["cond_steps"], step))
+        elif kind == "while_test":
+            _, step = self.stack.pop()
+            step["cond"] = inputs[0]
+            self.stack.append((step["body"], step))
+        else:  # if_end, while_end
+            self.stack.pop()
+
+
 def build_manifest(
     graph: Graph,
     groups: list[Group],
@@ -83,12 +115,16 @@ def build_manifest(
     hosts: dict[str, bytes],
     gpu_text: str,
 ) -> Artifacts:
-    steps = []
+    steps: list[dict] = []
+    nest = _StepNesting(steps)
     for g in groups:
+        if g.control:
+            nest.marker(g.nodes[0].op, [_tensor_spec(graph, plan, t) for t in g.nodes[0].inputs])
+            continue
         ops = [f"{n.op} {n.where}" for n in g.nodes]
         if g.host:
             node = g.nodes[0]
-            steps.append(
+            nest.add(
                 {
                     "kind": "host",
                     "name": g.name,
@@ -103,7 +139,7 @@ def build_manifest(
                 }
             )
             continue
-        steps.append(
+        nest.add(
             {
                 "kind": "dispatch",
                 "name": g.name,

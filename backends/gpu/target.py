@@ -29,6 +29,7 @@ from tflc.backends.gpu.manifest import Artifacts, build_manifest, host_model
 from tflc.backends.gpu.wgsl_printer import print_wgsl
 from tflc.errors import TflcError, saving_errors
 from tflc.passes import ir_dump
+from tflc.runtime.gpu_steps import all_steps
 
 MAX_GRID_X = 65535
 GPU_PIPELINE = "builtin.module(canonicalize,cse,loop-invariant-code-motion,canonicalize,cse)"
@@ -91,7 +92,7 @@ def lower_to_gpu_module(
     """One `gpu.module` with a `gpu.func` per dispatch, canonicalized and cse'd by MLIR."""
     kernels = []
     for g in groups:
-        if g.host:
+        if g.host or g.control:
             continue
         total = graph.tensors[g.outputs[0]].size
         parts = choose_split(graph, g, total) if split_k else 1
@@ -189,10 +190,11 @@ class GpuCompiledModel:
         manifest = artifacts.manifest
         self.inputs = [dict(s, dtype=np.dtype(s["dtype"]).type) for s in manifest["inputs"]]
         self.outputs = [dict(s, dtype=np.dtype(s["dtype"]).type) for s in manifest["outputs"]]
-        dispatches = [s for s in manifest["steps"] if s["kind"] == "dispatch"]
+        steps = list(all_steps(manifest["steps"]))  # those inside if / while steps too
+        dispatches = [s for s in steps if s["kind"] == "dispatch"]
         self.report: dict[str, Any] = {
             "dispatch_count": len(dispatches),
-            "fallback_ops": [s["op"] for s in manifest["steps"] if s["kind"] == "host"],
+            "fallback_ops": [s["op"] for s in steps if s["kind"] == "host"],
             "fused_ops": sum(len(s["ops"]) for s in dispatches),
             "arena_bytes": 4 * manifest["arena_floats"],
             "arena_bytes_without_reuse": manifest["buffer_plan"]["unplanned_bytes"],

@@ -132,14 +132,21 @@ class CEmitter:
         if s.kind == "output":
             off = self.io_offsets["output"][s.index]
             return f"({t.ctype} *)(out + {off})"
+        if s.kind == "state":
+            return f"({t.ctype} *)((uint8_t *)tflc_state + {s.index})"
         return f"({t.ctype} *)(mem + {s.index})"
 
     def call_text(self, call) -> str:
+        return self.resolve(call.call)
+
+    def resolve(self, text: str) -> str:
+        """`text` with {t:ID} as the tensor's address and {p:NAME} as NAME."""
+
         def sub(m: re.Match) -> str:
             kind, key = m.group(1), m.group(2)
             return self.ref(int(key)) if kind == "t" else key
 
-        return re.sub(r"\{([tp]):([A-Za-z0-9_]+)\}", sub, call.call)
+        return re.sub(r"\{([tp]):([A-Za-z0-9_]+)\}", sub, text)
 
     # ---- files ---------------------------------------------------------------------------------
 
@@ -217,15 +224,35 @@ class CEmitter:
             lines.append("")
         lines += [
             "/* Runs the model once: reads `input`, writes `output`, uses `arena` as scratch.",
-            " * No allocation, no I/O, no global state: reentrant with separate arenas.",
-            " * Returns 0, or 1 when a loop ran past its iteration limit (a runaway while). */",
+            " * No allocation, no I/O. Returns 0, or 1 when a loop ran past its iteration",
+            " * limit (a runaway while). */",
             f"int {self.name}_run(const void *input, void *output, void *arena);",
             f"#define TFLC_RUN {self.name}_run",
             "",
+        ]
+        lines += self.state_h()
+        lines += [
             f"#endif /* {guard} */",
             "",
         ]
         return "\n".join(lines)
+
+    def state_h(self) -> list[str]:
+        size = self.plan.state_size
+        lines = [
+            "/* Bytes of the variables (recurrent state) model_run keeps between runs, in a static",
+            " * buffer of model.c; 0: none, and model_run is reentrant with separate arenas. */",
+            f"#define TFLC_STATE_SIZE {size}u",
+        ]
+        if size:
+            lines += [
+                "/* Zeroes the state, as at startup (LiteRT's ResetVariableTensors). */",
+                f"void {self.name}_reset(void);",
+                "/* The state's TFLC_STATE_SIZE bytes, to save or restore them. */",
+                f"void *{self.name}_state(void);",
+                f"#define TFLC_STATE {self.name}_state",
+            ]
+        return lines + [""]
 
     def weights_h(self) -> str:
         lines = [HEADER.format(source=_comment(self.source))]
@@ -255,12 +282,14 @@ class CEmitter:
             if call.params:
                 lines.append(f"/* op {i}: {call.op_name} */")
             for param in call.params:
-                if isinstance(param.value, str):
-                    lines.append(f"static const {param.ctype} {param.name} = {param.value};")
+                if isinstance(param.value, str):  # a struct, maybe of weights' addresses
+                    value = self.resolve(param.value)
+                    lines.append(f"static const {param.ctype} {param.name} = {value};")
                 else:
                     lines.append(_c_array("static const ", param.ctype, param.name, param.value))
             if call.params:
                 lines.append("")
+        lines += self.state_c()
         lines.append(f"int {self.name}_run(const void *input, void *output, void *arena) {{")
         lines.append("  const uint8_t *in = (const uint8_t *)input;")
         lines.append("  uint8_t *out = (uint8_t *)output;")
@@ -293,6 +322,30 @@ class CEmitter:
         lines.append("}")
         lines.append("")
         return "\n".join(lines)
+
+    def state_c(self) -> list[str]:
+        """The variables' static buffer (8-byte words, for any element type), its reset and
+        its address, where the model has variables."""
+        size = self.plan.state_size
+        if not size:
+            return []
+        words = (size + 7) // 8
+        return [
+            "/* The variable tensors (recurrent state), kept from one run to the next. */",
+            f"static uint64_t tflc_state[{words}];",
+            "",
+            f"void {self.name}_reset(void) {{",
+            "  int32_t i;",
+            f"  for (i = 0; i < {words}; ++i) {{",
+            "    tflc_state[i] = 0;",
+            "  }",
+            "}",
+            "",
+            f"void *{self.name}_state(void) {{",
+            "  return tflc_state;",
+            "}",
+            "",
+        ]
 
     def build_ninja(self) -> str:
         mcpu = self.options.get("mcpu", "cortex-m4")

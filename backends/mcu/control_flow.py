@@ -1,8 +1,10 @@
-"""`tfl.while` and `tfl.if` on the MCU target: C control flow around the subgraphs' kernel calls.
+"""`tfl.while`, `tfl.if` and `tfl.call` on the MCU target: C control flow around the subgraphs'
+kernel calls.
 
     while:  copy init -> carried ...  for (n = 0;; ++n) {  <cond calls>  if (!c) break;
                                       <body calls>  copy result -> carried ...  }
     if:     if (c) {  <then calls>  copy -> result ...  } else {  <else calls>  copy ...  }
+    call:   <callee calls>, its results the call's results (aliases, no copy)
 
 The markers are `KernelCall`s with `control` set and no kernel (c_emitter.py writes their C).
 A `tfl.while`'s results are its carried tensors, one arena buffer each, which the cond and the
@@ -10,7 +12,9 @@ body read and the copies at the end of an iteration overwrite; memory_planner.py
 buffer a loop reads but did not write in the iteration alive to the loop's end, so no buffer of
 the body shares its bytes. A loop past the interpreter's MAX_WHILE_ITERATIONS makes model_run
 return 1 instead of hanging. Shapes are static: a carried value whose shape or type changes
-between iterations is refused by name.
+between iterations is refused by name. A called subgraph is lowered at each call site, its
+tensors planned in the one arena with the caller's (the C has no function per subgraph: each
+call site gets the callee's calls, with the shapes of its operands).
 """
 
 from __future__ import annotations
@@ -169,3 +173,16 @@ def lower_if(lw: Lowering) -> None:
             _copy(lw, r, y)
     if cond.data is None:
         _marker(lw, "if_end", "}")
+
+
+def lower_call(lw: Lowering) -> None:
+    op = lw.op
+    args = [lw.operand(i) for i in range(len(op.operands))]
+    outs = [lw.result(i) for i in range(len(op.results))]
+    results = _subgraph(lw, "subgraph", args, "the callee")
+    if len(results) != len(outs):
+        raise lw.fail(f"the callee returns {len(results)} values for {len(outs)}")
+    for i, (r, y) in enumerate(zip(results, outs, strict=True)):
+        if not _same_type(r, y):
+            raise lw.fail(f"the callee returns {list(r.shape)} {r.dtype} for result {i}")
+        lw.aliases[y.id] = lw.aliases.get(r.id, r.id)

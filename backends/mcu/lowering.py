@@ -17,10 +17,12 @@ from tflc.backends.mcu.program import KernelCall, Param, Program, Tensor
 from tflc.dialects import tfl
 from tflc.dialects.tfl_verifier import describe_location
 from tflc.errors import TflcError
+from tflc.passes.quantize.sparse_constants import sparse_constant_value
 
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
 TYPE_CONVERSION_OPS = ("tfl.quantize", "tfl.dequantize", "tfl.cast")
-CONTROL_FLOW_OPS = ("tfl.while", "tfl.if")
+CONTROL_FLOW_OPS = ("tfl.while", "tfl.if", "tfl.call")
+COMPLEX_REASON = "complex64 tensors: the C arena has no complex element type"
 
 
 def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | list[int] | None]:
@@ -31,6 +33,8 @@ def element_dtype(t: ir.Type) -> tuple[str, float | list[float] | None, int | li
     if isinstance(elem, quant.UniformQuantizedType):
         q = quant.UniformQuantizedType(elem)
         return _storage(q), qz.f32(q.scale), int(q.zero_point)
+    if isinstance(elem, ir.ComplexType):
+        raise TflcError(f"{elem} is not supported by the MCU target ({COMPLEX_REASON})")
     name = tfl.tensor_type_name(elem)
     dtype = {
         "FLOAT32": "float32",
@@ -149,21 +153,38 @@ class Lowering:
                     raise self.fail("constant has no dense value")
                 t = self.tensor(op.result, data=np.ascontiguousarray(value))
                 t.origin = describe_location(op.location)
+            elif op.name == "tfl.pseudo_sparse_const":  # densified here, at compile time
+                value = sparse_constant_value(op)
+                if value is None:
+                    raise self.fail("sparse constant has no dense value")
+                t = self.tensor(op.result, data=np.ascontiguousarray(value))
+                t.origin = describe_location(op.location)
+            elif op.name == "tfl.densify" and self.constant_operand(op) is not None:
+                t = self.tensor(op.result, data=self.constant_operand(op).data)
+                t.origin = describe_location(op.location)
             elif op.name == "tfl.no_value":
                 continue
+            elif op.name == "tfl.variable":  # recurrent state: memory_planner.py places it
+                self.tensor(op.result).variable = True
             else:
                 self.lower_op(op)
         return outputs
 
+    def constant_operand(self, op: ir.Operation) -> Tensor | None:
+        """Operand 0 of `op` where it is a constant (a densified sparse one)."""
+        tid = self.ids.get(op.operands[0])
+        return self.tensors[tid] if tid is not None and self.tensors[tid].data is not None else None
+
     def lower_op(self, op: ir.Operation) -> None:
-        from tflc.backends.mcu.op_lowerings import HANDLERS
+        from tflc.backends.mcu.op_lowerings import EXCLUDED, HANDLERS
 
         handler = HANDLERS.get(op.name)
         if handler is None:
             what = f"op '{op.name}'"
             if op.name == "tfl.custom" and "custom_code" in op.attributes:
                 what = f"custom op '{ir.StringAttr(op.attributes['custom_code']).value}'"
-            raise self.fail(f"{what} has no MCU kernel")
+            why = f" ({EXCLUDED[op.name]})" if op.name in EXCLUDED else ""
+            raise self.fail(f"{what} has no MCU kernel{why}")
         kinds = {self.operand(i).dtype for i in range(len(op.operands)) if self.operand(i)}
         kinds |= {self.tensor(r).dtype for r in op.results}
         if self.int8_only and "float32" in kinds and op.name not in CONTROL_FLOW_OPS:

@@ -25,10 +25,11 @@ ALIGNMENT = 4
 
 @dataclass
 class Storage:
-    """Where a group of tensors lives: `kind` is "input", "output", "arena" or "const"."""
+    """Where a group of tensors lives: `kind` is "input", "output", "arena", "const" or
+    "state" (a `tfl.variable`, kept between runs in a static buffer outside the arena)."""
 
     kind: str
-    index: int = 0  # input/output position; arena offset
+    index: int = 0  # input/output position; arena or state buffer offset
     size: int = 0
     members: list[int] = field(default_factory=list)
     first: int = -1  # index of the call that writes it (-1: before the first call)
@@ -41,6 +42,7 @@ class ArenaPlan:
     arena_size: int
     copies: list[tuple[int, int]]  # (tensor, output index) copied into the output at the end
     in_place: list[int]  # indices of calls whose output overlaps their input
+    state_size: int = 0  # bytes of the static state buffer (the variables)
 
 
 def align(n: int) -> int:
@@ -133,6 +135,11 @@ def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
             copies.append((t, k))
         else:
             bound[g] = ("output", k)
+    state_size = 0
+    for tid, t in tensors.items():  # variables: never in the arena, alive from run to run
+        if t.variable and group_of(tid) not in bound:
+            bound[group_of(tid)] = ("state", state_size)
+            state_size += align(t.nbytes)
 
     sizes: dict[int, int] = {}
     for tid, t in tensors.items():
@@ -202,7 +209,7 @@ def plan_arena(program: Program, in_place: bool = True) -> ArenaPlan:
         s.members.append(tid)
         s.size = sizes[g]
         storage[tid] = s
-    return ArenaPlan(storage, arena_size, copies, overlapped)
+    return ArenaPlan(storage, arena_size, copies, overlapped, state_size)
 
 
 def _place(

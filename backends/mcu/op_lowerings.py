@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tflc.backends.mcu.control_flow import lower_if, lower_while
+from tflc.backends.mcu.control_flow import lower_call, lower_if, lower_while
+from tflc.backends.mcu.lowering import COMPLEX_REASON
 from tflc.backends.mcu.ops_any_type import HANDLERS as ANY_TYPE_HANDLERS
 from tflc.backends.mcu.ops_blocks import HANDLERS as BLOCK_HANDLERS
 from tflc.backends.mcu.ops_conv3d import HANDLERS as CONV3D_HANDLERS
@@ -10,6 +11,7 @@ from tflc.backends.mcu.ops_data import (
     _alias,
     _arg_minmax,
     _concatenation,
+    _densify,
     _gather,
     _mean,
     _pad,
@@ -41,6 +43,9 @@ from tflc.backends.mcu.ops_nn import (
     _transpose_conv,
 )
 from tflc.backends.mcu.ops_norm import HANDLERS as NORM_HANDLERS
+from tflc.backends.mcu.ops_random import HANDLERS as RANDOM_HANDLERS
+from tflc.backends.mcu.ops_recurrent import HANDLERS as RECURRENT_HANDLERS
+from tflc.backends.mcu.ops_reduce_window import HANDLERS as REDUCE_WINDOW_HANDLERS
 
 HANDLERS = {
     "tfl.conv_2d": lambda lw: _conv(lw, False),
@@ -90,6 +95,10 @@ HANDLERS = {
     **BLOCK_HANDLERS,
     **NORM_HANDLERS,
     **CONV3D_HANDLERS,
+    **RECURRENT_HANDLERS,
+    **RANDOM_HANDLERS,
+    **REDUCE_WINDOW_HANDLERS,
+    "tfl.densify": _densify,
     "tfl.bitcast": _alias,  # the same bytes read as another type
     "tfl.batch_matmul": _batch_matmul,
     **{name: _unary for name in UNARY_OPS},
@@ -97,12 +106,17 @@ HANDLERS = {
     "tfl.resize_nearest_neighbor": lambda lw: _resize(lw, "nearest"),
     "tfl.while": lower_while,
     "tfl.if": lower_if,
+    "tfl.call": lower_call,
 }
 
 SUPPORTED_OPS = sorted(HANDLERS)
 
 _VALUE_SHAPED = "its output shape depends on input values; the static arena needs every shape"
-_RESOURCE = "resource tensors hold state between runs; the generated code keeps none"
+_RESOURCE = (
+    "resource tensors hold state the graph reads and assigns by handle; the generated code "
+    "keeps only recurrent ops' variable tensors"
+)
+_COMPLEX = COMPLEX_REASON
 # Ops the interpreter runs that the MCU target does not compile by design: op -> why.
 EXCLUDED = {
     "tfl.where": _VALUE_SHAPED,
@@ -118,4 +132,14 @@ EXCLUDED = {
     "tfl.hashtable_import": _RESOURCE + " (and string keys or values)",
     "tfl.hashtable_size": _RESOURCE,
     "tfl.skip_gram": "string tensors have no MCU element type",
+    # the init subgraph it runs once assigns resource variables (above)
+    "tfl.call_once": _RESOURCE + " (its init subgraph assigns resource variables)",
+    "tfl.multinomial": (
+        "LiteRT samples it from a generator other than its Philox stream, which no kernel "
+        "here reproduces: no exact stream to compile"
+    ),
+    "tfl.rfft2d": _COMPLEX,
+    "tfl.real": _COMPLEX,
+    "tfl.imag": _COMPLEX,
+    "tfl.complex_abs": _COMPLEX,
 }

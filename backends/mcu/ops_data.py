@@ -18,6 +18,15 @@ def _alias(lw: Lowering) -> None:
     lw.aliases[y.id] = lw.aliases.get(x.id, x.id)
 
 
+def _densify(lw: Lowering) -> None:
+    """Reached only for a run-time tensor: lowering.py densifies sparse constants (the one form
+    LiteRT's DENSIFY takes) at compile time."""
+    raise lw.fail(
+        "op 'tfl.densify' has no MCU kernel for a run-time tensor: only sparse constants are "
+        "densified, at compile time"
+    )
+
+
 def _concatenation(lw: Lowering) -> None:
     xs = [lw.operand(i) for i in range(len(lw.op.operands))]
     y = lw.result()

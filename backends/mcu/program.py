@@ -31,6 +31,7 @@ class Tensor:
     zero_point: int | list[int] | None = None
     data: np.ndarray | None = None  # constants only
     origin: str = ""  # where the value comes from (the op's location), for comments
+    variable: bool = False  # a `tfl.variable`: state kept between runs, outside the arena
 
     @property
     def size(self) -> int:
@@ -123,5 +124,8 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "l2_norm_s8": (["l2_norm_s8.c"], ["l2_norm_s8.h"]),
     "log_softmax_s8": (["log_softmax_s8.c"], ["log_softmax_s8.h"]),
     "normalization_f32": (["normalization_f32.c"], ["normalization_f32.h", "float_ops.h"]),
+    "random_f32": (["random_f32.c"], ["random_f32.h"]),
+    "reduce_window": (["reduce_window.c"], ["reduce_window.h", "elementwise_any.h"]),
+    "recurrent_f32": (["recurrent_f32.c"], ["recurrent_f32.h", FORMULAS_HEADER]),
 }
 COMMON_HEADERS = ["tflc_common.h"]

@@ -61,6 +61,7 @@ class McuCompiledModel:
         self.inputs = [_descriptor(program, t) for t in program.inputs]
         self.outputs = [_descriptor(program, t) for t in program.outputs]
         self._build_dir: tempfile.TemporaryDirectory | None = None
+        self._state = b""  # the variables' bytes between calls (b"": zeros, as at startup)
 
     @saving_errors
     def save(self, directory) -> Path:
@@ -104,11 +105,22 @@ class McuCompiledModel:
         )
 
     def __call__(self, *arrays, sanitize: bool = False) -> list[np.ndarray]:
+        """Runs the model once; a model with variables (recurrent state) continues from the
+        state the previous call left, as LiteRT's next invoke does."""
         target = "asan/model_test" if sanitize else "host/model_test"
         packed = self.pack_inputs(arrays)  # bad inputs are refused before the build
         root = self.build(target)
-        data = toolchain.run_host(root / target, packed, self.output_size)
+        if not self.plan.state_size:
+            return self.unpack_outputs(toolchain.run_host(root / target, packed, self.output_size))
+        data, self._state = toolchain.run_host(
+            root / target, packed, self.output_size, state=self._state
+        )
         return self.unpack_outputs(data)
+
+    def reset_state(self) -> None:
+        """Zeroes the variables, as the generated `<name>_reset()` and LiteRT's
+        `reset_all_variables()` do."""
+        self._state = b""
 
     def run_firmware(self, *arrays) -> tuple[int, list[np.ndarray] | None, str]:
         """Builds the Cortex-M firmware and runs it under qemu: (status, outputs, console)."""
@@ -154,6 +166,7 @@ class McuTarget:
         weights = sum(t.nbytes for t in emitter.weights)
         report: dict[str, Any] = {
             "arena_bytes": plan.arena_size,
+            "state_bytes": plan.state_size,
             "weight_bytes": weights,
             "kernel_count": sum(1 for c in program.calls if not c.control),
             "kernel_names": list(emitter.kernels()),

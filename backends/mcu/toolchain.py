@@ -35,22 +35,29 @@ def ninja(directory: Path, *targets: str) -> None:
         )
 
 
-def run_host(binary: Path, input_bytes: bytes, output_size: int, runs: int = 1) -> bytes:
+def run_host(
+    binary: Path, input_bytes: bytes, output_size: int, runs: int = 1, state: bytes | None = None
+) -> bytes | tuple[bytes, bytes]:
+    """Runs the host build; with `state` (the variables' bytes, b"" for zeros) it returns
+    (outputs, the state after the runs)."""
     with tempfile.TemporaryDirectory(prefix="tflc-mcu-run-") as tmp:
-        src, dst = Path(tmp, "input.bin"), Path(tmp, "output.bin")
+        src, dst, kept = Path(tmp, "input.bin"), Path(tmp, "output.bin"), Path(tmp, "state.bin")
         src.write_bytes(input_bytes)
-        result = subprocess.run(
-            [str(binary), str(src), str(dst), str(runs)], capture_output=True, text=True
-        )
+        command = [str(binary), str(src), str(dst), str(runs)]
+        if state is not None:
+            kept.write_bytes(state)
+            command.append(str(kept))
+        result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise TflcError(
                 f"the host build exited with status {result.returncode}:\n{result.stderr}",
                 str(binary),
             )
         data = dst.read_bytes()
+        new_state = kept.read_bytes() if state is not None else None
     if len(data) != output_size:
         raise TflcError(f"expected {output_size} output bytes, got {len(data)}", str(binary))
-    return data
+    return data if state is None else (data, new_state)
 
 
 def run_qemu(firmware: Path, input_bytes: bytes, timeout: float = 120.0) -> tuple[int, str]:

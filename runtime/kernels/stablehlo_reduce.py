@@ -56,7 +56,7 @@ def stablehlo_reduce_window(node: Node, x: np.ndarray, init: np.ndarray, *rest: 
     return reduce_windows(fn, x, init, window, strides, base, dilation, padding)
 
 
-_WINDOW_FUNCTIONS = {
+WINDOW_FUNCTIONS = {  # REDUCE_WINDOW's reduce_function -> its fold
     "ADD": np.add,
     "MUL": np.multiply,
     "MINIMUM": np.minimum,
@@ -68,7 +68,7 @@ _WINDOW_FUNCTIONS = {
 
 def _check_reduce_window(node: Node) -> str | None:
     function = node.options.get("reduce_function")
-    if function not in _WINDOW_FUNCTIONS:
+    if function not in WINDOW_FUNCTIONS:
         return f"reduce function {function} is not supported"
     return None
 
@@ -78,7 +78,7 @@ def reduce_window(node: Node, x, init, window, strides, dilations):
     """TFLite's REDUCE_WINDOW: window shape, strides and dilations are input tensors; no
     padding or base dilation (a PAD before it does that)."""
     rank = x.ndim
-    fn = _WINDOW_FUNCTIONS[node.options["reduce_function"]]
+    fn = WINDOW_FUNCTIONS[node.options["reduce_function"]]
     as_list = lambda t: [int(v) for v in np.asarray(t).reshape(-1)]  # noqa: E731
     return reduce_windows(
         fn,

@@ -1,5 +1,6 @@
-/* Host test harness (not part of the model): model_test input.bin output.bin.
- * Buffers are heap blocks of the exact sizes, so AddressSanitizer sees any overrun; the arena
+/* Host test harness (not part of the model): model_test input.bin output.bin [runs [state.bin]].
+ * A model with variables reads its state from state.bin (when it holds TFLC_STATE_SIZE bytes)
+ * and writes it back after the runs, so a sequence continues across processes. Buffers are heap blocks of the exact sizes, so AddressSanitizer sees any overrun; the arena
  * starts filled with a pattern, so reading a byte before it is written changes the result. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,17 @@ int main(int argc, char **argv) {
     return 2;
   }
   fclose(f);
+#if TFLC_STATE_SIZE > 0
+  if (argc > 4 && (f = fopen(argv[4], "rb")) != NULL) {
+    size_t got = fread(TFLC_STATE(), 1, TFLC_STATE_SIZE, f);
+    fclose(f);
+    if (got != 0 && got != TFLC_STATE_SIZE) {
+      fprintf(stderr, "error: %s holds %u state bytes, not %u\n", argv[4], (unsigned)got,
+              (unsigned)TFLC_STATE_SIZE);
+      return 2;
+    }
+  }
+#endif
   status = 0;
   for (r = 0; r < runs; ++r) {
     status |= TFLC_RUN(input, output, arena);
@@ -49,6 +61,16 @@ int main(int argc, char **argv) {
     return 2;
   }
   fclose(f);
+#if TFLC_STATE_SIZE > 0
+  f = argc > 4 ? fopen(argv[4], "wb") : NULL;
+  if (argc > 4 && (!f || fwrite(TFLC_STATE(), 1, TFLC_STATE_SIZE, f) != TFLC_STATE_SIZE)) {
+    fprintf(stderr, "error: cannot write %s\n", argv[4]);
+    return 2;
+  }
+  if (f) {
+    fclose(f);
+  }
+#endif
   free(input);
   free(output);
   free(arena);
