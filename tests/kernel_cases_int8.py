@@ -57,6 +57,8 @@ CASES: list[C] = [
     ),
     # A rescale by exactly 1/4: MultiplyByQuantizedMultiplier(x, 2^30, -1) meets a tie at every
     # x = 2 (mod 4) and an odd product at every odd x, so both of its roundings are exercised.
+    C("QUANTIZE", [spec((4, 21))], [q((4, 21))], name="from-float"),
+    C("DEQUANTIZE", [q((3, 7))], [spec((3, 7))], name="to-float"),
     C(
         "QUANTIZE",
         [spec((4, 64), "INT16", 1.0, 0)],

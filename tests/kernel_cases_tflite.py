@@ -64,6 +64,9 @@ CASES: list[C] = [
     C("BITCAST", [I((3, 2), "INT16")], [F((3,))], name="wider"),
     C("BITWISE_XOR", [I((3, 4)), I((3, 4))], [I((3, 4))], ranges={0: (-9999, 9999)}),
     C("BROADCAST_ARGS", [i32([2, 1, 3]), i32([4, 1])], [I((3,))]),
+    # shapes known only at run time (constant ones fold at compile time on compiled targets)
+    C("BROADCAST_ARGS", [I((3,)), i32([4, 5])], [I((3,))], name="ones", ranges={0: (1, 1)}),
+    C("BROADCAST_ARGS", [i32([2, 1, 3]), I((2,))], [I((3,))], name="rt", ranges={1: (1, 1)}),
     C("BROADCAST_TO", [F((1, 3)), i32([2, 4, 3])], [F((2, 4, 3))], version=2),
     C("BROADCAST_TO", [I((2, 1)), i32([2, 5])], [I((2, 5))], version=2),
     cast("FLOAT32", "INT32", (-100.0, 100.0)),  # truncates toward zero
@@ -76,6 +79,7 @@ CASES: list[C] = [
     C("IMAG", [spec((3, 4), "COMPLEX64")], [F((3, 4))]),
     C("DYNAMIC_UPDATE_SLICE", [F((4, 5)), F((2, 3)), I((2,))], [F((4, 5))], ranges={2: (-2, 5)}),
     C("EMBEDDING_LOOKUP", [i32([2, 0, 1, 2]), F((3, 4))], [F((4, 4))]),
+    C("EMBEDDING_LOOKUP", [I((5,)), F((3, 4))], [F((5, 4))], name="rt", ranges={0: (0, 2)}),
     C("EXPAND_DIMS", [F((3, 4)), i32([1])], [F((3, 1, 4))]),
     C("EXPAND_DIMS", [I((3, 4)), i32([-1])], [I((3, 4, 1))]),
     C(
@@ -191,6 +195,21 @@ CASES: list[C] = [
     C("RIGHT_SHIFT", [I((3, 4)), I((3, 4))], [I((3, 4))], ranges={0: (-9999, 9999), 1: (0, 31)}),
     C("SEGMENT_SUM", [F((5, 3)), i32([0, 0, 1, 2, 2])], [F((3, 3))]),
     C("SEGMENT_SUM", [I((4,)), i32([0, 1, 1, 2])], [I((3,))]),
+    # segment ids known only at run time, each in [0, 3] (segments may stay empty)
+    C(
+        "UNSORTED_SEGMENT_MAX",
+        [F((6, 2)), I((6,)), scalar(4)],
+        [F((4, 2))],
+        name="rt",
+        ranges={1: (0, 3)},
+    ),
+    C(
+        "UNSORTED_SEGMENT_SUM",
+        [I((6,)), I((6,)), scalar(4)],
+        [I((4,))],
+        name="rt",
+        ranges={1: (0, 3)},
+    ),
     C("SELECT_V2", [B((3, 1)), I((3, 4)), I((1, 4))], [I((3, 4))]),
     C("SELECT", [B((3, 4)), F((3, 4)), F((3, 4))], [F((3, 4))]),
     C("SELECT", [B((3,)), I((3, 2)), I((3, 2))], [I((3, 2))]),  # a rank-1 condition picks rows
@@ -228,4 +247,31 @@ CASES: list[C] = [
         "FakeQuantOptions",
     ),
     C("RFFT2D", [F((2, 4, 8)), i32([4, 8])], [spec((2, 4, 5), "COMPLEX64")]),
+    # a window past 16 taps, clipped at the edges (SAME): the mean counts the taps inside
+    C(
+        "L2_POOL_2D",
+        [F((1, 7, 6, 20))],
+        [F((1, 4, 3, 20))],
+        {
+            "padding": "SAME",
+            "stride_w": 2,
+            "stride_h": 2,
+            "filter_width": 5,
+            "filter_height": 5,
+            "fused_activation_function": "RELU6",
+        },
+        "Pool2DOptions",
+        name="wide",
+    ),
+    # few distinct values: ties come out in index order
+    C("TOPK_V2", [I((3, 10)), scalar(4)], [I((3, 4)), I((3, 4))], ranges={0: (-3, 3)}),
+    # indices known only at run time (repeats add up)
+    C(
+        "SCATTER_ND",
+        [I((4, 2)), F((4, 4)), i32([3, 5, 4])],
+        [F((3, 5, 4))],
+        name="rt",
+        ranges={0: (0, 2)},
+    ),
+    C("DEQUANTIZE", [spec((3, 5), "FLOAT16")], [F((3, 5))], name="float16"),
 ]

@@ -34,6 +34,7 @@ DECLINED = {
     # int8 kernels the interpreter has (bit-exact with LiteRT) and the cpu target not yet.
     "DIV-qINT8-INT8": "no i8 kernel for 'div'",
     "LOG_SOFTMAX-qINT8": "no i8 kernel for 'log_softmax'",
+    "L2_NORMALIZATION-qINT8": "no i8 kernel for 'l2_normalization'",
     # int16 (16x8) activations: the cpu target compiles float and int8.
     "QUANTIZE-qINT16-ties": "no int8 kernel for 'quantize' with i16 tensors",
 }

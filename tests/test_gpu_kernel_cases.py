@@ -43,6 +43,7 @@ DECLINED = {
     "UNSORTED_SEGMENT_MIN-INT32-INT32-INT32": r"int32 maximum 2\*\*31 - 1 is not a float32",
     # Repeated indices add their updates: not a move (GPU_CASES has one with distinct indices).
     "SCATTER_ND-INT32-FLOAT32-INT32": "scatter_nd with repeated indices",
+    "SCATTER_ND-INT32-FLOAT32-INT32-rt": "scatter_nd .* operand 0 is not a constant",
 }
 
 WEIGHTS_3D_T = np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4)).astype(np.float32)

@@ -52,6 +52,10 @@ DECLINED = {
     "BITCAST-INT16-wider": "element type i16 is not supported by the MCU target",
     # float seeds with plain int8 keys meet the lowering's dynamic-range check (float and int8)
     "LSH_PROJECTION-FLOAT32-INT8-sparse-2": "hybrid .dynamic-range. 'tfl.lsh_projection'",
+    # shapes known only at run time (the mcu folds broadcast_args of constant shapes only)
+    "BROADCAST_ARGS-INT32-INT32-ones": "broadcast_args of operands computed at run time",
+    "BROADCAST_ARGS-INT32-INT32-rt": "broadcast_args of operands computed at run time",
+    "DEQUANTIZE-FLOAT16-float16": "element type f16 is not supported by the MCU target",
 }
 
 

@@ -159,7 +159,8 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **{op.lower(): (w, b) for op, (_, w, b, _) in WEIGHTED_OPERANDS.items()},
     "custom:Convolution2DTransposeBias": (1, 2),
     **dict.fromkeys(("mean", "sum", "reduce_max", "reduce_min", "reduce_prod"), (1,)),
-    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot"), (1,)),
+    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot", "topk_v2"), (1,)),
+    **dict.fromkeys(("reduce_all", "reduce_any"), (1,)),
     "range": (0, 1, 2),
     # data movement: the integer operands and the fill value make the gather table (gather
     # also takes indices known only at run time: kernels_index.emit_gather)

@@ -6,6 +6,7 @@ from typing import Any
 
 _C_TYPES = {
     "float32": "float",
+    "float16": "uint16_t",  # IEEE half-precision bits (C has no portable half type)
     "int32": "int32_t",
     "int8": "int8_t",
     "uint8": "uint8_t",

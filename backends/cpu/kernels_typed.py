@@ -14,7 +14,7 @@ from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Node, Tensor, numpy_dtype
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
-from tflc.backends.cpu.kernels_elementwise import _coalesce, _strides
+from tflc.backends.cpu.kernels_elementwise import _coalesce, _reduction_tables, _strides
 from tflc.errors import TflcError
 
 COMPARISONS = {  # op -> (float predicate, signed integer predicate)
@@ -270,3 +270,40 @@ def with_integer_kernels(float_emitter):
         (emit_elementwise if typed else float_emitter)(k, t, node)
 
     return emit
+
+
+BOOL_REDUCTIONS = {"reduce_all": ("arith.andi", 1), "reduce_any": ("arith.ori", 0)}
+
+
+def emit_bool_reduce(k: Kernel, t: Tiling, node: Node) -> None:
+    """reduce_all / reduce_any over constant axes, on bools (the float reductions' index
+    tables, kernels_elementwise._reduction_tables)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if value_type(x_t, node)[1] != "bool" or value_type(y_t, node)[1] != "bool":
+        raise TflcError(f"'{node.op}' takes and gives bools", node.where)
+    op, identity = BOOL_REDUCTIONS[node.op]
+    axes = np.asarray(node.inputs[1].value).reshape(-1).tolist()
+    base, offsets = _reduction_tables(x_t.shape, axes)
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    bt, ot = k.arg_const(base), k.arg_const(offsets)
+    with fn.loop(0, len(base)) as o:
+        b0 = fn.op(f"arith.index_cast {fn.load(bt[0], bt[1], o)} : i32 to index")
+        init = [fn._const(str(identity), "i1")]
+        with fn.loop_carried(0, len(offsets), 1, init, "i1") as (r, acc, res):
+            off = fn.op(f"arith.index_cast {fn.load(ot[0], ot[1], r)} : i32 to index")
+            v = load_value(fn, x, fn.add(b0, off), x_t)
+            res[:] = [fn.op(f"{op} {acc[0]}, {v} : i1")]
+        store_value(fn, res[0], y, o, y_t)
+
+
+def emit_dequantize(k: Kernel, t: Tiling, node: Node) -> None:
+    """dequantize of a float16 activation: each value widened to float32 (int8 and uint8 ones
+    take the int8 table kernels; constant weights fold in graph.py)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if x_t.dtype != "f16" or y_t.dtype != "f32":
+        raise TflcError(f"the cpu target has no {x_t.dtype} kernel for 'dequantize'", node.where)
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    with fn.loop(0, x_t.size) as i:
+        fn.store(fn.op(f"arith.extf {fn.load(x[0], x[1], i)} : f16 to f32"), y[0], y[1], i)

@@ -21,6 +21,8 @@ from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
+from tflc.backends.cpu import kernels_normalization as norm
+from tflc.backends.cpu import kernels_scatter as scatter
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
 from tflc.backends.cpu import kernels_window as window
@@ -69,6 +71,17 @@ EMITTERS |= {"cumsum": index.emit_cumsum, "one_hot": index.emit_one_hot}
 EMITTERS["gather"] = index.emit_gather  # index tables, or run-time indices
 EMITTERS["dynamic_update_slice"] = index.emit_dynamic_update_slice
 EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of elements
+EMITTERS |= {op: data.emit_multi_source_gather for op in data.MULTI_SOURCE_TABLE_OPS}
+EMITTERS |= {op: typed.emit_bool_reduce for op in typed.BOOL_REDUCTIONS}
+EMITTERS |= {op: scatter.emit_segment for op in scatter.SEGMENT_OPS}
+EMITTERS |= {"scatter_nd": scatter.emit_scatter_nd, "sparse_to_dense": scatter.emit_sparse_to_dense}
+EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.emit_topk}
+EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
+EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
+EMITTERS |= {
+    "l2_normalization": norm.emit_l2_normalization,
+    "local_response_normalization": norm.emit_local_response_normalization,
+}
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
@@ -76,13 +89,16 @@ SUPPORTED_OPS |= GRAPH_OPS
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}
+ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 # Kernels that check their element types themselves (kernels_typed.value_type).
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
-TYPED_OPS |= {"cumsum", "one_hot"}
+TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
+TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
-# What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors,
-# and ops the compiled code handles on int8 tensors.
-FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS
+# What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
+# (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
+# the compiled code handles on int8 tensors.
+FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS | {"quantize"}
 INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"} | GRAPH_OPS
 
 
