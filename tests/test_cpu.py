@@ -102,14 +102,14 @@ def test_unsupported_op_is_named_before_codegen() -> None:
 def test_int8_op_without_a_kernel_is_rejected_with_the_op_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""
-        func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4x{q}> {{
-          %y = "tfl.log_softmax"(%x) : (tensor<1x4x{q}>) -> tensor<1x4x{q}>
-          return %y : tensor<1x4x{q}>
+        func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4xi1> {{
+          %y = "tfl.less"(%x, %x) : (tensor<1x4x{q}>, tensor<1x4x{q}>) -> tensor<1x4xi1>
+          return %y : tensor<1x4xi1>
         }}
     """
     with pytest.raises(TflcError, match="i8") as e:
         tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
-    assert "log_softmax" in str(e.value)
+    assert "less" in str(e.value)
 
 
 _MEAN_OF_GRAPH_AXES = """

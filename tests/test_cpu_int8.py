@@ -258,12 +258,12 @@ def test_sqrt_table_matches_litert_on_every_non_negative_input() -> None:
 def test_int8_ops_without_a_kernel_are_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""
-    func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4x{q}> {{
-      %y = "tfl.log_softmax"(%x) : (tensor<1x4x{q}>) -> tensor<1x4x{q}>
-      return %y : tensor<1x4x{q}>
+    func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4xi1> {{
+      %y = "tfl.equal"(%x, %x) : (tensor<1x4x{q}>, tensor<1x4x{q}>) -> tensor<1x4xi1>
+      return %y : tensor<1x4xi1>
     }}
     """
-    with pytest.raises(TflcError, match="log_softmax") as e:
+    with pytest.raises(TflcError, match="no quantized i8 kernel for 'equal'") as e:
         tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
     assert "q.mlir:3" in str(e.value)
 

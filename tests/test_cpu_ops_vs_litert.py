@@ -32,8 +32,6 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "gives 0 elements where the graph declares 2",
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares 40",
     # int8 kernels the interpreter has (bit-exact with LiteRT) and the cpu target not yet.
-    "DIV-qINT8-INT8": "no i8 kernel for 'div'",
-    "LOG_SOFTMAX-qINT8": "no i8 kernel for 'log_softmax'",
     "L2_NORMALIZATION-qINT8": "no i8 kernel for 'l2_normalization'",
     # int16 (16x8) activations: the cpu target compiles float and int8.
     "QUANTIZE-qINT16-ties": "no int8 kernel for 'quantize' with i16 tensors",
@@ -90,3 +88,29 @@ def test_excluded_ops_are_interpreter_ops_the_cpu_does_not_compile() -> None:
     for op, why in EXCLUDED.items():
         assert op not in SUPPORTED_OPS and why, op
         assert names[op] in kernels.KERNELS, op
+
+
+def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
+    """LiteRT has no kernel for CALL: the oracle is LiteRT running the callee as the model;
+    two calls of one callee are each inlined."""
+    import numpy as np
+    from corpus import litert_run
+    from stablehlo_model_builder import GraphBuilder
+    from test_kernels_stateful import add_then_mul
+
+    model = GraphBuilder()
+    main = model.subgraph()
+    add_then_mul(model.subgraph())
+    x, y, mid, out = (main.tensor((3, 4)) for _ in range(4))
+    main.op("CALL", [x, y], [mid], options=("CallOptions", {"subgraph": 1}))
+    main.op("CALL", [mid, y], [out], options=("CallOptions", {"subgraph": 1}))
+    main.io([x, y], [out])
+    callee_only = GraphBuilder()
+    add_then_mul(callee_only.subgraph())
+
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
+    (actual,) = tflc_compile(model.write(), target="cpu", optimize=False)(*xs)
+    (first,) = litert_run(callee_only.write(), xs, kernels="builtin")
+    (expected,) = litert_run(callee_only.write(), [first, xs[1]], kernels="builtin")
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)

@@ -4,7 +4,7 @@
 known at compile time (dequantize of float16 or int8 weights, densify) into constants, and
 checks that every op has a kernel *before* any code is generated: an unsupported op raises a
 `TflcError` naming the op and its location. `tfl.while` / `tfl.if` subgraphs become nodes
-between control-flow markers (control_flow.py).
+between control-flow markers, a `tfl.call`'s callee is inlined (control_flow.py).
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def extract_graph(module, supported: set[str]) -> Graph:
 def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> list[Tensor]:
     """Appends the nodes of `block` to `nodes`; returns the tensors it returns."""
     from tflc.backends.cpu import compile_time  # it runs on this module's Node
-    from tflc.backends.cpu.control_flow import extract_if, extract_while
+    from tflc.backends.cpu.control_flow import extract_call, extract_if, extract_while
     from tflc.backends.loop_shapes import carried_shape_problem
 
     outputs: list[Tensor] = []
@@ -244,8 +244,8 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
-        if short in ("if", "while"):
-            extract = extract_if if short == "if" else extract_while
+        if short in ("if", "while", "call"):
+            extract = {"if": extract_if, "while": extract_while, "call": extract_call}[short]
             extract(op, ins, outs, b, nodes, supported, funcs, where)
             continue
         node = Node(short, ins, outs, attrs, where)

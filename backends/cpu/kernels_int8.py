@@ -50,6 +50,8 @@ INT8_EMITTERS = {
     "reduce_max": reduce.emit_reduce_extreme,
     "reduce_min": reduce.emit_reduce_extreme,
     "softmax": reduce.emit_softmax,
+    "log_softmax": reduce.emit_log_softmax,
+    "div": ew.emit_div,
     "concatenation": _emit_concatenation,
     "pack": _emit_concatenation,
     "pad": _emit_pad,
