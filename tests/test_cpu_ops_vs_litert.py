@@ -32,7 +32,6 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "gives 0 elements where the graph declares 2",
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares 40",
     # int8 kernels the interpreter has (bit-exact with LiteRT) and the cpu target not yet.
-    "L2_NORMALIZATION-qINT8": "no i8 kernel for 'l2_normalization'",
     # int16 (16x8) activations: the cpu target compiles float and int8.
     "QUANTIZE-qINT16-ties": "no int8 kernel for 'quantize' with i16 tensors",
 }

@@ -52,6 +52,7 @@ INT8_EMITTERS = {
     "softmax": reduce.emit_softmax,
     "log_softmax": reduce.emit_log_softmax,
     "div": ew.emit_div,
+    "l2_normalization": reduce.emit_l2_normalization,
     "concatenation": _emit_concatenation,
     "pack": _emit_concatenation,
     "pad": _emit_pad,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from tflc.backends.cpu import kernels_int8_common as q
+from tflc.backends.cpu import kernels_int8_fixed_point as fixed
 from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
@@ -224,3 +225,37 @@ def emit_log_softmax(k: Kernel, t: Tiling, node: Node) -> None:
             _store_i8(fn, k, y, fn.op(f"math.roundeven {log_prob} : f32"), out_zp, fn.add(base, j))
 
     _softmax_rows(k, node, 1.0, finish)
+
+
+def emit_l2_normalization(k: Kernel, t: Tiling, node: Node) -> None:
+    """int8 L2Normalization: each row's sum of squares (of x - zero point) gives a fixed-point
+    1 / sqrt at run time (kernels_int8_fixed_point.inv_sqrt_multiplier_exp, the interpreter's
+    quant_math step for step); each value times it with 7 more bits of shift, clamped to int8
+    (the output is LiteRT's fixed 1/128 scale)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if x_t.dtype != "i8" or y_t.dtype != "i8":
+        raise TflcError(
+            f"l2_normalization {x_t.dtype} -> {y_t.dtype} on the cpu target", node.where
+        )
+    zp = q.scale_zp(x_t)[1]
+    depth = x_t.shape[-1]
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+
+    def centered(base: str, j: str) -> str:
+        v = q.ext(fn, fn.load(x[0], x[1], fn.add(base, j)), "i8", "i64")
+        return q.binop(fn, "subi", v, q.iconst(fn, zp, "i64"), "i64")
+
+    tb, te = k.parallel_range(x_t.size // depth)
+    with fn.loop(tb, te) as r:
+        base = fn.mul(r, depth)
+        with fn.loop_carried(0, depth, 1, [q.iconst(fn, 0, "i64")], "i64") as (j, acc, res):
+            v = centered(base, j)
+            res[:] = [q.binop(fn, "addi", acc[0], q.binop(fn, "muli", v, v, "i64"), "i64")]
+        multiplier, shift = fixed.inv_sqrt_multiplier_exp(fn, res[0])
+        shift = q.binop(fn, "addi", shift, q.iconst(fn, 7, "i64"), "i64")
+        with fn.loop(0, depth) as j:
+            v = q.clamp(
+                fn, fixed.mbqm_dynamic(fn, centered(base, j), multiplier, shift), -128, 127, "i64"
+            )
+            fn.store(fn.op(f"arith.trunci {v} : i64 to i8"), y[0], y[1], fn.add(base, j))
