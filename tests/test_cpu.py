@@ -112,6 +112,20 @@ def test_int8_op_without_a_kernel_is_rejected_with_the_op_named() -> None:
     assert "less" in str(e.value)
 
 
+def test_densify_of_a_run_time_tensor_is_refused_saying_why() -> None:
+    """Sparse constants are densified while compiling (the sparse mediapipe models above); a
+    densify of a computed tensor has no sparse value to expand."""
+    text = """
+        func.func @main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+          %y = "tfl.densify"(%x) : (tensor<1x4xf32>) -> tensor<1x4xf32>
+          return %y : tensor<1x4xf32>
+        }
+    """
+    with pytest.raises(TflcError, match="densifies sparse constants only") as e:
+        tflc_compile(tflc.parse(textwrap.dedent(text), "d.mlir"), target="cpu")
+    assert "d.mlir:3" in str(e.value) and "\n" not in str(e.value)
+
+
 _MEAN_OF_GRAPH_AXES = """
     func.func @main(%x: tensor<2x4xf32>, %k: tensor<1xi32>) -> tensor<2xf32> {
       %y = "tfl.mean"(%x, %k) {keep_dims = false} : (tensor<2x4xf32>, tensor<1xi32>) -> tensor<2xf32>

@@ -113,3 +113,37 @@ def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
     (first,) = litert_run(callee_only.write(), xs, kernels="builtin")
     (expected,) = litert_run(callee_only.write(), [first, xs[1]], kernels="builtin")
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+_CALL_OF_BITCAST = """
+module {
+  func.func @main(%x: tensor<3xf32>) -> tensor<3xf32> {
+    %0 = "tfl.call"(%x) {subgraph = @callee} : (tensor<3xf32>) -> tensor<3xf32>
+    %1 = "tfl.relu"(%0) : (tensor<3xf32>) -> tensor<3xf32>
+    return %1 : tensor<3xf32>
+  }
+  func.func private @callee(%a: tensor<3xf32>) -> tensor<3xf32> {
+    %0 = "tfl.bitcast"(%a) : (tensor<3xf32>) -> tensor<3xf32>
+    %1 = "tfl.neg"(%0) : (tensor<3xf32>) -> tensor<3xf32>
+    return %1 : tensor<3xf32>
+  }
+}
+"""
+
+
+def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_host() -> None:
+    """An op without a kernel inside the callee is named; under fallback="runtime" the whole
+    call runs on the host and the ops after it compile."""
+    import numpy as np
+    import tflc
+    from corpus import litert_run
+
+    module = tflc.parse(_CALL_OF_BITCAST)
+    with pytest.raises(TflcError, match="cannot compile 'tfl.bitcast'"):
+        tflc_compile(module, target="cpu")
+    compiled = tflc_compile(module, target="cpu", fallback="runtime")
+    assert [op.split(" at ")[0] for op in compiled.report["fallback_ops"]] == ["'tfl.call'"]
+    x = np.array([1.5, -2.0, 0.25], np.float32)
+    inlined = _CALL_OF_BITCAST.replace('"tfl.call"(%x) {subgraph = @callee}', '"tfl.neg"(%x)')
+    (expected,) = litert_run(tflc.to_flatbuffer(tflc.parse(inlined)), [x])
+    np.testing.assert_array_equal(compiled(x)[0], expected)

@@ -230,7 +230,13 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
             t.name = describe_location(op.location)
         attrs = {a: attribute_value(op.attributes[a]) for a in op.attributes}
         short = name.removeprefix("tfl.")
-        if short == "densify" and ins[0].is_const:
+        if short == "densify":
+            if not ins[0].is_const:
+                raise TflcError(
+                    "the cpu target densifies sparse constants only (TFLite's densify takes a "
+                    "sparse constant; this operand is computed at run time)",
+                    where,
+                )
             outs[0].value = ins[0].value
             continue
         if short == "dequantize" and ins[0].is_const:

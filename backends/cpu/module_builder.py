@@ -85,7 +85,7 @@ EMITTERS |= {
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
-SUPPORTED_OPS |= GRAPH_OPS
+SUPPORTED_OPS |= GRAPH_OPS | {"densify"}  # densify: folded, or refused saying why (graph.py)
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}
@@ -98,8 +98,9 @@ FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
 # (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
 # the compiled code handles on int8 tensors.
-FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS | {"quantize"}
-INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"} | GRAPH_OPS
+# `densify` is always folded (graph.py): its operand is a sparse constant by definition.
+FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS | {"quantize", "densify"}
+INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize", "densify"} | GRAPH_OPS
 
 
 @dataclass
