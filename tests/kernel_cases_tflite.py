@@ -45,6 +45,7 @@ def cast(src: str, dst: str, value_range=None) -> C:
 
 
 WEIGHTS_3D = np.random.default_rng(3).standard_normal((2, 3, 3, 4, 3)).astype(np.float32)
+WEIGHTS_3D_T = np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4)).astype(np.float32)
 
 CASES: list[C] = [
     C("ADD_N", [F((3, 4)), F((3, 4)), F((3, 4))], [F((3, 4))]),
@@ -157,6 +158,57 @@ CASES: list[C] = [
         [F((1, 2, 2, 2, 3))],
         {"padding": "VALID", "stride_d": 2, "stride_h": 2, "stride_w": 1, "dilation_w_factor": 2},
         "Conv3DOptions",
+    ),
+    C(  # SAME padding and a bias (the case above is VALID without one)
+        "CONV_3D",
+        [
+            F((1, 4, 5, 5, 3)),
+            F((3, 3, 3, 3, 4), data=np.random.default_rng(9).standard_normal((3, 3, 3, 3, 4))),
+            F((4,), data=np.arange(4.0) - 1.5),
+        ],
+        [F((1, 2, 3, 3, 4))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+        name="same-bias",
+    ),
+    C(
+        "CONV_3D",
+        [F((1, 6, 6, 6, 4)), F((3, 3, 3, 4, 5), data=WEIGHTS_3D_T.transpose(0, 1, 2, 4, 3))],
+        [F((1, 6, 6, 6, 5))],
+        {
+            "padding": "SAME",
+            "stride_d": 1,
+            "stride_h": 1,
+            "stride_w": 1,
+            "fused_activation_function": "RELU",
+        },
+        "Conv3DOptions",
+        name="same-relu",
+    ),
+    C(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 8, 8, 8, 5]),
+            F((3, 3, 3, 5, 4), data=WEIGHTS_3D_T),
+            F((1, 4, 4, 4, 4)),
+            F((5,), data=WEIGHTS_3D_T[0, 0, 0, :, 0]),
+        ],
+        [F((1, 8, 8, 8, 5))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+    ),
+    C(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 7, 6, 6, 2]),
+            F((3, 3, 3, 2, 4), data=np.random.default_rng(8).standard_normal((3, 3, 3, 2, 4))),
+            F((1, 3, 4, 4, 4)),
+            F((2,), data=np.array([0.5, -1.0])),
+        ],
+        [F((1, 7, 6, 6, 2))],
+        {"padding": "VALID", "stride_d": 2, "stride_h": 1, "stride_w": 1},
+        "Conv3DOptions",
+        name="valid-bias",
     ),
     C("SHAPE", [F((2, 3, 4))], [I((3,))], {"out_type": "INT32"}, "ShapeOptions"),
     C("SHAPE", [I((5, 1))], [I((2,), "INT64")], {"out_type": "INT64"}, "ShapeOptions"),

@@ -122,42 +122,6 @@ MCU_CASES = [
         [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
         ranges={1: (0, 4)},
     ),
-    KernelCase(  # SAME padding and a bias (the table's case is VALID without one)
-        "CONV_3D",
-        [
-            spec((1, 4, 5, 5, 3)),
-            spec((3, 3, 3, 3, 4), data=np.random.default_rng(9).standard_normal((3, 3, 3, 3, 4))),
-            spec((4,), data=np.arange(4.0) - 1.5),
-        ],
-        [spec((1, 2, 3, 3, 4))],
-        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
-        "Conv3DOptions",
-        name="same-bias",
-    ),
-    KernelCase(  # test_interpreter_ops' case (not in the tables)
-        "CONV_3D_TRANSPOSE",
-        [
-            i32([1, 8, 8, 8, 5]),
-            spec((3, 3, 3, 5, 4), data=np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4))),
-            spec((1, 4, 4, 4, 4)),
-        ],
-        [spec((1, 8, 8, 8, 5))],
-        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
-        "Conv3DOptions",
-    ),
-    KernelCase(
-        "CONV_3D_TRANSPOSE",
-        [
-            i32([1, 7, 6, 6, 2]),
-            spec((3, 3, 3, 2, 4), data=np.random.default_rng(8).standard_normal((3, 3, 3, 2, 4))),
-            spec((1, 3, 4, 4, 4)),
-            spec((2,), data=np.array([0.5, -1.0])),
-        ],
-        [spec((1, 7, 6, 6, 2))],
-        {"padding": "VALID", "stride_d": 2, "stride_h": 1, "stride_w": 1},
-        "Conv3DOptions",
-        name="valid-bias",
-    ),
     KernelCase(  # test_interpreter_rare_ops' case (keys sorted), with lookups that miss
         "HASHTABLE_LOOKUP",
         [

@@ -162,6 +162,8 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot", "topk_v2"), (1,)),
     **dict.fromkeys(("reduce_all", "reduce_any"), (1,)),
     "range": (0, 1, 2),
+    "conv_3d": (1, 2),  # filter, bias
+    "conv_3d_transpose": (0, 1, 3),  # output shape, filter, bias
     # data movement: the integer operands and the fill value make the gather table (gather
     # also takes indices known only at run time: kernels_index.emit_gather)
     **{op.lower(): _table_operands(op) for op in DATA_MOVEMENT - {"GATHER"}},

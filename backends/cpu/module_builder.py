@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tflc.backends.cpu import kernels_conv as conv
+from tflc.backends.cpu import kernels_conv3d as conv3d
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
@@ -78,6 +79,7 @@ EMITTERS |= {"scatter_nd": scatter.emit_scatter_nd, "sparse_to_dense": scatter.e
 EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.emit_topk}
 EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
+EMITTERS |= {"conv_3d": conv3d.emit_conv_3d, "conv_3d_transpose": conv3d.emit_conv_3d_transpose}
 EMITTERS |= {
     "l2_normalization": norm.emit_l2_normalization,
     "local_response_normalization": norm.emit_local_response_normalization,
