@@ -299,6 +299,8 @@ CASES: list[C] = [
         "FakeQuantOptions",
     ),
     C("RFFT2D", [F((2, 4, 8)), i32([4, 8])], [spec((2, 4, 5), "COMPLEX64")]),
+    # rows zero-padded to the fft length, columns cropped to it
+    C("RFFT2D", [F((3, 6, 10)), i32([8, 8])], [spec((3, 8, 5), "COMPLEX64")], name="pad-crop"),
     # a window past 16 taps, clipped at the edges (SAME): the mean counts the taps inside
     C(
         "L2_POOL_2D",

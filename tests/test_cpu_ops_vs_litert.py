@@ -19,7 +19,7 @@ pytest.importorskip("ai_edge_litert")
 
 from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
 from kernel_case import KernelCase, model_of  # noqa: E402
-from test_interpreter_ops import spec  # noqa: E402
+from test_interpreter_ops import i32, spec  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
@@ -64,6 +64,13 @@ REFUSED = [
         ),
         "no quantized i8 kernel for 'equal'",
         id="equal-int8",
+    ),
+    pytest.param(  # complex64 is stored as float pairs: a move of one float each would halve it
+        KernelCase(
+            "TRANSPOSE", [spec((2, 3), "COMPLEX64"), i32([1, 0])], [spec((3, 2), "COMPLEX64")]
+        ),
+        "no complex64 kernel for 'transpose'",
+        id="transpose-complex64",
     ),
 ]
 

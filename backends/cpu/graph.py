@@ -30,6 +30,7 @@ _NUMPY_TYPES = {
     "ui8": np.uint8,
     "i16": np.int16,
     "i1": np.bool_,
+    "complex<f32>": np.complex64,  # stored as (real, imaginary) float32 pairs
 }
 
 
@@ -163,6 +164,7 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **dict.fromkeys(("reduce_all", "reduce_any"), (1,)),
     "range": (0, 1, 2),
     "conv_3d": (1, 2),  # filter, bias
+    "rfft2d": (1,),  # fft_length
     "conv_3d_transpose": (0, 1, 3),  # output shape, filter, bias
     # data movement: the integer operands and the fill value make the gather table (gather
     # also takes indices known only at run time: kernels_index.emit_gather)

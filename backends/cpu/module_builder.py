@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tflc.backends.cpu import kernels_complex as complex_
 from tflc.backends.cpu import kernels_conv as conv
 from tflc.backends.cpu import kernels_conv3d as conv3d
 from tflc.backends.cpu import kernels_data as data
@@ -30,7 +31,7 @@ from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.compile_time import COMPILE_TIME_OPS
 from tflc.backends.cpu.control_flow import CONTROL_OPS, GRAPH_OPS
 from tflc.backends.cpu.graph import Graph, Node
-from tflc.backends.cpu.kernel import Kernel, WeightBlob
+from tflc.backends.cpu.kernel import Kernel, WeightBlob, memref_count, memref_elem
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
 from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
@@ -79,6 +80,8 @@ EMITTERS |= {"scatter_nd": scatter.emit_scatter_nd, "sparse_to_dense": scatter.e
 EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.emit_topk}
 EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
+EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
+EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
 EMITTERS |= {"conv_3d": conv3d.emit_conv_3d, "conv_3d_transpose": conv3d.emit_conv_3d_transpose}
 EMITTERS |= {
     "l2_normalization": norm.emit_l2_normalization,
@@ -96,6 +99,7 @@ ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
 TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
+TYPED_OPS |= complex_.COMPLEX_OPS
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
 # (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
@@ -118,12 +122,15 @@ class BuiltModule:
     status_offset: int | None = None
 
 
-def _elem(dtype: str) -> str:
-    return {"ui8": "i8", "i1": "i8"}.get(dtype, dtype)
+def _memref(t) -> str:
+    return f"memref<{memref_count(t)}x{memref_elem(t.dtype)}>"
 
 
 def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
+    tensors = [t for t in [*node.inputs, *node.outputs] if t is not None]
+    if node.op not in complex_.COMPLEX_OPS and any(t.dtype == complex_.COMPLEX for t in tensors):
+        raise TflcError(f"the cpu target has no complex64 kernel for '{node.op}'", node.where)
     if int8.int8_emitter(node) is not None:
         return
     if node.op in FLOAT_ONLY | (int8.INT8_OPS - ANY_DTYPE_OPS - TYPED_OPS) | {"quantize"}:
@@ -265,8 +272,8 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=
     kernel calls; views are made at the top, where they dominate every region."""
     threaded = mode == "slice"
     kernels = [k for k in schedule if isinstance(k, Kernel)]
-    args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
-    args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
+    args = [f"%in{i}: {_memref(t)}" for i, t in enumerate(graph.inputs)]
+    args += [f"%out{i}: {_memref(t)}" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
     ws_ty = f"memref<{ws_bytes}xi8>"
     if threaded:
