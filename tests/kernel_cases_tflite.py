@@ -80,6 +80,12 @@ CASES: list[C] = [
     C("IMAG", [spec((3, 4), "COMPLEX64")], [F((3, 4))]),
     C("DYNAMIC_UPDATE_SLICE", [F((4, 5)), F((2, 3)), I((2,))], [F((4, 5))], ranges={2: (-2, 5)}),
     C("EMBEDDING_LOOKUP", [i32([2, 0, 1, 2]), F((3, 4))], [F((4, 4))]),
+    C(  # keys sorted; lookups that miss give a zero row and a 0 hit
+        "HASHTABLE_LOOKUP",
+        [I((7,)), i32([-7, 0, 3, 11, 42]), F((5, 3), data=np.arange(15.0).reshape(5, 3))],
+        [F((7, 3)), spec((7,), "UINT8")],
+        ranges={0: (-8, 43)},
+    ),
     C("EMBEDDING_LOOKUP", [I((5,)), F((3, 4))], [F((5, 4))], name="rt", ranges={0: (0, 2)}),
     C("EXPAND_DIMS", [F((3, 4)), i32([1])], [F((3, 1, 4))]),
     C("EXPAND_DIMS", [I((3, 4)), i32([-1])], [I((3, 4, 1))]),

@@ -122,16 +122,6 @@ MCU_CASES = [
         [spec((2, 4), "INT8", _z["scale"], _z["zp"])],
         ranges={1: (0, 4)},
     ),
-    KernelCase(  # test_interpreter_rare_ops' case (keys sorted), with lookups that miss
-        "HASHTABLE_LOOKUP",
-        [
-            spec((7,), "INT32"),
-            i32([-7, 0, 3, 11, 42]),
-            spec((5, 3), data=np.arange(15.0).reshape(5, 3)),
-        ],
-        [spec((7, 3)), spec((7,), "UINT8")],
-        ranges={0: (-8, 43)},
-    ),
     KernelCase(  # int8 padding with the zero point, as LiteRT pads
         "SPACE_TO_BATCH_ND",
         [_s2b, i32([2, 3]), i32([1, 0, 0, 0], [2, 2])],

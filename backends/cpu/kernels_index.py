@@ -294,3 +294,40 @@ def emit_broadcast_args(k: Kernel, t: Tiling, node: Node) -> None:
         fn.store(
             fn.op(f"arith.select {a_is_one}, {dims[1]}, {dims[0]} : {ty}"), y[0], y[1], fn.idx(d)
         )
+
+
+def emit_hashtable_lookup(k: Kernel, t: Tiling, node: Node) -> None:
+    """Rows of `values` whose key equals each lookup (the first such key: the interpreter's
+    searchsorted over the sorted keys), a zero row and a 0 hit where no key does."""
+    fn = k.fn
+    look_t, keys_t, values_t = node.inputs
+    out_t, hits_t = node.outputs
+    if look_t.dtype != "i32" or keys_t.dtype != "i32" or out_t.dtype != values_t.dtype:
+        raise TflcError(f"'hashtable_lookup' of {look_t.dtype} keys", node.where)
+    row = values_t.size // max(keys_t.size, 1)
+    look, keys = tensor_arg(k, look_t), tensor_arg(k, keys_t)
+    values, out, hits = tensor_arg(k, values_t), k.arg_tensor(out_t), k.arg_tensor(hits_t)
+    elem = out[1].split("x")[-1].rstrip(">")
+    zero = fn.f32(0.0) if elem == "f32" else fn._const("0", elem)
+    false = fn._const("0", "i1")
+    with fn.loop(0, look_t.size) as i:
+        wanted = fn.load(look[0], look[1], i)
+        with fn.loop_carried(0, keys_t.size, 1, [false, fn.idx(0)], ["i1", "index"]) as (
+            j,
+            acc,
+            res,
+        ):
+            equal = fn.op(f"arith.cmpi eq, {fn.load(keys[0], keys[1], j)}, {wanted} : i32")
+            take = fn.op(
+                f"arith.andi {equal}, {fn.op(f'arith.xori {acc[0]}, {fn.true()} : i1')} : i1"
+            )
+            res[:] = [
+                fn.op(f"arith.ori {acc[0]}, {take} : i1"),
+                fn.op(f"arith.select {take}, {j}, {acc[1]} : index"),
+            ]
+        found, at = res
+        fn.store(fn.op(f"arith.extui {found} : i1 to i8"), hits[0], hits[1], i)
+        with fn.loop(0, row) as e:
+            v = fn.load(values[0], values[1], fn.add(fn.mul(at, row), e))
+            v = fn.op(f"arith.select {found}, {v}, {zero} : {elem}")
+            fn.store(v, out[0], out[1], fn.add(fn.mul(i, row), e))
