@@ -18,10 +18,16 @@ from tflc.errors import TflcError
 from tflc.runtime.kernels.geometry import conv_axis
 
 
-def _options(node: Node) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+def _geometry(node: Node, spatial, window) -> tuple[tuple[int, ...], tuple[int, ...], list]:
+    """(strides, dilations, conv_axis per spatial axis of size `spatial`) from the options."""
     strides = tuple(node.attr(f"stride_{a}", 1) or 1 for a in "dhw")
     dilations = tuple(node.attr(f"dilation_{a}_factor", 1) or 1 for a in "dhw")
-    return strides, dilations, node.attr("padding", "SAME")
+    padding = node.attr("padding", "SAME")
+    geo = [
+        conv_axis(padding, n, kk, s, d)
+        for n, kk, s, d in zip(spatial, window, strides, dilations, strict=True)
+    ]
+    return strides, dilations, geo
 
 
 def _tap(fn: Function, at: str, tap: int, stride: int, dilation: int, before: int, size: int):
@@ -56,11 +62,7 @@ def emit_conv_3d(k: Kernel, t: Tiling, node: Node) -> None:
     b_t = node.inputs[2] if len(node.inputs) > 2 else None
     _check(node, x_t)
     kd, kh, kw, cin, cout = w_t.shape
-    strides, dilations, padding = _options(node)
-    geo = [
-        conv_axis(padding, n, kk, s, d)
-        for n, kk, s, d in zip(x_t.shape[1:4], (kd, kh, kw), strides, dilations, strict=True)
-    ]
+    strides, dilations, geo = _geometry(node, x_t.shape[1:4], (kd, kh, kw))
     if tuple(g.out for g in geo) != tuple(y_t.shape[1:4]):
         raise TflcError(f"conv_3d output {list(y_t.shape)} does not fit its input", node.where)
 
@@ -79,11 +81,7 @@ def emit_conv_3d_transpose(k: Kernel, t: Tiling, node: Node) -> None:
     b_t = node.inputs[3] if len(node.inputs) > 3 else None
     _check(node, x_t)
     kd, kh, kw, cout, cin = w_t.shape
-    strides, dilations, padding = _options(node)
-    geo = [
-        conv_axis(padding, n, kk, s, d)
-        for n, kk, s, d in zip(y_t.shape[1:4], (kd, kh, kw), strides, dilations, strict=True)
-    ]
+    strides, dilations, geo = _geometry(node, y_t.shape[1:4], (kd, kh, kw))
 
     def index_of(fn: Function, ivs, tap, a: int):
         before, size = geo[a].before, x_t.shape[1 + a]
