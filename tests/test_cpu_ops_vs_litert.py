@@ -13,6 +13,7 @@ until its entry goes).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("ai_edge_litert")
@@ -99,7 +100,6 @@ def test_excluded_ops_are_interpreter_ops_the_cpu_does_not_compile() -> None:
 def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
     """LiteRT has no kernel for CALL: the oracle is LiteRT running the callee as the model;
     two calls of one callee are each inlined."""
-    import numpy as np
     from corpus import litert_run
     from stablehlo_model_builder import GraphBuilder
     from test_kernels_stateful import add_then_mul
@@ -122,35 +122,39 @@ def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
 
 
-_CALL_OF_BITCAST = """
-module {
-  func.func @main(%x: tensor<3xf32>) -> tensor<3xf32> {
-    %0 = "tfl.call"(%x) {subgraph = @callee} : (tensor<3xf32>) -> tensor<3xf32>
-    %1 = "tfl.relu"(%0) : (tensor<3xf32>) -> tensor<3xf32>
-    return %1 : tensor<3xf32>
-  }
-  func.func private @callee(%a: tensor<3xf32>) -> tensor<3xf32> {
-    %0 = "tfl.bitcast"(%a) : (tensor<3xf32>) -> tensor<3xf32>
-    %1 = "tfl.neg"(%0) : (tensor<3xf32>) -> tensor<3xf32>
-    return %1 : tensor<3xf32>
-  }
-}
-"""
+def _max_window(graph, x, out) -> None:
+    """out = REDUCE_WINDOW(MAXIMUM) of x over windows of 2 along its last axis."""
+    ins = [x, graph.const(np.float32(-np.inf), "FLOAT32")]
+    ins += [graph.const(np.array(v, np.int64), "INT64") for v in ([1, 2], [1, 1], [1, 1])]
+    graph.op("REDUCE_WINDOW", ins, [out], ("ReduceWindowOptions", {"reduce_function": "MAXIMUM"}))
 
 
 def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_host() -> None:
-    """An op without a kernel inside the callee is named; under fallback="runtime" the whole
-    call runs on the host and the ops after it compile."""
-    import numpy as np
-    import tflc
+    """An op without a kernel inside the callee (reduce_window) is named; under
+    fallback="runtime" the whole call runs on the host and the op after it compiles."""
     from corpus import litert_run
+    from stablehlo_model_builder import GraphBuilder
 
-    module = tflc.parse(_CALL_OF_BITCAST)
-    with pytest.raises(TflcError, match="cannot compile 'tfl.bitcast'"):
-        tflc_compile(module, target="cpu")
-    compiled = tflc_compile(module, target="cpu", fallback="runtime")
+    def model_with(call: bool) -> bytes:
+        model = GraphBuilder()
+        main = model.subgraph()
+        x, mid, out = main.tensor((3, 5)), main.tensor((3, 4)), main.tensor((3, 4))
+        if call:
+            callee = model.subgraph()
+            a, b = callee.tensor((3, 5)), callee.tensor((3, 4))
+            _max_window(callee, a, b)
+            callee.io([a], [b])
+            main.op("CALL", [x], [mid], options=("CallOptions", {"subgraph": 1}))
+        else:
+            _max_window(main, x, mid)
+        main.op("RELU", [mid], [out])
+        main.io([x], [out])
+        return model.write()
+
+    with pytest.raises(TflcError, match="cannot compile 'tfl.reduce_window'"):
+        tflc_compile(model_with(call=True), target="cpu", optimize=False)
+    compiled = tflc_compile(model_with(call=True), target="cpu", optimize=False, fallback="runtime")
     assert [op.split(" at ")[0] for op in compiled.report["fallback_ops"]] == ["'tfl.call'"]
-    x = np.array([1.5, -2.0, 0.25], np.float32)
-    inlined = _CALL_OF_BITCAST.replace('"tfl.call"(%x) {subgraph = @callee}', '"tfl.neg"(%x)')
-    (expected,) = litert_run(tflc.to_flatbuffer(tflc.parse(inlined)), [x])
+    x = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
+    (expected,) = litert_run(model_with(call=False), [x], kernels="builtin")
     np.testing.assert_array_equal(compiled(x)[0], expected)

@@ -307,3 +307,52 @@ def emit_dequantize(k: Kernel, t: Tiling, node: Node) -> None:
     x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
     with fn.loop(0, x_t.size) as i:
         fn.store(fn.op(f"arith.extf {fn.load(x[0], x[1], i)} : f16 to f32"), y[0], y[1], i)
+
+
+def emit_bitcast(k: Kernel, t: Tiling, node: Node) -> None:
+    """The same bytes read as another type (little-endian, as every cpu target is): a wider
+    element splits into its low part first, narrower ones join low part first."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    x, y = tensor_arg(k, x_t), k.arg_tensor(y_t)
+    (x_elem, x_bits), (y_elem, y_bits) = (_bit_type(node, m) for m in (x, y))
+    if x_t.nbytes != y_t.nbytes:
+        raise TflcError(f"bitcast of {x_t.nbytes} bytes to {y_t.nbytes}", node.where)
+
+    def as_bits(v: str, elem: str, bits: int) -> str:
+        return v if elem.startswith("i") else fn.op(f"arith.bitcast {v} : {elem} to i{bits}")
+
+    def from_bits(v: str, elem: str, bits: int) -> str:
+        return v if elem.startswith("i") else fn.op(f"arith.bitcast {v} : i{bits} to {elem}")
+
+    if x_bits >= y_bits:  # each input element gives `parts` outputs
+        parts = x_bits // y_bits
+        with fn.loop(0, x_t.size) as i:
+            v = as_bits(fn.load(x[0], x[1], i), x_elem, x_bits)
+            for p in range(parts):
+                piece = fn.op(
+                    f"arith.shrui {v}, {fn._const(str(p * y_bits), f'i{x_bits}')} : i{x_bits}"
+                )
+                if parts > 1:
+                    piece = fn.op(f"arith.trunci {piece} : i{x_bits} to i{y_bits}")
+                at = fn.add(fn.mul(i, parts), p)
+                fn.store(from_bits(piece, y_elem, y_bits), y[0], y[1], at)
+        return
+    parts = y_bits // x_bits
+    with fn.loop(0, y_t.size) as i:
+        total = fn._const("0", f"i{y_bits}")
+        for p in range(parts):
+            v = as_bits(fn.load(x[0], x[1], fn.add(fn.mul(i, parts), p)), x_elem, x_bits)
+            v = fn.op(f"arith.extui {v} : i{x_bits} to i{y_bits}")
+            v = fn.op(f"arith.shli {v}, {fn._const(str(p * x_bits), f'i{y_bits}')} : i{y_bits}")
+            total = fn.op(f"arith.ori {total}, {v} : i{y_bits}")
+        fn.store(from_bits(total, y_elem, y_bits), y[0], y[1], i)
+
+
+def _bit_type(node: Node, mem: tuple[str, str]) -> tuple[str, int]:
+    """(memref element type, its width in bits) of a kernel argument."""
+    elem = mem[1].split("x")[-1].rstrip(">")
+    bits = {"f32": 32, "f16": 16, "i64": 64, "i32": 32, "i16": 16, "i8": 8}.get(elem)
+    if bits is None:
+        raise TflcError(f"the cpu target has no {elem} kernel for 'bitcast'", node.where)
+    return elem, bits

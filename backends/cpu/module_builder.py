@@ -80,6 +80,7 @@ EMITTERS |= {"scatter_nd": scatter.emit_scatter_nd, "sparse_to_dense": scatter.e
 EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.emit_topk}
 EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
 EMITTERS["hashtable_lookup"] = index.emit_hashtable_lookup
+EMITTERS["bitcast"] = typed.emit_bitcast
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
 EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
 EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
@@ -100,7 +101,7 @@ ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
 TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
-TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup"}
+TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast"}
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
 # (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
