@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("ai_edge_litert")
 
-from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
+from compiled_kernel_cases import FLOAT_RTOL, case_ids, cases_for, check_compiled_case  # noqa: E402
 from kernel_case import KernelCase, model_of  # noqa: E402
-from test_interpreter_ops import i32, spec  # noqa: E402
+from test_interpreter_ops import assert_close, i32, spec  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
@@ -158,3 +158,26 @@ def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_hos
     x = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
     (expected,) = litert_run(model_with(call=False), [x], kernels="builtin")
     np.testing.assert_array_equal(compiled(x)[0], expected)
+
+
+def test_complex_values_pass_through_a_reshape_between_kernels() -> None:
+    """complex64 between kernels (float pairs in the workspace), reshaped on the way."""
+    import tflc
+    from corpus import litert_run
+
+    text = """
+    func.func @main(%x: tensor<2x4x8xf32>) -> tensor<2x20xf32> {
+      %n = "tfl.pseudo_const"() {value = dense<[4, 8]> : tensor<2xi32>} : () -> tensor<2xi32>
+      %s = "tfl.pseudo_const"() {value = dense<[2, 20]> : tensor<2xi32>} : () -> tensor<2xi32>
+      %f = "tfl.rfft2d"(%x, %n) : (tensor<2x4x8xf32>, tensor<2xi32>) -> tensor<2x4x5xcomplex<f32>>
+      %r = "tfl.reshape"(%f, %s) {new_shape = array<i32>}
+        : (tensor<2x4x5xcomplex<f32>>, tensor<2xi32>)
+        -> tensor<2x20xcomplex<f32>>
+      %a = "tfl.complex_abs"(%r) : (tensor<2x20xcomplex<f32>>) -> tensor<2x20xf32>
+      return %a : tensor<2x20xf32>
+    }
+    """
+    x = np.random.default_rng(8).standard_normal((2, 4, 8)).astype(np.float32)
+    (expected,) = litert_run(tflc.to_flatbuffer(tflc.parse(text)), [x])
+    (actual,) = tflc_compile(tflc.parse(text), target="cpu", optimize=False)(x)
+    assert_close(actual, expected, FLOAT_RTOL)

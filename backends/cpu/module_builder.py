@@ -131,7 +131,8 @@ def _memref(t) -> str:
 def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
     tensors = [t for t in [*node.inputs, *node.outputs] if t is not None]
-    if node.op not in complex_.COMPLEX_OPS and any(t.dtype == complex_.COMPLEX for t in tensors):
+    moves_whole_values = complex_.COMPLEX_OPS | ALIASES  # aliases: the same buffer, retyped
+    if node.op not in moves_whole_values and any(t.dtype == complex_.COMPLEX for t in tensors):
         raise TflcError(f"the cpu target has no complex64 kernel for '{node.op}'", node.where)
     if int8.int8_emitter(node) is not None:
         return
