@@ -212,9 +212,15 @@ CASES: list[C] = [
             F((2,), data=np.array([0.5, -1.0])),
         ],
         [F((1, 7, 6, 6, 2))],
-        {"padding": "VALID", "stride_d": 2, "stride_h": 1, "stride_w": 1},
+        {
+            "padding": "VALID",
+            "stride_d": 2,
+            "stride_h": 1,
+            "stride_w": 1,
+            "fused_activation_function": "RELU6",  # LiteRT clamps the transpose's output too
+        },
         "Conv3DOptions",
-        name="valid-bias",
+        name="valid-bias-relu6",
     ),
     C("SHAPE", [F((2, 3, 4))], [I((3,))], {"out_type": "INT32"}, "ShapeOptions"),
     C("SHAPE", [I((5, 1))], [I((2,), "INT64")], {"out_type": "INT64"}, "ShapeOptions"),
