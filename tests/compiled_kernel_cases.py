@@ -2,9 +2,9 @@
 takes (its own list of supported ops), their test ids, and one check of a case against its oracle
 (tests/test_cpu_ops_vs_litert.py, tests/test_mcu_ops_vs_litert.py).
 
-Integer and bool outputs must equal the oracle's; float outputs may differ by FLOAT_RTOL of the
-largest magnitude (the targets' math libraries and fused multiply-adds round differently from
-LiteRT's by a few ulp). A case the target declines must raise a one-line TflcError saying why.
+Integer and bool outputs must equal the oracle's; float (and complex) outputs may differ by
+FLOAT_RTOL of the largest magnitude (the targets' math libraries and fused multiply-adds round
+differently from LiteRT's by a few ulp). A case the target declines must raise a one-line TflcError saying why.
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ def case_ids(cases: list[KernelCase]) -> list[str]:
     return ids
 
 
+def _parts(x: np.ndarray) -> np.ndarray:
+    """A float array as is; a complex one as its (real, imaginary) float pairs."""
+    return np.ascontiguousarray(x).view(x.real.dtype) if x.dtype.kind == "c" else x
+
+
 def check_compiled_case(
     case: KernelCase,
     case_id: str,
@@ -72,8 +77,8 @@ def check_compiled_case(
         assert len(actual) == len(expected)
         for a, e in zip(actual, expected, strict=True):
             assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
-            if e.dtype.kind == "f":
-                assert_close(a, e, float_rtol)
+            if e.dtype.kind in "fc":  # complex: its real and imaginary parts as floats
+                assert_close(_parts(a), _parts(e), float_rtol)
             elif int8_steps and e.dtype == np.int8 and case.covers()[1] == "INT8":
                 steps = int(np.abs(a.astype(np.int32) - e.astype(np.int32)).max(initial=0))
                 assert steps <= int8_steps, f"{steps} int8 steps from the oracle"

@@ -57,6 +57,8 @@ CASES: list[C] = [
     ),
     # A rescale by exactly 1/4: MultiplyByQuantizedMultiplier(x, 2^30, -1) meets a tie at every
     # x = 2 (mod 4) and an odd product at every odd x, so both of its roundings are exercised.
+    C("QUANTIZE", [spec((4, 21))], [q((4, 21))], name="from-float"),
+    C("DEQUANTIZE", [q((3, 7))], [spec((3, 7))], name="to-float"),
     C(
         "QUANTIZE",
         [spec((4, 64), "INT16", 1.0, 0)],
@@ -77,6 +79,14 @@ CASES: list[C] = [
         [spec((2, 9), "INT8", 16 / 256, 127)],
         {},
         "LogSoftmaxOptions",
+    ),
+    C(  # long rows: sums over many exp-table values
+        "LOG_SOFTMAX",
+        [q((3, 300))],
+        [spec((3, 300), "INT8", 16 / 256, 127)],
+        {},
+        "LogSoftmaxOptions",
+        name="wide",
     ),
     shared("MAXIMUM", [(2, 5), (2, 5)], (2, 5)),
     shared("MINIMUM", [(2, 5), (1, 5)], (2, 5)),

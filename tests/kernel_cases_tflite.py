@@ -45,6 +45,7 @@ def cast(src: str, dst: str, value_range=None) -> C:
 
 
 WEIGHTS_3D = np.random.default_rng(3).standard_normal((2, 3, 3, 4, 3)).astype(np.float32)
+WEIGHTS_3D_T = np.random.default_rng(6).standard_normal((3, 3, 3, 5, 4)).astype(np.float32)
 
 CASES: list[C] = [
     C("ADD_N", [F((3, 4)), F((3, 4)), F((3, 4))], [F((3, 4))]),
@@ -64,6 +65,9 @@ CASES: list[C] = [
     C("BITCAST", [I((3, 2), "INT16")], [F((3,))], name="wider"),
     C("BITWISE_XOR", [I((3, 4)), I((3, 4))], [I((3, 4))], ranges={0: (-9999, 9999)}),
     C("BROADCAST_ARGS", [i32([2, 1, 3]), i32([4, 1])], [I((3,))]),
+    # shapes known only at run time (constant ones fold at compile time on compiled targets)
+    C("BROADCAST_ARGS", [I((3,)), i32([4, 5])], [I((3,))], name="ones", ranges={0: (1, 1)}),
+    C("BROADCAST_ARGS", [i32([2, 1, 3]), I((2,))], [I((3,))], name="rt", ranges={1: (1, 1)}),
     C("BROADCAST_TO", [F((1, 3)), i32([2, 4, 3])], [F((2, 4, 3))], version=2),
     C("BROADCAST_TO", [I((2, 1)), i32([2, 5])], [I((2, 5))], version=2),
     cast("FLOAT32", "INT32", (-100.0, 100.0)),  # truncates toward zero
@@ -76,6 +80,13 @@ CASES: list[C] = [
     C("IMAG", [spec((3, 4), "COMPLEX64")], [F((3, 4))]),
     C("DYNAMIC_UPDATE_SLICE", [F((4, 5)), F((2, 3)), I((2,))], [F((4, 5))], ranges={2: (-2, 5)}),
     C("EMBEDDING_LOOKUP", [i32([2, 0, 1, 2]), F((3, 4))], [F((4, 4))]),
+    C(  # keys sorted; lookups that miss give a zero row and a 0 hit
+        "HASHTABLE_LOOKUP",
+        [I((7,)), i32([-7, 0, 3, 11, 42]), F((5, 3), data=np.arange(15.0).reshape(5, 3))],
+        [F((7, 3)), spec((7,), "UINT8")],
+        ranges={0: (-8, 43)},
+    ),
+    C("EMBEDDING_LOOKUP", [I((5,)), F((3, 4))], [F((5, 4))], name="rt", ranges={0: (0, 2)}),
     C("EXPAND_DIMS", [F((3, 4)), i32([1])], [F((3, 1, 4))]),
     C("EXPAND_DIMS", [I((3, 4)), i32([-1])], [I((3, 4, 1))]),
     C(
@@ -154,6 +165,63 @@ CASES: list[C] = [
         {"padding": "VALID", "stride_d": 2, "stride_h": 2, "stride_w": 1, "dilation_w_factor": 2},
         "Conv3DOptions",
     ),
+    C(  # SAME padding and a bias (the case above is VALID without one)
+        "CONV_3D",
+        [
+            F((1, 4, 5, 5, 3)),
+            F((3, 3, 3, 3, 4), data=np.random.default_rng(9).standard_normal((3, 3, 3, 3, 4))),
+            F((4,), data=np.arange(4.0) - 1.5),
+        ],
+        [F((1, 2, 3, 3, 4))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+        name="same-bias",
+    ),
+    C(
+        "CONV_3D",
+        [F((1, 6, 6, 6, 4)), F((3, 3, 3, 4, 5), data=WEIGHTS_3D_T.transpose(0, 1, 2, 4, 3))],
+        [F((1, 6, 6, 6, 5))],
+        {
+            "padding": "SAME",
+            "stride_d": 1,
+            "stride_h": 1,
+            "stride_w": 1,
+            "fused_activation_function": "RELU",
+        },
+        "Conv3DOptions",
+        name="same-relu",
+    ),
+    C(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 8, 8, 8, 5]),
+            F((3, 3, 3, 5, 4), data=WEIGHTS_3D_T),
+            F((1, 4, 4, 4, 4)),
+            F((5,), data=WEIGHTS_3D_T[0, 0, 0, :, 0]),
+        ],
+        [F((1, 8, 8, 8, 5))],
+        {"padding": "SAME", "stride_d": 2, "stride_h": 2, "stride_w": 2},
+        "Conv3DOptions",
+    ),
+    C(
+        "CONV_3D_TRANSPOSE",
+        [
+            i32([1, 7, 6, 6, 2]),
+            F((3, 3, 3, 2, 4), data=np.random.default_rng(8).standard_normal((3, 3, 3, 2, 4))),
+            F((1, 3, 4, 4, 4)),
+            F((2,), data=np.array([0.5, -1.0])),
+        ],
+        [F((1, 7, 6, 6, 2))],
+        {
+            "padding": "VALID",
+            "stride_d": 2,
+            "stride_h": 1,
+            "stride_w": 1,
+            "fused_activation_function": "RELU6",  # LiteRT clamps the transpose's output too
+        },
+        "Conv3DOptions",
+        name="valid-bias-relu6",
+    ),
     C("SHAPE", [F((2, 3, 4))], [I((3,))], {"out_type": "INT32"}, "ShapeOptions"),
     C("SHAPE", [I((5, 1))], [I((2,), "INT64")], {"out_type": "INT64"}, "ShapeOptions"),
     reducer("REDUCE_ALL", B((3, 4)), [1], B((3,))),
@@ -191,6 +259,21 @@ CASES: list[C] = [
     C("RIGHT_SHIFT", [I((3, 4)), I((3, 4))], [I((3, 4))], ranges={0: (-9999, 9999), 1: (0, 31)}),
     C("SEGMENT_SUM", [F((5, 3)), i32([0, 0, 1, 2, 2])], [F((3, 3))]),
     C("SEGMENT_SUM", [I((4,)), i32([0, 1, 1, 2])], [I((3,))]),
+    # segment ids known only at run time, each in [0, 3] (segments may stay empty)
+    C(
+        "UNSORTED_SEGMENT_MAX",
+        [F((6, 2)), I((6,)), scalar(4)],
+        [F((4, 2))],
+        name="rt",
+        ranges={1: (0, 3)},
+    ),
+    C(
+        "UNSORTED_SEGMENT_SUM",
+        [I((6,)), I((6,)), scalar(4)],
+        [I((4,))],
+        name="rt",
+        ranges={1: (0, 3)},
+    ),
     C("SELECT_V2", [B((3, 1)), I((3, 4)), I((1, 4))], [I((3, 4))]),
     C("SELECT", [B((3, 4)), F((3, 4)), F((3, 4))], [F((3, 4))]),
     C("SELECT", [B((3,)), I((3, 2)), I((3, 2))], [I((3, 2))]),  # a rank-1 condition picks rows
@@ -228,4 +311,33 @@ CASES: list[C] = [
         "FakeQuantOptions",
     ),
     C("RFFT2D", [F((2, 4, 8)), i32([4, 8])], [spec((2, 4, 5), "COMPLEX64")]),
+    # rows zero-padded to the fft length, columns cropped to it
+    C("RFFT2D", [F((3, 6, 10)), i32([8, 8])], [spec((3, 8, 5), "COMPLEX64")], name="pad-crop"),
+    # a window past 16 taps, clipped at the edges (SAME): the mean counts the taps inside
+    C(
+        "L2_POOL_2D",
+        [F((1, 7, 6, 20))],
+        [F((1, 4, 3, 20))],
+        {
+            "padding": "SAME",
+            "stride_w": 2,
+            "stride_h": 2,
+            "filter_width": 5,
+            "filter_height": 5,
+            "fused_activation_function": "RELU6",
+        },
+        "Pool2DOptions",
+        name="wide",
+    ),
+    # few distinct values: ties come out in index order
+    C("TOPK_V2", [I((3, 10)), scalar(4)], [I((3, 4)), I((3, 4))], ranges={0: (-3, 3)}),
+    # indices known only at run time (repeats add up)
+    C(
+        "SCATTER_ND",
+        [I((4, 2)), F((4, 4)), i32([3, 5, 4])],
+        [F((3, 5, 4))],
+        name="rt",
+        ranges={0: (0, 2)},
+    ),
+    C("DEQUANTIZE", [spec((3, 5), "FLOAT16")], [F((3, 5))], name="float16"),
 ]

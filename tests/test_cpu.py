@@ -102,14 +102,28 @@ def test_unsupported_op_is_named_before_codegen() -> None:
 def test_int8_op_without_a_kernel_is_rejected_with_the_op_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""
-        func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4x{q}> {{
-          %y = "tfl.log_softmax"(%x) : (tensor<1x4x{q}>) -> tensor<1x4x{q}>
-          return %y : tensor<1x4x{q}>
+        func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4xi1> {{
+          %y = "tfl.less"(%x, %x) : (tensor<1x4x{q}>, tensor<1x4x{q}>) -> tensor<1x4xi1>
+          return %y : tensor<1x4xi1>
         }}
     """
     with pytest.raises(TflcError, match="i8") as e:
         tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
-    assert "log_softmax" in str(e.value)
+    assert "less" in str(e.value)
+
+
+def test_densify_of_a_run_time_tensor_is_refused_saying_why() -> None:
+    """Sparse constants are densified while compiling (the sparse mediapipe models above); a
+    densify of a computed tensor has no sparse value to expand."""
+    text = """
+        func.func @main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+          %y = "tfl.densify"(%x) : (tensor<1x4xf32>) -> tensor<1x4xf32>
+          return %y : tensor<1x4xf32>
+        }
+    """
+    with pytest.raises(TflcError, match="densifies sparse constants only") as e:
+        tflc_compile(tflc.parse(textwrap.dedent(text), "d.mlir"), target="cpu")
+    assert "d.mlir:3" in str(e.value) and "\n" not in str(e.value)
 
 
 _MEAN_OF_GRAPH_AXES = """

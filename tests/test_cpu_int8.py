@@ -258,12 +258,12 @@ def test_sqrt_table_matches_litert_on_every_non_negative_input() -> None:
 def test_int8_ops_without_a_kernel_are_named() -> None:
     q = "!quant.uniform<i8:f32, 0.1:-3>"
     text = f"""
-    func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4x{q}> {{
-      %y = "tfl.log_softmax"(%x) : (tensor<1x4x{q}>) -> tensor<1x4x{q}>
-      return %y : tensor<1x4x{q}>
+    func.func @main(%x: tensor<1x4x{q}>) -> tensor<1x4xi1> {{
+      %y = "tfl.equal"(%x, %x) : (tensor<1x4x{q}>, tensor<1x4x{q}>) -> tensor<1x4xi1>
+      return %y : tensor<1x4xi1>
     }}
     """
-    with pytest.raises(TflcError, match="log_softmax") as e:
+    with pytest.raises(TflcError, match="no quantized i8 kernel for 'equal'") as e:
         tflc_compile(tflc.parse(textwrap.dedent(text), "q.mlir"), target="cpu")
     assert "q.mlir:3" in str(e.value)
 
@@ -283,3 +283,22 @@ def test_asymmetric_int8_weights_are_refused_naming_the_op(tmp_path) -> None:
     with pytest.raises(TflcError, match="only symmetric int8 weights") as e:
         tflc_compile(str(path), target="cpu")
     assert str(e.value.where).startswith("'tfl.fully_connected' at ")
+
+
+def test_l2_normalization_matches_litert_on_every_row_sum_regime() -> None:
+    """The run-time 1 / sqrt (gemmlowp's Newton-Raphson): one-value rows give every square
+    (sums 0 and 1 take the fixed multiplier), long rows sums past 2**29 (the quarterings)."""
+    qi, qo = "!quant.uniform<i8:f32, 0.02:127>", "!quant.uniform<i8:f32, 0.0078125>"
+    for shape, x in (
+        ((256, 1), np.arange(-128, 128).astype(np.int8).reshape(256, 1)),
+        ((2, 9000), np.stack([np.full(9000, -128), _i8(9000, 7, -128, -90)]).astype(np.int8)),
+    ):
+        dims = "x".join(map(str, shape))
+        text = f"""
+        func.func @main(%x: tensor<{dims}x{qi}>) -> tensor<{dims}x{qo}> {{
+          %y = "tfl.l2_normalization"(%x) {{fused_activation_function = "NONE"}}
+            : (tensor<{dims}x{qi}>) -> tensor<{dims}x{qo}>
+          return %y : tensor<{dims}x{qo}>
+        }}
+        """
+        _run_both(text, [x])

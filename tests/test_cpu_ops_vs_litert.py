@@ -13,13 +13,14 @@ until its entry goes).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("ai_edge_litert")
 
-from compiled_kernel_cases import case_ids, cases_for, check_compiled_case  # noqa: E402
+from compiled_kernel_cases import FLOAT_RTOL, case_ids, cases_for, check_compiled_case  # noqa: E402
 from kernel_case import KernelCase, model_of  # noqa: E402
-from test_interpreter_ops import spec  # noqa: E402
+from test_interpreter_ops import assert_close, i32, spec  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
@@ -32,8 +33,6 @@ DECLINED = {
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-1": "gives 0 elements where the graph declares 2",
     "STRIDED_SLICE-FLOAT32-INT32-INT32-INT32-2": "gives 32 elements where the graph declares 40",
     # int8 kernels the interpreter has (bit-exact with LiteRT) and the cpu target not yet.
-    "DIV-qINT8-INT8": "no i8 kernel for 'div'",
-    "LOG_SOFTMAX-qINT8": "no i8 kernel for 'log_softmax'",
     # int16 (16x8) activations: the cpu target compiles float and int8.
     "QUANTIZE-qINT16-ties": "no int8 kernel for 'quantize' with i16 tensors",
 }
@@ -67,6 +66,13 @@ REFUSED = [
         "no quantized i8 kernel for 'equal'",
         id="equal-int8",
     ),
+    pytest.param(  # complex64 is stored as float pairs: a move of one float each would halve it
+        KernelCase(
+            "TRANSPOSE", [spec((2, 3), "COMPLEX64"), i32([1, 0])], [spec((3, 2), "COMPLEX64")]
+        ),
+        "no complex64 kernel for 'transpose'",
+        id="transpose-complex64",
+    ),
 ]
 
 
@@ -89,3 +95,89 @@ def test_excluded_ops_are_interpreter_ops_the_cpu_does_not_compile() -> None:
     for op, why in EXCLUDED.items():
         assert op not in SUPPORTED_OPS and why, op
         assert names[op] in kernels.KERNELS, op
+
+
+def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
+    """LiteRT has no kernel for CALL: the oracle is LiteRT running the callee as the model;
+    two calls of one callee are each inlined."""
+    from corpus import litert_run
+    from stablehlo_model_builder import GraphBuilder
+    from test_kernels_stateful import add_then_mul
+
+    model = GraphBuilder()
+    main = model.subgraph()
+    add_then_mul(model.subgraph())
+    x, y, mid, out = (main.tensor((3, 4)) for _ in range(4))
+    main.op("CALL", [x, y], [mid], options=("CallOptions", {"subgraph": 1}))
+    main.op("CALL", [mid, y], [out], options=("CallOptions", {"subgraph": 1}))
+    main.io([x, y], [out])
+    callee_only = GraphBuilder()
+    add_then_mul(callee_only.subgraph())
+
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
+    (actual,) = tflc_compile(model.write(), target="cpu", optimize=False)(*xs)
+    (first,) = litert_run(callee_only.write(), xs, kernels="builtin")
+    (expected,) = litert_run(callee_only.write(), [first, xs[1]], kernels="builtin")
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+
+
+def _max_window(graph, x, out) -> None:
+    """out = REDUCE_WINDOW(MAXIMUM) of x over windows of 2 along its last axis."""
+    ins = [x, graph.const(np.float32(-np.inf), "FLOAT32")]
+    ins += [graph.const(np.array(v, np.int64), "INT64") for v in ([1, 2], [1, 1], [1, 1])]
+    graph.op("REDUCE_WINDOW", ins, [out], ("ReduceWindowOptions", {"reduce_function": "MAXIMUM"}))
+
+
+def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_host() -> None:
+    """An op without a kernel inside the callee (reduce_window) is named; under
+    fallback="runtime" the whole call runs on the host and the op after it compiles."""
+    from corpus import litert_run
+    from stablehlo_model_builder import GraphBuilder
+
+    def model_with(call: bool) -> bytes:
+        model = GraphBuilder()
+        main = model.subgraph()
+        x, mid, out = main.tensor((3, 5)), main.tensor((3, 4)), main.tensor((3, 4))
+        if call:
+            callee = model.subgraph()
+            a, b = callee.tensor((3, 5)), callee.tensor((3, 4))
+            _max_window(callee, a, b)
+            callee.io([a], [b])
+            main.op("CALL", [x], [mid], options=("CallOptions", {"subgraph": 1}))
+        else:
+            _max_window(main, x, mid)
+        main.op("RELU", [mid], [out])
+        main.io([x], [out])
+        return model.write()
+
+    with pytest.raises(TflcError, match="cannot compile 'tfl.reduce_window'"):
+        tflc_compile(model_with(call=True), target="cpu", optimize=False)
+    compiled = tflc_compile(model_with(call=True), target="cpu", optimize=False, fallback="runtime")
+    assert [op.split(" at ")[0] for op in compiled.report["fallback_ops"]] == ["'tfl.call'"]
+    x = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
+    (expected,) = litert_run(model_with(call=False), [x], kernels="builtin")
+    np.testing.assert_array_equal(compiled(x)[0], expected)
+
+
+def test_complex_values_pass_through_a_reshape_between_kernels() -> None:
+    """complex64 between kernels (float pairs in the workspace), reshaped on the way."""
+    import tflc
+    from corpus import litert_run
+
+    text = """
+    func.func @main(%x: tensor<2x4x8xf32>) -> tensor<2x20xf32> {
+      %n = "tfl.pseudo_const"() {value = dense<[4, 8]> : tensor<2xi32>} : () -> tensor<2xi32>
+      %s = "tfl.pseudo_const"() {value = dense<[2, 20]> : tensor<2xi32>} : () -> tensor<2xi32>
+      %f = "tfl.rfft2d"(%x, %n) : (tensor<2x4x8xf32>, tensor<2xi32>) -> tensor<2x4x5xcomplex<f32>>
+      %r = "tfl.reshape"(%f, %s) {new_shape = array<i32>}
+        : (tensor<2x4x5xcomplex<f32>>, tensor<2xi32>)
+        -> tensor<2x20xcomplex<f32>>
+      %a = "tfl.complex_abs"(%r) : (tensor<2x20xcomplex<f32>>) -> tensor<2x20xf32>
+      return %a : tensor<2x20xf32>
+    }
+    """
+    x = np.random.default_rng(8).standard_normal((2, 4, 8)).astype(np.float32)
+    (expected,) = litert_run(tflc.to_flatbuffer(tflc.parse(text)), [x])
+    (actual,) = tflc_compile(tflc.parse(text), target="cpu", optimize=False)(x)
+    assert_close(actual, expected, FLOAT_RTOL)

@@ -314,15 +314,18 @@ def test_loop_whose_carried_shape_changes_is_refused_by_name(target):
 UNSUPPORTED_IN_BODY = SWAP.replace(
     '%1 = "tfl.sub"(%a, %b) {fused_activation_function = "NONE", pot_scale_int16 = true}\n'
     "      : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>",
-    '%1 = "tfl.l2_normalization"(%a) {fused_activation_function = "NONE"}'
-    " : (tensor<3xf32>) -> tensor<3xf32>",
+    '%w = "tfl.pseudo_const"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>\n'
+    '    %z = "tfl.pseudo_const"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>\n'
+    '    %1 = "tfl.reduce_window"(%a, %z, %w, %w, %w) {reduce_function = "ADD"}\n'
+    "      : (tensor<3xf32>, tensor<f32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>)"
+    " -> tensor<3xf32>",
 )
 
 
 def test_loop_with_an_op_the_cpu_cannot_compile_names_it_or_falls_back_whole():
-    assert '"tfl.l2_normalization"' in UNSUPPORTED_IN_BODY
+    assert '"tfl.reduce_window"' in UNSUPPORTED_IN_BODY
     module = tflc.parse(UNSUPPORTED_IN_BODY)
-    with pytest.raises(tflc.TflcError, match="cannot compile 'tfl.l2_normalization'"):
+    with pytest.raises(tflc.TflcError, match="cannot compile 'tfl.reduce_window'"):
         tflc.compile(module, target="cpu")
     # Under fallback="runtime" the loop runs on the host with its subgraphs (a scalar input
     # passes between the steps as a scalar).

@@ -1,4 +1,5 @@
-"""`tfl.while` and `tfl.if` in the cpu target's graph: subgraphs become nodes between markers.
+"""`tfl.while`, `tfl.if` and `tfl.call` in the cpu target's graph: subgraphs become nodes
+(a call's callee inlined, a loop's and a branch's between markers).
 
 The graph stays one list of nodes; control flow is written into it as marker nodes that have no
 kernel (`CONTROL_OPS`) and that the run function turns into `scf.while` / `scf.if` around the
@@ -23,7 +24,7 @@ from tflc.errors import TflcError
 
 CONTROL_OPS = {"while_begin", "while_test", "while_end", "if_begin", "if_else", "if_end"}
 # Ops the extraction rewrites into other nodes rather than giving a kernel.
-GRAPH_OPS = {"if", "while"}
+GRAPH_OPS = {"if", "while", "call"}
 # Integer division traps on a zero divisor, which an untaken branch may hold.
 _TRAPPING = {"div", "floor_div", "floor_mod"}
 # If-conversion runs both branches: worth it for a few cheap nodes only.
@@ -132,6 +133,22 @@ def extract_while(op, ins, outs, b, nodes, supported, funcs, where: str) -> None
         staged.append((r, y))
     nodes.extend(_copy(r, y, where) for r, y in staged)
     nodes.append(Node("while_end", [], [], {}, where))
+
+
+def extract_call(op, ins, outs, b, nodes, supported, funcs, where: str) -> None:
+    """The callee's nodes inlined on the call's operands, then its results copied out."""
+    block = _subgraph(op, "subgraph", funcs, where)
+    results = _extract_subgraph(block, ins, b, nodes, supported, funcs, where, "the callee")
+    if len(results) != len(outs):
+        raise TflcError(f"tfl.call's callee returns {len(results)} values for {len(outs)}", where)
+    for i, (r, y) in enumerate(zip(results, outs, strict=True)):
+        if not _same_type(r, y):
+            raise TflcError(
+                f"tfl.call's callee returns {list(r.shape)} {r.dtype} for result {i}, declared "
+                f"{list(y.shape)} {y.dtype}",
+                where,
+            )
+    nodes.extend(_copy(r, y, where) for r, y in zip(results, outs, strict=True))
 
 
 def extract_if(op, ins, outs, b, nodes, supported, funcs, where: str) -> None:

@@ -4,7 +4,7 @@
 known at compile time (dequantize of float16 or int8 weights, densify) into constants, and
 checks that every op has a kernel *before* any code is generated: an unsupported op raises a
 `TflcError` naming the op and its location. `tfl.while` / `tfl.if` subgraphs become nodes
-between control-flow markers (control_flow.py).
+between control-flow markers, a `tfl.call`'s callee is inlined (control_flow.py).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ _NUMPY_TYPES = {
     "ui8": np.uint8,
     "i16": np.int16,
     "i1": np.bool_,
+    "complex<f32>": np.complex64,  # stored as (real, imaginary) float32 pairs
 }
 
 
@@ -159,8 +160,12 @@ COMPILE_TIME_OPERANDS: dict[str, tuple[int, ...]] = {
     **{op.lower(): (w, b) for op, (_, w, b, _) in WEIGHTED_OPERANDS.items()},
     "custom:Convolution2DTransposeBias": (1, 2),
     **dict.fromkeys(("mean", "sum", "reduce_max", "reduce_min", "reduce_prod"), (1,)),
-    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot"), (1,)),
+    **dict.fromkeys(("arg_max", "arg_min", "cumsum", "one_hot", "topk_v2"), (1,)),
+    **dict.fromkeys(("reduce_all", "reduce_any"), (1,)),
     "range": (0, 1, 2),
+    "conv_3d": (1, 2),  # filter, bias
+    "rfft2d": (1,),  # fft_length
+    "conv_3d_transpose": (0, 1, 3),  # output shape, filter, bias
     # data movement: the integer operands and the fill value make the gather table (gather
     # also takes indices known only at run time: kernels_index.emit_gather)
     **{op.lower(): _table_operands(op) for op in DATA_MOVEMENT - {"GATHER"}},
@@ -199,7 +204,7 @@ def extract_graph(module, supported: set[str]) -> Graph:
 def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> list[Tensor]:
     """Appends the nodes of `block` to `nodes`; returns the tensors it returns."""
     from tflc.backends.cpu import compile_time  # it runs on this module's Node
-    from tflc.backends.cpu.control_flow import extract_if, extract_while
+    from tflc.backends.cpu.control_flow import extract_call, extract_if, extract_while
     from tflc.backends.loop_shapes import carried_shape_problem
 
     outputs: list[Tensor] = []
@@ -229,7 +234,13 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
             t.name = describe_location(op.location)
         attrs = {a: attribute_value(op.attributes[a]) for a in op.attributes}
         short = name.removeprefix("tfl.")
-        if short == "densify" and ins[0].is_const:
+        if short == "densify":
+            if not ins[0].is_const:
+                raise TflcError(
+                    "the cpu target densifies sparse constants only (TFLite's densify takes a "
+                    "sparse constant; this operand is computed at run time)",
+                    where,
+                )
             outs[0].value = ins[0].value
             continue
         if short == "dequantize" and ins[0].is_const:
@@ -243,8 +254,8 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
             if short == "custom" and "custom_code" in op.attributes:
                 what += f" (custom op '{ir.StringAttr(op.attributes['custom_code']).value}')"
             raise TflcError(f"the cpu target cannot compile {what}: no kernel for it yet", where)
-        if short in ("if", "while"):
-            extract = extract_if if short == "if" else extract_while
+        if short in ("if", "while", "call"):
+            extract = {"if": extract_if, "while": extract_while, "call": extract_call}[short]
             extract(op, ins, outs, b, nodes, supported, funcs, where)
             continue
         node = Node(short, ins, outs, attrs, where)

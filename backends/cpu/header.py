@@ -6,6 +6,8 @@ from typing import Any
 
 _C_TYPES = {
     "float32": "float",
+    "float16": "uint16_t",  # IEEE half-precision bits (C has no portable half type)
+    "complex64": "float",  # (real, imaginary) pairs, as C99's float _Complex lays them out
     "int32": "int32_t",
     "int8": "int8_t",
     "uint8": "uint8_t",

@@ -54,6 +54,17 @@ class WeightBlob:
         return b"".join(self.chunks) + b"\0" * (-self.size % WEIGHT_ALIGNMENT)
 
 
+def memref_elem(dtype: str) -> str:
+    """The MLIR element type a tensor of cpu dtype `dtype` is addressed as: bools and uint8 as
+    bytes, complex64 as float32 (real and imaginary parts side by side)."""
+    return {"ui8": "i8", "i1": "i8", "complex<f32>": "f32"}.get(dtype, dtype)
+
+
+def memref_count(t: Tensor) -> int:
+    """The number of memref elements of `t` (two per complex value)."""
+    return t.size * (2 if t.dtype == "complex<f32>" else 1)
+
+
 @dataclass
 class Arg:
     kind: str  # "tensor" or "const"
@@ -93,12 +104,13 @@ class Kernel:
         """An activation (or a constant operand, stored in the blob as is)."""
         if t.is_const:
             return self.arg_const(t.value.astype(t.value.dtype))
-        elem = "f32" if t.dtype == "f32" else {"ui8": "i8", "i1": "i8"}.get(t.dtype, t.dtype)
-        return self._arg(Arg("tensor", elem, t.size, tensor=t))
+        return self._arg(Arg("tensor", memref_elem(t.dtype), memref_count(t), tensor=t))
 
     def arg_const(self, array: np.ndarray) -> tuple[str, str]:
         array = np.ascontiguousarray(array)
         if array.dtype == np.float16 or array.dtype == np.float64:
             array = array.astype(np.float32)
+        if array.dtype == np.complex64:
+            array = array.view(np.float32)
         offset = self.blob.add(array)
         return self._arg(Arg("const", _MLIR_TYPES[array.dtype], max(array.size, 1), offset=offset))

@@ -17,8 +17,14 @@ from tflc.errors import TflcError
 from tflc.runtime.kernels.gather_tables import gather_positions, operand_roles
 from tflc.runtime.op_traits import DATA_MOVEMENT
 
-# The data-movement ops of one data operand (pack has a kernel of its own below).
+# The data-movement ops of one data operand (pack has a kernel of its own below), and those of
+# several (matrix_set_diag: the matrices and the diagonal).
 TABLE_OPS = {op.lower() for op in DATA_MOVEMENT if len(operand_roles(op).data) == 1} - {"pack"}
+MULTI_SOURCE_TABLE_OPS = (
+    {op.lower() for op in DATA_MOVEMENT if not operand_roles(op).variadic_data}
+    - TABLE_OPS
+    - {"gather"}
+)
 
 
 def _tables(node: Node) -> list[np.ndarray]:
@@ -67,6 +73,31 @@ def emit_table_gather(k: Kernel, t: Tiling, node: Node) -> None:
                 ji = fn.op(f"arith.index_cast {j} : i32 to index")
                 val = fn.load(x[0], x[1], ji)
             fn.store(val, y[0], y[1], o)
+
+
+def emit_multi_source_gather(k: Kernel, t: Tiling, node: Node) -> None:
+    """A data-movement op of several data operands: its table's positions run through the
+    operands one after another, so each operand fills the output elements whose positions
+    fall in its range (a pair of index tables per operand: where to, where from)."""
+    fn = k.fn
+    y_t = node.outputs[0]
+    (table,) = _tables(node)
+    if table.size != y_t.size or (table < 0).any():
+        raise TflcError(f"{node.op} gives an unexpected table for {list(y_t.shape)}", node.where)
+    y = k.arg_tensor(y_t)
+    start = 0
+    for i in operand_roles(node.op.upper()).data:
+        x_t = node.inputs[i]
+        picked = np.flatnonzero((table >= start) & (table < start + x_t.size))
+        if picked.size:
+            x = k.arg_tensor(x_t)
+            dst = k.arg_const(picked.astype(np.int32))
+            src = k.arg_const((table[picked] - start).astype(np.int32))
+            with fn.loop(0, picked.size) as j:
+                to = fn.op(f"arith.index_cast {fn.load(dst[0], dst[1], j)} : i32 to index")
+                at = fn.op(f"arith.index_cast {fn.load(src[0], src[1], j)} : i32 to index")
+                fn.store(fn.load(x[0], x[1], at), y[0], y[1], to)
+        start += x_t.size
 
 
 def _copy_run(k: Kernel, src, s_off: str, dst, d_off: str, n: int, elem: str) -> None:

@@ -12,6 +12,7 @@ from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.runtime.kernels.float_formulas import FORMULA_OPS, render_op
+from tflc.runtime.kernels.quantize import fake_quant_params
 
 UNARY_OPS = {
     "relu",
@@ -35,6 +36,7 @@ UNARY_OPS = {
     "gelu",
     "sin",
     "cos",
+    "fake_quant",
 }
 BINARY_OPS = {
     "add",
@@ -127,7 +129,20 @@ def _unary(fn: Function, op: str, x: str, ty: str, node: Node) -> str:
         return fn.op(f"{simple[op]} {x} : {ty}")
     if op == "square":
         return fn.op(f"arith.mulf {x}, {x} : {ty}")
+    if op == "fake_quant":
+        return _fake_quant(fn, x, ty, c, node)
     raise NotImplementedError(op)
+
+
+def _fake_quant(fn: Function, x: str, ty: str, c, node: Node) -> str:
+    """round((clamp(x) - nudged min) / scale) * scale + nudged min in float32, on the nudged
+    range the interpreter derives (quantize.fake_quant_params); rounding half away from zero
+    as tflite_round; each step rounded apart (no fused multiply-add)."""
+    nmin, nmax, scale, inv = fake_quant_params(node.attrs)
+    x = fn.op(f"arith.minimumf {fn.op(f'arith.maximumf {x}, {c(nmin)} : {ty}')}, {c(nmax)} : {ty}")
+    steps = fn.op(f"arith.mulf {fn.op(f'arith.subf {x}, {c(nmin)} : {ty}')}, {c(inv)} : {ty}")
+    scaled = fn.op(f"arith.mulf {fn.op(f'math.round {steps} : {ty}')}, {c(scale)} : {ty}")
+    return fn.op(f"arith.addf {scaled}, {c(nmin)} : {ty}")
 
 
 def _binary(fn: Function, op: str, a: str, b: str, ty: str) -> str:

@@ -1,6 +1,6 @@
 """int8 elementwise kernels: per-value tables (activations, requantize, dequantize), quantize
-from float, and the integer binary ops (add, sub, mul, squared_difference, maximum, minimum,
-prelu with a constant slope).
+from float, the integer binary ops (add, sub, mul, squared_difference, maximum, minimum, prelu
+with a constant slope), and div as a table of value pairs.
 
 ADD and MUL follow LiteRT's split between its vector loop (SQRDMULH, ties upward) and scalar
 tails (ties away from zero): the interpreter's `lane_kinds` says which loop computes each
@@ -322,3 +322,32 @@ def emit_prelu(k: Kernel, t: Tiling, node: Node) -> None:
         v = fn.op(f"arith.addi {v}, {fn.i32(128)} : i32")
         v = fn.op(f"arith.addi {v}, {fn.load(sl[0], sl[1], i)} : i32")
         fn.store(fn.load(tab[0], tab[1], _index(fn, v)), y[0], y[1], i)
+
+
+def emit_div(k: Kernel, t: Tiling, node: Node) -> None:
+    """int8 DIV as a table of every pair of values: y = table[(a + 128) * 256 + b + 128], each
+    entry the interpreter's quantized_div (reference DivElementwise: a fixed-point reciprocal
+    per divisor, bit-exact with LiteRT). A divisor equal to its zero point, where LiteRT stops
+    with an error, gives the output zero point."""
+    fn = k.fn
+    a_t, b_t, y_t = node.inputs[0], node.inputs[1], node.outputs[0]
+    values = np.arange(-128, 128).astype(np.int8)
+    dividends, divisors = np.repeat(values, 256), np.tile(values, 256)
+    defined = divisors.astype(np.int64) != q.scale_zp(b_t)[1]
+    lo, hi = q.out_clamp(node)
+    table = np.full(divisors.size, np.clip(q.scale_zp(y_t)[1], lo, hi), np.int8)
+    pairs = [dividends[defined], divisors[defined]]
+    table[defined] = reference.evaluate(node, pairs, pairs[0].shape).reshape(-1)
+    la, lb = _operand(fn, k, a_t, y_t), _operand(fn, k, b_t, y_t)
+    tab = k.arg_const(table)
+    y = k.arg_tensor(y_t)
+    tb, te = k.parallel_range(y_t.size)
+    with fn.loop(tb, te) as i:
+        row = q.binop(fn, "addi", la(i), q.iconst(fn, 128, "i64"), "i64")
+        at = q.binop(fn, "muli", row, q.iconst(fn, 256, "i64"), "i64")
+        at = q.binop(
+            fn, "addi", at, q.binop(fn, "addi", lb(i), q.iconst(fn, 128, "i64"), "i64"), "i64"
+        )
+        fn.store(
+            fn.load(tab[0], tab[1], fn.op(f"arith.index_cast {at} : i64 to index")), y[0], y[1], i
+        )

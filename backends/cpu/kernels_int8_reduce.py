@@ -1,17 +1,18 @@
-"""int8 reductions: mean, sum, reduce_max/min, and softmax over the last axis.
+"""int8 reductions: mean, sum, reduce_max/min, and softmax / log_softmax over the last axis.
 
 A reduction reads, for output o, the inputs at base[o] + rel[r]: both offset lists are computed
 at compile time, so any set of axes takes the same loop. The arithmetic follows the
 interpreter: MEAN folds 1/n into the multiplier (reference path) or, for 4-D H,W means with
 kept dims, uses LiteRT's optimized float-derived bias and "neon" rounding for blocks of 16
-channels; SUM rescales in float as LiteRT's optimized QuantizedMeanOrSum; SOFTMAX uses the
-float exp table and float normalization of LiteRT's int8 kernel.
+channels; SUM rescales in float as LiteRT's optimized QuantizedMeanOrSum; SOFTMAX and LOG_SOFTMAX use
+the float exp table and float normalization of LiteRT's int8 kernels.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from tflc.backends.cpu import kernels_int8_common as q
+from tflc.backends.cpu import kernels_int8_fixed_point as fixed
 from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Node
 from tflc.backends.cpu.kernel import Kernel
@@ -142,23 +143,23 @@ def emit_reduce_extreme(k: Kernel, t: Tiling, node: Node) -> None:
     _reduce_loop(k, node, "maxsi" if is_max else "minsi", -128 if is_max else 127, finish)
 
 
-def emit_softmax(k: Kernel, t: Tiling, node: Node) -> None:
+def _softmax_rows(k: Kernel, node: Node, beta: float, finish) -> None:
+    """The rows of the last axis of an int8 softmax / log_softmax: each row's max, its sum of
+    exp-table values (float32, in order), then `finish(base, j, x_j, max, sum, exp_of)` per
+    element. The table is the interpreter's (softmax_exp_table, indexed by max - x)."""
     fn = k.fn
     x_t, y_t = node.inputs[0], node.outputs[0]
     if x_t.dtype != "i8" or y_t.dtype != "i8":
-        raise TflcError(f"softmax {x_t.dtype} -> {y_t.dtype} on the cpu target", node.where)
-    beta = float(node.attr("beta", 1.0))
-    in_s, _ = q.scale_zp(x_t)
-    out_s, out_zp = q.scale_zp(y_t)
-    table = softmax_exp_table(in_s, beta)  # indexed by max - x
+        raise TflcError(f"{node.op} {x_t.dtype} -> {y_t.dtype} on the cpu target", node.where)
     depth = x_t.shape[-1]
     rows = x_t.size // depth
-    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
-    tab = k.arg_const(table)
-    out_s32 = fn.f32(float(np.float32(out_s)))
+    x = k.arg_tensor(x_t)
+    tab = k.arg_const(softmax_exp_table(q.scale_zp(x_t)[0], beta))
 
-    def exp_of(base: str, j: str, mx: str) -> str:
-        v = fn.op(f"arith.extsi {fn.load(x[0], x[1], fn.add(base, j))} : i8 to i32")
+    def value(base: str, j: str) -> str:
+        return fn.op(f"arith.extsi {fn.load(x[0], x[1], fn.add(base, j))} : i8 to i32")
+
+    def exp_of(v: str, mx: str) -> str:
         dd = fn.op(f"arith.subi {mx}, {v} : i32")
         return fn.load(tab[0], tab[1], fn.op(f"arith.index_cast {dd} : i32 to index"))
 
@@ -166,17 +167,95 @@ def emit_softmax(k: Kernel, t: Tiling, node: Node) -> None:
     with fn.loop(tb, te) as r:
         base = fn.mul(r, depth)
         with fn.loop_carried(0, depth, 1, [fn.i32(-128)], "i32") as (j, acc, res):
-            v = fn.op(f"arith.extsi {fn.load(x[0], x[1], fn.add(base, j))} : i8 to i32")
-            res[:] = [fn.op(f"arith.maxsi {acc[0]}, {v} : i32")]
+            res[:] = [fn.op(f"arith.maxsi {acc[0]}, {value(base, j)} : i32")]
         mx = res[0]
         with fn.loop_carried(0, depth, 1, [fn.f32(0.0)], "f32") as (j, acc, res2):
-            res2[:] = [fn.op(f"arith.addf {acc[0]}, {exp_of(base, j, mx)} : f32")]
-        denom = fn.op(f"arith.mulf {res2[0]}, {out_s32} : f32")
+            res2[:] = [fn.op(f"arith.addf {acc[0]}, {exp_of(value(base, j), mx)} : f32")]
+        finish(base, depth, value, mx, res2[0], exp_of)
+
+
+def _store_i8(fn: Function, k: Kernel, y, rounded: str, zp: int, at: str) -> None:
+    qv = fn.op(f"arith.fptosi {rounded} : f32 to i32")
+    qv = q.clamp(fn, fn.op(f"arith.addi {qv}, {fn.i32(zp)} : i32"), -128, 127, "i32")
+    fn.store(fn.op(f"arith.trunci {qv} : i32 to i8"), y[0], y[1], at)
+
+
+def emit_softmax(k: Kernel, t: Tiling, node: Node) -> None:
+    """exp(x - max) / sum, scaled by 1 / output scale and rounded half up (LiteRT's int8
+    optimized Softmax)."""
+    fn = k.fn
+    out_s, out_zp = q.scale_zp(node.outputs[0])
+    y = k.arg_tensor(node.outputs[0])
+    out_s32 = fn.f32(float(np.float32(out_s)))
+
+    def finish(base, depth, value, mx, total, exp_of) -> None:
+        denom = fn.op(f"arith.mulf {total}, {out_s32} : f32")
         inv = fn.op(f"arith.divf {fn.f32(1.0)}, {denom} : f32")
         with fn.loop(0, depth) as j:
-            prob = fn.op(f"arith.mulf {exp_of(base, j, mx)}, {inv} : f32")
+            prob = fn.op(f"arith.mulf {exp_of(value(base, j), mx)}, {inv} : f32")
             rnd = fn.op(f"math.floor {fn.op(f'arith.addf {prob}, {fn.f32(0.5)} : f32')} : f32")
-            qv = fn.op(f"arith.fptosi {rnd} : f32 to i32")
-            qv = fn.op(f"arith.addi {qv}, {fn.i32(out_zp)} : i32")
-            qv = q.clamp(fn, qv, -128, 127, "i32")
-            fn.store(fn.op(f"arith.trunci {qv} : i32 to i8"), y[0], y[1], fn.add(base, j))
+            _store_i8(fn, k, y, rnd, out_zp, fn.add(base, j))
+
+    _softmax_rows(k, node, float(node.attr("beta", 1.0)), finish)
+
+
+def emit_log_softmax(k: Kernel, t: Tiling, node: Node) -> None:
+    """x * (in / out scale) - (in scale * max + log(sum)) / out scale, rounded half to even
+    (LiteRT's int8 optimized LogSoftmax, as the interpreter's quantized_activations.log_softmax:
+    the log of the float32 sum taken in double and rounded to float32, like logf)."""
+    fn = k.fn
+    in_s32 = np.float32(q.scale_zp(node.inputs[0])[0])
+    out_s, out_zp = q.scale_zp(node.outputs[0])
+    out_s32 = np.float32(out_s)
+    y = k.arg_tensor(node.outputs[0])
+
+    def finish(base, depth, value, mx, total, exp_of) -> None:
+        wide = fn.op(f"math.log {fn.op(f'arith.extf {total} : f32 to f64')} : f64")
+        log_sum = fn.op(f"arith.truncf {wide} : f64 to f32")
+        mx_f = fn.op(f"arith.sitofp {mx} : i32 to f32")
+        shifted = fn.op(f"arith.mulf {fn.f32(float(in_s32))}, {mx_f} : f32")
+        shifted = fn.op(f"arith.addf {shifted}, {log_sum} : f32")
+        offset = fn.op(f"arith.divf {shifted}, {fn.f32(float(out_s32))} : f32")
+        scale = fn.f32(float(in_s32 / out_s32))
+        with fn.loop(0, depth) as j:
+            xf = fn.op(f"arith.sitofp {value(base, j)} : i32 to f32")
+            log_prob = fn.op(
+                f"arith.subf {fn.op(f'arith.mulf {scale}, {xf} : f32')}, {offset} : f32"
+            )
+            _store_i8(fn, k, y, fn.op(f"math.roundeven {log_prob} : f32"), out_zp, fn.add(base, j))
+
+    _softmax_rows(k, node, 1.0, finish)
+
+
+def emit_l2_normalization(k: Kernel, t: Tiling, node: Node) -> None:
+    """int8 L2Normalization: each row's sum of squares (of x - zero point) gives a fixed-point
+    1 / sqrt at run time (kernels_int8_fixed_point.inv_sqrt_multiplier_exp, the interpreter's
+    quant_math step for step); each value times it with 7 more bits of shift, clamped to int8
+    (the output is LiteRT's fixed 1/128 scale)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if x_t.dtype != "i8" or y_t.dtype != "i8":
+        raise TflcError(
+            f"l2_normalization {x_t.dtype} -> {y_t.dtype} on the cpu target", node.where
+        )
+    zp = q.scale_zp(x_t)[1]
+    depth = x_t.shape[-1]
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+
+    def centered(base: str, j: str) -> str:
+        v = q.ext(fn, fn.load(x[0], x[1], fn.add(base, j)), "i8", "i64")
+        return q.binop(fn, "subi", v, q.iconst(fn, zp, "i64"), "i64")
+
+    tb, te = k.parallel_range(x_t.size // depth)
+    with fn.loop(tb, te) as r:
+        base = fn.mul(r, depth)
+        with fn.loop_carried(0, depth, 1, [q.iconst(fn, 0, "i64")], "i64") as (j, acc, res):
+            v = centered(base, j)
+            res[:] = [q.binop(fn, "addi", acc[0], q.binop(fn, "muli", v, v, "i64"), "i64")]
+        multiplier, shift = fixed.inv_sqrt_multiplier_exp(fn, res[0])
+        shift = q.binop(fn, "addi", shift, q.iconst(fn, 7, "i64"), "i64")
+        with fn.loop(0, depth) as j:
+            v = q.clamp(
+                fn, fixed.mbqm_dynamic(fn, centered(base, j), multiplier, shift), -128, 127, "i64"
+            )
+            fn.store(fn.op(f"arith.trunci {v} : i64 to i8"), y[0], y[1], fn.add(base, j))

@@ -14,7 +14,7 @@ from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Node, Tensor, numpy_dtype
 from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
-from tflc.backends.cpu.kernels_elementwise import _coalesce, _strides
+from tflc.backends.cpu.kernels_elementwise import _coalesce, _reduction_tables, _strides
 from tflc.errors import TflcError
 
 COMPARISONS = {  # op -> (float predicate, signed integer predicate)
@@ -270,3 +270,89 @@ def with_integer_kernels(float_emitter):
         (emit_elementwise if typed else float_emitter)(k, t, node)
 
     return emit
+
+
+BOOL_REDUCTIONS = {"reduce_all": ("arith.andi", 1), "reduce_any": ("arith.ori", 0)}
+
+
+def emit_bool_reduce(k: Kernel, t: Tiling, node: Node) -> None:
+    """reduce_all / reduce_any over constant axes, on bools (the float reductions' index
+    tables, kernels_elementwise._reduction_tables)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if value_type(x_t, node)[1] != "bool" or value_type(y_t, node)[1] != "bool":
+        raise TflcError(f"'{node.op}' takes and gives bools", node.where)
+    op, identity = BOOL_REDUCTIONS[node.op]
+    axes = np.asarray(node.inputs[1].value).reshape(-1).tolist()
+    base, offsets = _reduction_tables(x_t.shape, axes)
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    bt, ot = k.arg_const(base), k.arg_const(offsets)
+    with fn.loop(0, len(base)) as o:
+        b0 = fn.op(f"arith.index_cast {fn.load(bt[0], bt[1], o)} : i32 to index")
+        init = [fn._const(str(identity), "i1")]
+        with fn.loop_carried(0, len(offsets), 1, init, "i1") as (r, acc, res):
+            off = fn.op(f"arith.index_cast {fn.load(ot[0], ot[1], r)} : i32 to index")
+            v = load_value(fn, x, fn.add(b0, off), x_t)
+            res[:] = [fn.op(f"{op} {acc[0]}, {v} : i1")]
+        store_value(fn, res[0], y, o, y_t)
+
+
+def emit_dequantize(k: Kernel, t: Tiling, node: Node) -> None:
+    """dequantize of a float16 activation: each value widened to float32 (int8 and uint8 ones
+    take the int8 table kernels; constant weights fold in graph.py)."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    if x_t.dtype != "f16" or y_t.dtype != "f32":
+        raise TflcError(f"the cpu target has no {x_t.dtype} kernel for 'dequantize'", node.where)
+    x, y = k.arg_tensor(x_t), k.arg_tensor(y_t)
+    with fn.loop(0, x_t.size) as i:
+        fn.store(fn.op(f"arith.extf {fn.load(x[0], x[1], i)} : f16 to f32"), y[0], y[1], i)
+
+
+def emit_bitcast(k: Kernel, t: Tiling, node: Node) -> None:
+    """The same bytes read as another type (little-endian, as every cpu target is): a wider
+    element splits into its low part first, narrower ones join low part first."""
+    fn = k.fn
+    x_t, y_t = node.inputs[0], node.outputs[0]
+    x, y = tensor_arg(k, x_t), k.arg_tensor(y_t)
+    (x_elem, x_bits), (y_elem, y_bits) = (_bit_type(node, m) for m in (x, y))
+    if x_t.nbytes != y_t.nbytes:
+        raise TflcError(f"bitcast of {x_t.nbytes} bytes to {y_t.nbytes}", node.where)
+
+    def as_bits(v: str, elem: str, bits: int) -> str:
+        return v if elem.startswith("i") else fn.op(f"arith.bitcast {v} : {elem} to i{bits}")
+
+    def from_bits(v: str, elem: str, bits: int) -> str:
+        return v if elem.startswith("i") else fn.op(f"arith.bitcast {v} : i{bits} to {elem}")
+
+    if x_bits >= y_bits:  # each input element gives `parts` outputs
+        parts = x_bits // y_bits
+        with fn.loop(0, x_t.size) as i:
+            v = as_bits(fn.load(x[0], x[1], i), x_elem, x_bits)
+            for p in range(parts):
+                piece = fn.op(
+                    f"arith.shrui {v}, {fn._const(str(p * y_bits), f'i{x_bits}')} : i{x_bits}"
+                )
+                if parts > 1:
+                    piece = fn.op(f"arith.trunci {piece} : i{x_bits} to i{y_bits}")
+                at = fn.add(fn.mul(i, parts), p)
+                fn.store(from_bits(piece, y_elem, y_bits), y[0], y[1], at)
+        return
+    parts = y_bits // x_bits
+    with fn.loop(0, y_t.size) as i:
+        total = fn._const("0", f"i{y_bits}")
+        for p in range(parts):
+            v = as_bits(fn.load(x[0], x[1], fn.add(fn.mul(i, parts), p)), x_elem, x_bits)
+            v = fn.op(f"arith.extui {v} : i{x_bits} to i{y_bits}")
+            v = fn.op(f"arith.shli {v}, {fn._const(str(p * x_bits), f'i{y_bits}')} : i{y_bits}")
+            total = fn.op(f"arith.ori {total}, {v} : i{y_bits}")
+        fn.store(from_bits(total, y_elem, y_bits), y[0], y[1], i)
+
+
+def _bit_type(node: Node, mem: tuple[str, str]) -> tuple[str, int]:
+    """(memref element type, its width in bits) of a kernel argument."""
+    elem = mem[1].split("x")[-1].rstrip(">")
+    bits = {"f32": 32, "f16": 16, "i64": 64, "i32": 32, "i16": 16, "i8": 8}.get(elem)
+    if bits is None:
+        raise TflcError(f"the cpu target has no {elem} kernel for 'bitcast'", node.where)
+    return elem, bits

@@ -189,13 +189,20 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
     v = t.lanes
     x = k.arg_tensor(x_t)
     y = k.arg_tensor(y_t)
+    l2 = node.op == "l2_pool_2d"  # the mean of the squares, then its square root
+
+    def squared(xv: str) -> str:
+        return fn.op(f"arith.mulf {xv}, {xv} : {vty(v)}") if l2 else xv
+
+    def root(mean: str) -> str:
+        return fn.op(f"math.sqrt {mean} : {vty(v)}") if l2 else mean
 
     def big_pixel(n, cb, count, ohv, owv, ih0, iw0, checked):
         """Large windows (global pooling): loops over the clipped window, no unrolling."""
         op = "arith.maximumf" if is_max else "arith.addf"
 
         def fold(acc: str, pixel: str) -> str:
-            xv = fn.vload_n(x[0], x[1], fn.add(fn.mul(pixel, c), cb), count)
+            xv = squared(fn.vload_n(x[0], x[1], fn.add(fn.mul(pixel, c), cb), count))
             return fn.op(f"{op} {acc}, {xv} : {vty(v)}")
 
         init = fn.vf32(-np.inf if is_max else 0.0)
@@ -203,7 +210,7 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
         if not is_max:
             cnt = fn.op(f"arith.index_cast {cnt} : index to i32")
             cnt = fn.splat(fn.op(f"arith.sitofp {cnt} : i32 to f32"))
-            acc = fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}")
+            acc = root(fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}"))
         acc = activation(fn, acc, act, vty(v))
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
         fn.vstore_n(acc, y[0], y[1], out, count)
@@ -220,7 +227,7 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
 
                 def body(a, ih=ih, iw=iw):
                     pix = fn.lin([(n, h * w), (ih, w), (iw, 1)])
-                    xv = fn.vload_n(x[0], x[1], fn.add(fn.mul(pix, c), cb), count)
+                    xv = squared(fn.vload_n(x[0], x[1], fn.add(fn.mul(pix, c), cb), count))
                     op = "arith.maximumf" if is_max else "arith.addf"
                     return fn.op(f"{op} {a}, {xv} : {vty(v)}")
 
@@ -239,7 +246,7 @@ def emit_pool(k: Kernel, t: Tiling, node: Node) -> None:
                 cnt = fn.splat(cnt)
             else:
                 cnt = fn.vf32(float(kh * kw))
-            acc = fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}")
+            acc = root(fn.op(f"arith.divf {acc}, {cnt} : {vty(v)}"))
         acc = activation(fn, acc, act, vty(v))
         out = fn.add(fn.mul(fn.lin([(n, oh * ow), (ohv, ow), (owv, 1)]), c), cb)
         fn.vstore_n(acc, y[0], y[1], out, count)

@@ -15,19 +15,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tflc.backends.cpu import kernels_complex as complex_
 from tflc.backends.cpu import kernels_conv as conv
+from tflc.backends.cpu import kernels_conv3d as conv3d
 from tflc.backends.cpu import kernels_data as data
 from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
+from tflc.backends.cpu import kernels_normalization as norm
+from tflc.backends.cpu import kernels_scatter as scatter
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
 from tflc.backends.cpu import kernels_window as window
 from tflc.backends.cpu.compile_time import COMPILE_TIME_OPS
 from tflc.backends.cpu.control_flow import CONTROL_OPS, GRAPH_OPS
 from tflc.backends.cpu.graph import Graph, Node
-from tflc.backends.cpu.kernel import Kernel, WeightBlob
+from tflc.backends.cpu.kernel import Kernel, WeightBlob, memref_count, memref_elem
 from tflc.backends.cpu.memory_plan import MemoryPlan
 from tflc.errors import TflcError
 from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
@@ -69,21 +73,42 @@ EMITTERS |= {"cumsum": index.emit_cumsum, "one_hot": index.emit_one_hot}
 EMITTERS["gather"] = index.emit_gather  # index tables, or run-time indices
 EMITTERS["dynamic_update_slice"] = index.emit_dynamic_update_slice
 EMITTERS["pack"] = data.emit_concatenation  # along a new axis: the same runs of elements
+EMITTERS |= {op: data.emit_multi_source_gather for op in data.MULTI_SOURCE_TABLE_OPS}
+EMITTERS |= {op: typed.emit_bool_reduce for op in typed.BOOL_REDUCTIONS}
+EMITTERS |= {op: scatter.emit_segment for op in scatter.SEGMENT_OPS}
+EMITTERS |= {"scatter_nd": scatter.emit_scatter_nd, "sparse_to_dense": scatter.emit_sparse_to_dense}
+EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.emit_topk}
+EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
+EMITTERS["hashtable_lookup"] = index.emit_hashtable_lookup
+EMITTERS["bitcast"] = typed.emit_bitcast
+EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
+EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
+EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
+EMITTERS |= {"conv_3d": conv3d.emit_conv_3d, "conv_3d_transpose": conv3d.emit_conv_3d_transpose}
+EMITTERS |= {
+    "l2_normalization": norm.emit_l2_normalization,
+    "local_response_normalization": norm.emit_local_response_normalization,
+}
 BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
-SUPPORTED_OPS |= GRAPH_OPS
+SUPPORTED_OPS |= GRAPH_OPS | {"densify"}  # densify: folded, or refused saying why (graph.py)
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}
+ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 # Kernels that check their element types themselves (kernels_typed.value_type).
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
-TYPED_OPS |= {"cumsum", "one_hot"}
+TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
+TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
+TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast"}
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
-# What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors,
-# and ops the compiled code handles on int8 tensors.
-FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS
-INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize"} | GRAPH_OPS
+# What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
+# (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
+# the compiled code handles on int8 tensors.
+# `densify` is always folded (graph.py): its operand is a sparse constant by definition.
+FLOAT_OPS = set(EMITTERS) | ALIASES | GRAPH_OPS | COMPILE_TIME_OPS | {"quantize", "densify"}
+INT8_CAPABLE_OPS = int8.INT8_OPS | ANY_DTYPE_OPS | {"quantize", "densify"} | GRAPH_OPS
 
 
 @dataclass
@@ -99,12 +124,16 @@ class BuiltModule:
     status_offset: int | None = None
 
 
-def _elem(dtype: str) -> str:
-    return {"ui8": "i8", "i1": "i8"}.get(dtype, dtype)
+def _memref(t) -> str:
+    return f"memref<{memref_count(t)}x{memref_elem(t.dtype)}>"
 
 
 def check_node(node: Node) -> None:
     """Rejects what the float kernels cannot do, naming the op (before any code exists)."""
+    tensors = [t for t in [*node.inputs, *node.outputs] if t is not None]
+    moves_whole_values = complex_.COMPLEX_OPS | ALIASES  # aliases: the same buffer, retyped
+    if node.op not in moves_whole_values and any(t.dtype == complex_.COMPLEX for t in tensors):
+        raise TflcError(f"the cpu target has no complex64 kernel for '{node.op}'", node.where)
     if int8.int8_emitter(node) is not None:
         return
     if node.op in FLOAT_ONLY | (int8.INT8_OPS - ANY_DTYPE_OPS - TYPED_OPS) | {"quantize"}:
@@ -246,8 +275,8 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=
     kernel calls; views are made at the top, where they dominate every region."""
     threaded = mode == "slice"
     kernels = [k for k in schedule if isinstance(k, Kernel)]
-    args = [f"%in{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.inputs)]
-    args += [f"%out{i}: memref<{t.size}x{_elem(t.dtype)}>" for i, t in enumerate(graph.outputs)]
+    args = [f"%in{i}: {_memref(t)}" for i, t in enumerate(graph.inputs)]
+    args += [f"%out{i}: {_memref(t)}" for i, t in enumerate(graph.outputs)]
     args.append(f"%ws: memref<{ws_bytes}xi8>")
     ws_ty = f"memref<{ws_bytes}xi8>"
     if threaded:

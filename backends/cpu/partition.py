@@ -108,13 +108,13 @@ def _missing(ops, supported: set[str], funcs, seen: frozenset) -> list[ir.Operat
 SUBGRAPH_FIELDS = {
     "tfl.while": ("cond_subgraph_index", "body_subgraph_index"),
     "tfl.if": ("then_subgraph_index", "else_subgraph_index"),
-    "tfl.call": ("subgraph",),  # compiled by the gpu target (the cpu has no kernel for it)
+    "tfl.call": ("subgraph",),
 }
 
 
 def _compiles(op: ir.Operation, supported: set[str], funcs, seen: frozenset) -> bool:
-    """Whether `op` has a kernel: a `tfl.while` / `tfl.if` when every op of its subgraphs does
-    (else the whole op runs on the host under fallback="runtime")."""
+    """Whether `op` has a kernel: a `tfl.while` / `tfl.if` / `tfl.call` when every op of its
+    subgraphs does (else the whole op runs on the host under fallback="runtime")."""
     if kernel_key(op) not in supported:
         return False
     for attr in SUBGRAPH_FIELDS.get(op.name, ()):
@@ -215,7 +215,8 @@ def step_module(step: Step) -> ir.Module:
 
 
 def _subgraphs_called(ops: list[ir.Operation]) -> list[ir.Operation]:
-    """The functions that `ops` run as subgraphs (tfl.while / tfl.if), and theirs, in order."""
+    """The functions that `ops` run as subgraphs (tfl.while / tfl.if / tfl.call), and theirs,
+    in order."""
     if not ops:
         return []
     source = ops[0].parent.parent  # the module holding the step's function

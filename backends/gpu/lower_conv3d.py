@@ -122,4 +122,5 @@ def conv_3d_transpose(b: KernelBuilder, node: Node, ctx: KernelContext, coords: 
         (value,) = b.branch(ok, channels, lambda: [acc])
         return value
 
-    return _taps(b, [kd, kh, kw], _bias(b, ctx, node, 3, oc), tap)
+    total = _taps(b, [kd, kh, kw], _bias(b, ctx, node, 3, oc), tap)
+    return fused_activation(b, total, node)  # LiteRT clamps the transpose's output too

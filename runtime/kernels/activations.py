@@ -148,13 +148,17 @@ def log_softmax(node: Node, x: np.ndarray):
     return _f32(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))
 
 
+# L2_NORMALIZATION divides by max(norm, this), as TFLite's float kernel does.
+L2_NORM_EPSILON = 1e-6
+
+
 @kernel("L2_NORMALIZATION", check=_quantized_input(("INT16",)))
 def l2_normalization(node: Node, x: np.ndarray):
     if _quantized(x):
         return qa.l2_normalization(node, x)
     x64 = x.astype(np.float64)
     norm = np.sqrt((x64 * x64).sum(axis=-1, keepdims=True))
-    out = _f32(x64 / np.maximum(norm, 1e-6))
+    out = _f32(x64 / np.maximum(norm, L2_NORM_EPSILON))
     act = node.options.get("fused_activation_function", "NONE")
     return float_activation(out, act, node)
 

@@ -229,7 +229,8 @@ def conv_3d_transpose(node: Node, out_shape, w, x, b=None):
     ]
     if b is not None:
         out = out + b
-    return np.ascontiguousarray(out, dtype=np.float32)
+    out = np.ascontiguousarray(out, dtype=np.float32)
+    return float_activation(out, node.options.get("fused_activation_function"), node)
 
 
 # --- StableHLO elementwise ops without options -------------------------------------------

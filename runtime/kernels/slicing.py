@@ -173,35 +173,37 @@ def _segments(node: Node, data, ids, num, reduce, init):
     return out
 
 
+# SEGMENT_SUM / UNSORTED_SEGMENT_<X>: how rows combine, and what an empty segment holds (the
+# reduction's identity; the type's lowest / highest value for MAX / MIN, as TFLite fills them).
+SEGMENT_REDUCTIONS = {
+    "SEGMENT_SUM": "sum",
+    "UNSORTED_SEGMENT_SUM": "sum",
+    "UNSORTED_SEGMENT_PROD": "prod",
+    "UNSORTED_SEGMENT_MAX": "max",
+    "UNSORTED_SEGMENT_MIN": "min",
+}
+_SEGMENT_UFUNCS = {"sum": np.add, "prod": np.multiply, "max": np.maximum, "min": np.minimum}
+
+
+def segment_identity(reduction: str, dtype) -> int | float:
+    """The value of an empty segment of `reduction` ("sum", "prod", "max", "min") in `dtype`."""
+    if reduction in ("sum", "prod"):
+        return 0 if reduction == "sum" else 1
+    info = np.finfo(dtype) if np.issubdtype(dtype, np.floating) else np.iinfo(dtype)
+    return info.min if reduction == "max" else info.max
+
+
+def _segment_op(node: Node, data, ids, num: int):
+    reduction = SEGMENT_REDUCTIONS[node.op]
+    init = segment_identity(reduction, data.dtype)
+    return _segments(node, data, ids, num, _SEGMENT_UFUNCS[reduction], init)
+
+
 @kernel("SEGMENT_SUM")
 def segment_sum(node: Node, data: np.ndarray, ids: np.ndarray):
-    num = int(ids.max()) + 1 if ids.size else 0
-    return _segments(node, data, ids, num, np.add, 0)
+    return _segment_op(node, data, ids, int(ids.max()) + 1 if ids.size else 0)
 
 
-def _typed_limit(dtype, high: bool):
-    if np.issubdtype(dtype, np.floating):
-        return np.finfo(dtype).max if high else np.finfo(dtype).min
-    return np.iinfo(dtype).max if high else np.iinfo(dtype).min
-
-
-@kernel("UNSORTED_SEGMENT_SUM")
-def unsorted_segment_sum(node: Node, data, ids, num):
-    return _segments(node, data, ids, int(np.asarray(num).reshape(())), np.add, 0)
-
-
-@kernel("UNSORTED_SEGMENT_PROD")
-def unsorted_segment_prod(node: Node, data, ids, num):
-    return _segments(node, data, ids, int(np.asarray(num).reshape(())), np.multiply, 1)
-
-
-@kernel("UNSORTED_SEGMENT_MAX")
-def unsorted_segment_max(node: Node, data, ids, num):
-    n = int(np.asarray(num).reshape(()))
-    return _segments(node, data, ids, n, np.maximum, _typed_limit(data.dtype, False))
-
-
-@kernel("UNSORTED_SEGMENT_MIN")
-def unsorted_segment_min(node: Node, data, ids, num):
-    n = int(np.asarray(num).reshape(()))
-    return _segments(node, data, ids, n, np.minimum, _typed_limit(data.dtype, True))
+@kernel(*(op for op in SEGMENT_REDUCTIONS if op.startswith("UNSORTED")))
+def unsorted_segment(node: Node, data, ids, num):
+    return _segment_op(node, data, ids, int(np.asarray(num).reshape(())))
