@@ -100,25 +100,15 @@ def test_excluded_ops_are_interpreter_ops_the_cpu_does_not_compile() -> None:
 def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
     """LiteRT has no kernel for CALL: the oracle is LiteRT running the callee as the model;
     two calls of one callee are each inlined."""
+    from control_flow_models import call_models
     from corpus import litert_run
-    from stablehlo_model_builder import GraphBuilder
-    from test_kernels_stateful import add_then_mul
 
-    model = GraphBuilder()
-    main = model.subgraph()
-    add_then_mul(model.subgraph())
-    x, y, mid, out = (main.tensor((3, 4)) for _ in range(4))
-    main.op("CALL", [x, y], [mid], options=("CallOptions", {"subgraph": 1}))
-    main.op("CALL", [mid, y], [out], options=("CallOptions", {"subgraph": 1}))
-    main.io([x, y], [out])
-    callee_only = GraphBuilder()
-    add_then_mul(callee_only.subgraph())
-
+    model, callee_only = call_models(twice=True)
     rng = np.random.default_rng(5)
     xs = [rng.standard_normal((3, 4)).astype(np.float32) for _ in range(2)]
-    (actual,) = tflc_compile(model.write(), target="cpu", optimize=False)(*xs)
-    (first,) = litert_run(callee_only.write(), xs, kernels="builtin")
-    (expected,) = litert_run(callee_only.write(), [first, xs[1]], kernels="builtin")
+    (actual,) = tflc_compile(model, target="cpu", optimize=False)(*xs)
+    (first,) = litert_run(callee_only, xs, kernels="builtin")
+    (expected,) = litert_run(callee_only, [first, xs[0]], kernels="builtin")
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
 
 
