@@ -66,9 +66,9 @@ FLOAT32_EXACT = DATA_MOVEMENT | frozenset(
     SELECT_V2 SHAPE SIGN SPARSE_TO_DENSE SQUEEZE TOPK_V2 UNSORTED_SEGMENT_MAX UNSORTED_SEGMENT_MIN
     ZEROS_LIKE""".split()
 )
-FLOAT32_ROUNDED = frozenset(
-    "ADD DEQUANTIZE LEAKY_RELU MUL PRELU SQUARE SQUARED_DIFFERENCE SUB".split()
-)
+# Not DEQUANTIZE: LiteRT's int8 kernel computes q * scale - zero_point * scale (two roundings,
+# measured up to 4 ulp from (q - zero_point) * scale), so it is not one rounding everywhere.
+FLOAT32_ROUNDED = frozenset("ADD LEAKY_RELU MUL PRELU SQUARE SQUARED_DIFFERENCE SUB".split())
 FLOAT32_ACCUMULATED = frozenset(
     """ADD_N AVERAGE_POOL_2D BATCH_MATMUL BIDIRECTIONAL_SEQUENCE_LSTM BIDIRECTIONAL_SEQUENCE_RNN
     CONV_2D CONV_3D CONV_3D_TRANSPOSE CUMSUM DEPTHWISE_CONV_2D FULLY_CONNECTED L2_NORMALIZATION
@@ -79,8 +79,9 @@ FLOAT32_ACCUMULATED = frozenset(
 
 
 def float32_class(op: str) -> str:
-    """The FLOAT32_* class of builtin `op` (upper- or lower-case name), "math_library" if none."""
-    op = op.upper()
+    """The FLOAT32_* class of builtin `op` (upper- or lower-case name; a StableHLO alias as its
+    builtin), "math_library" if none."""
+    op = STABLEHLO_ALIASES.get(op.upper(), op.upper())
     if op in FLOAT32_EXACT:
         return "exact"
     if op in FLOAT32_ROUNDED:

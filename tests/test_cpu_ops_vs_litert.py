@@ -5,8 +5,9 @@ Every case whose op the cpu target lists as supported runs here, so a new cpu ke
 by the cases its interpreter kernel already has. The cases compile without the tfl optimization
 pipeline, which would fold ops on constant operands before the backend sees them: here the cpu
 target's own kernels and compile-time values (backends/cpu/compile_time.py) compute them. Integer and bool outputs must be equal; float
-outputs may differ by compiled_kernel_cases.FLOAT_RTOL of the largest magnitude (the cpu's math functions and fused
-multiply-adds round differently from LiteRT's). A case the cpu declines must raise a one-line
+outputs must be equal where float32 gives them exactly (test_interpreter_ops.float_rtol), else
+may differ by 1e-5 of the largest magnitude (the cpu's math functions and fused multiply-adds
+round differently from LiteRT's). A case the cpu declines must raise a one-line
 TflcError saying why, and is listed in DECLINED (strict: a case that starts compiling fails
 until its entry goes).
 """

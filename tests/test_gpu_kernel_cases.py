@@ -123,7 +123,7 @@ def test_gpu_kernel_matches_oracle(case: KernelCase, request) -> None:
         request.node.callspec.id,
         DECLINED,
         lambda c: tflc_compile(model_of(c), target="gpu", optimize=False),
-        float_rtol=op_rtol(case.op),
+        rtol=op_rtol(case.op),
         # data movement computes nothing: exact, as on every target
         int8_steps=0 if case.op in DATA_MOVEMENT else INT8_STEPS,
     )
