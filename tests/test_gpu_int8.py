@@ -22,6 +22,9 @@ from test_gpu_support import assert_close, require_vulkan
 pytestmark = require_vulkan()
 
 WITHIN_TWO_STEPS = ["mlp", "cnn", "upsample", "activations", "tensor_ops"]
+# int8 computed in float rounds where TFLite's fixed-point multipliers may round the other way;
+# measured on lavapipe, seeds 0-2: 0 steps (mlp, cnn, tensor_ops), 1 (activations; LiteRT's
+# builtin kernels are 1 from its default ones there too), 2 (upsample; LiteRT's own spread, 2).
 STEPS = 2
 DYNAMIC = ["mlp", "cnn", "upsample", "transformer", "activations", "tensor_ops"]
 
