@@ -2,10 +2,10 @@
 takes (its own list of supported ops), their test ids, and one check of a case against its oracle
 (tests/test_cpu_ops_vs_litert.py, tests/test_mcu_ops_vs_litert.py).
 
-Integer and bool outputs must equal the oracle's; float outputs within test_interpreter_ops.float_rtol of
-the largest magnitude: 0 for ops float32 gives exactly, else 1e-5 (the targets' math libraries
-and fused multiply-adds round differently from LiteRT's by a few ulp). A case the target declines
-must raise a one-line TflcError saying why.
+Integer and bool outputs must equal the oracle's; float outputs within
+test_interpreter_ops.float_rtol of the largest magnitude: 0 for ops float32 gives exactly, else
+1e-5 (the targets' math libraries and fused multiply-adds round differently from LiteRT's by a
+few ulp). A case the target declines must raise a one-line TflcError saying why.
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ def check_compiled_case(
 ) -> None:
     """Compiles `case`, runs it on seeded random inputs and compares with `oracle`; a case in
     `declined` must instead be refused with an error matching its entry. `rtol` (default:
-    test_interpreter_ops.float_rtol of the op) and `int8_steps` (quantized int8 outputs, in steps) are the
-    target's contract where it differs (the gpu target's: float32 shaders, int8 computed in
-    float)."""
+    test_interpreter_ops.float_rtol of the op) and `int8_steps` (quantized int8 outputs, in
+    steps) are the target's contract where it differs (the gpu target's: float32 shaders, int8
+    computed in float)."""
     if case_id in declined:
         with pytest.raises(TflcError, match=declined[case_id]) as e:
             compile_case(case)

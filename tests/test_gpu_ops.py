@@ -11,6 +11,7 @@ import pytest
 from test_gpu_support import (
     FLOAT_CLASS_RTOL,
     MODEL_RTOL,
+    SMALL_MODEL_RTOL,
     assert_close,
     litert_outputs,
     make_model,
@@ -308,7 +309,7 @@ def test_tolerances_are_the_stated_ones():
         "accumulated": 1e-5,
         "math_library": 1e-5,
     }
-    assert MODEL_RTOL == 1e-3
+    assert (MODEL_RTOL, SMALL_MODEL_RTOL) == (1e-3, 1e-5)
 
 
 def test_integer_and_bool_tensors_are_exact_floats_converted_at_the_boundary():
