@@ -48,6 +48,47 @@ DATA_MOVEMENT = frozenset(
     UNPACK""".split()
 )
 
+# How a float32 result can differ between two correct implementations (LiteRT's kernels and a
+# compiled target's), which is what a tolerance against LiteRT may rest on (float32_class):
+# - "exact": each output is an input value, a constant, a comparison, or an exact function of one
+#   (abs, neg, floor, max, clamp, casts of exact values): float32 gives it whatever the order;
+# - "rounded": one correctly rounded IEEE add, sub or mul (or a fixed chain of them) on each
+#   element: exact wherever the target does the same operations without fusing a multiply-add;
+# - "accumulated": sums of many products or terms, whose rounding depends on the summation order
+#   (convolutions, matmuls, reductions, pooling averages, normalizations);
+# - "math_library": everything else: division, square roots, exp, log, tanh, ... computed by the
+#   target's math functions, which carry ulp bounds rather than correct rounding.
+FLOAT32_EXACT = DATA_MOVEMENT | frozenset(
+    """ABS ARG_MAX ARG_MIN BROADCAST_ARGS BUCKETIZE CAST CEIL CONCATENATION DYNAMIC_UPDATE_SLICE
+    EMBEDDING_LOOKUP EQUAL EXPAND_DIMS FLOOR GREATER GREATER_EQUAL LESS LESS_EQUAL LOGICAL_AND
+    LOGICAL_NOT LOGICAL_OR MAX_POOL_2D MAXIMUM MINIMUM NEG NOT_EQUAL ONE_HOT RANK REDUCE_ALL
+    REDUCE_ANY REDUCE_MAX REDUCE_MIN RELU RELU6 RELU_0_TO_1 RELU_N1_TO_1 RESHAPE ROUND SELECT
+    SELECT_V2 SHAPE SIGN SPARSE_TO_DENSE SQUEEZE TOPK_V2 UNSORTED_SEGMENT_MAX UNSORTED_SEGMENT_MIN
+    ZEROS_LIKE""".split()
+)
+# Not DEQUANTIZE: LiteRT's int8 kernel computes q * scale - zero_point * scale (two roundings,
+# measured up to 4 ulp from (q - zero_point) * scale), so it is not one rounding everywhere.
+FLOAT32_ROUNDED = frozenset("ADD LEAKY_RELU MUL PRELU SQUARE SQUARED_DIFFERENCE SUB".split())
+FLOAT32_ACCUMULATED = frozenset(
+    """ADD_N AVERAGE_POOL_2D BATCH_MATMUL BIDIRECTIONAL_SEQUENCE_LSTM BIDIRECTIONAL_SEQUENCE_RNN
+    CONV_2D CONV_3D CONV_3D_TRANSPOSE CUMSUM DEPTHWISE_CONV_2D FULLY_CONNECTED L2_NORMALIZATION
+    L2_POOL_2D LOCAL_RESPONSE_NORMALIZATION LOG_SOFTMAX LSTM MEAN REDUCE_PROD REDUCE_WINDOW RESIZE_BILINEAR RNN
+    SEGMENT_SUM SOFTMAX SUM SVDF TRANSPOSE_CONV UNIDIRECTIONAL_SEQUENCE_LSTM
+    UNIDIRECTIONAL_SEQUENCE_RNN UNSORTED_SEGMENT_PROD UNSORTED_SEGMENT_SUM""".split()
+)
+
+
+def float32_class(op: str) -> str:
+    """The FLOAT32_* class of builtin `op` (upper- or lower-case name; a StableHLO alias as its
+    builtin), "math_library" if none."""
+    op = STABLEHLO_ALIASES.get(op.upper(), op.upper())
+    if op in FLOAT32_EXACT:
+        return "exact"
+    if op in FLOAT32_ROUNDED:
+        return "rounded"
+    return "accumulated" if op in FLOAT32_ACCUMULATED else "math_library"
+
+
 # int8 ops whose kernel is a 256-entry table of the input value (runtime/kernels/int8_tables.py):
 # the compiled targets store the interpreter's table instead of re-deriving the arithmetic. NEG
 # is one too (its int8 kernel negates the stored value), though the quantizer keeps NEG float.

@@ -2,9 +2,10 @@
 takes (its own list of supported ops), their test ids, and one check of a case against its oracle
 (tests/test_cpu_ops_vs_litert.py, tests/test_mcu_ops_vs_litert.py).
 
-Integer and bool outputs must equal the oracle's; float (and complex) outputs may differ by
-FLOAT_RTOL of the largest magnitude (the targets' math libraries and fused multiply-adds round
-differently from LiteRT's by a few ulp). A case the target declines must raise a one-line TflcError saying why.
+Integer and bool outputs must equal the oracle's; float (and complex, part by part) outputs
+within test_interpreter_ops.float_rtol of the largest magnitude: 0 for ops float32 gives
+exactly, else 1e-5 (the targets' math libraries and fused multiply-adds round differently from
+LiteRT's by a few ulp). A case the target declines must raise a one-line TflcError saying why.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ import numpy as np
 import pytest
 from kernel_case import KernelCase, expected_outputs, random_value
 from kernel_cases import ALL_CASES
-from test_interpreter_ops import FLOAT_CASES, assert_close, is_graph_input
+from test_interpreter_ops import FLOAT_CASES, assert_close, float_rtol, is_graph_input
 from tflc.errors import TflcError
-
-FLOAT_RTOL = 1e-5
 
 
 def cases_for(
@@ -55,13 +54,14 @@ def check_compiled_case(
     compile_case: Callable[[KernelCase], object],
     run: Callable[[object, list[np.ndarray]], list[np.ndarray]] = lambda c, xs: c(*xs),
     oracle: Callable[[KernelCase, list[np.ndarray]], list[np.ndarray]] = expected_outputs,
-    float_rtol: float = FLOAT_RTOL,
+    rtol: float | None = None,
     int8_steps: int = 0,
 ) -> None:
     """Compiles `case`, runs it on seeded random inputs and compares with `oracle`; a case in
-    `declined` must instead be refused with an error matching its entry. `float_rtol` and
-    `int8_steps` (quantized int8 outputs, in steps) are the target's contract where it is
-    looser than the default (the gpu target's: float32 shaders, int8 computed in float)."""
+    `declined` must instead be refused with an error matching its entry. `rtol` (default:
+    test_interpreter_ops.float_rtol of the op) and `int8_steps` (quantized int8 outputs, in
+    steps) are the target's contract where it differs (the gpu target's: float32 shaders, int8
+    computed in float)."""
     if case_id in declined:
         with pytest.raises(TflcError, match=declined[case_id]) as e:
             compile_case(case)
@@ -78,7 +78,7 @@ def check_compiled_case(
         for a, e in zip(actual, expected, strict=True):
             assert a.shape == e.shape and a.dtype == e.dtype, (a.shape, e.shape, a.dtype, e.dtype)
             if e.dtype.kind in "fc":  # complex: its real and imaginary parts as floats
-                assert_close(_parts(a), _parts(e), float_rtol)
+                assert_close(_parts(a), _parts(e), float_rtol(case.op) if rtol is None else rtol)
             elif int8_steps and e.dtype == np.int8 and case.covers()[1] == "INT8":
                 steps = int(np.abs(a.astype(np.int32) - e.astype(np.int32)).max(initial=0))
                 assert steps <= int8_steps, f"{steps} int8 steps from the oracle"

@@ -73,6 +73,8 @@ def test_float32_conversion_matches_tensorflow(name: str, mode: str) -> None:
     path = tf_model_path(name, mode)
     inputs = sample_inputs(path, seed=1)
     for actual, expected in zip(litert_run(path, inputs), tf_reference(name, inputs), strict=True):
+        # TensorFlow's kernels vs LiteRT's XNNPACK: sums in another order; measured <= 4.4e-6
+        # of max |expected| on the small models, mobilenet_v2 (slow) deeper
         np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
 
 

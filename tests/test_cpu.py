@@ -15,7 +15,14 @@ from corpus import litert_can_run, litert_run, sample_inputs, tf_model_path
 from tflc.compiler import compile as tflc_compile
 from tflc.errors import TflcError
 
-RTOL = 1e-4  # float results: max |tflc - LiteRT| <= RTOL * max |LiteRT| (per output)
+# Float results: max |tflc - LiteRT| <= rtol * max |LiteRT| (per output), against LiteRT's
+# default (XNNPACK) kernels. RTOL: the deep models (mediapipe's, mobilenet_v2), whose sums in
+# another order (fused multiply-adds, vector lanes) compound over 50-200 layers; pose_landmark_full
+# is 5e-5 from the builtin kernels in their order (below). SMALL_MODEL_RTOL: the small corpus
+# models, measured 3.7e-6 at most (upsample), which is LiteRT's own XNNPACK-vs-builtin
+# disagreement there (3.7e-6); the others <= 2.7e-7.
+RTOL = 1e-4
+SMALL_MODEL_RTOL = 1e-5
 
 FLOAT_MODELS = [
     pytest.param(name, mode, id=f"{name}-{mode}")
@@ -46,13 +53,13 @@ def check_against_litert(path: Path, rtol: float = RTOL) -> tflc.backends.target
 
 @pytest.mark.parametrize(("name", "mode"), FLOAT_MODELS)
 def test_float_models_match_litert(name: str, mode: str) -> None:
-    check_against_litert(tf_model_path(name, mode))
+    check_against_litert(tf_model_path(name, mode), SMALL_MODEL_RTOL)
 
 
 @pytest.mark.parametrize("name", ["mlp", "tensor_ops"])
 def test_dynamic_range_fully_connected_matches_litert(name: str) -> None:
     # Hybrid fully_connected quantizes activations per row at run time, as TFLite does.
-    check_against_litert(tf_model_path(name, "dynamic"))
+    check_against_litert(tf_model_path(name, "dynamic"), SMALL_MODEL_RTOL)
 
 
 def test_two_threads_give_identical_results() -> None:
@@ -204,7 +211,8 @@ def test_c_api_links_and_runs(tmp_path: Path) -> None:
     out = subprocess.run([str(tmp_path / "main")], capture_output=True, text=True, check=True)
     got = np.array([float(v) for v in out.stdout.split()], np.float32)
     x = ((np.arange(n_in) % 7) * 0.25 - 0.5).astype(np.float32).reshape(cm.inputs[0]["shape"])
-    np.testing.assert_allclose(got, cm(x)[0].reshape(-1), rtol=1e-6)
+    # the same object code; printf("%.9g") round-trips a float32
+    np.testing.assert_array_equal(got, cm(x)[0].reshape(-1))
 
 
 def test_cross_compiles_for_aarch64(tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ def test_user_kernel_runs_between_native_steps(cube_kernel, tmp_path: Path) -> N
     assert "Cube" in cm.report["fallback_ops"][0]
     x = np.linspace(-2, 2, 8, dtype=np.float32).reshape(1, 8)
     (y,) = cm(x)
-    np.testing.assert_allclose(y, np.maximum(x, 0) ** 3 + x, rtol=1e-6)
+    r = np.maximum(x, 0)  # relu, the kernel's products, one add: float32 gives them exactly
+    np.testing.assert_array_equal(y, r * r * r + x)
     cm.save(tmp_path)
     loaded = tflc.load_compiled(tmp_path)
     assert np.array_equal(loaded(x)[0], y)

@@ -19,6 +19,7 @@ def test_dynamic_range_models_match_litert_builtin_kernels(name: str) -> None:
     path = tf_model_path(name, "dynamic")
     cm = tflc_compile(str(path), target="cpu")
     inputs = sample_inputs(path, seed=0)
+    # sums in another order than the builtin kernels' (measured <= 1.5e-7 on these models)
     assert_close(cm(*inputs), litert_run(path, inputs, kernels="builtin"), rtol=1e-5)
 
 

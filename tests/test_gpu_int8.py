@@ -17,11 +17,14 @@ import corpus
 import flatbuffers
 import numpy as np
 import pytest
-from test_gpu_support import assert_close, require_vulkan
+from test_gpu_support import MODEL_RTOL, SMALL_MODEL_RTOL, assert_close, require_vulkan
 
 pytestmark = require_vulkan()
 
 WITHIN_TWO_STEPS = ["mlp", "cnn", "upsample", "activations", "tensor_ops"]
+# int8 computed in float rounds where TFLite's fixed-point multipliers may round the other way;
+# measured on lavapipe, seeds 0-2: 0 steps (mlp, cnn, tensor_ops), 1 (activations; LiteRT's
+# builtin kernels are 1 from its default ones there too), 2 (upsample; LiteRT's own spread, 2).
 STEPS = 2
 DYNAMIC = ["mlp", "cnn", "upsample", "transformer", "activations", "tensor_ops"]
 
@@ -118,7 +121,10 @@ def test_dynamic_range_model_matches_litert_float_twin(name):
     assert cm.report["fallback_ops"] == []
     for seed in range(2):
         inputs = corpus.sample_inputs(path, seed=seed)
-        assert_close(corpus.litert_run(twin, inputs), cm(*inputs))  # 1e-3 relative
+        deep = name in corpus.SLOW_TF_MODELS  # mobilenet_v2
+        assert_close(
+            corpus.litert_run(twin, inputs), cm(*inputs), MODEL_RTOL if deep else SMALL_MODEL_RTOL
+        )
 
 
 @pytest.mark.slow

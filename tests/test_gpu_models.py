@@ -11,7 +11,15 @@ import json
 import corpus
 import numpy as np
 import pytest
-from test_gpu_support import HOST_OP, assert_close, host_op_model, litert_outputs, require_vulkan
+from test_gpu_support import (
+    HOST_OP,
+    MODEL_RTOL,
+    SMALL_MODEL_RTOL,
+    assert_close,
+    host_op_model,
+    litert_outputs,
+    require_vulkan,
+)
 from tflc.errors import TflcError
 
 pytestmark = require_vulkan()
@@ -27,16 +35,16 @@ def _compile(path, **options):
     return compile(str(path), target="gpu", **options)
 
 
-def _check_model(path, **options):
+def _check_model(path, rtol=MODEL_RTOL, **options):
     cm = _compile(path, **options)
     inputs = corpus.sample_inputs(path, seed=0)
-    assert_close(corpus.litert_run(path, inputs), cm(*inputs))
+    assert_close(corpus.litert_run(path, inputs), cm(*inputs), rtol)
     return cm
 
 
 @pytest.mark.parametrize("name,mode", [("cnn", "float32"), ("cnn", "float16"), ("mlp", "float32")])
 def test_tf_model_matches_litert(name, mode):
-    cm = _check_model(corpus.tf_model_path(name, mode))
+    cm = _check_model(corpus.tf_model_path(name, mode), SMALL_MODEL_RTOL)
     assert cm.report["fallback_ops"] == []
 
 
@@ -112,7 +120,7 @@ def test_cli_artifacts_run_with_the_runtime_alone(tmp_path):
         assert (out / step["shader"]).read_text().startswith("@group(0)")
     model = GpuModel.load(out)
     inputs = corpus.sample_inputs(path, seed=1)
-    assert_close(corpus.litert_run(path, inputs), model(*inputs))
+    assert_close(corpus.litert_run(path, inputs), model(*inputs), SMALL_MODEL_RTOL)
 
 
 def test_wrong_input_shape_is_an_error():

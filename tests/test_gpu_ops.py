@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_gpu_support import RTOL, assert_close, litert_outputs, make_model, require_vulkan
+from test_gpu_support import (
+    FLOAT_CLASS_RTOL,
+    MODEL_RTOL,
+    SMALL_MODEL_RTOL,
+    assert_close,
+    litert_outputs,
+    make_model,
+    op_rtol,
+    require_vulkan,
+)
 
 pytestmark = require_vulkan()
 
@@ -19,20 +28,23 @@ def rand(*shape, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(np.float32)
 
 
-def check(model: bytes, inputs: list[np.ndarray], dispatches: int | None = None, **options):
-    """Compiles for the gpu target and compares with LiteRT, on every kernel variant (those for
-    discrete GPUs and those for CPU Vulkan devices), whatever the adapter here."""
+def check(
+    model: bytes, inputs: list[np.ndarray], rtol: float, dispatches: int | None = None, **options
+):
+    """Compiles for the gpu target and compares with LiteRT within `rtol` (op_rtol of the
+    model's ops), on every kernel variant (those for discrete GPUs and those for CPU Vulkan
+    devices), whatever the adapter here."""
     from tflc.compiler import compile
     from tflc.runtime.gpu_runtime import GpuModel
 
     cm = compile(model, target="gpu", **options)
     expected = litert_outputs(model, inputs)
-    assert_close(expected, cm(*inputs))
+    assert_close(expected, cm(*inputs), rtol)
     a = cm.artifacts
     if any("variants" in s for s in a.manifest["steps"]):
         for device_class in ("gpu", "cpu"):
             runtime = GpuModel(a.manifest, a.shaders, a.weights, a.hosts, device_class=device_class)
-            assert_close(expected, runtime(*inputs))
+            assert_close(expected, runtime(*inputs), rtol)
     if dispatches is not None:
         assert cm.report["dispatch_count"] == dispatches, cm.report
     return cm
@@ -235,7 +247,7 @@ def test_op_matches_litert(case):
     op, operands, out_shape, options = CASES[case]
     model = one_op(op, operands, out_shape, **options)
     inputs = [rand(*o) for o in operands if isinstance(o, tuple)]
-    check(model, inputs, dispatches=1)
+    check(model, inputs, op_rtol(op), dispatches=1)
 
 
 @pytest.mark.parametrize("case", sorted(c for c in CASES if c.endswith("split_k")))
@@ -244,7 +256,7 @@ def test_split_k_kernels_share_outputs_between_invocations(case):
 
     op, operands, out_shape, options = CASES[case]
     model, x = one_op(op, operands, out_shape, **options), rand(*operands[0])
-    cm = check(model, [x])
+    cm = check(model, [x], op_rtol(op))
     (step,) = cm.artifacts.manifest["steps"]
     assert step["split_k"] > 1
     assert "workgroupBarrier" in cm.artifacts.shaders[step["shader"]]
@@ -252,7 +264,7 @@ def test_split_k_kernels_share_outputs_between_invocations(case):
     a = cm.artifacts
     for device_class in ("gpu", "cpu"):  # both kernels, whatever the adapter
         runtime = GpuModel(a.manifest, a.shaders, a.weights, device_class=device_class)
-        assert_close(litert_outputs(model, [x]), runtime(x))
+        assert_close(litert_outputs(model, [x]), runtime(x), op_rtol(op))
 
 
 def test_conv_residual_and_activation_fuse_into_one_dispatch():
@@ -264,7 +276,8 @@ def test_conv_residual_and_activation_fuse_into_one_dispatch():
         y = b.op("add", [y, x], (1, 6, 6, 4))
         return b.op("hard_swish", [y], (1, 6, 6, 4))
 
-    check(make_model([(1, 6, 6, 4)], body), [rand(1, 6, 6, 4)], dispatches=1)
+    rtol = op_rtol("conv_2d", "add", "hard_swish")
+    check(make_model([(1, 6, 6, 4)], body), [rand(1, 6, 6, 4)], rtol, dispatches=1)
 
 
 def test_float16_weights_are_dequantized_at_compile_time():
@@ -276,7 +289,8 @@ def test_float16_weights_are_dequantized_at_compile_time():
         x = next(args)
         return b.op("conv_2d", [x, w, bias], (1, 5, 5, 3), padding="SAME", **WINDOW_DEFAULTS)
 
-    check(make_model([(1, 5, 5, 2)], body), [rand(1, 5, 5, 2)], dispatches=1)
+    rtol = op_rtol("dequantize", "conv_2d")
+    check(make_model([(1, 5, 5, 2)], body), [rand(1, 5, 5, 2)], rtol, dispatches=1)
 
 
 def test_reshape_is_an_alias_not_a_dispatch():
@@ -284,11 +298,18 @@ def test_reshape_is_an_alias_not_a_dispatch():
         y = b.op("reshape", [next(args), np.array([2, 12], np.int32)], (2, 12))
         return b.op("relu", [y], (2, 12))
 
-    check(make_model([(2, 3, 4)], body), [rand(2, 3, 4)], dispatches=1)
+    check(make_model([(2, 3, 4)], body), [rand(2, 3, 4)], op_rtol("reshape", "relu"), dispatches=1)
 
 
-def test_tolerance_is_the_stated_one():
-    assert RTOL == 1e-3
+def test_tolerances_are_the_stated_ones():
+    """The figures test_gpu_support grounds (changing one changes this too)."""
+    assert FLOAT_CLASS_RTOL == {
+        "exact": 0.0,
+        "rounded": 0.0,
+        "accumulated": 1e-5,
+        "math_library": 1e-5,
+    }
+    assert (MODEL_RTOL, SMALL_MODEL_RTOL) == (1e-3, 1e-5)
 
 
 def test_integer_and_bool_tensors_are_exact_floats_converted_at_the_boundary():
@@ -333,7 +354,7 @@ def test_split_with_a_computed_axis_runs_on_the_host_with_fallback():
         "SplitOptions",
     )
     axis, x = np.array(2, np.int32), rand(2, 3, 6)
-    cm = check(model, [axis, x], fallback="runtime")
+    cm = check(model, [axis, x], op_rtol("split"), fallback="runtime")
     assert cm.report["fallback_ops"] == ["split"]
 
 
@@ -387,7 +408,7 @@ def test_recurrent_state_lives_on_between_calls_as_in_litert(op, time_major):
         litert.set_tensor(detail["index"], x)
         litert.invoke()
         expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
-        assert_close(expected, cm(x))
+        assert_close(expected, cm(x), op_rtol(op))
 
 
 def _float_lstm_cases():
@@ -419,7 +440,7 @@ def test_lstm_steps_match_litert_over_two_calls(case):
         litert.set_tensor(detail["index"], x)
         litert.invoke()
         expected = [litert.get_tensor(d["index"]) for d in litert.get_output_details()]
-        assert_close(expected, cm(x))
+        assert_close(expected, cm(x), op_rtol(op))
 
 
 @pytest.mark.parametrize(
@@ -441,6 +462,6 @@ def test_reduce_window_matches_litert(function, type_):
     model = reduce_window_model(
         x.shape, type_, function, init, [1, 3, 2, 1], [1, 2, 3, 1], [1, 1, 2, 1]
     )
-    cm = check(model, [x], dispatches=1)
+    cm = check(model, [x], op_rtol("REDUCE_WINDOW", function), dispatches=1)
     if type_ == "INT32":
         np.testing.assert_array_equal(cm(x)[0], litert_outputs(model, [x])[0])

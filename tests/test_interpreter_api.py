@@ -106,6 +106,7 @@ def test_resize_input(cnn):
     interp.invoke()
     batched = interp.get_tensor(interp.get_output_details()[0]["index"])
     single = Interpreter(model_path=cnn)(xs[1:2])[0]
+    # BLAS blocks a batch of 3 differently from one row: measured 1 ulp (1.0e-7 relative)
     np.testing.assert_allclose(batched[1:2], single, rtol=1e-6)
 
 
@@ -123,7 +124,8 @@ def test_unsupported_op_is_named_before_any_work_and_custom_kernels(cnn):
     try:
         x = sample_inputs(cnn)[0]
         y = Interpreter(model_content=model)(x)[0]
-        np.testing.assert_allclose(y, Interpreter(model_path=cnn)(x)[0], rtol=1e-6)
+        # max(a + b, 0): one rounding, as the builtin ADD with a fused RELU
+        np.testing.assert_array_equal(y, Interpreter(model_path=cnn)(x)[0])
         assert calls == [4]
     finally:
         unregister_kernel("MyAdd")

@@ -146,6 +146,8 @@ def test_multinomial_follows_the_distribution(out_type):
         assert samples.shape == (2, 4000) and samples.dtype == first.dtype
         for row in range(2):
             freq = np.bincount(samples[row], minlength=4) / 4000
+            # 4000 draws: a frequency's standard deviation is sqrt(p (1 - p) / 4000) <= 0.0079,
+            # so 0.03 is 3.8 of them
             np.testing.assert_allclose(freq, expected[row], atol=0.03)
     assert not np.array_equal(ours, again)  # the stream moves on between invokes
     ((same,),) = run_tflc(model, [logits, count])

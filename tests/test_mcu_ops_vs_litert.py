@@ -7,8 +7,9 @@ new mcu kernel is tested by the cases its interpreter kernel already has. The ca
 without the tfl optimization pipeline, which would fold ops on constant operands before the
 backend sees them. Oracles: int8 outputs must equal LiteRT's reference kernels bit for bit (the
 arithmetic TFLM shares), other integer and bool outputs LiteRT's builtin kernels; float outputs
-may differ by compiled_kernel_cases.FLOAT_RTOL of the largest magnitude, test_mcu's float contract (the C library's
-expf / logf and the order of float operations differ from LiteRT's by a few ulp). A case the mcu
+must be equal where float32 gives them exactly (test_interpreter_ops.float_rtol), else may
+differ by 1e-5 of the largest magnitude, test_mcu's float contract (the C library's expf / logf
+and the order of float operations differ from LiteRT's by a few ulp). A case the mcu
 declines must raise a one-line TflcError saying why, and is listed in DECLINED (strict: a case
 that starts compiling fails until its entry goes).
 """

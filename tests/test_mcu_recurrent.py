@@ -4,7 +4,7 @@ normalization), the one-step LSTM op, sequence and one-step RNN, bidirectional L
 not) and RNN, and SVDF, each run three times, so the state kept in the static state buffer
 between runs must continue the sequence as LiteRT's variable tensors do. The generated C is
 built with the address and undefined-behaviour sanitizers. Float outputs within
-compiled_kernel_cases.FLOAT_RTOL of the largest magnitude, the mcu's float contract.
+test_interpreter_ops.FLOAT_RTOL of the largest magnitude, the mcu's float contract.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("ai_edge_litert")
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 
-from compiled_kernel_cases import FLOAT_RTOL  # noqa: E402
 from test_interpreter_ops import (  # noqa: E402
+    FLOAT_RTOL,
     RECURRENT_CASES,
     assert_close,
     one_step_lstm_case,

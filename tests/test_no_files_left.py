@@ -97,9 +97,10 @@ API_SCRIPT = textwrap.dedent(
     cpu = tflc.compile(sys.argv[1], target="cpu")
     assert os.listdir(tempfile.gettempdir()) == [], os.listdir(tempfile.gettempdir())
     want = tflc.Interpreter(model_path=sys.argv[1])(x)
-    np.testing.assert_allclose(cpu(x)[0], want[0], rtol=1e-4, atol=1e-5)
+    # sums in another order, the softmax's expf: measured 7.3e-8 of max |want| (cpu and gpu)
+    np.testing.assert_allclose(cpu(x)[0], want[0], rtol=1e-5, atol=1e-6)
     cpu.save("saved")
-    np.testing.assert_allclose(tflc.load_compiled("saved")(x)[0], want[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_array_equal(tflc.load_compiled("saved")(x)[0], cpu(x)[0])  # same code
     mcu = tflc.compile(sys.argv[1], target="mcu")
     if sys.argv[2] == "host-build":
         mcu(x)
@@ -108,7 +109,7 @@ API_SCRIPT = textwrap.dedent(
 
         gpu = tflc.compile(sys.argv[1], target="gpu")
         if vulkan_adapter() is not None:
-            np.testing.assert_allclose(gpu(x)[0], want[0], rtol=1e-3, atol=1e-4)
+            np.testing.assert_allclose(gpu(x)[0], want[0], rtol=1e-5, atol=1e-6)
     print("ok")
     """
 )

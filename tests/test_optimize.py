@@ -30,6 +30,11 @@ from tflc.passes.rewrite.tfl import (
 )
 from tflc.runtime.kernels.geometry import same_padding
 
+# Rewrites that change the arithmetic (a fused activation or GELU for its formula, a conv for
+# its unfused batch norm, ...) round differently: measured up to 6.1e-6 (mobilenet_v2's unfused
+# batch norms refolded), 1.5e-6 (cnn), 8e-8 (the activation, softmax and GELU patterns).
+# Rewrites that keep the arithmetic (dropped transposes, ops fused into producers, the mediapipe
+# models) are held to 0.
 RTOL = 1e-5
 FLOAT_MODELS = [m for m in corpus.SMALL_TF_MODELS]
 _ACTIVATION_OPS = {"RELU": "relu", "RELU6": "relu6", "RELU_N1_TO_1": "relu_n1_to_1"}
@@ -212,7 +217,7 @@ def test_mediapipe_models(mediapipe_model_paths, name):
     optimized = tflc.to_flatbuffer(module)
     assert operator_count(optimized) <= operator_count(path)
     inputs = corpus.sample_inputs(path, seed=0)
-    assert_close(corpus.litert_run(path, inputs), corpus.litert_run(optimized, inputs))
+    assert_close(corpus.litert_run(path, inputs), corpus.litert_run(optimized, inputs), rtol=0)
 
 
 @pytest.mark.slow
@@ -322,7 +327,7 @@ def test_activations_fuse_into_their_producers_with_same_outputs():
     assert sorted(corpus.op_names(after)) == ["ADD", "MUL", "SUB"]
     rng = np.random.default_rng(0)
     x = [rng.uniform(-8, 8, (1, 8, 8, 4)).astype(np.float32) for _ in range(2)]
-    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x), rtol=0)
 
 
 NORMALIZATION_PATTERNS = """
@@ -382,7 +387,7 @@ def test_transposes_cancel_through_elementwise_ops():
     after = tflc.to_flatbuffer(module)
     assert sorted(corpus.op_names(after)) == ["MUL", "TANH"]
     x = [np.random.default_rng(0).uniform(-2, 2, (1, 4, 4, 3)).astype(np.float32)]
-    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x))
+    assert_close(corpus.litert_run(before, x), corpus.litert_run(after, x), rtol=0)
 
 
 @pytest.mark.parametrize(
@@ -397,7 +402,9 @@ def test_convert_then_optimize_reaches_tensorflow_op_count(name):
     tf_path = corpus.tf_model_path(name, "float32")
     assert operator_count(optimized) <= operator_count(str(tf_path))
     inputs = corpus.sample_inputs(tf_path, seed=0)
-    assert_close(corpus.litert_run(unoptimized, inputs), corpus.litert_run(optimized, inputs))
+    assert_close(
+        corpus.litert_run(unoptimized, inputs), corpus.litert_run(optimized, inputs), rtol=0
+    )
 
 
 def test_tanh_gelu_formula_becomes_gelu():

@@ -33,16 +33,16 @@ def min_sqnr(expected, actual) -> float:
 @pytest.mark.parametrize("mode", ["float16", "dynamic"])
 @pytest.mark.parametrize("name", ["mlp", "cnn", "upsample", "transformer"])
 def test_weight_quantization_matches_tensorflow(name, mode):
-    """Same size (within 5%) and, as the rounding rules are TensorFlow's, the same error."""
+    """Same size (within 5%) and, as the rounding rules are TensorFlow's, the same outputs."""
     float_path = corpus.tf_model_path(name, "float32")
     tf_path = corpus.tf_model_path(name, mode)
     ours = tflc.to_flatbuffer(tflc.quantize(float_path, mode=mode))
     assert abs(len(ours) - tf_path.stat().st_size) <= 0.05 * tf_path.stat().st_size
     inputs = corpus.sample_inputs(float_path, seed=3)
-    reference = corpus.litert_run(float_path, inputs)
-    ours_error = max_relative_error(reference, corpus.litert_run(ours, inputs))
-    tf_error = max_relative_error(reference, corpus.litert_run(tf_path, inputs))
-    assert ours_error <= 1.05 * tf_error + 1e-6
+    for a, e in zip(
+        corpus.litert_run(ours, inputs), corpus.litert_run(tf_path, inputs), strict=True
+    ):
+        np.testing.assert_array_equal(a, e)
 
 
 def test_float16_stores_half_weights_behind_dequantize():
@@ -63,6 +63,7 @@ def test_dynamic_range_on_float16_weight_model(mediapipe_model_paths):
     assert len(data) < 0.6 * path.stat().st_size
     inputs = corpus.sample_inputs(path, seed=0)
     expected = corpus.litert_run(path, inputs)
+    # int8 weights, activations requantized per row: a floor (measured 41.7 dB)
     assert min_sqnr(expected, corpus.litert_run(data, inputs)) > 30
 
 
@@ -71,7 +72,9 @@ def test_float16_on_float16_weight_model_runs(mediapipe_model_paths):
     data = tflc.to_flatbuffer(tflc.quantize(path, mode="float16"))
     inputs = corpus.sample_inputs(path, seed=0)
     expected = corpus.litert_run(path, inputs)
-    assert max_relative_error(expected, corpus.litert_run(data, inputs)) < 1e-2
+    # its weights are float16 already: the same values behind the same dequantizes
+    for a, e in zip(corpus.litert_run(data, inputs), expected, strict=True):
+        np.testing.assert_array_equal(a, e)
 
 
 def test_bad_modes_and_options():

@@ -72,6 +72,9 @@ def test_int8_matches_tensorflow(name):
     ours = tflc.to_flatbuffer(module)
     assert corpus.tensor_types(ours) <= {"INT8", "INT32", "FLOAT32", "INT64", "BOOL"}
     assert len(ours) <= 1.05 * tf_path.stat().st_size
+    # the same calibration samples, but ranges and scales chosen as tflc does, not bit for bit
+    # as TensorFlow's converter: measured tflc - TensorFlow from -0.44 dB (mlp) to +20.7 dB
+    # (tensor_ops)
     assert mean_sqnr(float_path, ours) >= mean_sqnr(float_path, tf_path) - 0.5
 
 
@@ -84,7 +87,7 @@ def test_io_types_run_in_litert(io):
     dtype = {"float32": np.float32, "int8": np.int8, "uint8": np.uint8}[io]
     assert interpreter.get_input_details()[0]["dtype"] == dtype
     assert interpreter.get_output_details()[0]["dtype"] == dtype
-    assert mean_sqnr(float_path, data) > 30
+    assert mean_sqnr(float_path, data) > 30  # a quality floor: measured 38.8 dB for each io
 
 
 def test_per_tensor_weights():
@@ -93,7 +96,7 @@ def test_per_tensor_weights():
     module = tflc.quantize(float_path, "int8", calibration, per_tensor=True)
     text = tflc.to_text(module, elide_larger_than=0)
     assert "i8:f32:0," not in text  # no per-axis weight types
-    assert mean_sqnr(float_path, tflc.to_flatbuffer(module)) > 20
+    assert mean_sqnr(float_path, tflc.to_flatbuffer(module)) > 20  # a floor: measured 38.8 dB
 
 
 def test_bad_calibration_data(tmp_path):
@@ -258,7 +261,7 @@ def test_qat_model_quantizes_without_calibration():
     assert "FAKE_QUANT" not in names and {"CONV_2D", "MEAN", "FULLY_CONNECTED"} <= names
     interpreter = corpus.litert_interpreter(data)
     scale, zero_point = interpreter.get_input_details()[0]["quantization"]
-    assert abs(scale - 2 / 255) < 1e-6  # the input's fake_quant range, not a calibrated one
+    assert scale == np.float32(2 / 255)  # the input's fake_quant range, not a calibrated one
     values = []
     for seed in range(4):
         x = [np.random.default_rng(seed).uniform(-1, 1, (1, 8, 8, 3)).astype(np.float32)]

@@ -71,6 +71,7 @@ def test_fake_quant_float_model_matches_tensorflow(model):
     for _ in range(4):
         x = rng.uniform(-1.2, 1.2, SHAPE).astype(np.float32)
         expected = model(tf.constant(x)).numpy()
+        # TensorFlow's fake-quant and conv kernels vs LiteRT's: sums in another order
         np.testing.assert_allclose(corpus.litert_run(data, [x])[0], expected, atol=1e-5)
 
 

@@ -1,5 +1,5 @@
 """`tfl.while` and `tfl.if` compiled for the cpu and mcu targets, with no fallback, against LiteRT
-running the same .tflite (float within 1e-4 relative, int8 and integers exactly).
+running the same .tflite (float within 1e-5 relative, int8 and integers exactly).
 
 The models are TensorFlow programs converted by tflc (`tf.while_loop`, `tf.cond`, Keras LSTM and
 GRU layers, which tflc converts to a `tfl.while` over the time steps, not to a fused
@@ -21,7 +21,7 @@ keras = pytest.importorskip("keras")
 import tflc  # noqa: E402
 from corpus import litert_run  # noqa: E402
 
-RTOL = 1e-4  # the issue's bound; the loops here land within about 1e-6
+RTOL = 1e-5  # the targets' tanh, sigmoid and sums vs LiteRT's: measured about 1e-6
 TARGETS = ("cpu", "mcu")
 
 

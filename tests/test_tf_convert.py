@@ -217,6 +217,8 @@ def test_matches_tensorflow_with_no_more_ops(name):
     error = tf_support.max_relative_error(
         tf_support.run_litert(ours, inputs), tf_support.tf_outputs(model, inputs)
     )
+    # TensorFlow's kernels vs LiteRT's on the same float32 values: sums in another order, other
+    # exp/tanh
     assert error <= 1e-5, f"{name}: max relative error {error:.2e}"
     theirs, _ = tf_support.tf_converter(model)
     assert tf_support.count_ops(ours) <= tf_support.count_ops(theirs)
@@ -229,6 +231,7 @@ def test_while_trip_count_is_an_input():
     converted = tflc.convert(model, output="flatbuffer")
     for n in (0, 1, 7):
         (ours,) = tf_support.run_litert(converted, [x, np.array(n, np.int32)])
+        # the loop body's float ops in TensorFlow's kernels vs LiteRT's: an ulp or two a step
         np.testing.assert_allclose(ours, model(x, n).numpy(), rtol=1e-6)
 
 
@@ -262,4 +265,6 @@ def test_tflc_interpreter_runs_control_flow(name):
     model, inputs = CASES[name]()
     outputs = Interpreter(model_content=tflc.convert(model, output="flatbuffer"))(*inputs)
     error = tf_support.max_relative_error(outputs, tf_support.tf_outputs(model, inputs))
+    # TensorFlow's kernels vs LiteRT's on the same float32 values: sums in another order, other
+    # exp/tanh
     assert error <= 1e-5, f"{name}: max relative error {error:.2e}"

@@ -36,6 +36,8 @@ def test_corpus_model_converts(name):
     error = tf_support.max_relative_error(
         tf_support.run_litert(ours, inputs), corpus.tf_reference(name, inputs)
     )
+    # TensorFlow's kernels vs LiteRT's: sums in another order; measured <= 4.4e-6 on the small
+    # models (upsample: LiteRT's own XNNPACK-vs-builtin 3.7e-6), more through mobilenet_v2's depth
     assert error <= (1e-4 if name in corpus.SLOW_TF_MODELS else 1e-5), f"{name}: {error:.2e}"
     theirs = corpus.tf_model_path(name, "float32").read_bytes()
     assert tf_support.count_ops(ours) <= tf_support.count_ops(theirs)

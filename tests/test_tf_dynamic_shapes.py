@@ -93,6 +93,7 @@ def test_unknown_dims_and_batch_3_match_tensorflow(name):
     want = np.asarray(model(x))
     for interp in (Interpreter(model_content=ours), tflc.Interpreter(model_content=ours)):
         got = _resized_run(interp, x)
+        # TensorFlow's kernels vs LiteRT's on the same float32 values: sums in another order
         assert tf_support.max_relative_error([got], [want]) < 1e-5, type(interp)
 
 
@@ -101,6 +102,7 @@ def test_static_backends_compile_at_batch_1():
     module = tflc.convert(model)
     x = RNG.standard_normal((1, 10)).astype(np.float32)
     (got,) = tflc.compile(module, target="cpu")(x)
+    # the cpu target's sums and TensorFlow's in another order
     np.testing.assert_allclose(got, np.asarray(model(x)), rtol=1e-5, atol=1e-5)
 
 
@@ -132,12 +134,14 @@ def test_recurrent_layers_keep_the_unknown_batch(given, tmp_path):
         want = np.asarray(model(x))
         for interp in (Interpreter(model_content=ours), tflc.Interpreter(model_content=ours)):
             got = _resized_run(interp, x)
+            # TensorFlow's kernels vs LiteRT's and the targets': sums in another order
             assert tf_support.max_relative_error([got], [want]) < 1e-5, (type(interp), batch)
     if given == "exported_saved_model":  # the static targets compile it at batch 1
         x = RNG.standard_normal((1, 6, 4)).astype(np.float32)
         module = tflc.convert(source)
         for target in ("cpu", "mcu"):
             (got,) = tflc.compile(module, target=target)(x)
+            # TensorFlow's kernels vs LiteRT's and the targets': sums in another order
             assert tf_support.max_relative_error([got], [np.asarray(model(x))]) < 1e-5, target
 
 
@@ -151,4 +155,5 @@ def test_shapes_computed_at_run_time_resize_in_both_interpreters():
     want = np.asarray(model(x))
     for interp in (Interpreter(model_content=ours), tflc.Interpreter(model_content=ours)):
         got = _resized_run(interp, x)
+        # TensorFlow's kernels vs LiteRT's on the same float32 values: sums in another order
         assert tf_support.max_relative_error([got], [want]) < 1e-5, type(interp)

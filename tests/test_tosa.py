@@ -1,8 +1,9 @@
 """tfl-legalize-to-tosa end to end: the TOSA tflc emits, compiled and run by IREE, matches LiteRT.
 
 IREE is an executor independent of tflc (its own MLIR, tosa-to-linalg and code generation), so
-agreement checks the lowering's semantics, not just that it verifies. Float tolerance: 1e-4
-relative to the largest reference output (summation order differs from XNNPACK's). int8: a
+agreement checks the lowering's semantics, not just that it verifies. Float tolerance: 1e-5
+relative to the largest reference output, 1e-4 for deep models (summation order differs from
+XNNPACK's). int8: a
 stated number of steps from LiteRT's reference kernels: TOSA's DOUBLE_ROUND rescale models
 TFLite's fixed-point multiply (mlp and cnn are exact, MobileNetV2 within one step; LiteRT's own
 XNNPACK and reference kernels differ by up to ~27 steps there), and ops without an integer
@@ -18,10 +19,13 @@ from iree_support import iree_compile, iree_installed, iree_run, tosa_text
 
 pytestmark = pytest.mark.skipif(not iree_installed(), reason="IREE is not installed")
 
+# IREE's sums in another order than XNNPACK's: the small models pass 1e-5 (SMALL_RTOL); the
+# deep ones (mobilenet_v2, mediapipe) compound it over 50+ layers: 1e-4, as on the cpu target.
 RTOL = 1e-4
+SMALL_RTOL = 1e-5
 
 
-def _check_against_litert(path, tmp_path, int8_steps=0, kernels="reference") -> None:
+def _check_against_litert(path, tmp_path, int8_steps=0, kernels="reference", rtol=RTOL) -> None:
     inputs = corpus.sample_inputs(path, seed=0)
     vmfb = iree_compile(tosa_text(path), tmp_path)
     assert not isinstance(vmfb, str), vmfb
@@ -35,7 +39,7 @@ def _check_against_litert(path, tmp_path, int8_steps=0, kernels="reference") -> 
             assert steps.max() <= int8_steps, f"{steps.max()} steps, mean {steps.mean():.3f}"
             continue
         scale = float(np.max(np.abs(want))) or 1.0
-        np.testing.assert_allclose(got, want, rtol=RTOL, atol=RTOL * scale)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
 
 
 @pytest.mark.slow
@@ -46,7 +50,7 @@ def test_mobilenet_v2_through_iree_matches_litert(mode, tmp_path):
 
 @pytest.mark.parametrize("name", corpus.SMALL_TF_MODELS)
 def test_small_float32_models_through_iree_match_litert(name, tmp_path):
-    _check_against_litert(corpus.tf_model_path(name, "float32"), tmp_path)
+    _check_against_litert(corpus.tf_model_path(name, "float32"), tmp_path, rtol=SMALL_RTOL)
 
 
 # (model, steps allowed, LiteRT kernels): the reference kernels lack ELU and TILE v3. mlp and
