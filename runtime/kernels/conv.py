@@ -18,6 +18,7 @@ from tflc.runtime.kernels.common import (
     patches,
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
+    threaded_matmul,
 )
 from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.litert_gemm import litert_matmul
@@ -106,9 +107,17 @@ def _conv_float(node, x, w, b):
         if node.const(1) is not None:
             node.cache["w2"] = w2
     cols = _conv_columns(pad_hw(x, pads), kh, kw, stride, dilation, out_hw)
-    gemm = np.matmul
+    threads = node.interpreter.kernel_threads
     if node.interpreter.litert_float_order:
-        gemm = _litert_gemm
+
+        def gemm(a, bt):
+            return litert_matmul(a, bt.T, threads)
+
+    else:
+
+        def gemm(a, bt):
+            return threaded_matmul(threads, a, bt)
+
     out = _grouped_gemm(cols, w2, groups, gemm)
     if b is not None:
         out += b  # LiteRT adds the bias after the sum
@@ -170,12 +179,13 @@ def _conv_quantized(node, x, w, b):
     # Zero-point-adjusted integers are exact in float while every partial sum of the GEMM
     # stays below 2^24 (float32) or 2^53 (float64): then BLAS computes the integer sums.
     dtype = exact_float_dtype(float(w2.shape[1]) * x_max * node.cache["wq_max"])
+    threads = node.interpreter.kernel_threads
     if dtype is None:
         xi = x.astype(np.int64) - in_zp
         cols = _conv_columns(pad_hw(xi, pads), kh, kw, stride, dilation, out_hw)
 
         def gemm(a, bt):
-            return int_matmul(a, bt, x_max, node.cache["wq_max"])
+            return int_matmul(a, bt, x_max, node.cache["wq_max"], threads)
 
         acc = _grouped_gemm(cols, w2, groups, gemm)
     else:
@@ -185,7 +195,11 @@ def _conv_quantized(node, x, w, b):
         xf = x.astype(dtype)
         xf -= in_zp
         cols = _conv_columns(pad_hw(xf, pads), kh, kw, stride, dilation, out_hw)
-        acc = _grouped_gemm(cols, node.cache[key], groups, np.matmul).astype(np.int64)
+
+        def exact_gemm(a, bt):
+            return threaded_matmul(threads, a, bt)
+
+        acc = _grouped_gemm(cols, node.cache[key], groups, exact_gemm).astype(np.int64)
     if b is not None:
         acc += b.astype(np.int64)
     mult, shift = conv_multipliers(node)
@@ -196,10 +210,6 @@ def _conv_quantized(node, x, w, b):
         rounding = "tflite"
     out = requantize(node, acc, mult, shift, out_zp, rounding, accum64)
     return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
-
-
-def _litert_gemm(a: np.ndarray, bt: np.ndarray) -> np.ndarray:
-    return litert_matmul(a, bt.T)
 
 
 def _conv_hybrid(node, x, w, b):
@@ -222,7 +232,7 @@ def _conv_hybrid(node, x, w, b):
     w2 = w.reshape(o_ch, -1).astype(np.int32)
 
     def gemm(a, bt):
-        return int_matmul(a, bt, 255, 128)
+        return int_matmul(a, bt, 255, 128, node.interpreter.kernel_threads)
 
     acc = _grouped_gemm(cols, w2, groups, gemm).reshape(n, -1, o_ch)
     accf = acc.astype(np.float32)
@@ -241,31 +251,38 @@ def _conv_hybrid(node, x, w, b):
 # --- depthwise --------------------------------------------------------------------------
 
 
-def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype, initial=None):
+def _depthwise_taps(node, xp, w, stride, dilation, out_hw, acc_dtype, initial=None):
     """sum over taps (row by row) of shifted input slices times the tap's per-channel weights,
-    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias)."""
+    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias).
+    Ranges of output rows go to the interpreter's threads; each element sums its taps in order."""
     n, _, _, c = xp.shape
     kh, kw = w.shape[1], w.shape[2]
     oh, ow = out_hw
     acc = np.empty((n, oh, ow, c), dtype=acc_dtype)
-    tmp = np.empty_like(acc)
-    if initial is not None:
-        acc[...] = initial
-    for dy in range(kh):
-        y0 = dy * dilation[0]
-        for dx in range(kw):
-            x0 = dx * dilation[1]
-            tap = xp[
-                :,
-                y0 : y0 + (oh - 1) * stride[0] + 1 : stride[0],
-                x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
-                :,
-            ]
-            if dy == dx == 0 and initial is None:
-                np.multiply(tap, w[0, 0, 0], out=acc)  # the first tap initializes the sum
-            else:
-                np.multiply(tap, w[0, dy, dx], out=tmp)
-                acc += tmp
+
+    def row_range(r0: int, r1: int) -> None:
+        part = acc[:, r0:r1]
+        tmp = np.empty_like(part)
+        if initial is not None:
+            part[...] = initial
+        for dy in range(kh):
+            y0 = dy * dilation[0] + r0 * stride[0]
+            for dx in range(kw):
+                x0 = dx * dilation[1]
+                tap = xp[
+                    :,
+                    y0 : y0 + (r1 - r0 - 1) * stride[0] + 1 : stride[0],
+                    x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
+                    :,
+                ]
+                if dy == dx == 0 and initial is None:
+                    np.multiply(tap, w[0, 0, 0], out=part)  # the first tap initializes the sum
+                else:
+                    np.multiply(tap, w[0, dy, dx], out=tmp)
+                    part += tmp
+
+    threads = node.interpreter.kernel_threads
+    threads.run(threads.ranges(oh, acc.size * kh * kw), row_range)
     return acc
 
 
@@ -290,7 +307,7 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     if x.dtype == np.float32:
         xp = pad_hw(_depthwise_input(node, x), pads)
         return float_activation(
-            _depthwise_taps(xp, w, stride, dilation, out_hw, np.float32, initial=b), act, node
+            _depthwise_taps(node, xp, w, stride, dilation, out_hw, np.float32, initial=b), act, node
         )
     in_t, out_t, w_t = node.input(0), node.output(), node.input(1)
     _, in_zp = scale_zp(in_t)
@@ -306,7 +323,7 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     dtype = np.float32 if bound < 2**24 else np.int64
     xi = _depthwise_input(node, x).astype(dtype)
     xi -= in_zp
-    acc = _depthwise_taps(pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
+    acc = _depthwise_taps(node, pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
     acc = acc.astype(np.int64)
     if b is not None:
         acc += b.astype(np.int64)
@@ -337,7 +354,9 @@ def _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads):
     q, scaling, offset = quantize_batches_asymmetric(x.reshape(n, -1))
     xi = (q - offset[:, None]).reshape(x.shape)
     xi = _depthwise_input(node, xi)
-    acc = _depthwise_taps(pad_hw(xi, pads), w.astype(np.int64), stride, dilation, out_hw, np.int64)
+    acc = _depthwise_taps(
+        node, pad_hw(xi, pads), w.astype(np.int64), stride, dilation, out_hw, np.int64
+    )
     w_scales = channel_scales(node.input(1))[0].astype(np.float32)
     out = acc.astype(np.float32) * w_scales
     out *= scaling.reshape(n, 1, 1, 1)
