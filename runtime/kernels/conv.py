@@ -133,18 +133,34 @@ def requantize(
     out_zp: int,
     rounding: str,
     accum64: bool = False,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
+    """The output of integer sums `acc` (int64, or floats holding exact integers) plus `bias`,
+    channels last; ranges of rows on the interpreter's threads (every value on its own)."""
     t = node.output()
     lo, hi = activation_range_quantized(
         node.options.get("fused_activation_function", "NONE"),
         *scale_zp(t),
         t.type,
     )
-    if accum64:
-        scaled = multiply_by_quantized_multiplier_64(acc, multiplier, shift)
-    else:
-        scaled = multiply_by_quantized_multiplier(acc, multiplier, shift, rounding)
-    return np.clip(scaled + out_zp, lo, hi).astype(node.out_dtype())
+    out = np.empty(acc.shape, dtype=node.out_dtype())
+    rows = acc.reshape(-1, acc.shape[-1]) if acc.ndim else acc.reshape(1, 1)
+    out_rows = out.reshape(rows.shape)
+    bias = None if bias is None else bias.astype(np.int64)
+
+    def row_range(start: int, stop: int) -> None:
+        part = rows[start:stop].astype(np.int64)
+        if bias is not None:
+            part += bias
+        if accum64:
+            scaled = multiply_by_quantized_multiplier_64(part, multiplier, shift)
+        else:
+            scaled = multiply_by_quantized_multiplier(part, multiplier, shift, rounding)
+        out_rows[start:stop] = np.clip(scaled + out_zp, lo, hi)
+
+    threads = node.interpreter.kernel_threads
+    threads.run(threads.ranges(rows.shape[0], 16 * rows.size), row_range)
+    return out
 
 
 def conv_multipliers(
@@ -199,16 +215,14 @@ def _conv_quantized(node, x, w, b):
         def exact_gemm(a, bt):
             return threaded_matmul(threads, a, bt)
 
-        acc = _grouped_gemm(cols, node.cache[key], groups, exact_gemm).astype(np.int64)
-    if b is not None:
-        acc += b.astype(np.int64)
+        acc = _grouped_gemm(cols, node.cache[key], groups, exact_gemm)
     mult, shift = conv_multipliers(node)
     accum64 = in_t.type == "INT16" and (b is None or b.dtype == np.int64)
     # LiteRT's optimized (ruy) path rounds ties upward; grouped convs use the reference one.
     rounding = "tflite" if groups != 1 else "neon"
     if in_t.type == "INT16" and not accum64 and (in_zp or out_zp):
         rounding = "tflite"
-    out = requantize(node, acc, mult, shift, out_zp, rounding, accum64)
+    out = requantize(node, acc, mult, shift, out_zp, rounding, accum64, bias=b)
     return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
 
 
@@ -324,17 +338,14 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     xi = _depthwise_input(node, x).astype(dtype)
     xi -= in_zp
     acc = _depthwise_taps(node, pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
-    acc = acc.astype(np.int64)
-    if b is not None:
-        acc += b.astype(np.int64)
     mult, shift = conv_multipliers(node)
     if in_t.type == "UINT8":
-        return _requantize_uint8_depthwise(node, acc, mult, shift, out_zp)
+        return _requantize_uint8_depthwise(node, acc, mult, shift, out_zp, b)
     accum64 = in_t.type == "INT16"
-    return requantize(node, acc, mult, shift, out_zp, "neon", accum64)
+    return requantize(node, acc, mult, shift, out_zp, "neon", accum64, bias=b)
 
 
-def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp):
+def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp, bias):
     """uint8 DepthwiseConvGeneral stores each output row in chunks of at most 2048 values;
     in a chunk, blocks of 4 go through NEON (SQRDMULH + RoundingDivideByPOT) and the
     leftover values through the reference MultiplyByQuantizedMultiplier."""
@@ -344,8 +355,8 @@ def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp):
     chunk_len = depth * np.minimum(pixels, ow - (x // pixels) * pixels)
     pos = (x % pixels)[:, None] * depth + np.arange(depth)[None, :]
     vector = pos < (chunk_len // 4 * 4)[:, None]
-    ref = requantize(node, acc, mult, shift, out_zp, "tflite")
-    vec = requantize(node, acc, mult, shift, out_zp, "neon_high_mul")
+    ref = requantize(node, acc, mult, shift, out_zp, "tflite", bias=bias)
+    vec = requantize(node, acc, mult, shift, out_zp, "neon_high_mul", bias=bias)
     return np.where(vector[None, None], vec, ref)
 
 

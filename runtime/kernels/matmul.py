@@ -104,13 +104,11 @@ def _fc_quantized(node: Node, rows: np.ndarray, w: np.ndarray, b: np.ndarray | N
         node.cache["wq_max"],
         node.interpreter.kernel_threads,
     )
-    if b is not None:
-        acc = acc + b.astype(np.int64)
     if in_t.type == "INT16":
-        return _requantize_double(node, acc, out_zp)
+        return _requantize_double(node, acc if b is None else acc + b.astype(np.int64), out_zp)
     mult, shift = conv_multipliers(node)
     # LiteRT runs int8/uint8 FC through ruy, whose rounding breaks ties upward.
-    return requantize(node, acc, mult, shift, out_zp, "neon")
+    return requantize(node, acc, mult, shift, out_zp, "neon", bias=b)
 
 
 def _requantize_double(node: Node, acc: np.ndarray, out_zp: int) -> np.ndarray:
