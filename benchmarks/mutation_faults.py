@@ -285,13 +285,13 @@ FAULTS: tuple[Fault, ...] = (
         "runtime/kernels/common.py",
         "rows = gemm_ranges(m, k * o)",
         "rows = threads.ranges(m, m * k * o)",
-        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[float32-blas]",),
+        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[float32-blas-every-layer]",),
     ),
     Fault(
         "kernel threads: LiteRT-order ranges cut a 4-pixel tile",
         "runtime/kernels/litert_gemm.py",
-        "pixels = threads.ranges(m, m * k * o, align=_NR)",
-        "pixels = threads.ranges(m, m * k * o, align=1)",
+        "pixels = threads.ranges(m, work, align=_NR)",
+        "pixels = threads.ranges(m, work, align=1)",
         (f"{_THREADS}::test_batched_models_same_bits_on_more_threads[float32-litert-mlp-12]",),
     ),
     Fault(
@@ -299,6 +299,6 @@ FAULTS: tuple[Fault, ...] = (
         "runtime/kernel_threads.py",
         'if len(runs) <= 1 or getattr(_worker, "active", False):',
         "if True:",
-        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[int8-blas]",),
+        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[int8-blas-large-layers]",),
     ),
 )

@@ -24,9 +24,12 @@ LITERT_DEFAULT_THREADS = 1
 # A BLAS product is cut into at most this many ranges: the counts divide evenly among 2, 3,
 # 4 or 6 threads.
 _RANGE_COUNTS = (12, 6, 4, 2)
-# The least work (multiply-adds or elements) a range gets: waking a thread costs about what
-# BLAS does with this much. Tests lower it to split small models.
-MIN_SPLIT_WORK = 1 << 19
+# Work is counted in BLAS multiply-adds (about 0.04 ns each on one AVX-512 core); one pass of
+# a numpy ufunc over one value costs about UFUNC_PASS of them. A range gets at least
+# MIN_SPLIT_WORK (about 0.2 ms), well above the cost of waking a thread; tests lower it to
+# split small models.
+UFUNC_PASS = 32
+MIN_SPLIT_WORK = 1 << 22
 
 Range = tuple[int, int]
 Work = Callable[[int, int], None]
@@ -79,8 +82,8 @@ class KernelThreads:
             future.result()  # a worker's exception, as the kernel would have raised it
 
     def ranges(self, total: int, work: int, align: int = 1) -> list[Range]:
-        """[0, total) split among the threads (see split_evenly), or whole when `work`
-        (elements or multiply-adds) is too little to pay for waking a thread."""
+        """[0, total) split among the threads (see split_evenly), or whole when `work` (in
+        BLAS multiply-adds) is too little to pay for waking a thread."""
         return split_evenly(total, self.count if work >= MIN_SPLIT_WORK else 1, align)
 
     def shutdown(self) -> None:

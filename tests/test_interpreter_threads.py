@@ -61,19 +61,24 @@ def _check_same_bits_on_threads(path, inputs, float_order, log: RangeLog, batch=
             assert np.array_equal(e, g, equal_nan=True), f"num_threads={n} changed the bits"
 
 
+@pytest.fixture
+def split_small_work(monkeypatch) -> None:
+    """Every kernel splits, the small layers too, as the large layers do."""
+    monkeypatch.setattr(kernel_threads, "MIN_SPLIT_WORK", 1)
+
+
+@pytest.mark.parametrize("every_layer", [False, True], ids=["large-layers", "every-layer"])
 @pytest.mark.parametrize(
     "mode, float_order",
     [("float32", "blas"), ("float32", "litert"), ("int8", "blas")],
 )
-def test_mobilenet_v2_same_bits_on_more_threads(mode, float_order, range_log) -> None:
+def test_mobilenet_v2_same_bits_on_more_threads(
+    mode, float_order, every_layer, range_log, monkeypatch
+) -> None:
+    if every_layer:
+        monkeypatch.setattr(kernel_threads, "MIN_SPLIT_WORK", 1)
     path = tf_model_path("mobilenet_v2", mode)
     _check_same_bits_on_threads(path, sample_inputs(path, seed=0), float_order, range_log)
-
-
-@pytest.fixture
-def split_small_work(monkeypatch) -> None:
-    """Every kernel of a small model splits, as MobileNetV2's large layers do."""
-    monkeypatch.setattr(kernel_threads, "MIN_SPLIT_WORK", 1)
 
 
 def _batched_inputs(path, batch: int) -> list[np.ndarray]:

@@ -8,6 +8,7 @@ adjusted integers (exactly, see `int_matmul`) and requantize with TFLite's fixed
 from __future__ import annotations
 
 import numpy as np
+from tflc.runtime.kernel_threads import UFUNC_PASS
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     exact_float_dtype,
@@ -159,7 +160,7 @@ def requantize(
         out_rows[start:stop] = np.clip(scaled + out_zp, lo, hi)
 
     threads = node.interpreter.kernel_threads
-    threads.run(threads.ranges(rows.shape[0], 16 * rows.size), row_range)
+    threads.run(threads.ranges(rows.shape[0], 8 * UFUNC_PASS * rows.size), row_range)
     return out
 
 
@@ -296,7 +297,7 @@ def _depthwise_taps(node, xp, w, stride, dilation, out_hw, acc_dtype, initial=No
                     part += tmp
 
     threads = node.interpreter.kernel_threads
-    threads.run(threads.ranges(oh, acc.size * kh * kw), row_range)
+    threads.run(threads.ranges(oh, 2 * UFUNC_PASS * acc.size * kh * kw), row_range)
     return acc
 
 

@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 from tflc.runtime.host_cpu import host_eigen_l1_data_bytes
-from tflc.runtime.kernel_threads import SERIAL, KernelThreads
+from tflc.runtime.kernel_threads import SERIAL, UFUNC_PASS, KernelThreads
 
 _DEPTH_PEELING = 8
 # LiteRT's Eigen is built for SSE: float packets of 4 lanes, an 8 x 4 register tile
@@ -143,8 +143,9 @@ def litert_matmul(a: np.ndarray, w: np.ndarray, threads: KernelThreads = SERIAL)
         return gemv(a, w[0])[:, None]
     out = np.empty((m, o), dtype=np.float32)
 
-    pixels = threads.ranges(m, m * k * o, align=_NR)
-    channels = threads.ranges(o, m * k * o, align=_MR) if len(pixels) == 1 else []
+    work = 2 * UFUNC_PASS * m * k * o  # a multiply and an add pass per product
+    pixels = threads.ranges(m, work, align=_NR)
+    channels = threads.ranges(o, work, align=_MR) if len(pixels) == 1 else []
     if len(channels) > 1:
 
         def channel_range(start: int, stop: int) -> None:
