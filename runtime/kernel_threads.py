@@ -64,18 +64,21 @@ class KernelThreads:
         self._lock = threading.Lock()
 
     def run(self, ranges: Sequence[Range], work: Work) -> None:
-        """work(start, stop) for every range; the ranges go in `count` contiguous runs, one per
-        thread. A call from inside a worker runs its ranges there (nothing waits on itself)."""
-        runs = _contiguous_runs(list(ranges), self.count)
-        if len(runs) <= 1 or getattr(_worker, "active", False):
+        """work(start, stop) for every range. The calling thread and up to count - 1 workers
+        take the ranges in order, each the next one left: a worker the host is slow to wake
+        finds them done by the others, so a loaded host costs no more than one thread. A call
+        from inside a worker runs its ranges there (nothing waits on itself)."""
+        ranges = list(ranges)
+        helpers = min(self.count, len(ranges)) - 1
+        if helpers <= 0 or getattr(_worker, "active", False):
             for rng in ranges:
                 _run_range(work, rng)
             return
         pool = self._pool or self._start()
-        futures = [pool.submit(_run_ranges, work, run) for run in runs[1:]]
+        queue = _RangeQueue(ranges)
+        futures = [pool.submit(_worker_drains, queue, work) for _ in range(helpers)]
         try:
-            for rng in runs[0]:
-                _run_range(work, rng)
+            queue.drain(work)
         finally:
             wait(futures)  # no worker still writes the output when the caller goes on
         for future in futures:
@@ -131,17 +134,33 @@ def gemm_ranges(rows: int, macs_per_row: int, align: int = 8) -> list[Range]:
     return [(0, rows)]
 
 
-def _contiguous_runs(ranges: list[Range], count: int) -> list[list[Range]]:
-    n = len(ranges)
-    count = max(min(count, n), 1)
-    return [ranges[n * i // count : n * (i + 1) // count] for i in range(count)]
+class _RangeQueue:
+    """Ranges handed out one at a time, in order; none after a range failed."""
+
+    def __init__(self, ranges: list[Range]):
+        self._ranges = ranges
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def drain(self, work: Work) -> None:
+        while True:
+            with self._lock:
+                if self._next >= len(self._ranges):
+                    return
+                rng = self._ranges[self._next]
+                self._next += 1
+            try:
+                _run_range(work, rng)
+            except BaseException:
+                with self._lock:
+                    self._next = len(self._ranges)
+                raise
 
 
-def _run_ranges(work: Work, ranges: list[Range]) -> None:
+def _worker_drains(queue: _RangeQueue, work: Work) -> None:
     _worker.active = True
     try:
-        for rng in ranges:
-            _run_range(work, rng)
+        queue.drain(work)
     finally:
         _worker.active = False
 
