@@ -14,6 +14,7 @@ from tflc.errors import TflcError
 from tflc.runtime import blas_threads, kernel_threads
 from tflc.runtime.interpreter import Interpreter
 from tflc.runtime.kernel_threads import KernelThreads, split_evenly
+from tflc.tools import run_cli
 
 THREAD_COUNTS = (2, 3)  # 3 splits unevenly
 
@@ -188,3 +189,18 @@ def test_blas_runs_one_thread_inside_kernels_only(range_log) -> None:
         assert get() == 2
     finally:
         set_(before)
+
+
+def test_tflc_run_threads_flag(tmp_path, capsys) -> None:
+    path = str(tf_model_path("cnn", "int8"))
+    outputs = {}
+    for n in (1, 2):
+        out = tmp_path / f"out{n}.npz"
+        assert run_cli.main([path, "--random-inputs", "--threads", str(n), "-o", str(out)]) == 0
+        outputs[n] = dict(np.load(out))
+    assert outputs[1].keys() == outputs[2].keys()
+    for name, value in outputs[1].items():
+        assert np.array_equal(value, outputs[2][name])
+    assert run_cli.main([path, "--random-inputs", "--threads", "-3"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: Interpreter: num_threads must be an integer >= -1 or None, got -3"
