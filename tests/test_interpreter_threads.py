@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from corpus import sample_inputs, tf_model_path
+from corpus import mediapipe_models, sample_inputs, tf_model_path
 from tflc.errors import TflcError
 from tflc.runtime import blas_threads, kernel_threads
 from tflc.runtime.interpreter import Interpreter
@@ -30,7 +30,7 @@ class RangeLog:
     def __call__(self, ident: int, start: int, stop: int) -> None:
         blas = blas_threads._openblas()
         if threading.current_thread() is threading.main_thread():
-            time.sleep(0.002)  # leaves the workers time to take ranges on a loaded host
+            time.sleep(0.0005)  # leaves the workers time to take ranges on a loaded host
         with self._lock:
             self.threads.add(ident)
             if blas is not None:
@@ -112,6 +112,21 @@ def test_batched_models_same_bits_on_more_threads(
     path = tf_model_path(name, mode)
     inputs = _batched_inputs(path, batch) if batch else sample_inputs(path, seed=0)
     _check_same_bits_on_threads(path, inputs, float_order, range_log, batch)
+
+
+MEDIAPIPE = mediapipe_models()
+
+
+@pytest.mark.usefixtures("split_small_work")
+@pytest.mark.parametrize("path", MEDIAPIPE, ids=[p.stem for p in MEDIAPIPE])
+def test_mediapipe_models_same_bits_on_3_threads(path, range_log) -> None:
+    """Production float models (mediapipe's custom transpose conv among them), LiteRT order."""
+    inputs = sample_inputs(path, seed=0)
+    expected = _run(path, inputs, 1, "litert")
+    got = _run(path, inputs, 3, "litert")
+    assert len(range_log.threads) >= 2
+    for e, g in zip(expected, got, strict=True):
+        assert np.array_equal(e, g, equal_nan=True)
 
 
 @pytest.mark.parametrize("count", THREAD_COUNTS)
