@@ -4,6 +4,7 @@ outputs are the same bits as on one thread, in both float orders and in int8
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -219,3 +220,28 @@ def test_tflc_run_threads_flag(tmp_path, capsys) -> None:
     assert run_cli.main([path, "--random-inputs", "--threads", "-3"]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "error: Interpreter: num_threads must be an integer >= -1 or None, got -3"
+
+
+def _kernel_workers() -> int:
+    return sum(t.name.startswith("tflc-kernel") for t in threading.enumerate())
+
+
+def test_pool_starts_on_first_split_and_ends_with_the_interpreter() -> None:
+    """One thread makes no pool; N threads make N - 1 workers (the caller is the Nth), which
+    end when the interpreter is collected."""
+    path = tf_model_path("mobilenet_v2", "int8")
+    inputs = sample_inputs(path, seed=0)
+    before = _kernel_workers()
+    single = Interpreter(model_path=path, num_threads=1)
+    single(*inputs)
+    assert _kernel_workers() == before
+    interp = Interpreter(model_path=path, num_threads=3)
+    assert _kernel_workers() == before  # nothing started before a kernel splits
+    interp(*inputs)
+    assert _kernel_workers() == before + 2
+    del interp
+    gc.collect()  # nodes and their interpreter refer to each other
+    deadline = time.monotonic() + 10
+    while _kernel_workers() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _kernel_workers() == before
