@@ -145,6 +145,8 @@ def requantize(
         t.type,
     )
     out = np.empty(acc.shape, dtype=node.out_dtype())
+    if out.size == 0:
+        return out
     rows = acc.reshape(-1, acc.shape[-1]) if acc.ndim else acc.reshape(1, 1)
     out_rows = out.reshape(rows.shape)
     bias = None if bias is None else bias.astype(np.int64)
