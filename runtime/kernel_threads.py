@@ -84,6 +84,11 @@ class KernelThreads:
         for future in futures:
             future.result()  # a worker's exception, as the kernel would have raised it
 
+    def for_work(self, work: int) -> KernelThreads:
+        """These threads, or the caller's alone when `work` (in BLAS multiply-adds) is too
+        little to pay for waking a thread."""
+        return self if work >= MIN_SPLIT_WORK else SERIAL
+
     def ranges(self, total: int, work: int, align: int = 1) -> list[Range]:
         """[0, total) split among the threads (see split_evenly), or whole when `work` (in
         BLAS multiply-adds) is too little to pay for waking a thread."""
@@ -122,6 +127,13 @@ def split_evenly(total: int, parts: int, align: int = 1) -> list[Range]:
     parts = max(min(parts, units), 1)
     bounds = [align * (units * i // parts) for i in range(parts)] + [total]
     return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i + 1] > bounds[i]]
+
+
+def blocks(total: int, size: int) -> list[Range]:
+    """[0, total) in ranges of `size` (the last shorter): elementwise work in cache-sized
+    pieces, whose temporaries the allocator reuses instead of mapping fresh pages."""
+    size = max(size, 1)
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
 
 
 def gemm_ranges(rows: int, macs_per_row: int, align: int = 8) -> list[Range]:

@@ -8,7 +8,7 @@ adjusted integers (exactly, see `int_matmul`) and requantize with TFLite's fixed
 from __future__ import annotations
 
 import numpy as np
-from tflc.runtime.kernel_threads import UFUNC_PASS
+from tflc.runtime.kernel_threads import UFUNC_PASS, blocks
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     exact_float_dtype,
@@ -126,6 +126,10 @@ def _conv_float(node, x, w, b):
     return float_activation(out, node.options.get("fused_activation_function"), node)
 
 
+# Values requantized at a time: the int64 temporaries (512 KiB each) stay in the L2 cache.
+_REQUANTIZE_BLOCK = 1 << 16
+
+
 def requantize(
     node: Node,
     acc: np.ndarray,
@@ -161,8 +165,8 @@ def requantize(
             scaled = multiply_by_quantized_multiplier(part, multiplier, shift, rounding)
         out_rows[start:stop] = np.clip(scaled + out_zp, lo, hi)
 
-    threads = node.interpreter.kernel_threads
-    threads.run(threads.ranges(rows.shape[0], 8 * UFUNC_PASS * rows.size), row_range)
+    threads = node.interpreter.kernel_threads.for_work(8 * UFUNC_PASS * rows.size)
+    threads.run(blocks(rows.shape[0], _REQUANTIZE_BLOCK // rows.shape[1]), row_range)
     return out
 
 
