@@ -5,7 +5,9 @@
 Target: MobileNetV2 float32 within 10x of LiteRT (XNNPACK, num_threads=1). The runs alternate
 in the same process, so machine noise hits all alike; the figures are median times. With
 `--threads N`, tflc runs with num_threads=1 and num_threads=N (the speedup column), LiteRT with
-num_threads=N, and the ratio (and the target) compares the two at N threads. The interpreter
+num_threads=N, and the ratio (and the target) compares the two at N threads; a last line gives
+the speedup plain numpy BLAS gets from N Python threads on the host at that moment, the
+ceiling for tflc's (a host whose cores are busy with other work gives ~1x). The interpreter
 holds numpy's BLAS to one thread itself (runtime/blas_threads.py); the variables below do the
 same for a BLAS it cannot cap. Exits 1 if the target is missed.
 """
@@ -20,6 +22,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -74,6 +77,33 @@ def measure(mode: str, rounds: int, threads: int = 1) -> dict:
     }
 
 
+def host_parallelism(threads: int, rounds: int) -> float:
+    """The speedup plain numpy gets from `threads` Python threads on this host now (the same
+    BLAS products split among them, no tflc): the ceiling for the interpreter's speedup, which
+    a host busy with other work lowers."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((1568, 576), dtype=np.float32)
+    b = rng.standard_normal((576, 160), dtype=np.float32)
+    per_thread = 4
+
+    def products(count: int) -> None:
+        for _ in range(count):
+            a @ b
+
+    def on_threads() -> None:
+        workers = [threading.Thread(target=products, args=(per_thread,)) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    one, many = [], []
+    for _ in range(rounds):
+        one.append(_once(lambda: products(per_thread * threads)))
+        many.append(_once(on_threads))
+    return statistics.median(one) / statistics.median(many)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="timed runs of each (default 20)")
@@ -117,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
         f"(median of {args.rounds} alternating runs, num_threads={n}; numpy {np.__version__}, "
         f"{os.cpu_count()} cores)"
     )
+    if threaded:
+        ceiling = host_parallelism(n, args.rounds)
+        print(f"host now: plain numpy BLAS on {n} Python threads runs {ceiling:.2f}x one thread")
     return 0 if ok else 1
 
 
