@@ -2,7 +2,8 @@
 
 numpy releases the GIL in BLAS products and in ufuncs over large arrays, so the kernels that
 carry the time (conv, depthwise conv, fully-connected, batch matmul, transpose conv) compute
-their independent outputs (output rows, columns or batches) in contiguous ranges on a small pool.
+their independent outputs (output rows, columns or batches) in contiguous ranges, which the
+calling thread and a small pool take in order.
 Threads never change a result: no range cuts a sum, and the ranges of a BLAS product are fixed
 by its shape alone (`gemm_ranges`), because OpenBLAS picks its kernel (and so the order of a
 sum) by the size of each call. The LiteRT-order products split where every output element
