@@ -15,6 +15,13 @@ _F32_EXACT = float(1 << 24)
 _F64_EXACT = float(1 << 53)
 
 
+def activation_in_place(part: np.ndarray, activation: str | int | None, node: Node) -> None:
+    """float_activation written back into `part`."""
+    result = float_activation(part, activation, node)
+    if result is not part:
+        part[...] = result
+
+
 def float_activation(x: np.ndarray, activation: str | int | None, node: Node) -> np.ndarray:
     """Applies a fused activation to a float array, in place when possible."""
     if activation in (None, "NONE", 0):
@@ -71,9 +78,14 @@ def exact_float_dtype(bound: float) -> np.dtype | None:
     return None
 
 
-def threaded_matmul(threads: KernelThreads, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def threaded_matmul(
+    threads: KernelThreads, a: np.ndarray, b: np.ndarray, finish=None
+) -> np.ndarray:
     """a (M, K) @ b (K, O) as numpy computes it, in ranges of output rows (or of columns, when
-    the rows are few) that the shape alone fixes: the same BLAS calls on any thread count."""
+    the rows are few) that the shape alone fixes: the same BLAS calls on any thread count.
+    `finish(part, columns)` then updates each range of the result in place, on the same thread
+    (a bias and an activation, value by value); `columns` is the slice of output columns it
+    holds."""
     (m, k), o = a.shape, b.shape[1]
     out = np.empty((m, o), dtype=np.result_type(a, b))
     rows = gemm_ranges(m, k * o)
@@ -82,12 +94,16 @@ def threaded_matmul(threads: KernelThreads, a: np.ndarray, b: np.ndarray) -> np.
 
         def column_range(start: int, stop: int) -> None:
             out[:, start:stop] = a @ b[:, start:stop]
+            if finish is not None:
+                finish(out[:, start:stop], slice(start, stop))
 
         threads.run(columns, column_range)
     else:
 
         def row_range(start: int, stop: int) -> None:
             np.matmul(a[start:stop], b, out=out[start:stop])
+            if finish is not None:
+                finish(out[start:stop], slice(None))
 
         threads.run(rows, row_range)
     return out

@@ -11,9 +11,9 @@ import numpy as np
 from tflc.runtime.kernel_threads import UFUNC_PASS, blocks
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
+    activation_in_place,
     exact_float_dtype,
     flat_bias,
-    float_activation,
     int_matmul,
     pad_hw,
     patches,
@@ -109,21 +109,29 @@ def _conv_float(node, x, w, b):
             node.cache["w2"] = w2
     cols = _conv_columns(pad_hw(x, pads), kh, kw, stride, dilation, out_hw)
     threads = node.interpreter.kernel_threads
-    if node.interpreter.litert_float_order:
+    act = node.options.get("fused_activation_function")
 
-        def gemm(a, bt):
-            return litert_matmul(a, bt.T, threads)
+    def finish(part: np.ndarray, columns: slice = slice(None)) -> None:
+        if b is not None:
+            part += b[columns]  # LiteRT adds the bias after the sum
+        activation_in_place(part, act, node)
 
-    else:
+    if node.interpreter.litert_float_order or groups != 1:
+        if node.interpreter.litert_float_order:
 
-        def gemm(a, bt):
-            return threaded_matmul(threads, a, bt)
+            def gemm(a, bt):
+                return litert_matmul(a, bt.T, threads)
 
-    out = _grouped_gemm(cols, w2, groups, gemm)
-    if b is not None:
-        out += b  # LiteRT adds the bias after the sum
-    out = out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
-    return float_activation(out, node.options.get("fused_activation_function"), node)
+        else:
+
+            def gemm(a, bt):
+                return threaded_matmul(threads, a, bt)
+
+        out = _grouped_gemm(cols, w2, groups, gemm)
+        finish(out)
+    else:  # the bias and the activation on each range's thread, while it is in cache
+        out = threaded_matmul(threads, cols, w2.T, finish)
+    return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
 
 
 # Values requantized at a time: the int64 temporaries (512 KiB each) stay in the L2 cache.
@@ -272,10 +280,13 @@ def _conv_hybrid(node, x, w, b):
 # --- depthwise --------------------------------------------------------------------------
 
 
-def _depthwise_taps(node, xp, w, stride, dilation, out_hw, acc_dtype, initial=None):
+def _depthwise_taps(
+    node, xp, w, stride, dilation, out_hw, acc_dtype, initial=None, finish=None
+) -> np.ndarray:
     """sum over taps (row by row) of shifted input slices times the tap's per-channel weights,
-    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias).
-    Ranges of output rows go to the interpreter's threads; each element sums its taps in order."""
+    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias),
+    then `finish(part)` in place. Ranges of output rows go to the interpreter's threads; each
+    element sums its taps in order."""
     n, _, _, c = xp.shape
     kh, kw = w.shape[1], w.shape[2]
     oh, ow = out_hw
@@ -301,6 +312,8 @@ def _depthwise_taps(node, xp, w, stride, dilation, out_hw, acc_dtype, initial=No
                 else:
                     np.multiply(tap, w[0, dy, dx], out=tmp)
                     part += tmp
+        if finish is not None:
+            finish(part)
 
     threads = node.interpreter.kernel_threads
     threads.run(threads.ranges(oh, 2 * UFUNC_PASS * acc.size * kh * kw), row_range)
@@ -327,8 +340,12 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
         return _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads)
     if x.dtype == np.float32:
         xp = pad_hw(_depthwise_input(node, x), pads)
-        return float_activation(
-            _depthwise_taps(node, xp, w, stride, dilation, out_hw, np.float32, initial=b), act, node
+
+        def finish(part: np.ndarray) -> None:
+            activation_in_place(part, act, node)
+
+        return _depthwise_taps(
+            node, xp, w, stride, dilation, out_hw, np.float32, initial=b, finish=finish
         )
     in_t, out_t, w_t = node.input(0), node.output(), node.input(1)
     _, in_zp = scale_zp(in_t)
