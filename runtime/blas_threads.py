@@ -2,7 +2,7 @@
 
 numpy's OpenBLAS starts a thread per core for every large product. The interpreter splits its
 kernels over its own `num_threads` (runtime/kernel_threads.py), so BLAS threads on top would
-oversubscribe the cores (measured on a shared 2-core host: MobileNetV2's convs ran 10x slower
+oversubscribe the cores (measured on a shared 2-core host: MobileNetV2's convs ran 7-10x slower
 with OpenBLAS's two threads than with one) and would make results depend on the thread count
 (OpenBLAS chooses its kernel by the threads it may use). OpenBLAS is found among the loaded
 libraries and capped through its own `openblas_set_num_threads`, without a new dependency.
