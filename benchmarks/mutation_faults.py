@@ -28,6 +28,7 @@ _MCU = "tests/test_mcu.py"
 _GPU = "tests/test_gpu_ops.py::test_op_matches_litert"
 _ROUNDTRIP = "tests/test_flatbuffer_roundtrip.py"
 _PARITY = "tests/test_tf_op_parity.py::test_op_converts_like_tensorflow"
+_THREADS = "tests/test_interpreter_threads.py"
 
 FAULTS: tuple[Fault, ...] = (
     # --- fixed-point arithmetic shared by the interpreter, cpu and mcu -----------------------
@@ -277,5 +278,27 @@ FAULTS: tuple[Fault, ...] = (
         "b.fdiv(acc, b.fmax(count, b.f32(1.0)))",
         "b.fdiv(acc, b.f32(float(kh * kw)))",
         (f"{_GPU}[average_pool_same]",),
+    ),
+    # --- the interpreter's kernel threads -------------------------------------------------
+    Fault(
+        "kernel threads: BLAS ranges follow the thread count",
+        "runtime/kernels/common.py",
+        "rows = gemm_ranges(m, k * o)",
+        "rows = threads.ranges(m, m * k * o)",
+        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[float32-blas-every-layer]",),
+    ),
+    Fault(
+        "kernel threads: LiteRT-order ranges cut a 4-pixel tile",
+        "runtime/kernels/litert_gemm.py",
+        "pixels = threads.ranges(m, work, align=_NR)",
+        "pixels = threads.ranges(m, work, align=1)",
+        (f"{_THREADS}::test_batched_models_same_bits_on_more_threads[float32-litert-mlp-12]",),
+    ),
+    Fault(
+        "kernel threads: the pool never used",
+        "runtime/kernel_threads.py",
+        'if helpers <= 0 or getattr(_worker, "active", False):',
+        "if True:",
+        (f"{_THREADS}::test_mobilenet_v2_same_bits_on_more_threads[int8-blas-large-layers]",),
     ),
 )

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tflc.errors import TflcError
+from tflc.runtime.blas_threads import one_blas_thread
 from tflc.runtime.kernels import Node, input_count_problem, lookup, unsupported_reason
 from tflc.runtime.shape_inference import OpView, ShapeError, infer_output_shapes
 from tflc.runtime.tflite_model import Model
@@ -148,9 +149,10 @@ def _empty(tensor) -> bool:
 
 def call_kernel(step: Step, args: list) -> Any:
     """`step`'s kernel on `args`. Float overflow and NaN are silent, as in LiteRT: inf and NaN
-    are the values the model computes. A kernel's other failures name the node."""
+    are the values the model computes. A kernel's other failures name the node. BLAS runs one
+    thread: kernels split their work over the interpreter's own (runtime/blas_threads.py)."""
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), one_blas_thread():
             return step.fn(step.node, *args)
     except TflcError as e:
         e.at(step.node.where)  # a helper's error (a size limit) gets the node's place

@@ -31,6 +31,7 @@ from tflc.runtime.float_order import (
 )
 from tflc.runtime.graph_plan import GraphPlan, call_kernel, problems_message, store_outputs
 from tflc.runtime.input_errors import input_place, wrong_count, wrong_dtype, wrong_shape
+from tflc.runtime.kernel_threads import KernelThreads, thread_count
 from tflc.runtime.litert_compat import LiteRTCompatibility
 from tflc.runtime.profile import Profile
 from tflc.runtime.signature_runner import SignatureRunner
@@ -52,8 +53,11 @@ __all__ = [
 class Interpreter(LiteRTCompatibility):
     """A LiteRT-compatible interpreter over numpy reference kernels.
 
-    `num_threads` is the thread count of the compiled code delegates run (as LiteRT hands it to
-    its delegates); the interpreter's own numpy kernels leave threads to numpy's BLAS; `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
+    `num_threads`: the threads the heavy kernels (conv, depthwise conv, fully-connected, batch
+    matmul, transpose conv) split their outputs over, with numpy's BLAS held to one thread
+    meanwhile (runtime/kernel_threads.py, blas_threads.py); results are the same bits for every
+    count. None or -1 is LiteRT's default, one thread. Delegates get it as LiteRT hands it to
+    its own. `tensor()`, `reset_all_variables()` and `num_subgraphs()` come from
     `LiteRTCompatibility`;
     `experimental_preserve_all_tensors` keeps every intermediate tensor for `get_tensor`.
     `float_order`: "litert" makes float kernels sum in the order of LiteRT's builtin kernels
@@ -74,6 +78,7 @@ class Interpreter(LiteRTCompatibility):
         experimental_delegates: Sequence[Any] | None = None,
     ):
         check_float_order(float_order)
+        self.kernel_threads = KernelThreads(thread_count(num_threads))
         if (model_path is None) == (model_content is None):
             raise TflcError("give exactly one of model_path= or model_content=", "Interpreter")
         self._model = read_model(model_path if model_path is not None else model_content)

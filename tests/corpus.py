@@ -472,12 +472,12 @@ LITERT_KERNELS = {
 }
 
 
-def litert_interpreter(source: ModelSource, kernels: str = "default") -> Any:
-    """A LiteRT interpreter on one thread, with one of `LITERT_KERNELS`."""
+def litert_interpreter(source: ModelSource, kernels: str = "default", num_threads: int = 1) -> Any:
+    """A LiteRT interpreter on one thread (or `num_threads`), with one of `LITERT_KERNELS`."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     options = {
-        "num_threads": 1,
+        "num_threads": num_threads,
         "experimental_op_resolver_type": getattr(OpResolverType, LITERT_KERNELS[kernels]),
     }
     if isinstance(source, bytes | bytearray):

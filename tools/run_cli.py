@@ -4,6 +4,7 @@ runs as it is).
 
     tflc run model.tflite --input x.npy [--input y.npy] [--output out.npz] [--profile]
     tflc run model.tflite --target cpu --random-inputs --profile   # per-kernel times
+    tflc run model.tflite --random-inputs --threads 2 --runs 10     # interpreter on 2 threads
 
 Inputs are .npy files in the model's input order (or one .npz keyed by input name); outputs go
 to an .npz keyed by output name, or are summarized on stdout.
@@ -63,6 +64,13 @@ def add_run_command(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--runs", type=int, default=1, help="invocations to time (default 1)")
     p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="threads: the interpreter's num_threads (default: LiteRT's, one), or the compiled "
+        "model's num_threads with --target cpu (default: its compile option)",
+    )
+    p.add_argument(
         "--float-order",
         choices=["auto", "litert", "blas"],
         default="auto",
@@ -83,7 +91,9 @@ def run_command(args: argparse.Namespace) -> int:
         return _run_compiled(args)
     if args.option:
         raise TflcError("--option needs --target cpu", "tflc run")
-    interp = Interpreter(model_path=args.model, float_order=args.float_order)
+    interp = Interpreter(
+        model_path=args.model, float_order=args.float_order, num_threads=args.threads
+    )
     inputs = _inputs(args, interp.get_input_details())
     profile = interp.enable_profiling() if args.profile else None
     for _ in range(args.runs):
@@ -103,7 +113,14 @@ def _run_compiled(args: argparse.Namespace) -> int:
         from tflc.compiler import compile as tflc_compile
         from tflc.tools.compile_cli import parse_options
 
-        compiled = tflc_compile(args.model, target="cpu", **parse_options(args.option))
+        options = parse_options(args.option)
+        if args.threads is not None:
+            options.setdefault("num_threads", args.threads)
+        compiled = tflc_compile(args.model, target="cpu", **options)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise TflcError("--threads must be at least 1 for compiled code", "tflc run")
+        compiled.num_threads = args.threads
     inputs = _inputs(args, _details(compiled.inputs))
     for _ in range(args.runs):
         outputs = compiled(*inputs)

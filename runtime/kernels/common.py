@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+from tflc.runtime.kernel_threads import SERIAL, KernelThreads, gemm_ranges
 from tflc.runtime.kernels.node import Node
 from tflc.runtime.kernels.quant_math import tflite_round
 from tflc.runtime.limits import check_allocation
 
 _F32_EXACT = float(1 << 24)
 _F64_EXACT = float(1 << 53)
+
+
+def activation_in_place(part: np.ndarray, activation: str | int | None, node: Node) -> None:
+    """float_activation written back into `part`."""
+    result = float_activation(part, activation, node)
+    if result is not part:
+        part[...] = result
 
 
 def float_activation(x: np.ndarray, activation: str | int | None, node: Node) -> np.ndarray:
@@ -70,8 +78,41 @@ def exact_float_dtype(bound: float) -> np.dtype | None:
     return None
 
 
-def int_matmul(a: np.ndarray, b: np.ndarray, a_max: int, b_max: int) -> np.ndarray:
-    """Exact integer a @ b as int64.
+def threaded_matmul(
+    threads: KernelThreads, a: np.ndarray, b: np.ndarray, finish=None
+) -> np.ndarray:
+    """a (M, K) @ b (K, O) as numpy computes it, in ranges of output rows (or of columns, when
+    the rows are few) that the shape alone fixes: the same BLAS calls on any thread count.
+    `finish(part, columns)` then updates each range of the result in place, on the same thread
+    (a bias and an activation, value by value); `columns` is the slice of output columns it
+    holds."""
+    (m, k), o = a.shape, b.shape[1]
+    out = np.empty((m, o), dtype=np.result_type(a, b))
+    rows = gemm_ranges(m, k * o)
+    columns = gemm_ranges(o, k * m) if len(rows) == 1 else []
+    if len(columns) > 1:
+
+        def column_range(start: int, stop: int) -> None:
+            out[:, start:stop] = a @ b[:, start:stop]
+            if finish is not None:
+                finish(out[:, start:stop], slice(start, stop))
+
+        threads.run(columns, column_range)
+    else:
+
+        def row_range(start: int, stop: int) -> None:
+            np.matmul(a[start:stop], b, out=out[start:stop])
+            if finish is not None:
+                finish(out[start:stop], slice(None))
+
+        threads.run(rows, row_range)
+    return out
+
+
+def int_matmul(
+    a: np.ndarray, b: np.ndarray, a_max: int, b_max: int, threads: KernelThreads = SERIAL
+) -> np.ndarray:
+    """Exact integer a @ b (2-D) as int64, on `threads`.
 
     Integer values whose partial sums stay below 2^24 (float32) or 2^53 (float64) are
     represented exactly by floats and every partial sum is exact, in any summation order, so
@@ -79,10 +120,10 @@ def int_matmul(a: np.ndarray, b: np.ndarray, a_max: int, b_max: int) -> np.ndarr
     BLAS) is the fallback.
     """
     k = a.shape[-1]
-    dtype = exact_float_dtype(float(k) * a_max * b_max)
-    if dtype is None:
-        return np.matmul(a.astype(np.int64), b.astype(np.int64))
-    return np.matmul(a.astype(dtype, copy=False), b.astype(dtype, copy=False)).astype(np.int64)
+    dtype = exact_float_dtype(float(k) * a_max * b_max) or np.dtype(np.int64)
+    return threaded_matmul(
+        threads, a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    ).astype(np.int64, copy=False)
 
 
 def quantize_batches_asymmetric(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

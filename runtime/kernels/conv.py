@@ -8,16 +8,18 @@ adjusted integers (exactly, see `int_matmul`) and requantize with TFLite's fixed
 from __future__ import annotations
 
 import numpy as np
+from tflc.runtime.kernel_threads import UFUNC_PASS, blocks
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
+    activation_in_place,
     exact_float_dtype,
     flat_bias,
-    float_activation,
     int_matmul,
     pad_hw,
     patches,
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
+    threaded_matmul,
 )
 from tflc.runtime.kernels.geometry import conv_axis
 from tflc.runtime.kernels.litert_gemm import litert_matmul
@@ -106,14 +108,34 @@ def _conv_float(node, x, w, b):
         if node.const(1) is not None:
             node.cache["w2"] = w2
     cols = _conv_columns(pad_hw(x, pads), kh, kw, stride, dilation, out_hw)
-    gemm = np.matmul
-    if node.interpreter.litert_float_order:
-        gemm = _litert_gemm
-    out = _grouped_gemm(cols, w2, groups, gemm)
-    if b is not None:
-        out += b  # LiteRT adds the bias after the sum
-    out = out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
-    return float_activation(out, node.options.get("fused_activation_function"), node)
+    threads = node.interpreter.kernel_threads
+    act = node.options.get("fused_activation_function")
+
+    def finish(part: np.ndarray, columns: slice = slice(None)) -> None:
+        if b is not None:
+            part += b[columns]  # LiteRT adds the bias after the sum
+        activation_in_place(part, act, node)
+
+    if node.interpreter.litert_float_order or groups != 1:
+        if node.interpreter.litert_float_order:
+
+            def gemm(a, bt):
+                return litert_matmul(a, bt.T, threads)
+
+        else:
+
+            def gemm(a, bt):
+                return threaded_matmul(threads, a, bt)
+
+        out = _grouped_gemm(cols, w2, groups, gemm)
+        finish(out)
+    else:  # the bias and the activation on each range's thread, while it is in cache
+        out = threaded_matmul(threads, cols, w2.T, finish)
+    return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
+
+
+# Values requantized at a time: the int64 temporaries (512 KiB each) stay in the L2 cache.
+_REQUANTIZE_BLOCK = 1 << 16
 
 
 def requantize(
@@ -124,18 +146,36 @@ def requantize(
     out_zp: int,
     rounding: str,
     accum64: bool = False,
+    bias: np.ndarray | None = None,
 ) -> np.ndarray:
+    """The output of integer sums `acc` (int64, or floats holding exact integers) plus `bias`,
+    channels last; ranges of rows on the interpreter's threads (every value on its own)."""
     t = node.output()
     lo, hi = activation_range_quantized(
         node.options.get("fused_activation_function", "NONE"),
         *scale_zp(t),
         t.type,
     )
-    if accum64:
-        scaled = multiply_by_quantized_multiplier_64(acc, multiplier, shift)
-    else:
-        scaled = multiply_by_quantized_multiplier(acc, multiplier, shift, rounding)
-    return np.clip(scaled + out_zp, lo, hi).astype(node.out_dtype())
+    out = np.empty(acc.shape, dtype=node.out_dtype())
+    if out.size == 0:
+        return out
+    rows = acc.reshape(-1, acc.shape[-1]) if acc.ndim else acc.reshape(1, 1)
+    out_rows = out.reshape(rows.shape)
+    bias = None if bias is None else bias.astype(np.int64)
+
+    def row_range(start: int, stop: int) -> None:
+        part = rows[start:stop].astype(np.int64)
+        if bias is not None:
+            part += bias
+        if accum64:
+            scaled = multiply_by_quantized_multiplier_64(part, multiplier, shift)
+        else:
+            scaled = multiply_by_quantized_multiplier(part, multiplier, shift, rounding)
+        out_rows[start:stop] = np.clip(scaled + out_zp, lo, hi)
+
+    threads = node.interpreter.kernel_threads.for_work(8 * UFUNC_PASS * rows.size)
+    threads.run(blocks(rows.shape[0], _REQUANTIZE_BLOCK // rows.shape[1]), row_range)
+    return out
 
 
 def conv_multipliers(
@@ -170,12 +210,13 @@ def _conv_quantized(node, x, w, b):
     # Zero-point-adjusted integers are exact in float while every partial sum of the GEMM
     # stays below 2^24 (float32) or 2^53 (float64): then BLAS computes the integer sums.
     dtype = exact_float_dtype(float(w2.shape[1]) * x_max * node.cache["wq_max"])
+    threads = node.interpreter.kernel_threads
     if dtype is None:
         xi = x.astype(np.int64) - in_zp
         cols = _conv_columns(pad_hw(xi, pads), kh, kw, stride, dilation, out_hw)
 
         def gemm(a, bt):
-            return int_matmul(a, bt, x_max, node.cache["wq_max"])
+            return int_matmul(a, bt, x_max, node.cache["wq_max"], threads)
 
         acc = _grouped_gemm(cols, w2, groups, gemm)
     else:
@@ -185,21 +226,19 @@ def _conv_quantized(node, x, w, b):
         xf = x.astype(dtype)
         xf -= in_zp
         cols = _conv_columns(pad_hw(xf, pads), kh, kw, stride, dilation, out_hw)
-        acc = _grouped_gemm(cols, node.cache[key], groups, np.matmul).astype(np.int64)
-    if b is not None:
-        acc += b.astype(np.int64)
+
+        def exact_gemm(a, bt):
+            return threaded_matmul(threads, a, bt)
+
+        acc = _grouped_gemm(cols, node.cache[key], groups, exact_gemm)
     mult, shift = conv_multipliers(node)
     accum64 = in_t.type == "INT16" and (b is None or b.dtype == np.int64)
     # LiteRT's optimized (ruy) path rounds ties upward; grouped convs use the reference one.
     rounding = "tflite" if groups != 1 else "neon"
     if in_t.type == "INT16" and not accum64 and (in_zp or out_zp):
         rounding = "tflite"
-    out = requantize(node, acc, mult, shift, out_zp, rounding, accum64)
+    out = requantize(node, acc, mult, shift, out_zp, rounding, accum64, bias=b)
     return out.reshape(x.shape[0], out_hw[0], out_hw[1], o_ch)
-
-
-def _litert_gemm(a: np.ndarray, bt: np.ndarray) -> np.ndarray:
-    return litert_matmul(a, bt.T)
 
 
 def _conv_hybrid(node, x, w, b):
@@ -222,7 +261,7 @@ def _conv_hybrid(node, x, w, b):
     w2 = w.reshape(o_ch, -1).astype(np.int32)
 
     def gemm(a, bt):
-        return int_matmul(a, bt, 255, 128)
+        return int_matmul(a, bt, 255, 128, node.interpreter.kernel_threads)
 
     acc = _grouped_gemm(cols, w2, groups, gemm).reshape(n, -1, o_ch)
     accf = acc.astype(np.float32)
@@ -241,31 +280,43 @@ def _conv_hybrid(node, x, w, b):
 # --- depthwise --------------------------------------------------------------------------
 
 
-def _depthwise_taps(xp, w, stride, dilation, out_hw, acc_dtype, initial=None):
+def _depthwise_taps(
+    node, xp, w, stride, dilation, out_hw, acc_dtype, initial=None, finish=None
+) -> np.ndarray:
     """sum over taps (row by row) of shifted input slices times the tap's per-channel weights,
-    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias)."""
+    starting from `initial` (LiteRT's float depthwise starts its accumulators at the bias),
+    then `finish(part)` in place. Ranges of output rows go to the interpreter's threads; each
+    element sums its taps in order."""
     n, _, _, c = xp.shape
     kh, kw = w.shape[1], w.shape[2]
     oh, ow = out_hw
     acc = np.empty((n, oh, ow, c), dtype=acc_dtype)
-    tmp = np.empty_like(acc)
-    if initial is not None:
-        acc[...] = initial
-    for dy in range(kh):
-        y0 = dy * dilation[0]
-        for dx in range(kw):
-            x0 = dx * dilation[1]
-            tap = xp[
-                :,
-                y0 : y0 + (oh - 1) * stride[0] + 1 : stride[0],
-                x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
-                :,
-            ]
-            if dy == dx == 0 and initial is None:
-                np.multiply(tap, w[0, 0, 0], out=acc)  # the first tap initializes the sum
-            else:
-                np.multiply(tap, w[0, dy, dx], out=tmp)
-                acc += tmp
+
+    def row_range(r0: int, r1: int) -> None:
+        part = acc[:, r0:r1]
+        tmp = np.empty_like(part)
+        if initial is not None:
+            part[...] = initial
+        for dy in range(kh):
+            y0 = dy * dilation[0] + r0 * stride[0]
+            for dx in range(kw):
+                x0 = dx * dilation[1]
+                tap = xp[
+                    :,
+                    y0 : y0 + (r1 - r0 - 1) * stride[0] + 1 : stride[0],
+                    x0 : x0 + (ow - 1) * stride[1] + 1 : stride[1],
+                    :,
+                ]
+                if dy == dx == 0 and initial is None:
+                    np.multiply(tap, w[0, 0, 0], out=part)  # the first tap initializes the sum
+                else:
+                    np.multiply(tap, w[0, dy, dx], out=tmp)
+                    part += tmp
+        if finish is not None:
+            finish(part)
+
+    threads = node.interpreter.kernel_threads
+    threads.run(threads.ranges(oh, 2 * UFUNC_PASS * acc.size * kh * kw), row_range)
     return acc
 
 
@@ -289,8 +340,12 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
         return _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads)
     if x.dtype == np.float32:
         xp = pad_hw(_depthwise_input(node, x), pads)
-        return float_activation(
-            _depthwise_taps(xp, w, stride, dilation, out_hw, np.float32, initial=b), act, node
+
+        def finish(part: np.ndarray) -> None:
+            activation_in_place(part, act, node)
+
+        return _depthwise_taps(
+            node, xp, w, stride, dilation, out_hw, np.float32, initial=b, finish=finish
         )
     in_t, out_t, w_t = node.input(0), node.output(), node.input(1)
     _, in_zp = scale_zp(in_t)
@@ -306,18 +361,15 @@ def depthwise_conv_2d(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | 
     dtype = np.float32 if bound < 2**24 else np.int64
     xi = _depthwise_input(node, x).astype(dtype)
     xi -= in_zp
-    acc = _depthwise_taps(pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
-    acc = acc.astype(np.int64)
-    if b is not None:
-        acc += b.astype(np.int64)
+    acc = _depthwise_taps(node, pad_hw(xi, pads), wi.astype(dtype), stride, dilation, out_hw, dtype)
     mult, shift = conv_multipliers(node)
     if in_t.type == "UINT8":
-        return _requantize_uint8_depthwise(node, acc, mult, shift, out_zp)
+        return _requantize_uint8_depthwise(node, acc, mult, shift, out_zp, b)
     accum64 = in_t.type == "INT16"
-    return requantize(node, acc, mult, shift, out_zp, "neon", accum64)
+    return requantize(node, acc, mult, shift, out_zp, "neon", accum64, bias=b)
 
 
-def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp):
+def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp, bias):
     """uint8 DepthwiseConvGeneral stores each output row in chunks of at most 2048 values;
     in a chunk, blocks of 4 go through NEON (SQRDMULH + RoundingDivideByPOT) and the
     leftover values through the reference MultiplyByQuantizedMultiplier."""
@@ -327,8 +379,8 @@ def _requantize_uint8_depthwise(node, acc, mult, shift, out_zp):
     chunk_len = depth * np.minimum(pixels, ow - (x // pixels) * pixels)
     pos = (x % pixels)[:, None] * depth + np.arange(depth)[None, :]
     vector = pos < (chunk_len // 4 * 4)[:, None]
-    ref = requantize(node, acc, mult, shift, out_zp, "tflite")
-    vec = requantize(node, acc, mult, shift, out_zp, "neon_high_mul")
+    ref = requantize(node, acc, mult, shift, out_zp, "tflite", bias=bias)
+    vec = requantize(node, acc, mult, shift, out_zp, "neon_high_mul", bias=bias)
     return np.where(vector[None, None], vec, ref)
 
 
@@ -337,7 +389,9 @@ def _depthwise_hybrid(node, x, w, b, stride, dilation, out_hw, pads):
     q, scaling, offset = quantize_batches_asymmetric(x.reshape(n, -1))
     xi = (q - offset[:, None]).reshape(x.shape)
     xi = _depthwise_input(node, xi)
-    acc = _depthwise_taps(pad_hw(xi, pads), w.astype(np.int64), stride, dilation, out_hw, np.int64)
+    acc = _depthwise_taps(
+        node, pad_hw(xi, pads), w.astype(np.int64), stride, dilation, out_hw, np.int64
+    )
     w_scales = channel_scales(node.input(1))[0].astype(np.float32)
     out = acc.astype(np.float32) * w_scales
     out *= scaling.reshape(n, 1, 1, 1)

@@ -4,11 +4,13 @@ mediapipe Convolution2DTransposeBias kernel also uses."""
 from __future__ import annotations
 
 import numpy as np
+from tflc.runtime.kernel_threads import SERIAL, KernelThreads
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     flat_bias,
     float_activation,
     quantize_batches_asymmetric,
+    threaded_matmul,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values
 from tflc.runtime.kernels.geometry import conv_axis
@@ -31,12 +33,14 @@ def transpose_conv_accumulate(
     out_hw: tuple[int, int],
     dtype,
     litert_order: bool = False,
+    threads: KernelThreads = SERIAL,
 ) -> np.ndarray:
     """Every input pixel adds input x filter into the output window it maps to.
 
     `w` is OHWI; `pads` are the top/left paddings; returns (N, out_h, out_w, O) in `dtype`.
     With `litert_order`, float sums follow LiteRT's transpose conv: the per-tap products from
     its GEMM order (`litert_matmul`), scattered input pixel by input pixel in row-major order.
+    The GEMM runs on `threads`; the scatter, which sums overlapping taps, stays in order.
     """
     n, h, wd, c = x.shape
     o, kh, kw, _ = w.shape
@@ -49,7 +53,7 @@ def transpose_conv_accumulate(
     # One GEMM for all taps: (N*H*W, C) x (C, KH*KW*O).
     w_cols = np.ascontiguousarray(w.transpose(3, 1, 2, 0).reshape(c, -1)).astype(dtype)
     if litert_order:
-        taps = litert_matmul(rows, w_cols.T).reshape(n, h, wd, kh, kw, o)
+        taps = litert_matmul(rows, w_cols.T, threads).reshape(n, h, wd, kh, kw, o)
         # For one output position a later input pixel is an earlier tap: taps go in reverse.
         for fy in reversed(range(kh)):
             for fx in reversed(range(kw)):
@@ -57,7 +61,7 @@ def transpose_conv_accumulate(
                     :, :, :, fy, fx
                 ]
         return full[:, pads[0] : pads[0] + out_hw[0], pads[1] : pads[1] + out_hw[1]]
-    taps = (rows @ w_cols).reshape(n, h, wd, kh, kw, o)
+    taps = threaded_matmul(threads, rows, w_cols).reshape(n, h, wd, kh, kw, o)
     for fy in range(kh):
         for fx in range(kw):
             full[:, fy : fy + (h - 1) * sh + 1 : sh, fx : fx + (wd - 1) * sw + 1 : sw] += taps[
@@ -87,7 +91,14 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
     if x.dtype == np.float32:
         litert_order = node.interpreter.litert_float_order
         out = transpose_conv_accumulate(
-            x, w.astype(np.float32), stride, (top, left), out_hw, np.float32, litert_order
+            x,
+            w.astype(np.float32),
+            stride,
+            (top, left),
+            out_hw,
+            np.float32,
+            litert_order,
+            node.interpreter.kernel_threads,
         )
         if b is not None:
             out = out + b
@@ -95,7 +106,13 @@ def transpose_conv(node: Node, out_shape, w, x, b=None):
     _, in_zp = scale_zp(node.input(2))
     _, out_zp = scale_zp(node.output())
     acc = transpose_conv_accumulate(
-        x.astype(np.int64) - in_zp, w.astype(np.int64), stride, (top, left), out_hw, np.int64
+        x.astype(np.int64) - in_zp,
+        w.astype(np.int64),
+        stride,
+        (top, left),
+        out_hw,
+        np.int64,
+        threads=node.interpreter.kernel_threads,
     )
     if b is not None:
         acc = acc + b.astype(np.int64)

@@ -49,7 +49,13 @@ def convolution_2d_transpose_bias(node: Node, x: np.ndarray, w: np.ndarray, b: n
     rows = mediapipe_transpose_conv_axis(same, h, kh, stride_h)
     cols = mediapipe_transpose_conv_axis(same, wd, kw, stride_w)
     out = transpose_conv_accumulate(
-        x, w, (stride_h, stride_w), (rows.before, cols.before), (rows.out, cols.out), np.float32
+        x,
+        w,
+        (stride_h, stride_w),
+        (rows.before, cols.before),
+        (rows.out, cols.out),
+        np.float32,
+        threads=node.interpreter.kernel_threads,
     )
     return (out + b).astype(np.float32)
 

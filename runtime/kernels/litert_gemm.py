@@ -25,6 +25,7 @@ import functools
 
 import numpy as np
 from tflc.runtime.host_cpu import host_eigen_l1_data_bytes
+from tflc.runtime.kernel_threads import SERIAL, UFUNC_PASS, KernelThreads
 
 _DEPTH_PEELING = 8
 # LiteRT's Eigen is built for SSE: float packets of 4 lanes, an 8 x 4 register tile
@@ -126,17 +127,44 @@ def gemv(rows: np.ndarray, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def litert_matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """a (M, K) times w (O, K) transposed -> (M, O) float32, in LiteRT's summation order."""
+def litert_matmul(a: np.ndarray, w: np.ndarray, threads: KernelThreads = SERIAL) -> np.ndarray:
+    """a (M, K) times w (O, K) transposed -> (M, O) float32, in LiteRT's summation order.
+
+    On `threads`, output rows go in ranges of multiples of 4 pixels, each at least 4 long (or,
+    for fewer pixels, channels in ranges of multiples of 8): every pixel and channel stays in its
+    register tile or its tail group, so each output element keeps its order."""
     a = np.ascontiguousarray(a, dtype=np.float32)
     w = np.ascontiguousarray(w, dtype=np.float32)
-    m, _ = a.shape
+    m, k = a.shape
     o = w.shape[0]
     if m == 1:
         return gemv(w, a[0])[None, :]
     if o == 1:
         return gemv(a, w[0])[:, None]
-    full_pixels = m // 4 * 4
+    out = np.empty((m, o), dtype=np.float32)
+
+    work = 2 * UFUNC_PASS * m * k * o  # a multiply and an add pass per product
+    pixels = threads.ranges(m, work, align=_NR)
+    channels = threads.ranges(o, work, align=_MR) if len(pixels) == 1 else []
+    if len(channels) > 1:
+
+        def channel_range(start: int, stop: int) -> None:
+            out[:, start:stop] = _blocked_matmul(a, w[start:stop])
+
+        threads.run(channels, channel_range)
+    else:
+
+        def pixel_range(start: int, stop: int) -> None:
+            out[start:stop] = _blocked_matmul(a[start:stop], w)
+
+        threads.run(pixels, pixel_range)
+    return out
+
+
+def _blocked_matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Eigen's blocked GEMM of at least 2 pixels and 2 channels (litert_matmul)."""
+    m, o = a.shape[0], w.shape[0]
+    full_pixels = m // _NR * _NR
     out = None
     k0 = 0
     for size in depth_blocks(a.shape[1]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from tflc.runtime.kernel_threads import KernelThreads
 from tflc.runtime.kernels import kernel
 from tflc.runtime.kernels.common import (
     flat_bias,
@@ -10,6 +11,7 @@ from tflc.runtime.kernels.common import (
     int_matmul,
     quantize_batches_asymmetric,
     quantize_batches_symmetric,
+    threaded_matmul,
 )
 from tflc.runtime.kernels.conv import conv_multipliers, filter_values, requantize
 from tflc.runtime.kernels.litert_gemm import litert_matmul
@@ -65,7 +67,11 @@ def fully_connected(node: Node, x: np.ndarray, w: np.ndarray, b: np.ndarray | No
     if x.dtype == np.float32 and w.dtype != np.float32:
         return _fc_hybrid(node, rows, w, b).reshape(shape)
     if x.dtype == np.float32:
-        out = litert_matmul(rows, w) if node.interpreter.litert_float_order else rows @ w.T
+        threads = node.interpreter.kernel_threads
+        if node.interpreter.litert_float_order:
+            out = litert_matmul(rows, w, threads)
+        else:
+            out = threaded_matmul(threads, rows, w.T)
         if b is not None:
             out += b
         act = node.options.get("fused_activation_function")
@@ -91,14 +97,18 @@ def _fc_quantized(node: Node, rows: np.ndarray, w: np.ndarray, b: np.ndarray | N
         node.cache["wq_max"] = int(np.abs(wq).max()) if wq.size else 0
     lo, hi = QUANT_RANGES[in_t.type]
     x_max = max(abs(lo - in_zp), abs(hi - in_zp))
-    acc = int_matmul(rows.astype(np.int64) - in_zp, wq.T, x_max, node.cache["wq_max"])
-    if b is not None:
-        acc = acc + b.astype(np.int64)
+    acc = int_matmul(
+        rows.astype(np.int64) - in_zp,
+        wq.T,
+        x_max,
+        node.cache["wq_max"],
+        node.interpreter.kernel_threads,
+    )
     if in_t.type == "INT16":
-        return _requantize_double(node, acc, out_zp)
+        return _requantize_double(node, acc if b is None else acc + b.astype(np.int64), out_zp)
     mult, shift = conv_multipliers(node)
     # LiteRT runs int8/uint8 FC through ruy, whose rounding breaks ties upward.
-    return requantize(node, acc, mult, shift, out_zp, "neon")
+    return requantize(node, acc, mult, shift, out_zp, "neon", bias=b)
 
 
 def _requantize_double(node: Node, acc: np.ndarray, out_zp: int) -> np.ndarray:
@@ -123,7 +133,7 @@ def _fc_hybrid(node: Node, rows: np.ndarray, w: np.ndarray, b: np.ndarray | None
     else:
         q, scaling = quantize_batches_symmetric(rows)
     w_scales = channel_scales(node.input(1))[0].astype(np.float32)
-    acc = int_matmul(q, w.astype(np.int64).T, 255, 128)
+    acc = int_matmul(q, w.astype(np.int64).T, 255, 128, node.interpreter.kernel_threads)
     if w_scales.size > 1:
         factor = (w_scales[None, :] * scaling[:, None]).astype(np.float32)
     else:
@@ -149,16 +159,44 @@ def _litert_batch_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.stack(out).reshape(batch + (a.shape[1], bt.shape[1]))
 
 
+def _split_batches(threads: KernelThreads, a: np.ndarray, b: np.ndarray, product) -> np.ndarray:
+    """product(a, b) of stacks of matrices, ranges of the first batch axis longer than 1 on
+    `threads`: each matrix's product is the call numpy (or LiteRT's order) makes for it alone."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    axis = next((i for i, d in enumerate(batch) if d > 1), None)
+    if axis is None:
+        return product(a, b)
+
+    def part(x: np.ndarray, start: int, stop: int) -> np.ndarray:
+        i = x.ndim - 2 - len(batch) + axis  # x's axis under the batch axis (broadcasting)
+        if i < 0 or x.shape[i] == 1:
+            return x
+        return x[(slice(None),) * i + (slice(start, stop),)]
+
+    macs = int(np.prod(batch)) * a.shape[-2] * a.shape[-1] * b.shape[-1]
+    ranges = threads.ranges(batch[axis], macs)
+    results: dict[int, np.ndarray] = {}
+
+    def batch_range(start: int, stop: int) -> None:
+        results[start] = product(part(a, start, stop), part(b, start, stop))
+
+    threads.run(ranges, batch_range)
+    if len(ranges) == 1:
+        return results[0]
+    return np.concatenate([results[start] for start, _ in ranges], axis=axis)
+
+
 @kernel("BATCH_MATMUL", check=_check_batch_matmul)
 def batch_matmul(node: Node, a: np.ndarray, b: np.ndarray):
     if node.options.get("adj_x", False):
         a = np.swapaxes(a, -1, -2)
     if node.options.get("adj_y", False):
         b = np.swapaxes(b, -1, -2)
+    threads = node.interpreter.kernel_threads
     if a.dtype == np.float32 and b.dtype == np.float32:
         if node.interpreter.litert_float_order:
-            return _litert_batch_matmul(a, b)
-        return np.matmul(a, b)
+            return _split_batches(threads, a, b, _litert_batch_matmul)
+        return _split_batches(threads, a, b, np.matmul)
     if a.dtype == np.float32:
         raise node.error("hybrid BATCH_MATMUL (float x int8) is not supported")
     a_s, a_zp = scale_zp(node.input(0))
@@ -166,7 +204,7 @@ def batch_matmul(node: Node, a: np.ndarray, b: np.ndarray):
     out_t = node.output()
     ai = a.astype(np.int64) - a_zp
     bi = b.astype(np.int64) - b_zp
-    acc = np.matmul(ai, bi)
+    acc = _split_batches(threads, ai, bi, np.matmul)
     if out_t.type == "INT32":
         return acc.astype(np.int32)
     out_s, out_zp = scale_zp(out_t)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from tflc.runtime.kernel_threads import SERIAL
 from tflc.runtime.kernels import builtin_kernel
 from tflc.runtime.kernels.node import Node
 from tflc.runtime.tflite_model import Model, Quantization, SubGraph, Tensor
@@ -33,9 +34,11 @@ class TensorSpec:
 
 
 class _NoInterpreter:
-    """What kernels ask of their interpreter: sums in LiteRT's order, as the model will run."""
+    """What kernels ask of their interpreter: sums in LiteRT's order, as the model will run,
+    on the caller's thread."""
 
     litert_float_order = True
+    kernel_threads = SERIAL
 
 
 def standalone_node(
