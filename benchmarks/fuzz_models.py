@@ -8,7 +8,8 @@ the Interpreter, cpu and mcu compile + call, and tfl-translate.
 Prints the outcomes per entry point and class and one row per distinct failure (entry point,
 class, exception type, innermost tflc frame) with an example mutant; exits non-zero on any
 crash, raw traceback or hang. A mutant is a function of (corpus, seed, index) alone, so
-`--only INDEX` reruns any row's example.
+`--only INDEX` reruns any row's example, and `--start N` continues a run. Ctrl-C (or SIGINT)
+stops a run after the batches under way and prints the report of what ran.
 """
 
 from __future__ import annotations

@@ -69,3 +69,31 @@ def test_a_crash_or_hang_is_charged_to_its_mutant():
     assert [o.cls for o in report.outcomes] == [CLEAN, CRASH, CLEAN, HANG, TRACEBACK, CLEAN]
     assert report.outcomes[1].type == "signal 11"
     assert report.outcomes[4].type == "KeyError"
+
+
+# Runs in its own process: the SIGINT it sends itself must not reach pytest.
+INTERRUPTED_RUN = """
+import os, signal, threading
+from fuzz_models import FuzzConfig, Mutant, format_report, run_mutants
+mutants = [Mutant(0, "self-test", "hang", b"Hang"), Mutant(1, "self-test", "clean", b"clean")]
+threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
+config = FuzzConfig(entry_points=("self-test",), batch=1, workers=1, timeout=5)
+print(format_report(run_mutants(config, mutants)))
+"""
+
+
+def test_an_interrupted_run_reports_the_batches_that_ran():
+    """SIGINT (Ctrl-C) during a long run: the batch under way finishes, the next is not
+    started, and the report of what ran is printed."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_RUN],
+        cwd=Path(__file__).parent, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    first = run.stdout.splitlines()[0]
+    assert first.startswith("seed 0, 1 mutants") and first.endswith("(stopped early)"), first
+    assert "hang" in run.stdout and "clean" in run.stdout

@@ -70,6 +70,7 @@ class FuzzReport:
     config: FuzzConfig
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: float = 0.0
+    stopped_early: bool = False  # interrupted: the batches under way finished, no others ran
 
     def counts(self) -> Counter:
         return Counter(o.cls for o in self.outcomes)
@@ -134,9 +135,10 @@ def _run(config: FuzzConfig, batches: list, progress=None) -> FuzzReport:
     lock = threading.Lock()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tflc-fuzz-") as tmp:
+        stop = threading.Event()
 
         def work() -> None:
-            while True:
+            while not stop.is_set():
                 try:
                     batch = todo.get_nowait()
                 except queue.Empty:
@@ -150,11 +152,22 @@ def _run(config: FuzzConfig, batches: list, progress=None) -> FuzzReport:
         threads = [threading.Thread(target=work) for _ in range(max(config.workers, 1))]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join()
+        try:
+            _wait_for(threads)
+        except KeyboardInterrupt:  # Ctrl-C or SIGINT: report what ran rather than nothing
+            stop.set()
+            report.stopped_early = True
+            _wait_for(threads)
     report.outcomes.sort(key=lambda o: (o.index, o.entry))
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _wait_for(threads: list[threading.Thread]) -> None:
+    """Until every thread ends. Polled, not joined: after KeyboardInterrupt cut a join short,
+    the next join of that thread returned at once here (Python 3.11) while it still ran."""
+    while any(t.is_alive() for t in threads):
+        time.sleep(0.2)
 
 
 def _run_batch(config: FuzzConfig, mutants: list[Mutant], tmp: Path) -> list[Outcome]:
@@ -298,7 +311,8 @@ def format_report(report: FuzzReport, classes=FAILURES, examples: int = 1) -> st
     mutants = len({o.index for o in report.outcomes})
     lines = [
         f"seed {c.seed}, {mutants} mutants of {c.models} models, "
-        f"{len(report.outcomes)} runs in {report.seconds:.0f} s",
+        f"{len(report.outcomes)} runs in {report.seconds:.0f} s"
+        + (" (stopped early)" if report.stopped_early else ""),
         f"{'entry point':12}" + "".join(f"{k:>10}" for k in classes_seen),
     ]
     for e in entries:
