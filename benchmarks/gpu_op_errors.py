@@ -11,8 +11,8 @@ Runs every float single-op kernel case the gpu tests run (tests/test_gpu_kernel_
 cases TensorFlow checks left out: TensorFlow cannot share a process with the GPU stack) and the
 gpu op cases (tests/test_gpu_ops.py) on the tests' seeded inputs; prints, per op, the max error
 relative to the largest |LiteRT| output and in float32 ulps, then the max per tolerance class
-(runtime/op_traits.py: float32_class). Exits 1 when an op's figure passes its tolerance
-(test_gpu_support.op_rtol), or with --models a model's passes its MODEL_RTOL or
+(runtime/op_traits.py: float32_class). Exits 1 when an op's figure exceeds its tolerance
+(test_gpu_support.op_rtol), or with --models a model's exceeds its MODEL_RTOL or
 SMALL_MODEL_RTOL.
 """
 
