@@ -24,6 +24,7 @@ from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
 from tflc.backends.cpu import kernels_normalization as norm
+from tflc.backends.cpu import kernels_reduce_window as reduce_window
 from tflc.backends.cpu import kernels_scatter as scatter
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
@@ -81,6 +82,7 @@ EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.e
 EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
 EMITTERS["hashtable_lookup"] = index.emit_hashtable_lookup
 EMITTERS["bitcast"] = typed.emit_bitcast
+EMITTERS["reduce_window"] = reduce_window.emit_reduce_window
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
 EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
 EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
@@ -101,7 +103,7 @@ ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
 TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
-TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast"}
+TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast", "reduce_window"}
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
 # (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
