@@ -4,13 +4,11 @@ zeroed by `reset_state()`), with test_mcu_random's models and seeds."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 pytest.importorskip("ai_edge_litert")
 
-from corpus import litert_interpreter  # noqa: E402
-from test_mcu_random import _model  # noqa: E402
+from test_mcu_random import _model, continues_litert_stream  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
 from tflc.errors import TflcError  # noqa: E402
 
@@ -21,30 +19,14 @@ def test_random_ops_continue_litert_philox_stream_across_calls(op, seeds):
     model = _model(op, seeds)  # 21 values: a partly used last Philox block
     compiled = tflc_compile(model, target="cpu", optimize=False)
     assert compiled.report["state_bytes"] == 16
-    lite = litert_interpreter(model, "builtin")
-    lite.allocate_tensors()
-    runs = []
-    for _ in range(3):
-        lite.invoke()
-        expected = lite.get_tensor(lite.get_output_details()[0]["index"])
-        (actual,) = compiled()
-        np.testing.assert_array_equal(actual, expected)
-        runs.append(actual)
-    assert not np.array_equal(runs[0], runs[1])  # the stream moved on
-    compiled.reset_state()
-    np.testing.assert_array_equal(compiled()[0], runs[0])
+    continues_litert_stream(model, lambda: compiled()[0], compiled.reset_state)
 
 
 def test_threaded_calls_draw_each_block_once():
     """Under num_threads=2 one thread runs the op: each call moves the stream on once."""
     model = _model("RANDOM_UNIFORM", (3, 4), shape=(5, 2))
-    lite = litert_interpreter(model, "builtin")
-    lite.allocate_tensors()
     compiled = tflc_compile(model, target="cpu", optimize=False, num_threads=2)
-    for _ in range(2):
-        lite.invoke()
-        expected = lite.get_tensor(lite.get_output_details()[0]["index"])
-        np.testing.assert_array_equal(compiled()[0], expected)
+    continues_litert_stream(model, lambda: compiled()[0], compiled.reset_state)
 
 
 def test_seeds_zero_are_refused_for_their_nondeterministic_stream():

@@ -299,8 +299,7 @@ def _entry(
     head = [f"func.func @{name}_run{ENTRY_SUFFIX[mode]}({', '.join(args)}) {{"]
     head.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
     if state_bytes:
-        state_ty = state_region_type(state_bytes)
-        head.append(f"  %sb = memref.get_global @{name}_state : {state_ty}")
+        head.append(f"  %sb = memref.get_global @{name}_state : {state_region_type(state_bytes)}")
     prelude: list[str] = []  # views and thread state, before any region
     body: list[str] = []
     if threaded:
@@ -406,22 +405,17 @@ def _entry(
         operands = []
         for a in k.args:
             mty = f"memref<{a.count}x{a.elem}>"
-            if a.kind == "const":
-                key = ("c", a.offset, mty)
+            if a.kind in ("const", "state"):  # a view of the weights or the state region
+                region, region_ty = {
+                    "const": ("%wb", f"memref<{blob_bytes}xi8>"),
+                    "state": ("%sb", state_region_type(state_bytes)),
+                }[a.kind]
+                key = (region, a.offset, mty)
                 if key not in views:
                     views[key] = f"%view{len(views)}"
                     prelude.append(
-                        f"  {views[key]} = memref.view %wb[{offset(a.offset)}][] : "
-                        f"memref<{blob_bytes}xi8> to {mty}"
-                    )
-                operands.append(views[key])
-            elif a.kind == "state":
-                key = ("s", a.offset, mty)
-                if key not in views:
-                    views[key] = f"%view{len(views)}"
-                    prelude.append(
-                        f"  {views[key]} = memref.view %sb[{offset(a.offset)}][] : "
-                        f"{state_ty} to {mty}"
+                        f"  {views[key]} = memref.view {region}[{offset(a.offset)}][] : "
+                        f"{region_ty} to {mty}"
                     )
                 operands.append(views[key])
             else:
