@@ -107,6 +107,9 @@ class Kernel:
         """An activation (or a constant operand, stored in the blob as is)."""
         if t.is_const:
             return self.arg_const(t.value.astype(t.value.dtype))
+        if t.variable:
+            offset = self.state.variable(t.index, t.nbytes)
+            return self._arg(Arg("state", memref_elem(t.dtype), memref_count(t), offset=offset))
         return self._arg(Arg("tensor", memref_elem(t.dtype), memref_count(t), tensor=t))
 
     def arg_state(self, count: int, elem: str) -> tuple[str, str]:

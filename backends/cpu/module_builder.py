@@ -25,6 +25,7 @@ from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
 from tflc.backends.cpu import kernels_normalization as norm
 from tflc.backends.cpu import kernels_random as random
+from tflc.backends.cpu import kernels_recurrent as recurrent
 from tflc.backends.cpu import kernels_reduce_window as reduce_window
 from tflc.backends.cpu import kernels_scatter as scatter
 from tflc.backends.cpu import kernels_transpose_conv as tconv
@@ -86,6 +87,7 @@ EMITTERS["hashtable_lookup"] = index.emit_hashtable_lookup
 EMITTERS["bitcast"] = typed.emit_bitcast
 EMITTERS["reduce_window"] = reduce_window.emit_reduce_window
 EMITTERS |= {op: random.emit_random for op in random.RANDOM_OPS}
+EMITTERS |= {op: recurrent.emit_recurrent for op in recurrent.RECURRENT_OPS}
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
 EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
 EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
@@ -98,6 +100,7 @@ BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
 SUPPORTED_OPS |= GRAPH_OPS | {"densify"}  # densify: folded, or refused saying why (graph.py)
+SUPPORTED_OPS.add("variable")  # recurrent state: bytes of the state region (graph.py)
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}

@@ -13,6 +13,12 @@ class StateRegion:
 
     def __init__(self):
         self.size = 0
+        self.variables: dict[int, int] = {}  # tensor index -> offset: one share per variable
+
+    def variable(self, index: int, nbytes: int) -> int:
+        if index not in self.variables:
+            self.variables[index] = self.add(nbytes)
+        return self.variables[index]
 
     def add(self, nbytes: int) -> int:
         offset = -(-self.size // ALIGNMENT) * ALIGNMENT
