@@ -1,5 +1,5 @@
 """The float RNN builtins on the cpu target against LiteRT: test_mcu_recurrent's cases (from
-test_interpreter_ops' RECURRENT_CASES) for RNN, sequence RNN and bidirectional RNN, each run
+test_interpreter_ops' RECURRENT_CASES) for RNN, sequence RNN, bidirectional RNN and SVDF, each run
 three times, so the state kept in the state region between calls must continue the sequence as
 LiteRT's variable tensors do; reset_state() restarts it as reset_all_variables does. Float
 outputs within compiled_kernel_cases.FLOAT_RTOL of the largest magnitude."""
@@ -25,6 +25,7 @@ def test_the_cases_cover_every_recurrent_op_the_cpu_compiles():
         "RNN",
         "UNIDIRECTIONAL_SEQUENCE_RNN",
         "BIDIRECTIONAL_SEQUENCE_RNN",
+        "SVDF",
     }
 
 

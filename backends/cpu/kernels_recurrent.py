@@ -1,5 +1,6 @@
 """The float RNN builtins: RNN, UNIDIRECTIONAL_SEQUENCE_RNN and BIDIRECTIONAL_SEQUENCE_RNN,
-step by step as runtime/kernels/sequence.py computes them: h = act(b + W x + R h) per step.
+step by step as runtime/kernels/sequence.py computes them: h = act(b + W x + R h) per step;
+and SVDF (its memory of feature activations shifted by one each call).
 
 Their state operands are `tfl.variable`s, which live in the model's state region
 (state_region.py), outside the workspace: each kernel updates its state in place, so the next
@@ -18,7 +19,7 @@ from tflc.backends.cpu.kernel import Kernel
 from tflc.backends.cpu.kernels_conv import Tiling
 from tflc.errors import TflcError
 
-RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn"}
+RECURRENT_OPS = {"rnn", "unidirectional_sequence_rnn", "bidirectional_sequence_rnn", "svdf"}
 # op -> (W, R, b, state) operand slots of each direction (runtime/kernels/sequence._RNN_GATES)
 _DIRECTIONS = {
     "rnn": ((1, 2, 3, 4),),
@@ -75,13 +76,9 @@ def _rnn_direction(k: Kernel, node: Node, slots, x, x_shape, outs, reverse: bool
     w_at, r_at, b_at, h_at = slots
     w, r, b = (_float_const(node, node.inputs[i], i) for i in (w_at, r_at, b_at))
     units, features = w.shape
-    state = node.inputs[h_at] if h_at < len(node.inputs) else None
-    if state is None or not state.variable:
-        raise TflcError(f"operand {h_at} (the state) must be a tfl.variable", node.where)
     time_major = bool(node.attr("time_major", False))
     steps, batch, x_at = _sequence_layout(x_shape, time_major, features)
-    if state.size != batch * units:
-        raise TflcError(f"state operand {h_at} is not [{batch}, {units}]", node.where)
+    state = _variable(node, h_at, batch * units)
     h = k.arg_tensor(state)
     wm, rm, bm = k.arg_const(w), k.arg_const(r), k.arg_const(b)
     width = 2 * units if merged else units
@@ -103,10 +100,58 @@ def _rnn_direction(k: Kernel, node: Node, slots, x, x_shape, outs, reverse: bool
             fn.store(v, h[0], h[1], fn.add(fn.mul(bi, units), u))
 
 
+def _variable(node: Node, slot: int, size: int) -> Tensor:
+    state = node.inputs[slot] if slot < len(node.inputs) else None
+    if state is None or not state.variable:
+        raise TflcError(f"operand {slot} (the state) must be a tfl.variable", node.where)
+    if state.size != size:
+        raise TflcError(f"state operand {slot} has {state.size} elements, not {size}", node.where)
+    return state
+
+
+def _svdf(k: Kernel, node: Node, x) -> None:
+    """sequence.svdf: each filter's memory moves one step left and takes W_f x as its newest
+    value; a unit sums `rank` filters' memories weighted by W_t, plus its bias."""
+    fn = k.fn
+    wf, wt = (_float_const(node, node.inputs[i], i) for i in (1, 2))
+    rank = int(node.attr("rank", 1))
+    filters, features = wf.shape
+    memory = wt.shape[1]
+    if rank <= 0 or filters % rank:
+        raise TflcError(f"rank {rank} does not divide {filters} filters", node.where)
+    units, batch = filters // rank, node.inputs[0].shape[0]
+    b_t = node.inputs[3] if len(node.inputs) > 3 else None
+    bias = np.zeros(units, np.float32) if b_t is None else _float_const(node, b_t, 3)
+    s = k.arg_tensor(_variable(node, 4, batch * filters * memory))
+    wfm, wtm, bm = k.arg_const(wf), k.arg_const(wt), k.arg_const(bias)
+    y = k.arg_tensor(node.outputs[0])
+    with fn.loop(0, batch) as b, fn.loop(0, filters) as f:
+        row = fn.lin([(b, filters * memory), (f, memory)])
+        with fn.loop(0, memory - 1) as m:
+            v = fn.load(s[0], s[1], fn.add(row, fn.add(m, 1)))
+            fn.store(v, s[0], s[1], fn.add(row, m))
+        newest = _dot(fn, x, fn.mul(b, features), wfm, fn.mul(f, features), features, fn.f32(0.0))
+        fn.store(newest, s[0], s[1], fn.add(row, memory - 1))
+    act = node.attr("fused_activation_function", "NONE")
+    with fn.loop(0, batch) as b, fn.loop(0, units) as u:
+        acc = fn.f32(0.0)
+        for r in range(rank):
+            f = fn.add(fn.mul(u, rank), r)
+            row = fn.add(fn.mul(b, filters * memory), fn.mul(f, memory))
+            acc = fn.op(
+                f"arith.addf {acc}, {_dot(fn, s, row, wtm, fn.mul(f, memory), memory, fn.f32(0.0))} : f32"
+            )
+        acc = fn.op(f"arith.addf {acc}, {fn.load(bm[0], bm[1], u)} : f32")
+        fn.store(activation(fn, acc, act, "f32"), y[0], y[1], fn.lin([(b, units), (u, 1)]))
+
+
 def emit_recurrent(k: Kernel, t: Tiling, node: Node) -> None:
     x_t = node.inputs[0]
     if x_t.dtype != "f32" or x_t.scale is not None:
         raise TflcError(f"the cpu target computes '{node.op}' on float32 only", node.where)
+    if node.op == "svdf":
+        _svdf(k, node, k.arg_tensor(x_t))
+        return
     if (
         node.op == "bidirectional_sequence_rnn"
         and len(node.inputs) > 9
