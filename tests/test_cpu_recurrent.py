@@ -26,6 +26,9 @@ def test_the_cases_cover_every_recurrent_op_the_cpu_compiles():
         "UNIDIRECTIONAL_SEQUENCE_RNN",
         "BIDIRECTIONAL_SEQUENCE_RNN",
         "SVDF",
+        "LSTM",
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "BIDIRECTIONAL_SEQUENCE_LSTM",
     }
 
 

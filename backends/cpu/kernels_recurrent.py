@@ -41,7 +41,7 @@ class _Layout:
         return fn.lin([(t, self.step), (b, self.batch)], self.column)
 
 
-def _sequence_layout(
+def sequence_layout(
     shape, time_major: bool, width: int, column: int = 0
 ) -> tuple[int, int, _Layout]:
     """(steps, batch, layout) of a [time, batch, .] / [batch, time, .] / [batch, .] tensor
@@ -53,7 +53,7 @@ def _sequence_layout(
     return shape[1], shape[0], _Layout(width, shape[1] * width, column)
 
 
-def _float_const(node: Node, t: Tensor | None, slot: int) -> np.ndarray:
+def float_weights(node: Node, t: Tensor | None, slot: int) -> np.ndarray:
     if t is None or not t.is_const or t.dtype != "f32" or t.scale is not None:
         raise TflcError(
             f"operand {slot} of '{node.op}' must be float32 constant weights", node.where
@@ -61,7 +61,7 @@ def _float_const(node: Node, t: Tensor | None, slot: int) -> np.ndarray:
     return np.asarray(t.value, np.float32)
 
 
-def _dot(fn: Function, mem, start: str, wmem, wstart: str, n: int, acc: str) -> str:
+def dot_product(fn: Function, mem, start: str, wmem, wstart: str, n: int, acc: str) -> str:
     """acc + sum over i < n of mem[start + i] * wmem[wstart + i], in order."""
     with fn.loop_carried(0, n, 1, [acc], "f32") as (i, a, res):
         xv = fn.load(mem[0], mem[1], fn.add(start, i))
@@ -74,24 +74,24 @@ def _rnn_direction(k: Kernel, node: Node, slots, x, x_shape, outs, reverse: bool
     """One direction's steps: out rows and the state h, updated after each step."""
     fn = k.fn
     w_at, r_at, b_at, h_at = slots
-    w, r, b = (_float_const(node, node.inputs[i], i) for i in (w_at, r_at, b_at))
+    w, r, b = (float_weights(node, node.inputs[i], i) for i in (w_at, r_at, b_at))
     units, features = w.shape
     time_major = bool(node.attr("time_major", False))
-    steps, batch, x_at = _sequence_layout(x_shape, time_major, features)
-    state = _variable(node, h_at, batch * units)
+    steps, batch, x_at = sequence_layout(x_shape, time_major, features)
+    state = state_variable(node, h_at, batch * units)
     h = k.arg_tensor(state)
     wm, rm, bm = k.arg_const(w), k.arg_const(r), k.arg_const(b)
     width = 2 * units if merged else units
     column = units if merged and reverse else 0
-    out_at = _sequence_layout(x_shape[:-1] + (width,), time_major, width, column)[2]
+    out_at = sequence_layout(x_shape[:-1] + (width,), time_major, width, column)[2]
     act = node.attr("fused_activation_function", "TANH")
     first = outs[0]
     with fn.loop(0, steps) as t:
         step = fn.op(f"arith.subi {fn.idx(steps - 1)}, {t} : index") if reverse else t
         with fn.loop(0, batch) as bi, fn.loop(0, units) as u:
             acc = fn.load(bm[0], bm[1], u)
-            acc = _dot(fn, x, x_at.row(fn, step, bi), wm, fn.mul(u, features), features, acc)
-            hr = _dot(fn, h, fn.mul(bi, units), rm, fn.mul(u, units), units, fn.f32(0.0))
+            acc = dot_product(fn, x, x_at.row(fn, step, bi), wm, fn.mul(u, features), features, acc)
+            hr = dot_product(fn, h, fn.mul(bi, units), rm, fn.mul(u, units), units, fn.f32(0.0))
             acc = activation(fn, fn.op(f"arith.addf {acc}, {hr} : f32"), act, "f32")
             for o in outs:
                 fn.store(acc, o[0], o[1], fn.add(out_at.row(fn, step, bi), u))
@@ -100,7 +100,7 @@ def _rnn_direction(k: Kernel, node: Node, slots, x, x_shape, outs, reverse: bool
             fn.store(v, h[0], h[1], fn.add(fn.mul(bi, units), u))
 
 
-def _variable(node: Node, slot: int, size: int) -> Tensor:
+def state_variable(node: Node, slot: int, size: int) -> Tensor:
     state = node.inputs[slot] if slot < len(node.inputs) else None
     if state is None or not state.variable:
         raise TflcError(f"operand {slot} (the state) must be a tfl.variable", node.where)
@@ -113,7 +113,7 @@ def _svdf(k: Kernel, node: Node, x) -> None:
     """sequence.svdf: each filter's memory moves one step left and takes W_f x as its newest
     value; a unit sums `rank` filters' memories weighted by W_t, plus its bias."""
     fn = k.fn
-    wf, wt = (_float_const(node, node.inputs[i], i) for i in (1, 2))
+    wf, wt = (float_weights(node, node.inputs[i], i) for i in (1, 2))
     rank = int(node.attr("rank", 1))
     filters, features = wf.shape
     memory = wt.shape[1]
@@ -121,8 +121,8 @@ def _svdf(k: Kernel, node: Node, x) -> None:
         raise TflcError(f"rank {rank} does not divide {filters} filters", node.where)
     units, batch = filters // rank, node.inputs[0].shape[0]
     b_t = node.inputs[3] if len(node.inputs) > 3 else None
-    bias = np.zeros(units, np.float32) if b_t is None else _float_const(node, b_t, 3)
-    s = k.arg_tensor(_variable(node, 4, batch * filters * memory))
+    bias = np.zeros(units, np.float32) if b_t is None else float_weights(node, b_t, 3)
+    s = k.arg_tensor(state_variable(node, 4, batch * filters * memory))
     wfm, wtm, bm = k.arg_const(wf), k.arg_const(wt), k.arg_const(bias)
     y = k.arg_tensor(node.outputs[0])
     with fn.loop(0, batch) as b, fn.loop(0, filters) as f:
@@ -130,7 +130,9 @@ def _svdf(k: Kernel, node: Node, x) -> None:
         with fn.loop(0, memory - 1) as m:
             v = fn.load(s[0], s[1], fn.add(row, fn.add(m, 1)))
             fn.store(v, s[0], s[1], fn.add(row, m))
-        newest = _dot(fn, x, fn.mul(b, features), wfm, fn.mul(f, features), features, fn.f32(0.0))
+        newest = dot_product(
+            fn, x, fn.mul(b, features), wfm, fn.mul(f, features), features, fn.f32(0.0)
+        )
         fn.store(newest, s[0], s[1], fn.add(row, memory - 1))
     act = node.attr("fused_activation_function", "NONE")
     with fn.loop(0, batch) as b, fn.loop(0, units) as u:
@@ -139,7 +141,7 @@ def _svdf(k: Kernel, node: Node, x) -> None:
             f = fn.add(fn.mul(u, rank), r)
             row = fn.add(fn.mul(b, filters * memory), fn.mul(f, memory))
             acc = fn.op(
-                f"arith.addf {acc}, {_dot(fn, s, row, wtm, fn.mul(f, memory), memory, fn.f32(0.0))} : f32"
+                f"arith.addf {acc}, {dot_product(fn, s, row, wtm, fn.mul(f, memory), memory, fn.f32(0.0))} : f32"
             )
         acc = fn.op(f"arith.addf {acc}, {fn.load(bm[0], bm[1], u)} : f32")
         fn.store(activation(fn, acc, act, "f32"), y[0], y[1], fn.lin([(b, units), (u, 1)]))

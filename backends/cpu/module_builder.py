@@ -23,6 +23,7 @@ from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
+from tflc.backends.cpu import kernels_lstm as lstm
 from tflc.backends.cpu import kernels_normalization as norm
 from tflc.backends.cpu import kernels_random as random
 from tflc.backends.cpu import kernels_recurrent as recurrent
@@ -88,6 +89,7 @@ EMITTERS["bitcast"] = typed.emit_bitcast
 EMITTERS["reduce_window"] = reduce_window.emit_reduce_window
 EMITTERS |= {op: random.emit_random for op in random.RANDOM_OPS}
 EMITTERS |= {op: recurrent.emit_recurrent for op in recurrent.RECURRENT_OPS}
+EMITTERS |= {op: lstm.emit_lstm for op in lstm.LSTM_OPS}
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
 EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
 EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
