@@ -60,6 +60,10 @@ class CompiledCpuModel:
             self._kernels = getattr(self._lib, manifest["kernels_symbol"])
             self._kernels.restype = None
             self._kernels.argtypes = [ctypes.c_void_p] * n + [ctypes.c_int64, ctypes.c_int64]
+        self._reset = None
+        if manifest.get("reset_symbol"):
+            self._reset = getattr(self._lib, manifest["reset_symbol"])
+            self._reset.restype, self._reset.argtypes = None, []
         self._pool: ThreadPoolExecutor | None = None
         self.num_threads = int(manifest.get("num_threads", 1))
 
@@ -88,6 +92,12 @@ class CompiledCpuModel:
             f.result()
         self._check_status()
         return outs
+
+    def reset_state(self) -> None:
+        """Zeroes the state the runs keep (random generators, recurrent variables): the next
+        call gives what the first call after loading gave."""
+        if self._reset is not None:
+            self._reset()
 
     def _check_status(self) -> None:
         """A model with loops sets a workspace word when one ran past its iteration limit."""

@@ -60,6 +60,13 @@ class CompiledCpuPipeline:
             self._interpreters[name] = Interpreter(model_content=self._host_models[name])
         return self._interpreters[name]
 
+    def reset_state(self) -> None:
+        """The state the runs keep back to its start: the native steps' state regions zeroed,
+        the host steps' interpreters made afresh on their next run."""
+        for part in self._natives.values():
+            part.reset_state()
+        self._interpreters.clear()
+
     def __call__(self, *arrays) -> list[np.ndarray]:
         values: dict[int, np.ndarray] = dict(enumerate(checked_inputs(self.inputs, arrays)))
         for step in self.manifest["steps"]:

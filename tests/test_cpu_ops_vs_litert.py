@@ -118,15 +118,18 @@ def test_call_inlines_its_callee_like_litert_runs_the_callee() -> None:
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
 
 
-def _max_window(graph, x, out) -> None:
-    """out = REDUCE_WINDOW(MAXIMUM) of x over windows of 2 along its last axis."""
-    ins = [x, graph.const(np.float32(-np.inf), "FLOAT32")]
-    ins += [graph.const(np.array(v, np.int64), "INT64") for v in ([1, 2], [1, 1], [1, 1])]
-    graph.op("REDUCE_WINDOW", ins, [out], ("ReduceWindowOptions", {"reduce_function": "MAXIMUM"}))
+def _hash_projection(graph, x, out) -> None:
+    """out = LSH_PROJECTION(SPARSE) of x's rows by 4 seeds of 3 bits (farmhash of the input's
+    bytes: the cpu target has no kernel for it), cast to float."""
+    seeds = np.random.default_rng(6).standard_normal((4, 3)).astype(np.float32)
+    bits = graph.tensor((4,), "INT32")
+    ins = [graph.const(seeds, "FLOAT32"), x]
+    graph.op("LSH_PROJECTION", ins, [bits], options=("LSHProjectionOptions", {"type": "SPARSE"}))
+    graph.op("CAST", [bits], [out])
 
 
 def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_host() -> None:
-    """An op without a kernel inside the callee (reduce_window) is named; under
+    """An op without a kernel inside the callee (lsh_projection) is named; under
     fallback="runtime" the whole call runs on the host and the op after it compiles."""
     from corpus import litert_run
     from stablehlo_model_builder import GraphBuilder
@@ -134,20 +137,20 @@ def test_call_of_a_callee_the_cpu_cannot_compile_names_the_op_or_runs_on_the_hos
     def model_with(call: bool) -> bytes:
         model = GraphBuilder()
         main = model.subgraph()
-        x, mid, out = main.tensor((3, 5)), main.tensor((3, 4)), main.tensor((3, 4))
+        x, mid, out = main.tensor((3, 5)), main.tensor((4,)), main.tensor((4,))
         if call:
             callee = model.subgraph()
-            a, b = callee.tensor((3, 5)), callee.tensor((3, 4))
-            _max_window(callee, a, b)
+            a, b = callee.tensor((3, 5)), callee.tensor((4,))
+            _hash_projection(callee, a, b)
             callee.io([a], [b])
             main.op("CALL", [x], [mid], options=("CallOptions", {"subgraph": 1}))
         else:
-            _max_window(main, x, mid)
+            _hash_projection(main, x, mid)
         main.op("RELU", [mid], [out])
         main.io([x], [out])
         return model.write()
 
-    with pytest.raises(TflcError, match="cannot compile 'tfl.reduce_window'"):
+    with pytest.raises(TflcError, match="cannot compile 'tfl.lsh_projection'"):
         tflc_compile(model_with(call=True), target="cpu", optimize=False)
     compiled = tflc_compile(model_with(call=True), target="cpu", optimize=False, fallback="runtime")
     assert [op.split(" at ")[0] for op in compiled.report["fallback_ops"]] == ["'tfl.call'"]

@@ -33,18 +33,23 @@ def test_random_ops_continue_litert_philox_stream_across_runs(op, seeds):
     model = _model(op, seeds)  # 21 values: a partly used last Philox block
     compiled = tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
     assert compiled.report["state_bytes"] == 16
+    continues_litert_stream(model, lambda: compiled(sanitize=True)[0], compiled.reset_state)
+
+
+def continues_litert_stream(model: bytes, run, reset) -> None:
+    """Three runs equal LiteRT's three invokes; after `reset()` a run gives the first again."""
     lite = litert_interpreter(model, "builtin")
     lite.allocate_tensors()
     runs = []
     for _ in range(3):
         lite.invoke()
         expected = lite.get_tensor(lite.get_output_details()[0]["index"])
-        (actual,) = compiled(sanitize=True)
+        actual = run()
         np.testing.assert_array_equal(actual, expected)
         runs.append(actual)
     assert not np.array_equal(runs[0], runs[1])  # the stream moved on
-    compiled.reset_state()
-    np.testing.assert_array_equal(compiled()[0], runs[0])
+    reset()
+    np.testing.assert_array_equal(run(), runs[0])
 
 
 def test_seeds_zero_are_refused_for_their_nondeterministic_stream():

@@ -70,9 +70,19 @@ def test_recurrent_state_continues_across_runs_as_in_litert(case):
 
 
 def test_reset_state_starts_the_sequence_again_as_litert_reset_all_variables():
+    compiled = reset_restarts_like_litert(
+        lambda model: tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
+    )
+    source = compiled.files["model.c"].decode()
+    assert "void model_reset(void)" in source and "static uint64_t tflc_state[" in source
+
+
+def reset_restarts_like_litert(compile_model):
+    """An RNN compiled by `compile_model` continues LiteRT's sequence, and after reset_state()
+    restarts it as LiteRT's reset_all_variables does; returns the compiled model."""
     _, op, ins, outs, opts, table, version = next(c for c in FLOAT_CASES if c[1] == "RNN")
     model = single_op_model(op, ins, outs, opts, table, version)
-    compiled = tflc_compile(model, target="mcu", optimize=False, compare_tflm=False)
+    compiled = compile_model(model)
     lite = _litert(model)
     rng = np.random.default_rng(1)
     first, second = random_input(rng, ins[0]), random_input(rng, ins[0])
@@ -85,8 +95,7 @@ def test_reset_state_starts_the_sequence_again_as_litert_reset_all_variables():
     restarted = _invoke(lite, second)
     assert not np.allclose(restarted[0], continued[0])  # the state mattered
     assert_close(compiled(second)[0], restarted[0], FLOAT_RTOL)
-    source = compiled.files["model.c"].decode()
-    assert "void model_reset(void)" in source and "static uint64_t tflc_state[" in source
+    return compiled
 
 
 @pytest.mark.parametrize("case", HYBRID_CASES[:2], ids=[c[0] for c in HYBRID_CASES[:2]])

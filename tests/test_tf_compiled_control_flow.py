@@ -314,18 +314,19 @@ def test_loop_whose_carried_shape_changes_is_refused_by_name(target):
 UNSUPPORTED_IN_BODY = SWAP.replace(
     '%1 = "tfl.sub"(%a, %b) {fused_activation_function = "NONE", pot_scale_int16 = true}\n'
     "      : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>",
-    '%w = "tfl.pseudo_const"() {value = dense<1> : tensor<1xi64>} : () -> tensor<1xi64>\n'
-    '    %z = "tfl.pseudo_const"() {value = dense<0.0> : tensor<f32>} : () -> tensor<f32>\n'
-    '    %1 = "tfl.reduce_window"(%a, %z, %w, %w, %w) {reduce_function = "ADD"}\n'
-    "      : (tensor<3xf32>, tensor<f32>, tensor<1xi64>, tensor<1xi64>, tensor<1xi64>)"
-    " -> tensor<3xf32>",
+    '%h = "tfl.pseudo_const"() {value = dense<[[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]]>'
+    " : tensor<3x2xf32>} : () -> tensor<3x2xf32>\n"
+    '    %p = "tfl.lsh_projection"(%h, %a) {type = "SPARSE"}\n'
+    "      : (tensor<3x2xf32>, tensor<3xf32>) -> tensor<3xi32>\n"
+    '    %1 = "tfl.cast"(%p) {in_data_type = "INT32", out_data_type = "FLOAT32"}\n'
+    "      : (tensor<3xi32>) -> tensor<3xf32>",
 )
 
 
 def test_loop_with_an_op_the_cpu_cannot_compile_names_it_or_falls_back_whole():
-    assert '"tfl.reduce_window"' in UNSUPPORTED_IN_BODY
+    assert '"tfl.lsh_projection"' in UNSUPPORTED_IN_BODY
     module = tflc.parse(UNSUPPORTED_IN_BODY)
-    with pytest.raises(tflc.TflcError, match="cannot compile 'tfl.reduce_window'"):
+    with pytest.raises(tflc.TflcError, match="cannot compile 'tfl.lsh_projection'"):
         tflc.compile(module, target="cpu")
     # Under fallback="runtime" the loop runs on the host with its subgraphs (a scalar input
     # passes between the steps as a scalar).

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from mlir import ir
 from tflc.backends.cpu.graph import Node, numpy_dtype
+from tflc.backends.cpu.kernels_random import RANDOM_OPS
 from tflc.dialects.tfl import tensor_type_name
 from tflc.runtime.kernels.standalone import TensorSpec, run_builtin, standalone_node
 
@@ -32,6 +33,8 @@ def foldable(node: Node) -> bool:
     if node.op in ("shape", "rank"):
         return True
     ins = [t for t in node.inputs if t is not None]
+    if node.op in RANDOM_OPS | {"multinomial"}:
+        return False  # constant operands, a new value each run
     if not ins or not all(t.is_const for t in ins) or node.op == "custom":
         return False
     if any(t.scale is not None for t in [*ins, *node.outputs]):

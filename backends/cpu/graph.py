@@ -44,6 +44,9 @@ class Tensor:
     zero_point: np.ndarray | None = None
     axis: int | None = None
     name: str = ""
+    variable: bool = (
+        False  # a `tfl.variable`: recurrent state in the state region, kept between runs
+    )
 
     @property
     def size(self) -> int:
@@ -222,6 +225,9 @@ def _extract_block(block, b: _Builder, nodes: list[Node], supported, funcs) -> l
         if name == "tfl.pseudo_sparse_const":
             t = b.tensor(op.results[0], where)
             t.value = _densify(op, t.shape, where)
+            continue
+        if name == "tfl.variable":  # no kernel: its bytes live in the state region
+            b.tensor(op.results[0], where).variable = True
             continue
         if name == "tfl.no_value":
             b.by_value[op.results[0]] = None

@@ -30,7 +30,13 @@ def _descs(name: str, kind: str, tensors: list[dict[str, Any]]) -> list[str]:
 
 
 def write_header(
-    name: str, inputs, outputs, workspace_bytes: int, weight_bytes: int, status_offset=None
+    name: str,
+    inputs,
+    outputs,
+    workspace_bytes: int,
+    weight_bytes: int,
+    status_offset=None,
+    state_bytes: int = 0,
 ) -> str:
     guard = f"{name.upper()}_H_"
     params = [f"const {_C_TYPES[t['dtype']]} *input{i}" for i, t in enumerate(inputs)]
@@ -63,6 +69,9 @@ def write_header(
         f"#define {name.upper()}_WORKSPACE_SIZE {workspace_bytes}u",
         "/* Bytes of weights compiled into the object (read-only data). */",
         f"#define {name.upper()}_WEIGHT_SIZE {weight_bytes}u",
+        "/* Bytes of state kept between runs inside the object (random generators' counters,",
+        " * recurrent ops' variables): zero when the library loads, zeroed by _reset. */",
+        f"#define {name.upper()}_STATE_SIZE {state_bytes}u",
         f"#define {name.upper()}_NUM_INPUTS {len(inputs)}",
         f"#define {name.upper()}_NUM_OUTPUTS {len(outputs)}",
         "",
@@ -74,6 +83,10 @@ def write_header(
         f"void {name}_run({', '.join(params)});",
         "",
         *_status_lines(name, status_offset),
+        "/* Zeroes the state the runs keep (a no-op without any): the next run gives what the",
+        " * first run after loading gave. Not while a run is in progress. */",
+        f"void {name}_reset(void);",
+        "",
         "/* The same, split across `nthreads` threads: call it from every thread at once with",
         " * tid = 0 .. nthreads-1 and the same buffers. Threads take chunks of each kernel from",
         " * counters and meet at barriers kept at the end of the workspace (the bytes after the",

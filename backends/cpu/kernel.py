@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tflc.backends.cpu.emitter import Function
 from tflc.backends.cpu.graph import Tensor
+from tflc.backends.cpu.state_region import StateRegion
 
 WEIGHT_ALIGNMENT = 64
 
@@ -67,11 +68,11 @@ def memref_count(t: Tensor) -> int:
 
 @dataclass
 class Arg:
-    kind: str  # "tensor" or "const"
+    kind: str  # "tensor", "const" or "state"
     elem: str  # MLIR element type
     count: int
     tensor: Tensor | None = None
-    offset: int = 0  # weight-blob offset for consts
+    offset: int = 0  # weight-blob offset for consts, state-region offset for state
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Kernel:
     flops: int = 0
     callee: str = ""  # the function called for this kernel (shared between identical ones)
     parallel_extent: int = 0  # >0: the kernel takes a [begin, end) range of that many units
+    state: StateRegion | None = None  # the model's state region (arg_state places shares in it)
+    externs: dict[str, str] = field(default_factory=dict)  # C functions called: name -> type
 
     def parallel_range(self, extent: int) -> tuple[str, str]:
         """Declares the kernel splittable into `extent` units; returns its (begin, end) args."""
@@ -104,7 +107,15 @@ class Kernel:
         """An activation (or a constant operand, stored in the blob as is)."""
         if t.is_const:
             return self.arg_const(t.value.astype(t.value.dtype))
+        if t.variable:
+            offset = self.state.variable(t.index, t.nbytes)
+            return self._arg(Arg("state", memref_elem(t.dtype), memref_count(t), offset=offset))
         return self._arg(Arg("tensor", memref_elem(t.dtype), memref_count(t), tensor=t))
+
+    def arg_state(self, count: int, elem: str) -> tuple[str, str]:
+        """`count` elements of type `elem` of the state region, kept between runs."""
+        nbytes = count * {"i64": 8, "f32": 4, "i32": 4}[elem]
+        return self._arg(Arg("state", elem, count, offset=self.state.add(nbytes)))
 
     def arg_const(self, array: np.ndarray) -> tuple[str, str]:
         array = np.ascontiguousarray(array)

@@ -119,7 +119,8 @@ def plan_memory(graph: Graph) -> MemoryPlan:
         r = find(graph.nodes[test].inputs[0].index)
         if r in last:
             last[r] = max(last[r], end)
-    buffers = [r for r in first if r not in storage]
+    variables = {t.index for t in graph.tensors if t.variable}  # in the state region instead
+    buffers = [r for r in first if r not in storage and r not in variables]
     buffers.sort(key=lambda r: (-size[r], first[r], r))
     placed: list[tuple[int, int, int, int]] = []  # offset, end, first, last
     top = 0

@@ -23,7 +23,11 @@ from tflc.backends.cpu import kernels_elementwise as ew
 from tflc.backends.cpu import kernels_hybrid as hybrid
 from tflc.backends.cpu import kernels_index as index
 from tflc.backends.cpu import kernels_int8 as int8
+from tflc.backends.cpu import kernels_lstm as lstm
 from tflc.backends.cpu import kernels_normalization as norm
+from tflc.backends.cpu import kernels_random as random
+from tflc.backends.cpu import kernels_recurrent as recurrent
+from tflc.backends.cpu import kernels_reduce_window as reduce_window
 from tflc.backends.cpu import kernels_scatter as scatter
 from tflc.backends.cpu import kernels_transpose_conv as tconv
 from tflc.backends.cpu import kernels_typed as typed
@@ -33,6 +37,7 @@ from tflc.backends.cpu.control_flow import CONTROL_OPS, GRAPH_OPS
 from tflc.backends.cpu.graph import Graph, Node
 from tflc.backends.cpu.kernel import Kernel, WeightBlob, memref_count, memref_elem
 from tflc.backends.cpu.memory_plan import MemoryPlan
+from tflc.backends.cpu.state_region import StateRegion, state_functions, state_region_type
 from tflc.errors import TflcError
 from tflc.runtime.kernels.control_flow import MAX_WHILE_ITERATIONS
 
@@ -81,6 +86,10 @@ EMITTERS |= {"embedding_lookup": index.emit_embedding_lookup, "topk_v2": index.e
 EMITTERS |= {"bucketize": index.emit_bucketize, "broadcast_args": index.emit_broadcast_args}
 EMITTERS["hashtable_lookup"] = index.emit_hashtable_lookup
 EMITTERS["bitcast"] = typed.emit_bitcast
+EMITTERS["reduce_window"] = reduce_window.emit_reduce_window
+EMITTERS |= {op: random.emit_random for op in random.RANDOM_OPS}
+EMITTERS |= {op: recurrent.emit_recurrent for op in recurrent.RECURRENT_OPS}
+EMITTERS |= {op: lstm.emit_lstm for op in lstm.LSTM_OPS}
 EMITTERS |= {"dequantize": typed.emit_dequantize, "l2_pool_2d": window.emit_pool}
 EMITTERS |= {op: complex_.emit_part for op in complex_.PART_OPS}
 EMITTERS |= {"complex_abs": complex_.emit_complex_abs, "rfft2d": complex_.emit_rfft2d}
@@ -93,6 +102,7 @@ BARRIER_BYTES = 128
 ALIASES = {"reshape", "squeeze", "expand_dims"}
 SUPPORTED_OPS = set(EMITTERS) | ALIASES | int8.INT8_OPS | {"quantize"} | COMPILE_TIME_OPS
 SUPPORTED_OPS |= GRAPH_OPS | {"densify"}  # densify: folded, or refused saying why (graph.py)
+SUPPORTED_OPS.add("variable")  # recurrent state: bytes of the state region (graph.py)
 
 # Ops that move elements without reading them: one kernel serves every element type.
 ANY_DTYPE_OPS = data.TABLE_OPS | ALIASES | {"copy", "concatenation", "pack", "dynamic_update_slice"}
@@ -101,7 +111,8 @@ ANY_DTYPE_OPS |= data.MULTI_SOURCE_TABLE_OPS | {"embedding_lookup"}
 TYPED_OPS = typed.ELEMENTWISE_OPS | typed.INTEGER_ARITHMETIC | {"arg_max", "arg_min"}
 TYPED_OPS |= {"cumsum", "one_hot", "topk_v2", "bucketize", "broadcast_args", "dequantize"}
 TYPED_OPS |= set(typed.BOOL_REDUCTIONS) | scatter.SEGMENT_OPS | {"scatter_nd", "sparse_to_dense"}
-TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast"}
+TYPED_OPS |= complex_.COMPLEX_OPS | {"hashtable_lookup", "bitcast", "reduce_window"}
+TYPED_OPS |= random.RANDOM_OPS  # an int32 / int64 shape operand, a float32 output
 FLOAT_ONLY = set(EMITTERS) - ANY_DTYPE_OPS - TYPED_OPS | {"custom"}
 # What benchmarks/op_coverage.py reports: ops compiled on float (and other unquantized) tensors
 # (quantize / dequantize: the conversions between float and int8 inside a float model), and ops
@@ -122,6 +133,7 @@ class BuiltModule:
     # Workspace offset of the int32 a run sets to 1 when a loop ran past MAX_WHILE_ITERATIONS
     # (None: no loops). The run functions stay void; the loader reads it after each run.
     status_offset: int | None = None
+    state_bytes: int = 0  # the state region kept between runs (`<name>_state`)
 
 
 def _memref(t) -> str:
@@ -147,6 +159,7 @@ def check_node(node: Node) -> None:
 
 def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str) -> BuiltModule:
     blob = WeightBlob()
+    state = StateRegion()
     kernels: list[Kernel] = []
     labels: list[dict[str, str]] = []
     schedule: list[Kernel | Node] = []  # kernels, and the control-flow markers between them
@@ -159,7 +172,7 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
             continue
         if node.op in ALIASES and node.op not in EMITTERS:
             continue
-        k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob)
+        k = Kernel(f"{name}_k{i}_{node.op}", tiling.lanes, blob, state=state)
         k.fn.fused_multiply_add = tiling.fused_multiply_add
         key = f"custom:{node.attr('custom_code')}" if node.op == "custom" else node.op
         try:
@@ -189,12 +202,15 @@ def build_module(graph: Graph, plan: MemoryPlan, tiling: conv.Tiling, name: str)
     status = status_offset(plan) if loops else None
     blob_bytes = max(blob.size, 64)
     lines = [f'memref.global "public" constant @{name}_weights : memref<{blob_bytes}xi8>']
+    lines += state_functions(name, state.size)
     lines += bodies
     for mode in ("run", "slice", "range"):
-        lines += _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode, status)
+        lines += _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode, status, state.size)
     lines.append("func.func private @sched_yield() -> i32")
+    externs = {n: ty for k in kernels for n, ty in k.externs.items()}
+    lines += [f"func.func private @{n}{ty}" for n, ty in sorted(externs.items())]
     text = "module {\n" + "\n".join(lines) + "\n}\n"
-    return BuiltModule(text, blob, kernels, ws_bytes, labels, control_flow, status)
+    return BuiltModule(text, blob, kernels, ws_bytes, labels, control_flow, status, state.size)
 
 
 def thread_state_size(n_kernels: int) -> int:
@@ -265,7 +281,9 @@ CHUNK_LOOP = """  %w{i} = scf.while : () -> index {{
 ENTRY_SUFFIX = {"run": "", "slice": "_slice", "range": "_kernels"}
 
 
-def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=None):
+def _entry(
+    graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=None, state_bytes=0
+):
     """`<name>_run(ins, outs, ws)`; `<name>_run_slice(ins, outs, ws, tid, nthreads)`: every
     thread runs its share of each kernel, then waits at a barrier; or
     `<name>_run_kernels(ins, outs, ws, first, last)`: kernels first..last-1, one thread, each
@@ -285,6 +303,8 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=
         args += ["%first: index", "%last: index"]
     head = [f"func.func @{name}_run{ENTRY_SUFFIX[mode]}({', '.join(args)}) {{"]
     head.append(f"  %wb = memref.get_global @{name}_weights : memref<{blob_bytes}xi8>")
+    if state_bytes:
+        head.append(f"  %sb = memref.get_global @{name}_state : {state_region_type(state_bytes)}")
     prelude: list[str] = []  # views and thread state, before any region
     body: list[str] = []
     if threaded:
@@ -390,13 +410,17 @@ def _entry(graph, plan, schedule, name, ws_bytes, blob_bytes, mode: str, status=
         operands = []
         for a in k.args:
             mty = f"memref<{a.count}x{a.elem}>"
-            if a.kind == "const":
-                key = ("c", a.offset, mty)
+            if a.kind in ("const", "state"):  # a view of the weights or the state region
+                region, region_ty = {
+                    "const": ("%wb", f"memref<{blob_bytes}xi8>"),
+                    "state": ("%sb", state_region_type(state_bytes)),
+                }[a.kind]
+                key = (region, a.offset, mty)
                 if key not in views:
                     views[key] = f"%view{len(views)}"
                     prelude.append(
-                        f"  {views[key]} = memref.view %wb[{offset(a.offset)}][] : "
-                        f"memref<{blob_bytes}xi8> to {mty}"
+                        f"  {views[key]} = memref.view {region}[{offset(a.offset)}][] : "
+                        f"{region_ty} to {mty}"
                     )
                 operands.append(views[key])
             else:

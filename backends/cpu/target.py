@@ -134,7 +134,13 @@ class CpuTarget:
         inputs = [tensor_descriptor(t) for t in graph.inputs]
         outputs = [tensor_descriptor(t) for t in graph.outputs]
         header = write_header(
-            name, inputs, outputs, built.workspace_bytes, built.blob.size, built.status_offset
+            name,
+            inputs,
+            outputs,
+            built.workspace_bytes,
+            built.blob.size,
+            built.status_offset,
+            built.state_bytes,
         )
         report = {
             "triple": spec.triple,
@@ -145,6 +151,7 @@ class CpuTarget:
             "arena_bytes": built.workspace_bytes,
             "arena_bytes_without_reuse": plan.naive_bytes,
             "weight_bytes": built.blob.size,
+            "state_bytes": built.state_bytes,
             "object_bytes": len(obj),
             "code_bytes": max(len(obj) - built.blob.size, 0),
             "codegen_seconds": round(t_obj - t_ir, 3),
@@ -164,6 +171,8 @@ class CpuTarget:
             "workspace_bytes": built.workspace_bytes,
             "slice_symbol": f"{name}_run_slice",
             "kernels_symbol": f"{name}_run_kernels",
+            "reset_symbol": f"{name}_reset",
+            "state_bytes": built.state_bytes,
             "kernels": built.kernel_labels,
             "control_flow": built.control_flow,
             "status_offset": built.status_offset,
