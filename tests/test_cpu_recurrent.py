@@ -2,7 +2,7 @@
 test_interpreter_ops' RECURRENT_CASES) for RNN, sequence RNN, bidirectional RNN and SVDF, each run
 three times, so the state kept in the state region between calls must continue the sequence as
 LiteRT's variable tensors do; reset_state() restarts it as reset_all_variables does. Float
-outputs within compiled_kernel_cases.FLOAT_RTOL of the largest magnitude."""
+outputs within test_interpreter_ops.FLOAT_RTOL of the largest magnitude."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("ai_edge_litert")
 
-from compiled_kernel_cases import FLOAT_RTOL  # noqa: E402
-from test_interpreter_ops import assert_close, random_input, single_op_model  # noqa: E402
+
+from test_interpreter_ops import FLOAT_RTOL, assert_close, random_input, single_op_model  # noqa: E402
 from test_mcu_recurrent import FLOAT_CASES, _invoke, _litert, reset_restarts_like_litert  # noqa: E402
 from tflc.backends.cpu.module_builder import SUPPORTED_OPS  # noqa: E402
 from tflc.compiler import compile as tflc_compile  # noqa: E402
