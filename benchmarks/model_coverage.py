@@ -53,7 +53,6 @@ KNOWN = {
     "rounding; neither TFLM nor LiteRT's reference kernels load this model (ELU v1), and "
     "LiteRT's builtin FULLY_CONNECTED rounds differently on rare elements "
     "(tests/test_mcu.py)",
-    ("mcu", "tensor_ops/int8"): "as activations/int8 (TILE v3)",
     ("gpu", "transformer/int8"): "the gpu computes int8 in float; a rounding step differs "
     "near .5 and grows through the layers (issue #17)",
     ("gpu", "mobilenet_v2/int8"): "as transformer/int8, over 50 layers (issue #17)",
