@@ -72,9 +72,12 @@ def test_face_landmark_with_attention_runs_its_custom_ops_on_the_runtime(
     mediapipe_model_paths: list[Path],
 ) -> None:
     # Landmarks2TransformMatrix, TransformTensorBilinear and TransformLandmarks have no cpu
-    # kernel; LiteRT cannot run them either, so tflc's interpreter is the reference.
+    # kernel; LiteRT cannot run them either: the reference runs the model op by op, the
+    # builtins in LiteRT, the custom ops as their float64 formulas (tests/op_by_op_oracle.py).
+    import op_by_op_oracle
+
     (path,) = [p for p in mediapipe_model_paths if p.stem == "face_landmark_with_attention"]
     cm = tflc_compile(str(path), target="cpu", fallback="runtime", num_threads=2)
     assert cm.report["host_steps"] == 11 and cm.report["native_steps"] >= 2
     inputs = sample_inputs(path, seed=0)
-    assert_close(cm(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
+    assert_close(cm(*inputs), op_by_op_oracle.run(path, inputs))

@@ -25,7 +25,7 @@ from tflc.errors import TflcError
 pytestmark = require_vulkan()
 
 FAST_MEDIAPIPE = ["hand_recrop", "face_detection_short_range"]
-# Custom ops LiteRT cannot run either (no oracle): left out of the comparison.
+# Custom ops LiteRT cannot run: compared op by op in test_mediapipe_custom_ops_fall_back_to_the_cpu.
 NO_ORACLE = {"face_landmark_with_attention"}
 
 
@@ -60,21 +60,16 @@ def test_cpu_fallback_runs_unsupported_ops_on_the_host():
 
 @pytest.mark.slow
 def test_mediapipe_custom_ops_fall_back_to_the_cpu():
-    """face_landmark_with_attention: LiteRT lacks its custom ops; tflc's interpreter is the
-    reference (the host steps run its kernels)."""
-    from tflc.runtime.interpreter import Interpreter
+    """face_landmark_with_attention: LiteRT lacks its custom ops (the host steps run tflc's
+    kernels for them); the reference runs the model op by op, the builtins in LiteRT, the
+    custom ops as their float64 formulas (tests/op_by_op_oracle.py)."""
+    import op_by_op_oracle
 
     path = _mediapipe("face_landmark_with_attention")
     cm = _compile(path, fallback="cpu")
     assert any(op.startswith("custom:Transform") for op in cm.report["fallback_ops"])
     inputs = corpus.sample_inputs(path, seed=0)
-    interp = Interpreter(model_path=str(path))
-    interp.allocate_tensors()
-    for d, x in zip(interp.get_input_details(), inputs, strict=True):
-        interp.set_tensor(d["index"], x)
-    interp.invoke()
-    expected = [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
-    assert_close(expected, cm(*inputs))
+    assert_close(op_by_op_oracle.run(path, inputs), cm(*inputs))
 
 
 def _mediapipe(name):

@@ -96,7 +96,10 @@ def test_the_delegate_refuses_options_it_cannot_honour() -> None:
 @pytest.mark.slow
 def test_custom_ops_stay_with_the_interpreter(mediapipe_model_paths: list[Path]) -> None:
     # Landmarks2TransformMatrix, TransformTensorBilinear and TransformLandmarks have no cpu
-    # kernel; LiteRT cannot run them either, so tflc's own interpreter is the reference.
+    # kernel; LiteRT cannot run them either: the reference runs the model op by op, the
+    # builtins in LiteRT, the custom ops as their float64 formulas (tests/op_by_op_oracle.py).
+    import op_by_op_oracle
+
     (path,) = [p for p in mediapipe_model_paths if p.stem == "face_landmark_with_attention"]
     interp = _delegated(path)
     operators = interp._main.subgraph.operators
@@ -105,7 +108,7 @@ def test_custom_ops_stay_with_the_interpreter(mediapipe_model_paths: list[Path])
     assert custom and not custom & set(interp.delegated_nodes)
     assert len(interp.delegated_nodes) + len(custom) == len(operators)  # DEQUANTIZEs: compiled in
     inputs = sample_inputs(path, seed=0)
-    assert_close(interp(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
+    assert_close(interp(*inputs), op_by_op_oracle.run(path, inputs))
 
 
 @pytest.mark.parametrize(
