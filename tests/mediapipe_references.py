@@ -5,6 +5,8 @@ of those kernels and, op by op with LiteRT for the builtins, of whole models
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 
 
@@ -75,3 +77,36 @@ def landmarks_to_transform_matrix(points: np.ndarray, opts: dict) -> np.ndarray:
     return t @ np.array(
         [[1, 0, 0, -out_w / 2], [0, 1, 0, -out_h / 2], [0, 0, 1, 0], [0, 0, 0, 1.0]]
     )
+
+
+def with_builtin_transpose_conv(path) -> bytes:
+    """The model with mediapipe's Convolution2DTransposeBias replaced by TFLite's
+    TRANSPOSE_CONV (which takes a bias since version 3), so LiteRT can run it (rewritten with
+    tflc's flatbuffer reader and writer, whose round trip tests/test_flatbuffer_roundtrip.py
+    checks field by field through LiteRT's own schema)."""
+    from tflc.backends.tflite.flatbuffer_writer import write_model
+    from tflc.runtime.tflite_model import OperatorCode, Tensor, read_model
+    from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
+
+    model = read_model(path)
+    graph = model.subgraphs[0]
+    model.operator_codes.append(OperatorCode(BUILTIN_OPERATOR_CODES["TRANSPOSE_CONV"], None, 3, 67))
+    code = len(model.operator_codes) - 1
+    for op in graph.operators:
+        if model.operator_name(op) != "Convolution2DTransposeBias":
+            continue
+        padding, stride_w, stride_h = struct.unpack_from("<3i", op.custom_options)
+        x, w, b = op.inputs
+        out_shape = np.asarray(graph.tensors[op.outputs[0]].shape, np.int32)
+        model.buffers.append(out_shape.tobytes())
+        graph.tensors.append(Tensor("output_shape", [4], "INT32", len(model.buffers) - 1))
+        op.opcode_index = code
+        op.inputs = [len(graph.tensors) - 1, w, x, b]
+        op.custom_options = None
+        options = {
+            "padding": "SAME" if padding == 1 else "VALID",
+            "stride_w": stride_w,
+            "stride_h": stride_h,
+        }
+        op.builtin_options = ("TransposeConvOptions", options)
+    return write_model(model)

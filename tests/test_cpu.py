@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import mediapipe_references
 import numpy as np
 import pytest
 import tflc
@@ -31,7 +32,8 @@ FLOAT_MODELS = [
 ]
 # Custom ops without a cpu kernel; every other mediapipe model must compile and match.
 MEDIAPIPE_UNSUPPORTED = {"face_landmark_with_attention": "Landmarks2TransformMatrix"}
-# LiteRT lacks mediapipe's custom ops: these compare against tflc's numpy interpreter.
+# LiteRT lacks their custom op (Convolution2DTransposeBias): they compare against LiteRT on the
+# model with TFLite's TRANSPOSE_CONV (and its bias) in its place.
 MEDIAPIPE_CUSTOM = {"selfie_segmentation", "selfie_segmentation_landscape"}
 
 
@@ -267,7 +269,8 @@ def test_mediapipe_models_match_litert(mediapipe_model_paths: list[Path]) -> Non
         if path.stem in MEDIAPIPE_CUSTOM:
             cm = tflc_compile(str(path), target="cpu")
             inputs = sample_inputs(path, seed=0)
-            assert_close(cm(*inputs), tflc.Interpreter(model_path=str(path))(*inputs))
+            patched = mediapipe_references.with_builtin_transpose_conv(path)
+            assert_close(cm(*inputs), litert_run(patched, inputs, kernels="builtin"))
             continue
         assert litert_can_run(path)
         if path.stem == "pose_landmark_full":

@@ -18,8 +18,6 @@ Tolerances, all relative to the largest output magnitude:
 
 from __future__ import annotations
 
-import struct
-
 import mediapipe_references
 import numpy as np
 import pytest
@@ -32,11 +30,9 @@ from corpus import (
     tf_model_cases,
     tf_model_path,
 )
-from tflc.backends.tflite.flatbuffer_writer import write_model
 from tflc.errors import TflcError
 from tflc.runtime.interpreter import Interpreter
-from tflc.runtime.tflite_model import OperatorCode, Tensor, read_model
-from tflc.runtime.tflite_schema import BUILTIN_OPERATOR_CODES
+from tflc.runtime.tflite_model import Tensor, read_model
 
 pytest.importorskip("ai_edge_litert")
 
@@ -127,40 +123,13 @@ def test_blas_order_is_the_fast_default_for_float_models():
         Interpreter(model_path=path, float_order="fast")
 
 
-def _with_builtin_transpose_conv(path) -> bytes:
-    """The model with mediapipe's Convolution2DTransposeBias replaced by TFLite's
-    TRANSPOSE_CONV (which takes a bias since version 3), so LiteRT can run it."""
-    model = read_model(path)
-    graph = model.subgraphs[0]
-    model.operator_codes.append(OperatorCode(BUILTIN_OPERATOR_CODES["TRANSPOSE_CONV"], None, 3, 67))
-    code = len(model.operator_codes) - 1
-    for op in graph.operators:
-        if model.operator_name(op) != "Convolution2DTransposeBias":
-            continue
-        padding, stride_w, stride_h = struct.unpack_from("<3i", op.custom_options)
-        x, w, b = op.inputs
-        out_shape = np.asarray(graph.tensors[op.outputs[0]].shape, np.int32)
-        model.buffers.append(out_shape.tobytes())
-        graph.tensors.append(Tensor("output_shape", [4], "INT32", len(model.buffers) - 1))
-        op.opcode_index = code
-        op.inputs = [len(graph.tensors) - 1, w, x, b]
-        op.custom_options = None
-        options = {
-            "padding": "SAME" if padding == 1 else "VALID",
-            "stride_w": stride_w,
-            "stride_h": stride_h,
-        }
-        op.builtin_options = ("TransposeConvOptions", options)
-    return write_model(model)
-
-
 @pytest.mark.parametrize(
     "path",
     [p for p in MEDIAPIPE if p.stem.startswith("selfie_segmentation")],
     ids=lambda p: p.stem,
 )
 def test_convolution_2d_transpose_bias_matches_litert_transpose_conv(path):
-    patched = _with_builtin_transpose_conv(path)
+    patched = mediapipe_references.with_builtin_transpose_conv(path)
     inputs = sample_inputs(path, seed=0)
     expected = litert_run(patched, inputs, kernels="builtin")
     actual = Interpreter(model_path=path)(*inputs)
