@@ -266,6 +266,8 @@ class CEmitter:
         lines = [HEADER.format(source=_comment(self.source)), '#include "weights.h"', ""]
         for t in self.weights:
             data = np.asarray(t.data).astype(t.dtype, copy=False)
+            if t.dtype == "float16":  # stored as their bits: C99 has no half type
+                data = data.view(np.uint16)
             origin = f" ({_comment(t.origin)})" if t.origin else ""
             lines.append(f"/* {t.dtype} {list(t.shape)}{origin} */")
             lines.append(_c_array("const ", t.ctype, f"tflc_w{t.id}", data.ravel()))

@@ -72,6 +72,9 @@ class Lowering:
         self.calls: list[KernelCall] = []
         self.aliases: dict[int, int] = {}
         self.op: ir.Operation | None = None
+        # DEQUANTIZE results of float16 weights -> the weight, widened when a kernel first
+        # reads them (so one layer's weights, not all of them, are in the arena at a time)
+        self.pending_widening: dict[int, int] = {}
 
     # ---- tensors -------------------------------------------------------------------------------
 
@@ -88,9 +91,9 @@ class Lowering:
         if not isinstance(t, ir.RankedTensorType) or not ir.ShapedType(t).has_static_shape:
             raise self.fail(f"tensor of type {t} has no static shape")
         if data is not None and str(ir.ShapedType(t).element_type) == "f16":
-            # float16 weights (the converter's float16 mode) widen to float32 at compile time;
-            # their DEQUANTIZE then becomes an alias
-            dtype, scale, zp, data = "float32", None, None, data.astype(np.float32)
+            # float16 weights (the converter's float16 mode) stay 16-bit in flash; their
+            # DEQUANTIZE widens them into the arena just before a kernel reads them
+            dtype, scale, zp, data = "float16", None, None, data.astype(np.float16)
         else:
             try:
                 dtype, scale, zp = element_dtype(t)
@@ -124,6 +127,8 @@ class Lowering:
         """The value of a constant operand (through aliases such as widened float16 weights)."""
         if t is not None and t.data is None and t.id in self.aliases:
             t = self.tensors[self.aliases[t.id]]
+        if t is not None and t.id in self.pending_widening:
+            return self.tensors[self.pending_widening[t.id]].data.astype(np.float32)
         if t is None or t.data is None:
             raise self.fail("expected a constant operand")
         return t.data
@@ -147,6 +152,8 @@ class Lowering:
             self.op = op = op.operation
             if op.name == "func.return":
                 outputs = [self.ids[v] for v in op.operands]
+                for tid in outputs:  # a weight returned as it is
+                    self.widen_float16(self.aliases.get(tid, tid))
             elif op.name in CONSTANT_OPS:
                 value = tfl.constant_value(op)
                 if value is None:
@@ -204,6 +211,8 @@ class Lowering:
     def emit(
         self, kernel: str, call: str, inputs, outputs, params=(), overlap=None, overlap_inputs=(0,)
     ) -> None:
+        for t in inputs:
+            self.widen_float16(self.aliases.get(t.id, t.id))
         self.calls.append(
             KernelCall(
                 self.op.name,
@@ -217,6 +226,14 @@ class Lowering:
                 tuple(overlap_inputs),
             )
         )
+
+    def widen_float16(self, tid: int) -> None:
+        """Emits the pending DEQUANTIZE of a float16 weight that a kernel is about to read."""
+        source = self.pending_widening.pop(tid, None)
+        if source is None:
+            return
+        x, y = self.tensors[source], self.tensors[tid]
+        self.emit("quantize_io", f"tflc_dequantize_f16_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})", [x], [y])
 
     def param(self, suffix: str, ctype: str, value) -> Param:
         return Param(f"op{len(self.calls)}_{suffix}", ctype, value)

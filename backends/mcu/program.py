@@ -14,6 +14,7 @@ C_TYPES = {
     "int64": "int64_t",
     "uint8": "uint8_t",
     "bool": "uint8_t",  # 0 or 1, as numpy's bool
+    "float16": "uint16_t",  # IEEE binary16 bits (float16 weights only), widened by DEQUANTIZE
 }
 ALIAS_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
