@@ -60,13 +60,19 @@ class Lowering:
     """Walks one function's ops in order and lowers each to kernel calls."""
 
     def __init__(
-        self, func: ir.Operation, source: str, int8_only: bool = False, funcs: dict | None = None
+        self,
+        func: ir.Operation,
+        source: str,
+        int8_only: bool = False,
+        funcs: dict | None = None,
+        custom_kernels: dict | None = None,
     ):
         self.func = func
         self.funcs = funcs or {}  # subgraphs by name, for tfl.while / tfl.if
         self.active: set[str] = set()  # subgraphs being lowered (recursion is refused)
         self.source = source
         self.int8_only = int8_only
+        self.custom_kernels = custom_kernels or {}  # custom code -> the user's C file
         self.tensors: dict[int, Tensor] = {}
         self.ids: dict[ir.Value, int] = {}
         self.calls: list[KernelCall] = []
@@ -184,19 +190,25 @@ class Lowering:
 
     def lower_op(self, op: ir.Operation) -> None:
         from tflc.backends.mcu.op_lowerings import EXCLUDED, HANDLERS
+        from tflc.backends.mcu.ops_custom import lower_custom, missing_kernel_hint
 
         handler = HANDLERS.get(op.name)
+        code = None
+        if op.name == "tfl.custom" and "custom_code" in op.attributes:
+            code = ir.StringAttr(op.attributes["custom_code"]).value
+            if code in self.custom_kernels:
+                handler = lambda lw: lower_custom(lw, code)  # noqa: E731
         if handler is None:
-            what = f"op '{op.name}'"
-            if op.name == "tfl.custom" and "custom_code" in op.attributes:
-                what = f"custom op '{ir.StringAttr(op.attributes['custom_code']).value}'"
+            what = f"custom op '{code}'" if code is not None else f"op '{op.name}'"
             why = f" ({EXCLUDED[op.name]})" if op.name in EXCLUDED else ""
-            raise self.fail(f"{what} has no MCU kernel{why}")
+            hint = missing_kernel_hint(code) if code is not None else ""
+            raise self.fail(f"{what} has no MCU kernel{why}{hint}")
         kinds = {self.operand(i).dtype for i in range(len(op.operands)) if self.operand(i)}
         kinds |= {self.tensor(r).dtype for r in op.results}
         if self.int8_only and "float32" in kinds and op.name not in CONTROL_FLOW_OPS:
             raise self.fail(f"float op '{op.name}' in an int8-only build")
-        mixed_ok = TYPE_CONVERSION_OPS + CONTROL_FLOW_OPS  # their subgraphs' ops are checked
+        # their subgraphs' ops are checked; a user's kernel reads whatever it is given
+        mixed_ok = TYPE_CONVERSION_OPS + CONTROL_FLOW_OPS + ("tfl.custom",)
         if {"float32", "int8"} <= kinds and op.name not in mixed_ok:
             # dynamic-range ops: float activations with int8 weights, quantized at run time
             raise self.fail(
@@ -239,10 +251,15 @@ class Lowering:
         return Param(f"op{len(self.calls)}_{suffix}", ctype, value)
 
 
-def lower(module: ir.Module, source: str = "<module>", int8_only: bool = False) -> Program:
+def lower(
+    module: ir.Module,
+    source: str = "<module>",
+    int8_only: bool = False,
+    custom_kernels: dict | None = None,
+) -> Program:
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
     if not funcs:
         raise TflcError("module has no function to compile", source)
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), funcs[0])
     by_name = {f.attributes["sym_name"].value: f for f in funcs}
-    return Lowering(main, source, int8_only, by_name).run()
+    return Lowering(main, source, int8_only, by_name, custom_kernels).run()
