@@ -116,8 +116,12 @@ func.func @main(%arg0: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<i32>) {
 def test_custom_kernel_gets_inputs_shapes_dtypes_and_option_bytes(tmp_path):
     kernel = tmp_path / "scale_shift.c"
     kernel.write_text(SCALE_SHIFT)
-    cm = tflc_compile(tflc.parse(SCALE_SHIFT_MODULE), target="mcu", compare_tflm=False,
-                      custom_kernels={"Scale-Shift": str(kernel)})
+    cm = tflc_compile(
+        tflc.parse(SCALE_SHIFT_MODULE),
+        target="mcu",
+        compare_tflm=False,
+        custom_kernels={"Scale-Shift": str(kernel)},
+    )
     assert cm.files["kernels/custom_Scale_Shift.c"].decode() == SCALE_SHIFT
     x = np.array([[1.0, 2.0, -1.0], [4.0, 0.25, 1.0]], np.float32)
     y, positive = cm(x, sanitize=True)
@@ -135,8 +139,12 @@ def test_selfie_segmentation_with_a_user_transpose_conv_kernel_matches_litert(
     path = next(p for p in mediapipe_model_paths if p.name == "selfie_segmentation.tflite")
     kernel = tmp_path / "transpose_conv_bias.c"
     kernel.write_text(TRANSPOSE_CONV_BIAS)
-    cm = tflc_compile(str(path), target="mcu", compare_tflm=False,
-                      custom_kernels={"Convolution2DTransposeBias": str(kernel)})
+    cm = tflc_compile(
+        str(path),
+        target="mcu",
+        compare_tflm=False,
+        custom_kernels={"Convolution2DTransposeBias": str(kernel)},
+    )
     x = sample_inputs(path, 0)
     want = litert_run(mediapipe_references.with_builtin_transpose_conv(path), x, kernels="builtin")
     for g, w in zip(cm(*x, sanitize=True), want, strict=True):
@@ -144,12 +152,19 @@ def test_selfie_segmentation_with_a_user_transpose_conv_kernel_matches_litert(
 
 
 def test_custom_op_without_a_kernel_says_how_to_register_one(tmp_path):
-    with pytest.raises(TflcError, match=r"custom op 'Scale-Shift' has no MCU kernel; register "
-                       r".*tflc_custom_Scale_Shift.*custom_kernels=.*--custom-kernel"):
+    with pytest.raises(
+        TflcError,
+        match=r"custom op 'Scale-Shift' has no MCU kernel; register "
+        r".*tflc_custom_Scale_Shift.*custom_kernels=.*--custom-kernel",
+    ):
         tflc_compile(tflc.parse(SCALE_SHIFT_MODULE), target="mcu", compare_tflm=False)
     with pytest.raises(TflcError, match=r"is not a file"):
-        tflc_compile(tflc.parse(SCALE_SHIFT_MODULE), target="mcu", compare_tflm=False,
-                      custom_kernels={"Scale-Shift": str(tmp_path / "missing.c")})
+        tflc_compile(
+            tflc.parse(SCALE_SHIFT_MODULE),
+            target="mcu",
+            compare_tflm=False,
+            custom_kernels={"Scale-Shift": str(tmp_path / "missing.c")},
+        )
 
 
 def test_cli_custom_kernel_flag_copies_the_kernel(tmp_path):
@@ -158,7 +173,22 @@ def test_cli_custom_kernel_flag_copies_the_kernel(tmp_path):
     kernel = tmp_path / "scale_shift.c"
     kernel.write_text(SCALE_SHIFT)
     out = tmp_path / "out"
-    assert main(["compile", str(model), "--target", "mcu", "-o", str(out), "--option",
-                 "compare_tflm=false", "--custom-kernel", f"Scale-Shift={kernel}"]) == 0
+    assert (
+        main(
+            [
+                "compile",
+                str(model),
+                "--target",
+                "mcu",
+                "-o",
+                str(out),
+                "--option",
+                "compare_tflm=false",
+                "--custom-kernel",
+                f"Scale-Shift={kernel}",
+            ]
+        )
+        == 0
+    )
     assert (out / "kernels" / "custom_Scale_Shift.c").read_text() == SCALE_SHIFT
     assert "tflc_custom_Scale_Shift(&tflc_args)" in (out / "model.c").read_text()

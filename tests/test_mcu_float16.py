@@ -1,5 +1,6 @@
-"""float16 weights on the MCU target: 16-bit in flash (weights.c holds their bits), widened by
-their DEQUANTIZE into the arena just before the kernel that reads them."""
+"""float16 weights on the MCU target: 16-bit in flash (weights.c holds their bits), read as
+halves by the float conv / depthwise / fully-connected kernels, widened by their DEQUANTIZE into
+the arena just before any other kernel that reads them."""
 
 from __future__ import annotations
 
@@ -37,12 +38,24 @@ def test_half_to_float_is_exact_for_every_bit_pattern(tmp_path):
     (tmp_path / "main.c").write_text(HARNESS)
     exe = tmp_path / "h2f"
     subprocess.run(
-        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-         f"-I{KERNELS}", str(tmp_path / "main.c"), str(KERNELS / "quantize_io.c"), "-o", str(exe)],
+        [
+            "gcc",
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            f"-I{KERNELS}",
+            str(tmp_path / "main.c"),
+            str(KERNELS / "quantize_io.c"),
+            "-o",
+            str(exe),
+        ],
         check=True,
     )
-    got = np.frombuffer(subprocess.run([str(exe)], check=True, capture_output=True).stdout,
-                        np.uint32)
+    got = np.frombuffer(
+        subprocess.run([str(exe)], check=True, capture_output=True).stdout, np.uint32
+    )
     bits = np.arange(65536, dtype=np.uint32).astype(np.uint16)
     want = bits.view(np.float16).astype(np.float32).view(np.uint32)  # NaN payloads included
     np.testing.assert_array_equal(got, want)
@@ -50,7 +63,7 @@ def test_half_to_float_is_exact_for_every_bit_pattern(tmp_path):
 
 @needs_gcc
 @pytest.mark.parametrize("name", SMALL_TF_MODELS)
-def test_float16_model_within_1e5_of_litert_with_half_the_weight_bytes(name):
+def test_float16_model_within_1e5_of_litert_with_half_the_weights_and_no_larger_arena(name):
     path = tf_model_path(name, "float16")
     cm = tflc_compile(str(path), target="mcu", measure_flash=False, compare_tflm=False)
     x = sample_inputs(path, 0)
@@ -59,3 +72,6 @@ def test_float16_model_within_1e5_of_litert_with_half_the_weight_bytes(name):
     f32 = tflc_compile(str(tf_model_path(name, "float32")), target="mcu", compare_tflm=False)
     assert "uint16_t" in cm.files["weights.h"].decode()
     assert cm.report["weight_bytes"] <= 0.55 * f32.report["weight_bytes"], cm.report
+    # only biases (and weights of other kernels) are widened into the arena: measured <= 256
+    # bytes more than float32's, where widening every weight cost up to 160 KB (cnn)
+    assert cm.report["arena_bytes"] <= f32.report["arena_bytes"] + 1024, cm.report

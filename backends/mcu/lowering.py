@@ -239,13 +239,24 @@ class Lowering:
             )
         )
 
+    def float16_weight(self, t: Tensor) -> Tensor | None:
+        """The float16 weight behind `t` where `t` is its not yet widened DEQUANTIZE, for
+        kernels that read half weights themselves (their DEQUANTIZE then never runs)."""
+        source = self.pending_widening.get(self.aliases.get(t.id, t.id))
+        return self.tensors[source] if source is not None else None
+
     def widen_float16(self, tid: int) -> None:
         """Emits the pending DEQUANTIZE of a float16 weight that a kernel is about to read."""
         source = self.pending_widening.pop(tid, None)
         if source is None:
             return
         x, y = self.tensors[source], self.tensors[tid]
-        self.emit("quantize_io", f"tflc_dequantize_f16_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})", [x], [y])
+        self.emit(
+            "quantize_io",
+            f"tflc_dequantize_f16_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+        )
 
     def param(self, suffix: str, ctype: str, value) -> Param:
         return Param(f"op{len(self.calls)}_{suffix}", ctype, value)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlir import ir
 from tflc.backends.mcu.ops_common import float_literal
 from tflc.backends.mcu.program import Param, Tensor
 from tflc.backends.tflite.exporter import _bytes as custom_option_bytes
@@ -54,8 +53,9 @@ def registered_kernels(option) -> dict[str, Path]:
     kernels = {}
     for code, path in option.items():
         if not Path(path).is_file():
-            raise TflcError(f"the C kernel '{path}' for custom op '{code}' is not a file",
-                            "custom_kernels")
+            raise TflcError(
+                f"the C kernel '{path}' for custom op '{code}' is not a file", "custom_kernels"
+            )
         kernels[str(code)] = Path(path)
     return kernels
 
