@@ -192,3 +192,24 @@ def test_cli_custom_kernel_flag_copies_the_kernel(tmp_path):
     )
     assert (out / "kernels" / "custom_Scale_Shift.c").read_text() == SCALE_SHIFT
     assert "tflc_custom_Scale_Shift(&tflc_args)" in (out / "model.c").read_text()
+
+
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="needs gcc-arm-none-eabi and qemu-system-arm",
+)
+def test_custom_kernel_builds_into_the_cortex_m4_firmware(tmp_path):
+    kernel = tmp_path / "scale_shift.c"
+    kernel.write_text(SCALE_SHIFT)
+    cm = tflc_compile(
+        tflc.parse(SCALE_SHIFT_MODULE),
+        target="mcu",
+        compare_tflm=False,
+        custom_kernels={"Scale-Shift": str(kernel)},
+    )
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, 2.0]], np.float32)
+    status, outputs, console = cm.run_firmware(x)
+    assert status == 0 and outputs is not None, console
+    want = x * np.array([0.5, -2.0, 3.0], np.float32) + np.float32(-3)
+    np.testing.assert_array_equal(outputs[0], want)
+    assert outputs[1] == np.sum(want > 0)
