@@ -126,7 +126,7 @@ def test_mobilenet_v2_float32_equals_litert_reference_kernels():
 
 @needs_gcc
 def test_mediapipe_float16_model_matches_litert_reference(mediapipe_model_paths):
-    """A production model with float16 weights (widened to float32 at compile time): the
+    """A production model with float16 weights (read as halves, converted exactly): the
     float kernels sum in the reference kernels' order, so the results are identical."""
     path = next(p for p in mediapipe_model_paths if p.name == "iris_landmark.tflite")
     cm = tflc_compile(str(path), target="mcu", measure_flash=False, compare_tflm=False)

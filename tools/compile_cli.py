@@ -36,6 +36,14 @@ def add_command(subparsers) -> None:
         help="mcu: fail, writing nothing, when the arena would need more than BYTES",
     )
     p.add_argument(
+        "--custom-kernel",
+        action="append",
+        default=[],
+        metavar="CODE=FILE.c",
+        help="mcu: the C kernel for custom ops with custom code CODE, defining "
+        "void tflc_custom_CODE(const tflc_custom_args *args) (repeatable)",
+    )
+    p.add_argument(
         "--dump-ir",
         metavar="DIR",
         help="write the module after each stage (01-import.mlir, then one file per pass and "
@@ -87,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
         options[fallback_option.OPTION] = args.fallback
     if args.dump_ir:
         options["dump_ir"] = args.dump_ir
+    if args.custom_kernel:
+        pairs = [pair.partition("=") for pair in args.custom_kernel]
+        if any(not sep for _, sep, _ in pairs):
+            raise TflcError("expected CODE=FILE.c", "--custom-kernel")
+        options["custom_kernels"] = {code: path for code, _, path in pairs}
     compiled = compile(args.model, target=args.target, **options)
     compiled.save(args.output)
     for key, value in compiled.report.items():

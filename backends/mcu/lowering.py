@@ -60,18 +60,27 @@ class Lowering:
     """Walks one function's ops in order and lowers each to kernel calls."""
 
     def __init__(
-        self, func: ir.Operation, source: str, int8_only: bool = False, funcs: dict | None = None
+        self,
+        func: ir.Operation,
+        source: str,
+        int8_only: bool = False,
+        funcs: dict | None = None,
+        custom_kernels: dict | None = None,
     ):
         self.func = func
         self.funcs = funcs or {}  # subgraphs by name, for tfl.while / tfl.if
         self.active: set[str] = set()  # subgraphs being lowered (recursion is refused)
         self.source = source
         self.int8_only = int8_only
+        self.custom_kernels = custom_kernels or {}  # custom code -> the user's C file
         self.tensors: dict[int, Tensor] = {}
         self.ids: dict[ir.Value, int] = {}
         self.calls: list[KernelCall] = []
         self.aliases: dict[int, int] = {}
         self.op: ir.Operation | None = None
+        # DEQUANTIZE results of float16 weights -> the weight, widened when a kernel first
+        # reads them (so one layer's weights, not all of them, are in the arena at a time)
+        self.pending_widening: dict[int, int] = {}
 
     # ---- tensors -------------------------------------------------------------------------------
 
@@ -88,9 +97,9 @@ class Lowering:
         if not isinstance(t, ir.RankedTensorType) or not ir.ShapedType(t).has_static_shape:
             raise self.fail(f"tensor of type {t} has no static shape")
         if data is not None and str(ir.ShapedType(t).element_type) == "f16":
-            # float16 weights (the converter's float16 mode) widen to float32 at compile time;
-            # their DEQUANTIZE then becomes an alias
-            dtype, scale, zp, data = "float32", None, None, data.astype(np.float32)
+            # float16 weights (the converter's float16 mode) stay 16-bit in flash; their
+            # DEQUANTIZE widens them into the arena just before a kernel reads them
+            dtype, scale, zp, data = "float16", None, None, data.astype(np.float16)
         else:
             try:
                 dtype, scale, zp = element_dtype(t)
@@ -124,6 +133,8 @@ class Lowering:
         """The value of a constant operand (through aliases such as widened float16 weights)."""
         if t is not None and t.data is None and t.id in self.aliases:
             t = self.tensors[self.aliases[t.id]]
+        if t is not None and t.id in self.pending_widening:
+            return self.tensors[self.pending_widening[t.id]].data.astype(np.float32)
         if t is None or t.data is None:
             raise self.fail("expected a constant operand")
         return t.data
@@ -147,6 +158,8 @@ class Lowering:
             self.op = op = op.operation
             if op.name == "func.return":
                 outputs = [self.ids[v] for v in op.operands]
+                for tid in outputs:  # a weight returned as it is
+                    self.widen_float16(self.aliases.get(tid, tid))
             elif op.name in CONSTANT_OPS:
                 value = tfl.constant_value(op)
                 if value is None:
@@ -177,19 +190,25 @@ class Lowering:
 
     def lower_op(self, op: ir.Operation) -> None:
         from tflc.backends.mcu.op_lowerings import EXCLUDED, HANDLERS
+        from tflc.backends.mcu.ops_custom import lower_custom, missing_kernel_hint
 
         handler = HANDLERS.get(op.name)
+        code = None
+        if op.name == "tfl.custom" and "custom_code" in op.attributes:
+            code = ir.StringAttr(op.attributes["custom_code"]).value
+            if code in self.custom_kernels:
+                handler = lambda lw: lower_custom(lw, code)  # noqa: E731
         if handler is None:
-            what = f"op '{op.name}'"
-            if op.name == "tfl.custom" and "custom_code" in op.attributes:
-                what = f"custom op '{ir.StringAttr(op.attributes['custom_code']).value}'"
+            what = f"custom op '{code}'" if code is not None else f"op '{op.name}'"
             why = f" ({EXCLUDED[op.name]})" if op.name in EXCLUDED else ""
-            raise self.fail(f"{what} has no MCU kernel{why}")
+            hint = missing_kernel_hint(code) if code is not None else ""
+            raise self.fail(f"{what} has no MCU kernel{why}{hint}")
         kinds = {self.operand(i).dtype for i in range(len(op.operands)) if self.operand(i)}
         kinds |= {self.tensor(r).dtype for r in op.results}
         if self.int8_only and "float32" in kinds and op.name not in CONTROL_FLOW_OPS:
             raise self.fail(f"float op '{op.name}' in an int8-only build")
-        mixed_ok = TYPE_CONVERSION_OPS + CONTROL_FLOW_OPS  # their subgraphs' ops are checked
+        # their subgraphs' ops are checked; a user's kernel reads whatever it is given
+        mixed_ok = TYPE_CONVERSION_OPS + CONTROL_FLOW_OPS + ("tfl.custom",)
         if {"float32", "int8"} <= kinds and op.name not in mixed_ok:
             # dynamic-range ops: float activations with int8 weights, quantized at run time
             raise self.fail(
@@ -204,6 +223,8 @@ class Lowering:
     def emit(
         self, kernel: str, call: str, inputs, outputs, params=(), overlap=None, overlap_inputs=(0,)
     ) -> None:
+        for t in inputs:
+            self.widen_float16(self.aliases.get(t.id, t.id))
         self.calls.append(
             KernelCall(
                 self.op.name,
@@ -218,14 +239,38 @@ class Lowering:
             )
         )
 
+    def float16_weight(self, t: Tensor) -> Tensor | None:
+        """The float16 weight behind `t` where `t` is its not yet widened DEQUANTIZE, for
+        kernels that read half weights themselves (their DEQUANTIZE then never runs)."""
+        source = self.pending_widening.get(self.aliases.get(t.id, t.id))
+        return self.tensors[source] if source is not None else None
+
+    def widen_float16(self, tid: int) -> None:
+        """Emits the pending DEQUANTIZE of a float16 weight that a kernel is about to read."""
+        source = self.pending_widening.pop(tid, None)
+        if source is None:
+            return
+        x, y = self.tensors[source], self.tensors[tid]
+        self.emit(
+            "quantize_io",
+            f"tflc_dequantize_f16_f32({x.size}, {{t:{x.id}}}, {{t:{y.id}}})",
+            [x],
+            [y],
+        )
+
     def param(self, suffix: str, ctype: str, value) -> Param:
         return Param(f"op{len(self.calls)}_{suffix}", ctype, value)
 
 
-def lower(module: ir.Module, source: str = "<module>", int8_only: bool = False) -> Program:
+def lower(
+    module: ir.Module,
+    source: str = "<module>",
+    int8_only: bool = False,
+    custom_kernels: dict | None = None,
+) -> Program:
     funcs = [op.operation for op in module.body.operations if op.operation.name == "func.func"]
     if not funcs:
         raise TflcError("module has no function to compile", source)
     main = next((f for f in funcs if f.attributes["sym_name"].value == "main"), funcs[0])
     by_name = {f.attributes["sym_name"].value: f for f in funcs}
-    return Lowering(main, source, int8_only, by_name).run()
+    return Lowering(main, source, int8_only, by_name, custom_kernels).run()

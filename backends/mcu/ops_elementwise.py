@@ -222,8 +222,8 @@ def _quantize(lw: Lowering) -> None:
 
 def _dequantize(lw: Lowering) -> None:
     x, y = lw.operand(0), lw.result()
-    if x.dtype == "float32" and y.dtype == "float32" and x.data is not None:
-        lw.aliases[y.id] = lw.aliases.get(x.id, x.id)  # a float16 weight, widened already
+    if x.dtype == "float16" and y.dtype == "float32" and x.data is not None:
+        lw.pending_widening[y.id] = x.id  # emitted where a kernel first reads it
         return
     if x.dtype != "int8" or y.dtype != "float32":
         raise lw.fail(f"dequantize from {x.dtype} to {y.dtype} is not supported")

@@ -50,10 +50,12 @@ def _conv(lw: Lowering, depthwise: bool = False) -> None:
             "tflc_conv_f32_params",
             struct([n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, multiplier, lo, hi]),
         )
-        fn = "tflc_depthwise_conv_f32" if depthwise else "tflc_conv_f32"
+        half = lw.float16_weight(w)  # float16 weights: read as half bits from flash
+        w, kind = (half, "f16w") if half is not None else (w, "f32")
+        fn = f"tflc_depthwise_conv_{kind}" if depthwise else f"tflc_conv_{kind}"
         bias = f"{{t:{b.id}}}" if b else "0"
         lw.emit(
-            "conv_f32",
+            f"conv_{kind}",
             f"{fn}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
             [x, w] + ([b] if b else []),
             [y],
@@ -140,9 +142,11 @@ def _fully_connected(lw: Lowering) -> None:
         params = lw.param(
             "params", "tflc_fully_connected_f32_params", struct([batches, depth, units, lo, hi])
         )
+        half = lw.float16_weight(w)  # float16 weights: read as half bits from flash
+        w, kind = (half, "f16w") if half is not None else (w, "f32")
         lw.emit(
-            "fully_connected_f32",
-            f"tflc_fully_connected_f32(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
+            f"fully_connected_{kind}",
+            f"tflc_fully_connected_{kind}(&{{p:{params.name}}}, {{t:{x.id}}}, {{t:{w.id}}}, {bias}, {{t:{y.id}}})",
             [x, w] + ([b] if b else []),
             [y],
             [params],

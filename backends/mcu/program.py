@@ -14,6 +14,7 @@ C_TYPES = {
     "int64": "int64_t",
     "uint8": "uint8_t",
     "bool": "uint8_t",  # 0 or 1, as numpy's bool
+    "float16": "uint16_t",  # IEEE binary16 bits (float16 weights only), widened by DEQUANTIZE
 }
 ALIAS_OPS = ("tfl.reshape", "tfl.squeeze", "tfl.expand_dims")
 CONSTANT_OPS = ("tfl.pseudo_const", "tfl.pseudo_qconst")
@@ -104,8 +105,17 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "requantize_s8": (["requantize_s8.c"], ["requantize_s8.h"]),
     "data_movement": (["data_movement.c"], ["data_movement.h"]),
     "quantize_io": (["quantize_io.c"], ["quantize_io.h"]),
-    "conv_f32": (["conv_f32.c"], ["float_ops.h"]),
-    "fully_connected_f32": (["fully_connected_f32.c"], ["float_ops.h"]),
+    # *_template.h: the loops, written once for float32 and for float16 (f16w) weights
+    "conv_f32": (["conv_f32.c"], ["float_ops.h", "conv_f32_template.h"]),
+    "conv_f16w": (["conv_f16w.c"], ["float_ops.h", "conv_f32_template.h"]),
+    "fully_connected_f32": (
+        ["fully_connected_f32.c"],
+        ["float_ops.h", "fully_connected_f32_template.h"],
+    ),
+    "fully_connected_f16w": (
+        ["fully_connected_f16w.c"],
+        ["float_ops.h", "fully_connected_f32_template.h"],
+    ),
     "elementwise_f32": (["elementwise_f32.c"], ["float_ops.h"]),
     "pool_f32": (["pool_f32.c"], ["float_ops.h"]),
     "reduce_f32": (["reduce_f32.c"], ["float_ops.h"]),

@@ -7,6 +7,7 @@
 
 Options: `name` (C prefix, default "model"), `int8_only` (reject float ops), `max_arena`
 (bytes; a larger plan is an error), `mcpu` (default cortex-m4), `in_place` (default True),
+`custom_kernels` ({custom code: C file}: user kernels for custom ops, ops_custom.py),
 `measure_flash` (default False: builds the Cortex-M library with arm-none-eabi-gcc and reports
 its size), `compare_tflm` (default: when
 the tflite-micro package is installed). Every error is raised before anything is written.
@@ -24,6 +25,7 @@ from tflc.backends.mcu import toolchain
 from tflc.backends.mcu.c_emitter import CEmitter
 from tflc.backends.mcu.lowering import lower
 from tflc.backends.mcu.memory_planner import ArenaPlan, plan_arena
+from tflc.backends.mcu.ops_custom import registered_kernels
 from tflc.backends.mcu.program import Program
 from tflc.errors import TflcError, saving_errors
 from tflc.runtime.input_errors import checked_inputs
@@ -38,6 +40,7 @@ KNOWN_OPTIONS = {
     "in_place",
     "measure_flash",
     "compare_tflm",
+    "custom_kernels",
     "source",
 }
 
@@ -151,7 +154,8 @@ class McuTarget:
                 "--option",
             )
         source = str(options.get("source", "<model>"))
-        program = lower(module, source, bool(options.get("int8_only", False)))
+        custom_kernels = registered_kernels(options.get("custom_kernels"))
+        program = lower(module, source, bool(options.get("int8_only", False)), custom_kernels)
         plan = plan_arena(program, bool(options.get("in_place", True)))
         check_planned_buffer(plan.arena_size, "mcu arena", f"{source} (mcu target)")
         max_arena = options.get("max_arena")
@@ -161,7 +165,9 @@ class McuTarget:
                 "allowed by --max-arena",
                 source,
             )
-        emitter = CEmitter(program, plan, str(options.get("name", "model")), source, options)
+        emitter = CEmitter(
+            program, plan, str(options.get("name", "model")), source, options, custom_kernels
+        )
         files = emitter.files()
         weights = sum(t.nbytes for t in emitter.weights)
         report: dict[str, Any] = {

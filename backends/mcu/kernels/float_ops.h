@@ -21,6 +21,11 @@ void tflc_conv_f32(const tflc_conv_f32_params *p, const float *input, const floa
                    const float *bias, float *output);
 void tflc_depthwise_conv_f32(const tflc_conv_f32_params *p, const float *input,
                              const float *filter, const float *bias, float *output);
+/* The same with float16 filters as IEEE binary16 bits (conv_f16w.c). */
+void tflc_conv_f16w(const tflc_conv_f32_params *p, const float *input, const uint16_t *filter,
+                    const float *bias, float *output);
+void tflc_depthwise_conv_f16w(const tflc_conv_f32_params *p, const float *input,
+                              const uint16_t *filter, const float *bias, float *output);
 
 typedef struct {
   int32_t batches, depth, units;
@@ -28,6 +33,8 @@ typedef struct {
 } tflc_fully_connected_f32_params;
 void tflc_fully_connected_f32(const tflc_fully_connected_f32_params *p, const float *input,
                               const float *filter, const float *bias, float *output);
+void tflc_fully_connected_f16w(const tflc_fully_connected_f32_params *p, const float *input,
+                               const uint16_t *filter, const float *bias, float *output);
 
 enum {
   TFLC_F32_ADD,

@@ -1,6 +1,8 @@
 /* Float <-> int8 conversion at a model's edges (AffineQuantize / Dequantize). */
 #include "quantize_io.h"
 
+#include "tflc_common.h"
+
 /* TfLiteRound: half away from zero, without libm. */
 static int32_t round_to_int(float x) {
   int32_t t;
@@ -38,5 +40,12 @@ void tflc_dequantize_s8_f32(int32_t size, float scale, int32_t zero_point, const
   int32_t i;
   for (i = 0; i < size; ++i) {
     output[i] = (float)((double)scale * (double)((int32_t)input[i] - zero_point));
+  }
+}
+
+void tflc_dequantize_f16_f32(int32_t size, const uint16_t *input, float *output) {
+  int32_t i;
+  for (i = 0; i < size; ++i) {
+    output[i] = tflc_half_to_float(input[i]);
   }
 }
