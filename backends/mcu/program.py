@@ -104,7 +104,7 @@ KERNELS: dict[str, tuple[list[str], list[str]]] = {
     "lut_s8": (["lut_s8.c"], ["lut_s8.h"]),
     "requantize_s8": (["requantize_s8.c"], ["requantize_s8.h"]),
     "data_movement": (["data_movement.c"], ["data_movement.h"]),
-    "quantize_io": (["quantize_io.c"], ["quantize_io.h"]),
+    "quantize_io": (["quantize_io.c"], ["quantize_io.h", "float_ops.h"]),
     # *_template.h: the loops, written once for float32 and for float16 (f16w) weights
     "conv_f32": (["conv_f32.c"], ["float_ops.h", "conv_f32_template.h"]),
     "conv_f16w": (["conv_f16w.c"], ["float_ops.h", "conv_f32_template.h"]),

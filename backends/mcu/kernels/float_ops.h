@@ -5,6 +5,35 @@
 
 /* float32 kernels (TFLite reference_ops arithmetic, float accumulation). */
 
+/* IEEE binary16 bits -> float, exact for every value (subnormals, infinities, NaN payloads),
+   without _Float16 (float16 weights stay 16-bit in flash). By moving the bits: the sign, the
+   exponent rebiased from 15 to 127, the 10-bit mantissa shifted up 13; a subnormal half is
+   normalised first. */
+static inline float tflc_half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+  uint32_t exponent = (h >> 10) & 0x1Fu;
+  uint32_t mantissa = h & 0x3FFu;
+  union {
+    uint32_t bits;
+    float value;
+  } f; /* C99 reads a union member as the bits of the last one stored */
+  if (exponent == 0x1Fu) { /* inf or NaN (payload kept) */
+    f.bits = sign | 0x7F800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    f.bits = sign | ((exponent + 112u) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    f.bits = sign;
+  } else { /* subnormal: shift until the hidden bit appears */
+    exponent = 113u;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      --exponent;
+    }
+    f.bits = sign | (exponent << 23) | ((mantissa & 0x3FFu) << 13);
+  }
+  return f.value;
+}
+
 /* ActivationFunctionWithMinMax: std::min(std::max(v, lo), hi), which keeps a NaN. */
 static inline float tflc_activation_f32(float v, float lo, float hi) {
   return v < lo ? lo : (hi < v ? hi : v);

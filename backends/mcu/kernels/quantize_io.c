@@ -1,6 +1,7 @@
 /* Float <-> int8 conversion at a model's edges (AffineQuantize / Dequantize). */
 #include "quantize_io.h"
 
+#include "float_ops.h" /* tflc_half_to_float */
 #include "tflc_common.h"
 
 /* TfLiteRound: half away from zero, without libm. */
