@@ -129,6 +129,8 @@ def test_blas_order_is_the_fast_default_for_float_models():
     ids=lambda p: p.stem,
 )
 def test_convolution_2d_transpose_bias_matches_litert_transpose_conv(path):
+    """mediapipe's "Convolution2DTransposeBias" against LiteRT running the model with TFLite's
+    TRANSPOSE_CONV (and its bias) in its place."""
     patched = mediapipe_references.with_builtin_transpose_conv(path)
     inputs = sample_inputs(path, seed=0)
     expected = litert_run(patched, inputs, kernels="builtin")

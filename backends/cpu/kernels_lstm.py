@@ -29,6 +29,7 @@ from tflc.runtime.kernels.sequence import (
     _PROJ_B,
     _PROJ_W,
     _REC_W,
+    REQUIRED_LSTM_INPUTS,
 )
 
 LSTM_OPS = {"lstm", "unidirectional_sequence_lstm", "bidirectional_sequence_lstm"}
@@ -66,6 +67,13 @@ class _Direction:
             t = node.inputs[at] if at < len(node.inputs) else None
             return None if t is None else float_weights(node, t, at)
 
+        for i in REQUIRED_LSTM_INPUTS:  # as the interpreter refuses them (LiteRT's Prepare too)
+            at = i + shift if i else i
+            if at >= len(node.inputs) or node.inputs[at] is None:
+                raise TflcError(
+                    f"input {at} is required by the LSTM kernel, but the operator has none there",
+                    node.where,
+                )
         self.in_w = [operand(i) for i in _IN_W]
         self.rec_w = [operand(i) for i in _REC_W]
         self.cifg = self.in_w[0] is None

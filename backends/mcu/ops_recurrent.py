@@ -15,13 +15,20 @@ from tflc.backends.mcu.lowering import Lowering
 from tflc.backends.mcu.ops_blocks import scratch_tensor
 from tflc.backends.mcu.ops_common import float_act, float_literal, struct
 from tflc.backends.mcu.program import Tensor
+from tflc.runtime.kernels.sequence import (  # the LSTM's operand slots, defined once
+    _BIAS,
+    _IN_W,
+    _LAYER_NORM,
+    _PEEP,
+    _PROJ_B,
+    _PROJ_W,
+    _REC_W,
+    REQUIRED_LSTM_INPUTS,
+)
 
 # The kernel's activation codes (kernels/recurrent_f32.h)
 _ACT_CLAMP, _ACT_TANH = 0, 1
-# LSTM operand slots (sequence.py's layout): weights per gate, peepholes, biases, projection,
-# states, layer norm; a bidirectional LSTM's backward weights sit 17 slots later.
-_IN_W, _REC_W, _PEEP, _BIAS = (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11), (12, 13, 14, 15)
-_PROJ_W, _PROJ_B, _LAYER_NORM = 16, 17, (20, 21, 22, 23)
+# A bidirectional LSTM's backward weights sit 17 slots after the forward ones.
 _BACKWARD_SHIFT = 17
 
 
@@ -155,7 +162,7 @@ def _check_lstm(lw: Lowering) -> None:
         raise lw.fail("the BASIC LSTM kernel has no MCU kernel (LiteRT's FULL kernel only)")
     if _option(lw, "diagonal_recurrent_tensors", False):
         raise lw.fail("diagonal recurrent weights have no MCU kernel")
-    for i in (0, *_IN_W[1:], *_REC_W[1:], *_BIAS[1:]):
+    for i in REQUIRED_LSTM_INPUTS:
         if lw.operand(i) is None:
             raise lw.fail(
                 f"input {i} is required by the LSTM kernel, but the operator has none there"

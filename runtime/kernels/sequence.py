@@ -139,11 +139,11 @@ class _LstmCell:
 
 # The inputs every LSTM kernel reads (the input, the forget/cell/output gates' weights and
 # biases); the input gate, peepholes, projection and layer norm are optional.
-_REQUIRED_LSTM_INPUTS = (0, *_IN_W[1:], *_REC_W[1:], *_BIAS[1:])
+REQUIRED_LSTM_INPUTS = (0, *_IN_W[1:], *_REC_W[1:], *_BIAS[1:])
 
 
 def _check_float_lstm(node: Node) -> str | None:
-    for i in _REQUIRED_LSTM_INPUTS:
+    for i in REQUIRED_LSTM_INPUTS:
         if i >= len(node.inputs) or node.inputs[i] < 0:
             return f"input {i} is required by the LSTM kernel, but the operator has none there"
     t = node.input(0)
