@@ -225,7 +225,7 @@ def main() -> int:
     total = sum(counts.values())
     print(
         f"\n{total} cells in {time.monotonic() - started:.0f} s: {counts['ok']} match, "
-        f"{counts['declined']} declined, {counts['FAIL']} fail"
+        f"{counts['known']} known, {counts['declined']} declined, {counts['FAIL']} fail"
     )
     return 1 if counts["FAIL"] or (args.strict and counts["declined"]) else 0
 
