@@ -8,13 +8,14 @@ the Interpreter, cpu and mcu compile + call, and tfl-translate.
 Prints the outcomes per entry point and class and one row per distinct failure (entry point,
 class, exception type, innermost tflc frame) with an example mutant; exits non-zero on any
 crash, raw traceback or hang. A mutant is a function of (corpus, seed, index) alone, so
-`--only INDEX` reruns any row's example, and `--start N` continues a run. Ctrl-C (or SIGINT)
-stops a run after the batches under way and prints the report of what ran.
+`--only INDEX` reruns any row's example, and `--start N` continues a run. Ctrl-C (SIGINT, or
+SIGTERM) stops a run after the batches under way and prints the report of what ran.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,10 @@ def main() -> int:
             counts = dict(sorted(report.counts().items()))
             print(f"[{time.monotonic() - started:6.0f} s] {done} mutants: {counts}", flush=True)
 
+    # A run started in the background inherits SIGINT ignored (a shell without job control
+    # does that): restore it, and let SIGTERM stop a run the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     report = run_fuzz(config, corpus, progress)
     print(format_report(report, classes=(*FAILURES, INTERNAL), examples=args.examples))
     return 1 if report.failures() else 0
