@@ -13,6 +13,7 @@ runtime can read it; the op groups come from runtime/op_traits.py.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from tflc.dialects.tfl_ops import SUBGRAPH_FIELDS, OpDef, ops_by_code
@@ -93,6 +94,14 @@ def _option_range_problem(d: OpDef | None, op: Operator) -> str | None:
         if name.startswith(_AT_LEAST_ONE) and isinstance(value, int) and value < 1:
             default = f" (no {d.options} in the file: the schema's default)" if absent else ""
             return f"{name} {value} must be at least 1{default}"
+    # FakeQuant's range: its scale is (max - min) / steps, NaN or 0 for an empty or unordered
+    # one (TensorFlow's FakeQuantWithMinMaxArgs requires min < max).
+    if d is not None and d.opcode == "FAKE_QUANT":
+        lo, hi = values.get("min", 0.0), values.get("max", 0.0)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            return f"min {lo} and max {hi} must be finite with min below max"
+        if not 2 <= values.get("num_bits", 8) <= 16:
+            return f"num_bits {values.get('num_bits')} must be between 2 and 16"
     # TensorFlow's ResizeBilinear refuses the pair (its sampling is defined for one or the other).
     if values.get("align_corners") and values.get("half_pixel_centers"):
         if d is not None and d.opcode == "RESIZE_BILINEAR":

@@ -392,6 +392,13 @@ INTERPRETER_CASES = [
         edits.first_op_becomes("DEQUANTIZE", "DENSIFY"),
         "(DENSIFY): input 0 is not a sparse constant",
     ),
+    # ValueError (NaN to int): FAKE_QUANT without options, so min = max = 0 and a 0 scale.
+    (
+        "fake-quant-empty-range",
+        ("activations", "float16"),
+        edits.opcode(34, "FAKE_QUANT"),
+        "(FAKE_QUANT): min 0.0 and max 0.0 must be finite with min below max",
+    ),
 ]
 
 
