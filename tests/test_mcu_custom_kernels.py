@@ -112,16 +112,21 @@ func.func @main(%arg0: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<i32>) {
 """
 
 
-@needs_gcc
-def test_custom_kernel_gets_inputs_shapes_dtypes_and_option_bytes(tmp_path):
+def _compile_scale_shift(tmp_path):
+    """SCALE_SHIFT_MODULE for the mcu with the user kernel SCALE_SHIFT registered."""
     kernel = tmp_path / "scale_shift.c"
     kernel.write_text(SCALE_SHIFT)
-    cm = tflc_compile(
+    return tflc_compile(
         tflc.parse(SCALE_SHIFT_MODULE),
         target="mcu",
         compare_tflm=False,
         custom_kernels={"Scale-Shift": str(kernel)},
     )
+
+
+@needs_gcc
+def test_custom_kernel_gets_inputs_shapes_dtypes_and_option_bytes(tmp_path):
+    cm = _compile_scale_shift(tmp_path)
     assert cm.files["kernels/custom_Scale_Shift.c"].decode() == SCALE_SHIFT
     x = np.array([[1.0, 2.0, -1.0], [4.0, 0.25, 1.0]], np.float32)
     y, positive = cm(x, sanitize=True)
@@ -199,14 +204,7 @@ def test_cli_custom_kernel_flag_copies_the_kernel(tmp_path):
     reason="needs gcc-arm-none-eabi and qemu-system-arm",
 )
 def test_custom_kernel_builds_into_the_cortex_m4_firmware(tmp_path):
-    kernel = tmp_path / "scale_shift.c"
-    kernel.write_text(SCALE_SHIFT)
-    cm = tflc_compile(
-        tflc.parse(SCALE_SHIFT_MODULE),
-        target="mcu",
-        compare_tflm=False,
-        custom_kernels={"Scale-Shift": str(kernel)},
-    )
+    cm = _compile_scale_shift(tmp_path)
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, 2.0]], np.float32)
     status, outputs, console = cm.run_firmware(x)
     assert status == 0 and outputs is not None, console
